@@ -1,0 +1,274 @@
+"""The pure snapshot of a threat model: frozen dataclasses, no Django.
+
+The engine, the importers/exporters and the DOT writer only ever see these types.
+A ``Snapshot`` is the whole model at one revision; element collections are tuples
+sorted by ``id`` so that iteration order (and therefore every output) is deterministic.
+
+Every element has an ``id`` that is unique across *all* element kinds of one model
+(so a finding fingerprint ``rule@a@b`` is unambiguous).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
+from typing import Any, TypeVar
+
+from threatmodel.vocabulary import (
+    Authentication,
+    Authorization,
+    BoundaryKind,
+    BusinessCriticality,
+    Classification,
+    ComponentKind,
+    ControlStatus,
+    Encryption,
+    GrantAction,
+    IdentityKind,
+    Logging,
+    MeshMode,
+    Provenance,
+    Rating,
+    TrustLevel,
+)
+
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    x: float
+    y: float
+
+
+@dataclass(frozen=True, slots=True)
+class DataAsset:
+    id: str
+    name: str
+    description: str = ""
+    classification: Classification = Classification.INTERNAL
+    confidentiality: Rating = Rating.MEDIUM
+    integrity: Rating = Rating.MEDIUM
+    availability: Rating = Rating.MEDIUM
+    pii: bool = False
+    credentials: bool = False
+    tags: tuple[str, ...] = ()
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    foreign_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TrustBoundary:
+    id: str
+    name: str
+    kind: BoundaryKind = BoundaryKind.NETWORK_ZONE
+    trust_level: TrustLevel = TrustLevel.MEDIUM
+    parent: str | None = None
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    foreign_id: str = ""
+    position: Position | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    id: str
+    name: str
+    kind: ComponentKind = ComponentKind.SERVICE
+    technology: str = ""
+    boundary: str | None = None
+    description: str = ""
+    internet_facing: bool = False
+    mesh: MeshMode = MeshMode.NONE
+    authentication: Authentication = Authentication.NONE
+    authorization: Authorization = Authorization.NONE
+    encryption_at_rest: bool = False
+    logging: Logging = Logging.BASIC
+    data_stored: tuple[str, ...] = ()
+    data_processed: tuple[str, ...] = ()
+    identity: str | None = None
+    tags: tuple[str, ...] = ()
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    foreign_id: str = ""
+    position: Position | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DataFlow:
+    id: str
+    source: str
+    target: str
+    name: str = ""
+    protocol: str = "https"
+    port: int | None = None
+    encryption: Encryption = Encryption.TLS
+    authentication: Authentication = Authentication.NONE
+    authorization: Authorization = Authorization.NONE
+    data_assets: tuple[str, ...] = ()
+    bidirectional: bool = False
+    provenance: Provenance = Provenance.DECLARED
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    foreign_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    id: str
+    name: str
+    kind: IdentityKind = IdentityKind.WORKLOAD
+    description: str = ""
+    mfa: bool = False
+    tags: tuple[str, ...] = ()
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    foreign_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    id: str
+    identity: str
+    target: str  # a component id, a data asset id, or "*" (wildcard target)
+    actions: tuple[GrantAction, ...] = (GrantAction.READ,)
+    scope: str = ""
+    description: str = ""
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Control:
+    id: str
+    control: str  # id of a control in the catalog, e.g. "waf"
+    target: str  # the element the control is applied to
+    status: ControlStatus = ControlStatus.IMPLEMENTED
+    description: str = ""
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+Element = DataAsset | TrustBoundary | Component | DataFlow | Identity | Grant | Control
+
+#: Collection name in a snapshot / native file -> element type. Order = dependency order.
+COLLECTIONS: dict[str, type] = {
+    "data_assets": DataAsset,
+    "boundaries": TrustBoundary,
+    "identities": Identity,
+    "components": Component,
+    "flows": DataFlow,
+    "grants": Grant,
+    "controls": Control,
+}
+#: Singular kind name used in change logs and diffs.
+KIND_OF_COLLECTION: dict[str, str] = {
+    "data_assets": "data_asset",
+    "boundaries": "boundary",
+    "identities": "identity",
+    "components": "component",
+    "flows": "flow",
+    "grants": "grant",
+    "controls": "control",
+}
+COLLECTION_OF_KIND: dict[str, str] = {v: k for k, v in KIND_OF_COLLECTION.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    name: str
+    description: str = ""
+    business_criticality: BusinessCriticality = BusinessCriticality.IMPORTANT
+    tags: tuple[str, ...] = ()
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+E = TypeVar("E")
+
+
+def _sorted(items: Iterable[E]) -> tuple[E, ...]:
+    return tuple(sorted(items, key=lambda e: e.id))  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A whole threat model at one revision."""
+
+    info: ModelInfo
+    revision: int = 0
+    data_assets: tuple[DataAsset, ...] = ()
+    boundaries: tuple[TrustBoundary, ...] = ()
+    identities: tuple[Identity, ...] = ()
+    components: tuple[Component, ...] = ()
+    flows: tuple[DataFlow, ...] = ()
+    grants: tuple[Grant, ...] = ()
+    controls: tuple[Control, ...] = ()
+
+    @classmethod
+    def build(cls, info: ModelInfo, revision: int = 0, **collections: Iterable[Any]) -> Snapshot:
+        """Build a snapshot with every collection sorted by id."""
+        unknown = set(collections) - set(COLLECTIONS)
+        if unknown:
+            raise TypeError(f"unknown collections: {sorted(unknown)}")
+        return cls(info=info, revision=revision, **{k: _sorted(v) for k, v in collections.items()})
+
+    # -- indexes (computed once per snapshot) ---------------------------------------------
+    @cached_property
+    def component_by_id(self) -> dict[str, Component]:
+        return {c.id: c for c in self.components}
+
+    @cached_property
+    def boundary_by_id(self) -> dict[str, TrustBoundary]:
+        return {b.id: b for b in self.boundaries}
+
+    @cached_property
+    def data_asset_by_id(self) -> dict[str, DataAsset]:
+        return {d.id: d for d in self.data_assets}
+
+    @cached_property
+    def identity_by_id(self) -> dict[str, Identity]:
+        return {i.id: i for i in self.identities}
+
+    @cached_property
+    def flow_by_id(self) -> dict[str, DataFlow]:
+        return {f.id: f for f in self.flows}
+
+    @cached_property
+    def element_by_id(self) -> dict[str, Any]:
+        index: dict[str, Any] = {}
+        for name in COLLECTIONS:
+            for element in getattr(self, name):
+                index[element.id] = element
+        return index
+
+    def boundary_chain(self, boundary_id: str | None) -> tuple[str, ...]:
+        """The boundary and its ancestors, innermost first."""
+        chain: list[str] = []
+        seen: set[str] = set()
+        current = boundary_id
+        while current is not None and current not in seen and current in self.boundary_by_id:
+            seen.add(current)
+            chain.append(current)
+            current = self.boundary_by_id[current].parent
+        return tuple(chain)
+
+    def with_elements(self, collection: str, elements: Iterable[Any]) -> Snapshot:
+        """A copy with one collection replaced (kept sorted)."""
+        return replace(self, **{collection: _sorted(elements)})
+
+    def replace_element(self, element: Any) -> Snapshot:
+        """A copy where the element with the same id and type is replaced."""
+        for name, kind in COLLECTIONS.items():
+            if isinstance(element, kind):
+                items = [element if e.id == element.id else e for e in getattr(self, name)]
+                return replace(self, **{name: tuple(items)})
+        raise TypeError(f"not an element: {element!r}")
+
+    def without_elements(self, ids: Iterable[str]) -> Snapshot:
+        drop = set(ids)
+        return replace(
+            self,
+            **{name: tuple(e for e in getattr(self, name) if e.id not in drop) for name in COLLECTIONS},
+        )
+
+
+def field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind))

@@ -1,0 +1,286 @@
+"""Reader and writer of the native model file (YAML or JSON, same structure).
+
+Pure Python over the frozen dataclasses in ``threatmodel.domain``. Reading is all-or-nothing:
+any problem raises ``ModelValidationError`` listing every issue with its path
+(``components[3].boundary: unknown boundary 'dmz'``), and returns no partial model.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import MISSING, fields
+from enum import StrEnum
+from typing import Any
+
+import jsonschema
+import yaml
+
+from threatmodel import domain
+from threatmodel.domain import COLLECTIONS, KIND_OF_COLLECTION, ModelInfo, Position, Snapshot
+from threatmodel.interchange.schema import FORMAT_NAME, FORMAT_VERSION, MODEL_SCHEMA
+from threatmodel.invariants import (
+    Issue,
+    ModelIndex,
+    ModelValidationError,
+    boundary_cycle_issues,
+    reference_issues,
+)
+
+MAX_FILE_BYTES = 25 * 1024 * 1024
+MAX_ELEMENTS = 250_000
+MAX_DEPTH = 32
+
+_VALIDATOR = jsonschema.Draft202012Validator(MODEL_SCHEMA)
+
+
+class _NoAliasSafeLoader(yaml.SafeLoader):
+    """Safe YAML without anchors/aliases (defeats "billion laughs" expansion)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.events.AliasEvent):
+            event = self.peek_event()
+            raise ModelValidationError([Issue(f"line {event.start_mark.line + 1}",
+                                              "YAML aliases (*name) are not allowed in model files")])
+        return super().compose_node(parent, index)
+
+
+def parse_document(raw: bytes | str, filename: str = "") -> Any:
+    """Bytes of a YAML or JSON file -> plain Python data, with size and syntax checks."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8")
+    if len(raw) > MAX_FILE_BYTES:
+        raise ModelValidationError([Issue("", f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}")])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ModelValidationError([Issue("", f"file is not UTF-8 text (byte {exc.start})")]) from None
+    stripped = text.lstrip()
+    if not stripped:
+        raise ModelValidationError([Issue("", "file is empty")])
+    if filename.lower().endswith(".json") or stripped.startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            if filename.lower().endswith(".json"):
+                raise ModelValidationError([Issue(f"line {exc.lineno}", f"invalid JSON: {exc.msg}")]) from None
+    try:
+        return yaml.load(text, Loader=_NoAliasSafeLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ModelValidationError([Issue(where, f"invalid YAML: {exc.problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise ModelValidationError([Issue("", f"invalid YAML: {exc}")]) from None
+    except RecursionError:
+        raise ModelValidationError([Issue("", "document is nested too deeply")]) from None
+
+
+def _json_path(path: Any) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _depth(value: Any, limit: int) -> int:
+    stack = [(value, 1)]
+    deepest = 0
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
+
+
+def schema_issues(document: Any) -> list[Issue]:
+    if not isinstance(document, dict):
+        return [Issue("", f"a model file must be a mapping at the top level, not {type(document).__name__}")]
+    if _depth(document, MAX_DEPTH) > MAX_DEPTH:
+        return [Issue("", f"document is nested deeper than {MAX_DEPTH} levels")]
+    total = sum(len(document.get(name) or []) for name in COLLECTIONS if isinstance(document.get(name), list))
+    if total > MAX_ELEMENTS:
+        return [Issue("", f"model has {total:,} elements; the limit is {MAX_ELEMENTS:,}")]
+    issues = []
+    for error in sorted(_VALIDATOR.iter_errors(document), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
+        issues.append(Issue(_json_path(error.absolute_path), _schema_message(error)))
+    return issues
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return "unknown field" + ("s " if len(extra) > 1 else " ") + ", ".join(repr(e) for e in extra)
+    if error.validator == "enum":
+        return f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
+    if error.validator == "const" and error.absolute_path and error.absolute_path[-1] == FORMAT_NAME:
+        return f"unsupported format version {error.instance!r}; this version reads {FORMAT_VERSION}"
+    if error.validator == "pattern":
+        return (f"{error.instance!r} is not a valid id (letters, digits, '_', '.', ':', '-'; "
+                "starting with a letter or digit; at most 128 characters)")
+    if error.validator == "anyOf":
+        if error.absolute_path and error.absolute_path[-1] == "port":
+            return f"{error.instance!r} is not a valid port (an integer from 1 to 65535, or null)"
+        specific = [e for e in error.context or () if e.validator not in ("type", "const")]
+        if specific:
+            return _schema_message(specific[0])
+        return f"{error.instance!r} is not a valid value here"
+    return error.message
+
+
+# -- element <-> dict --------------------------------------------------------------------------
+
+_FIELDS: dict[type, tuple[Any, ...]] = {kind: fields(kind) for kind in COLLECTIONS.values()}
+
+
+_REQUIRED: dict[type, frozenset[str]] = {
+    kind: frozenset(f.name for f in fs if f.default is MISSING and f.default_factory is MISSING)
+    for kind, fs in _FIELDS.items()
+}
+
+
+def element_to_dict(element: Any, *, compact: bool = False) -> dict[str, Any]:
+    """The native (JSON-ready) form of an element. ``compact`` omits fields left at their default."""
+    out: dict[str, Any] = {}
+    for f in _FIELDS[type(element)]:
+        value = getattr(element, f.name)
+        if compact and f.name not in _REQUIRED[type(element)] and (value == f.default or value in ((), None, "")
+                                                           or (isinstance(value, Mapping) and not value)):
+            continue
+        out[f.name] = _plain(value)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, Position):
+        return {"x": value.x, "y": value.y}
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: value[k] for k in sorted(value)}
+    return value
+
+
+def element_from_dict(kind: type, data: Mapping[str, Any]) -> Any:
+    """Build an element from its (schema-valid) native dict."""
+    kwargs: dict[str, Any] = {}
+    for f in _FIELDS[kind]:
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        annotation = str(f.type)
+        if f.name == "position":
+            value = Position(float(value["x"]), float(value["y"])) if value else None
+        elif f.name == "attributes":
+            value = dict(value or {})
+        elif f.name == "actions":
+            value = tuple(domain.GrantAction(a) for a in value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        elif isinstance(value, str) and annotation in _ENUM_TYPES:
+            value = _ENUM_TYPES[annotation](value)
+        kwargs[f.name] = value
+    return kind(**kwargs)
+
+
+_ENUM_TYPES: dict[str, type[StrEnum]] = {
+    name: getattr(domain, name) for name in (
+        "Classification", "Rating", "BoundaryKind", "TrustLevel", "ComponentKind", "MeshMode",
+        "Authentication", "Authorization", "Logging", "IdentityKind", "Encryption", "Provenance",
+        "ControlStatus", "BusinessCriticality")
+}
+
+
+def info_to_dict(info: ModelInfo) -> dict[str, Any]:
+    return {"name": info.name, "description": info.description,
+            "business_criticality": info.business_criticality.value, "tags": list(info.tags),
+            "attributes": _plain(info.attributes)}
+
+
+def info_from_dict(data: Mapping[str, Any]) -> ModelInfo:
+    return ModelInfo(
+        name=data["name"], description=data.get("description", ""),
+        business_criticality=domain.BusinessCriticality(data.get("business_criticality", "important")),
+        tags=tuple(data.get("tags", ())), attributes=dict(data.get("attributes") or {}),
+    )
+
+
+# -- whole documents ---------------------------------------------------------------------------
+
+def index_document(document: Mapping[str, Any]) -> tuple[ModelIndex, list[Issue], dict[str, str]]:
+    """Index element ids of a schema-valid document; report duplicates."""
+    index = ModelIndex()
+    issues: list[Issue] = []
+    first_path: dict[str, str] = {}
+    for collection, kind in KIND_OF_COLLECTION.items():
+        for position, item in enumerate(document.get(collection) or []):
+            path = f"{collection}[{position}]"
+            element_id = item["id"]
+            if element_id == "*":
+                issues.append(Issue(f"{path}.id", "'*' is reserved for wildcard grant targets"))
+            if element_id in first_path:
+                issues.append(Issue(f"{path}.id", f"duplicate id {element_id!r} (already used by "
+                                                  f"{first_path[element_id]})"))
+                continue
+            first_path[element_id] = path
+            index.add(kind, element_id, item.get("parent") if kind == "boundary" else None)
+    return index, issues, first_path
+
+
+def document_issues(document: Any, *, known_controls: frozenset[str] | None = None) -> list[Issue]:
+    issues = schema_issues(document)
+    if issues:
+        return issues
+    index, issues, first_path = index_document(document)
+    for collection, kind in KIND_OF_COLLECTION.items():
+        for position, item in enumerate(document.get(collection) or []):
+            path = f"{collection}[{position}]"
+            issues.extend(reference_issues(kind, item, index, path))
+            if kind == "control" and known_controls is not None and item["control"] not in known_controls:
+                issues.append(Issue(f"{path}.control", f"unknown catalog control {item['control']!r}"))
+    issues.extend(boundary_cycle_issues(index, first_path))
+    return issues
+
+
+def snapshot_from_document(document: Any, *, known_controls: frozenset[str] | None = None,
+                           revision: int = 0) -> Snapshot:
+    issues = document_issues(document, known_controls=known_controls)
+    if issues:
+        raise ModelValidationError(issues)
+    collections = {
+        name: [element_from_dict(kind, item) for item in document.get(name) or []]
+        for name, kind in COLLECTIONS.items()
+    }
+    return Snapshot.build(info_from_dict(document["model"]), revision=revision, **collections)
+
+
+def read_model(raw: bytes | str, filename: str = "", *, known_controls: frozenset[str] | None = None) -> Snapshot:
+    """Parse and validate a native model file. Raises ``ModelValidationError``."""
+    return snapshot_from_document(parse_document(raw, filename), known_controls=known_controls)
+
+
+def snapshot_to_document(snapshot: Snapshot, *, compact: bool = True) -> dict[str, Any]:
+    document: dict[str, Any] = {FORMAT_NAME: FORMAT_VERSION, "model": info_to_dict(snapshot.info)}
+    if compact:
+        document["model"] = {k: v for k, v in document["model"].items() if v not in ("", [], {})}
+    for name in COLLECTIONS:
+        items = getattr(snapshot, name)
+        if items:
+            document[name] = [element_to_dict(e, compact=compact) for e in items]
+    return document
+
+
+def write_model(snapshot: Snapshot, fmt: str = "yaml") -> str:
+    document = snapshot_to_document(snapshot)
+    if fmt == "json":
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "yaml":
+        return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    raise ValueError(f"unknown format {fmt!r}; use yaml or json")
