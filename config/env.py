@@ -1,0 +1,127 @@
+"""Every setting that comes from the environment, declared once, typed, with its default.
+
+Nothing secret lives in the repository: ``DJANGO_SECRET_KEY`` must be provided in production;
+for local development (``DJANGO_DEBUG=1``) a random key is generated once into ``var/secret_key``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+class ImproperlyConfiguredEnv(RuntimeError):
+    pass
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfiguredEnv(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfiguredEnv(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def parse_database_url(url: str) -> dict[str, object]:
+    """``sqlite:///path`` or ``postgres://user:pass@host:port/name`` -> Django DATABASES entry."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = unquote(parsed.path)
+        if path.startswith("/") and url.startswith("sqlite:////"):
+            name = path
+        else:
+            name = str(BASE_DIR / path.lstrip("/"))
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": name,
+                "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE",
+                            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}}
+    if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
+        return {"ENGINE": "django.db.backends.postgresql", "NAME": unquote(parsed.path.lstrip("/")),
+                "USER": unquote(parsed.username or ""), "PASSWORD": unquote(parsed.password or ""),
+                "HOST": parsed.hostname or "", "PORT": str(parsed.port or ""), "CONN_MAX_AGE": 60,
+                "CONN_HEALTH_CHECKS": True}
+    raise ImproperlyConfiguredEnv(f"DATABASE_URL scheme {parsed.scheme!r} is not supported (sqlite, postgres)")
+
+
+def _secret_key(debug: bool) -> str:
+    key = os.environ.get("DJANGO_SECRET_KEY", "")
+    if key:
+        return key
+    if not debug:
+        raise ImproperlyConfiguredEnv("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off")
+    path = BASE_DIR / "var" / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Env:
+    debug: bool
+    secret_key: str
+    allowed_hosts: list[str]
+    csrf_trusted_origins: list[str]
+    database_url: str
+    redis_url: str
+    task_time_limit: int
+    task_soft_time_limit: int
+    task_max_retries: int
+    api_throttle_user: str
+    api_throttle_anon: str
+    api_throttle_token: str
+    media_root: str
+    log_level: str
+    secure_cookies: bool
+    webhook_timeout: int
+
+
+def load() -> Env:
+    debug = _bool("DJANGO_DEBUG", False)
+    return Env(
+        debug=debug,
+        secret_key=_secret_key(debug),
+        allowed_hosts=_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver"),
+        csrf_trusted_origins=_list("DJANGO_CSRF_TRUSTED_ORIGINS", ""),
+        database_url=_str("DATABASE_URL", "sqlite:///var/db.sqlite3"),
+        redis_url=_str("REDIS_URL", ""),
+        task_time_limit=_int("TASK_TIME_LIMIT", 600),
+        task_soft_time_limit=_int("TASK_SOFT_TIME_LIMIT", 540),
+        task_max_retries=_int("TASK_MAX_RETRIES", 3),
+        api_throttle_user=_str("API_THROTTLE_USER", "600/minute"),
+        api_throttle_anon=_str("API_THROTTLE_ANON", "60/minute"),
+        api_throttle_token=_str("API_THROTTLE_TOKEN", "1200/minute"),
+        media_root=_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")),
+        log_level=_str("LOG_LEVEL", "INFO"),
+        secure_cookies=_bool("SECURE_COOKIES", False),
+        webhook_timeout=_int("WEBHOOK_TIMEOUT", 5),
+    )
+
+
+ENV = load()

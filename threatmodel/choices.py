@@ -1,0 +1,49 @@
+"""Django ``choices`` derived from the pure vocabularies (one source of truth)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+
+from threatmodel import vocabulary as v
+
+
+def choices(kind: type[StrEnum]) -> list[tuple[str, str]]:
+    return [(m.value, m.value.replace("-", " ").capitalize()) for m in kind]
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    EDITOR = "editor", "Editor"
+    VIEWER = "viewer", "Viewer"
+
+
+ROLE_RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.OWNER: 2}
+
+
+class ChangeAction(models.TextChoices):
+    CREATE = "create", "Created"
+    UPDATE = "update", "Updated"
+    DELETE = "delete", "Deleted"
+
+
+class DataRole(models.TextChoices):
+    STORED = "stored", "Stored"
+    PROCESSED = "processed", "Processed"
+
+
+BUSINESS_CRITICALITY = choices(v.BusinessCriticality)
+BOUNDARY_KIND = choices(v.BoundaryKind)
+TRUST_LEVEL = choices(v.TrustLevel)
+COMPONENT_KIND = choices(v.ComponentKind)
+MESH_MODE = choices(v.MeshMode)
+AUTHENTICATION = choices(v.Authentication)
+AUTHORIZATION = choices(v.Authorization)
+ENCRYPTION = choices(v.Encryption)
+LOGGING = choices(v.Logging)
+PROVENANCE = choices(v.Provenance)
+CLASSIFICATION = choices(v.Classification)
+RATING = choices(v.Rating)
+IDENTITY_KIND = choices(v.IdentityKind)
+CONTROL_STATUS = choices(v.ControlStatus)

@@ -1,0 +1,19 @@
+from threatmodel.models.elements import (
+    Component,
+    ComponentData,
+    Control,
+    DataAsset,
+    DataFlow,
+    FlowData,
+    Grant,
+    Identity,
+    TrustBoundary,
+)
+from threatmodel.models.model import ThreatModel
+from threatmodel.models.revisions import ChangeRecord, Revision
+from threatmodel.models.team import Membership, Team
+
+__all__ = [
+    "ChangeRecord", "Component", "ComponentData", "Control", "DataAsset", "DataFlow", "FlowData", "Grant",
+    "Identity", "Membership", "Revision", "Team", "ThreatModel", "TrustBoundary",
+]

@@ -1,0 +1,232 @@
+"""Mapping between element rows and the native element dicts (the same dicts the file format,
+the change log and the snapshot use). Used by services (writes) and selectors (reads); holds no
+business rules.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import models
+
+from threatmodel import models as m
+
+#: element kind -> Django model
+ROW_MODEL: dict[str, type[models.Model]] = {
+    "data_asset": m.DataAsset,
+    "boundary": m.TrustBoundary,
+    "identity": m.Identity,
+    "component": m.Component,
+    "flow": m.DataFlow,
+    "grant": m.Grant,
+    "control": m.Control,
+}
+
+#: Fields copied 1:1 between the native dict and the row.
+SCALARS: dict[str, tuple[str, ...]] = {
+    "data_asset": ("name", "description", "classification", "confidentiality", "integrity", "availability",
+                   "pii", "credentials", "tags", "attributes", "foreign_id"),
+    "boundary": ("name", "description", "kind", "trust_level", "tags", "attributes", "foreign_id"),
+    "identity": ("name", "description", "kind", "mfa", "tags", "attributes", "foreign_id"),
+    "component": ("name", "description", "kind", "technology", "internet_facing", "mesh", "authentication",
+                  "authorization", "encryption_at_rest", "logging", "tags", "attributes", "foreign_id"),
+    "flow": ("name", "description", "protocol", "port", "encryption", "authentication", "authorization",
+             "bidirectional", "provenance", "tags", "attributes", "foreign_id"),
+    "grant": ("description", "actions", "scope", "attributes"),
+    "control": ("control", "status", "description", "attributes"),
+}
+
+
+class KeyMap:
+    """key <-> primary key of the rows of one model, loaded per kind on first use."""
+
+    def __init__(self, model_id: int):
+        self.model_id = model_id
+        self._pk: dict[str, dict[str, int]] = {}
+        self._key: dict[str, dict[int, str]] = {}
+
+    def _load(self, kind: str) -> None:
+        if kind not in self._pk:
+            rows = ROW_MODEL[kind].objects.filter(model_id=self.model_id).values_list("key", "pk")
+            self._pk[kind] = dict(rows)
+            self._key[kind] = {pk: key for key, pk in self._pk[kind].items()}
+
+    def pk(self, kind: str, key: str | None) -> int | None:
+        if key is None:
+            return None
+        self._load(kind)
+        return self._pk[kind][key]
+
+    def key(self, kind: str, pk: int | None) -> str | None:
+        if pk is None:
+            return None
+        self._load(kind)
+        return self._key[kind][pk]
+
+    def keys(self, kind: str) -> dict[str, int]:
+        self._load(kind)
+        return self._pk[kind]
+
+    def remember(self, kind: str, key: str, pk: int) -> None:
+        self._load(kind)
+        self._pk[kind][key] = pk
+        self._key[kind][pk] = key
+
+    def forget(self, kind: str, key: str) -> None:
+        self._load(kind)
+        pk = self._pk[kind].pop(key, None)
+        if pk is not None:
+            self._key[kind].pop(pk, None)
+
+
+# -- rows -> dicts ------------------------------------------------------------------------------
+
+def _position(x: float | None, y: float | None) -> dict[str, float] | None:
+    return None if x is None or y is None else {"x": x, "y": y}
+
+
+def load_element_dicts(model_id: int, kinds: Iterable[str] | None = None,
+                       keys: Mapping[str, Iterable[str]] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Native dicts of the model's elements, per kind (all, or only ``keys[kind]``)."""
+    wanted = list(kinds or ROW_MODEL)
+    keymap = KeyMap(model_id)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for kind in wanted:
+        queryset = ROW_MODEL[kind].objects.filter(model_id=model_id)
+        if keys is not None:
+            queryset = queryset.filter(key__in=list(keys.get(kind, ())))
+        columns = ["pk", "key", *SCALARS[kind]] + _EXTRA_COLUMNS.get(kind, [])
+        rows = list(queryset.order_by("key").values_list(*columns))
+        links = _links(kind, [r[0] for r in rows], keymap) if kind in ("component", "flow") else {}
+        converter = _CONVERTERS.get(kind)
+        names = columns
+        items = []
+        for row in rows:
+            record = dict(zip(names, row, strict=True))
+            data: dict[str, Any] = {"id": record["key"]}
+            for name in SCALARS[kind]:
+                data[name] = record[name]
+            if converter:
+                converter(data, record, keymap, links)
+            items.append(data)
+        out[kind] = items
+    return out
+
+
+_EXTRA_COLUMNS: dict[str, list[str]] = {
+    "boundary": ["parent_id", "position_x", "position_y"],
+    "component": ["boundary_id", "identity_id", "position_x", "position_y"],
+    "flow": ["source_id", "target_id"],
+    "grant": ["identity_id", "target_component_id", "target_data_asset_id", "target_all"],
+    "control": ["target_key"],
+}
+
+
+def _links(kind: str, pks: list[int], keymap: KeyMap) -> dict[int, dict[str, list[str]]]:
+    links: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    if not pks:
+        return links
+    data_key = keymap.keys("data_asset")
+    key_of = {pk: key for key, pk in data_key.items()}
+    if kind == "component":
+        component_rows = m.ComponentData.objects.filter(component__model_id=keymap.model_id).order_by(
+            "component_id", "role", "ordinal").values_list("component_id", "data_asset_id", "role")
+        for component_id, data_id, role in component_rows:
+            links[component_id]["data_" + role].append(key_of[data_id])
+    else:
+        flow_rows = m.FlowData.objects.filter(flow__model_id=keymap.model_id).order_by(
+            "flow_id", "ordinal").values_list("flow_id", "data_asset_id")
+        for flow_id, data_id in flow_rows:
+            links[flow_id]["data_assets"].append(key_of[data_id])
+    return links
+
+
+def _boundary(data: dict[str, Any], record: dict[str, Any], keymap: KeyMap, links: Any) -> None:
+    data["parent"] = keymap.key("boundary", record["parent_id"])
+    data["position"] = _position(record["position_x"], record["position_y"])
+
+
+def _component(data: dict[str, Any], record: dict[str, Any], keymap: KeyMap, links: Any) -> None:
+    data["boundary"] = keymap.key("boundary", record["boundary_id"])
+    data["identity"] = keymap.key("identity", record["identity_id"])
+    own = links.get(record["pk"], {})
+    data["data_stored"] = list(own.get("data_stored", []))
+    data["data_processed"] = list(own.get("data_processed", []))
+    data["position"] = _position(record["position_x"], record["position_y"])
+
+
+def _flow(data: dict[str, Any], record: dict[str, Any], keymap: KeyMap, links: Any) -> None:
+    data["source"] = keymap.key("component", record["source_id"])
+    data["target"] = keymap.key("component", record["target_id"])
+    data["data_assets"] = list(links.get(record["pk"], {}).get("data_assets", []))
+
+
+def _grant(data: dict[str, Any], record: dict[str, Any], keymap: KeyMap, links: Any) -> None:
+    data["identity"] = keymap.key("identity", record["identity_id"])
+    if record["target_all"]:
+        data["target"] = "*"
+    elif record["target_component_id"] is not None:
+        data["target"] = keymap.key("component", record["target_component_id"])
+    else:
+        data["target"] = keymap.key("data_asset", record["target_data_asset_id"])
+    data["actions"] = list(data["actions"])
+
+
+def _control(data: dict[str, Any], record: dict[str, Any], keymap: KeyMap, links: Any) -> None:
+    data["target"] = record["target_key"]
+
+
+_CONVERTERS = {"boundary": _boundary, "component": _component, "flow": _flow, "grant": _grant,
+               "control": _control}
+
+
+# -- dicts -> rows ------------------------------------------------------------------------------
+
+def row_values(kind: str, data: Mapping[str, Any], keymap: KeyMap) -> dict[str, Any]:
+    """Column values for a row from a full native dict (references resolved to primary keys)."""
+    values = {name: data[name] for name in SCALARS[kind]}
+    if kind == "boundary":
+        values["position_x"], values["position_y"] = _xy(data.get("position"))
+    elif kind == "component":
+        values["boundary_id"] = keymap.pk("boundary", data.get("boundary"))
+        values["identity_id"] = keymap.pk("identity", data.get("identity"))
+        values["position_x"], values["position_y"] = _xy(data.get("position"))
+    elif kind == "flow":
+        values["source_id"] = keymap.pk("component", data["source"])
+        values["target_id"] = keymap.pk("component", data["target"])
+    elif kind == "grant":
+        values["identity_id"] = keymap.pk("identity", data["identity"])
+        target = data["target"]
+        values["target_all"] = target == "*"
+        values["target_component_id"] = (keymap.pk("component", target)
+                                         if target != "*" and target in keymap.keys("component") else None)
+        values["target_data_asset_id"] = (keymap.pk("data_asset", target)
+                                          if target != "*" and target in keymap.keys("data_asset") else None)
+    elif kind == "control":
+        values["target_key"] = data["target"]
+    return values
+
+
+def _xy(position: Mapping[str, float] | None) -> tuple[float | None, float | None]:
+    return (None, None) if not position else (position["x"], position["y"])
+
+
+def link_rows(kind: str, pk: int, data: Mapping[str, Any], keymap: KeyMap) -> list[models.Model]:
+    """The M2M rows (data assets) of a component or flow."""
+    if kind == "component":
+        return [m.ComponentData(component_id=pk, data_asset_id=keymap.pk("data_asset", key), role=role,
+                                ordinal=i)
+                for role in ("stored", "processed") for i, key in enumerate(data.get(f"data_{role}") or [])]
+    if kind == "flow":
+        return [m.FlowData(flow_id=pk, data_asset_id=keymap.pk("data_asset", key), ordinal=i)
+                for i, key in enumerate(data.get("data_assets") or [])]
+    return []
+
+
+def delete_links(kind: str, pks: list[int]) -> None:
+    if kind == "component":
+        m.ComponentData.objects.filter(component_id__in=pks).delete()
+    elif kind == "flow":
+        m.FlowData.objects.filter(flow_id__in=pks).delete()

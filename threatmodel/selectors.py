@@ -1,0 +1,145 @@
+"""Reads. Access checks live here, in one choke point: every team-scoped object is fetched through
+``team_for_user`` / ``model_for_user``, which raise ``NotFound`` for non-members (so another team's
+objects are indistinguishable from missing ones) and ``Forbidden`` for members lacking the role.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from threatmodel import models as m
+from threatmodel.changes import MODEL_KEY, MODEL_KIND, ModelDiff, diff_element_dicts
+from threatmodel.choices import ROLE_RANK, Role
+from threatmodel.domain import COLLECTION_OF_KIND, COLLECTIONS, KIND_OF_COLLECTION, Snapshot
+from threatmodel.interchange.native import element_from_dict, info_from_dict
+from threatmodel.persistence import load_element_dicts
+
+
+class NotFound(Exception):
+    """The object does not exist, or the user may not know it exists."""
+
+
+class Forbidden(Exception):
+    """The user may see the object but lacks the role for this action."""
+
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def role_in_team(*, user: User, team_id: int) -> str | None:
+    if not user.is_authenticated:
+        return None
+    return m.Membership.objects.filter(team_id=team_id, user_id=user.pk).values_list("role", flat=True).first()
+
+
+def require_role(*, user: User, team_id: int, role: str) -> str:
+    """The user's role in the team, if it is at least ``role``. The one access check."""
+    actual = role_in_team(user=user, team_id=team_id)
+    if actual is None:
+        raise NotFound("not found")
+    if ROLE_RANK[Role(actual)] < ROLE_RANK[Role(role)]:
+        raise Forbidden(f"this needs the {role} role in the team; you are {actual}")
+    return actual
+
+
+def teams_for_user(*, user: User) -> QuerySet[m.Team]:
+    if not user.is_authenticated:
+        return m.Team.objects.none()
+    return m.Team.objects.filter(memberships__user_id=user.pk).distinct().order_by("name")
+
+
+def team_for_user(*, user: User, team_id: int | None = None, slug: str | None = None,
+                  role: str = Role.VIEWER) -> m.Team:
+    lookup = {"pk": team_id} if team_id is not None else {"slug": slug}
+    team = m.Team.objects.filter(**lookup).first()
+    if team is None:
+        raise NotFound("team not found")
+    require_role(user=user, team_id=team.pk, role=role)
+    return team
+
+
+def models_for_user(*, user: User) -> QuerySet[m.ThreatModel]:
+    if not user.is_authenticated:
+        return m.ThreatModel.objects.none()
+    return m.ThreatModel.objects.filter(team__memberships__user_id=user.pk).select_related("team").distinct()
+
+
+def model_for_user(*, user: User, model_id: int | str, role: str = Role.VIEWER) -> m.ThreatModel:
+    try:
+        model = m.ThreatModel.objects.select_related("team").get(pk=int(model_id))
+    except (m.ThreatModel.DoesNotExist, ValueError, TypeError):
+        raise NotFound("model not found") from None
+    require_role(user=user, team_id=model.team_id, role=role)
+    return model
+
+
+def memberships_of_team(*, team: m.Team) -> QuerySet[m.Membership]:
+    return m.Membership.objects.filter(team=team).select_related("user").order_by("user__username")
+
+
+def revisions_of_model(*, model: m.ThreatModel) -> QuerySet[m.Revision]:
+    return m.Revision.objects.filter(model=model).select_related("author").order_by("-number")
+
+
+def revision_of_model(*, model: m.ThreatModel, number: int) -> m.Revision:
+    revision = m.Revision.objects.filter(model=model, number=number).select_related("author").first()
+    if revision is None:
+        raise NotFound(f"revision {number} not found")
+    return revision
+
+
+# -- snapshots ---------------------------------------------------------------------------------
+
+def snapshot_from_dicts(info: dict[str, Any], dicts: dict[str, list[dict[str, Any]]], revision: int) -> Snapshot:
+    collections = {COLLECTION_OF_KIND[kind]: [element_from_dict(COLLECTIONS[COLLECTION_OF_KIND[kind]], item)
+                                              for item in items]
+                   for kind, items in dicts.items()}
+    return Snapshot.build(info_from_dict(info), revision=revision, **collections)
+
+
+def model_info(model: m.ThreatModel) -> dict[str, Any]:
+    return {"name": model.name, "description": model.description,
+            "business_criticality": model.business_criticality, "tags": list(model.tags),
+            "attributes": dict(model.attributes)}
+
+
+def snapshot_of_model(*, model: m.ThreatModel, revision: int | None = None) -> Snapshot:
+    """The model as a pure snapshot: the current state from the tables, a past one from the change log."""
+    if revision is None or revision == model.revision:
+        return snapshot_from_dicts(model_info(model), load_element_dicts(model.pk), model.revision)
+    if revision < 0 or revision > model.revision:
+        raise NotFound(f"revision {revision} not found (the model is at revision {model.revision})")
+    state = element_state_at(model=model, revision=revision)
+    info = state.pop((MODEL_KIND, MODEL_KEY), None) or model_info(model)
+    dicts: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KIND_OF_COLLECTION.values()}
+    for (kind, _key), data in sorted(state.items()):
+        dicts[kind].append(data)
+    return snapshot_from_dicts(info, dicts, revision)
+
+
+def element_state_at(*, model: m.ThreatModel, revision: int) -> dict[tuple[str, str], dict[str, Any]]:
+    """Replay the append-only change log up to ``revision``: the last ``after`` of each element."""
+    state: dict[tuple[str, str], dict[str, Any]] = {}
+    rows = (m.ChangeRecord.objects.filter(model=model, revision_number__lte=revision)
+            .order_by("revision_number", "seq").values_list("element_kind", "element_key", "after").iterator(2000))
+    for kind, key, after in rows:
+        if after is None:
+            state.pop((kind, key), None)
+        else:
+            state[(kind, key)] = after
+    return state
+
+
+def revision_diff(*, model: m.ThreatModel, from_revision: int, to_revision: int) -> ModelDiff:
+    for number in (from_revision, to_revision):
+        if number < 0 or number > model.revision:
+            raise NotFound(f"revision {number} not found (the model is at revision {model.revision})")
+    return diff_element_dicts(element_state_at(model=model, revision=from_revision),
+                              element_state_at(model=model, revision=to_revision), from_revision, to_revision)
+
+
+def changes_of_revision(*, revision: m.Revision) -> QuerySet[m.ChangeRecord]:
+    return m.ChangeRecord.objects.filter(revision=revision).order_by("seq")
