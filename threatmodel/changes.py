@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import jsonschema
 
@@ -68,7 +68,8 @@ def parse_change(raw: Any, path: str) -> tuple[ElementChange | None, list[Issue]
     op, kind, element_id, data = raw.get("op"), raw.get("kind"), raw.get("id"), raw.get("data", {})
     unknown = sorted(set(raw) - {"op", "kind", "id", "data"})
     if unknown:
-        issues.append(Issue(path, "unknown field" + ("s " if len(unknown) > 1 else " ") + ", ".join(map(repr, unknown))))
+        plural = "s " if len(unknown) > 1 else " "
+        issues.append(Issue(path, "unknown field" + plural + ", ".join(map(repr, unknown))))
     if op not in OPERATIONS:
         issues.append(Issue(f"{path}.op", f"{op!r} is not one of {', '.join(OPERATIONS)}"))
     if kind not in (*ELEMENT_KINDS, MODEL_KIND):
@@ -85,7 +86,8 @@ def parse_change(raw: Any, path: str) -> tuple[ElementChange | None, list[Issue]
         issues.append(Issue(f"{path}.data.id", "an element's id cannot be changed; delete and re-create it"))
     if issues:
         return None, issues
-    return ElementChange(op=op, kind=kind, id=element_id, data=dict(data)), []
+    operation = cast(Operation, op)  # validated against OPERATIONS above
+    return ElementChange(op=operation, kind=str(kind), id=str(element_id), data=dict(data)), []
 
 
 # -- diffs ---------------------------------------------------------------------------------------

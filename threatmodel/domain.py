@@ -34,7 +34,6 @@ from threatmodel.vocabulary import (
 )
 
 
-
 @dataclass(frozen=True, slots=True)
 class Position:
     x: float
@@ -252,22 +251,24 @@ class Snapshot:
 
     def with_elements(self, collection: str, elements: Iterable[Any]) -> Snapshot:
         """A copy with one collection replaced (kept sorted)."""
-        return replace(self, **{collection: _sorted(elements)})
+        changes: dict[str, Any] = {collection: _sorted(elements)}
+        return replace(self, **changes)
 
-    def replace_element(self, element: Any) -> Snapshot:
+    def replace_element(self, element: Any) -> Snapshot:  # noqa: ANN401
         """A copy where the element with the same id and type is replaced."""
         for name, kind in COLLECTIONS.items():
             if isinstance(element, kind):
-                items = [element if e.id == element.id else e for e in getattr(self, name)]
-                return replace(self, **{name: tuple(items)})
+                current: tuple[Any, ...] = getattr(self, name)
+                items = [element if e.id == element.id else e for e in current]  # type: ignore[attr-defined]
+                changes: dict[str, Any] = {name: tuple(items)}
+                return replace(self, **changes)
         raise TypeError(f"not an element: {element!r}")
 
     def without_elements(self, ids: Iterable[str]) -> Snapshot:
         drop = set(ids)
-        return replace(
-            self,
-            **{name: tuple(e for e in getattr(self, name) if e.id not in drop) for name in COLLECTIONS},
-        )
+        changes: dict[str, Any] = {
+            name: tuple(e for e in getattr(self, name) if e.id not in drop) for name in COLLECTIONS}
+        return replace(self, **changes)
 
 
 def field_names(kind: type) -> tuple[str, ...]:

@@ -270,7 +270,8 @@ def _apply(*, model: m.ThreatModel, user: AbstractBaseUser | None, base_revision
     controls = control_ids()
     for (kind, key), after in final.items():
         if kind == "control" and after is not None and after["control"] not in controls:
-            issues.append(Issue(path_of[(kind, key)] + ".data.control", f"unknown catalog control {after['control']!r}"))
+            issues.append(Issue(path_of[(kind, key)] + ".data.control",
+                                f"unknown catalog control {after['control']!r}"))
     if issues:
         raise ModelValidationError(issues)
 

@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from threatmodel import domain
+from threatmodel import vocabulary
 from threatmodel.domain import COLLECTIONS, KIND_OF_COLLECTION, ModelInfo, Position, Snapshot
 from threatmodel.interchange.schema import FORMAT_NAME, FORMAT_VERSION, MODEL_SCHEMA
 from threatmodel.invariants import (
@@ -39,7 +39,7 @@ class _NoAliasSafeLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         if self.check_event(yaml.events.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise ModelValidationError([Issue(f"line {event.start_mark.line + 1}",
                                               "YAML aliases (*name) are not allowed in model files")])
         return super().compose_node(parent, index)
@@ -130,7 +130,7 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         if specific:
             return _schema_message(specific[0])
         return f"{error.instance!r} is not a valid value here"
-    return error.message
+    return str(error.message)
 
 
 # -- element <-> dict --------------------------------------------------------------------------
@@ -181,7 +181,7 @@ def element_from_dict(kind: type, data: Mapping[str, Any]) -> Any:
         elif f.name == "attributes":
             value = dict(value or {})
         elif f.name == "actions":
-            value = tuple(domain.GrantAction(a) for a in value)
+            value = tuple(vocabulary.GrantAction(a) for a in value)
         elif isinstance(value, list):
             value = tuple(value)
         elif isinstance(value, str) and annotation in _ENUM_TYPES:
@@ -191,7 +191,7 @@ def element_from_dict(kind: type, data: Mapping[str, Any]) -> Any:
 
 
 _ENUM_TYPES: dict[str, type[StrEnum]] = {
-    name: getattr(domain, name) for name in (
+    name: getattr(vocabulary, name) for name in (
         "Classification", "Rating", "BoundaryKind", "TrustLevel", "ComponentKind", "MeshMode",
         "Authentication", "Authorization", "Logging", "IdentityKind", "Encryption", "Provenance",
         "ControlStatus", "BusinessCriticality")
@@ -207,7 +207,7 @@ def info_to_dict(info: ModelInfo) -> dict[str, Any]:
 def info_from_dict(data: Mapping[str, Any]) -> ModelInfo:
     return ModelInfo(
         name=data["name"], description=data.get("description", ""),
-        business_criticality=domain.BusinessCriticality(data.get("business_criticality", "important")),
+        business_criticality=vocabulary.BusinessCriticality(data.get("business_criticality", "important")),
         tags=tuple(data.get("tags", ())), attributes=dict(data.get("attributes") or {}),
     )
 

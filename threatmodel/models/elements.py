@@ -103,6 +103,9 @@ class ComponentData(models.Model):
         constraints = [models.UniqueConstraint(fields=["component", "data_asset", "role"],
                                                name="componentdata_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.component_id} {self.role} {self.data_asset_id}"
+
 
 class DataFlow(Element):
     name = models.CharField(max_length=200, blank=True, default="")
@@ -130,6 +133,9 @@ class FlowData(models.Model):
     class Meta:
         ordering = ["flow", "ordinal"]
         constraints = [models.UniqueConstraint(fields=["flow", "data_asset"], name="flowdata_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.flow_id} carries {self.data_asset_id}"
 
 
 class Grant(Element):

@@ -1,0 +1,59 @@
+# Trustmap: the two commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+QUICK ?=
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test bench worker lint typecheck importlint schema-check system-run system-test venv migrate demo clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || (apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV))
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+system-run:
+	@scripts/ensure-system-packages.sh run
+
+system-test:
+	@scripts/ensure-system-packages.sh test
+
+migrate: venv
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput -v0
+
+demo: migrate
+	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
+
+## Install what is missing, migrate SQLite, load the demo, serve on http://$(HOST):$(PORT)/
+run: system-run venv demo
+	@echo ""
+	@echo "  Trustmap is starting on http://$(HOST):$(PORT)/  (log in with the demo credentials above)"
+	@echo ""
+	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+## Install what is missing and run the whole suite (lint, types, import contracts, tests)
+test: system-test venv lint
+	$(PY) -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
+
+## Benchmarks: one `BENCH <name> <value> <unit>` line per figure; QUICK=1 for a subset under a minute
+bench: system-test venv
+	$(PY) -m benchmarks $(if $(QUICK),--quick,)
+
+## A Celery worker (needs REDIS_URL, e.g. redis://127.0.0.1:6379/0)
+worker: venv
+	@test -n "$$REDIS_URL" || (echo "set REDIS_URL to run a worker" && exit 2)
+	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2
+
+clean:
+	rm -rf var/test* .pytest_cache .mypy_cache .ruff_cache

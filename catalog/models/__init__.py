@@ -1,0 +1,3 @@
+from catalog.models.custom_rules import CustomRule
+
+__all__ = ["CustomRule"]
