@@ -6,5 +6,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("config.api_urls")),
+    path("", include("assessments.urls")),
+    path("", include("catalog.urls")),
     path("", include("threatmodel.urls")),
 ]

@@ -1,0 +1,3 @@
+"""Pages of the catalog app."""
+
+urlpatterns: list = []
