@@ -15,6 +15,8 @@ from config import settings as _base
 
 globals().update({name: value for name, value in vars(_base).items() if name.isupper()})
 
+os.makedirs(str(_base.STATIC_ROOT), exist_ok=True)
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

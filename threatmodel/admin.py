@@ -78,3 +78,16 @@ for element_model, columns in {
     admin.site.register(element_model, type(f"{element_model.__name__}Admin", (ReadOnlyAdmin,), {
         "list_display": columns, "list_filter": ["model"] if "model" in columns else [],
         "search_fields": ["key"] if "key" in columns else []}))
+
+
+def register_remaining(app_label: str) -> None:
+    """Every table of the app is visible in the admin (read-only unless registered above)."""
+    from django.apps import apps
+
+    for model in apps.get_app_config(app_label).get_models():
+        if not admin.site.is_registered(model):
+            columns = [f.name for f in model._meta.fields if f.name not in ("attributes", "result")][:7]
+            admin.site.register(model, type(f"{model.__name__}Admin", (ReadOnlyAdmin,), {"list_display": columns}))
+
+
+register_remaining("threatmodel")
