@@ -97,13 +97,25 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "threatmodel.api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "threatmodel.api.authentication.TokenScopePermission",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "threatmodel.api.authentication.TokenRateThrottle",
+        "threatmodel.api.authentication.SessionRateThrottle",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "threatmodel.api.common.ApiPagination",
     "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "threatmodel.api.errors.exception_handler",
+    "URL_FORMAT_OVERRIDE": None,  # ``?format=`` is the export format, not content negotiation
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
     "DEFAULT_THROTTLE_RATES": {
         "user": ENV.api_throttle_user,
         "anon": ENV.api_throttle_anon,
@@ -117,6 +129,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SECURITY": [{"tokenAuth": []}, {"cookieAuth": []}],
+    "ENUM_NAME_OVERRIDES": {
+        "SeverityEnum": "assessments.choices.Severity",
+        "JobStatusEnum": "assessments.choices.JobStatus",
+        "TriageStatusEnum": "assessments.choices.TriageStatus",
+    },
 }
 
 # -- Celery: a real broker when REDIS_URL is set; otherwise tasks run in-process. ----------------

@@ -12,8 +12,9 @@ from threatmodel.models.elements import (
 from threatmodel.models.model import ThreatModel
 from threatmodel.models.revisions import ChangeRecord, Revision
 from threatmodel.models.team import Membership, Team
+from threatmodel.models.tokens import ApiToken, TokenScope
 
 __all__ = [
-    "ChangeRecord", "Component", "ComponentData", "Control", "DataAsset", "DataFlow", "FlowData", "Grant",
-    "Identity", "Membership", "Revision", "Team", "ThreatModel", "TrustBoundary",
+    "ApiToken", "ChangeRecord", "Component", "ComponentData", "Control", "DataAsset", "DataFlow", "FlowData", "Grant",
+    "Identity", "Membership", "Revision", "Team", "ThreatModel", "TokenScope", "TrustBoundary",
 ]

@@ -1,0 +1,74 @@
+"""Shared API helpers: pagination, the base-revision precondition, conflict answers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from threatmodel import models as m
+from threatmodel import selectors
+from threatmodel.services import RevisionConflict
+
+_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
+
+
+class ApiPagination(LimitOffsetPagination):
+    default_limit = 100
+    max_limit = 1000
+
+
+class PreconditionRequired(APIException):
+    status_code = 428
+    default_detail = ("this write needs the model revision it is based on: send `base_revision` in the body "
+                      "(or the query string) or an `If-Match: \"<revision>\"` header")
+    default_code = "precondition_required"
+
+
+def base_revision_of(request: Request, body: Any = None) -> int:
+    """The revision a write is based on: body ``base_revision``, ``If-Match`` or ``?base_revision=``.
+
+    Without one the write is refused with 428 Precondition Required (lost updates are never silent).
+    """
+    raw: Any = None
+    if isinstance(body, dict) and "base_revision" in body:
+        raw = body["base_revision"]
+    elif request.headers.get("If-Match"):
+        match = _ETAG.match(request.headers["If-Match"])
+        if not match:
+            raise ValidationError({"detail": 'If-Match must be a revision number such as "12"'})
+        raw = match.group(1)
+    elif "base_revision" in request.query_params:
+        raw = request.query_params["base_revision"]
+    if raw is None:
+        raise PreconditionRequired()
+    if isinstance(raw, bool):
+        raise ValidationError({"base_revision": "must be a non-negative integer"})
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise ValidationError({"base_revision": "must be a non-negative integer"}) from None
+    if value < 0 or value > 2_000_000_000:
+        raise ValidationError({"base_revision": "must be a non-negative integer"})
+    return value
+
+
+def conflict_response(model: m.ThreatModel, exc: RevisionConflict) -> Response:
+    """409 with the current revision and what changed since the writer's base revision."""
+    model.refresh_from_db(fields=["revision"])
+    payload: dict[str, Any] = {"detail": str(exc), "current_revision": model.revision}
+    if 0 <= exc.base_revision <= model.revision:
+        payload["diff"] = selectors.revision_diff(model=model, from_revision=exc.base_revision,
+                                                  to_revision=model.revision).as_dict()
+    else:
+        payload["diff"] = None
+    return Response(payload, status=status.HTTP_409_CONFLICT, headers={"ETag": etag(model.revision)})
+
+
+def etag(revision: int) -> str:
+    return f'"{revision}"'

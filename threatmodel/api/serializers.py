@@ -1,0 +1,198 @@
+"""Serializers of the threat-model API (teams, members, tokens, models, revisions, change sets).
+
+Elements are represented by their native dicts (the file format's element objects; ``id`` is the key),
+so they need no serializer; request bodies are validated by the change-set service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from threatmodel import models as m
+from threatmodel.choices import BUSINESS_CRITICALITY, Role
+
+
+class TeamSerializer(serializers.ModelSerializer[m.Team]):
+    role = serializers.SerializerMethodField(help_text="Your role in this team.")
+
+    class Meta:
+        model = m.Team
+        fields = ["id", "name", "slug", "created_at", "role"]
+        read_only_fields = ["id", "slug", "created_at", "role"]
+
+    def get_role(self, team: m.Team) -> str | None:
+        roles: dict[int, str] = self.context.get("roles", {})
+        return roles.get(team.pk)
+
+
+class TeamCreateSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(max_length=56, required=False)
+
+
+class MembershipSerializer(serializers.ModelSerializer[m.Membership]):
+    user_id = serializers.IntegerField(source="user.pk", read_only=True)
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = m.Membership
+        fields = ["user_id", "username", "role", "created_at"]
+        read_only_fields = fields
+
+
+class MembershipSetSerializer(serializers.Serializer[Any]):
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+    def validate_username(self, value: str) -> Any:
+        user = get_user_model().objects.filter(username=value, is_active=True).first()
+        if user is None:
+            raise serializers.ValidationError("no such user")
+        return user
+
+
+class MembershipRoleSerializer(serializers.Serializer[Any]):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer[m.ApiToken]):
+    active = serializers.SerializerMethodField()
+
+    class Meta:
+        model = m.ApiToken
+        fields = ["id", "name", "prefix", "scope", "created_at", "expires_at", "revoked_at", "last_used_at",
+                  "active"]
+        read_only_fields = fields
+
+    def get_active(self, token: m.ApiToken) -> bool:
+        from django.utils import timezone
+
+        return token.revoked_at is None and (token.expires_at is None or token.expires_at > timezone.now())
+
+
+class ApiTokenCreateSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=100)
+    scope = serializers.ChoiceField(choices=m.TokenScope.choices, default=m.TokenScope.READ)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    token = serializers.CharField(read_only=True, help_text="The secret. Shown only in this response.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]
+        read_only_fields = fields
+
+
+class ThreatModelSerializer(serializers.ModelSerializer[m.ThreatModel]):
+    class Meta:
+        model = m.ThreatModel
+        fields = ["id", "team", "name", "description", "business_criticality", "tags", "attributes", "revision",
+                  "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class ThreatModelCreateSerializer(serializers.Serializer[Any]):
+    team = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+    business_criticality = serializers.ChoiceField(choices=BUSINESS_CRITICALITY, default="important")
+    tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False, default=list,
+                                 max_length=64)
+
+
+class ThreatModelUpdateSerializer(serializers.Serializer[Any]):
+    base_revision = serializers.IntegerField(min_value=0, required=False,
+                                             help_text="Or send If-Match: \"<revision>\".")
+    message = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+    business_criticality = serializers.ChoiceField(choices=BUSINESS_CRITICALITY, required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=64)
+    attributes = serializers.DictField(required=False)
+
+
+class DocumentSerializer(serializers.Serializer[Any]):
+    revision = serializers.IntegerField()
+    document = serializers.DictField(help_text="The native document (docs/schema/trustmap-model.schema.json).")
+
+
+class ChangeSerializer(serializers.Serializer[Any]):
+    op = serializers.ChoiceField(choices=["create", "update", "delete"])
+    kind = serializers.ChoiceField(choices=["component", "flow", "boundary", "data_asset", "identity", "grant",
+                                            "control", "model"])
+    id = serializers.CharField(required=False)
+    data = serializers.DictField(required=False)
+
+
+class ChangeSetInputSerializer(serializers.Serializer[Any]):
+    base_revision = serializers.IntegerField(min_value=0)
+    message = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    changes = ChangeSerializer(many=True)
+
+
+class ChangeSetOutputSerializer(serializers.Serializer[Any]):
+    revision = serializers.IntegerField()
+    change_count = serializers.IntegerField()
+
+
+class ErrorItemSerializer(serializers.Serializer[Any]):
+    path = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer[Any]):
+    detail = serializers.CharField()
+    errors = ErrorItemSerializer(many=True, required=False)
+
+
+class ConflictSerializer(serializers.Serializer[Any]):
+    detail = serializers.CharField()
+    current_revision = serializers.IntegerField()
+    diff = serializers.DictField(allow_null=True, required=False)
+
+
+class RevisionSerializer(serializers.ModelSerializer[m.Revision]):
+    author = serializers.CharField(source="author.username", default=None, read_only=True, allow_null=True)
+
+    class Meta:
+        model = m.Revision
+        fields = ["number", "base_number", "author", "created_at", "message", "change_count"]
+        read_only_fields = fields
+
+
+class ChangeRecordSerializer(serializers.ModelSerializer[m.ChangeRecord]):
+    class Meta:
+        model = m.ChangeRecord
+        fields = ["seq", "element_kind", "element_key", "action", "before", "after"]
+        read_only_fields = fields
+
+
+class RevisionDetailSerializer(RevisionSerializer):
+    changes = serializers.SerializerMethodField()
+
+    class Meta(RevisionSerializer.Meta):
+        fields = [*RevisionSerializer.Meta.fields, "changes"]
+        read_only_fields = fields
+
+    def get_changes(self, revision: m.Revision) -> list[dict[str, Any]]:
+        records = self.context["changes"]
+        return list(ChangeRecordSerializer(records, many=True).data)
+
+
+class ImportResultSerializer(serializers.Serializer[Any]):
+    model = ThreatModelSerializer()
+    revision = serializers.IntegerField()
+    changed = serializers.BooleanField()
+
+
+class ElementSerializer(serializers.Serializer[Any]):
+    """An element's native dict (see docs/schema/trustmap-model.schema.json); other fields depend on the kind."""
+
+    id = serializers.CharField(help_text="The element id (key), unique in the model.")
+
+    def to_representation(self, instance: Any) -> Any:
+        return instance

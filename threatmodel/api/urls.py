@@ -1,0 +1,24 @@
+"""Routes of the threat-model API (mounted under /api/v1/)."""
+
+from __future__ import annotations
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from threatmodel.api import views_models, views_teams
+from threatmodel.api.views_elements import ELEMENT_VIEWSETS
+
+router = SimpleRouter()
+router.register("teams", views_teams.TeamViewSet, basename="team")
+router.register(r"teams/(?P<team_id>\d+)/members", views_teams.MembershipViewSet, basename="team-member")
+router.register("tokens", views_teams.ApiTokenViewSet, basename="api-token")
+router.register("models", views_models.ThreatModelViewSet, basename="threat-model")
+router.register(r"models/(?P<model_id>\d+)/revisions", views_models.RevisionViewSet, basename="revision")
+for segment, viewset in ELEMENT_VIEWSETS.items():
+    router.register(rf"models/(?P<model_id>\d+)/{segment}", viewset, basename=f"element-{segment}")
+
+urlpatterns = [
+    path("teams/<int:team_id>/models/import/",
+         views_models.TeamModelImportViewSet.as_view({"post": "create"}), name="team-model-import"),
+    *router.urls,
+]

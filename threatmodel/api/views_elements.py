@@ -1,0 +1,199 @@
+"""Element resources (boundaries, components, flows, data assets, identities, grants, controls).
+
+The representation is the element's native dict (``id`` = the element key). Every write is a one-change
+change set through ``threatmodel.services.changeset_apply`` and needs the model revision it is based on
+(``base_revision`` in the body or query, or ``If-Match: "<revision>"``; 428 without one).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from threatmodel import models as m
+from threatmodel import selectors, services
+from threatmodel.api import serializers as s
+from threatmodel.api.common import base_revision_of, conflict_response, etag
+from threatmodel.api.views_teams import _int
+from threatmodel.changes import normalize
+from threatmodel.choices import Role
+from threatmodel.invariants import Issue, ModelValidationError
+from threatmodel.persistence import ROW_MODEL, load_element_dicts
+from threatmodel.selectors import NotFound
+from threatmodel.services import RevisionConflict, element_changes_for_delete
+
+ID_REGEX = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}"
+
+#: URL segment -> element kind
+RESOURCES: dict[str, str] = {
+    "boundaries": "boundary", "components": "component", "flows": "flow", "data-assets": "data_asset",
+    "identities": "identity", "grants": "grant", "controls": "control",
+}
+
+#: kind -> (plain filter fields, {filter name: reference field whose key is matched})
+FILTERS: dict[str, tuple[list[str], dict[str, str]]] = {
+    "boundary": (["kind", "trust_level"], {"parent": "parent"}),
+    "component": (["kind", "technology", "internet_facing", "mesh", "authentication", "authorization",
+                   "encryption_at_rest", "logging"], {"boundary": "boundary", "identity": "identity"}),
+    "flow": (["protocol", "port", "encryption", "authentication", "authorization", "provenance"],
+             {"source": "source", "target": "target"}),
+    "data_asset": (["classification", "pii", "credentials"], {}),
+    "identity": (["kind", "mfa"], {}),
+    "grant": (["target_all"], {"identity": "identity"}),
+    "control": (["control", "status"], {}),
+}
+
+
+def filterset_for(kind: str) -> type[django_filters.FilterSet]:
+    fields, refs = FILTERS[kind]
+    row = ROW_MODEL[kind]
+    attrs: dict[str, Any] = {name: django_filters.CharFilter(field_name=f"{ref}__key", help_text=f"{ref} id")
+                             for name, ref in refs.items()}
+    if any(f.name == "name" for f in row._meta.get_fields()):
+        attrs["name"] = django_filters.CharFilter(lookup_expr="icontains")
+    if kind == "control":
+        attrs["target"] = django_filters.CharFilter(field_name="target_key", help_text="target element id")
+    attrs["id"] = django_filters.CharFilter(field_name="key", lookup_expr="startswith", help_text="id prefix")
+    meta = type("Meta", (), {"model": row, "fields": fields})
+    return type(f"{row.__name__}FilterSet", (django_filters.FilterSet,), {**attrs, "Meta": meta})
+
+
+REVISION_PARAMS = [OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False,
+                                    description='The model revision the write is based on, e.g. "12"'),
+                   OpenApiParameter("base_revision", int, required=False,
+                                    description="Alternative to If-Match / body base_revision")]
+WRITE_ERRORS = {400: s.ErrorSerializer, 404: s.ErrorSerializer, 409: s.ConflictSerializer,
+                428: s.ErrorSerializer}
+
+
+class ElementViewSet(viewsets.GenericViewSet[Any]):
+    kind = ""
+    lookup_field = "key"
+    lookup_url_kwarg = "key"
+    lookup_value_regex = ID_REGEX
+    serializer_class = s.ElementSerializer
+
+    def get_queryset(self) -> Any:
+        row = ROW_MODEL[self.kind]
+        if getattr(self, "swagger_fake_view", False):
+            return row.objects.none()
+        return row.objects.filter(model_id=self._model().pk).order_by("key")
+
+    def _model(self, role: str = Role.VIEWER) -> m.ThreatModel:
+        return selectors.model_for_user(user=self.request.user, model_id=_int(self.kwargs["model_id"]), role=role)
+
+    def _dicts(self, model: m.ThreatModel, keys: list[str]) -> list[dict[str, Any]]:
+        return load_element_dicts(model.pk, kinds=[self.kind], keys={self.kind: keys})[self.kind]
+
+    def _one(self, model: m.ThreatModel, key: str) -> dict[str, Any]:
+        found = self._dicts(model, [key])
+        if not found:
+            raise NotFound(f"no {self.kind} {key!r} in this model")
+        return found[0]
+
+    def list(self, request: Request, model_id: str) -> Response:
+        model = self._model()
+        keys = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values_list("key", flat=True))
+        response = self.get_paginated_response(self._dicts(model, list(keys or [])))
+        response["ETag"] = etag(model.revision)
+        return response
+
+    def retrieve(self, request: Request, model_id: str, key: str) -> Response:
+        model = self._model()
+        return Response(self._one(model, key), headers={"ETag": etag(model.revision)})
+
+    def create(self, request: Request, model_id: str) -> Response:
+        model = self._model(Role.EDITOR)
+        body = _body(request)
+        base = base_revision_of(request, body)
+        data = {k: v for k, v in body.items() if k not in ("base_revision", "message")}
+        key = data.get("id")
+        if not isinstance(key, str) or not key:
+            raise ModelValidationError([Issue("id", "an element id is required")])
+        return self._write(model, base, {"op": "create", "id": key, "data": data}, body, status.HTTP_201_CREATED)
+
+    def update(self, request: Request, model_id: str, key: str) -> Response:
+        model = self._model(Role.EDITOR)
+        body = _body(request)
+        base = base_revision_of(request, body)
+        data = {k: v for k, v in body.items() if k not in ("base_revision", "message")}
+        full, issues = normalize(self.kind, {**data, "id": key}, "data")  # PUT: unspecified fields -> defaults
+        if issues or full is None:
+            raise ModelValidationError(issues)
+        self._one(model, key)
+        return self._write(model, base, {"op": "update", "id": key, "data": full}, body, status.HTTP_200_OK)
+
+    def partial_update(self, request: Request, model_id: str, key: str) -> Response:
+        model = self._model(Role.EDITOR)
+        body = _body(request)
+        base = base_revision_of(request, body)
+        data = {k: v for k, v in body.items() if k not in ("base_revision", "message")}
+        self._one(model, key)
+        return self._write(model, base, {"op": "update", "id": key, "data": data}, body, status.HTTP_200_OK)
+
+    def destroy(self, request: Request, model_id: str, key: str) -> Response:
+        model = self._model(Role.EDITOR)
+        base = base_revision_of(request)
+        self._one(model, key)
+        if request.query_params.get("cascade") in ("1", "true"):
+            changes = element_changes_for_delete(selectors.snapshot_of_model(model=model), [key])
+        else:
+            changes = services.changeset_parse([{"op": "delete", "kind": self.kind, "id": key}])
+        try:
+            revision = services.changeset_apply(model=model, user=request.user, base_revision=base, changes=changes,
+                                                message=f"Deleted {self.kind} {key}")
+        except RevisionConflict as exc:
+            return conflict_response(model, exc)
+        return Response(status=status.HTTP_204_NO_CONTENT, headers={"ETag": etag(revision.number)})
+
+    def _write(self, model: m.ThreatModel, base: int, change: dict[str, Any], body: dict[str, Any],
+               code: int) -> Response:
+        changes = services.changeset_parse([{"kind": self.kind, **change}])
+        message = body.get("message") if isinstance(body.get("message"), str) else ""
+        try:
+            revision = services.changeset_apply(model=model, user=self.request.user, base_revision=base,
+                                                changes=changes, message=(message or "")[:500])
+        except RevisionConflict as exc:
+            return conflict_response(model, exc)
+        return Response(self._one(model, change["id"]), status=code, headers={"ETag": etag(revision.number)})
+
+
+def _body(request: Request) -> dict[str, Any]:
+    if not isinstance(request.data, dict):
+        raise ValidationError({"detail": "the body must be a JSON object (the element's native form)"})
+    return dict(request.data)
+
+
+def _viewset(segment: str, kind: str) -> type[ElementViewSet]:
+    label = kind.replace("_", " ")
+    tag = [segment]
+    element = s.ElementSerializer
+    write = {"request": OpenApiTypes.OBJECT, "parameters": REVISION_PARAMS, "tags": tag}
+    decorated = extend_schema_view(
+        list=extend_schema(summary=f"List {segment}", tags=tag, responses=s.ElementSerializer(many=True)),
+        retrieve=extend_schema(summary=f"Read one {label}", responses={200: element, 404: s.ErrorSerializer},
+                               tags=tag),
+        create=extend_schema(summary=f"Create a {label}", responses={201: element, **WRITE_ERRORS}, **write),
+        update=extend_schema(summary=f"Replace a {label}", responses={200: element, **WRITE_ERRORS}, **write),
+        partial_update=extend_schema(summary=f"Update fields of a {label}",
+                                     responses={200: element, **WRITE_ERRORS}, **write),
+        destroy=extend_schema(summary=f"Delete a {label}", responses={204: None, **WRITE_ERRORS},
+                              parameters=[*REVISION_PARAMS, OpenApiParameter(
+                                  "cascade", bool, required=False,
+                                  description="also delete flows, grants and controls referring to it")],
+                              tags=tag),
+    )
+    cls = type(f"{ROW_MODEL[kind].__name__}ElementViewSet", (ElementViewSet,),
+               {"kind": kind, "filterset_class": filterset_for(kind), "__doc__": f"The model's {segment}."})
+    return decorated(cls)
+
+
+ELEMENT_VIEWSETS: dict[str, type[ElementViewSet]] = {segment: _viewset(segment, kind)
+                                                     for segment, kind in RESOURCES.items()}

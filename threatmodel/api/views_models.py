@@ -1,0 +1,277 @@
+"""Threat models: CRUD, the native document, change sets, revisions, import and export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import parsers, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from catalog.packs.controls import control_ids
+from threatmodel import models as m
+from threatmodel import selectors, services
+from threatmodel.api import serializers as s
+from threatmodel.api.common import base_revision_of, conflict_response, etag
+from threatmodel.api.views_teams import _int
+from threatmodel.changes import ElementChange
+from threatmodel.choices import Role
+from threatmodel.domain import Snapshot
+from threatmodel.interchange.native import info_from_dict, read_model, snapshot_to_document, write_model
+from threatmodel.services import RevisionConflict
+
+MODEL_FIELDS = ("name", "description", "business_criticality", "tags", "attributes")
+
+
+class RawModelParser(parsers.BaseParser):
+    """A model file sent as the raw request body (YAML or JSON); the view validates it."""
+
+    media_type = "*/*"
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        return {"raw": stream.read() if stream is not None else b""}
+
+
+class ThreatModelFilterSet(django_filters.FilterSet):
+    name = django_filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = m.ThreatModel
+        fields = ["team", "name", "business_criticality"]
+
+
+ERRORS = {400: s.ErrorSerializer, 404: s.ErrorSerializer}
+
+
+class ThreatModelViewSet(viewsets.GenericViewSet[m.ThreatModel]):
+    """Threat models of your teams. Viewers read, editors write, owners delete."""
+
+    serializer_class = s.ThreatModelSerializer
+    filterset_class = ThreatModelFilterSet
+
+    def get_queryset(self) -> Any:
+        return selectors.models_for_user(user=self.request.user).order_by("team_id", "name", "pk")
+
+    def _model(self, pk: str, role: str = Role.VIEWER) -> m.ThreatModel:
+        return selectors.model_for_user(user=self.request.user, model_id=_int(pk), role=role)
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=s.ThreatModelCreateSerializer, responses={201: s.ThreatModelSerializer, **ERRORS})
+    def create(self, request: Request) -> Response:
+        data = s.ThreatModelCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        team = selectors.team_for_user(user=request.user, team_id=values["team"], role=Role.EDITOR)
+        info = info_from_dict({k: values[k] for k in ("name", "description", "business_criticality", "tags")})
+        model = services.model_create(team=team, snapshot=Snapshot.build(info), user=request.user,
+                                      message="Created")
+        return Response(self.get_serializer(model).data, status=status.HTTP_201_CREATED,
+                        headers={"ETag": etag(model.revision)})
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        model = self._model(pk)
+        return Response(self.get_serializer(model).data, headers={"ETag": etag(model.revision)})
+
+    @extend_schema(request=s.ThreatModelUpdateSerializer,
+                   responses={200: s.ThreatModelSerializer, 409: s.ConflictSerializer, 428: s.ErrorSerializer,
+                              **ERRORS})
+    def partial_update(self, request: Request, pk: str) -> Response:
+        model = self._model(pk, Role.EDITOR)
+        data = s.ThreatModelUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        base = base_revision_of(request, request.data)
+        fields = {k: v for k, v in data.validated_data.items() if k in MODEL_FIELDS}
+        if not fields:
+            raise ValidationError({"detail": "nothing to change: send name, description, business_criticality, "
+                                             "tags or attributes"})
+        try:
+            services.changeset_apply(model=model, user=request.user, base_revision=base,
+                                     changes=[ElementChange("update", "model", "model", fields)],
+                                     message=data.validated_data.get("message", ""))
+        except RevisionConflict as exc:
+            return conflict_response(model, exc)
+        return Response(self.get_serializer(model).data, headers={"ETag": etag(model.revision)})
+
+    @extend_schema(responses={204: None, 403: s.ErrorSerializer, 404: s.ErrorSerializer})
+    def destroy(self, request: Request, pk: str) -> Response:
+        model = self._model(pk, Role.OWNER)
+        services.model_delete(model=model)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses={200: s.DocumentSerializer, 404: s.ErrorSerializer},
+                   parameters=[OpenApiParameter("revision", int, required=False,
+                                                description="A past revision (default: current)")])
+    @action(detail=True, methods=["get"])
+    def document(self, request: Request, pk: str) -> Response:
+        """The whole model as a native document (every field present), with its revision."""
+        model = self._model(pk)
+        revision = _optional_int(request, "revision")
+        snapshot = selectors.snapshot_of_model(model=model, revision=revision)
+        return Response({"revision": snapshot.revision, "document": snapshot_to_document(snapshot, compact=False)},
+                        headers={"ETag": etag(snapshot.revision)})
+
+    @extend_schema(request=s.ChangeSetInputSerializer,
+                   responses={201: s.ChangeSetOutputSerializer, 409: s.ConflictSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def changesets(self, request: Request, pk: str) -> Response:
+        """Apply many element edits atomically on top of ``base_revision`` (409 if the model moved on)."""
+        model = self._model(pk, Role.EDITOR)
+        body = request.data if isinstance(request.data, dict) else {}
+        base = base_revision_of(request, body)
+        message = body.get("message", "")
+        if not isinstance(message, str) or len(message) > 500:
+            raise ValidationError({"message": "must be a string of at most 500 characters"})
+        changes = services.changeset_parse(body.get("changes"))
+        try:
+            revision = services.changeset_apply(model=model, user=request.user, base_revision=base,
+                                                changes=changes, message=message)
+        except RevisionConflict as exc:
+            return conflict_response(model, exc)
+        return Response({"revision": revision.number, "change_count": revision.change_count},
+                        status=status.HTTP_201_CREATED, headers={"ETag": etag(revision.number)})
+
+    @extend_schema(parameters=[OpenApiParameter("format", str, enum=["yaml", "json"], required=False)],
+                   responses={(200, "application/yaml"): OpenApiTypes.STR,
+                              (200, "application/json"): OpenApiTypes.OBJECT, 404: s.ErrorSerializer})
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, pk: str) -> HttpResponse:
+        """The model as a native file (YAML by default)."""
+        model = self._model(pk)
+        fmt = request.query_params.get("format", "yaml")
+        if fmt not in ("yaml", "json"):
+            raise ValidationError({"format": "use yaml or json"})
+        snapshot = selectors.snapshot_of_model(model=model)
+        content_type = "application/yaml" if fmt == "yaml" else "application/json"
+        response = HttpResponse(write_model(snapshot, fmt), content_type=f"{content_type}; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="model-{model.pk}-r{model.revision}.{fmt}"'
+        response["ETag"] = etag(model.revision)
+        return response
+
+    @extend_schema(
+        request={"multipart/form-data": inline_serializer("ModelFileUpload", {
+            "file": serializers.FileField(), "base_revision": serializers.IntegerField(required=False),
+            "message": serializers.CharField(required=False)}),
+                 "application/yaml": OpenApiTypes.STR},
+        parameters=[OpenApiParameter("base_revision", int, required=False)],
+        responses={200: s.ImportResultSerializer, 409: s.ConflictSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="import",
+            parser_classes=[parsers.MultiPartParser, RawModelParser])
+    def reimport(self, request: Request, pk: str) -> Response:
+        """Replace the model's content with a native file, as one new revision (atomic)."""
+        model = self._model(pk, Role.EDITOR)
+        raw, filename = uploaded_file(request)
+        base = base_revision_of(request, _form(request))
+        snapshot = read_model(raw, filename, known_controls=control_ids())
+        current = selectors.snapshot_of_model(model=model)
+        try:
+            revision = services.model_replace(model=model, snapshot=snapshot, user=request.user,
+                                              base_revision=base, current=current,
+                                              message=str(_form(request).get("message") or f"Re-imported {filename}"))
+        except RevisionConflict as exc:
+            return conflict_response(model, exc)
+        if revision is None and base != model.revision:
+            return conflict_response(model, RevisionConflict(model_id=model.pk, base_revision=base,
+                                                             current_revision=model.revision))
+        return Response({"model": self.get_serializer(model).data, "revision": model.revision,
+                         "changed": revision is not None}, headers={"ETag": etag(model.revision)})
+
+
+def _form(request: Request) -> dict[str, Any]:
+    data = request.data
+    if hasattr(data, "dict"):
+        return {k: v for k, v in data.dict().items() if k != "file"}
+    return {}
+
+
+def uploaded_file(request: Request) -> tuple[bytes, str]:
+    upload = request.FILES.get("file") if hasattr(request, "FILES") else None
+    if upload is not None:
+        return upload.read(), upload.name or ""
+    data = request.data
+    raw = data.get("raw") if isinstance(data, dict) else None
+    if not raw:
+        raise ValidationError({"detail": "send the model file as multipart field `file` or as the raw body",
+                               "errors": [{"path": "file", "message": "missing"}]})
+    content_type = request.content_type or ""
+    return raw, "upload.json" if "json" in content_type else "upload.yaml"
+
+
+def _optional_int(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationError({name: "must be an integer"}) from None
+
+
+class TeamModelImportViewSet(viewsets.ViewSet):
+    """Create a model in a team from a native file."""
+
+    parser_classes = [parsers.MultiPartParser, RawModelParser]
+
+    @extend_schema(
+        request={"multipart/form-data": inline_serializer("ModelFileCreate", {
+            "file": serializers.FileField(), "message": serializers.CharField(required=False)}),
+                 "application/yaml": OpenApiTypes.STR},
+        responses={201: s.ThreatModelSerializer, **ERRORS})
+    def create(self, request: Request, team_id: str) -> Response:
+        team = selectors.team_for_user(user=request.user, team_id=_int(team_id), role=Role.EDITOR)
+        raw, filename = uploaded_file(request)
+        model = services.model_import(team=team, raw=raw, filename=filename, user=request.user,
+                                      message=str(_form(request).get("message") or ""))
+        return Response(s.ThreatModelSerializer(model).data, status=status.HTTP_201_CREATED,
+                        headers={"ETag": etag(model.revision)})
+
+
+class RevisionViewSet(viewsets.GenericViewSet[m.Revision]):
+    """The revision history of a model (append-only), one revision's changes, and diffs."""
+
+    serializer_class = s.RevisionSerializer
+    lookup_field = "number"
+    lookup_value_regex = r"\d+"
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return m.Revision.objects.none()
+        return selectors.revisions_of_model(model=self._model())
+
+    def _model(self) -> m.ThreatModel:
+        return selectors.model_for_user(user=self.request.user, model_id=_int(self.kwargs["model_id"]))
+
+    def list(self, request: Request, model_id: str) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(responses={200: s.RevisionDetailSerializer, 404: s.ErrorSerializer})
+    def retrieve(self, request: Request, model_id: str, number: str) -> Response:
+        model = self._model()
+        revision = selectors.revision_of_model(model=model, number=_int(number))
+        changes = selectors.changes_of_revision(revision=revision)
+        return Response(s.RevisionDetailSerializer(revision, context={"changes": changes}).data)
+
+    @extend_schema(parameters=[OpenApiParameter("from", int, required=True),
+                               OpenApiParameter("to", int, required=False, description="default: current")],
+                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="ModelDiff"),
+                              **ERRORS})
+    @action(detail=False, methods=["get"])
+    def diff(self, request: Request, model_id: str) -> Response:
+        model = self._model()
+        start = _optional_int(request, "from")
+        end = _optional_int(request, "to")
+        if start is None:
+            raise ValidationError({"from": "required"})
+        diff = selectors.revision_diff(model=model, from_revision=start,
+                                       to_revision=model.revision if end is None else end)
+        return Response(diff.as_dict())

@@ -1,0 +1,69 @@
+"""Personal API tokens: create (the secret is returned once), revoke, authenticate.
+
+A token is ``tm_`` + 40 url-safe random characters (240 bits). Only its SHA-256 digest is stored, with
+the first characters (``prefix``) kept in clear so people can tell their tokens apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from threatmodel.models import ApiToken, TokenScope
+from threatmodel.services import TeamRuleError
+
+TOKEN_PREFIX = "tm_"
+PREFIX_LENGTH = 10
+#: ``last_used_at`` is written at most this often per token (no write per request).
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: AbstractBaseUser, name: str, scope: str = TokenScope.READ,
+                     expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+    """Create a token; returns the row and the secret (shown once, never stored)."""
+    if scope not in TokenScope.values:
+        raise TeamRuleError(f"unknown token scope {scope!r}")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise TeamRuleError("expires_at must be in the future")
+    name = name.strip()
+    if not name:
+        raise TeamRuleError("a token needs a name")
+    if ApiToken.objects.filter(user=user, name=name).exists():
+        raise TeamRuleError(f"you already have a token named {name!r}")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(30)
+    token = ApiToken.objects.create(user=user, name=name, scope=scope, expires_at=expires_at,
+                                    prefix=raw[:PREFIX_LENGTH], key_hash=token_digest(raw))
+    return token, raw
+
+
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(*, raw: str) -> ApiToken | None:
+    """The live token matching ``raw`` (not revoked, not expired, active user), or None."""
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    token = ApiToken.objects.select_related("user").filter(key_hash=token_digest(raw)).first()
+    now = timezone.now()
+    if token is None or token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= now):
+        return None
+    if not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
