@@ -223,7 +223,7 @@ def fingerprint(rule: str, *elements: str) -> str:
 
 
 def severity_counts(findings: tuple[Finding, ...] | list[Finding]) -> dict[str, int]:
-    counts = {name: 0 for name in SEVERITIES}
+    counts = dict.fromkeys(SEVERITIES, 0)
     for item in findings:
         if not item.mitigated:
             counts[item.severity] = counts.get(item.severity, 0) + 1

@@ -1,0 +1,401 @@
+"""The analysis context: indexes over a snapshot and its networkx flow graph.
+
+``ModelContext`` precomputes, once per snapshot, what the rules need (flows in/out of each component,
+boundary membership, grants per identity/target, implemented controls per element) and derives, lazily
+and with memoisation, per-flow facts such as boundary crossing and trust drop.
+
+Boundary crossing follows Threagile: a flow *crosses a boundary* when the innermost boundaries of its
+source and target differ, and *crosses a network boundary* when their innermost **network** boundaries
+differ (an ``execution-environment`` boundary is not a network boundary). The trust drop of a flow is
+the trust rank of the source's innermost boundary minus the target's (positive = towards lower trust).
+
+``ModelContext.derive(new_snapshot, changes)`` builds the context of an edited snapshot reusing the flow
+adjacency and the per-flow facts of unaffected flows (see ``docs/scoring.md``, incremental re-check).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import networkx as nx
+
+from threatmodel.domain import COLLECTIONS, Component, Control, DataFlow, Grant, Snapshot
+from threatmodel.vocabulary import (
+    CLASSIFICATION_ORDER,
+    EXTERNAL_KINDS,
+    PEER_AUTHENTICATION,
+    STATIC_SECRET_AUTHENTICATION,
+    STORAGE_KINDS,
+    TRUST_ORDER,
+    Authentication,
+    Authorization,
+    BoundaryKind,
+    Classification,
+    ComponentKind,
+    ControlStatus,
+    Encryption,
+    TrustLevel,
+)
+
+#: Trust rank used for components outside every boundary.
+DEFAULT_TRUST = TRUST_ORDER[TrustLevel.MEDIUM]
+RESTRICTED_RANK = CLASSIFICATION_ORDER[Classification.RESTRICTED]
+CONFIDENTIAL_RANK = CLASSIFICATION_ORDER[Classification.CONFIDENTIAL]
+#: Kinds that hold data we consider crown jewels when it is confidential or restricted.
+CROWN_JEWEL_KINDS = frozenset(STORAGE_KINDS | {ComponentKind.IDENTITY_PROVIDER})
+NETWORK_BOUNDARY_KINDS = frozenset(k for k in BoundaryKind if k is not BoundaryKind.EXECUTION_ENVIRONMENT)
+UNTRUSTED_RANK = TRUST_ORDER[TrustLevel.UNTRUSTED]
+
+#: Attack-path hop cost components (see docs/scoring.md, "Attack paths").
+HOP_BASE_COST = 1.0
+AUTH_COST: dict[str, float] = {Authentication.NONE: 0.0}
+for _method in Authentication:
+    if _method in PEER_AUTHENTICATION:
+        AUTH_COST[_method] = 3.0
+    elif _method in STATIC_SECRET_AUTHENTICATION:
+        AUTH_COST[_method] = 1.0
+    elif _method is not Authentication.NONE:
+        AUTH_COST[_method] = 2.0
+ENCRYPTION_COST: dict[str, float] = {Encryption.NONE: 0.0, Encryption.TLS: 0.5, Encryption.MTLS: 1.0}
+AUTHORIZATION_COST: dict[str, float] = {Authorization.NONE: 0.0, Authorization.NETWORK: 0.5,
+                                        Authorization.ROLE: 1.0, Authorization.ATTRIBUTE: 1.5}
+
+
+def hop_cost(flow: DataFlow) -> float:
+    """Attacker effort to move along ``flow``: cheaper when unauthenticated, plaintext or unauthorised."""
+    return (HOP_BASE_COST + AUTH_COST[flow.authentication] + ENCRYPTION_COST[flow.encryption]
+            + AUTHORIZATION_COST[flow.authorization])
+
+
+@dataclass(frozen=True, slots=True)
+class FlowFacts:
+    """Facts about one flow derived from its endpoints, their boundaries and the data it carries."""
+
+    flow: DataFlow
+    source: Component
+    target: Component
+    source_boundary: str | None
+    target_boundary: str | None
+    crosses: bool
+    crosses_network: bool
+    source_trust: int
+    target_trust: int
+    data_rank: int  # highest classification rank of the data carried (0 when none)
+    pii: tuple[str, ...]
+    credentials: tuple[str, ...]
+    restricted: tuple[str, ...]
+    sensitive: tuple[str, ...]  # confidential or restricted assets carried
+
+    @property
+    def trust_drop(self) -> int:
+        return self.source_trust - self.target_trust
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSet:
+    """Ids added, removed and changed per collection between two snapshots."""
+
+    added: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    removed: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    changed: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    info_changed: bool = False
+
+    def ids(self, collection: str) -> frozenset[str]:
+        return (self.added.get(collection, frozenset()) | self.removed.get(collection, frozenset())
+                | self.changed.get(collection, frozenset()))
+
+    @property
+    def empty(self) -> bool:
+        return not self.info_changed and not any(self.ids(name) for name in COLLECTIONS)
+
+
+def diff_snapshots(old: Snapshot, new: Snapshot) -> ChangeSet:
+    """Which element ids differ. Fast when unchanged elements are the same objects (``replace_element``)."""
+    added: dict[str, frozenset[str]] = {}
+    removed: dict[str, frozenset[str]] = {}
+    changed: dict[str, frozenset[str]] = {}
+    for name in COLLECTIONS:
+        before = getattr(old, name)
+        after = getattr(new, name)
+        if before is after:
+            continue
+        if len(before) == len(after):
+            pairs = [(a, b) for a, b in zip(before, after, strict=True) if a is not b]
+            if all(a.id == b.id for a, b in pairs):
+                diff = frozenset(b.id for a, b in pairs if a != b)
+                if diff:
+                    changed[name] = diff
+                continue
+        old_by_id = {e.id: e for e in before}
+        new_ids: set[str] = set()
+        add: set[str] = set()
+        chg: set[str] = set()
+        for element in after:
+            new_ids.add(element.id)
+            previous = old_by_id.get(element.id)
+            if previous is None:
+                add.add(element.id)
+            elif previous is not element and previous != element:
+                chg.add(element.id)
+        rem = frozenset(old_by_id.keys() - new_ids)
+        if add:
+            added[name] = frozenset(add)
+        if rem:
+            removed[name] = rem
+        if chg:
+            changed[name] = frozenset(chg)
+    return ChangeSet(added, removed, changed, info_changed=old.info != new.info)
+
+
+class ModelContext:
+    """Indexes over one snapshot, shared by every rule."""
+
+    def __init__(self, snapshot: Snapshot, *, base: ModelContext | None = None,
+                 changes: ChangeSet | None = None) -> None:
+        self.snapshot = snapshot
+        self.components: dict[str, Component] = snapshot.component_by_id
+        self.flows: dict[str, DataFlow] = snapshot.flow_by_id
+        self.boundaries = snapshot.boundary_by_id
+        self.data_assets = snapshot.data_asset_by_id
+        self.identities = snapshot.identity_by_id
+        self._chain_cache: dict[str | None, tuple[str, ...]] = {}
+        self._net_cache: dict[str | None, str | None] = {}
+        reuse = base is not None and changes is not None and not (
+            changes.ids("boundaries") or changes.ids("data_assets"))
+        if reuse and base is not None and changes is not None:
+            self._derive_flow_indexes(base, changes)
+        else:
+            self._build_flow_indexes()
+        self.members: dict[str | None, list[str]] = {}
+        self.by_identity: dict[str, list[str]] = {}
+        for comp in snapshot.components:
+            self.members.setdefault(comp.boundary, []).append(comp.id)
+            if comp.identity is not None:
+                self.by_identity.setdefault(comp.identity, []).append(comp.id)
+        if reuse and base is not None and changes is not None and not changes.ids("grants"):
+            self.grants_by_identity = base.grants_by_identity
+            self.grants_by_target = base.grants_by_target
+        else:
+            self.grants_by_identity = {}
+            self.grants_by_target = {}
+            for grant in snapshot.grants:
+                self.grants_by_identity.setdefault(grant.identity, []).append(grant)
+                self.grants_by_target.setdefault(grant.target, []).append(grant)
+        if reuse and base is not None and changes is not None and not changes.ids("controls"):
+            self.controls_by_target = base.controls_by_target
+        else:
+            self.controls_by_target = {}
+            for control in snapshot.controls:
+                if control.status is ControlStatus.IMPLEMENTED:
+                    self.controls_by_target.setdefault(control.target, []).append(control)
+
+    # -- flow adjacency and per-flow facts -----------------------------------------------------
+    def _build_flow_indexes(self) -> None:
+        out_flows: dict[str, list[str]] = {}
+        in_flows: dict[str, list[str]] = {}
+        for flow in self.snapshot.flows:
+            out_flows.setdefault(flow.source, []).append(flow.id)
+            in_flows.setdefault(flow.target, []).append(flow.id)
+        self.out_flows = out_flows
+        self.in_flows = in_flows
+        self._facts: dict[str, FlowFacts] = {}
+
+    def _derive_flow_indexes(self, base: ModelContext, changes: ChangeSet) -> None:
+        touched_flows = changes.ids("flows")
+        touched_components = changes.ids("components")
+        self._facts = dict(base._facts)
+        for flow_id in touched_flows:
+            self._facts.pop(flow_id, None)
+        if touched_components:
+            for comp_id in touched_components:
+                for flow_id in base.out_flows.get(comp_id, ()):
+                    self._facts.pop(flow_id, None)
+                for flow_id in base.in_flows.get(comp_id, ()):
+                    self._facts.pop(flow_id, None)
+        structural = changes.added.get("flows", frozenset()) | changes.removed.get("flows", frozenset())
+        endpoint_moved = {fid for fid in changes.changed.get("flows", frozenset())
+                          if (base.flows[fid].source, base.flows[fid].target)
+                          != (self.flows[fid].source, self.flows[fid].target)}
+        if not structural and not endpoint_moved:
+            self.out_flows = base.out_flows
+            self.in_flows = base.in_flows
+            return
+        out_flows = dict(base.out_flows)
+        in_flows = dict(base.in_flows)
+        for fid in structural | endpoint_moved:
+            old = base.flows.get(fid)
+            if old is not None:
+                out_flows[old.source] = [f for f in out_flows.get(old.source, ()) if f != fid]
+                in_flows[old.target] = [f for f in in_flows.get(old.target, ()) if f != fid]
+        for fid in sorted(structural | endpoint_moved):
+            new = self.flows.get(fid)
+            if new is not None:
+                out_flows[new.source] = sorted([*out_flows.get(new.source, ()), fid])
+                in_flows[new.target] = sorted([*in_flows.get(new.target, ()), fid])
+        self.out_flows = out_flows
+        self.in_flows = in_flows
+
+    def derive(self, snapshot: Snapshot, changes: ChangeSet) -> ModelContext:
+        return ModelContext(snapshot, base=self, changes=changes)
+
+    def facts(self, flow_id: str) -> FlowFacts:
+        cached = self._facts.get(flow_id)
+        if cached is not None:
+            return cached
+        flow = self.flows[flow_id]
+        source = self.components[flow.source]
+        target = self.components[flow.target]
+        rank = 0
+        pii: list[str] = []
+        creds: list[str] = []
+        restricted: list[str] = []
+        sensitive: list[str] = []
+        for asset_id in flow.data_assets:
+            asset = self.data_assets.get(asset_id)
+            if asset is None:
+                continue
+            r = CLASSIFICATION_ORDER[asset.classification]
+            rank = max(rank, r)
+            if asset.pii:
+                pii.append(asset_id)
+            if asset.credentials:
+                creds.append(asset_id)
+            if r >= CONFIDENTIAL_RANK:
+                sensitive.append(asset_id)
+            if r >= RESTRICTED_RANK:
+                restricted.append(asset_id)
+        facts = FlowFacts(
+            flow=flow, source=source, target=target, source_boundary=source.boundary,
+            target_boundary=target.boundary, crosses=source.boundary != target.boundary,
+            crosses_network=self.network_boundary(source.boundary) != self.network_boundary(target.boundary),
+            source_trust=self.trust(source.boundary), target_trust=self.trust(target.boundary), data_rank=rank,
+            pii=tuple(pii), credentials=tuple(creds), restricted=tuple(restricted), sensitive=tuple(sensitive))
+        self._facts[flow_id] = facts
+        return facts
+
+    # -- boundaries ----------------------------------------------------------------------------
+    def chain(self, boundary_id: str | None) -> tuple[str, ...]:
+        cached = self._chain_cache.get(boundary_id)
+        if cached is None:
+            cached = self.snapshot.boundary_chain(boundary_id)
+            self._chain_cache[boundary_id] = cached
+        return cached
+
+    def network_boundary(self, boundary_id: str | None) -> str | None:
+        """The innermost network boundary (skipping execution environments) containing ``boundary_id``."""
+        if boundary_id in self._net_cache:
+            return self._net_cache[boundary_id]
+        result: str | None = None
+        for bid in self.chain(boundary_id):
+            if self.boundaries[bid].kind in NETWORK_BOUNDARY_KINDS:
+                result = bid
+                break
+        self._net_cache[boundary_id] = result
+        return result
+
+    def trust(self, boundary_id: str | None) -> int:
+        boundary = self.boundaries.get(boundary_id) if boundary_id is not None else None
+        return TRUST_ORDER[boundary.trust_level] if boundary is not None else DEFAULT_TRUST
+
+    def group_of(self, component_id: str) -> str:
+        """The namespace (or innermost boundary) a component belongs to, for grouping fixes."""
+        comp = self.components.get(component_id)
+        if comp is None or comp.boundary is None:
+            return ""
+        for bid in self.chain(comp.boundary):
+            if self.boundaries[bid].kind is BoundaryKind.NAMESPACE:
+                return bid
+        return comp.boundary
+
+    def in_untrusted_zone(self, comp: Component) -> bool:
+        return comp.boundary is not None and self.trust(comp.boundary) == UNTRUSTED_RANK
+
+    # -- data ----------------------------------------------------------------------------------
+    def rank_of(self, asset_ids: Iterable[str]) -> int:
+        rank = 0
+        for asset_id in asset_ids:
+            asset = self.data_assets.get(asset_id)
+            if asset is not None:
+                rank = max(rank, CLASSIFICATION_ORDER[asset.classification])
+        return rank
+
+    def component_rank(self, comp: Component) -> int:
+        return max(self.rank_of(comp.data_stored), self.rank_of(comp.data_processed))
+
+    def sensitive_stored(self, comp: Component) -> tuple[str, ...]:
+        return tuple(a for a in comp.data_stored
+                     if a in self.data_assets
+                     and CLASSIFICATION_ORDER[self.data_assets[a].classification] >= CONFIDENTIAL_RANK)
+
+    def is_crown_jewel(self, comp: Component) -> bool:
+        return comp.kind in CROWN_JEWEL_KINDS and bool(self.sensitive_stored(comp))
+
+    def is_entry(self, comp: Component) -> bool:
+        """Entry points: internet-facing components, external entities, human users in untrusted zones."""
+        if comp.internet_facing or comp.kind is ComponentKind.EXTERNAL_ENTITY:
+            return True
+        return comp.kind is ComponentKind.HUMAN_USER and (comp.boundary is None or self.in_untrusted_zone(comp))
+
+    def exposed(self, comp: Component) -> bool:
+        """Reachable straight from the internet: internet-facing, or fed by a flow from an untrusted-zone client."""
+        if comp.internet_facing:
+            return True
+        for fid in self.in_flows.get(comp.id, ()):
+            src = self.components[self.flows[fid].source]
+            if src.kind in EXTERNAL_KINDS and (src.boundary is None or self.in_untrusted_zone(src)):
+                return True
+        return False
+
+    # -- controls and grants -------------------------------------------------------------------
+    def implemented_controls(self, element_id: str) -> list[Control]:
+        return self.controls_by_target.get(element_id, [])
+
+    def grants_on(self, target_id: str) -> list[Grant]:
+        return self.grants_by_target.get(target_id, []) + self.grants_by_target.get("*", [])
+
+    def neighbours(self, component_id: str) -> set[str]:
+        out: set[str] = set()
+        for fid in self.out_flows.get(component_id, ()):
+            out.add(self.flows[fid].target)
+        for fid in self.in_flows.get(component_id, ()):
+            out.add(self.flows[fid].source)
+        return out
+
+    # -- graph -----------------------------------------------------------------------------------
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        return build_graph(self)
+
+
+def build_graph(ctx: ModelContext) -> nx.DiGraph:
+    """Components as nodes, flows as edges (parallel flows merged: cheapest cost, all flow ids).
+
+    Bidirectional flows add the reverse edge too. Edge attributes: ``flows`` (ids), ``cost`` (cheapest hop
+    cost), ``crosses`` / ``crosses_network`` (any merged flow crosses), ``trust_drop`` (largest).
+    """
+    graph: nx.DiGraph = nx.DiGraph()
+    for comp in ctx.snapshot.components:
+        graph.add_node(comp.id, kind=comp.kind.value, boundary=comp.boundary, internet_facing=comp.internet_facing)
+    edges: dict[tuple[str, str], dict[str, object]] = {}
+    for flow in ctx.snapshot.flows:
+        facts = ctx.facts(flow.id)
+        cost = hop_cost(flow)
+        pairs = [(flow.source, flow.target)]
+        if flow.bidirectional:
+            pairs.append((flow.target, flow.source))
+        for pair in pairs:
+            attrs = edges.get(pair)
+            if attrs is None:
+                edges[pair] = {"flows": [flow.id], "cost": cost, "crosses": facts.crosses,
+                               "crosses_network": facts.crosses_network, "trust_drop": facts.trust_drop}
+            else:
+                attrs["flows"].append(flow.id)  # type: ignore[attr-defined]
+                if cost < attrs["cost"]:  # type: ignore[operator]
+                    attrs["cost"] = cost
+                attrs["crosses"] = bool(attrs["crosses"]) or facts.crosses
+                attrs["crosses_network"] = bool(attrs["crosses_network"]) or facts.crosses_network
+                attrs["trust_drop"] = max(int(attrs["trust_drop"]), facts.trust_drop)  # type: ignore[call-overload]
+    graph.add_edges_from((s, t, a) for (s, t), a in edges.items())
+    return graph

@@ -1,0 +1,83 @@
+"""Registry of built-in rule implementations, keyed by the catalog rule id.
+
+A rule implementation is a function of the ``ModelContext`` and one element of its scope. It returns:
+
+* ``None`` when the rule does not apply to the element (it is not counted in the score),
+* ``False`` (``PASS``) when it applies and the element complies,
+* a :class:`Hit` when it fires: the extra elements involved (the evaluated element is always first),
+  the evidence (exact attribute values and, where relevant, the path), the highest data classification rank
+  involved (raises impact) and whether the element is exposed (raises likelihood).
+
+Applicability must depend only on structure (kinds, topology, data classification), never on the security
+attributes a fix changes (authentication, encryption, ...): that keeps the score monotone (docs/scoring.md).
+
+Model-scope rules get the whole context and return ``(element id, result)`` pairs, one per check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from assessments.engine.results import EvidenceValue
+
+#: Element scopes a rule can evaluate, in evaluation order.
+SCOPES: tuple[str, ...] = ("component", "flow", "grant", "identity", "data_asset", "boundary", "model")
+#: Snapshot collection of each element scope.
+SCOPE_COLLECTION: dict[str, str] = {"component": "components", "flow": "flows", "grant": "grants",
+                                    "identity": "identities", "data_asset": "data_assets",
+                                    "boundary": "boundaries"}
+PASS = False
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    elements: tuple[str, ...] = ()
+    evidence: tuple[tuple[str, EvidenceValue], ...] = ()
+    data_rank: int = 0
+    exposed: bool = False
+
+
+CheckResult = Hit | bool | None
+ElementCheck = Callable[[Any, Any], CheckResult]
+ModelCheck = Callable[[Any], Iterable[tuple[str, CheckResult]]]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleImpl:
+    id: str
+    scope: str
+    check: Callable[..., Any]
+    kinds: frozenset[str] | None = None  # component kinds the rule can apply to (None = all)
+
+
+IMPLEMENTATIONS: dict[str, RuleImpl] = {}
+
+
+def rule(rule_id: str, scope: str, *, kinds: Iterable[str] | None = None) -> Callable[[Callable[..., Any]],
+                                                                                     Callable[..., Any]]:
+    """Register the decorated function as the implementation of catalog rule ``rule_id``."""
+    if scope not in SCOPES:
+        raise ValueError(f"unknown scope {scope!r}")
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        if rule_id in IMPLEMENTATIONS:
+            raise ValueError(f"rule {rule_id!r} registered twice")
+        IMPLEMENTATIONS[rule_id] = RuleImpl(rule_id, scope, func,
+                                            frozenset(str(k) for k in kinds) if kinds is not None else None)
+        return func
+
+    return decorate
+
+
+def ev(**values: EvidenceValue) -> tuple[tuple[str, EvidenceValue], ...]:
+    """Evidence pairs in a stable (sorted) order."""
+    return tuple(sorted(values.items()))
+
+
+def load_builtin_rules() -> dict[str, RuleImpl]:
+    """Import the rule modules (registration happens at import) and return the registry."""
+    from assessments.engine.rules import encryption, least_privilege, segmentation, zero_trust  # noqa: F401
+
+    return IMPLEMENTATIONS

@@ -1,0 +1,146 @@
+"""Zero-trust rules (``zt.*``): authenticate and authorise every request, never trust the network."""
+
+from __future__ import annotations
+
+from assessments.engine.graph import FlowFacts, ModelContext
+from assessments.engine.registry import PASS, CheckResult, Hit, ev, rule
+from assessments.engine.rules.common import (
+    APP_KINDS,
+    END_USER,
+    MESHED,
+    PEER,
+    STATIC,
+    STRONG_AUTH,
+    K,
+    flow_evidence,
+)
+from threatmodel.domain import Component
+from threatmodel.vocabulary import Authentication, Authorization, Encryption, MeshMode
+
+
+@rule("zt.flow-unauthenticated", "flow")
+def flow_unauthenticated(ctx: ModelContext, f: FlowFacts) -> CheckResult:
+    if f.flow.authentication is not Authentication.NONE:
+        return PASS
+    return Hit((f.source.id, f.target.id), flow_evidence(f, authentication="none"),
+               data_rank=max(f.data_rank, ctx.component_rank(f.target)),
+               exposed=f.crosses_network or ctx.in_untrusted_zone(f.source))
+
+
+@rule("zt.service-without-peer-auth", "flow")
+def service_without_peer_auth(ctx: ModelContext, f: FlowFacts) -> CheckResult:
+    if f.source.kind not in APP_KINDS | {K.LOAD_BALANCER} or f.target.kind not in APP_KINDS:
+        return None
+    if f.flow.encryption is Encryption.MTLS or f.flow.authentication in PEER:
+        return PASS
+    return Hit((f.source.id, f.target.id),
+               flow_evidence(f, authentication=f.flow.authentication.value,
+                              encryption=f.flow.encryption.value),
+               data_rank=f.data_rank, exposed=f.crosses_network)
+
+
+@rule("zt.network-location-trust", "component",
+      kinds=(K.SERVICE, K.SERVERLESS_FUNCTION, K.WEB_FRONTEND, K.API_GATEWAY, K.BATCH_JOB, K.DATASTORE, K.CACHE,
+             K.QUEUE, K.SECRET_STORE))
+def network_location_trust(ctx: ModelContext, comp: Component) -> CheckResult:
+    rank = ctx.component_rank(comp)
+    if rank < 1 or not ctx.in_flows.get(comp.id):
+        return None
+    if comp.authorization not in (Authorization.NONE, Authorization.NETWORK):
+        return PASS
+    return Hit((), ev(authorization=comp.authorization.value, data_stored=comp.data_stored,
+                      data_processed=comp.data_processed), data_rank=rank)
+
+
+@rule("zt.boundary-crossing-unprotected", "flow")
+def boundary_crossing_unprotected(ctx: ModelContext, f: FlowFacts) -> CheckResult:
+    if not f.crosses_network:
+        return None
+    missing = []
+    if f.flow.encryption is Encryption.NONE:
+        missing.append("encryption")
+    if f.flow.authentication is Authentication.NONE:
+        missing.append("authentication")
+    if not missing:
+        return PASS
+    return Hit((f.source.id, f.target.id),
+               ev(source=f.source.id, target=f.target.id, source_boundary=f.source_boundary or "",
+                  target_boundary=f.target_boundary or "", missing=tuple(missing),
+                  encryption=f.flow.encryption.value, authentication=f.flow.authentication.value,
+                  data=f.flow.data_assets),
+               data_rank=f.data_rank, exposed=f.source_trust > f.target_trust or f.source_trust == 0)
+
+
+@rule("zt.internet-facing-without-gateway", "component",
+      kinds=(K.SERVICE, K.WEB_FRONTEND, K.SERVERLESS_FUNCTION, K.BATCH_JOB))
+def internet_facing_without_gateway(ctx: ModelContext, comp: Component) -> CheckResult:
+    if not ctx.exposed(comp):
+        return None
+    if comp.authentication in STRONG_AUTH:
+        return PASS
+    return Hit((), ev(internet_facing=comp.internet_facing, authentication=comp.authentication.value,
+                      kind=comp.kind.value), data_rank=ctx.component_rank(comp), exposed=True)
+
+
+@rule("zt.no-rate-limit-at-entry", "component",
+      kinds=(K.LOAD_BALANCER, K.API_GATEWAY, K.WEB_FRONTEND, K.SERVICE, K.SERVERLESS_FUNCTION))
+def no_rate_limit_at_entry(ctx: ModelContext, comp: Component) -> CheckResult:
+    if not ctx.exposed(comp):
+        return None
+    if comp.kind is K.LOAD_BALANCER:
+        targets = sorted({ctx.flows[fid].target for fid in ctx.out_flows.get(comp.id, ())})
+        if targets and all(any(c.control == "rate-limit" for c in ctx.implemented_controls(t)) for t in targets):
+            return PASS
+    return Hit((), ev(internet_facing=comp.internet_facing, kind=comp.kind.value, rate_limit="none"), exposed=True)
+
+
+@rule("zt.identity-not-propagated", "flow")
+def identity_not_propagated(ctx: ModelContext, f: FlowFacts) -> CheckResult:
+    if f.target.kind not in (K.SERVICE, K.SERVERLESS_FUNCTION):
+        return None
+    if f.target.authorization not in (Authorization.ROLE, Authorization.ATTRIBUTE):
+        return None
+    if f.source.kind not in (K.WEB_FRONTEND, K.API_GATEWAY) and not ctx.exposed(f.source):
+        return None
+    rank = ctx.component_rank(f.target)
+    if rank < 2:
+        return None
+    if f.flow.authentication in END_USER:
+        return PASS
+    return Hit((f.source.id, f.target.id),
+               flow_evidence(f, authentication=f.flow.authentication.value,
+                              target_authorization=f.target.authorization.value),
+               data_rank=rank)
+
+
+@rule("zt.workload-outside-mesh", "component", kinds=tuple(APP_KINDS))
+def workload_outside_mesh(ctx: ModelContext, comp: Component) -> CheckResult:
+    meshed_peers = sorted(n for n in ctx.neighbours(comp.id)
+                          if ctx.components[n].kind in APP_KINDS and ctx.components[n].mesh in MESHED)
+    if not meshed_peers:
+        return None
+    if comp.mesh is not MeshMode.NONE:
+        return PASS
+    return Hit((), ev(mesh=comp.mesh.value, meshed_peers=tuple(meshed_peers)), data_rank=ctx.component_rank(comp))
+
+
+@rule("zt.component-unauthenticated", "component",
+      kinds=(K.SERVICE, K.SERVERLESS_FUNCTION, K.API_GATEWAY, K.DATASTORE, K.CACHE, K.QUEUE, K.SECRET_STORE))
+def component_unauthenticated(ctx: ModelContext, comp: Component) -> CheckResult:
+    if not ctx.in_flows.get(comp.id):
+        return None
+    if comp.authentication is not Authentication.NONE:
+        return PASS
+    callers = sorted({ctx.flows[fid].source for fid in ctx.in_flows.get(comp.id, ())})
+    return Hit((), ev(authentication="none", callers=tuple(callers)), data_rank=ctx.component_rank(comp))
+
+
+@rule("zt.static-credential-auth", "flow")
+def static_credential_auth(ctx: ModelContext, f: FlowFacts) -> CheckResult:
+    if f.source.kind is K.HUMAN_USER:
+        return None
+    if f.flow.authentication not in STATIC:
+        return PASS
+    return Hit((f.source.id, f.target.id),
+               flow_evidence(f, authentication=f.flow.authentication.value),
+               data_rank=f.data_rank)

@@ -1,0 +1,230 @@
+"""Pure loader of the rule catalog (``catalog/packs/rules/*.yaml``) and the control catalog (``controls.yaml``).
+
+Both are validated with JSON Schema plus cross-checks (unique ids, known controls in ``mitigated_by``, known rules
+in ``supersedes``) and cached: the files ship with the code, so they are read once per process.
+No Django imports: the engine, the CLI and the Django app all use this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+PACKS_DIR = Path(__file__).resolve().parent
+RULES_DIR = PACKS_DIR / "rules"
+CONTROLS_FILE = PACKS_DIR / "controls.yaml"
+
+SCOPES = ("component", "flow", "grant", "identity", "data_asset", "boundary", "model")
+STRIDE = ("spoofing", "tampering", "repudiation", "information-disclosure", "denial-of-service",
+          "elevation-of-privilege")
+PRINCIPLES = ("zero-trust", "least-privilege", "encryption", "segmentation", "data-protection", "visibility")
+PILLARS = ("identity", "devices", "networks", "applications-and-workloads", "data", "visibility-and-analytics",
+           "automation-and-orchestration", "governance")
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+LIKELIHOODS = ("unlikely", "likely", "very-likely", "frequent")
+IMPACTS = ("low", "medium", "high", "very-high")
+
+_ID = r"^[a-z][a-z0-9]*\.[a-z0-9][a-z0-9-]*$"
+RULE_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["family", "rules"],
+    "additionalProperties": False,
+    "properties": {
+        "family": {"type": "string", "pattern": "^[a-z][a-z-]*$"},
+        "rules": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["id", "scope", "title", "description", "rationale", "stride", "cwe", "asvs", "tenet",
+                             "pillar", "function", "principle", "severity", "likelihood", "impact", "remediation",
+                             "references", "mitigated_by"],
+                "properties": {
+                    "id": {"type": "string", "pattern": _ID},
+                    "scope": {"enum": list(SCOPES)},
+                    "title": {"type": "string", "minLength": 3},
+                    "description": {"type": "string", "minLength": 3},
+                    "rationale": {"type": "string", "minLength": 3},
+                    "stride": {"enum": list(STRIDE)},
+                    "cwe": {"type": "string", "pattern": r"^CWE-\d+$"},
+                    "asvs": {"type": "string", "pattern": r"^V\d+\.\d+\.\d+$"},
+                    "tenet": {"type": "integer", "minimum": 1, "maximum": 7},
+                    "pillar": {"enum": list(PILLARS)},
+                    "function": {"type": "string", "minLength": 3},
+                    "principle": {"enum": list(PRINCIPLES)},
+                    "severity": {"enum": list(SEVERITIES)},
+                    "likelihood": {"enum": list(LIKELIHOODS)},
+                    "impact": {"enum": list(IMPACTS)},
+                    "data_impact": {"type": "boolean"},
+                    "remediation": {"type": "string", "minLength": 3},
+                    "remediation_steps": {"type": "array", "items": {"type": "string"}},
+                    "references": {"type": "array", "items": {"type": "string"}},
+                    "mitigated_by": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+                    "supersedes": {"type": "array", "items": {"type": "string", "pattern": _ID}, "uniqueItems": True},
+                    "fix": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["action", "title"],
+                        "properties": {"action": {"type": "string"}, "title": {"type": "string"}},
+                    },
+                },
+            },
+        },
+    },
+}
+CONTROLS_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["controls"],
+    "properties": {
+        "controls": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "name", "description", "applies_to"],
+                "additionalProperties": True,
+                "properties": {
+                    "id": {"type": "string", "pattern": "^[a-z][a-z0-9-]*$"},
+                    "name": {"type": "string"},
+                    "description": {"type": "string"},
+                    "applies_to": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        }
+    },
+}
+
+
+class CatalogError(ValueError):
+    """The shipped catalog files are invalid."""
+
+
+@dataclass(frozen=True, slots=True)
+class ControlMeta:
+    id: str
+    name: str
+    description: str
+    applies_to: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FixMeta:
+    action: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMeta:
+    id: str
+    family: str
+    scope: str
+    title: str
+    description: str
+    rationale: str
+    stride: str
+    cwe: str
+    asvs: str
+    tenet: int
+    pillar: str
+    function: str
+    principle: str
+    severity: str
+    likelihood: str
+    impact: str
+    data_impact: bool
+    remediation: str
+    remediation_steps: tuple[str, ...]
+    references: tuple[str, ...]
+    mitigated_by: tuple[str, ...]
+    supersedes: tuple[str, ...]
+    fix: FixMeta | None
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain form for the API / UI."""
+        return {
+            "id": self.id, "family": self.family, "scope": self.scope, "title": self.title,
+            "description": self.description, "rationale": self.rationale, "stride": self.stride, "cwe": self.cwe,
+            "asvs": self.asvs, "tenet": self.tenet, "pillar": self.pillar, "function": self.function,
+            "principle": self.principle, "severity": self.severity, "likelihood": self.likelihood,
+            "impact": self.impact, "data_impact": self.data_impact, "remediation": self.remediation,
+            "remediation_steps": list(self.remediation_steps), "references": list(self.references),
+            "mitigated_by": list(self.mitigated_by), "supersedes": list(self.supersedes),
+            "fix": {"action": self.fix.action, "title": self.fix.title} if self.fix else None,
+        }
+
+
+def _read_yaml(path: Path) -> Any:
+    with path.open("rb") as handle:
+        return yaml.safe_load(handle)
+
+
+def _validate(document: Any, schema: Mapping[str, Any], where: str) -> None:
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        detail = "; ".join(f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors[:10])
+        raise CatalogError(f"{where}: {detail}")
+
+
+@lru_cache(maxsize=1)
+def load_controls() -> dict[str, ControlMeta]:
+    """Catalog controls by id (``catalog/packs/controls.yaml``)."""
+    document = _read_yaml(CONTROLS_FILE)
+    _validate(document, CONTROLS_SCHEMA, CONTROLS_FILE.name)
+    out: dict[str, ControlMeta] = {}
+    for item in document["controls"]:
+        if item["id"] in out:
+            raise CatalogError(f"{CONTROLS_FILE.name}: duplicate control id {item['id']!r}")
+        out[item["id"]] = ControlMeta(item["id"], item["name"], item["description"], tuple(item["applies_to"]))
+    return out
+
+
+def known_control_ids() -> frozenset[str]:
+    return frozenset(load_controls())
+
+
+def parse_rule_documents(documents: Mapping[str, Any], controls: frozenset[str]) -> dict[str, RuleMeta]:
+    """Validate and convert rule-pack documents (file name -> parsed YAML). Raises ``CatalogError``."""
+    rules: dict[str, RuleMeta] = {}
+    for name in sorted(documents):
+        document = documents[name]
+        _validate(document, RULE_SCHEMA, name)
+        family = document["family"]
+        for item in document["rules"]:
+            if item["id"] in rules:
+                raise CatalogError(f"{name}: duplicate rule id {item['id']!r}")
+            unknown = sorted(set(item["mitigated_by"]) - controls)
+            if unknown:
+                raise CatalogError(f"{name}: {item['id']}: unknown controls in mitigated_by: {unknown}")
+            fix = item.get("fix")
+            rules[item["id"]] = RuleMeta(
+                id=item["id"], family=family, scope=item["scope"], title=item["title"],
+                description=item["description"], rationale=item["rationale"], stride=item["stride"],
+                cwe=item["cwe"], asvs=item["asvs"], tenet=item["tenet"], pillar=item["pillar"],
+                function=item["function"], principle=item["principle"], severity=item["severity"],
+                likelihood=item["likelihood"], impact=item["impact"], data_impact=item.get("data_impact", True),
+                remediation=item["remediation"], remediation_steps=tuple(item.get("remediation_steps", ())),
+                references=tuple(item["references"]), mitigated_by=tuple(item["mitigated_by"]),
+                supersedes=tuple(item.get("supersedes", ())),
+                fix=FixMeta(fix["action"], fix["title"]) if fix else None, source=name)
+    for meta in rules.values():
+        missing = [r for r in meta.supersedes if r not in rules]
+        if missing:
+            raise CatalogError(f"{meta.source}: {meta.id}: supersedes unknown rules {missing}")
+    return dict(sorted(rules.items()))
+
+
+@lru_cache(maxsize=1)
+def load_rule_catalog() -> dict[str, RuleMeta]:
+    """All catalog rules by id, sorted by id."""
+    documents = {path.name: _read_yaml(path) for path in sorted(RULES_DIR.glob("*.yaml"))}
+    return parse_rule_documents(documents, known_control_ids())
