@@ -20,3 +20,30 @@ def median_time(fn: Callable[[], Any], runs: int) -> float:
         fn()
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
+
+
+def run_child(module: str, quick: bool, extra_env: dict[str, str] | None = None, timeout: float = 1800) -> None:
+    """Run ``benchmarks.<module>.child(quick)`` in a fresh interpreter with its own SQLite database,
+    so each benchmark configures Django (and its database) independently. Its output is passed through."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="trustmap-bench-") as tmp:
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test",
+               "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3", "MEDIA_ROOT": f"{tmp}/media",
+               **(extra_env or {})}
+        code = f"import benchmarks.{module} as bench; bench.child({quick!r})"
+        completed = subprocess.run([sys.executable, "-c", code], env=env, timeout=timeout, check=False)
+        if completed.returncode != 0:
+            raise RuntimeError(f"benchmarks.{module} exited with {completed.returncode}")
+
+
+def django_ready() -> None:
+    """Set up Django and create the (throwaway) database schema."""
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)

@@ -15,7 +15,7 @@ from threatmodel.changes import MODEL_KEY, MODEL_KIND, ModelDiff, diff_element_d
 from threatmodel.choices import ROLE_RANK, Role
 from threatmodel.domain import COLLECTION_OF_KIND, COLLECTIONS, KIND_OF_COLLECTION, Snapshot
 from threatmodel.interchange.native import element_from_dict, info_from_dict
-from threatmodel.persistence import load_element_dicts
+from threatmodel.persistence import bulk_allocation, load_element_dicts
 
 
 class NotFound(Exception):
@@ -94,6 +94,11 @@ def revision_of_model(*, model: m.ThreatModel, number: int) -> m.Revision:
 # -- snapshots ---------------------------------------------------------------------------------
 
 def snapshot_from_dicts(info: dict[str, Any], dicts: dict[str, list[dict[str, Any]]], revision: int) -> Snapshot:
+    with bulk_allocation():
+        return _snapshot_from_dicts(info, dicts, revision)
+
+
+def _snapshot_from_dicts(info: dict[str, Any], dicts: dict[str, list[dict[str, Any]]], revision: int) -> Snapshot:
     collections = {COLLECTION_OF_KIND[kind]: [element_from_dict(COLLECTIONS[COLLECTION_OF_KIND[kind]], item)
                                               for item in items]
                    for kind, items in dicts.items()}
