@@ -1,0 +1,62 @@
+"""Run Graphviz ``dot`` on DOT source and return SVG ready to inline in HTML (pure Python + subprocess).
+
+The DOT source comes from :mod:`assessments.reporting.dot`, which never emits ``image``/``URL``/``href``
+attributes, so the SVG references nothing outside itself. :func:`inline_svg` strips the XML prolog, DOCTYPE
+and comments so the markup can be placed inside an HTML document (WeasyPrint renders inline SVG).
+
+Big graphs: ``fast=True`` adds ``-Gsplines=line -Gnslimit=2 -Gmclimit=0.5 -Gsearchsize=10`` which trade
+edge routing and crossing minimisation for speed (see ``docs/reports.md``).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+FAST_OPTIONS: tuple[str, ...] = ("-Gsplines=line", "-Gnslimit=2", "-Gnslimit1=2", "-Gmclimit=0.5",
+                                 "-Gsearchsize=10")
+DEFAULT_TIMEOUT = 60.0
+
+
+class GraphvizError(RuntimeError):
+    """``dot`` is missing, failed, or ran out of time."""
+
+
+def available() -> bool:
+    return shutil.which("dot") is not None
+
+
+def render_svg(dot_source: str, *, timeout: float = DEFAULT_TIMEOUT, fast: bool = False,
+               engine: str = "dot", extra: tuple[str, ...] = ()) -> str:
+    """SVG text of ``dot_source`` laid out by Graphviz (``engine`` is a Graphviz layout program name)."""
+    if engine not in ("dot", "neato", "fdp", "sfdp", "circo", "twopi"):
+        raise GraphvizError(f"unsupported layout engine {engine!r}")
+    executable = shutil.which(engine)
+    if executable is None:
+        raise GraphvizError(f"Graphviz '{engine}' is not installed (apt-get install graphviz)")
+    args = [executable, "-Tsvg", *(FAST_OPTIONS if fast else ()), *extra]
+    try:
+        completed = subprocess.run(args, input=dot_source.encode("utf-8"), capture_output=True, timeout=timeout,
+                                   check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise GraphvizError(f"Graphviz timed out after {timeout:g} s") from exc
+    if completed.returncode != 0:
+        message = completed.stderr.decode("utf-8", "replace").strip()[:500]
+        raise GraphvizError(f"Graphviz failed ({completed.returncode}): {message}")
+    return completed.stdout.decode("utf-8")
+
+
+_PROLOG = re.compile(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->", re.DOTALL)
+_SIZE = re.compile(r'<svg([^>]*?)\swidth="[^"]*"\s+height="[^"]*"')
+
+
+def inline_svg(svg: str, *, css_class: str = "diagram") -> str:
+    """The ``<svg>`` element only (no prolog, DOCTYPE or comments), sized by CSS through ``css_class``."""
+    body = _PROLOG.sub("", svg).strip()
+    start = body.find("<svg")
+    if start < 0:
+        raise GraphvizError("Graphviz produced no <svg> element")
+    body = body[start:]
+    body = _SIZE.sub(r"<svg\1", body, count=1)
+    return body.replace("<svg", f'<svg class="{css_class}"', 1)
