@@ -1,3 +1,10 @@
 """Pages of the assessments app."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from assessments import views
+
+urlpatterns: list = [
+    path("models/<int:model_id>/findings/", views.model_findings, name="model-findings"),
+    path("models/<int:model_id>/reports/", views.model_reports, name="model-reports"),
+]

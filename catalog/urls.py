@@ -1,3 +1,9 @@
 """Pages of the catalog app."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from catalog import views
+
+urlpatterns: list = [
+    path("catalog/rules/", views.rules, name="catalog-rules"),
+]
