@@ -1,1 +1,171 @@
-"""selectors of the assessments app."""
+"""Reads of the assessments app: runs, findings with their triage, scores, reports.
+
+Access goes through ``threatmodel.selectors`` (``model_for_user`` / ``require_role``): an object of
+another team is reported as not found, exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Case, CharField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from assessments.choices import JobStatus, TriageStatus
+from assessments.models import AssessmentRun, FindingTriage, Report, RunFinding
+from threatmodel import models as tm
+from threatmodel.choices import Role
+from threatmodel.selectors import NotFound, User, require_role
+
+#: Columns of a run that are cheap to load (the full engine result is deferred).
+HEAVY_RUN_FIELDS = ("result",)
+
+
+def run_for_user(*, user: User, run_id: int, role: str = Role.VIEWER, with_result: bool = False) -> AssessmentRun:
+    queryset = AssessmentRun.objects.select_related("model", "requested_by")
+    if not with_result:
+        queryset = queryset.defer(*HEAVY_RUN_FIELDS)
+    run = queryset.filter(pk=run_id).first()
+    if run is None:
+        raise NotFound("assessment run not found")
+    require_role(user=user, team_id=run.model.team_id, role=role)
+    return run
+
+
+def runs_of_model(*, model: tm.ThreatModel) -> QuerySet[AssessmentRun]:
+    return (AssessmentRun.objects.filter(model=model).defer(*HEAVY_RUN_FIELDS).select_related("requested_by")
+            .order_by("-created_at", "-pk"))
+
+
+def latest_successful_run(*, model_id: int, with_result: bool = False) -> AssessmentRun | None:
+    queryset = AssessmentRun.objects.filter(model_id=model_id, status=JobStatus.SUCCEEDED)
+    if not with_result:
+        queryset = queryset.defer(*HEAVY_RUN_FIELDS)
+    return queryset.order_by("-finished_at", "-pk").first()
+
+
+def run_of_model(*, model: tm.ThreatModel, run_id: int | None) -> AssessmentRun:
+    """A successful run of the model: ``run_id``, or the latest one."""
+    if run_id is None:
+        run = latest_successful_run(model_id=model.pk)
+        if run is None:
+            raise NotFound("this model has no successful assessment yet; start one with POST .../assessments/")
+        return run
+    run = AssessmentRun.objects.defer(*HEAVY_RUN_FIELDS).filter(model=model, pk=run_id).first()
+    if run is None:
+        raise NotFound("assessment run not found")
+    return run
+
+
+def score_history(*, model: tm.ThreatModel, since: datetime | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    """Oldest first: ``[{"at", "run", "revision", "overall", "stage", "principles": {key: score}, "pillars"}]``."""
+    queryset = AssessmentRun.objects.filter(model=model, status=JobStatus.SUCCEEDED, finished_at__isnull=False)
+    if since is not None:
+        queryset = queryset.filter(finished_at__gte=since)
+    rows = list(queryset.order_by("-finished_at", "-pk").values("pk", "finished_at", "revision", "overall_score",
+                                                                   "scores")[:limit])
+    points = []
+    for row in reversed(rows):
+        scores = row["scores"] or {}
+        points.append({
+            "at": row["finished_at"], "run": row["pk"], "revision": row["revision"], "overall": row["overall_score"],
+            "stage": scores.get("stage", ""),
+            "principles": {e["key"]: e["score"] for e in scores.get("principles", [])},
+            "pillars": {e["key"]: e["score"] for e in scores.get("pillars", [])},
+        })
+    return points
+
+
+# -- triage ------------------------------------------------------------------------------------
+
+def effective_status(triage: FindingTriage | None, now: datetime | None = None) -> str:
+    """The triage status in force: an acceptance past its expiry is open again."""
+    if triage is None:
+        return TriageStatus.OPEN
+    if triage.status == TriageStatus.ACCEPTED and triage.expires_at is not None \
+            and triage.expires_at <= (now or timezone.now()):
+        return TriageStatus.OPEN
+    return triage.status
+
+
+def triage_of_model(*, model_id: int) -> dict[str, FindingTriage]:
+    return {t.fingerprint: t for t in FindingTriage.objects.filter(model_id=model_id).select_related("decided_by")}
+
+
+def triage_payload(triage: FindingTriage | None, now: datetime | None = None) -> dict[str, Any]:
+    status = effective_status(triage, now)
+    if triage is None:
+        return {"status": status, "recorded_status": None, "justification": "", "expires_at": None,
+                "expired": False, "decided_by": None, "decided_at": None}
+    return {"status": status, "recorded_status": triage.status, "justification": triage.justification,
+            "expires_at": triage.expires_at, "expired": status != triage.status,
+            "decided_by": triage.decided_by.get_username() if triage.decided_by else None,
+            "decided_at": triage.decided_at}
+
+
+def findings_of_run(*, run: AssessmentRun) -> QuerySet[RunFinding]:
+    """The run's findings annotated with ``triage_status`` (expired acceptances count as open)."""
+    now = timezone.now()
+    in_force = (FindingTriage.objects.filter(model_id=run.model_id, fingerprint=OuterRef("fingerprint"))
+                .annotate(effective=Case(
+                    When(Q(status=TriageStatus.ACCEPTED, expires_at__isnull=False, expires_at__lte=now),
+                         then=Value(TriageStatus.OPEN)),
+                    default="status", output_field=CharField()))
+                .values("effective")[:1])
+    return (RunFinding.objects.filter(run=run)
+            .annotate(triage_status=Coalesce(Subquery(in_force, output_field=CharField()),
+                                             Value(TriageStatus.OPEN), output_field=CharField()))
+            .order_by("ordinal", "pk"))
+
+
+def finding_of_model(*, model: tm.ThreatModel, fingerprint: str) -> RunFinding | None:
+    run = latest_successful_run(model_id=model.pk)
+    if run is None:
+        return None
+    return findings_of_run(run=run).filter(fingerprint=fingerprint).first()
+
+
+# -- reports ------------------------------------------------------------------------------------
+
+def report_for_user(*, user: User, report_id: int) -> Report:
+    report = Report.objects.select_related("model", "run").filter(pk=report_id).first()
+    if report is None:
+        raise NotFound("report not found")
+    require_role(user=user, team_id=report.model.team_id, role=Role.VIEWER)
+    return report
+
+
+def reports_of_model(*, model: tm.ThreatModel) -> QuerySet[Report]:
+    return Report.objects.filter(model=model).order_by("-created_at", "-pk")
+
+
+# -- dashboard feed ----------------------------------------------------------------------------
+
+def posture_feed(*, user: User) -> list[dict[str, Any]]:
+    """Per model of the user's teams: latest successful run's scores and open findings by severity.
+
+    "Open" = not mitigated by a control and triaged open or accepted (accepted risk is still risk).
+    """
+    if not user.is_authenticated:
+        return []
+    models = list(tm.ThreatModel.objects.filter(team__memberships__user_id=user.pk)
+                  .select_related("team").order_by("team__slug", "name", "pk").distinct())
+    out = []
+    now = timezone.now()
+    for model in models:
+        run = latest_successful_run(model_id=model.pk)
+        entry: dict[str, Any] = {"model": model, "run": run, "open": {}}
+        if run is not None:
+            triage = triage_of_model(model_id=model.pk)
+            counts: dict[str, int] = {}
+            for fingerprint, severity, mitigated_by in RunFinding.objects.filter(run=run).values_list(
+                    "fingerprint", "severity", "mitigated_by"):
+                status = effective_status(triage.get(fingerprint), now)
+                if mitigated_by or status in (TriageStatus.MITIGATED, TriageStatus.FALSE_POSITIVE):
+                    continue
+                counts[severity] = counts.get(severity, 0) + 1
+            entry["open"] = counts
+        out.append(entry)
+    return out

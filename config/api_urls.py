@@ -3,9 +3,14 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from assessments.api.metrics import MetricsView
+
 urlpatterns: list = [
     path("api/v1/", include("threatmodel.api.urls")),
+    path("api/v1/", include("assessments.api.urls")),
+    path("api/v1/", include("catalog.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("metrics", MetricsView.as_view(), name="metrics"),
 ]

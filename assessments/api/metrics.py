@@ -1,0 +1,65 @@
+"""``/metrics``: the Prometheus feed of the caller's teams (token or session authenticated).
+
+A fresh ``CollectorRegistry`` per request, so a scrape only ever sees the models of the token owner's teams.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from assessments import selectors
+from assessments.choices import Severity
+
+
+def build_registry(feed: list[dict[str, Any]]) -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    posture = Gauge("trustmap_posture_score", "Overall posture score (0-100) of the latest successful assessment",
+                    ["model", "team"], registry=registry)
+    principle = Gauge("trustmap_principle_score", "Posture score per principle (0-100)", ["model", "principle"],
+                      registry=registry)
+    pillar = Gauge("trustmap_pillar_score", "Posture score per CISA ZTMM pillar (0-100)", ["model", "pillar"],
+                   registry=registry)
+    open_findings = Gauge("trustmap_open_findings",
+                          "Findings not mitigated by a control nor triaged mitigated/false positive "
+                          "(accepted risk counts)", ["model", "severity"], registry=registry)
+    age = Gauge("trustmap_last_assessment_age_seconds", "Seconds since the latest successful assessment finished",
+                ["model"], registry=registry)
+    now = timezone.now()
+    for entry in feed:
+        model, run = entry["model"], entry["run"]
+        label = f"{model.team.slug}/{model.name}"
+        if run is None:
+            continue
+        if run.overall_score is not None:
+            posture.labels(model=label, team=model.team.slug).set(run.overall_score)
+        scores = run.scores or {}
+        for item in scores.get("principles", []):
+            if item.get("score") is not None:
+                principle.labels(model=label, principle=item["key"]).set(item["score"])
+        for item in scores.get("pillars", []):
+            if item.get("score") is not None:
+                pillar.labels(model=label, pillar=item["key"]).set(item["score"])
+        for severity in Severity.values:
+            open_findings.labels(model=label, severity=severity).set(entry["open"].get(severity, 0))
+        if run.finished_at is not None:
+            age.labels(model=label).set(max(0.0, (now - run.finished_at).total_seconds()))
+    return registry
+
+
+class MetricsView(APIView):
+    """Prometheus exposition of the posture of every model in your teams."""
+
+    @extend_schema(responses={(200, "text/plain"): OpenApiResponse(OpenApiTypes.STR,
+                                                                   description="Prometheus text format 0.0.4")},
+                   tags=["metrics"], operation_id="metrics")
+    def get(self, request: Request) -> HttpResponse:
+        registry = build_registry(selectors.posture_feed(user=request.user))
+        return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,144 @@
+"""Serializers of the assessments API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from assessments.choices import ReportFormat, TriageStatus
+from assessments.models import AssessmentRun, Report, RunFinding
+
+
+class AssessmentRunSerializer(serializers.ModelSerializer[AssessmentRun]):
+    url = serializers.SerializerMethodField()
+    requested_by = serializers.CharField(source="requested_by.username", default=None, read_only=True,
+                                         allow_null=True)
+
+    class Meta:
+        model = AssessmentRun
+        fields = ["id", "url", "model", "revision", "status", "progress", "progress_message", "requested_by",
+                  "created_at", "started_at", "finished_at", "duration_ms", "attempts", "error", "overall_score",
+                  "scores", "counts"]
+        read_only_fields = fields
+
+    def get_url(self, run: AssessmentRun) -> str:
+        return reverse("assessment-run-detail", kwargs={"pk": run.pk})
+
+
+class AssessmentRunDetailSerializer(AssessmentRunSerializer):
+    result = serializers.SerializerMethodField(help_text="The engine's JSON result once the run succeeded "
+                                                         "(docs/assessment-json.md), else null.")
+
+    class Meta(AssessmentRunSerializer.Meta):
+        fields = [*AssessmentRunSerializer.Meta.fields, "result"]
+        read_only_fields = fields
+
+    @extend_schema_field({"type": "object", "nullable": True, "additionalProperties": True})
+    def get_result(self, run: AssessmentRun) -> Any:
+        return run.result if run.status == "succeeded" else None
+
+
+class RunFindingSerializer(serializers.ModelSerializer[RunFinding]):
+    id = serializers.CharField(source="fingerprint", read_only=True)
+    status = serializers.CharField(source="triage_status", read_only=True,
+                                   help_text="Triage status in force (an expired acceptance is open).")
+    mitigated = serializers.SerializerMethodField()
+    run = serializers.IntegerField(source="run_id", read_only=True)
+
+    class Meta:
+        model = RunFinding
+        fields = ["id", "rule", "title", "severity", "principle", "pillar", "elements", "mitigated",
+                  "mitigated_by", "status", "run"]
+        read_only_fields = fields
+
+    def get_mitigated(self, finding: RunFinding) -> bool:
+        return bool(finding.mitigated_by)
+
+
+class TriageSerializer(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=TriageStatus.choices)
+    recorded_status = serializers.ChoiceField(choices=TriageStatus.choices, allow_null=True)
+    justification = serializers.CharField(allow_blank=True)
+    expires_at = serializers.DateTimeField(allow_null=True)
+    expired = serializers.BooleanField()
+    decided_by = serializers.CharField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+
+class FindingDetailSerializer(serializers.Serializer[Any]):
+    fingerprint = serializers.CharField()
+    finding = serializers.DictField(allow_null=True, help_text="The finding in the latest successful run, if any.")
+    triage = TriageSerializer()
+
+
+class TriageInputSerializer(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=TriageStatus.choices)
+    justification = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class ScoreEntrySerializer(serializers.Serializer[Any]):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    score = serializers.FloatField(allow_null=True)
+    stage = serializers.CharField(allow_blank=True)
+    failed = serializers.IntegerField(required=False)
+
+
+class ScoreSerializer(serializers.Serializer[Any]):
+    model = serializers.IntegerField()
+    run = serializers.IntegerField()
+    revision = serializers.IntegerField()
+    at = serializers.DateTimeField(allow_null=True)
+    overall = serializers.FloatField(allow_null=True)
+    stage = serializers.CharField(allow_blank=True)
+    principles = ScoreEntrySerializer(many=True)
+    pillars = ScoreEntrySerializer(many=True)
+    counts = serializers.DictField(allow_null=True)
+
+
+class ScorePointSerializer(serializers.Serializer[Any]):
+    at = serializers.DateTimeField()
+    run = serializers.IntegerField()
+    revision = serializers.IntegerField()
+    overall = serializers.FloatField(allow_null=True)
+    stage = serializers.CharField(allow_blank=True)
+    principles = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    pillars = serializers.DictField(child=serializers.FloatField(allow_null=True))
+
+
+class LiveAssessmentSerializer(serializers.Serializer[Any]):
+    revision = serializers.IntegerField()
+    summary = serializers.DictField()
+    findings = serializers.ListField(child=serializers.DictField(),
+                                     help_text="Engine findings, each with its triage `status`.")
+    attack_paths = serializers.ListField(child=serializers.DictField())
+    scores = serializers.DictField()
+    plan = serializers.ListField(child=serializers.DictField())
+
+
+class ReportSerializer(serializers.ModelSerializer[Report]):
+    url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = ["id", "url", "download_url", "model", "run", "format", "status", "progress", "progress_message",
+                  "size_bytes", "sha256", "created_at", "finished_at", "attempts", "error"]
+        read_only_fields = fields
+
+    def get_url(self, report: Report) -> str:
+        return reverse("report-detail", kwargs={"pk": report.pk})
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_download_url(self, report: Report) -> str | None:
+        return reverse("report-download", kwargs={"pk": report.pk}) if report.status == "succeeded" else None
+
+
+class ReportRequestSerializer(serializers.Serializer[Any]):
+    format = serializers.ChoiceField(choices=ReportFormat.choices)
+    run = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**62,
+                                   help_text="A successful run of this model (default: the latest).")

@@ -1,0 +1,23 @@
+"""Routes of the assessments API (mounted under /api/v1/)."""
+
+from __future__ import annotations
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from assessments.api import views
+
+router = SimpleRouter()
+router.register(r"models/(?P<model_id>\d+)/assessments", views.ModelAssessmentViewSet, basename="model-assessment")
+router.register("assessments", views.AssessmentRunViewSet, basename="assessment-run")
+router.register(r"models/(?P<model_id>\d+)/findings", views.FindingViewSet, basename="finding")
+router.register(r"models/(?P<model_id>\d+)/reports", views.ModelReportViewSet, basename="model-report")
+router.register("reports", views.ReportViewSet, basename="report")
+
+score = views.ModelScoreViewSet
+urlpatterns = [
+    path("models/<int:model_id>/score/", score.as_view({"get": "latest"}), name="model-score"),
+    path("models/<int:model_id>/score/history/", score.as_view({"get": "history"}), name="model-score-history"),
+    path("models/<int:model_id>/live-assessment/", score.as_view({"get": "live"}), name="model-live-assessment"),
+    *router.urls,
+]

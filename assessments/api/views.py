@@ -1,0 +1,254 @@
+"""Assessment jobs, findings and triage, scores, live assessment, reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.http import FileResponse
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.text import slugify
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from assessments import selectors, services
+from assessments.api import serializers as s
+from assessments.choices import JobStatus, Severity, TriageStatus
+from assessments.models import AssessmentRun, Report, RunFinding
+from threatmodel import models as tm
+from threatmodel.api.serializers import ErrorSerializer
+from threatmodel.api.views_teams import _int
+from threatmodel.choices import Role
+from threatmodel.selectors import NotFound, model_for_user
+
+ERRORS = {400: ErrorSerializer, 404: ErrorSerializer}
+
+
+def _model(request: Request, model_id: Any, role: str = Role.VIEWER) -> tm.ThreatModel:
+    return model_for_user(user=request.user, model_id=_int(model_id), role=role)
+
+
+class ModelAssessmentViewSet(viewsets.GenericViewSet[AssessmentRun]):
+    """Assessment runs of a model: start one (a background job) or list them."""
+
+    serializer_class = s.AssessmentRunSerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return AssessmentRun.objects.none()
+        return selectors.runs_of_model(model=_model(self.request, self.kwargs["model_id"]))
+
+    def list(self, request: Request, model_id: str) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=None, responses={202: s.AssessmentRunSerializer, **ERRORS},
+                   description="Start an assessment of the current revision. Answers 202 with the job's URL "
+                               "(also in `Location`); poll it for status, progress and the result.")
+    def create(self, request: Request, model_id: str) -> Response:
+        model = _model(request, model_id, Role.EDITOR)
+        run = services.assessment_run_start(model=model, user=request.user)
+        run = AssessmentRun.objects.defer("result").get(pk=run.pk)
+        url = reverse("assessment-run-detail", kwargs={"pk": run.pk})
+        return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
+
+
+class AssessmentRunViewSet(viewsets.GenericViewSet[AssessmentRun]):
+    """One assessment job: status, progress, timings and, when done, the result."""
+
+    serializer_class = s.AssessmentRunDetailSerializer
+    queryset = AssessmentRun.objects.none()
+    filter_backends: list[Any] = []
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        run = selectors.run_for_user(user=request.user, run_id=_int(pk), with_result=True)
+        return Response(self.get_serializer(run).data)
+
+
+class FindingFilterSet(django_filters.FilterSet):
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    status = django_filters.MultipleChoiceFilter(field_name="triage_status", choices=TriageStatus.choices)
+    rule = django_filters.CharFilter()
+    pillar = django_filters.CharFilter()
+    principle = django_filters.CharFilter()
+    element = django_filters.CharFilter(method="filter_element", help_text="an element id the finding involves")
+    mitigated = django_filters.BooleanFilter(method="filter_mitigated")
+
+    class Meta:
+        model = RunFinding
+        fields = ["severity", "rule", "pillar", "principle"]
+
+    def filter_element(self, queryset: Any, name: str, value: str) -> Any:
+        import json
+
+        return queryset.filter(elements__icontains=json.dumps(value))
+
+    def filter_mitigated(self, queryset: Any, name: str, value: bool | None) -> Any:
+        if value is None:
+            return queryset
+        return queryset.exclude(mitigated_by=[]) if value else queryset.filter(mitigated_by=[])
+
+
+class FindingViewSet(viewsets.GenericViewSet[RunFinding]):
+    """Findings of a run (default: the model's latest successful run) with their triage status."""
+
+    serializer_class = s.RunFindingSerializer
+    filterset_class = FindingFilterSet
+    lookup_field = "fingerprint"
+    lookup_value_regex = r"[^/\s]{1,512}"
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return RunFinding.objects.none()
+        model = _model(self.request, self.kwargs["model_id"])
+        raw_run = self.request.query_params.get("run")
+        run = selectors.run_of_model(model=model, run_id=_int(raw_run) if raw_run else None)
+        return selectors.findings_of_run(run=run)
+
+    @extend_schema(parameters=[OpenApiParameter("run", int, required=False,
+                                                description="a run of this model (default: latest successful)")],
+                   responses={200: s.RunFindingSerializer(many=True), 404: ErrorSerializer})
+    def list(self, request: Request, model_id: str) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(responses={200: s.FindingDetailSerializer, 404: ErrorSerializer})
+    def retrieve(self, request: Request, model_id: str, fingerprint: str) -> Response:
+        model = _model(request, model_id)
+        return Response(self._detail(model, fingerprint))
+
+    @extend_schema(request=s.TriageInputSerializer, responses={200: s.FindingDetailSerializer, **ERRORS},
+                   description="Triage a finding by fingerprint: open, accepted (justification required, optional "
+                               "expires_at), mitigated or false_positive (justification required). The decision "
+                               "carries over to later revisions and runs.")
+    def partial_update(self, request: Request, model_id: str, fingerprint: str) -> Response:
+        model = _model(request, model_id, Role.EDITOR)
+        data = s.TriageInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.finding_triage_set(model=model, fingerprint=fingerprint, user=request.user, **data.validated_data)
+        return Response(self._detail(model, fingerprint))
+
+    def _detail(self, model: tm.ThreatModel, fingerprint: str) -> dict[str, Any]:
+        triage = selectors.triage_of_model(model_id=model.pk).get(fingerprint)
+        finding = selectors.finding_of_model(model=model, fingerprint=fingerprint)
+        if finding is None and triage is None:
+            raise NotFound("finding not found")
+        return {"fingerprint": fingerprint,
+                "finding": s.RunFindingSerializer(finding).data if finding is not None else None,
+                "triage": selectors.triage_payload(triage)}
+
+
+class ModelScoreViewSet(viewsets.ViewSet):
+    """Posture scores of a model from its assessment runs."""
+
+    @extend_schema(responses={200: s.ScoreSerializer, 404: ErrorSerializer},
+                   description="The latest successful run's overall score, principles and pillars (with stages).")
+    def latest(self, request: Request, model_id: str) -> Response:
+        model = _model(request, model_id)
+        run = selectors.latest_successful_run(model_id=model.pk)
+        if run is None:
+            raise NotFound("this model has no successful assessment yet")
+        scores = run.scores or {}
+        return Response({"model": model.pk, "run": run.pk, "revision": run.revision, "at": run.finished_at,
+                         "overall": run.overall_score, "stage": scores.get("stage", ""),
+                         "principles": scores.get("principles", []), "pillars": scores.get("pillars", []),
+                         "counts": run.counts})
+
+    @extend_schema(parameters=[OpenApiParameter("since", OpenApiTypes.DATETIME, required=False)],
+                   responses={200: s.ScorePointSerializer(many=True), **ERRORS},
+                   description="The score time series (oldest first, at most 1000 points).")
+    def history(self, request: Request, model_id: str) -> Response:
+        model = _model(request, model_id)
+        raw = request.query_params.get("since")
+        since = None
+        if raw:
+            try:
+                since = parse_datetime(raw)
+            except ValueError:
+                since = None
+            if since is None:
+                raise ValidationError({"since": "an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z"})
+        return Response(selectors.score_history(model=model, since=since))
+
+    @extend_schema(responses={200: s.LiveAssessmentSerializer, 404: ErrorSerializer},
+                   description="Assess the current revision now (not persisted), with the team's custom rules; "
+                               "each finding carries its triage `status`.")
+    def live(self, request: Request, model_id: str) -> Response:
+        model = _model(request, model_id)
+        result = services.live_assessment(model=model)
+        triage = selectors.triage_of_model(model_id=model.pk)
+        for finding in result.get("findings", []):
+            finding["status"] = selectors.effective_status(triage.get(finding.get("id")))
+        return Response(result)
+
+
+class ModelReportViewSet(viewsets.GenericViewSet[Report]):
+    """Reports of a model: request one (a background job) or list them."""
+
+    serializer_class = s.ReportSerializer
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Report.objects.none()
+        return selectors.reports_of_model(model=_model(self.request, self.kwargs["model_id"]))
+
+    def list(self, request: Request, model_id: str) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=s.ReportRequestSerializer, responses={202: s.ReportSerializer, **ERRORS})
+    def create(self, request: Request, model_id: str) -> Response:
+        model = _model(request, model_id, Role.EDITOR)
+        data = s.ReportRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        run_id = data.validated_data.get("run")
+        try:
+            run = selectors.run_of_model(model=model, run_id=run_id)
+        except NotFound as exc:
+            raise ValidationError({"detail": str(exc), "errors": [{"path": "run", "message": str(exc)}]}) from None
+        report = services.report_request(model=model, run=run, fmt=data.validated_data["format"], user=request.user)
+        report = Report.objects.get(pk=report.pk)
+        return Response(self.get_serializer(report).data, status=status.HTTP_202_ACCEPTED,
+                        headers={"Location": reverse("report-detail", kwargs={"pk": report.pk})})
+
+
+CONTENT_TYPES = {"pdf": "application/pdf", "html": "text/html", "sarif": "application/sarif+json",
+                 "csv": "text/csv", "json": "application/json"}
+
+
+class ReportViewSet(viewsets.GenericViewSet[Report]):
+    """One report job: status and progress; download the file when it succeeded."""
+
+    serializer_class = s.ReportSerializer
+    queryset = Report.objects.none()
+    filter_backends: list[Any] = []
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(self.get_serializer(selectors.report_for_user(user=request.user, report_id=_int(pk))).data)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+                              404: ErrorSerializer, 409: ErrorSerializer})
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: str) -> Any:
+        report = selectors.report_for_user(user=request.user, report_id=_int(pk))
+        if report.status != JobStatus.SUCCEEDED or not report.file:
+            return Response({"detail": f"the report is {report.status}, not ready for download"},
+                            status=status.HTTP_409_CONFLICT)
+        try:
+            handle = report.file.open("rb")
+        except (FileNotFoundError, OSError):
+            raise NotFound("the report file is missing") from None
+        name = f"trustmap-{slugify(report.model.name) or 'model'}-r{report.run.revision}-report{report.pk}" \
+               f".{report.format}"
+        response = FileResponse(handle, as_attachment=True, filename=name,
+                                content_type=CONTENT_TYPES.get(report.format, "application/octet-stream"))
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -1,0 +1,68 @@
+"""Celery tasks: thin wrappers taking row ids; state, progress and attempts live in the rows.
+
+Late acknowledgement plus ``reject_on_worker_lost``: a task whose worker dies is delivered again, and the
+service restarts a run left ``running``; a redelivered task for a finished row does nothing. Transient
+errors (database/broker) are retried with exponential backoff; deterministic failures are recorded on the
+row and not retried. Time limits come from settings (``CELERY_TASK_TIME_LIMIT`` / ``..._SOFT_TIME_LIMIT``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+
+from assessments import services
+
+#: Test hook: seconds to sleep before the engine runs (lets the integration test kill a worker mid-run).
+SLOW_HOOK_ENV = "TRUSTMAP_TEST_ASSESSMENT_DELAY"
+
+
+def _backoff(retries: int) -> int:
+    return int(min(60, 2 ** (retries + 1)))
+
+
+def _slow_hook() -> None:
+    delay = float(os.environ.get(SLOW_HOOK_ENV, "0") or 0)
+    if delay > 0:
+        time.sleep(min(delay, 120))
+
+
+def _retry(task: Any, exc: Exception, give_up: Callable[[str], None]) -> None:
+    """Retry with exponential backoff, or record the failure once the retries are used up."""
+    retries = task.request.retries
+    if retries >= task.max_retries:
+        give_up(f"gave up after {retries + 1} attempts: {exc}")
+        return
+    if task.request.is_eager:  # in-process mode has no broker to come back through: retry in place
+        time.sleep(min(_backoff(retries), 2))
+        task.apply(args=task.request.args, retries=retries + 1)
+        return
+    raise task.retry(exc=exc, countdown=_backoff(retries))
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True,
+             max_retries=settings.CELERY_TASK_MAX_RETRIES)
+def run_assessment(self: Any, run_id: int) -> None:
+    try:
+        services.assessment_run_execute(run_id=run_id, before_engine=_slow_hook)
+    except services.TransientJobError as exc:
+        _retry(self, exc, lambda error: services.assessment_run_fail(run_id=run_id, error=error))
+    except SoftTimeLimitExceeded:
+        services.assessment_run_fail(run_id=run_id, error="the assessment exceeded its time limit")
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True,
+             max_retries=settings.CELERY_TASK_MAX_RETRIES)
+def render_report(self: Any, report_id: int) -> None:
+    try:
+        services.report_execute(report_id=report_id)
+    except services.TransientJobError as exc:
+        _retry(self, exc, lambda error: services.report_fail(report_id=report_id, error=error))
+    except SoftTimeLimitExceeded:
+        services.report_fail(report_id=report_id, error="rendering exceeded its time limit")
