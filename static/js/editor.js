@@ -126,6 +126,7 @@
   // ---------------------------------------------------------------------------------------------- cytoscape
   var container = $('#diagram');
   var big = state.elements.component.size > 600 || state.elements.flow.size > 1500;
+  var NODE_W = 140, NODE_H = 48;
 
   var badgeCache = {};
   var badgeUri = function (sev, count) {
@@ -175,23 +176,23 @@
   };
 
   var style = [
-    { selector: 'node', style: { 'label': 'data(label)', 'font-family': 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif', 'font-size': 13, 'min-zoomed-font-size': 7 } },
+    { selector: 'node', style: { 'label': 'data(label)', 'font-family': 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif', 'font-size': 12, 'min-zoomed-font-size': big ? 7 : 4 } },
     { selector: 'node.component', style: {
       'shape': 'data(shape)', 'background-color': 'data(fill)', 'border-color': 'data(stroke)', 'border-width': 2,
-      'width': 150, 'height': 56, 'text-valign': 'center', 'text-halign': 'center', 'text-wrap': 'wrap',
-      'text-max-width': 128, 'color': '#0f172a', 'font-weight': 600 } },
+      'width': NODE_W, 'height': NODE_H, 'text-valign': 'center', 'text-halign': 'center', 'text-wrap': 'wrap',
+      'text-max-width': NODE_W - 14, 'color': '#0f172a', 'font-weight': 600, 'font-size': 14 } },
     { selector: 'node.component.internet', style: { 'border-style': 'double', 'border-width': 5 } },
     { selector: 'node.boundary', style: {
       'shape': 'round-rectangle', 'background-color': 'data(tcolor)', 'background-opacity': 0.04,
-      'border-color': 'data(tcolor)', 'border-width': 2, 'border-style': 'dashed', 'padding': 28,
-      'text-valign': 'top', 'text-halign': 'center', 'text-margin-y': 24, 'color': '#1e293b', 'font-weight': 700,
-      'font-size': 13, 'text-background-color': '#ffffff', 'text-background-opacity': 0.85, 'text-background-padding': 2,
-      'compound-sizing-wrt-labels': 'include', 'min-width': 180, 'min-height': 90 } },
+      'border-color': 'data(tcolor)', 'border-width': 2, 'border-style': 'dashed', 'padding': 16,
+      'text-valign': 'top', 'text-halign': 'center', 'text-margin-y': -3, 'color': '#1e293b', 'font-weight': 700,
+      'font-size': 14, 'text-background-color': '#ffffff', 'text-background-opacity': 0.9, 'text-background-padding': 2,
+      'compound-sizing-wrt-labels': 'include', 'min-width': 160, 'min-height': 70 } },
     { selector: 'edge', style: {
       'width': 2, 'line-color': '#64748b', 'target-arrow-color': '#64748b', 'target-arrow-shape': 'triangle',
       'curve-style': big ? 'haystack' : 'bezier', 'arrow-scale': 1.1, 'label': big ? '' : 'data(label)', 'font-size': 11,
       'color': '#334155', 'text-background-color': '#ffffff', 'text-background-opacity': 0.9, 'text-background-padding': 2,
-      'text-rotation': 'autorotate', 'min-zoomed-font-size': 8, 'haystack-radius': 0 } },
+      'text-rotation': 'autorotate', 'min-zoomed-font-size': 6, 'haystack-radius': 0 } },
     { selector: 'edge.plain', style: { 'line-style': 'dashed', 'line-dash-pattern': [7, 5] } },
     { selector: 'edge.both', style: { 'source-arrow-shape': 'triangle', 'source-arrow-color': '#64748b' } },
     { selector: 'node.component[sev]', style: { 'border-color': 'data(sevcolor)', 'border-width': 4 } },
@@ -861,7 +862,7 @@
   var placeFree = function (pos) {
     var p = { x: Math.round(pos.x), y: Math.round(pos.y) };
     for (var i = 0; i < 40; i++) {
-      var clash = cy.nodes('.component').some(function (n) { var q = n.position(); return Math.abs(q.x - p.x) < 140 && Math.abs(q.y - p.y) < 60; });
+      var clash = cy.nodes('.component').some(function (n) { var q = n.position(); return Math.abs(q.x - p.x) < NODE_W + 10 && Math.abs(q.y - p.y) < NODE_H + 10; });
       if (!clash) return p;
       p = { x: p.x + 30, y: p.y + 70 };
     }
@@ -1169,15 +1170,16 @@
   var elkGraph = function () {
     var nodes = {};
     var root = { id: '__root', layoutOptions: {
-      'elk.algorithm': 'layered', 'elk.direction': 'RIGHT', 'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
-      'elk.spacing.nodeNode': '40', 'elk.layered.spacing.nodeNodeBetweenLayers': '70', 'elk.spacing.edgeNode': '20',
+      'elk.algorithm': 'layered', 'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
+      'elk.direction': 'DOWN', 'elk.spacing.nodeNode': '28', 'elk.layered.spacing.nodeNodeBetweenLayers': '40', 'elk.spacing.edgeNode': '16',
       'elk.layered.spacing.edgeNodeBetweenLayers': '20', 'elk.spacing.componentComponent': '60',
       'elk.layered.nodePlacement.strategy': 'NETWORK_SIMPLEX', 'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
       'elk.separateConnectedComponents': 'true' }, children: [], edges: [] };
+    Object.assign(root.layoutOptions, window.TRUSTMAP_ELK || {});
     cy.nodes().forEach(function (n) {
       var isB = n.hasClass('boundary');
-      nodes[n.id()] = isB ? { id: n.id(), children: [], layoutOptions: { 'elk.padding': '[top=56,left=32,bottom=32,right=32]', 'elk.spacing.nodeNode': '40' }, width: 180, height: 90 }
-        : { id: n.id(), width: 150, height: 56 };
+      nodes[n.id()] = isB ? { id: n.id(), children: [], layoutOptions: { 'elk.padding': '[top=40,left=20,bottom=20,right=20]', 'elk.spacing.nodeNode': '28' }, width: 160, height: 70 }
+        : { id: n.id(), width: NODE_W, height: NODE_H };
     });
     cy.nodes().forEach(function (n) {
       var parent = n.data('parent');

@@ -1,0 +1,92 @@
+"""Real headless Chromium (Debian's /usr/bin/chromium, never a downloaded browser) against ``live_server``.
+
+One browser per session; each test gets a fresh context logged in by a session cookie.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls of the tests themselves are sync.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("TRUSTMAP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.skip("chromium is not installed (make system-test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture
+def browser_user(transactional_db: Any) -> Any:
+    from tests.factories import MembershipFactory, TeamFactory, UserFactory
+    from threatmodel.choices import Role
+
+    user = UserFactory(username="architect")
+    team = TeamFactory(name="Platform", slug="platform")
+    MembershipFactory(team=team, user=user, role=Role.OWNER)
+    user.team = team
+    return user
+
+
+def login_context(browser: Any, live_server: Any, user: Any, width: int = 1440, height: int = 900) -> Any:
+    """A browser context carrying a logged-in session cookie for ``user``."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                          "url": live_server.url}])
+    return context
+
+
+class PageErrors:
+    """Collects page errors, console errors and dialogs (a dialog means injected script ran)."""
+
+    def __init__(self, page: Any):
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None)
+
+        def on_dialog(dialog: Any) -> None:
+            self.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+
+
+def open_editor(page: Any, url: str) -> None:
+    page.goto(url)
+    page.wait_for_function("document.body.dataset.editorReady === '1'", timeout=20_000)
+    page.wait_for_function("document.body.dataset.editorSettled === '1'", timeout=30_000)
+
+
+def settle(page: Any) -> None:
+    """Wait until every queued save (and its re-assessment) has finished."""
+    page.wait_for_function("window.trustmap && window.trustmap.pending() === 0", timeout=20_000)
