@@ -254,7 +254,7 @@ class Snapshot:
         changes: dict[str, Any] = {collection: _sorted(elements)}
         return replace(self, **changes)
 
-    def replace_element(self, element: Any) -> Snapshot:  # noqa: ANN401
+    def replace_element(self, element: Any) -> Snapshot:
         """A copy where the element with the same id and type is replaced."""
         for name, kind in COLLECTIONS.items():
             if isinstance(element, kind):

@@ -28,7 +28,7 @@ def issues_of(text: str, filename: str = "m.yaml") -> list[str]:
 
 
 def test_demo_file_is_the_shipped_demo() -> None:
-    assert DEMO == (ROOT / "threatmodel" / "demo" / "online-shop.yaml").read_bytes()
+    assert (ROOT / "threatmodel" / "demo" / "online-shop.yaml").read_bytes() == DEMO
 
 
 def test_demo_round_trips_losslessly_through_yaml_and_json() -> None:
