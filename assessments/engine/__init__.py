@@ -1,5 +1,43 @@
-"""Pure analysis engine of Trustmap (no Django imports)."""
+"""Pure analysis engine of Trustmap (no Django imports).
 
-from assessments.engine.results import AssessmentResult, AttackPath, BlastRadius, Finding, PlanStep, ScoreBreakdown
+Entry points: :func:`assess` (full analysis of a snapshot), :class:`Engine` (configured rule set with
+``reassess`` for the incremental one-edit re-check), :func:`result_to_json` and :func:`render_text`.
+"""
 
-__all__ = ["AssessmentResult", "AttackPath", "BlastRadius", "Finding", "PlanStep", "ScoreBreakdown"]
+from assessments.engine.custom import CustomRuleSpec, validate_custom_rule
+from assessments.engine.engine import AssessmentState, Engine, assess
+from assessments.engine.plan import apply_step
+from assessments.engine.render import render_text, result_to_json
+from assessments.engine.results import (
+    AssessmentResult,
+    AttackPath,
+    BlastRadius,
+    Deduction,
+    Finding,
+    PlanStep,
+    RuleOutcome,
+    ScoreBreakdown,
+    ScoreEntry,
+    to_json_dict,
+)
+
+__all__ = [
+    "AssessmentResult",
+    "AssessmentState",
+    "AttackPath",
+    "BlastRadius",
+    "CustomRuleSpec",
+    "Deduction",
+    "Engine",
+    "Finding",
+    "PlanStep",
+    "RuleOutcome",
+    "ScoreBreakdown",
+    "ScoreEntry",
+    "apply_step",
+    "assess",
+    "render_text",
+    "result_to_json",
+    "to_json_dict",
+    "validate_custom_rule",
+]

@@ -363,6 +363,17 @@ class ModelContext:
             out.add(self.flows[fid].source)
         return out
 
+    @cached_property
+    def grant_by_id(self) -> dict[str, Grant]:
+        return {g.id: g for g in self.snapshot.grants}
+
+    @cached_property
+    def control_by_id(self) -> dict[str, Control]:
+        return {c.id: c for c in self.snapshot.controls}
+
+    def snapshot_control(self, control_id: str) -> Control | None:
+        return self.control_by_id.get(control_id)
+
     # -- graph -----------------------------------------------------------------------------------
     @cached_property
     def graph(self) -> nx.DiGraph:

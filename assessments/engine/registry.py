@@ -33,10 +33,11 @@ PASS = False
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    elements: tuple[str, ...] = ()
+    elements: tuple[str, ...] = ()  # identifying elements after the primary (part of the fingerprint)
     evidence: tuple[tuple[str, EvidenceValue], ...] = ()
     data_rank: int = 0
     exposed: bool = False
+    related: tuple[str, ...] = ()  # further affected elements (listed, not part of the fingerprint)
 
 
 CheckResult = Hit | bool | None

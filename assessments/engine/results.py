@@ -155,10 +155,11 @@ class RuleOutcome:
     applicable: int
     failed: int
     mitigated: int
+    folded: int = 0  # fired but superseded by a stronger finding on the same element (costs nothing)
 
     @property
     def passed(self) -> int:
-        return max(self.applicable - self.failed - self.mitigated, 0)
+        return max(self.applicable - self.failed - self.mitigated - self.folded, 0)
 
     @property
     def compliance(self) -> float:
@@ -283,7 +284,7 @@ def _rule_outcome(item: RuleOutcome) -> dict[str, Any]:
     return {"id": item.rule, "title": item.title, "family": item.family, "principle": item.principle,
             "pillar": item.pillar, "severity": item.severity, "weight": item.weight,
             "applicable": item.applicable, "failed": item.failed, "mitigated": item.mitigated,
-            "passed": item.passed, "compliance": round(item.compliance * 100, 1)}
+            "folded": item.folded, "passed": item.passed, "compliance": round(item.compliance * 100, 1)}
 
 
 def to_json_dict(result: AssessmentResult) -> dict[str, Any]:

@@ -95,8 +95,8 @@ def shared_identity(ctx: ModelContext, ident: Identity) -> CheckResult:
         return None
     if len(users) == 1:
         return PASS
-    return Hit(tuple(users), ev(components=tuple(users), count=len(users)),
-               data_rank=max(ctx.component_rank(ctx.components[c]) for c in users))
+    return Hit((), ev(components=tuple(users), count=len(users)),
+               data_rank=max(ctx.component_rank(ctx.components[c]) for c in users), related=tuple(users))
 
 
 @rule("lp.write-where-flows-read", "grant")

@@ -39,8 +39,8 @@ def datastore_with_internet_facing(ctx: ModelContext, comp: Component) -> CheckR
                      if m != comp.id and ctx.components[m].internet_facing)
     if not exposed:
         return PASS
-    return Hit(tuple(exposed), ev(boundary=comp.boundary, internet_facing_neighbours=tuple(exposed)),
-               data_rank=ctx.component_rank(comp), exposed=True)
+    return Hit((), ev(boundary=comp.boundary, internet_facing_neighbours=tuple(exposed)),
+               data_rank=ctx.component_rank(comp), exposed=True, related=tuple(exposed))
 
 
 @rule("seg.internet-facing-datastore", "component", kinds=(K.DATASTORE, K.CACHE, K.QUEUE, K.SECRET_STORE))

@@ -1,0 +1,136 @@
+"""The engine facade: full assessment, incremental re-check, result assembly."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from assessments.engine.custom import PRINCIPLE_PILLAR, SEVERITY_PAIRS, CustomRuleSpec, make_check
+from assessments.engine.evaluate import OPEN, EvalState, Evaluator, RuleSpec, builtin_specs, evaluate_full, reevaluate
+from assessments.engine.paths import attack_paths, blast_radius
+from assessments.engine.plan import MAX_CANDIDATES, build_plan
+from assessments.engine.registry import SCOPE_COLLECTION
+from assessments.engine.results import AssessmentResult, Finding, ScoreBreakdown, severity_counts
+from assessments.engine.scoring import compute_scores, overall_score
+from assessments.engine.severity import SEVERITY_POINTS
+from threatmodel.domain import Snapshot
+
+
+def custom_spec(rule: CustomRuleSpec) -> RuleSpec:
+    likelihood, impact = SEVERITY_PAIRS[rule.severity]
+    pillar, function = PRINCIPLE_PILLAR.get(rule.principle, ("governance", "Governance"))
+    return RuleSpec(
+        id=rule.rule_id, title=rule.title, family="custom", scope=rule.kind if rule.kind in SCOPE_COLLECTION else
+        "component", principle=rule.principle, pillar=pillar, function=function, stride="elevation-of-privilege",
+        cwe="CWE-1008", asvs="", tenet=0, severity=rule.severity, likelihood=likelihood, impact=impact,
+        data_impact=False, remediation=rule.remediation or rule.title, mitigated_by=frozenset(),
+        supersedes=frozenset(), fix_action="", fix_title="", check=make_check(rule), kinds=None,
+        points=SEVERITY_POINTS[rule.severity], custom=True)
+
+
+@dataclass
+class AssessmentState:
+    """An evaluated snapshot: findings and scores now; paths, blast radius and plan on demand."""
+
+    evaluation: EvalState
+    engine: Engine
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self.evaluation.snapshot
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(self.evaluation.findings())
+
+    @property
+    def overall(self) -> float:
+        return overall_score(self.evaluation.totals)
+
+    def scores(self, *, explain: bool = True) -> ScoreBreakdown:
+        return compute_scores(self.evaluation, explain=explain)
+
+    def result(self) -> AssessmentResult:
+        return self.engine.result(self)
+
+
+class Engine:
+    """A configured rule set. ``assess`` runs everything; ``reassess`` re-checks an edited snapshot."""
+
+    def __init__(self, *, rules: Iterable[str] | None = None, custom_rules: Iterable[CustomRuleSpec] = (),
+                 disabled: Iterable[str] = (), plan: bool = True, max_plan_candidates: int = MAX_CANDIDATES) -> None:
+        disabled = frozenset(disabled)
+        specs = list(builtin_specs(rules, disabled))
+        for custom in custom_rules:
+            spec = custom_spec(custom)
+            if spec.id in disabled:
+                continue
+            if any(s.id == spec.id for s in specs):
+                raise ValueError(f"duplicate rule id {spec.id!r}")
+            specs.append(spec)
+        self.evaluator = Evaluator(specs)
+        self.plan_enabled = plan
+        self.max_plan_candidates = max_plan_candidates
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        return tuple(self.evaluator.specs)
+
+    def evaluate(self, snapshot: Snapshot) -> AssessmentState:
+        start = time.perf_counter()
+        state = evaluate_full(snapshot, self.evaluator)
+        return AssessmentState(state, self, {"rules": time.perf_counter() - start})
+
+    def reassess(self, previous: AssessmentState, snapshot: Snapshot) -> AssessmentState:
+        """Incremental re-check: only elements whose inputs changed are evaluated again (docs/scoring.md)."""
+        if previous.engine is not self:
+            raise ValueError("reassess needs a state produced by the same engine")
+        start = time.perf_counter()
+        state = reevaluate(previous.evaluation, snapshot)
+        return AssessmentState(state, self, {"rules": time.perf_counter() - start})
+
+    def assess(self, snapshot: Snapshot) -> AssessmentResult:
+        return self.result(self.evaluate(snapshot))
+
+    def result(self, state: AssessmentState) -> AssessmentResult:
+        evaluation = state.evaluation
+        timings = dict(state.timings)
+        start = time.perf_counter()
+        findings = tuple(evaluation.findings())
+        scores = compute_scores(evaluation)
+        timings["scores"] = time.perf_counter() - start
+        start = time.perf_counter()
+        weaknesses: dict[str, list[str]] = {}
+        for checks in evaluation.element_checks.values():
+            for check in checks:
+                if check.state == OPEN and check.finding is not None and check.finding.elements:
+                    weaknesses.setdefault(check.finding.elements[0], []).append(check.finding.id)
+        frozen = {k: tuple(sorted(v)) for k, v in weaknesses.items()}
+        paths = attack_paths(evaluation.ctx, frozen)
+        timings["attack_paths"] = time.perf_counter() - start
+        start = time.perf_counter()
+        radius = blast_radius(evaluation.ctx)
+        timings["blast_radius"] = time.perf_counter() - start
+        start = time.perf_counter()
+        plan = build_plan(evaluation, max_candidates=self.max_plan_candidates) if self.plan_enabled else ()
+        timings["plan"] = time.perf_counter() - start
+        stats = {
+            "by_severity": severity_counts(findings),
+            "findings": len(findings),
+            "mitigated": sum(1 for f in findings if f.mitigated),
+            "elements_evaluated": evaluation.reevaluated,
+            "elapsed": timings,
+        }
+        snapshot = evaluation.snapshot
+        return AssessmentResult(model=snapshot.info.name, revision=snapshot.revision, findings=findings,
+                                attack_paths=paths, blast_radius=radius, scores=scores, plan=plan,
+                                rules_run=self.rule_ids, stats=stats)
+
+
+def assess(snapshot: Snapshot, *, rules: Iterable[str] | None = None, custom_rules: Iterable[CustomRuleSpec] = (),
+           disabled: Iterable[str] = ()) -> AssessmentResult:
+    """Run every enabled rule (all built-in rules unless ``rules`` is given), attack paths, blast radius,
+    posture score and remediation plan over ``snapshot``."""
+    return Engine(rules=rules, custom_rules=custom_rules, disabled=disabled).assess(snapshot)

@@ -1,0 +1,168 @@
+"""Attack paths (entry points -> crown jewels) and blast radius (docs/scoring.md, "Attack paths").
+
+Attack paths: one multi-source, k-label Dijkstra over the flow graph. Every entry point starts a label at cost
+0; each node keeps at most ``PATHS_PER_TARGET`` settled labels from *distinct* entry points, and labels
+costlier than ``MAX_PATH_COST`` are dropped. The labels settled on a crown jewel are its cheapest paths from
+its ``PATHS_PER_TARGET`` cheapest entry points. Cost: O(k * E log(k * E)); no simple-path enumeration.
+Removing a flow never lowers a hop cost, so it can only shrink the set of entries within reach: the number of
+paths never grows.
+
+Blast radius: strongly connected components of the flow graph, then one pass over the condensation DAG in
+reverse topological order OR-ing bit sets (sensitive data, crown jewels, reachable components).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Mapping
+
+import networkx as nx
+
+from assessments.engine.graph import ModelContext, hop_cost
+from assessments.engine.results import AttackPath, BlastRadius
+from threatmodel.vocabulary import CLASSIFICATION_ORDER
+
+PATHS_PER_TARGET = 3
+MAX_PATH_COST = 30.0
+#: Crown jewels listed per blast radius entry (the count ``reachable`` is exact).
+BLAST_COMPONENTS_CAP = 50
+
+
+def attack_paths(ctx: ModelContext, weaknesses: Mapping[str, tuple[str, ...]],
+                 k: int = PATHS_PER_TARGET) -> tuple[AttackPath, ...]:
+    graph: nx.DiGraph = ctx.graph
+    adjacency = graph.adj
+    entries = sorted(c.id for c in ctx.snapshot.components if ctx.is_entry(c))
+    jewels = {c.id for c in ctx.snapshot.components if ctx.is_crown_jewel(c)}
+    if not entries or not jewels:
+        return ()
+    # label: (cost, entry, node, parent label index)
+    labels: list[tuple[float, str, str, int]] = []
+    settled_entries: dict[str, set[str]] = {}
+    heap: list[tuple[float, str, str, int]] = [(0.0, e, e, -1) for e in entries]
+    heapq.heapify(heap)
+    at_target: dict[str, list[int]] = {}
+    while heap:
+        cost, entry, node, parent = heapq.heappop(heap)
+        seen = settled_entries.get(node)
+        if seen is None:
+            seen = settled_entries[node] = set()
+        elif len(seen) >= k or entry in seen:
+            continue
+        seen.add(entry)
+        index = len(labels)
+        labels.append((cost, entry, node, parent))
+        if node in jewels and node != entry:
+            at_target.setdefault(node, []).append(index)
+        for succ, attrs in adjacency[node].items():
+            new_cost = cost + attrs["cost"]
+            if new_cost > MAX_PATH_COST:
+                continue
+            taken = settled_entries.get(succ)
+            if taken is not None and (len(taken) >= k or entry in taken):
+                continue
+            heapq.heappush(heap, (new_cost, entry, succ, index))
+    paths: list[AttackPath] = []
+    for target in sorted(at_target):
+        for rank, index in enumerate(at_target[target], start=1):
+            hops: list[str] = []
+            cursor = index
+            while cursor >= 0:
+                hops.append(labels[cursor][2])
+                cursor = labels[cursor][3]
+            hops.reverse()
+            flows = tuple(_cheapest_flow(ctx, graph, a, b) for a, b in zip(hops, hops[1:], strict=False))
+            weak: list[str] = []
+            for element in (*hops, *flows):
+                weak.extend(weaknesses.get(element, ()))
+            cost, entry = labels[index][0], labels[index][1]
+            paths.append(AttackPath(
+                id=f"path@{entry}@{target}", entry=entry, target=target, hops=tuple(hops), flows=flows,
+                cost=round(cost, 3), data_at_risk=ctx.sensitive_stored(ctx.components[target]),
+                weaknesses=tuple(dict.fromkeys(weak)), rank=rank))
+    paths.sort(key=lambda p: (p.cost, p.target, p.entry))
+    return tuple(paths)
+
+
+def _cheapest_flow(ctx: ModelContext, graph: nx.DiGraph, a: str, b: str) -> str:
+    flow_ids: list[str] = graph.adj[a][b]["flows"]
+    return min(flow_ids, key=lambda fid: (hop_cost(ctx.flows[fid]), fid))
+
+
+def blast_radius(ctx: ModelContext) -> tuple[BlastRadius, ...]:
+    graph: nx.DiGraph = ctx.graph
+    comps = ctx.snapshot.components
+    if not comps:
+        return ()
+    sensitive_ids = sorted(a.id for a in ctx.snapshot.data_assets if CLASSIFICATION_ORDER[a.classification] >= 2)
+    data_bit = {a: 1 << i for i, a in enumerate(sensitive_ids)}
+    jewel_ids = sorted(c.id for c in comps if ctx.is_crown_jewel(c))
+    jewel_bit = {c: 1 << i for i, c in enumerate(jewel_ids)}
+    node_index = {c.id: i for i, c in enumerate(comps)}
+
+    sccs = list(nx.strongly_connected_components(graph))
+    scc_of: dict[str, int] = {}
+    for i, members in enumerate(sccs):
+        for node in members:
+            scc_of[node] = i
+    n = len(sccs)
+    own_data = [0] * n
+    own_jewels = [0] * n
+    own_nodes = [0] * n
+    for comp in comps:
+        i = scc_of[comp.id]
+        for asset in (*comp.data_stored, *comp.data_processed):
+            own_data[i] |= data_bit.get(asset, 0)
+        own_jewels[i] |= jewel_bit.get(comp.id, 0)
+        own_nodes[i] |= 1 << node_index[comp.id]
+    succ: list[set[int]] = [set() for _ in range(n)]
+    indegree = [0] * n
+    for a, b in graph.edges():
+        ia, ib = scc_of[a], scc_of[b]
+        if ia != ib and ib not in succ[ia]:
+            succ[ia].add(ib)
+            indegree[ib] += 1
+    order: list[int] = [i for i in range(n) if indegree[i] == 0]
+    for i in order:  # Kahn: the list grows while iterating
+        for j in succ[i]:
+            indegree[j] -= 1
+            if indegree[j] == 0:
+                order.append(j)
+    reach_data = own_data[:]
+    reach_jewels = own_jewels[:]
+    reach_nodes = own_nodes[:]
+    for i in reversed(order):
+        for j in succ[i]:
+            reach_data[i] |= reach_data[j]
+            reach_jewels[i] |= reach_jewels[j]
+            reach_nodes[i] |= reach_nodes[j]
+    data_cache: dict[int, tuple[str, ...]] = {}
+    jewel_cache: dict[int, tuple[tuple[str, ...], bool]] = {}
+    out: list[BlastRadius] = []
+    for comp in comps:
+        i = scc_of[comp.id]
+        own_bit = 1 << node_index[comp.id]
+        dmask = reach_data[i]
+        data = data_cache.get(dmask)
+        if data is None:
+            data = data_cache[dmask] = _bits(dmask, sensitive_ids)
+        jmask = reach_jewels[i] & ~jewel_bit.get(comp.id, 0)
+        listed = jewel_cache.get(jmask)
+        if listed is None:
+            names = _bits(jmask, jewel_ids, limit=BLAST_COMPONENTS_CAP + 1)
+            listed = jewel_cache[jmask] = (names[:BLAST_COMPONENTS_CAP], len(names) > BLAST_COMPONENTS_CAP)
+        reachable = (reach_nodes[i] & ~own_bit).bit_count()
+        out.append(BlastRadius(component=comp.id, data_assets=data, components=listed[0], reachable=reachable,
+                               truncated=listed[1]))
+    return tuple(out)
+
+
+def _bits(mask: int, names: list[str], limit: int | None = None) -> tuple[str, ...]:
+    out: list[str] = []
+    while mask:
+        low = mask & -mask
+        out.append(names[low.bit_length() - 1])
+        if limit is not None and len(out) >= limit:
+            break
+        mask ^= low
+    return tuple(out)

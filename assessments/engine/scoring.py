@@ -1,0 +1,114 @@
+"""Explainable posture score (formula in docs/scoring.md).
+
+A *check* is one rule applied to one element; its weight is ``points(rule base severity) x element factor``
+(element factor 1, 1.5 or 2 by the most sensitive data the element handles; integers in halves). An open
+finding costs its check's full weight; mitigated and superseded (folded) checks cost nothing.
+
+    score(set of rules) = 100 x (1 - open weight / applicable weight)      (100 when nothing applies)
+
+Overall uses every enabled rule, a principle its rules, a ZTMM pillar its rules. Each open finding's deduction
+is ``100 x weight / applicable weight`` of the entry, so the deductions of an entry add up to ``100 - score``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from assessments.engine.evaluate import OPEN, Check, EvalState, RuleSpec
+from assessments.engine.results import (
+    PILLARS,
+    PRINCIPLES,
+    SEVERITY_RANK,
+    Deduction,
+    RuleOutcome,
+    ScoreBreakdown,
+    ScoreEntry,
+)
+from assessments.engine.severity import ELEMENT_FACTOR_HALVES
+
+#: Maturity thresholds: (stage, minimum score, worst open severity allowed). First match wins.
+STAGE_THRESHOLDS: tuple[tuple[str, float, str], ...] = (
+    ("optimal", 90.0, "medium"),
+    ("advanced", 75.0, "high"),
+    ("initial", 50.0, "critical"),
+)
+
+
+def stage_for(score: float, worst_open: str | None) -> str:
+    """ZTMM maturity stage from a score and the most severe open finding of the entry."""
+    worst_rank = SEVERITY_RANK[worst_open] if worst_open else len(SEVERITY_RANK)
+    for stage, minimum, allowed in STAGE_THRESHOLDS:
+        if score >= minimum and worst_rank >= SEVERITY_RANK[allowed]:
+            return stage
+    return "traditional"
+
+
+def _score(open_weight: int, applicable_weight: int) -> float:
+    if applicable_weight <= 0:
+        return 100.0
+    return round(100.0 * (1.0 - open_weight / applicable_weight), 1)
+
+
+def overall_score(totals: Mapping[str, list[int]]) -> float:
+    """Overall score straight from the rule totals (used to measure plan steps)."""
+    applicable = sum(row[1] for row in totals.values())
+    failed = sum(row[3] for row in totals.values())
+    return _score(failed, applicable)
+
+
+def compute_scores(state: EvalState, *, explain: bool = True) -> ScoreBreakdown:
+    specs = state.evaluator.specs
+    totals = state.totals
+    open_checks: list[Check] = [c for c in state.checks() if c.state == OPEN and c.finding is not None]
+    open_checks.sort(key=lambda c: c.finding.sort_key if c.finding is not None else (0, "", ""))
+    by_rule: dict[str, list[Check]] = {}
+    for check in open_checks:
+        by_rule.setdefault(check.rule, []).append(check)
+    groups: dict[str, dict[str, list[str]]] = {"principle": {}, "pillar": {}}
+    for spec in specs.values():
+        groups["principle"].setdefault(spec.principle, []).append(spec.id)
+        groups["pillar"].setdefault(spec.pillar, []).append(spec.id)
+
+    def entry(key: str, name: str, rule_ids: list[str]) -> ScoreEntry:
+        applicable = sum(totals[r][1] for r in rule_ids)
+        failed = sum(totals[r][3] for r in rule_ids)
+        score = _score(failed, applicable)
+        mine = [c for r in rule_ids for c in by_rule.get(r, ())]
+        if len(rule_ids) > 1:
+            mine.sort(key=lambda c: c.finding.sort_key if c.finding is not None else (0, "", ""))
+        worst = min((c.finding.severity for c in mine if c.finding is not None),
+                    key=lambda s: SEVERITY_RANK[s], default=None)
+        deductions: tuple[Deduction, ...] = ()
+        if explain and applicable:
+            deductions = tuple(_deduction(c, applicable) for c in mine)
+        return ScoreEntry(key=key, name=name, score=score, stage=stage_for(score, worst),
+                          applicable=sum(totals[r][0] for r in rule_ids), failed=sum(totals[r][2] for r in rule_ids),
+                          deductions=deductions)
+
+    principles = tuple(entry(k, n, groups["principle"][k]) for k, n in PRINCIPLES.items()
+                       if k in groups["principle"])
+    pillars = tuple(entry(k, n, groups["pillar"][k]) for k, n in PILLARS.items() if k in groups["pillar"])
+    overall = entry("overall", "Overall", list(specs))
+    return ScoreBreakdown(overall=overall.score, stage=overall.stage, principles=principles, pillars=pillars,
+                          rules=rule_outcomes(specs, totals), deductions=overall.deductions)
+
+
+def _deduction(check: Check, applicable: int) -> Deduction:
+    assert check.finding is not None
+    return Deduction(finding=check.finding.id, rule=check.rule, elements=check.finding.elements,
+                     points=100.0 * check.weight / applicable)
+
+
+def rule_outcomes(specs: Mapping[str, RuleSpec], totals: Mapping[str, list[int]]) -> tuple[RuleOutcome, ...]:
+    out: list[RuleOutcome] = []
+    for rule_id, spec in specs.items():
+        row = totals.get(rule_id, [0, 0, 0, 0, 0, 0])
+        out.append(RuleOutcome(rule=rule_id, title=spec.title, family=spec.family, principle=spec.principle,
+                               pillar=spec.pillar, severity=spec.severity,
+                               weight=float(spec.points * ELEMENT_FACTOR_HALVES[0]) / 2.0, applicable=row[0],
+                               failed=row[2], mitigated=row[4], folded=row[5]))
+    return tuple(out)
+
+
+def weights_by_finding(checks: Iterable[Check]) -> dict[str, int]:
+    return {c.finding.id: c.weight for c in checks if c.finding is not None and c.state == OPEN}
