@@ -1148,7 +1148,7 @@
     if (what === 'boundary') addBoundary(pos); else addComponent(what, pos);
   });
   cy.on('tap', function (ev) {
-    if (ev.target === cy && state.armed) {
+    if (state.armed && (ev.target === cy || (ev.target.hasClass && ev.target.hasClass('boundary')))) {
       var what = state.armed; setArmed(null);
       if (what === 'boundary') addBoundary(ev.position); else addComponent(what, ev.position);
     } else if (ev.target === cy) {
