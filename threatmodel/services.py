@@ -28,7 +28,15 @@ from threatmodel.choices import ROLE_RANK, Role
 from threatmodel.domain import COLLECTIONS, KIND_OF_COLLECTION, Snapshot
 from threatmodel.interchange.native import info_to_dict, read_model, snapshot_to_document
 from threatmodel.invariants import Issue, ModelIndex, ModelValidationError, boundary_cycle_issues, reference_issues
-from threatmodel.persistence import ROW_MODEL, KeyMap, delete_links, link_rows, load_element_dicts, row_values
+from threatmodel.persistence import (
+    ROW_MODEL,
+    KeyMap,
+    delete_links,
+    fast_insert,
+    link_rows,
+    load_element_dicts,
+    row_values,
+)
 
 DEPENDENCY_ORDER: tuple[str, ...] = tuple(KIND_OF_COLLECTION.values())
 MAX_CHANGES = 20_000
@@ -298,11 +306,10 @@ def _apply(*, model: m.ThreatModel, user: AbstractBaseUser | None, base_revision
         model=model, number=number, base_number=base_revision,
         author=user if user is not None and user.is_authenticated else None,
         message=(message or summarize([c for _, c in numbered]) or "Edited model")[:500], change_count=len(records))
-    m.ChangeRecord.objects.bulk_create([
-        m.ChangeRecord(model=model, revision=revision, revision_number=number, seq=seq, element_kind=kind,
-                       element_key=key, action=action, before=before, after=after)
-        for seq, (kind, key, action, before, after) in enumerate(records)
-    ], batch_size=2000)
+    fast_insert(m.ChangeRecord, (
+        {"model_id": model.pk, "revision_id": revision.pk, "revision_number": number, "seq": seq,
+         "element_kind": kind, "element_key": key, "action": action, "before": before, "after": after}
+        for seq, (kind, key, action, before, after) in enumerate(records)))
     model.revision = number
     for name, value in model_info_after.items():
         setattr(model, name, value)
@@ -366,18 +373,14 @@ def _write_rows(model_id: int, final: Mapping[tuple[str, str], dict[str, Any] | 
         new = [(key, after) for key, after in items if before_of.get((kind, key)) is None]
         old = [(key, after) for key, after in items if before_of.get((kind, key)) is not None]
         if new:
-            rows = []
-            for key, after in new:
-                values = row_values(kind, {**after, "parent": None} if kind == "boundary" else after, keymap)
-                rows.append(row_model(model_id=model_id, key=key, **values))
-            created = row_model.objects.bulk_create(rows, batch_size=1000)
-            if any(r.pk is None for r in created):
-                pk_of = dict(row_model.objects.filter(model_id=model_id, key__in=[k for k, _ in new])
-                             .values_list("key", "pk"))
-            else:
-                pk_of = {r.key: r.pk for r in created}  # type: ignore[attr-defined]
-            for key, _ in new:
-                keymap.remember(kind, key, pk_of[key])
+            fast_insert(row_model, (
+                {"model_id": model_id, "key": key,
+                 **row_values(kind, {**after, "parent": None} if kind == "boundary" else after, keymap)}
+                for key, after in new))
+            new_keys = {key for key, _ in new}
+            for key, pk in row_model.objects.filter(model_id=model_id).values_list("key", "pk").iterator(5000):
+                if key in new_keys:
+                    keymap.remember(kind, key, pk)
         for key, after in old:
             values = row_values(kind, after, keymap)
             row_model.objects.filter(pk=keymap.pk(kind, key)).update(**values)
@@ -390,9 +393,9 @@ def _write_rows(model_id: int, final: Mapping[tuple[str, str], dict[str, Any] | 
             old_pks = [keymap.pk(kind, key) for key, _ in old]
             if old_pks:
                 delete_links(kind, old_pks)  # type: ignore[arg-type]
-            links = [row for key, after in items for row in link_rows(kind, keymap.pk(kind, key), after, keymap)]  # type: ignore[arg-type]
-            if links:
-                type(links[0]).objects.bulk_create(links, batch_size=2000)
+            link_model = m.ComponentData if kind == "component" else m.FlowData
+            fast_insert(link_model, (row for key, after in items
+                                     for row in link_rows(kind, keymap.pk(kind, key), after, keymap)))  # type: ignore[arg-type]
 
 
 def element_changes_for_delete(snapshot: Snapshot, ids: Iterable[str]) -> list[ElementChange]:
