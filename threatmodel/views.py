@@ -135,7 +135,7 @@ def _editor_config(request: HttpRequest, model: Any, *, can_edit: bool, position
 
 def _grid_positions(snapshot: Snapshot) -> dict[str, dict[str, float]]:
     """A fast nested shelf packing (boundaries as blocks of their children) for models without positions."""
-    node_w, node_h, gap, pad, label = 140.0, 48.0, 30.0, 20.0, 24.0
+    node_w, node_h, gap, pad, label = 150.0, 50.0, 30.0, 20.0, 24.0
     children: dict[str | None, list[str]] = defaultdict(list)
     members: dict[str | None, list[str]] = defaultdict(list)
     for b in snapshot.boundaries:

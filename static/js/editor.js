@@ -126,7 +126,7 @@
   // ---------------------------------------------------------------------------------------------- cytoscape
   var container = $('#diagram');
   var big = state.elements.component.size > 600 || state.elements.flow.size > 1500;
-  var NODE_W = 140, NODE_H = 48;
+  var NODE_W = 150, NODE_H = 50;
 
   var badgeCache = {};
   var badgeUri = function (sev, count) {
@@ -180,13 +180,13 @@
     { selector: 'node.component', style: {
       'shape': 'data(shape)', 'background-color': 'data(fill)', 'border-color': 'data(stroke)', 'border-width': 2,
       'width': NODE_W, 'height': NODE_H, 'text-valign': 'center', 'text-halign': 'center', 'text-wrap': 'wrap',
-      'text-max-width': NODE_W - 14, 'color': '#0f172a', 'font-weight': 600, 'font-size': 14 } },
+      'text-max-width': NODE_W - 14, 'color': '#0f172a', 'font-weight': 600, 'font-size': 15, 'line-height': 1.1 } },
     { selector: 'node.component.internet', style: { 'border-style': 'double', 'border-width': 5 } },
     { selector: 'node.boundary', style: {
       'shape': 'round-rectangle', 'background-color': 'data(tcolor)', 'background-opacity': 0.04,
       'border-color': 'data(tcolor)', 'border-width': 2, 'border-style': 'dashed', 'padding': 16,
       'text-valign': 'top', 'text-halign': 'center', 'text-margin-y': -3, 'color': '#1e293b', 'font-weight': 700,
-      'font-size': 14, 'text-background-color': '#ffffff', 'text-background-opacity': 0.9, 'text-background-padding': 2,
+      'font-size': 18, 'text-background-color': '#ffffff', 'text-background-opacity': 0.9, 'text-background-padding': 2,
       'compound-sizing-wrt-labels': 'include', 'min-width': 160, 'min-height': 70 } },
     { selector: 'edge', style: {
       'width': 2, 'line-color': '#64748b', 'target-arrow-color': '#64748b', 'target-arrow-shape': 'triangle',
@@ -1171,14 +1171,14 @@
     var nodes = {};
     var root = { id: '__root', layoutOptions: {
       'elk.algorithm': 'layered', 'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
-      'elk.direction': 'DOWN', 'elk.spacing.nodeNode': '28', 'elk.layered.spacing.nodeNodeBetweenLayers': '40', 'elk.spacing.edgeNode': '16',
+      'elk.direction': 'DOWN', 'elk.spacing.nodeNode': '24', 'elk.layered.spacing.nodeNodeBetweenLayers': '34', 'elk.spacing.edgeNode': '16',
       'elk.layered.spacing.edgeNodeBetweenLayers': '20', 'elk.spacing.componentComponent': '60',
       'elk.layered.nodePlacement.strategy': 'NETWORK_SIMPLEX', 'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
       'elk.separateConnectedComponents': 'true' }, children: [], edges: [] };
     Object.assign(root.layoutOptions, window.TRUSTMAP_ELK || {});
     cy.nodes().forEach(function (n) {
       var isB = n.hasClass('boundary');
-      nodes[n.id()] = isB ? { id: n.id(), children: [], layoutOptions: { 'elk.padding': '[top=40,left=20,bottom=20,right=20]', 'elk.spacing.nodeNode': '28' }, width: 160, height: 70 }
+      nodes[n.id()] = isB ? { id: n.id(), children: [], layoutOptions: { 'elk.padding': '[top=38,left=18,bottom=18,right=18]', 'elk.spacing.nodeNode': '28' }, width: 160, height: 70 }
         : { id: n.id(), width: NODE_W, height: NODE_H };
     });
     cy.nodes().forEach(function (n) {
