@@ -7,7 +7,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from assessments.engine.custom import PRINCIPLE_PILLAR, SEVERITY_PAIRS, CustomRuleSpec, make_check
-from assessments.engine.evaluate import OPEN, EvalState, Evaluator, RuleSpec, builtin_specs, evaluate_full, reevaluate
+from assessments.engine.evaluate import (
+    OPEN,
+    Check,
+    EvalState,
+    Evaluator,
+    RuleSpec,
+    builtin_specs,
+    evaluate_full,
+    finding_key,
+    reevaluate,
+)
 from assessments.engine.paths import attack_paths, blast_radius
 from assessments.engine.plan import MAX_CANDIDATES, build_plan
 from assessments.engine.registry import SCOPE_COLLECTION
@@ -27,6 +37,30 @@ def custom_spec(rule: CustomRuleSpec) -> RuleSpec:
         data_impact=False, remediation=rule.remediation or rule.title, mitigated_by=frozenset(),
         supersedes=frozenset(), fix_action="", fix_title="", check=make_check(rule), kinds=None,
         points=SEVERITY_POINTS[rule.severity], custom=True)
+
+
+@dataclass(frozen=True, slots=True)
+class FindingDelta:
+    """What one edit changed: findings that appeared, disappeared or changed, and the overall score."""
+
+    added: tuple[Finding, ...]
+    removed: tuple[Finding, ...]
+    changed: tuple[Finding, ...]
+    score_before: float
+    score_after: float
+
+
+def _element_findings(evaluation: EvalState, ids: Iterable[str] | None) -> dict[str, Finding]:
+    out: dict[str, Finding] = {}
+    if ids is None:
+        checks: Iterable[Check] = evaluation.checks()
+    else:
+        checks = [c for i in ids if i in evaluation.elements for c in evaluation.elements[i].checks]
+        checks += [c for results in evaluation.model.values() for r in results for c in r.checks]
+    for check in checks:
+        if check.finding is not None:
+            out[check.finding.id] = check.finding
+    return out
 
 
 @dataclass
@@ -54,6 +88,18 @@ class AssessmentState:
 
     def result(self) -> AssessmentResult:
         return self.engine.result(self)
+
+    def delta(self, previous: AssessmentState) -> FindingDelta:
+        """Findings added / removed / changed since ``previous`` (cheap after ``Engine.reassess``)."""
+        touched = self.evaluation.touched
+        before = _element_findings(previous.evaluation, touched)
+        after = _element_findings(self.evaluation, touched)
+        key = finding_key
+        return FindingDelta(
+            added=tuple(sorted((f for i, f in after.items() if i not in before), key=key)),
+            removed=tuple(sorted((f for i, f in before.items() if i not in after), key=key)),
+            changed=tuple(sorted((f for i, f in after.items() if i in before and before[i] != f), key=key)),
+            score_before=previous.overall, score_after=self.overall)
 
 
 class Engine:
@@ -103,10 +149,9 @@ class Engine:
         timings["scores"] = time.perf_counter() - start
         start = time.perf_counter()
         weaknesses: dict[str, list[str]] = {}
-        for checks in evaluation.element_checks.values():
-            for check in checks:
-                if check.state == OPEN and check.finding is not None and check.finding.elements:
-                    weaknesses.setdefault(check.finding.elements[0], []).append(check.finding.id)
+        for check in evaluation.checks():
+            if check.state == OPEN and check.finding is not None and check.finding.elements:
+                weaknesses.setdefault(check.finding.elements[0], []).append(check.finding.id)
         frozen = {k: tuple(sorted(v)) for k, v in weaknesses.items()}
         paths = attack_paths(evaluation.ctx, frozen)
         timings["attack_paths"] = time.perf_counter() - start

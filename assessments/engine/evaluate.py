@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from assessments.engine.graph import ChangeSet, ModelContext, diff_snapshots
 from assessments.engine.registry import SCOPE_COLLECTION, Hit, load_builtin_rules
-from assessments.engine.results import Finding, fingerprint
+from assessments.engine.results import SEVERITY_RANK, Finding, fingerprint
 from assessments.engine.severity import CRITICALITY_BUMP, ELEMENT_FACTOR_HALVES, SEVERITY_POINTS, rate
 from catalog.packs.loader import RuleMeta, load_rule_catalog
 from threatmodel.domain import Snapshot
@@ -54,14 +54,6 @@ class RuleSpec:
     custom: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Check:
-    rule: str
-    weight: int
-    state: int
-    finding: Finding | None = None
-
-
 def spec_from_meta(meta: RuleMeta, check: Callable[..., Any], kinds: frozenset[str] | None) -> RuleSpec:
     return RuleSpec(
         id=meta.id, title=meta.title, family=meta.family, scope=meta.scope, principle=meta.principle,
@@ -85,6 +77,24 @@ def builtin_specs(rules: Iterable[str] | None = None, disabled: Iterable[str] = 
     return tuple(spec_from_meta(catalog[rid], impls[rid].check, impls[rid].kinds) for rid in sorted(wanted))
 
 
+class Check(NamedTuple):
+    """A check that did not pass (open, mitigated or folded); passed checks are only counted."""
+
+    rule: str
+    weight: int
+    state: int
+    finding: Finding | None = None
+
+
+class ElementResult(NamedTuple):
+    applicable: tuple[str, ...]  # rule ids that apply to the element (interned)
+    factor: int  # element factor in halves
+    checks: tuple[Check, ...]  # the checks that did not pass
+
+
+_EMPTY: tuple[Check, ...] = ()
+
+
 class Evaluator:
     """Runs a fixed set of rule specs over elements of a context."""
 
@@ -94,6 +104,8 @@ class Evaluator:
         for spec in self.specs.values():
             self.by_scope.setdefault(spec.scope, []).append(spec)
         self._component_rules: dict[str, list[RuleSpec]] = {}
+        self._interned: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.points = {s.id: s.points for s in self.specs.values()}
         self.key = tuple(self.specs)
 
     def component_rules(self, kind: str) -> list[RuleSpec]:
@@ -104,86 +116,88 @@ class Evaluator:
         return rules
 
     # -- one element -------------------------------------------------------------------------
-    def evaluate(self, ctx: ModelContext, element_id: str) -> tuple[Check, ...]:
-        """All checks of the element-scope rules on one element (empty when the element does not exist)."""
+    def evaluate(self, ctx: ModelContext, element_id: str) -> ElementResult | None:
+        """The outcome of the element-scope rules on one element (None when the element does not exist)."""
         comp = ctx.components.get(element_id)
         if comp is not None:
-            return self._finish(ctx, element_id, [(s, s.check(ctx, comp)) for s in self.component_rules(comp.kind)],
-                                ELEMENT_FACTOR_HALVES[ctx.component_rank(comp)])
+            return self._run(ctx, element_id, comp, self.component_rules(comp.kind),
+                             ELEMENT_FACTOR_HALVES[ctx.component_rank(comp)])
         if element_id in ctx.flows:
             facts = ctx.facts(element_id)
-            return self._finish(ctx, element_id, [(s, s.check(ctx, facts)) for s in self.by_scope.get("flow", ())],
-                                ELEMENT_FACTOR_HALVES[facts.data_rank])
+            return self._run(ctx, element_id, facts, self.by_scope.get("flow", ()),
+                             ELEMENT_FACTOR_HALVES[facts.data_rank])
         grant = ctx.grant_by_id.get(element_id)
         if grant is not None:
             target = ctx.components.get(grant.target)
             rank = ctx.component_rank(target) if target is not None else ctx.rank_of((grant.target,))
-            return self._finish(ctx, element_id, [(s, s.check(ctx, grant)) for s in self.by_scope.get("grant", ())],
-                                ELEMENT_FACTOR_HALVES[rank])
+            return self._run(ctx, element_id, grant, self.by_scope.get("grant", ()), ELEMENT_FACTOR_HALVES[rank])
         ident = ctx.identities.get(element_id)
         if ident is not None:
-            return self._finish(ctx, element_id,
-                                [(s, s.check(ctx, ident)) for s in self.by_scope.get("identity", ())],
-                                ELEMENT_FACTOR_HALVES[0])
+            return self._run(ctx, element_id, ident, self.by_scope.get("identity", ()), ELEMENT_FACTOR_HALVES[0])
         asset = ctx.data_assets.get(element_id)
         if asset is not None:
-            return self._finish(ctx, element_id,
-                                [(s, s.check(ctx, asset)) for s in self.by_scope.get("data_asset", ())],
-                                ELEMENT_FACTOR_HALVES[CLASSIFICATION_ORDER[asset.classification]])
+            return self._run(ctx, element_id, asset, self.by_scope.get("data_asset", ()),
+                             ELEMENT_FACTOR_HALVES[CLASSIFICATION_ORDER[asset.classification]])
         boundary = ctx.boundaries.get(element_id)
         if boundary is not None:
-            return self._finish(ctx, element_id,
-                                [(s, s.check(ctx, boundary)) for s in self.by_scope.get("boundary", ())],
-                                ELEMENT_FACTOR_HALVES[0])
-        return ()
+            return self._run(ctx, element_id, boundary, self.by_scope.get("boundary", ()), ELEMENT_FACTOR_HALVES[0])
+        return None
 
-    def evaluate_model(self, ctx: ModelContext) -> dict[str, tuple[Check, ...]]:
+    def _run(self, ctx: ModelContext, primary: str, element: Any, rules: Iterable[RuleSpec],
+             factor: int) -> ElementResult:
+        applicable: list[str] = []
+        fired: list[tuple[RuleSpec, Hit]] = []
+        for spec in rules:
+            result = spec.check(ctx, element)
+            if result is None:
+                continue
+            applicable.append(spec.id)
+            if result is not False:
+                fired.append((spec, result))
+        key = tuple(applicable)
+        interned = self._interned.get(key)
+        if interned is None:
+            interned = self._interned[key] = key
+        if not fired:
+            return ElementResult(interned, factor, _EMPTY)
+        return ElementResult(interned, factor, self._failed(ctx, primary, fired, factor))
+
+    def evaluate_model(self, ctx: ModelContext) -> dict[str, tuple[ElementResult, ...]]:
         """Model-scope rules (always re-run), keyed by rule id."""
-        out: dict[str, tuple[Check, ...]] = {}
+        out: dict[str, tuple[ElementResult, ...]] = {}
         for spec in self.by_scope.get("model", ()):
-            checks: list[Check] = []
+            results: list[ElementResult] = []
             for element_id, result in spec.check(ctx):
                 if result is None:
                     continue
                 factor = ELEMENT_FACTOR_HALVES[0]
                 if element_id in ctx.data_assets:
                     factor = ELEMENT_FACTOR_HALVES[CLASSIFICATION_ORDER[ctx.data_assets[element_id].classification]]
-                checks.extend(self._finish(ctx, element_id, [(spec, result)], factor))
-            out[spec.id] = tuple(checks)
+                checks = _EMPTY if result is False else self._failed(ctx, element_id, [(spec, result)], factor)
+                results.append(ElementResult((spec.id,), factor, checks))
+            out[spec.id] = tuple(results)
         return out
 
-    def _finish(self, ctx: ModelContext, primary: str, raw: list[tuple[RuleSpec, Any]],
+    def _failed(self, ctx: ModelContext, primary: str, fired: list[tuple[RuleSpec, Hit]],
                 factor: int) -> tuple[Check, ...]:
-        fired = [s for s, r in raw if r is not None and r is not False]
-        if not fired:
-            return tuple(Check(s.id, s.points * factor, PASSED) for s, r in raw if r is not None)
-        hidden: dict[str, list[str]] = {}
-        for spec in fired:
-            for target in spec.supersedes:
-                hidden.setdefault(target, []).append(spec.id)
-        folded_into: dict[str, list[str]] = {}
-        for rule_id, by in hidden.items():
-            for sup in by:
-                folded_into.setdefault(sup, []).append(rule_id)
+        fired_ids = {spec.id for spec, _ in fired}
+        hidden: set[str] = set()
+        for spec, _ in fired:
+            hidden.update(spec.supersedes & fired_ids)
         checks: list[Check] = []
-        for spec, result in raw:
-            if result is None:
-                continue
+        for spec, hit in fired:
             weight = spec.points * factor
-            if result is False:
-                checks.append(Check(spec.id, weight, PASSED))
-                continue
             if spec.id in hidden:
                 checks.append(Check(spec.id, weight, FOLDED))
                 continue
-            folded = sorted(r for r in folded_into.get(spec.id, ()) if any(s.id == r for s in fired))
-            finding = self._finding(ctx, spec, primary, result, folded)
+            folded = sorted(spec.supersedes & fired_ids)
+            finding = self._finding(ctx, spec, primary, hit, folded)
             checks.append(Check(spec.id, weight, MITIGATED if finding.mitigated_by else OPEN, finding))
         return tuple(checks)
 
     def _finding(self, ctx: ModelContext, spec: RuleSpec, primary: str, hit: Hit, folded: list[str]) -> Finding:
         key_elements = tuple(dict.fromkeys((primary, *hit.elements) if primary else hit.elements))
-        elements = tuple(dict.fromkeys(key_elements + hit.related))
+        elements = tuple(dict.fromkeys(key_elements + hit.related)) if hit.related else key_elements
         bump = CRITICALITY_BUMP.get(ctx.snapshot.info.business_criticality, 0)
         likelihood, impact, severity = rate(spec.likelihood, spec.impact, exposed=hit.exposed,
                                             data_rank=hit.data_rank, data_impact=spec.data_impact,
@@ -209,6 +223,8 @@ class Evaluator:
 
 #: Per-rule totals: applicable count, applicable weight, open count, open weight, mitigated, folded.
 Totals = dict[str, list[int]]
+#: (applicable rule ids, element factor) -> number of elements with exactly that applicability.
+Applicability = dict[tuple[tuple[str, ...], int], int]
 
 
 @dataclass
@@ -218,37 +234,63 @@ class EvalState:
     snapshot: Snapshot
     ctx: ModelContext
     evaluator: Evaluator
-    element_checks: dict[str, tuple[Check, ...]]
-    model_checks: dict[str, tuple[Check, ...]]
-    totals: Totals
+    elements: dict[str, ElementResult]
+    model: dict[str, tuple[ElementResult, ...]]
+    applicability: Applicability
+    failures: Totals  # rule -> [open count, open weight, mitigated, folded]
     reevaluated: int = 0  # elements evaluated to produce this state
+    touched: frozenset[str] | None = None  # element ids re-evaluated by the incremental run (None = all)
 
     def checks(self) -> Iterable[Check]:
-        for checks in self.element_checks.values():
-            yield from checks
-        for checks in self.model_checks.values():
-            yield from checks
+        """Every check that did not pass (open, mitigated, folded)."""
+        for result in self.elements.values():
+            yield from result.checks
+        for results in self.model.values():
+            for result in results:
+                yield from result.checks
 
     def findings(self) -> list[Finding]:
         out = [c.finding for c in self.checks() if c.finding is not None]
-        out.sort(key=lambda f: f.sort_key)
+        out.sort(key=finding_key)
         return out
 
+    @property
+    def totals(self) -> Totals:
+        points = self.evaluator.points
+        totals: Totals = {rule: [0, 0, 0, 0, 0, 0] for rule in self.evaluator.specs}
+        for (rules, factor), count in self.applicability.items():
+            if count:
+                for rule in rules:
+                    row = totals[rule]
+                    row[0] += count
+                    row[1] += count * points[rule] * factor
+        for rule, (n_open, w_open, n_mit, n_fold) in self.failures.items():
+            row = totals[rule]
+            row[2] += n_open
+            row[3] += w_open
+            row[4] += n_mit
+            row[5] += n_fold
+        return totals
 
-def _add(totals: Totals, checks: Iterable[Check], sign: int) -> None:
-    for check in checks:
-        row = totals.get(check.rule)
+
+def finding_key(finding: Finding) -> tuple[int, str, str]:
+    return (SEVERITY_RANK[finding.severity], finding.rule, finding.id)
+
+
+def _account(applicability: Applicability, failures: Totals, result: ElementResult, sign: int) -> None:
+    key = (result.applicable, result.factor)
+    applicability[key] = applicability.get(key, 0) + sign
+    for check in result.checks:
+        row = failures.get(check.rule)
         if row is None:
-            row = totals[check.rule] = [0, 0, 0, 0, 0, 0]
-        row[0] += sign
-        row[1] += sign * check.weight
+            row = failures[check.rule] = [0, 0, 0, 0]
         if check.state == OPEN:
-            row[2] += sign
-            row[3] += sign * check.weight
+            row[0] += sign
+            row[1] += sign * check.weight
         elif check.state == MITIGATED:
-            row[4] += sign
-        elif check.state == FOLDED:
-            row[5] += sign
+            row[2] += sign
+        else:
+            row[3] += sign
 
 
 def all_element_ids(snapshot: Snapshot, evaluator: Evaluator) -> list[str]:
@@ -261,18 +303,27 @@ def all_element_ids(snapshot: Snapshot, evaluator: Evaluator) -> list[str]:
 
 def evaluate_full(snapshot: Snapshot, evaluator: Evaluator, ctx: ModelContext | None = None) -> EvalState:
     ctx = ctx or ModelContext(snapshot)
-    element_checks: dict[str, tuple[Check, ...]] = {}
-    totals: Totals = {spec_id: [0, 0, 0, 0, 0, 0] for spec_id in evaluator.specs}
+    elements: dict[str, ElementResult] = {}
+    applicability: Applicability = {}
+    failures: Totals = {}
     ids = all_element_ids(snapshot, evaluator)
+    evaluate = evaluator.evaluate
     for element_id in ids:
-        checks = evaluator.evaluate(ctx, element_id)
-        if checks:
-            element_checks[element_id] = checks
-            _add(totals, checks, 1)
-    model_checks = evaluator.evaluate_model(ctx)
-    for checks in model_checks.values():
-        _add(totals, checks, 1)
-    return EvalState(snapshot, ctx, evaluator, element_checks, model_checks, totals, reevaluated=len(ids))
+        result = evaluate(ctx, element_id)
+        if result is not None and (result.applicable or result.checks):
+            elements[element_id] = result
+            _account(applicability, failures, result, 1)
+    model = evaluator.evaluate_model(ctx)
+    for results in model.values():
+        for result in results:
+            _account(applicability, failures, result, 1)
+    return EvalState(snapshot, ctx, evaluator, elements, model, applicability, failures, reevaluated=len(ids))
+
+
+#: Component fields that rules of *other* elements read (neighbours, boundary mates, grants, identities).
+#: A change to any other field only re-checks the component and its own flows.
+STRUCTURAL_COMPONENT_FIELDS = ("kind", "boundary", "internet_facing", "mesh", "identity", "data_stored",
+                               "data_processed")
 
 
 def dirty_elements(old: ModelContext, new: ModelContext, changes: ChangeSet) -> set[str]:
@@ -289,9 +340,11 @@ def dirty_elements(old: ModelContext, new: ModelContext, changes: ChangeSet) -> 
         if comp is None:
             return
         comps.add(comp_id)
+        dirty.update(flows_of(ctx, comp_id))
+        if comp_id not in structural:
+            return
         neighbours = ctx.neighbours(comp_id)
         comps.update(neighbours)
-        dirty.update(flows_of(ctx, comp_id))
         for fid in ctx.out_flows.get(comp_id, ()):
             dirty.update(ctx.out_flows.get(ctx.flows[fid].target, ()))
         comps.update(ctx.members.get(comp.boundary, ()))
@@ -314,6 +367,11 @@ def dirty_elements(old: ModelContext, new: ModelContext, changes: ChangeSet) -> 
             if identity is not None:
                 idents.add(identity)
 
+    structural = set(changes.added.get("components", ())) | set(changes.removed.get("components", ()))
+    for comp_id in changes.changed.get("components", ()):
+        before, after = old.components[comp_id], new.components[comp_id]
+        if any(getattr(before, name) != getattr(after, name) for name in STRUCTURAL_COMPONENT_FIELDS):
+            structural.add(comp_id)
     for ctx in (old, new):
         for comp_id in changes.ids("components"):
             touch_component(ctx, comp_id)
@@ -360,28 +418,33 @@ def reevaluate(state: EvalState, snapshot: Snapshot) -> EvalState:
     """
     changes = diff_snapshots(state.snapshot, snapshot)
     if changes.empty:
-        return EvalState(snapshot, state.ctx, state.evaluator, state.element_checks, state.model_checks,
-                         state.totals, reevaluated=0)
+        return EvalState(snapshot, state.ctx, state.evaluator, state.elements, state.model, state.applicability,
+                         state.failures, reevaluated=0, touched=frozenset())
     if changes.info_changed or changes.ids("boundaries") or changes.ids("data_assets"):
         return evaluate_full(snapshot, state.evaluator)
     ctx = state.ctx.derive(snapshot, changes)
     dirty = dirty_elements(state.ctx, ctx, changes)
-    element_checks = dict(state.element_checks)
-    totals: Totals = {rule: list(row) for rule, row in state.totals.items()}
+    elements = dict(state.elements)
+    applicability = dict(state.applicability)
+    failures: Totals = {rule: list(row) for rule, row in state.failures.items()}
     for element_id in dirty:
-        old = element_checks.pop(element_id, None)
-        if old:
-            _add(totals, old, -1)
+        old = elements.pop(element_id, None)
+        if old is not None:
+            _account(applicability, failures, old, -1)
         new = state.evaluator.evaluate(ctx, element_id)
-        if new:
-            element_checks[element_id] = new
-            _add(totals, new, 1)
-    for checks in state.model_checks.values():
-        _add(totals, checks, -1)
-    model_checks = state.evaluator.evaluate_model(ctx)
-    for checks in model_checks.values():
-        _add(totals, checks, 1)
-    return EvalState(snapshot, ctx, state.evaluator, element_checks, model_checks, totals, reevaluated=len(dirty))
+        if new is not None and (new.applicable or new.checks):
+            elements[element_id] = new
+            _account(applicability, failures, new, 1)
+    for results in state.model.values():
+        for result in results:
+            _account(applicability, failures, result, -1)
+    model = state.evaluator.evaluate_model(ctx)
+    for results in model.values():
+        for result in results:
+            _account(applicability, failures, result, 1)
+    applicability = {k: v for k, v in applicability.items() if v}
+    return EvalState(snapshot, ctx, state.evaluator, elements, model, applicability, failures,
+                     reevaluated=len(dirty), touched=frozenset(dirty))
 
 
 def totals_snapshot(totals: Mapping[str, list[int]]) -> dict[str, tuple[int, ...]]:

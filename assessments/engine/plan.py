@@ -390,20 +390,19 @@ def build_plan(state: EvalState, *, max_candidates: int = MAX_CANDIDATES) -> tup
     ctx = state.ctx
     specs = state.evaluator.specs
     groups: dict[tuple[str, str], dict[str, Any]] = {}
-    for checks in (*state.element_checks.values(), *state.model_checks.values()):
-        for check in checks:
-            finding = check.finding
-            if check.state != OPEN or finding is None:
-                continue
-            spec = specs[check.rule]
-            if not spec.fix_action or not finding.elements:
-                continue
-            primary = finding.elements[0]
-            key = (check.rule, _group(ctx, primary))
-            entry = groups.setdefault(key, {"elements": set(), "findings": [], "weight": 0})
-            entry["elements"].add(primary)
-            entry["findings"].append(finding.id)
-            entry["weight"] += check.weight
+    for check in state.checks():
+        finding = check.finding
+        if check.state != OPEN or finding is None:
+            continue
+        spec = specs[check.rule]
+        if not spec.fix_action or not finding.elements:
+            continue
+        primary = finding.elements[0]
+        key = (check.rule, _group(ctx, primary))
+        entry = groups.setdefault(key, {"elements": set(), "findings": [], "weight": 0})
+        entry["elements"].add(primary)
+        entry["findings"].append(finding.id)
+        entry["weight"] += check.weight
     ranked = sorted(groups.items(), key=lambda kv: (-kv[1]["weight"], kv[0]))[:max_candidates]
     before = overall_score(state.totals)
     steps: list[PlanStep] = []

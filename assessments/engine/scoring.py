@@ -60,24 +60,23 @@ def compute_scores(state: EvalState, *, explain: bool = True) -> ScoreBreakdown:
     specs = state.evaluator.specs
     totals = state.totals
     open_checks: list[Check] = [c for c in state.checks() if c.state == OPEN and c.finding is not None]
-    open_checks.sort(key=lambda c: c.finding.sort_key if c.finding is not None else (0, "", ""))
-    by_rule: dict[str, list[Check]] = {}
-    for check in open_checks:
-        by_rule.setdefault(check.rule, []).append(check)
+    open_checks.sort(key=_check_key)
     groups: dict[str, dict[str, list[str]]] = {"principle": {}, "pillar": {}}
     for spec in specs.values():
         groups["principle"].setdefault(spec.principle, []).append(spec.id)
         groups["pillar"].setdefault(spec.pillar, []).append(spec.id)
 
-    def entry(key: str, name: str, rule_ids: list[str]) -> ScoreEntry:
+    bucket: dict[tuple[str, str], list[Check]] = {}
+    for check in open_checks:
+        spec = specs[check.rule]
+        bucket.setdefault(("principle", spec.principle), []).append(check)
+        bucket.setdefault(("pillar", spec.pillar), []).append(check)
+
+    def entry(key: str, name: str, rule_ids: list[str], mine: list[Check]) -> ScoreEntry:
         applicable = sum(totals[r][1] for r in rule_ids)
         failed = sum(totals[r][3] for r in rule_ids)
         score = _score(failed, applicable)
-        mine = [c for r in rule_ids for c in by_rule.get(r, ())]
-        if len(rule_ids) > 1:
-            mine.sort(key=lambda c: c.finding.sort_key if c.finding is not None else (0, "", ""))
-        worst = min((c.finding.severity for c in mine if c.finding is not None),
-                    key=lambda s: SEVERITY_RANK[s], default=None)
+        worst = mine[0].finding.severity if mine and mine[0].finding is not None else None
         deductions: tuple[Deduction, ...] = ()
         if explain and applicable:
             deductions = tuple(_deduction(c, applicable) for c in mine)
@@ -85,12 +84,17 @@ def compute_scores(state: EvalState, *, explain: bool = True) -> ScoreBreakdown:
                           applicable=sum(totals[r][0] for r in rule_ids), failed=sum(totals[r][2] for r in rule_ids),
                           deductions=deductions)
 
-    principles = tuple(entry(k, n, groups["principle"][k]) for k, n in PRINCIPLES.items()
-                       if k in groups["principle"])
-    pillars = tuple(entry(k, n, groups["pillar"][k]) for k, n in PILLARS.items() if k in groups["pillar"])
-    overall = entry("overall", "Overall", list(specs))
+    principles = tuple(entry(k, n, groups["principle"][k], bucket.get(("principle", k), []))
+                       for k, n in PRINCIPLES.items() if k in groups["principle"])
+    pillars = tuple(entry(k, n, groups["pillar"][k], bucket.get(("pillar", k), []))
+                    for k, n in PILLARS.items() if k in groups["pillar"])
+    overall = entry("overall", "Overall", list(specs), open_checks)
     return ScoreBreakdown(overall=overall.score, stage=overall.stage, principles=principles, pillars=pillars,
                           rules=rule_outcomes(specs, totals), deductions=overall.deductions)
+
+
+def _check_key(check: Check) -> tuple[int, str, str]:
+    return check.finding.sort_key if check.finding is not None else (0, "", "")
 
 
 def _deduction(check: Check, applicable: int) -> Deduction:
