@@ -54,13 +54,35 @@ class RuleSpec:
     custom: bool = False
 
 
-def spec_from_meta(meta: RuleMeta, check: Callable[..., Any], kinds: frozenset[str] | None) -> RuleSpec:
+def supersession_closure(catalog: Mapping[str, RuleMeta]) -> dict[str, frozenset[str]]:
+    """Transitive closure of ``supersedes``: if A hides B and B hides C, A hides C (so C cannot reappear when
+    B stops firing while A still fires)."""
+    closure: dict[str, frozenset[str]] = {}
+
+    def visit(rule_id: str, trail: frozenset[str]) -> frozenset[str]:
+        if rule_id in closure:
+            return closure[rule_id]
+        out: set[str] = set()
+        for other in catalog[rule_id].supersedes:
+            if other not in trail:
+                out.add(other)
+                out |= visit(other, trail | {other})
+        closure[rule_id] = frozenset(out - {rule_id})
+        return closure[rule_id]
+
+    for rule_id in catalog:
+        visit(rule_id, frozenset({rule_id}))
+    return closure
+
+
+def spec_from_meta(meta: RuleMeta, check: Callable[..., Any], kinds: frozenset[str] | None,
+                   supersedes: frozenset[str] | None = None) -> RuleSpec:
     return RuleSpec(
         id=meta.id, title=meta.title, family=meta.family, scope=meta.scope, principle=meta.principle,
         pillar=meta.pillar, function=meta.function, stride=meta.stride, cwe=meta.cwe, asvs=meta.asvs,
         tenet=meta.tenet, severity=meta.severity, likelihood=meta.likelihood, impact=meta.impact,
         data_impact=meta.data_impact, remediation=meta.remediation, mitigated_by=frozenset(meta.mitigated_by),
-        supersedes=frozenset(meta.supersedes), fix_action=meta.fix.action if meta.fix else "",
+        supersedes=frozenset(meta.supersedes) if supersedes is None else supersedes, fix_action=meta.fix.action if meta.fix else "",
         fix_title=meta.fix.title if meta.fix else "", check=check, kinds=kinds,
         points=SEVERITY_POINTS[meta.severity])
 
@@ -74,7 +96,9 @@ def builtin_specs(rules: Iterable[str] | None = None, disabled: Iterable[str] = 
     if unknown:
         raise KeyError(f"unknown rules: {sorted(unknown)}")
     wanted -= set(disabled)
-    return tuple(spec_from_meta(catalog[rid], impls[rid].check, impls[rid].kinds) for rid in sorted(wanted))
+    closure = supersession_closure(catalog)
+    return tuple(spec_from_meta(catalog[rid], impls[rid].check, impls[rid].kinds, closure[rid])
+                 for rid in sorted(wanted))
 
 
 class Check(NamedTuple):
