@@ -82,7 +82,8 @@ def spec_from_meta(meta: RuleMeta, check: Callable[..., Any], kinds: frozenset[s
         pillar=meta.pillar, function=meta.function, stride=meta.stride, cwe=meta.cwe, asvs=meta.asvs,
         tenet=meta.tenet, severity=meta.severity, likelihood=meta.likelihood, impact=meta.impact,
         data_impact=meta.data_impact, remediation=meta.remediation, mitigated_by=frozenset(meta.mitigated_by),
-        supersedes=frozenset(meta.supersedes) if supersedes is None else supersedes, fix_action=meta.fix.action if meta.fix else "",
+        supersedes=frozenset(meta.supersedes) if supersedes is None else supersedes,
+        fix_action=meta.fix.action if meta.fix else "",
         fix_title=meta.fix.title if meta.fix else "", check=check, kinds=kinds,
         points=SEVERITY_POINTS[meta.severity])
 

@@ -52,17 +52,17 @@ ASSETS = (
 
 
 def svc(cid: str, kind: ComponentKind = K.SERVICE, **kw: Any) -> Component:
-    values: dict[str, Any] = dict(kind=kind, boundary="ns-a", mesh=MeshMode.SIDECAR,
-                                  authentication=Authentication.MTLS, authorization=Authorization.ATTRIBUTE,
-                                  logging=Logging.AUDIT, identity=f"sa-{cid}", data_processed=("int",))
+    values: dict[str, Any] = {"kind": kind, "boundary": "ns-a", "mesh": MeshMode.SIDECAR,
+                                  "authentication": Authentication.MTLS, "authorization": Authorization.ATTRIBUTE,
+                                  "logging": Logging.AUDIT, "identity": f"sa-{cid}", "data_processed": ("int",)}
     values.update(kw)
     return Component(cid, cid, **values)
 
 
 def store(cid: str, kind: ComponentKind = K.DATASTORE, **kw: Any) -> Component:
-    values: dict[str, Any] = dict(kind=kind, boundary="data", authentication=Authentication.CLOUD_IAM,
-                                  authorization=Authorization.ROLE, encryption_at_rest=True, logging=Logging.AUDIT,
-                                  data_stored=("conf",))
+    values: dict[str, Any] = {"kind": kind, "boundary": "data", "authentication": Authentication.CLOUD_IAM,
+                              "authorization": Authorization.ROLE, "encryption_at_rest": True,
+                              "logging": Logging.AUDIT, "data_stored": ("conf",)}
     values.update(kw)
     return Component(cid, cid, **values)
 
@@ -72,9 +72,9 @@ def ext(cid: str, kind: ComponentKind = K.EXTERNAL_ENTITY, boundary: str = "thir
 
 
 def fl(fid: str, source: str, target: str, **kw: Any) -> DataFlow:
-    values: dict[str, Any] = dict(name=f"Call {target}", protocol="grpc", encryption=Encryption.MTLS,
-                                  authentication=Authentication.MTLS, authorization=Authorization.ATTRIBUTE,
-                                  data_assets=("int",))
+    values: dict[str, Any] = {"name": f"Call {target}", "protocol": "grpc", "encryption": Encryption.MTLS,
+                                  "authentication": Authentication.MTLS, "authorization": Authorization.ATTRIBUTE,
+                                  "data_assets": ("int",)}
     values.update(kw)
     return DataFlow(fid, source, target, **values)
 

@@ -68,10 +68,11 @@ def test_every_rule_has_the_reference_metadata() -> None:
 
 
 def test_loader_rejects_bad_documents() -> None:
-    good = {"family": "x", "rules": [dict(
-        id="x.rule", scope="flow", title="T t", description="D d", rationale="R r", stride="spoofing", cwe="CWE-1",
-        asvs="V1.1.1", tenet=1, pillar="identity", function="Auth", principle="zero-trust", severity="low",
-        likelihood="likely", impact="low", remediation="Fix it", references=[], mitigated_by=[])]}
+    good = {"family": "x", "rules": [{
+        "id": "x.rule", "scope": "flow", "title": "T t", "description": "D d", "rationale": "R r",
+        "stride": "spoofing", "cwe": "CWE-1", "asvs": "V1.1.1", "tenet": 1, "pillar": "identity",
+        "function": "Auth", "principle": "zero-trust", "severity": "low",
+        "likelihood": "likely", "impact": "low", "remediation": "Fix it", "references": [], "mitigated_by": []}]}
     assert "x.rule" in parse_rule_documents({"x.yaml": good}, frozenset())
     bad = {"family": "x", "rules": [dict(good["rules"][0], severity="urgent")]}
     with pytest.raises(CatalogError):

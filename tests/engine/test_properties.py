@@ -95,7 +95,8 @@ def _edit(snapshot: Snapshot, kind: int, index: int, choice: int) -> Snapshot:
     comp = comps[index % len(comps)]
     flow = flows[index % len(flows)]
     if kind == 0:
-        return snapshot.replace_element(replace(flow, authentication=list(Authentication)[choice % len(Authentication)]))
+        method = list(Authentication)[choice % len(Authentication)]
+        return snapshot.replace_element(replace(flow, authentication=method))
     if kind == 1:
         return snapshot.replace_element(replace(flow, encryption=list(Encryption)[choice % 3],
                                                 protocol=("ftp", "https", "grpc")[choice % 3]))
@@ -132,8 +133,8 @@ def _edit(snapshot: Snapshot, kind: int, index: int, choice: int) -> Snapshot:
         target = "*" if choice % 5 == 0 else comp.id
         if any(g.id == f"g-new-{index}-{choice}" for g in snapshot.grants):
             return snapshot
-        return snapshot.with_elements("grants", [*snapshot.grants,
-                                                 Grant(f"g-new-{index}-{choice}", ident.id, target, (GrantAction.ADMIN,))])
+        grant = Grant(f"g-new-{index}-{choice}", ident.id, target, (GrantAction.ADMIN,))
+        return snapshot.with_elements("grants", [*snapshot.grants, grant])
     if kind == 11:
         control = ("rate-limit", "waf", "backup", "egress-filtering", "audit-log")[choice % 5]
         target = comp.id if choice % 2 else flow.id
