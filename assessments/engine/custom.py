@@ -17,6 +17,9 @@ from typing import Any
 
 import celpy
 from celpy import celtypes
+from celpy.adapter import json_to_cel
+from celpy.celparser import CELParseError
+from celpy.evaluation import CELEvalError
 
 from assessments.engine.graph import FlowFacts, ModelContext
 from assessments.engine.registry import PASS, CheckResult, Hit, ev
@@ -114,7 +117,7 @@ def _sample_activation(kind: str) -> dict[str, Any]:
 
 
 def _run(program: Any, variables: Mapping[str, Any]) -> Any:
-    return program.evaluate(celpy.json_to_cel(dict(variables)))
+    return program.evaluate(json_to_cel(dict(variables)))
 
 
 def validate_custom_rule(kind: str, expression: str) -> list[str]:
@@ -130,13 +133,13 @@ def validate_custom_rule(kind: str, expression: str) -> list[str]:
         return [f"the expression is longer than {MAX_EXPRESSION_LENGTH} characters"]
     try:
         program = _compile(expression)
-    except celpy.CELParseError as exc:
+    except CELParseError as exc:
         return [f"syntax error: {_short(exc)}"]
     except Exception as exc:
         return [f"invalid expression: {_short(exc)}"]
     try:
         result = _run(program, _sample_activation(kind))
-    except celpy.CELEvalError as exc:
+    except CELEvalError as exc:
         message = _short(exc)
         missing_key = len(exc.args) > 1 and exc.args[1] is KeyError and not message.startswith("undeclared")
         if not missing_key:

@@ -170,6 +170,11 @@ class ModelContext:
             self._build_flow_indexes()
         self.members: dict[str | None, list[str]] = {}
         self.by_identity: dict[str, list[str]] = {}
+        self.grants_by_identity: dict[str, list[Grant]]
+        self.grants_by_target: dict[str, list[Grant]]
+        self.controls_by_target: dict[str, list[Control]]
+        self.out_flows: dict[str, list[str]]
+        self.in_flows: dict[str, list[str]]
         for comp in snapshot.components:
             self.members.setdefault(comp.boundary, []).append(comp.id)
             if comp.identity is not None:

@@ -47,7 +47,8 @@ def replace_many(snapshot: Snapshot, collection: str, updates: Mapping[str, Any]
     if not updates:
         return snapshot
     items = tuple(updates.get(e.id, e) for e in getattr(snapshot, collection))
-    return replace(snapshot, **{collection: items})
+    changes: dict[str, Any] = {collection: items}
+    return replace(snapshot, **changes)
 
 
 def add_elements(snapshot: Snapshot, collection: str, elements: Iterable[Any]) -> Snapshot:
@@ -378,10 +379,10 @@ def _noun(ctx: ModelContext, scope: str, elements: tuple[str, ...]) -> tuple[str
     if scope == "identity":
         kinds = {ctx.identities[e].kind for e in elements if e in ctx.identities}
         return ("role", "roles") if kinds == {IdentityKind.HUMAN_ROLE} else ("identity", "identities")
-    kinds = {ctx.components[e].kind for e in elements if e in ctx.components}
-    if kinds and kinds <= STORES:
+    comp_kinds = {ctx.components[e].kind for e in elements if e in ctx.components}
+    if comp_kinds and comp_kinds <= STORES:
         return "store", "stores"
-    if kinds and kinds <= APP_KINDS:
+    if comp_kinds and comp_kinds <= APP_KINDS:
         return "service", "services"
     return "component", "components"
 
