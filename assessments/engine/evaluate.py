@@ -351,6 +351,13 @@ STRUCTURAL_COMPONENT_FIELDS = ("kind", "boundary", "internet_facing", "mesh", "i
                                "data_processed")
 
 
+#: Flow fields other elements' rules read: endpoints and direction (everything is re-checked around them) ...
+STRUCTURAL_FLOW_FIELDS = ("source", "target", "bidirectional")
+#: ... and content fields read by grant rules (read-only detection, data use) and data-transfer rules.
+#: A change to any other flow field (encryption, authentication, protocol...) only re-checks the flow itself.
+CONTENT_FLOW_FIELDS = ("name", "attributes", "data_assets")
+
+
 def dirty_elements(old: ModelContext, new: ModelContext, changes: ChangeSet) -> set[str]:
     """Elements whose checks may differ after ``changes`` (the dependency closure, docs/scoring.md)."""
     dirty: set[str] = set()
@@ -384,6 +391,15 @@ def dirty_elements(old: ModelContext, new: ModelContext, changes: ChangeSet) -> 
         if flow is None:
             return
         dirty.add(flow_id)
+        level = flow_levels.get(flow_id, 2)
+        if level == 0:
+            return
+        if level == 1:  # name / attributes / data assets: read by grant rules and data-transfer rules
+            dirty.update(ctx.in_flows.get(flow.source, ()))
+            identity = ctx.components[flow.source].identity
+            if identity is not None:
+                idents.add(identity)
+            return
         comps.update((flow.source, flow.target))
         dirty.update(ctx.in_flows.get(flow.source, ()))
         dirty.update(ctx.out_flows.get(flow.target, ()))
@@ -392,6 +408,15 @@ def dirty_elements(old: ModelContext, new: ModelContext, changes: ChangeSet) -> 
             if identity is not None:
                 idents.add(identity)
 
+    flow_levels: dict[str, int] = {}
+    for flow_id in changes.changed.get("flows", ()):
+        before_flow, after_flow = old.flows[flow_id], new.flows[flow_id]
+        if any(getattr(before_flow, n) != getattr(after_flow, n) for n in STRUCTURAL_FLOW_FIELDS):
+            flow_levels[flow_id] = 2
+        elif any(getattr(before_flow, n) != getattr(after_flow, n) for n in CONTENT_FLOW_FIELDS):
+            flow_levels[flow_id] = 1
+        else:
+            flow_levels[flow_id] = 0
     structural = set(changes.added.get("components", ())) | set(changes.removed.get("components", ()))
     for comp_id in changes.changed.get("components", ()):
         before, after = old.components[comp_id], new.components[comp_id]

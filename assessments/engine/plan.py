@@ -16,7 +16,7 @@ from assessments.engine.graph import ModelContext
 from assessments.engine.results import PlanStep
 from assessments.engine.rules.common import APP_KINDS, MESHED, OUTSIDE, STORES
 from assessments.engine.rules.encryption import secret_attributes
-from assessments.engine.scoring import overall_score
+from assessments.engine.scoring import raw_overall_score
 from threatmodel.domain import COLLECTIONS, Component, Control, DataFlow, Grant, Identity, Snapshot
 from threatmodel.vocabulary import (
     CLASSIFICATION_ORDER,
@@ -405,7 +405,7 @@ def build_plan(state: EvalState, *, max_candidates: int = MAX_CANDIDATES) -> tup
         entry["findings"].append(finding.id)
         entry["weight"] += check.weight
     ranked = sorted(groups.items(), key=lambda kv: (-kv[1]["weight"], kv[0]))[:max_candidates]
-    before = overall_score(state.totals)
+    before = raw_overall_score(state.totals)
     steps: list[PlanStep] = []
     for (rule_id, group), entry in ranked:
         spec = specs[rule_id]
@@ -414,17 +414,18 @@ def build_plan(state: EvalState, *, max_candidates: int = MAX_CANDIDATES) -> tup
             continue
         elements = tuple(sorted(entry["elements"]))
         after_state = reevaluate(state, transform(state.snapshot, elements))
-        after = overall_score(after_state.totals)
-        gain = round(after - before, 1)
-        if gain <= 0:
+        after = raw_overall_score(after_state.totals)
+        gain = after - before
+        if gain <= 1e-9:
             continue
         singular, plural = _noun(ctx, spec.scope, elements)
         title = spec.fix_title.format(count=len(elements), nouns=singular if len(elements) == 1 else plural,
                                       group=_group_label(ctx, group))
         steps.append(PlanStep(id=f"fix@{rule_id}@{group or 'model'}", title=title, rule=rule_id,
                               action=spec.fix_action, elements=elements, findings=tuple(sorted(entry["findings"])),
-                              score_before=before, score_after=after, gain=gain, group=group))
-    steps.sort(key=lambda s: (-s.gain, s.id))
+                              score_before=round(before, 2), score_after=round(after, 2), gain=round(gain, 3),
+                              group=group))
+    steps.sort(key=lambda s: (-s.gain, s.id))  # measured gain, largest first
     return tuple(steps)
 
 

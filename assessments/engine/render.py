@@ -53,7 +53,7 @@ def render_text(result: AssessmentResult) -> str:
     lines.append("")
     lines.append("Remediation plan:")
     for number, step in enumerate(result.plan[:TEXT_PLAN_LIMIT], start=1):
-        lines.append(f"  {number}. {step.title}  (+{step.gain:.1f}: {step.score_before:.1f} -> {step.score_after:.1f})")
+        lines.append(f"  {number}. {step.title}  (+{step.gain:.2f}: {step.score_before:.2f} -> {step.score_after:.2f})")
     if not result.plan:
         lines.append("  nothing to do")
     return "\n".join(lines) + "\n"

@@ -50,10 +50,15 @@ def _score(open_weight: int, applicable_weight: int) -> float:
 
 
 def overall_score(totals: Mapping[str, list[int]]) -> float:
-    """Overall score straight from the rule totals (used to measure plan steps)."""
+    """Overall score straight from the rule totals, rounded to one decimal."""
+    return round(raw_overall_score(totals), 1)
+
+
+def raw_overall_score(totals: Mapping[str, list[int]]) -> float:
+    """Unrounded overall score (plan steps are measured with it, so small gains on big models still count)."""
     applicable = sum(row[1] for row in totals.values())
     failed = sum(row[3] for row in totals.values())
-    return _score(failed, applicable)
+    return 100.0 if applicable <= 0 else 100.0 * (1.0 - failed / applicable)
 
 
 def compute_scores(state: EvalState, *, explain: bool = True) -> ScoreBreakdown:

@@ -82,7 +82,7 @@ def test_first_plan_step_raises_the_score(demo: Snapshot, demo_result: Assessmen
     first = demo_result.plan[0]
     after = assess(apply_step(demo, first))
     assert after.scores.overall > demo_result.scores.overall
-    assert after.scores.overall == first.score_after
+    assert abs(after.scores.overall - first.score_after) <= 0.05
     assert not set(first.findings) & {f.id for f in after.open_findings}
 
 
