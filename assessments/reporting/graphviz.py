@@ -51,12 +51,40 @@ _PROLOG = re.compile(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->", re.DOTALL)
 _SIZE = re.compile(r'<svg([^>]*?)\swidth="[^"]*"\s+height="[^"]*"')
 
 
-def inline_svg(svg: str, *, css_class: str = "diagram") -> str:
-    """The ``<svg>`` element only (no prolog, DOCTYPE or comments), sized by CSS through ``css_class``."""
+_VIEWBOX = re.compile(r'viewBox="\s*[-\d.]+\s+[-\d.]+\s+([\d.]+)\s+([\d.]+)\s*"')
+PT_TO_MM = 25.4 / 72
+
+
+def fit_size(svg: str, max_width_mm: float, max_height_mm: float, max_scale: float = 1.5) -> tuple[float, float]:
+    """Width and height (mm) that fit the SVG's viewBox (Graphviz points) in the box, keeping its aspect ratio."""
+    match = _VIEWBOX.search(svg)
+    if not match:
+        return max_width_mm, max_height_mm
+    width, height = float(match.group(1)) * PT_TO_MM, float(match.group(2)) * PT_TO_MM
+    if width <= 0 or height <= 0:
+        return max_width_mm, max_height_mm
+    scale = min(max_width_mm / width, max_height_mm / height, max_scale)
+    return round(width * scale, 1), round(height * scale, 1)
+
+
+def inline_svg(svg: str, *, css_class: str = "diagram", box_mm: tuple[float, float] | None = None,
+               id_prefix: str = "") -> str:
+    """The ``<svg>`` element only (no prolog, DOCTYPE or comments).
+
+    With ``box_mm`` (max width, max height) the element gets an explicit size in millimetres that fits the box
+    (print layout); without it the size is left to CSS through ``css_class``. ``id_prefix`` keeps the element
+    ids Graphviz writes (``node1``, ``edge1``...) unique when several diagrams share one HTML document.
+    """
     body = _PROLOG.sub("", svg).strip()
     start = body.find("<svg")
     if start < 0:
         raise GraphvizError("Graphviz produced no <svg> element")
     body = body[start:]
     body = _SIZE.sub(r"<svg\1", body, count=1)
-    return body.replace("<svg", f'<svg class="{css_class}"', 1)
+    if id_prefix:
+        body = re.sub(r'\sid="([^"]*)"', lambda m: f' id="{id_prefix}-{m.group(1)}"', body)
+    size = ""
+    if box_mm is not None:
+        width, height = fit_size(body, *box_mm)
+        size = f' width="{width}mm" height="{height}mm"'
+    return body.replace("<svg", f'<svg class="{css_class}"{size}', 1)

@@ -13,9 +13,9 @@ measured score gain, largest first (ties: engine order).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from assessments.engine.results import (
     PILLARS,
@@ -35,6 +35,8 @@ from assessments.engine.results import (
     severity_counts,
 )
 from threatmodel.domain import Component, DataFlow, Snapshot
+
+T = TypeVar("T")
 
 SEVERITY_LABELS: dict[str, str] = {
     "critical": "Critical", "high": "High", "medium": "Medium", "low": "Low", "info": "Info"}
@@ -505,17 +507,37 @@ def _evidence_value(value: Any) -> EvidenceValue:
     return str(value)
 
 
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return tuple(_plain_value(v) for v in value)
+    return value
+
+
+def _make(cls: type[T], data: Mapping[str, Any], *, renames: Mapping[str, str] | None = None,
+          **overrides: Any) -> T:
+    """An instance of the frozen dataclass ``cls`` from its JSON object: known fields only, lists as tuples.
+
+    Fields the JSON does not carry keep their defaults, and JSON keys the dataclass does not know are ignored,
+    so stored runs stay readable when the engine adds fields.
+    """
+    renames = renames or {}
+    values: dict[str, Any] = {}
+    for item in fields(cls):  # type: ignore[arg-type]
+        if item.name in overrides:
+            values[item.name] = overrides[item.name]
+            continue
+        key = renames.get(item.name, item.name)
+        if key in data:
+            values[item.name] = _plain_value(data[key])
+    return cls(**values)
+
+
 def _deductions(items: Any) -> tuple[Deduction, ...]:
-    return tuple(Deduction(finding=str(d.get("finding", "")), rule=str(d.get("rule", "")),
-                           elements=_tuple(d.get("elements")), points=float(d.get("points", 0.0)))
-                 for d in items or ())
+    return tuple(_make(Deduction, d) for d in items or ())
 
 
 def _entries(items: Any) -> tuple[ScoreEntry, ...]:
-    return tuple(ScoreEntry(key=str(e.get("key", "")), name=str(e.get("name", "")), score=float(e.get("score", 0)),
-                            stage=str(e.get("stage", "")), applicable=int(e.get("applicable", 0)),
-                            failed=int(e.get("failed", 0)), deductions=_deductions(e.get("deductions")))
-                 for e in items or ())
+    return tuple(_make(ScoreEntry, e, deductions=_deductions(e.get("deductions"))) for e in items or ())
 
 
 def result_from_json(doc: Mapping[str, Any]) -> AssessmentResult:
@@ -524,53 +546,19 @@ def result_from_json(doc: Mapping[str, Any]) -> AssessmentResult:
     Used to render a report of a stored run exactly as it was recorded (``AssessmentRun.result``).
     """
     findings = tuple(
-        Finding(
-            id=str(f["id"]), rule=str(f["rule"]), title=str(f.get("title", f["rule"])),
-            severity=str(f.get("severity", "medium")), likelihood=str(f.get("likelihood", "")),
-            impact=str(f.get("impact", "")), principle=str(f.get("principle", "")), pillar=str(f.get("pillar", "")),
-            function=str(f.get("function", "")), stride=str(f.get("stride", "")), cwe=str(f.get("cwe", "")),
-            elements=_tuple(f.get("elements")),
-            evidence=tuple((str(k), _evidence_value(v)) for k, v in (f.get("evidence") or {}).items()),
-            remediation=str(f.get("remediation", "")), mitigated_by=_tuple(f.get("mitigated_by")),
-            asvs=str(f.get("asvs", "")), tenet=int(f.get("tenet") or 0), family=str(f.get("family", "")),
-        )
+        _make(Finding, f, evidence=tuple((str(k), _evidence_value(v)) for k, v in (f.get("evidence") or {}).items()),
+              mitigated_by=_tuple(f.get("mitigated_by")), elements=_tuple(f.get("elements")),
+              title=str(f.get("title") or f["rule"]), tenet=int(f.get("tenet") or 0))
         for f in doc.get("findings", ())
     )
-    paths = tuple(
-        AttackPath(id=str(p["id"]), entry=str(p["entry"]), target=str(p["target"]), hops=_tuple(p.get("hops")),
-                   flows=_tuple(p.get("flows")), cost=float(p.get("cost", 0)),
-                   data_at_risk=_tuple(p.get("data_at_risk")), weaknesses=_tuple(p.get("weaknesses")),
-                   rank=int(p.get("rank", 1)))
-        for p in doc.get("attack_paths", ())
-    )
-    blast = tuple(
-        BlastRadius(component=str(b["component"]), data_assets=_tuple(b.get("data_assets")),
-                    components=_tuple(b.get("components")), reachable=int(b.get("reachable", 0)),
-                    truncated=bool(b.get("truncated", False)))
-        for b in doc.get("blast_radius", ())
-    )
-    rules = tuple(
-        RuleOutcome(rule=str(r["id"]), title=str(r.get("title", "")), family=str(r.get("family", "")),
-                    principle=str(r.get("principle", "")), pillar=str(r.get("pillar", "")),
-                    severity=str(r.get("severity", "")), weight=float(r.get("weight", 1.0)),
-                    applicable=int(r.get("applicable", 0)), failed=int(r.get("failed", 0)),
-                    mitigated=int(r.get("mitigated", 0)))
-        for r in doc.get("rules", ())
-    )
+    paths = tuple(_make(AttackPath, p) for p in doc.get("attack_paths", ()))
+    blast = tuple(_make(BlastRadius, b) for b in doc.get("blast_radius", ()))
+    rules = tuple(_make(RuleOutcome, r, renames={"rule": "id"}) for r in doc.get("rules", ()))
     scores_doc = doc.get("scores") or {}
-    scores = ScoreBreakdown(
-        overall=float(scores_doc.get("overall", 0.0)), stage=str(scores_doc.get("stage", "")),
-        principles=_entries(scores_doc.get("principles")), pillars=_entries(scores_doc.get("pillars")),
-        rules=rules, deductions=_deductions(scores_doc.get("deductions")),
-    )
-    plan = tuple(
-        PlanStep(id=str(s["id"]), title=str(s.get("title", "")), rule=str(s.get("rule", "")),
-                 action=str(s.get("action", "")), elements=_tuple(s.get("elements")),
-                 findings=_tuple(s.get("findings")), score_before=float(s.get("score_before", 0)),
-                 score_after=float(s.get("score_after", 0)), gain=float(s.get("gain", 0)),
-                 group=str(s.get("group", "")))
-        for s in doc.get("plan", ())
-    )
+    scores = _make(ScoreBreakdown, scores_doc, principles=_entries(scores_doc.get("principles")),
+                   pillars=_entries(scores_doc.get("pillars")), rules=rules,
+                   deductions=_deductions(scores_doc.get("deductions")))
+    plan = tuple(_make(PlanStep, step) for step in doc.get("plan", ()))
     model = doc.get("model") or {}
     rules_run = tuple(str(r) for r in doc.get("rules_run", ())) or tuple(r.rule for r in rules)
     return AssessmentResult(model=str(model.get("name", "")), revision=int(model.get("revision", 0)),

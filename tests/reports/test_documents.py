@@ -1,0 +1,149 @@
+"""HTML and PDF reports: every section, a real PDF checked with pypdf/pdftotext, page images, no fetches."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+
+import pytest
+from pypdf import PdfReader
+
+from assessments.reporting.html import SECTIONS, render_html
+from assessments.reporting.model import build_report_model
+from assessments.reporting.pdf import ASSETS_DIR, ReportURLFetcher, html_to_pdf, render_pdf
+from tests.reports.conftest import FIXED_NOW, HOSTILE, ROOT, assess_snapshot, hostile_snapshot
+
+PAGES_DIR = ROOT / "artifacts" / "report-pages"
+
+
+@pytest.fixture(scope="module")
+def demo_html(demo_report) -> str:
+    return render_html(demo_report)
+
+
+@pytest.fixture(scope="module")
+def demo_pdf(demo_report) -> tuple[bytes, ReportURLFetcher]:
+    fetcher = ReportURLFetcher()
+    return render_pdf(demo_report, fetcher=fetcher), fetcher
+
+
+def _pdf_text(pdf: bytes) -> str:
+    if shutil.which("pdftotext"):
+        done = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
+        return done.stdout.decode("utf-8")
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+# -- HTML --------------------------------------------------------------------------------------------
+
+
+def test_html_report_of_the_demo_has_every_section(demo_report, demo_html):
+    for section_id, title in SECTIONS:
+        assert f'id="{section_id}"' in demo_html
+        assert f'href="#{section_id}"' in demo_html  # in the table of contents
+        assert f"<h2>{title.replace(':', ':')}</h2>" in demo_html
+    assert demo_report.model_name in demo_html
+    assert "Alice Reviewer" in demo_html and "22 November 2026" in demo_html
+    for group in demo_report.severity_groups:
+        assert f'id="findings-{group.severity}"' in demo_html
+        for rule_group in group.rules:
+            assert rule_group.rule.id in demo_html
+    for view in demo_report.findings:
+        assert view.finding.id in demo_html
+    assert "<script" not in demo_html.lower()
+    assert demo_html.count("<svg") >= 5  # gauge, 3 charts+trend, system diagram, path diagrams
+    assert "Top risks" in demo_html and demo_report.top_risks[0].split(":")[0] in demo_html
+    assert "Acceptance expired" in demo_html or "expired" in demo_html
+
+
+def test_html_mappings_are_shown(demo_report, demo_html):
+    rule = demo_report.severity_groups[0].rules[0].rule
+    assert "STRIDE" in demo_html and "NIST SP 800-207" in demo_html and "CISA ZTMM" in demo_html
+    if rule.cwe:
+        assert rule.cwe in demo_html
+
+
+def test_html_escapes_hostile_names(demo_snapshot):
+    snapshot = hostile_snapshot(demo_snapshot)
+    report = build_report_model(snapshot, assess_snapshot(snapshot), generated_at=FIXED_NOW)
+    html = render_html(report)
+    assert "<img" not in html
+    assert "<script>alert" not in html
+    assert "&lt;img src=&quot;http://127.0.0.1:9/x&quot;&gt;" in html or "&lt;img src=&#x27;" in html
+
+
+# -- PDF ---------------------------------------------------------------------------------------------
+
+
+def test_demo_pdf_pages_toc_and_text(demo_report, demo_pdf):
+    pdf, fetcher = demo_pdf
+    assert pdf.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(pdf))
+    pages = len(reader.pages)
+    assert pages >= 8
+    text = _pdf_text(pdf)
+    assert demo_report.model_name in text
+    for _id, title in SECTIONS:
+        assert title in text, title
+    # table of contents with page numbers (CSS target-counter) on page 2
+    toc = reader.pages[1].extract_text()
+    for _id, title in SECTIONS:
+        assert re.search(re.escape(title) + r"[ .]*\d+", toc), title
+    # running footer "Page X of Y" on every page but the cover
+    assert f"Page 2 of {pages}" in text and f"Page {pages} of {pages}" in text
+    assert fetcher.attempts == []  # self-contained: nothing was fetched
+
+
+def test_demo_pdf_page_images(demo_pdf):
+    """Page images for a human look (``artifacts/`` is gitignored)."""
+    if not shutil.which("pdftoppm"):
+        pytest.skip("poppler-utils not installed")
+    pdf, _ = demo_pdf
+    PAGES_DIR.mkdir(parents=True, exist_ok=True)
+    for old in PAGES_DIR.glob("page-*.png"):
+        old.unlink()
+    (PAGES_DIR.parent / "demo-report.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(PAGES_DIR.parent / "demo-report.pdf"),
+                    str(PAGES_DIR / "page")], check=True, timeout=60)
+    images = sorted(PAGES_DIR.glob("page-*.png"))
+    assert len(images) == len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_hostile_model_renders_without_any_fetch_attempt(demo_snapshot):
+    snapshot = hostile_snapshot(demo_snapshot)
+    report = build_report_model(snapshot, assess_snapshot(snapshot), generated_at=FIXED_NOW)
+    fetcher = ReportURLFetcher()
+    pdf = render_pdf(report, fetcher=fetcher)
+    assert fetcher.attempts == []
+    text = _pdf_text(pdf)
+    assert "127.0.0.1:9/x" in text  # the name is shown as text, not loaded
+
+
+def test_fetcher_refuses_everything_but_report_assets(tmp_path):
+    fetcher = ReportURLFetcher()
+    for url in ("http://127.0.0.1:9/x", "https://example.invalid/a.css", "ftp://127.0.0.1/x",
+                "file:///etc/passwd", (ASSETS_DIR / ".." / ".." / "pyproject.toml").as_uri(),
+                "file://remote-host/static/reports/report.css", "data:text/css,body{}"):
+        with pytest.raises(ValueError, match="refused"):
+            fetcher.fetch(url)
+    assert len(fetcher.refused) == 7
+    response = fetcher.fetch((ASSETS_DIR / "report.css").as_uri())
+    assert b"@page" in response.read()
+    uri = fetcher.allow_data("data:text/plain,ok")
+    assert fetcher.fetch(uri).read() == b"ok"
+    assert [a.allowed for a in fetcher.attempts][-2:] == [True, True]
+
+
+def test_injected_markup_cannot_reach_the_network_or_disk():
+    """Even raw hostile HTML (which autoescaping prevents) cannot make the PDF renderer fetch anything."""
+    fetcher = ReportURLFetcher()
+    html = (f'<html><head><link rel="stylesheet" href="file:///etc/passwd">'
+            f'<style>@import url("http://127.0.0.1:9/a.css"); body {{ background: url("http://127.0.0.1:9/b.png") }}'
+            f'</style></head><body>{HOSTILE}<img src="../../pyproject.toml"><p>x</p></body></html>')
+    pdf = html_to_pdf(html, fetcher=fetcher)
+    assert pdf.startswith(b"%PDF-")
+    assert fetcher.attempts and all(not a.allowed for a in fetcher.attempts)
+    refused = " ".join(a.url for a in fetcher.attempts)
+    assert "127.0.0.1:9" in refused and "/etc/passwd" in refused
