@@ -39,13 +39,11 @@ class TransientJobError(Exception):
 def engine_assess(snapshot: Snapshot, *, team_id: int) -> dict[str, Any]:
     """Run the pure engine with the team's enabled custom rules; the documented JSON result."""
     from assessments import engine
+    from assessments.engine.results import to_json_dict
 
-    assess: Callable[..., Any] = engine.assess  # type: ignore[attr-defined]
-    to_json: Callable[[Any], dict[str, Any]] | None = getattr(engine, "result_to_json", None)
-    if to_json is None:
-        from assessments.engine.results import to_json_dict as to_json
+    assess: Callable[..., Any] = engine.assess
     result = assess(snapshot, custom_rules=custom_rule_specs(team_id=team_id))
-    return to_json(result)
+    return to_json_dict(result)
 
 
 def score_summary(result: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,16 @@
 """REST API routes (``/api/v1/...``), the OpenAPI schema and docs, and ``/metrics``."""
 
-from django.urls import include, path
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from assessments.api.metrics import MetricsView
+
+
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    """Unknown ``/api/...`` URLs answer JSON like the rest of the API (not the HTML 404 page)."""
+    return JsonResponse({"detail": "not found"}, status=404)
+
 
 urlpatterns: list = [
     path("api/v1/", include("threatmodel.api.urls")),
@@ -13,4 +20,5 @@ urlpatterns: list = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("metrics", MetricsView.as_view(), name="metrics"),
+    re_path(r"^api/", api_not_found),
 ]

@@ -234,7 +234,8 @@ class ReportViewSet(viewsets.GenericViewSet[Report]):
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(self.get_serializer(selectors.report_for_user(user=request.user, report_id=_int(pk))).data)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+    @extend_schema(responses={**{(200, content_type): OpenApiResponse(OpenApiTypes.BINARY)
+                                 for content_type in CONTENT_TYPES.values()},
                               404: ErrorSerializer, 409: ErrorSerializer})
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -37,4 +37,41 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, RevisionConflict):
         return Response({"detail": str(exc), "current_revision": exc.current_revision},
                         status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, exceptions.ValidationError):
+        return Response(flatten_validation(exc.detail), status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+def flatten_validation(detail: Any) -> dict[str, Any]:
+    """DRF's field-keyed errors -> the API's one error shape ``{"detail", "errors": [{"path", "message"}]}``."""
+    errors: list[dict[str, str]] = []
+    summary = ""
+    if isinstance(detail, dict):
+        if isinstance(detail.get("detail"), str):
+            summary = str(detail["detail"])
+        given = detail.get("errors")
+        if isinstance(given, list) and all(isinstance(e, dict) for e in given):
+            errors.extend({"path": str(e.get("path", "")), "message": str(e.get("message", ""))} for e in given)
+        rest = {k: v for k, v in detail.items() if k not in ("detail", "errors")}
+        _walk(rest, "", errors)
+    else:
+        _walk(detail, "", errors)
+    if not summary:
+        first = errors[0] if errors else {"path": "", "message": "invalid request"}
+        summary = f"{first['path']}: {first['message']}" if first["path"] else first["message"]
+    return {"detail": summary, "errors": errors}
+
+
+def _walk(value: Any, path: str, out: list[dict[str, str]]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = "" if key == "non_field_errors" else str(key)
+            _walk(item, f"{path}.{name}" if path and name else (name or path), out)
+    elif isinstance(value, list):
+        if all(not isinstance(v, dict | list) for v in value):
+            out.extend({"path": path, "message": str(v)} for v in value)
+        else:
+            for index, item in enumerate(value):
+                _walk(item, f"{path}[{index}]", out)
+    else:
+        out.append({"path": path, "message": str(value)})

@@ -140,7 +140,7 @@ class ThreatModelViewSet(viewsets.GenericViewSet[m.ThreatModel]):
                         status=status.HTTP_201_CREATED, headers={"ETag": etag(revision.number)})
 
     @extend_schema(parameters=[OpenApiParameter("format", str, enum=["yaml", "json"], required=False)],
-                   responses={(200, "application/yaml"): OpenApiTypes.STR,
+                   responses={(200, "application/yaml"): OpenApiTypes.OBJECT,
                               (200, "application/json"): OpenApiTypes.OBJECT, 404: s.ErrorSerializer})
     @action(detail=True, methods=["get"])
     def export(self, request: Request, pk: str) -> HttpResponse:
