@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from assessments.engine.graph import ChangeSet, ModelContext, diff_snapshots
 from assessments.engine.registry import SCOPE_COLLECTION, Hit, load_builtin_rules
-from assessments.engine.results import SEVERITY_RANK, Finding, fingerprint
+from assessments.engine.results import SEVERITY_RANK, Finding
 from assessments.engine.severity import CRITICALITY_BUMP, ELEMENT_FACTOR_HALVES, SEVERITY_POINTS, rate
 from catalog.packs.loader import RuleMeta, load_rule_catalog
 from threatmodel.domain import Snapshot
@@ -131,6 +131,7 @@ class Evaluator:
         self._component_rules: dict[str, list[RuleSpec]] = {}
         self._interned: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.points = {s.id: s.points for s in self.specs.values()}
+        self._ratings: dict[tuple[str, bool, int, str], tuple[str, str, str]] = {}
         self.key = tuple(self.specs)
 
     def component_rules(self, kind: str) -> list[RuleSpec]:
@@ -221,26 +222,32 @@ class Evaluator:
         return tuple(checks)
 
     def _finding(self, ctx: ModelContext, spec: RuleSpec, primary: str, hit: Hit, folded: list[str]) -> Finding:
-        key_elements = tuple(dict.fromkeys((primary, *hit.elements) if primary else hit.elements))
+        if hit.elements:
+            key_elements = tuple(dict.fromkeys((primary, *hit.elements) if primary else hit.elements))
+        else:
+            key_elements = (primary,) if primary else ()
         elements = tuple(dict.fromkeys(key_elements + hit.related)) if hit.related else key_elements
-        bump = CRITICALITY_BUMP.get(ctx.snapshot.info.business_criticality, 0)
-        likelihood, impact, severity = rate(spec.likelihood, spec.impact, exposed=hit.exposed,
-                                            data_rank=hit.data_rank, data_impact=spec.data_impact,
-                                            criticality_bump=bump)
-        mitigated_by: list[str] = []
-        if spec.mitigated_by:
-            for element_id in key_elements:
-                for control in ctx.implemented_controls(element_id):
-                    if control.control in spec.mitigated_by:
-                        mitigated_by.append(control.id)
+        rate_key = (spec.id, hit.exposed, hit.data_rank, ctx.snapshot.info.business_criticality)
+        rating = self._ratings.get(rate_key)
+        if rating is None:
+            bump = CRITICALITY_BUMP.get(ctx.snapshot.info.business_criticality, 0)
+            rating = self._ratings[rate_key] = rate(spec.likelihood, spec.impact, exposed=hit.exposed,
+                                                    data_rank=hit.data_rank, data_impact=spec.data_impact,
+                                                    criticality_bump=bump)
+        likelihood, impact, severity = rating
+        mitigated_by: tuple[str, ...] = ()
+        if spec.mitigated_by and ctx.controls_by_target:
+            found = [control.id for element_id in key_elements for control in ctx.implemented_controls(element_id)
+                     if control.control in spec.mitigated_by]
+            mitigated_by = tuple(sorted(set(found)))
         evidence = hit.evidence
         if folded:
-            evidence = tuple(sorted((*evidence, ("supersedes", tuple(folded)))))
+            evidence = (*evidence, ("supersedes", tuple(folded)))
         return Finding(
-            id=fingerprint(spec.id, *key_elements), rule=spec.id, title=spec.title, severity=severity,
+            id="@".join((spec.id, *key_elements)), rule=spec.id, title=spec.title, severity=severity,
             likelihood=likelihood, impact=impact, principle=spec.principle, pillar=spec.pillar,
             function=spec.function, stride=spec.stride, cwe=spec.cwe, elements=elements, evidence=evidence,
-            remediation=spec.remediation, mitigated_by=tuple(sorted(set(mitigated_by))), asvs=spec.asvs,
+            remediation=spec.remediation, mitigated_by=mitigated_by, asvs=spec.asvs,
             tenet=spec.tenet, family=spec.family)
 
 
@@ -455,6 +462,19 @@ def dirty_elements(old: ModelContext, new: ModelContext, changes: ChangeSet) -> 
                 idents.add(target)
             dirty.update(g.id for g in ctx.grants_by_target.get(target, ()))
     for ctx in (old, new):
+        for comp_id in changes.ids("components"):
+            comp = ctx.components.get(comp_id)
+            if comp is not None:
+                dirty.update(comp.data_stored)
+                dirty.update(comp.data_processed)
+        for flow_id in changes.ids("flows"):
+            flow = ctx.flows.get(flow_id)
+            if flow is not None:
+                dirty.update(flow.data_assets)
+        for grant_id in changes.ids("grants"):
+            grant = ctx.grant_by_id.get(grant_id)
+            if grant is not None and grant.target in ctx.data_assets:
+                dirty.add(grant.target)
         for ident_id in idents:
             dirty.update(g.id for g in ctx.grants_by_identity.get(ident_id, ()))
     dirty |= comps | idents

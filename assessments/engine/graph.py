@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import networkx as nx
 
@@ -155,15 +156,24 @@ class ModelContext:
     def __init__(self, snapshot: Snapshot, *, base: ModelContext | None = None,
                  changes: ChangeSet | None = None) -> None:
         self.snapshot = snapshot
-        self.components: dict[str, Component] = snapshot.component_by_id
-        self.flows: dict[str, DataFlow] = snapshot.flow_by_id
+        reuse = base is not None and changes is not None and not (
+            changes.ids("boundaries") or changes.ids("data_assets"))
+        if reuse and base is not None and changes is not None:
+            self.components: dict[str, Component] = _patched(base.components, snapshot.components,
+                                                             changes, "components")
+            self.flows: dict[str, DataFlow] = _patched(base.flows, snapshot.flows, changes, "flows")
+        else:
+            self.components = snapshot.component_by_id
+            self.flows = snapshot.flow_by_id
         self.boundaries = snapshot.boundary_by_id
         self.data_assets = snapshot.data_asset_by_id
         self.identities = snapshot.identity_by_id
         self._chain_cache: dict[str | None, tuple[str, ...]] = {}
         self._net_cache: dict[str | None, str | None] = {}
-        reuse = base is not None and changes is not None and not (
-            changes.ids("boundaries") or changes.ids("data_assets"))
+        self._exposed: dict[str, bool] = {}
+        self._rank: dict[str, int] = {}
+        self._used_data: dict[str, frozenset[str]] = {}
+        self._facing: dict[str | None, tuple[str, ...]] = {}
         if reuse and base is not None and changes is not None:
             self._derive_flow_indexes(base, changes)
         else:
@@ -175,10 +185,24 @@ class ModelContext:
         self.controls_by_target: dict[str, list[Control]]
         self.out_flows: dict[str, list[str]]
         self.in_flows: dict[str, list[str]]
-        for comp in snapshot.components:
-            self.members.setdefault(comp.boundary, []).append(comp.id)
-            if comp.identity is not None:
-                self.by_identity.setdefault(comp.identity, []).append(comp.id)
+        if reuse and base is not None and changes is not None and not _placement_changed(base, self, changes):
+            self.members = base.members
+            self.by_identity = base.by_identity
+        else:
+            for comp in snapshot.components:
+                self.members.setdefault(comp.boundary, []).append(comp.id)
+                if comp.identity is not None:
+                    self.by_identity.setdefault(comp.identity, []).append(comp.id)
+        if reuse and base is not None and changes is not None:
+            self.asset_usage = _derive_usage(base, self, changes)
+        else:
+            self.asset_usage = {}
+            for comp in snapshot.components:
+                _count_component(self.asset_usage, comp, 1)
+            for flow in snapshot.flows:
+                _count_assets(self.asset_usage, flow.data_assets, 1)
+            for grant in snapshot.grants:
+                _count_assets(self.asset_usage, (grant.target,), 1)
         if reuse and base is not None and changes is not None and not changes.ids("grants"):
             self.grants_by_identity = base.grants_by_identity
             self.grants_by_target = base.grants_by_target
@@ -327,7 +351,10 @@ class ModelContext:
         return rank
 
     def component_rank(self, comp: Component) -> int:
-        return max(self.rank_of(comp.data_stored), self.rank_of(comp.data_processed))
+        cached = self._rank.get(comp.id)
+        if cached is None:
+            cached = self._rank[comp.id] = max(self.rank_of(comp.data_stored), self.rank_of(comp.data_processed))
+        return cached
 
     def sensitive_stored(self, comp: Component) -> tuple[str, ...]:
         return tuple(a for a in comp.data_stored
@@ -345,13 +372,35 @@ class ModelContext:
 
     def exposed(self, comp: Component) -> bool:
         """Reachable straight from the internet: internet-facing, or fed by a flow from an untrusted-zone client."""
-        if comp.internet_facing:
-            return True
-        for fid in self.in_flows.get(comp.id, ()):
-            src = self.components[self.flows[fid].source]
-            if src.kind in EXTERNAL_KINDS and (src.boundary is None or self.in_untrusted_zone(src)):
-                return True
-        return False
+        cached = self._exposed.get(comp.id)
+        if cached is not None:
+            return cached
+        result = comp.internet_facing
+        if not result:
+            for fid in self.in_flows.get(comp.id, ()):
+                src = self.components[self.flows[fid].source]
+                if src.kind in EXTERNAL_KINDS and (src.boundary is None or self.in_untrusted_zone(src)):
+                    result = True
+                    break
+        self._exposed[comp.id] = result
+        return result
+
+    def used_data(self, comp: Component) -> frozenset[str]:
+        """Data the component stores, processes or sends on (data assets of its outgoing flows)."""
+        cached = self._used_data.get(comp.id)
+        if cached is None:
+            used = set(comp.data_stored) | set(comp.data_processed)
+            for fid in self.out_flows.get(comp.id, ()):
+                used.update(self.flows[fid].data_assets)
+            cached = self._used_data[comp.id] = frozenset(used)
+        return cached
+
+    def internet_facing_members(self, boundary_id: str | None) -> tuple[str, ...]:
+        cached = self._facing.get(boundary_id)
+        if cached is None:
+            cached = self._facing[boundary_id] = tuple(
+                m for m in self.members.get(boundary_id, ()) if self.components[m].internet_facing)
+        return cached
 
     # -- controls and grants -------------------------------------------------------------------
     def implemented_controls(self, element_id: str) -> list[Control]:
@@ -383,6 +432,83 @@ class ModelContext:
     @cached_property
     def graph(self) -> nx.DiGraph:
         return build_graph(self)
+
+
+def _patched(base: dict[str, Any], items: tuple[Any, ...], changes: ChangeSet, collection: str) -> dict[str, Any]:
+    """The id index of ``items`` derived from the previous index (cheaper than rebuilding it)."""
+    added = changes.added.get(collection, frozenset())
+    removed = changes.removed.get(collection, frozenset())
+    changed = changes.changed.get(collection, frozenset())
+    if not (added or removed or changed):
+        return base
+    out = dict(base)
+    for element_id in removed:
+        out.pop(element_id, None)
+    wanted = added | changed
+    if len(wanted) * 8 < len(items):
+        positions = {element_id: _position(items, element_id) for element_id in wanted}
+        for element_id, position in positions.items():
+            out[element_id] = items[position]
+    else:
+        for item in items:
+            if item.id in wanted:
+                out[item.id] = item
+    if added or removed:  # keep the index in snapshot (id) order, as a full build would
+        out = {item.id: out[item.id] for item in items}
+    return out
+
+
+def _position(items: tuple[Any, ...], element_id: str) -> int:
+    """Binary search: snapshot collections are sorted by id."""
+    low, high = 0, len(items)
+    while low < high:
+        middle = (low + high) // 2
+        if items[middle].id < element_id:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+def _placement_changed(base: ModelContext, new: ModelContext, changes: ChangeSet) -> bool:
+    if changes.added.get("components") or changes.removed.get("components"):
+        return True
+    for comp_id in changes.changed.get("components", ()):
+        before, after = base.components[comp_id], new.components[comp_id]
+        if before.boundary != after.boundary or before.identity != after.identity:
+            return True
+    return False
+
+
+def _count_assets(usage: dict[str, int], assets: Iterable[str], sign: int) -> None:
+    for asset in assets:
+        usage[asset] = usage.get(asset, 0) + sign
+
+
+def _count_component(usage: dict[str, int], comp: Component, sign: int) -> None:
+    _count_assets(usage, comp.data_stored, sign)
+    _count_assets(usage, comp.data_processed, sign)
+
+
+def _derive_usage(base: ModelContext, new: ModelContext, changes: ChangeSet) -> dict[str, int]:
+    usage = dict(base.asset_usage)
+    for comp_id in changes.ids("components"):
+        if comp_id in base.components:
+            _count_component(usage, base.components[comp_id], -1)
+        if comp_id in new.components:
+            _count_component(usage, new.components[comp_id], 1)
+    for flow_id in changes.ids("flows"):
+        if flow_id in base.flows:
+            _count_assets(usage, base.flows[flow_id].data_assets, -1)
+        if flow_id in new.flows:
+            _count_assets(usage, new.flows[flow_id].data_assets, 1)
+    if changes.ids("grants"):
+        for grant_id in changes.ids("grants"):
+            if grant_id in base.grant_by_id:
+                _count_assets(usage, (base.grant_by_id[grant_id].target,), -1)
+            if grant_id in new.grant_by_id:
+                _count_assets(usage, (new.grant_by_id[grant_id].target,), 1)
+    return usage
 
 
 def build_graph(ctx: ModelContext) -> nx.DiGraph:

@@ -73,8 +73,8 @@ def rule(rule_id: str, scope: str, *, kinds: Iterable[str] | None = None) -> Cal
 
 
 def ev(**values: EvidenceValue) -> tuple[tuple[str, EvidenceValue], ...]:
-    """Evidence pairs in a stable (sorted) order."""
-    return tuple(sorted(values.items()))
+    """Evidence pairs in the (deterministic) order the rule gives them."""
+    return tuple(values.items())
 
 
 def load_builtin_rules() -> dict[str, RuleImpl]:

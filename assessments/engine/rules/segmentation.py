@@ -35,8 +35,7 @@ def _is_external(ctx: ModelContext, comp: Component) -> bool:
 def datastore_with_internet_facing(ctx: ModelContext, comp: Component) -> CheckResult:
     if comp.boundary is None:
         return None
-    exposed = sorted(m for m in ctx.members.get(comp.boundary, ())
-                     if m != comp.id and ctx.components[m].internet_facing)
+    exposed = sorted(m for m in ctx.internet_facing_members(comp.boundary) if m != comp.id)
     if not exposed:
         return PASS
     return Hit((), ev(boundary=comp.boundary, internet_facing_neighbours=tuple(exposed)),
@@ -159,9 +158,7 @@ UNNECESSARY_EXEMPT = frozenset({K.LOAD_BALANCER, K.API_GATEWAY, K.LOGGING, K.ANA
 def unnecessary_data_transfer(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.target.kind in UNNECESSARY_EXEMPT or not f.sensitive:
         return None
-    used = set(f.target.data_stored) | set(f.target.data_processed)
-    for fid in ctx.out_flows.get(f.target.id, ()):
-        used.update(ctx.flows[fid].data_assets)
+    used = ctx.used_data(f.target)
     unneeded = tuple(a for a in f.sensitive if a not in used)
     if not unneeded:
         return PASS
@@ -240,21 +237,11 @@ def component_outside_boundary(ctx: ModelContext, comp: Component) -> CheckResul
     return Hit((), ev(boundary=None))
 
 
-@rule("hyg.unused-data-asset", "model")
-def unused_data_asset(ctx: ModelContext) -> Iterator[tuple[str, CheckResult]]:
-    used: set[str] = set()
-    for comp in ctx.snapshot.components:
-        used.update(comp.data_stored)
-        used.update(comp.data_processed)
-    for flow in ctx.snapshot.flows:
-        used.update(flow.data_assets)
-    for grant in ctx.snapshot.grants:
-        used.add(grant.target)
-    for asset in ctx.snapshot.data_assets:
-        if asset.id in used:
-            yield asset.id, PASS
-        else:
-            yield asset.id, Hit((), ev(stored_by=(), processed_by=(), carried_by=()))
+@rule("hyg.unused-data-asset", "data_asset")
+def unused_data_asset(ctx: ModelContext, asset: DataAsset) -> CheckResult:
+    if ctx.asset_usage.get(asset.id, 0) > 0:
+        return PASS
+    return Hit((), ev(stored_by=(), processed_by=(), carried_by=(), granted=()))
 
 
 @rule("hyg.storage-without-data", "component", kinds=(K.DATASTORE, K.CACHE, K.QUEUE, K.SECRET_STORE))
