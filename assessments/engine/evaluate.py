@@ -52,6 +52,8 @@ class RuleSpec:
     kinds: frozenset[str] | None
     points: int
     custom: bool = False
+    source_kinds: frozenset[str] | None = None
+    target_kinds: frozenset[str] | None = None
 
 
 def supersession_closure(catalog: Mapping[str, RuleMeta]) -> dict[str, frozenset[str]]:
@@ -76,7 +78,8 @@ def supersession_closure(catalog: Mapping[str, RuleMeta]) -> dict[str, frozenset
 
 
 def spec_from_meta(meta: RuleMeta, check: Callable[..., Any], kinds: frozenset[str] | None,
-                   supersedes: frozenset[str] | None = None) -> RuleSpec:
+                   supersedes: frozenset[str] | None = None, source_kinds: frozenset[str] | None = None,
+                   target_kinds: frozenset[str] | None = None) -> RuleSpec:
     return RuleSpec(
         id=meta.id, title=meta.title, family=meta.family, scope=meta.scope, principle=meta.principle,
         pillar=meta.pillar, function=meta.function, stride=meta.stride, cwe=meta.cwe, asvs=meta.asvs,
@@ -85,7 +88,7 @@ def spec_from_meta(meta: RuleMeta, check: Callable[..., Any], kinds: frozenset[s
         supersedes=frozenset(meta.supersedes) if supersedes is None else supersedes,
         fix_action=meta.fix.action if meta.fix else "",
         fix_title=meta.fix.title if meta.fix else "", check=check, kinds=kinds,
-        points=SEVERITY_POINTS[meta.severity])
+        points=SEVERITY_POINTS[meta.severity], source_kinds=source_kinds, target_kinds=target_kinds)
 
 
 def builtin_specs(rules: Iterable[str] | None = None, disabled: Iterable[str] = ()) -> tuple[RuleSpec, ...]:
@@ -98,8 +101,8 @@ def builtin_specs(rules: Iterable[str] | None = None, disabled: Iterable[str] = 
         raise KeyError(f"unknown rules: {sorted(unknown)}")
     wanted -= set(disabled)
     closure = supersession_closure(catalog)
-    return tuple(spec_from_meta(catalog[rid], impls[rid].check, impls[rid].kinds, closure[rid])
-                 for rid in sorted(wanted))
+    return tuple(spec_from_meta(catalog[rid], impls[rid].check, impls[rid].kinds, closure[rid],
+                                impls[rid].source_kinds, impls[rid].target_kinds) for rid in sorted(wanted))
 
 
 class Check(NamedTuple):
@@ -129,6 +132,7 @@ class Evaluator:
         for spec in self.specs.values():
             self.by_scope.setdefault(spec.scope, []).append(spec)
         self._component_rules: dict[str, list[RuleSpec]] = {}
+        self._flow_rules: dict[tuple[str, str], list[RuleSpec]] = {}
         self._interned: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.points = {s.id: s.points for s in self.specs.values()}
         self._ratings: dict[tuple[str, bool, int, str], tuple[str, str, str]] = {}
@@ -141,6 +145,16 @@ class Evaluator:
             self._component_rules[kind] = rules
         return rules
 
+    def flow_rules(self, source_kind: str, target_kind: str) -> list[RuleSpec]:
+        key = (source_kind, target_kind)
+        rules = self._flow_rules.get(key)
+        if rules is None:
+            rules = [s for s in self.by_scope.get("flow", ())
+                     if (s.source_kinds is None or source_kind in s.source_kinds)
+                     and (s.target_kinds is None or target_kind in s.target_kinds)]
+            self._flow_rules[key] = rules
+        return rules
+
     # -- one element -------------------------------------------------------------------------
     def evaluate(self, ctx: ModelContext, element_id: str) -> ElementResult | None:
         """The outcome of the element-scope rules on one element (None when the element does not exist)."""
@@ -150,7 +164,7 @@ class Evaluator:
                              ELEMENT_FACTOR_HALVES[ctx.component_rank(comp)])
         if element_id in ctx.flows:
             facts = ctx.facts(element_id)
-            return self._run(ctx, element_id, facts, self.by_scope.get("flow", ()),
+            return self._run(ctx, element_id, facts, self.flow_rules(facts.source.kind, facts.target.kind),
                              ELEMENT_FACTOR_HALVES[facts.data_rank])
         grant = ctx.grant_by_id.get(element_id)
         if grant is not None:

@@ -51,25 +51,34 @@ class RuleImpl:
     scope: str
     check: Callable[..., Any]
     kinds: frozenset[str] | None = None  # component kinds the rule can apply to (None = all)
+    source_kinds: frozenset[str] | None = None  # flow rules: source kinds it can apply to (None = all)
+    target_kinds: frozenset[str] | None = None  # flow rules: target kinds it can apply to (None = all)
 
 
 IMPLEMENTATIONS: dict[str, RuleImpl] = {}
 
 
-def rule(rule_id: str, scope: str, *, kinds: Iterable[str] | None = None) -> Callable[[Callable[..., Any]],
-                                                                                     Callable[..., Any]]:
-    """Register the decorated function as the implementation of catalog rule ``rule_id``."""
+def rule(rule_id: str, scope: str, *, kinds: Iterable[str] | None = None, source_kinds: Iterable[str] | None = None,
+         target_kinds: Iterable[str] | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the decorated function as the implementation of catalog rule ``rule_id``.
+
+    ``kinds`` / ``source_kinds`` / ``target_kinds`` are pre-filters: the rule is not applicable to other kinds
+    (the function must agree; they only save calls)."""
     if scope not in SCOPES:
         raise ValueError(f"unknown scope {scope!r}")
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         if rule_id in IMPLEMENTATIONS:
             raise ValueError(f"rule {rule_id!r} registered twice")
-        IMPLEMENTATIONS[rule_id] = RuleImpl(rule_id, scope, func,
-                                            frozenset(str(k) for k in kinds) if kinds is not None else None)
+        IMPLEMENTATIONS[rule_id] = RuleImpl(rule_id, scope, func, _kinds(kinds), _kinds(source_kinds),
+                                            _kinds(target_kinds))
         return func
 
     return decorate
+
+
+def _kinds(kinds: Iterable[str] | None) -> frozenset[str] | None:
+    return frozenset(str(k) for k in kinds) if kinds is not None else None
 
 
 def ev(**values: EvidenceValue) -> tuple[tuple[str, EvidenceValue], ...]:

@@ -57,3 +57,19 @@ def test_synthetic_snapshot_is_deterministic_and_varied() -> None:
     ids = [e.id for name in ("data_assets", "boundaries", "identities", "components", "flows", "grants", "controls")
            for e in getattr(one, name)]
     assert len(ids) == len(set(ids))
+
+
+def test_kind_prefilters_agree_with_the_rules() -> None:
+    """The registry's kind pre-filters only skip calls that would have returned "not applicable"."""
+    from assessments.engine.registry import load_builtin_rules
+
+    snapshot = generate_snapshot(300, 1500, seed=5)
+    ctx = ModelContext(snapshot)
+    for impl in load_builtin_rules().values():
+        if impl.scope == "flow" and (impl.source_kinds or impl.target_kinds):
+            for flow in snapshot.flows:
+                facts = ctx.facts(flow.id)
+                outside = ((impl.source_kinds is not None and facts.source.kind not in impl.source_kinds)
+                           or (impl.target_kinds is not None and facts.target.kind not in impl.target_kinds))
+                if outside:
+                    assert impl.check(ctx, facts) is None, impl.id

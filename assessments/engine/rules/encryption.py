@@ -55,7 +55,7 @@ def plaintext_flow(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     return _plaintext(ctx, f)
 
 
-@rule("enc.tls-without-client-auth", "flow")
+@rule("enc.tls-without-client-auth", "flow", source_kinds=WORKLOADS, target_kinds=BACKING)
 def tls_without_client_auth(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.source.kind not in WORKLOADS or f.target.kind not in BACKING:
         return None

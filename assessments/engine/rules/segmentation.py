@@ -63,7 +63,7 @@ def flat_model(ctx: ModelContext) -> Iterator[tuple[str, CheckResult]]:
                          distinct_placements=len(placed)))
 
 
-@rule("seg.tier-skipping", "flow")
+@rule("seg.tier-skipping", "flow", source_kinds=FRONT_KINDS, target_kinds=STORAGE_TARGETS)
 def tier_skipping(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.source.kind not in FRONT_KINDS or f.target.kind not in STORAGE_TARGETS:
         return None
@@ -101,7 +101,7 @@ def vault_not_isolated(ctx: ModelContext, comp: Component) -> CheckResult:
     return _not_isolated(ctx, comp, frozenset({K.SECRET_STORE}))
 
 
-@rule("seg.egress-unrestricted", "flow")
+@rule("seg.egress-unrestricted", "flow", source_kinds=WORKLOADS)
 def egress_unrestricted(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.source.kind not in WORKLOADS or _is_external(ctx, f.source) or not _is_external(ctx, f.target):
         return None
@@ -140,7 +140,7 @@ def confidential_to_third_party(ctx: ModelContext, f: FlowFacts) -> CheckResult:
                exposed=True)
 
 
-@rule("dp.pii-to-analytics", "flow")
+@rule("dp.pii-to-analytics", "flow", target_kinds=(K.LOGGING, K.ANALYTICS))
 def pii_to_analytics(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.target.kind not in (K.LOGGING, K.ANALYTICS):
         return None
@@ -154,7 +154,7 @@ UNNECESSARY_EXEMPT = frozenset({K.LOAD_BALANCER, K.API_GATEWAY, K.LOGGING, K.ANA
                                 K.HUMAN_USER})
 
 
-@rule("dp.unnecessary-data-transfer", "flow")
+@rule("dp.unnecessary-data-transfer", "flow", target_kinds=frozenset(K) - UNNECESSARY_EXEMPT)
 def unnecessary_data_transfer(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.target.kind in UNNECESSARY_EXEMPT or not f.sensitive:
         return None

@@ -27,7 +27,7 @@ def flow_unauthenticated(ctx: ModelContext, f: FlowFacts) -> CheckResult:
                exposed=f.crosses_network or ctx.in_untrusted_zone(f.source))
 
 
-@rule("zt.service-without-peer-auth", "flow")
+@rule("zt.service-without-peer-auth", "flow", source_kinds=APP_KINDS | {K.LOAD_BALANCER}, target_kinds=APP_KINDS)
 def service_without_peer_auth(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.source.kind not in APP_KINDS | {K.LOAD_BALANCER} or f.target.kind not in APP_KINDS:
         return None
@@ -94,7 +94,7 @@ def no_rate_limit_at_entry(ctx: ModelContext, comp: Component) -> CheckResult:
     return Hit((), ev(internet_facing=comp.internet_facing, kind=comp.kind.value, rate_limit="none"), exposed=True)
 
 
-@rule("zt.identity-not-propagated", "flow")
+@rule("zt.identity-not-propagated", "flow", target_kinds=(K.SERVICE, K.SERVERLESS_FUNCTION))
 def identity_not_propagated(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.target.kind not in (K.SERVICE, K.SERVERLESS_FUNCTION):
         return None
