@@ -1,0 +1,196 @@
+"""Real servers for the integration tests: PostgreSQL (initdb in a temp dir), redis-server, gunicorn and
+Celery workers, each on a free loopback port and always stopped by the fixture that started it."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_port(port: int, timeout: float = 30.0, proc: subprocess.Popen[Any] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited early with {proc.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+def stop(proc: subprocess.Popen[Any] | None, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
+    """Stop a process started in its own session (its whole process group)."""
+    if proc is None or proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, sig)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+@contextlib.contextmanager
+def postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL 15 cluster in a fresh temp dir; yields its DATABASE_URL."""
+    if not (PG_BIN / "initdb").exists():
+        raise RuntimeError("PostgreSQL 15 binaries not found (apt-get install postgresql-15)")
+    tmp = Path(tempfile.mkdtemp(prefix="trustmap-pg-"))
+    try:
+        with _cluster(tmp) as url:
+            yield url
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _cluster(tmp: Path) -> Iterator[str]:
+    data, sockets = tmp / "pgdata", tmp / "pgsock"
+    data.mkdir()
+    sockets.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(tmp, "postgres")
+        for path in (data, sockets):
+            shutil.chown(path, "postgres")
+    port = free_port()
+    subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+                                 "-E", "UTF8", "--no-sync"]), check=True, capture_output=True, timeout=60)
+    proc = subprocess.Popen(_as_postgres([
+        str(PG_BIN / "postgres"), "-D", str(data), "-p", str(port), "-k", str(sockets),
+        "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+        "-c", "full_page_writes=off"]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    try:
+        wait_port(port, 30, proc)
+        for _ in range(50):
+            ready = subprocess.run([str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
+                                   capture_output=True)
+            if ready.returncode == 0:
+                break
+            time.sleep(0.2)
+        subprocess.run([str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
+                        "trustmap"], check=True, capture_output=True, timeout=30)
+        yield f"postgres://postgres@127.0.0.1:{port}/trustmap"
+    finally:
+        stop(proc, signal.SIGINT, timeout=20)
+
+
+@contextlib.contextmanager
+def redis() -> Iterator[str]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("redis-server not found (apt-get install redis-server)")
+    port = free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--protected-mode", "yes"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        wait_port(port, 20, proc)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        stop(proc)
+
+
+def django_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test", "DATABASE_URL": database_url,
+           "REDIS_URL": redis_url, "PYTHONDONTWRITEBYTECODE": "1", "LOG_LEVEL": "WARNING",
+           "API_THROTTLE_TOKEN": "100000/minute"}
+    env.update(extra)
+    return env
+
+
+def manage(env: dict[str, str], *args: str, timeout: float = 120) -> str:
+    done = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+WORKER_BOOT = """
+import sys
+from config.celery import app
+visibility = float(sys.argv[1])
+if visibility > 0:
+    app.conf.broker_transport_options = {**(app.conf.broker_transport_options or {}), "visibility_timeout": visibility}
+app.worker_main(["worker", "--loglevel=WARNING", "--concurrency=1", "--pool=prefork", "--without-heartbeat",
+                 "--without-mingle", "--without-gossip", "-n", sys.argv[2]])
+"""
+
+
+def start_worker(env: dict[str, str], name: str, *, visibility_timeout: float = 0,
+                 log: Path | None = None) -> subprocess.Popen[Any]:
+    """A real Celery worker process (``celery -A config worker``), optionally with a short visibility timeout."""
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (closed with the process)
+    return subprocess.Popen([PYTHON, "-c", WORKER_BOOT, str(visibility_timeout), f"{name}@%h"], cwd=ROOT, env=env,
+                            stdout=out, stderr=out, start_new_session=True)
+
+
+def start_gunicorn(env: dict[str, str], workers: int = 1) -> tuple[subprocess.Popen[Any], str]:
+    port = free_port()
+    gunicorn = str(Path(PYTHON).with_name("gunicorn"))
+    proc = subprocess.Popen([gunicorn, "config.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", str(workers),
+                             "--log-level", "warning"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    wait_port(port, 30, proc)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def api(base: str, token: str, method: str, path: str, body: Any = None) -> tuple[int, Any, dict[str, str]]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method,
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None, dict(response.headers)
+    except urllib.error.HTTPError as exc:
+        raw = exc.read()
+        return exc.code, json.loads(raw) if raw else None, dict(exc.headers)
+
+
+SEED = """
+from django.contrib.auth import get_user_model
+from tests.factories import demo_model
+from threatmodel import services
+from threatmodel.services_tokens import api_token_create
+user = get_user_model().objects.create_user("integration", password="x")
+team = services.team_create(name="Integration", owner=user)
+model = demo_model(team=team, user=user)
+_, raw = api_token_create(user=user, name="it", scope="write")
+print(model.pk, raw)
+"""
+
+
+def seed(env: dict[str, str]) -> tuple[int, str]:
+    out = manage(env, "shell", "-c", SEED).split()
+    return int(out[-2]), out[-1]

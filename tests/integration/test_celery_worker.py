@@ -1,0 +1,86 @@
+"""Real PostgreSQL + redis-server + gunicorn + Celery worker processes: runs submitted through the API are
+done by the worker; a worker killed mid-run (SIGKILL) is replaced and the run still completes."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration import servers
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    tmp = tmp_path_factory.mktemp("stack")
+    with servers.postgres() as database_url, servers.redis() as redis_url:
+        env = servers.django_env(database_url, redis_url)
+        servers.manage(env, "migrate", "--noinput", "-v0")
+        model_id, token = servers.seed(env)
+        web, base = servers.start_gunicorn(env)
+        try:
+            yield {"env": env, "base": base, "token": token, "model": model_id, "tmp": tmp}
+        finally:
+            servers.stop(web)
+
+
+def wait_for(stack: dict[str, Any], run_id: int, statuses: set[str], timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    body: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        code, body, _ = servers.api(stack["base"], stack["token"], "GET", f"/api/v1/assessments/{run_id}/")
+        assert code == 200
+        if body["status"] in statuses:
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"run {run_id} still {body.get('status')} after {timeout} s: {body}")
+
+
+def submit(stack: dict[str, Any]) -> dict[str, Any]:
+    code, body, headers = servers.api(stack["base"], stack["token"], "POST",
+                                      f"/api/v1/models/{stack['model']}/assessments/")
+    assert code == 202, body
+    assert headers["Location"] == body["url"] and body["status"] == "queued"
+    return body
+
+
+def test_run_completes_in_worker_and_score_is_readable(stack: dict[str, Any]) -> None:
+    worker = servers.start_worker(stack["env"], "w1", log=Path(stack["tmp"]) / "w1.log")
+    try:
+        run = submit(stack)
+        done = wait_for(stack, run["id"], {"succeeded", "failed"}, 40)
+        assert done["status"] == "succeeded", done["error"]
+        assert done["result"]["findings"] and done["attempts"] == 1
+        code, score, _ = servers.api(stack["base"], stack["token"], "GET", f"/api/v1/models/{stack['model']}/score/")
+        assert code == 200 and score["run"] == run["id"] and score["overall"] == done["overall_score"]
+        assert score["pillars"]
+    finally:
+        servers.stop(worker)
+
+
+def test_killed_worker_is_replaced_and_the_run_completes(stack: dict[str, Any]) -> None:
+    slow_env = {**stack["env"], "TRUSTMAP_TEST_ASSESSMENT_DELAY": "60"}
+    doomed = servers.start_worker(slow_env, "doomed", log=Path(stack["tmp"]) / "doomed.log")
+    replacement = None
+    try:
+        run = submit(stack)
+        running = wait_for(stack, run["id"], {"running"}, 40)
+        assert running["attempts"] == 1
+        time.sleep(0.5)
+        servers.stop(doomed, signal.SIGKILL)  # the whole worker, mid-run, without a chance to clean up
+        code, body, _ = servers.api(stack["base"], stack["token"], "GET", f"/api/v1/assessments/{run['id']}/")
+        assert body["status"] == "running"
+        replacement = servers.start_worker(stack["env"], "replacement", visibility_timeout=2,
+                                           log=Path(stack["tmp"]) / "replacement.log")
+        done = wait_for(stack, run["id"], {"succeeded", "failed"}, 45)
+        assert done["status"] == "succeeded", done["error"]
+        assert done["attempts"] == 2
+    finally:
+        servers.stop(doomed, signal.SIGKILL)
+        servers.stop(replacement)
