@@ -154,7 +154,7 @@ def system_dot(snapshot: Snapshot, worst: Mapping[str, str] | None = None, *, ov
 
 
 def overview_dot(snapshot: Snapshot, worst: Mapping[str, str] | None = None, *, title: str = "",
-                 max_edges: int = 60) -> str:
+                 max_edges: int = 45) -> str:
     """Boundary overview: leaf boundaries as nodes (nested in their ancestors), flows aggregated per pair.
 
     Only the ``max_edges`` most important boundary pairs are drawn (worst severity first, then most flows);

@@ -40,8 +40,8 @@ Progress = Callable[[int, str], None]
 #: A PDF of more findings than this details at most ``PDF_ROWS_PER_RULE`` findings per rule and names the other
 #: affected elements (up to ``PDF_NAMES_PER_RULE``); the CSV, SARIF and JSON exports and the HTML report list all.
 PDF_DETAIL_THRESHOLD = 250
-PDF_ROWS_PER_RULE = 6
-PDF_NAMES_PER_RULE = 30
+PDF_ROWS_PER_RULE = 3
+PDF_NAMES_PER_RULE = 20
 #: Print boxes (mm) the diagrams are fitted into: landscape A4 body below the heading, portrait A4 body width.
 DIAGRAM_BOX = (262.0, 128.0)
 PATH_BOX = (172.0, 38.0)
@@ -67,7 +67,7 @@ def render_diagrams(report: ReportModel, *, overview_threshold: int = 250, timeo
     try:
         system: SafeString | None = mark_safe(graphviz.inline_svg(graphviz.render_svg(  # noqa: S308 - generated, escaped
             dot.system_dot(snapshot, report.worst, overview_threshold=overview_threshold), timeout=timeout,
-            fast=overview), css_class="diagram", box_mm=DIAGRAM_BOX,
+            fast=False), css_class="diagram", box_mm=DIAGRAM_BOX,
             id_prefix="sys"))
     except graphviz.GraphvizError as exc:
         LOGGER.warning("system diagram failed: %s", exc)

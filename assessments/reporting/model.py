@@ -212,6 +212,10 @@ class RuleRow:
     mitigated: int
     fired: int
 
+    @property
+    def stride_label(self) -> str:
+        return STRIDE_LABELS.get(self.rule.stride, self.rule.stride)
+
 
 @dataclass(frozen=True)
 class ReportModel:

@@ -182,3 +182,30 @@ def hostile_snapshot(snapshot: Snapshot) -> Snapshot:
     return Snapshot.build(info, revision=snapshot.revision, data_assets=snapshot.data_assets, boundaries=bounds,
                           identities=snapshot.identities, components=comps, flows=flows, grants=snapshot.grants,
                           controls=snapshot.controls)
+
+
+#: A small model whose names carry markup (model, boundary, components, flow, data asset).
+HOSTILE_YAML = """\
+trustmap: 1
+model:
+  name: 'Tiny <img src="http://127.0.0.1:9/x"> shop'
+  description: '<script>alert(1)</script><link rel="stylesheet" href="http://127.0.0.1:9/s.css">'
+boundaries:
+  - {id: internet, name: Internet, kind: internet, trust_level: untrusted}
+  - {id: zone, name: '<img src="http://127.0.0.1:9/x">', kind: network-zone, trust_level: high}
+data_assets:
+  - {id: pii, name: '<img src="http://127.0.0.1:9/x">', classification: confidential, pii: true}
+components:
+  - {id: user, name: Customer, kind: human-user, boundary: internet}
+  - {id: web, name: '<img src="http://127.0.0.1:9/x">', kind: web-frontend, boundary: zone, internet_facing: true,
+     technology: '<style>@import url(http://127.0.0.1:9/i.css)</style>', data_processed: [pii]}
+  - {id: db, name: 'DB "quoted" \\\\ back & <b>bold</b>', kind: datastore, boundary: zone, data_stored: [pii]}
+flows:
+  - {id: f1, name: '<img src="http://127.0.0.1:9/x">', source: user, target: web, protocol: http, encryption: none,
+     data_assets: [pii]}
+  - {id: f2, name: query, source: web, target: db, protocol: postgresql, encryption: none, data_assets: [pii]}
+"""
+
+
+def hostile_small() -> Snapshot:
+    return read_model(HOSTILE_YAML, "hostile.yaml")

@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 
 from assessments.engine.results import SEVERITY_RANK, to_json_dict
 from assessments.reporting.csv_writer import COLUMNS
-from tests.reports.conftest import DEMO, assess_snapshot, engine_assess
+from tests.reports.conftest import DEMO, HOSTILE_YAML, assess_snapshot, engine_assess, hostile_small
 
 needs_engine = pytest.mark.skipif(engine_assess() is None, reason="the analysis engine is not importable yet")
 
@@ -43,10 +43,12 @@ def test_assess_text_and_json_to_stdout(demo_snapshot):
 @needs_engine
 @pytest.mark.parametrize("fmt", ["sarif", "csv", "html", "pdf", "json", "text"])
 def test_assess_writes_each_format(tmp_path, fmt):
-    if fmt == "pdf":  # the PDF is checked in depth by test_documents; one render here is enough
-        pass
+    source = DEMO
+    if fmt == "pdf":  # the demo PDF is checked in depth by test_documents: a small (hostile) model keeps this fast
+        source = tmp_path / "hostile.yaml"
+        source.write_text(HOSTILE_YAML)
     target = tmp_path / f"out.{fmt}"
-    _, err, code = _run(str(DEMO), "--format", fmt, "--output", str(target))
+    _, err, code = _run(str(source), "--format", fmt, "--output", str(target))
     assert code == 0, err
     data = target.read_bytes()
     assert data
@@ -88,17 +90,20 @@ def test_assess_rejects_missing_and_invalid_files(tmp_path):
 # -- services ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def report_setup(db):
+def _setup(small: bool = False):
     from django.utils import timezone
 
     from assessments.models import AssessmentRun, FindingTriage
     from tests.factories import TeamFactory, UserFactory, demo_model
+    from threatmodel import services as tm_services
     from threatmodel.selectors import snapshot_of_model
 
     user = UserFactory(username="reviewer", first_name="Rita", last_name="Reviewer")
     team = TeamFactory(name="Reports", slug="reports")
-    model = demo_model(team=team, user=user)
+    if small:
+        model = tm_services.model_create(team=team, snapshot=hostile_small(), user=user)
+    else:
+        model = demo_model(team=team, user=user)
     snapshot = snapshot_of_model(model=model)
     result = assess_snapshot(snapshot)
     document = json.loads(json.dumps(to_json_dict(result)))
@@ -114,6 +119,16 @@ def report_setup(db):
                                  justification="Compensating WAF rule <b>42</b>", decided_by=user,
                                  expires_at=now + timezone.timedelta(days=30))
     return model, run, user, result, older
+
+
+@pytest.fixture
+def report_setup(db):
+    return _setup()
+
+
+@pytest.fixture
+def small_setup(db):
+    return _setup(small=True)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "sarif", "json", "html"])
@@ -144,12 +159,12 @@ def test_report_request_renders_and_stores_the_file(report_setup, fmt, django_ca
         assert any(r.get("suppressions") for r in results)
 
 
-def test_report_render_pdf_directly_with_progress(report_setup, settings, tmp_path):
+def test_report_render_pdf_directly_with_progress(small_setup, settings, tmp_path):
     from assessments.models import Report
     from assessments.reporting.services import report_render
 
     settings.MEDIA_ROOT = str(tmp_path)
-    model, run, user, _, _ = report_setup
+    model, run, user, _, _ = small_setup
     report = Report.objects.create(model=model, run=run, format="pdf", requested_by=user)
     steps: list[tuple[int, str]] = []
     report_render(report_id=report.pk, progress=lambda p, m: steps.append((p, m)))

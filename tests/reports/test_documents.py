@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from assessments.reporting.html import SECTIONS, render_html
 from assessments.reporting.model import build_report_model
 from assessments.reporting.pdf import ASSETS_DIR, ReportURLFetcher, html_to_pdf, render_pdf
-from tests.reports.conftest import FIXED_NOW, HOSTILE, ROOT, assess_snapshot, hostile_snapshot
+from tests.reports.conftest import FIXED_NOW, HOSTILE, ROOT, assess_snapshot, hostile_small, hostile_snapshot
 
 PAGES_DIR = ROOT / "artifacts" / "report-pages"
 
@@ -60,7 +60,7 @@ def test_html_report_of_the_demo_has_every_section(demo_report, demo_html):
 
 def test_html_mappings_are_shown(demo_report, demo_html):
     rule = demo_report.severity_groups[0].rules[0].rule
-    assert "STRIDE" in demo_html and "NIST SP 800-207" in demo_html and "CISA ZTMM" in demo_html
+    assert "STRIDE" in demo_html and "NIST 800-207" in demo_html and "CISA ZTMM" in demo_html
     if rule.cwe:
         assert rule.cwe in demo_html
 
@@ -111,14 +111,18 @@ def test_demo_pdf_page_images(demo_pdf):
     assert len(images) == len(PdfReader(io.BytesIO(pdf)).pages)
 
 
-def test_hostile_model_renders_without_any_fetch_attempt(demo_snapshot):
-    snapshot = hostile_snapshot(demo_snapshot)
+def test_hostile_model_renders_without_any_fetch_attempt():
+    snapshot = hostile_small()
     report = build_report_model(snapshot, assess_snapshot(snapshot), generated_at=FIXED_NOW)
+    html = render_html(report, for_pdf=True)
+    assert "<img" not in html and "<script>" not in html and "<link rel" not in html.split("</head>", 1)[1]
+    assert "<style>@import" not in html and '<b>bold</b>' not in html
     fetcher = ReportURLFetcher()
-    pdf = render_pdf(report, fetcher=fetcher)
-    assert fetcher.attempts == []
+    pdf = render_pdf(report, fetcher=fetcher, html=html)
+    assert fetcher.attempts == []  # not one fetch was even attempted
     text = _pdf_text(pdf)
-    assert "127.0.0.1:9/x" in text  # the name is shown as text, not loaded
+    assert '<img src="http://127.0.0.1:9/x">' in text  # the name is printed as text, not loaded
+    assert "<b>bold</b>" in text
 
 
 def test_fetcher_refuses_everything_but_report_assets(tmp_path):

@@ -1,0 +1,69 @@
+"""Report benchmarks: PDF and Graphviz diagram of a generated 1,000-component model (>= 500 findings).
+
+Prints ``BENCH report_findings_1000 <n> findings``, ``BENCH report_diagram_1000 <s> s`` (Graphviz rendering of the
+system diagram the report embeds: the boundary overview, since the model has more than 250 components) and
+``BENCH report_pdf_1000 <s> s`` (the whole PDF: report model, diagrams, HTML, WeasyPrint; median of 3).
+Also ``report_diagram_demo`` (the full diagram of the demo model) for reference. Targets: PDF <= 15 s,
+diagram <= 5 s. Quick mode skips the PDF and times the diagrams once.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from benchmarks.common import median_time, report
+
+COMPONENTS = 1_000
+FLOWS = 2_000
+SEED = 11
+
+
+def run(quick: bool) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+    import logging
+
+    import django
+
+    django.setup()
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+    from pathlib import Path
+
+    from assessments.engine import assess  # type: ignore[attr-defined]
+    from assessments.reporting import dot, graphviz
+    from assessments.reporting.catalog import catalog_rule_infos
+    from assessments.reporting.model import build_report_model
+    from assessments.reporting.pdf import ReportURLFetcher, render_pdf
+    from threatmodel.interchange.native import read_model
+    from threatmodel.synthetic import generate_snapshot
+
+    snapshot = generate_snapshot(COMPONENTS, FLOWS, seed=SEED)
+    start = time.perf_counter()
+    result = assess(snapshot)
+    engine_s = time.perf_counter() - start
+    print(f"# engine on {COMPONENTS} components / {FLOWS} flows: {engine_s:.2f} s", flush=True)
+    report("report_findings_1000", len(result.findings), "findings")
+    model = build_report_model(snapshot, result, catalog=catalog_rule_infos(), author="benchmark")
+
+    source = dot.system_dot(snapshot, model.worst)
+    runs = 1 if quick else 3
+    report("report_diagram_1000", median_time(lambda: graphviz.render_svg(source), runs), "s")
+
+    demo_path = Path(__file__).resolve().parents[1] / "threatmodel" / "demo" / "online-shop.yaml"
+    demo = read_model(demo_path.read_text(encoding="utf-8"), demo_path.name)
+    demo_model = build_report_model(demo, assess(demo))
+    demo_source = dot.system_dot(demo, demo_model.worst)
+    report("report_diagram_demo", median_time(lambda: graphviz.render_svg(demo_source), runs), "s")
+
+    if quick:
+        return
+
+    def pdf() -> None:
+        fetcher = ReportURLFetcher()
+        data = render_pdf(build_report_model(snapshot, result, catalog=catalog_rule_infos(), author="benchmark"),
+                          fetcher=fetcher)
+        assert data.startswith(b"%PDF-") and not fetcher.attempts
+
+    report("report_pdf_1000", median_time(pdf, 3), "s")
