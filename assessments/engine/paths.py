@@ -31,7 +31,7 @@ BLAST_COMPONENTS_CAP = 50
 def attack_paths(ctx: ModelContext, weaknesses: Mapping[str, tuple[str, ...]],
                  k: int = PATHS_PER_TARGET) -> tuple[AttackPath, ...]:
     graph: nx.DiGraph = ctx.graph
-    adjacency = graph.adj
+    adjacency = {node: [(succ, attrs["cost"]) for succ, attrs in nbrs.items()] for node, nbrs in graph.adj.items()}
     entries = sorted(c.id for c in ctx.snapshot.components if ctx.is_entry(c))
     jewels = {c.id for c in ctx.snapshot.components if ctx.is_crown_jewel(c)}
     if not entries or not jewels:
@@ -54,8 +54,8 @@ def attack_paths(ctx: ModelContext, weaknesses: Mapping[str, tuple[str, ...]],
         labels.append((cost, entry, node, parent))
         if node in jewels and node != entry:
             at_target.setdefault(node, []).append(index)
-        for succ, attrs in adjacency[node].items():
-            new_cost = cost + attrs["cost"]
+        for succ, hop in adjacency[node]:
+            new_cost = cost + hop
             if new_cost > MAX_PATH_COST:
                 continue
             taken = settled_entries.get(succ)

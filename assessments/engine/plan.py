@@ -2,7 +2,8 @@
 ordered by the score gain *measured* by re-scoring the transformed snapshot (incremental re-evaluation).
 
 Group = (rule, namespace or innermost boundary of the element's component). The ``MAX_CANDIDATES`` groups with
-the largest current deductions are measured; steps that do not raise the overall score are dropped.
+the largest current deductions are measured (fewer on very large models, see ``candidate_count``); steps that
+do not raise the overall score are dropped.
 """
 
 from __future__ import annotations
@@ -31,6 +32,17 @@ from threatmodel.vocabulary import (
 )
 
 MAX_CANDIDATES = 15
+#: Budget of evaluated elements for measuring candidates: on large models fewer candidates are measured
+#: (never fewer than ``MIN_CANDIDATES``), so the plan costs about as much as one or two full evaluations.
+MEASURE_BUDGET = 200_000
+MIN_CANDIDATES = 5
+
+
+def candidate_count(max_candidates: int, elements: int) -> int:
+    """How many candidate groups to measure on a model with ``elements`` evaluated elements."""
+    if elements <= 0:
+        return max_candidates
+    return max(min(max_candidates, MIN_CANDIDATES), min(max_candidates, MEASURE_BUDGET // elements))
 Fix = Callable[[Snapshot, tuple[str, ...]], Snapshot]
 FIXES: dict[str, Fix] = {}
 
@@ -404,7 +416,8 @@ def build_plan(state: EvalState, *, max_candidates: int = MAX_CANDIDATES) -> tup
         entry["elements"].add(primary)
         entry["findings"].append(finding.id)
         entry["weight"] += check.weight
-    ranked = sorted(groups.items(), key=lambda kv: (-kv[1]["weight"], kv[0]))[:max_candidates]
+    limit = candidate_count(max_candidates, len(state.elements))
+    ranked = sorted(groups.items(), key=lambda kv: (-kv[1]["weight"], kv[0]))[:limit]
     before = raw_overall_score(state.totals)
     steps: list[PlanStep] = []
     for (rule_id, group), entry in ranked:
