@@ -22,10 +22,11 @@ from django.views.decorators.http import require_http_methods
 from catalog.packs.controls import control_ids, controls
 from threatmodel import selectors, services
 from threatmodel.choices import ROLE_RANK, Role
-from threatmodel.domain import COLLECTIONS, KIND_OF_COLLECTION, Snapshot
+from threatmodel.domain import COLLECTION_OF_KIND, COLLECTIONS, KIND_OF_COLLECTION, Snapshot
 from threatmodel.interchange.native import element_to_dict, snapshot_to_document
 from threatmodel.interchange.schema import ELEMENT_SCHEMAS, ID_PATTERN
 from threatmodel.invariants import ModelValidationError
+from threatmodel.persistence import load_element_dicts
 from threatmodel.selectors import Forbidden, NotFound
 from threatmodel.vocabulary import ComponentKind
 
@@ -133,15 +134,16 @@ def _editor_config(request: HttpRequest, model: Any, *, can_edit: bool, position
     }
 
 
-def _grid_positions(snapshot: Snapshot) -> dict[str, dict[str, float]]:
+def _grid_positions(boundaries: list[dict[str, Any]], components: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     """A fast nested shelf packing (boundaries as blocks of their children) for models without positions."""
     node_w, node_h, gap, pad, label = 150.0, 50.0, 30.0, 20.0, 24.0
     children: dict[str | None, list[str]] = defaultdict(list)
     members: dict[str | None, list[str]] = defaultdict(list)
-    for b in snapshot.boundaries:
-        children[b.parent if b.parent in snapshot.boundary_by_id else None].append(b.id)
-    for c in snapshot.components:
-        members[c.boundary if c.boundary in snapshot.boundary_by_id else None].append(c.id)
+    known = {b["id"] for b in boundaries}
+    for b in sorted(boundaries, key=lambda b: b["id"]):
+        children[b.get("parent") if b.get("parent") in known else None].append(b["id"])
+    for c in sorted(components, key=lambda c: c["id"]):
+        members[c.get("boundary") if c.get("boundary") in known else None].append(c["id"])
     positions: dict[str, dict[str, float]] = {}
 
     def size_of(boundary: str | None, seen: frozenset[str]) -> tuple[float, float, list[tuple[str, float, float]]]:
@@ -185,11 +187,22 @@ def _grid_positions(snapshot: Snapshot) -> dict[str, dict[str, float]]:
 
 
 def model_document(snapshot: Snapshot) -> tuple[dict[str, Any], bool]:
-    """The native document (full dicts) for the editor, with grid positions filled in where missing."""
-    document = snapshot_to_document(snapshot, compact=False)
-    missing = any(c.position is None for c in snapshot.components)
+    """The native document (full dicts) of a snapshot for the editor, grid positions filled in where missing."""
+    return _with_positions(snapshot_to_document(snapshot, compact=False))
+
+
+def current_document(model: Any) -> tuple[dict[str, Any], bool]:
+    """The model's current document straight from the element rows (no snapshot round trip: large models)."""
+    document: dict[str, Any] = {"trustmap": 1, "model": selectors.model_info(model)}
+    for kind, items in load_element_dicts(model.pk).items():  # read-only; access was checked by the selector
+        document[COLLECTION_OF_KIND[kind]] = items
+    return _with_positions(document)
+
+
+def _with_positions(document: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    missing = any(c.get("position") is None for c in document.get("components", []))
     if missing:
-        grid = _grid_positions(snapshot)
+        grid = _grid_positions(document.get("boundaries", []), document.get("components", []))
         for item in document.get("components", []) + document.get("boundaries", []):
             if item.get("position") is None and item["id"] in grid:
                 item["position"] = grid[item["id"]]
@@ -227,23 +240,22 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def model_detail(request: HttpRequest, model_id: int) -> HttpResponse:
     model = _model_or_404(request, model_id)
-    snapshot = selectors.snapshot_of_model(model=model)
-    document, missing = model_document(snapshot)
+    document, missing = current_document(model)
     can_edit = _can_edit(request, model)
     config = _editor_config(request, model, can_edit=can_edit, positions_missing=missing)
     return render(request, "threatmodel/model_detail.html", {
         "model": model,
         "component_kinds": [k.value for k in ComponentKind],
         "svg_url": config["urls"]["diagram_svg"],
-        "component_count": len(snapshot.components),
-        "flow_count": len(snapshot.flows),
+        "component_count": len(document.get("components", [])),
+        "flow_count": len(document.get("flows", [])),
         "can_edit": can_edit,
         "editor_document": {"revision": model.revision, "document": document},
         "editor_vocabulary": editor_vocabulary(),
         "editor_config": config,
-        "text_components": snapshot.components[:TEXT_LIMIT],
-        "text_flows": snapshot.flows[:TEXT_LIMIT],
-        "text_boundaries": snapshot.boundaries[:TEXT_LIMIT],
+        "text_components": document.get("components", [])[:TEXT_LIMIT],
+        "text_flows": document.get("flows", [])[:TEXT_LIMIT],
+        "text_boundaries": document.get("boundaries", [])[:TEXT_LIMIT],
         "revisions": selectors.revisions_of_model(model=model)[:10],
     })
 

@@ -141,19 +141,53 @@
     return badgeCache[key];
   };
 
+  // Large models open in overview mode: boundaries are fixed zones (plain nodes drawn under their members)
+  // instead of compound nodes, which Cytoscape cannot style and draw quickly at thousands of nodes.
+  // Membership stays data (component.boundary / boundary.parent) and dropping a node on a zone still sets it.
+  var ZONES = big;
+  var boundaryDepth = function (id) {
+    var d = 0, seen = {};
+    while (id && state.elements.boundary.has(id) && !seen[id]) { seen[id] = 1; id = state.elements.boundary.get(id).parent; d++; }
+    return d;
+  };
+  var zoneBoxes = function () {
+    var boxes = {};
+    var grow = function (bid, x1, y1, x2, y2) {
+      var seen = {};
+      var depth = 0;
+      while (bid && state.elements.boundary.has(bid) && !seen[bid]) {
+        seen[bid] = 1; depth++;
+        var pad = 18 + 14 * depth;
+        var b = boxes[bid] || (boxes[bid] = { x1: Infinity, y1: Infinity, x2: -Infinity, y2: -Infinity });
+        b.x1 = Math.min(b.x1, x1 - pad); b.y1 = Math.min(b.y1, y1 - pad - 22); b.x2 = Math.max(b.x2, x2 + pad); b.y2 = Math.max(b.y2, y2 + pad);
+        bid = state.elements.boundary.get(bid).parent;
+      }
+    };
+    state.elements.component.forEach(function (c) {
+      if (c.boundary && c.position) grow(c.boundary, c.position.x - NODE_W / 2, c.position.y - NODE_H / 2, c.position.x + NODE_W / 2, c.position.y + NODE_H / 2);
+    });
+    return boxes;
+  };
   var componentElement = function (c) {
     var ks = KIND_STYLE[c.kind] || KIND_STYLE.service;
     var data = { id: c.id, label: c.name, etype: 'component', ckind: c.kind, shape: ks[0], fill: ks[1], stroke: ks[2] };
-    if (c.boundary && state.elements.boundary.has(c.boundary)) data.parent = c.boundary;
+    if (c.boundary && state.elements.boundary.has(c.boundary) && !ZONES) data.parent = c.boundary;
     var out = { group: 'nodes', data: data, classes: 'component' + (c.internet_facing ? ' internet' : '') + (c._removed ? ' diff-removed' : '') };
     if (c.position) out.position = { x: c.position.x, y: c.position.y };
     return out;
   };
-  var boundaryElement = function (b) {
+  var boundaryElement = function (b, box) {
     var data = { id: b.id, label: b.name, etype: 'boundary', bkind: b.kind, trust: b.trust_level, tcolor: TRUST_COLOR[b.trust_level] || '#64748b' };
-    if (b.parent && state.elements.boundary.has(b.parent)) data.parent = b.parent;
-    var out = { group: 'nodes', data: data, classes: 'boundary' + (b._removed ? ' diff-removed' : '') };
+    if (b.parent && state.elements.boundary.has(b.parent) && !ZONES) data.parent = b.parent;
+    var out = { group: 'nodes', data: data, classes: 'boundary' + (ZONES ? ' zone' : '') + (b._removed ? ' diff-removed' : '') };
     if (b.position) out.position = { x: b.position.x, y: b.position.y };
+    if (ZONES) {
+      box = box || zoneBoxes()[b.id];
+      if (box && isFinite(box.x1)) { data.w = Math.round(box.x2 - box.x1); data.h = Math.round(box.y2 - box.y1); out.position = { x: (box.x1 + box.x2) / 2, y: (box.y1 + box.y2) / 2 }; }
+      else { data.w = 180; data.h = 90; }
+      data.z = boundaryDepth(b.id);
+      out.grabbable = false;
+    }
     return out;
   };
   var flowLabel = function (f) { return f.protocol + (f.port ? ':' + f.port : ''); };
@@ -167,7 +201,8 @@
     var bs = Array.from(state.elements.boundary.values());
     var depth = function (b) { var d = 0, seen = {}; while (b && b.parent && !seen[b.id]) { seen[b.id] = 1; b = state.elements.boundary.get(b.parent); d++; } return d; };
     bs.sort(function (a, b) { return depth(a) - depth(b); });
-    bs.forEach(function (b) { out.push(boundaryElement(b)); });
+    var boxes = ZONES ? zoneBoxes() : {};
+    bs.forEach(function (b) { out.push(boundaryElement(b, boxes[b.id])); });
     state.elements.component.forEach(function (c) { out.push(componentElement(c)); });
     state.elements.flow.forEach(function (f) {
       if (state.elements.component.has(f.source) && state.elements.component.has(f.target)) out.push(flowElement(f));
@@ -179,7 +214,7 @@
     { selector: 'node', style: { 'label': 'data(label)', 'font-family': 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif', 'font-size': 12, 'min-zoomed-font-size': big ? 7 : 4 } },
     { selector: 'node.component', style: {
       'shape': 'data(shape)', 'background-color': 'data(fill)', 'border-color': 'data(stroke)', 'border-width': 2,
-      'width': NODE_W, 'height': NODE_H, 'text-valign': 'center', 'text-halign': 'center', 'text-wrap': 'wrap',
+      'width': NODE_W, 'height': NODE_H, 'text-valign': 'center', 'text-halign': 'center', 'text-wrap': big ? 'ellipsis' : 'wrap',
       'text-max-width': NODE_W - 14, 'color': '#0f172a', 'font-weight': 600, 'font-size': 15, 'line-height': 1.1 } },
     { selector: 'node.component.internet', style: { 'border-style': 'double', 'border-width': 5 } },
     { selector: 'node.boundary', style: {
@@ -187,12 +222,15 @@
       'border-color': 'data(tcolor)', 'border-width': 2, 'border-style': 'dashed', 'padding': 16,
       'text-valign': 'top', 'text-halign': 'center', 'text-margin-y': -3, 'color': '#1e293b', 'font-weight': 700,
       'font-size': 18, 'text-background-color': '#ffffff', 'text-background-opacity': 0.9, 'text-background-padding': 2,
-      'compound-sizing-wrt-labels': 'include', 'min-width': 160, 'min-height': 70 } },
+      'compound-sizing-wrt-labels': big ? 'exclude' : 'include', 'min-width': 160, 'min-height': 70 } },
     { selector: 'edge', style: {
       'width': 2, 'line-color': '#64748b', 'target-arrow-color': '#64748b', 'target-arrow-shape': 'triangle',
       'curve-style': big ? 'haystack' : 'bezier', 'arrow-scale': 1.1, 'label': big ? '' : 'data(label)', 'font-size': 11,
       'color': '#334155', 'text-background-color': '#ffffff', 'text-background-opacity': 0.9, 'text-background-padding': 2,
       'text-rotation': 'autorotate', 'min-zoomed-font-size': 6, 'haystack-radius': 0 } },
+    { selector: 'node.zone', style: { 'width': 'data(w)', 'height': 'data(h)', 'z-index-compare': 'manual', 'z-index': 'data(z)', 'text-margin-y': 22 } },
+    { selector: 'node.component', style: ZONES ? { 'z-index-compare': 'manual', 'z-index': 100 } : {} },
+    { selector: 'edge', style: ZONES ? { 'z-index-compare': 'manual', 'z-index': 90, 'width': 1, 'arrow-scale': 0.8 } : {} },
     { selector: 'edge.plain', style: { 'line-style': 'dashed', 'line-dash-pattern': [7, 5] } },
     { selector: 'edge.both', style: { 'source-arrow-shape': 'triangle', 'source-arrow-color': '#64748b' } },
     { selector: 'node.component[sev]', style: { 'border-color': 'data(sevcolor)', 'border-width': 4 } },
@@ -217,12 +255,31 @@
     { selector: '.eh-ghost-edge.eh-preview-active', style: { 'opacity': 0 } }
   ];
 
+  // Large models: the initial viewport comes from the stored positions, so Cytoscape need not measure every
+  // label to fit the view before the first frame.
+  var initialViewport = function (elements) {
+    var x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
+    elements.forEach(function (e) {
+      if (e.group !== 'nodes' || !e.position) return;
+      var w = (e.data.w || NODE_W) / 2, h = (e.data.h || NODE_H) / 2;
+      x1 = Math.min(x1, e.position.x - w); x2 = Math.max(x2, e.position.x + w);
+      y1 = Math.min(y1, e.position.y - h); y2 = Math.max(y2, e.position.y + h);
+    });
+    if (!isFinite(x1)) return null;
+    var pad = 30, cw = container.clientWidth || 800, ch = container.clientHeight || 600;
+    var zoom = Math.max(0.02, Math.min(1.5, (cw - 2 * pad) / Math.max(1, x2 - x1), (ch - 2 * pad) / Math.max(1, y2 - y1)));
+    return { zoom: zoom, pan: { x: (cw - zoom * (x1 + x2)) / 2, y: (ch - zoom * (y1 + y2)) / 2 } };
+  };
   var tStart = performance.now();
+  var initialElements = cyElements();
+  var viewport = big ? initialViewport(initialElements) : null;
   var cy = window.cytoscape({
     container: container,
-    elements: cyElements(),
+    elements: initialElements,
     style: style,
-    layout: { name: 'preset', fit: true, padding: 30 },
+    layout: { name: 'preset', fit: !viewport, padding: 30 },
+    zoom: viewport ? viewport.zoom : 1,
+    pan: viewport ? viewport.pan : { x: 0, y: 0 },
     wheelSensitivity: 0.4,
     minZoom: 0.02, maxZoom: 3,
     boxSelectionEnabled: true,
@@ -241,6 +298,7 @@
     if (readyFired) return;
     readyFired = true;
     state.firstRenderMs = performance.now() - tStart;
+    document.body.dataset.editorReadyAt = String(performance.now());
     requestAnimationFrame(function () {
       document.body.dataset.editorReady = '1';
       window.dispatchEvent(new CustomEvent('trustmap:ready', { detail: { ms: state.firstRenderMs } }));
@@ -269,7 +327,7 @@
       ele.data({ label: after.name, ckind: after.kind, shape: ks[0], fill: ks[1], stroke: ks[2] });
       ele.toggleClass('internet', !!after.internet_facing);
       var parent = after.boundary && cy.$id(after.boundary).nonempty() ? after.boundary : null;
-      if ((ele.data('parent') || null) !== parent) ele.move({ parent: parent });
+      if (!ZONES && (ele.data('parent') || null) !== parent) ele.move({ parent: parent });
       ele = cy.$id(after.id);
       if (after.position && (!before || !before.position || before.position.x !== after.position.x || before.position.y !== after.position.y)) {
         var p = ele.position();
@@ -278,9 +336,10 @@
     } else if (kind === 'boundary') {
       ele.data({ label: after.name, bkind: after.kind, trust: after.trust_level, tcolor: TRUST_COLOR[after.trust_level] || '#64748b' });
       var bp = after.parent && cy.$id(after.parent).nonempty() ? after.parent : null;
-      if ((ele.data('parent') || null) !== bp) ele.move({ parent: bp });
+      if (!ZONES && (ele.data('parent') || null) !== bp) ele.move({ parent: bp });
       ele = cy.$id(after.id);
-      if (ele.isChildless() && after.position) ele.position({ x: after.position.x, y: after.position.y });
+      if (!ZONES && ele.isChildless() && after.position) ele.position({ x: after.position.x, y: after.position.y });
+      if (ZONES) ele.data('z', boundaryDepth(after.id));
     } else if (kind === 'flow') {
       ele.data('label', flowLabel(after));
       ele.toggleClass('plain', after.encryption === 'none');
@@ -375,10 +434,25 @@
     if (pend) pend.textContent = state.pending ? 'Saving…' : (state.conflict ? 'Not saved: conflict' : 'All changes saved');
     updateButtons();
   };
+  // Updates that set what is already there are dropped (the server refuses a change set that changes nothing).
+  var same = function (a, b) { return JSON.stringify(a === undefined ? null : a) === JSON.stringify(b === undefined ? null : b); };
+  var withoutNoOps = function (changes) {
+    var touched = {};
+    changes.forEach(function (ch) { if (ch.op !== 'update') touched[ch.kind + '\u0000' + ch.id] = true; });
+    return changes.map(function (ch) {
+      if (ch.op !== 'update' || touched[ch.kind + '\u0000' + ch.id]) return ch;
+      var current = ch.kind === 'model' ? state.info : state.elements[ch.kind].get(ch.id);
+      if (!current) return ch;
+      var data = {};
+      Object.keys(ch.data || {}).forEach(function (k) { if (!same(current[k], ch.data[k]) || (k === 'position' && current._unsaved_position)) data[k] = ch.data[k]; });
+      return Object.keys(data).length ? { op: 'update', kind: ch.kind, id: ch.id, data: data } : null;
+    }).filter(Boolean);
+  };
   var commit = function (changes, label, opts) {
     opts = opts || {};
     if (READONLY) { announce('This model is read-only for you.', 'error'); return false; }
     if (state.conflict) { showConflictAgain(); return false; }
+    changes = withoutNoOps(changes);
     if (!changes.length) return false;
     var inverse = invert(changes);
     applyLocal(changes);
@@ -769,8 +843,15 @@
     if (f.type === 'json') { if (!input.value.trim()) return {}; var v = JSON.parse(input.value); if (typeof v !== 'object' || Array.isArray(v) || v === null) throw new Error('a JSON object'); return v; }
     return input.value;
   };
+  var renderingProps = false, propsAgain = false;
   var renderProperties = function () {
     if (!propsEl) return;
+    if (renderingProps) { propsAgain = true; return; }  // a blur inside the panel committed an edit meanwhile
+    renderingProps = true;
+    try { renderPropertiesNow(); } finally { renderingProps = false; }
+    if (propsAgain) { propsAgain = false; renderProperties(); }
+  };
+  var renderPropertiesNow = function () {
     var active = document.activeElement && propsEl.contains(document.activeElement) ? document.activeElement.id : null;
     clear(propsEl);
     var ids = selection.ids.filter(function (id) { return getEl(id); });
@@ -808,7 +889,8 @@
         var v;
         try { v = readField(f, input); } catch (err) { announce(f.label + ' must be ' + err.message + '.', 'error'); input.setAttribute('aria-invalid', 'true'); return; }
         input.removeAttribute('aria-invalid');
-        if (JSON.stringify(v) === JSON.stringify(item[f.name] === undefined ? null : item[f.name])) return;
+        var now = state.elements[kind].get(id);
+        if (!now || same(v, now[f.name])) return;
         if (f.required && (v === '' || v === null)) { announce(f.label + ' is required.', 'error'); input.setAttribute('aria-invalid', 'true'); return; }
         var data = {}; data[f.name] = v;
         commit([{ op: 'update', kind: kind, id: id, data: data }], 'Set ' + f.name + ' of ' + id);
@@ -844,16 +926,18 @@
     var best = null, bestDepth = -1;
     cy.nodes('.boundary').forEach(function (b) {
       if (exclude && exclude.has(b.id())) return;
-      var inner = b.descendants().filter(function (d) { return !exclude || !exclude.has(d.id()); });
+      var inner = ZONES ? cy.collection() : b.descendants().filter(function (d) { return !exclude || !exclude.has(d.id()); });
       var bb;
-      if (inner.nonempty()) {
+      if (ZONES) {
+        bb = b.boundingBox({ includeLabels: false, includeOverlays: false });
+      } else if (inner.nonempty()) {
         bb = inner.boundingBox({ includeLabels: false, includeOverlays: false });
         var pad = 28; bb = { x1: bb.x1 - pad, x2: bb.x2 + pad, y1: bb.y1 - pad - 24, y2: bb.y2 + pad };
       } else {
         var p = b.position(); bb = { x1: p.x - 90, x2: p.x + 90, y1: p.y - 45, y2: p.y + 45 };
       }
       if (pos.x >= bb.x1 && pos.x <= bb.x2 && pos.y >= bb.y1 && pos.y <= bb.y2) {
-        var depth = b.ancestors().length;
+        var depth = boundaryDepth(b.id());
         if (depth > bestDepth) { best = b.id(); bestDepth = depth; }
       }
     });
@@ -948,7 +1032,7 @@
     own.sort(function (a, b) {
       var d = order[a.kind] - order[b.kind];
       if (d) return d;
-      if (a.kind === 'boundary') return cy.$id(b.id).ancestors().length - cy.$id(a.id).ancestors().length;
+      if (a.kind === 'boundary') return boundaryDepth(b.id) - boundaryDepth(a.id);
       return 0;
     });
     return updates.concat(changes, own);
@@ -1059,7 +1143,7 @@
     roots.forEach(function (n) {
       var isBoundary = n.hasClass('boundary');
       var target = deepestBoundaryAt(n.position(), exclude);
-      var current = n.data('parent') || null;
+      var current = (isBoundary ? (state.elements.boundary.get(n.id()) || {}).parent : (state.elements.component.get(n.id()) || {}).boundary) || null;
       if (target !== current) {
         var data = {}; data[isBoundary ? 'parent' : 'boundary'] = target;
         changes.push({ op: 'update', kind: isBoundary ? 'boundary' : 'component', id: n.id(), data: data });
@@ -1194,6 +1278,7 @@
     opts = opts || {};
     if (layoutRunning) return Promise.resolve(false);
     if (!cy.nodes().length) { announce('Nothing to lay out yet.'); return Promise.resolve(false); }
+    if (ZONES) { announce('This model is too large for the layered layout in the browser (' + state.elements.component.size + ' components); it opens on a grid by boundary.', 'error'); return Promise.resolve(false); }
     layoutRunning = true;
     document.body.dataset.layout = 'running';
     var btn = $('[data-testid="tool-tidy"]'); if (btn) btn.disabled = true;
@@ -1330,7 +1415,12 @@
     count: function (kind) { return state.elements[kind] ? state.elements[kind].size : -1; },
     ids: function (kind) { return Array.from(state.elements[kind].keys()); },
     element: function (id) { return clone(getEl(id)); },
-    parentOf: function (id) { var n = cy.$id(id); return n.nonempty() ? (n.data('parent') || null) : undefined; },
+    parentOf: function (id) {
+      var n = cy.$id(id); if (n.empty()) return undefined;
+      if (!ZONES) return n.data('parent') || null;
+      var item = getEl(id); return (item && (item.boundary || item.parent)) || null;
+    },
+    zones: function () { return ZONES; },
     pagePosition: function (id) {
       var n = cy.$id(id); if (n.empty()) return null;
       var rect = container.getBoundingClientRect(); var p = n.renderedPosition();
@@ -1356,7 +1446,8 @@
     nodeOverlaps: function () {
       var out = 0, ns = cy.nodes('.component');
       if (ns.length > 800) return -1;
-      ns.forEach(function (a, i) { ns.forEach(function (b, j) { if (j <= i) return; var p = a.boundingBox(), q = b.boundingBox(); if (p.x1 < q.x2 && q.x1 < p.x2 && p.y1 < q.y2 && q.y1 < p.y2) out++; }); });
+      var box = function (n) { var p = n.position(), w = n.width() / 2, h = n.height() / 2; return { x1: p.x - w, x2: p.x + w, y1: p.y - h, y2: p.y + h }; };
+      ns.forEach(function (a, i) { ns.forEach(function (b, j) { if (j <= i) return; var p = box(a), q = box(b); if (p.x1 < q.x2 && q.x1 < p.x2 && p.y1 < q.y2 && q.y1 < p.y2) out++; }); });
       return out;
     },
     severityOf: function (id) { var n = cy.$id(id); return n.nonempty() ? (n.data('sev') || null) : null; },
@@ -1372,6 +1463,7 @@
     conflict: function () { return state.conflict; },
     fit: function () { cy.fit(undefined, 30); return 0; },
     zoom: function () { return cy.zoom(); },
+    update: function (kind, id, data) { return commit([{ op: 'update', kind: kind, id: id, data: data }], 'Set ' + Object.keys(data).join(', ') + ' of ' + id) ? 1 : 0; },
     labelOf: function (id) { var n = cy.$id(id); return n.nonempty() ? n.data('label') : null; }
   };
 })();

@@ -60,8 +60,8 @@ def login_context(browser: Any, live_server: Any, user: Any, width: int = 1440, 
     client = Client()
     client.force_login(user)
     context = browser.new_context(viewport={"width": width, "height": height})
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                          "url": live_server.url}])
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
     return context
 
 

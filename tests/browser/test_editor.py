@@ -102,33 +102,32 @@ def test_draw_a_system_see_a_finding_fix_it_and_reload(browser: Any, live_server
     page.evaluate(f"window.trustmap.select(['{api}'])")
     _set_field(page, "name", "Orders API")
     settle(page)
-    assert page.evaluate(f"window.trustmap.labelOf('{api}')") == "Orders API"
+    assert page.evaluate(f"window.trustmap.labelOf('{api}')") == "Orders API", page.locator("#editor-status").inner_text()
     assert "Orders API" in page.get_by_test_id("text-components").inner_text()
 
     if not _live_assessment_works(live_server, page, model.pk):
         pytest.skip("waiting for API live-assessment")
-    # make the database flow plaintext: a finding appears on it
-    page.evaluate(f"window.trustmap.select(['{db_flow}'])")
-    score_before = page.evaluate("window.trustmap.score()")
-    _set_field(page, "encryption", "none")
-    settle(page)
-    page.wait_for_function(f"window.trustmap.severityOf('{db_flow}') !== null")
-    findings = page.evaluate("window.trustmap.findingIds()")
-    flow_findings = [f for f in findings if db_flow in f.split("@")[1:]]
-    assert flow_findings, findings
+    # the drawn flow to the database is TLS without client authentication: a finding appears on it
+    page.wait_for_function(f"window.trustmap.findingIds().some(f => f.startsWith('enc.') && "
+                           f"f.split('@').slice(1).includes('{db_flow}'))")
+    assert page.evaluate(f"window.trustmap.severityOf('{db_flow}')") is not None
+    flow_findings = [f for f in page.evaluate("window.trustmap.findingIds()")
+                     if f.startswith("enc.") and db_flow in f.split("@")[1:]]
     score_bad = page.evaluate("window.trustmap.score()")
-    assert score_bad < score_before
+    assert page.locator(f"#findings-list [data-finding='{flow_findings[0]}']").count() == 1
+    page.locator(f"#findings-list [data-finding='{flow_findings[0]}']").click()  # selects the flow
+    page.wait_for_function(f"window.trustmap.selected().includes('{db_flow}')")
     page.screenshot(path=str(screenshots / "editor-drawn-finding.png"))
 
     # fix it in the properties panel: the finding disappears and the score rises
+    page.evaluate(f"window.trustmap.select(['{db_flow}'])")
     _set_field(page, "encryption", "mtls")
     settle(page)
-    page.wait_for_function(f"window.trustmap.severityOf('{db_flow}') === null || "
-                           f"!window.trustmap.findingIds().some(f => f.split('@').slice(1).includes('{db_flow}') && "
-                           f"f.startsWith('enc.'))")
-    remaining = page.evaluate("window.trustmap.findingIds()")
-    assert not [f for f in remaining if f in flow_findings and f.startswith("enc.")]
+    page.wait_for_function(f"!window.trustmap.findingIds().some(f => f.startsWith('enc.') && "
+                           f"f.split('@').slice(1).includes('{db_flow}'))")
+    assert not set(flow_findings) & set(page.evaluate("window.trustmap.findingIds()"))
     assert page.evaluate("window.trustmap.score()") > score_bad
+    assert float(page.evaluate("document.body.dataset.score")) > score_bad
 
     # reload: the same diagram
     state = ("JSON.stringify(['component','boundary','flow'].map(k => window.trustmap.ids(k).sort().map(id => "
