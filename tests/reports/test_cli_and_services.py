@@ -188,3 +188,18 @@ def test_report_render_records_failures(report_setup, settings, tmp_path):
         report_render(report_id=report.pk)
     report.refresh_from_db()
     assert report.status == "failed" and "KeyError" in report.error and not report.file
+
+
+@needs_engine
+def test_json_output_is_the_engines_documented_document(demo_snapshot):
+    import jsonschema
+
+    from assessments.engine import result_to_json  # type: ignore[attr-defined]
+
+    out, _, code = _run(str(DEMO), "--format", "json")
+    assert code == 0
+    assert out == result_to_json(assess_snapshot(demo_snapshot))
+    schema_path = Path(__file__).resolve().parents[2] / "docs" / "schema" / "assessment.schema.json"
+    if schema_path.exists():
+        schema = json.loads(schema_path.read_text())
+        jsonschema.validators.validator_for(schema)(schema).validate(json.loads(out))
