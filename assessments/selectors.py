@@ -59,6 +59,22 @@ def run_of_model(*, model: tm.ThreatModel, run_id: int | None) -> AssessmentRun:
     return run
 
 
+SCORE_COLUMNS = ("pk", "revision", "finished_at", "overall_score", "scores", "counts")
+
+
+def latest_score_for_user(*, user: User, model_id: int) -> dict[str, Any]:
+    """The latest successful run's score columns (a hot path: dashboards poll it; no ORM instances)."""
+    team_id = tm.ThreatModel.objects.filter(pk=model_id).order_by().values_list("team_id", flat=True).first()
+    if team_id is None:
+        raise NotFound("model not found")
+    require_role(user=user, team_id=team_id, role=Role.VIEWER)
+    row = (AssessmentRun.objects.filter(model_id=model_id, status=JobStatus.SUCCEEDED)
+           .order_by("-finished_at", "-pk").values(*SCORE_COLUMNS).first())
+    if row is None:
+        raise NotFound("this model has no successful assessment yet")
+    return row
+
+
 def score_history(*, model: tm.ThreatModel, since: datetime | None = None, limit: int = 1000) -> list[dict[str, Any]]:
     """Oldest first: ``[{"at", "run", "revision", "overall", "stage", "principles": {key: score}, "pillars"}]``."""
     queryset = AssessmentRun.objects.filter(model=model, status=JobStatus.SUCCEEDED, finished_at__isnull=False)

@@ -151,15 +151,12 @@ class ModelScoreViewSet(viewsets.ViewSet):
     @extend_schema(responses={200: s.ScoreSerializer, 404: ErrorSerializer},
                    description="The latest successful run's overall score, principles and pillars (with stages).")
     def latest(self, request: Request, model_id: str) -> Response:
-        model = _model(request, model_id)
-        run = selectors.latest_successful_run(model_id=model.pk)
-        if run is None:
-            raise NotFound("this model has no successful assessment yet")
-        scores = run.scores or {}
-        return Response({"model": model.pk, "run": run.pk, "revision": run.revision, "at": run.finished_at,
-                         "overall": run.overall_score, "stage": scores.get("stage", ""),
+        row = selectors.latest_score_for_user(user=request.user, model_id=_int(model_id))
+        scores = row["scores"] or {}
+        return Response({"model": _int(model_id), "run": row["pk"], "revision": row["revision"],
+                         "at": row["finished_at"], "overall": row["overall_score"], "stage": scores.get("stage", ""),
                          "principles": scores.get("principles", []), "pillars": scores.get("pillars", []),
-                         "counts": run.counts})
+                         "counts": row["counts"]})
 
     @extend_schema(parameters=[OpenApiParameter("since", OpenApiTypes.DATETIME, required=False)],
                    responses={200: s.ScorePointSerializer(many=True), **ERRORS},

@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
@@ -66,26 +68,50 @@ def _rate(scope: str) -> str | None:
     return rates.get(scope)
 
 
-class TokenRateThrottle(throttling.SimpleRateThrottle):
+class FixedWindowThrottle(throttling.BaseThrottle):
+    """O(1) throttling: one cache counter per identity and time window (no request history lists)."""
+
+    scope = ""
+
+    def ident_for(self, request: Request) -> str | None:
+        raise NotImplementedError
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        rate = _rate(self.scope)
+        ident = self.ident_for(request)
+        if not rate or ident is None:
+            return True
+        self.num_requests, self.duration = throttling.SimpleRateThrottle.parse_rate(None, rate)  # type: ignore[arg-type]
+        now = time.time()
+        window = int(now // self.duration)
+        self.reset_at = (window + 1) * self.duration
+        key = f"throttle:{self.scope}:{ident}:{window}"
+        if cache.add(key, 1, self.duration + 1):
+            return True
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, self.duration + 1)
+            return True
+        return bool(count <= self.num_requests)
+
+    def wait(self) -> float | None:
+        return max(0.0, getattr(self, "reset_at", 0) - time.time())
+
+
+class TokenRateThrottle(FixedWindowThrottle):
     scope = "token"
 
-    def get_rate(self) -> str | None:
-        return _rate(self.scope)
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        if not isinstance(request.auth, ApiToken):
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+    def ident_for(self, request: Request) -> str | None:
+        return str(request.auth.pk) if isinstance(request.auth, ApiToken) else None
 
 
-class SessionRateThrottle(throttling.SimpleRateThrottle):
+class SessionRateThrottle(FixedWindowThrottle):
     scope = "user"
 
-    def get_rate(self) -> str | None:
-        return _rate(self.scope)
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
+    def ident_for(self, request: Request) -> str | None:
         if isinstance(request.auth, ApiToken):
             return None
-        ident = request.user.pk if request.user and request.user.is_authenticated else self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        if request.user and request.user.is_authenticated:
+            return f"user-{request.user.pk}"
+        return f"ip-{self.get_ident(request)}"

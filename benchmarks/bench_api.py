@@ -1,0 +1,179 @@
+"""Latest-score endpoint latency at a fixed request rate against a real gunicorn (2 workers) on loopback.
+
+Open-loop load: requests are scheduled every 1/RATE s whatever the server does, sent over keep-alive
+connections by a pool of threads, and each latency is measured from the *scheduled* send time (so a slow
+server shows up as queueing delay instead of silently lowering the rate).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import report
+
+ROOT = Path(__file__).resolve().parents[1]
+RATE = 200  # requests per second
+SENDERS = 16
+
+SEED = """
+from django.contrib.auth import get_user_model
+from assessments.models import AssessmentRun
+from assessments.services import assessment_run_execute
+from threatmodel import services
+from threatmodel.interchange.native import read_model
+from threatmodel.management.commands.seed_demo import DEMO_FILE
+from catalog.packs.controls import control_ids
+from threatmodel.services_tokens import api_token_create
+user = get_user_model().objects.create_user("bench", password="x")
+team = services.team_create(name="Bench", owner=user)
+snapshot = read_model(DEMO_FILE.read_bytes(), DEMO_FILE.name, known_controls=control_ids())
+model = services.model_create(team=team, snapshot=snapshot, user=user)
+run = AssessmentRun.objects.create(model=model, revision=model.revision, requested_by=user)
+assessment_run_execute(run_id=run.pk)
+assert AssessmentRun.objects.get(pk=run.pk).status == "succeeded"
+_, raw = api_token_create(user=user, name="bench", scope="read")
+print(model.pk, raw)
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("gunicorn exited early")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.1)
+    raise TimeoutError("gunicorn did not start")
+
+
+async def _load_async(port: int, path: str, token: str, seconds: float) -> tuple[list[float], int, float]:
+    """Open-loop load over keep-alive HTTP/1.1 connections driven by asyncio (light on the client's CPU)."""
+    request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
+               "Connection: keep-alive\r\n\r\n").encode()
+    jobs: asyncio.Queue[float | None] = asyncio.Queue()
+    latencies: list[float] = []
+    errors = 0
+
+    async def connect() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        return await asyncio.open_connection("127.0.0.1", port)
+
+    async def sender() -> None:
+        nonlocal errors
+        reader, writer = await connect()
+        while True:
+            scheduled = await jobs.get()
+            if scheduled is None:
+                writer.close()
+                return
+            try:
+                writer.write(request)
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+                status = int(head.split(b" ", 2)[1])
+                length = 0
+                close = False
+                for line in head.split(b"\r\n"):
+                    name, _, value = line.partition(b":")
+                    if name.lower() == b"content-length":
+                        length = int(value)
+                    elif name.lower() == b"connection" and value.strip().lower() == b"close":
+                        close = True
+                await asyncio.wait_for(reader.readexactly(length), 10)
+                if status == 200:
+                    latencies.append(time.perf_counter() - scheduled)
+                else:
+                    errors += 1
+                if close:
+                    writer.close()
+                    reader, writer = await connect()
+            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ValueError):
+                errors += 1
+                writer.close()
+                reader, writer = await connect()
+
+    tasks = [asyncio.create_task(sender()) for _ in range(SENDERS)]
+    total = int(RATE * seconds)
+    start = time.perf_counter()
+    for i in range(total):  # open loop: the schedule does not wait for answers
+        scheduled = start + i / RATE
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        jobs.put_nowait(scheduled)
+    for _ in tasks:
+        jobs.put_nowait(None)
+    await asyncio.wait_for(asyncio.gather(*tasks), 60)
+    return latencies, errors, time.perf_counter() - start
+
+
+def _load(port: int, path: str, token: str, seconds: float) -> tuple[list[float], int, float]:
+    """Send RATE req/s for ``seconds``; latencies (s) from the scheduled time, error count, wall time."""
+    return asyncio.run(_load_async(port, path, token, seconds))
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def run(quick: bool) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="trustmap-bench-api-"))
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test",
+           "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}", "REDIS_URL": "", "LOG_LEVEL": "WARNING",
+           "API_THROTTLE_TOKEN": "10000000/minute", "MEDIA_ROOT": str(tmp / "media")}
+    env["DATABASE_URL"] = "sqlite:///" + str(tmp / "bench.sqlite3")  # absolute: sqlite:////tmp/...
+    python = sys.executable
+    proc = None
+    try:
+        subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True,
+                       timeout=300)
+        seeded = subprocess.run([python, "manage.py", "shell", "-c", SEED], cwd=ROOT, env=env, check=True,
+                                capture_output=True, text=True, timeout=300).stdout.split()
+        model_id, token = int(seeded[-2]), seeded[-1]
+        port = _free_port()
+        gunicorn = str(Path(python).with_name("gunicorn"))
+        proc = subprocess.Popen([gunicorn, "config.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", "2",
+                                 "-k", "gthread", "--threads", "8", "--keep-alive", "30", "--log-level", "warning"],
+                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        _wait(port, proc)
+        path = f"/api/v1/models/{model_id}/score/"
+        _load(port, path, token, 1.0)  # warm-up: imports, connections
+        latencies, errors, wall = _load(port, path, token, 5.0 if quick else 10.0)
+        if not latencies:
+            raise RuntimeError(f"no successful request ({errors} errors)")
+        report("api_score_p50", statistics.median(latencies) * 1000, "ms")
+        report("api_score_p99", _percentile(latencies, 0.99) * 1000, "ms")
+        report("api_score_rate", len(latencies) / wall, "rps")
+        if errors:
+            report("api_score_errors", errors, "requests")
+    finally:
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    run("--quick" in sys.argv)
