@@ -186,13 +186,16 @@ class Evaluator:
     def _run(self, ctx: ModelContext, primary: str, element: Any, rules: Iterable[RuleSpec],
              factor: int) -> ElementResult:
         applicable: list[str] = []
-        fired: list[tuple[RuleSpec, Hit]] = []
+        add = applicable.append
+        fired: list[tuple[RuleSpec, Hit]] | None = None
         for spec in rules:
             result = spec.check(ctx, element)
             if result is None:
                 continue
-            applicable.append(spec.id)
+            add(spec.id)
             if result is not False:
+                if fired is None:
+                    fired = []
                 fired.append((spec, result))
         key = tuple(applicable)
         interned = self._interned.get(key)

@@ -70,9 +70,11 @@ def hop_cost(flow: DataFlow) -> float:
             + AUTHORIZATION_COST[flow.authorization])
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FlowFacts:
-    """Facts about one flow derived from its endpoints, their boundaries and the data it carries."""
+    """Facts about one flow derived from its endpoints, their boundaries and the data it carries.
+
+    (Not frozen only because frozen dataclasses are slow to build; treat it as read-only.)"""
 
     flow: DataFlow
     source: Component

@@ -31,7 +31,7 @@ SCOPE_COLLECTION: dict[str, str] = {"component": "components", "flow": "flows", 
 PASS = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Hit:
     elements: tuple[str, ...] = ()  # identifying elements after the primary (part of the fingerprint)
     evidence: tuple[tuple[str, EvidenceValue], ...] = ()
