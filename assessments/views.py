@@ -96,5 +96,6 @@ def model_reports(request: HttpRequest, model_id: int) -> HttpResponse:
         "formats": [(f.value, f.label) for f in ReportFormat],
         "reports": reports,
         "config": {"model_id": model.pk,
-                   "urls": {"create": f"/api/v1/models/{model.pk}/reports/", "report": "/api/v1/reports/"}},
+                   "urls": {"create": f"/api/v1/models/{model.pk}/reports/", "report": "/api/v1/reports/",
+                            "assess": f"/api/v1/models/{model.pk}/assessments/", "run": "/api/v1/assessments/"}},
     })

@@ -733,7 +733,7 @@
         var meta = pair[0] === 'component' ? x.kind : pair[0] === 'flow' ? x.protocol + ', ' + x.encryption : pair[0] === 'boundary' ? x.kind + ', ' + x.trust_level : pair[0] === 'data_asset' ? x.classification : x.kind;
         li.appendChild(el('span', { class: 'muted tv-meta' }, ' ' + meta));
         var fs = state.findingsByElement[x.id];
-        if (fs && fs.length) { var w = worst(fs); li.appendChild(el('span', { class: 'sev sev-' + w, title: fs.length + ' open findings' }, fs.length + ' ' + w)); }
+        if (fs && fs.length) { var w = worst(fs); li.appendChild(el('span', { class: 'sev sev-' + w, title: fs.length + ' open finding' + (fs.length === 1 ? '' : 's') + ', the worst ' + w }, fs.length + ' finding' + (fs.length === 1 ? '' : 's') + ' · ' + w)); }
         list.appendChild(li);
       });
       if (items.length > TEXT_LIMIT) list.appendChild(el('li', { class: 'muted', role: 'presentation' }, (items.length - TEXT_LIMIT) + ' more — type in the filter to narrow the list.'));

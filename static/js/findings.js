@@ -39,11 +39,13 @@
         triage.addEventListener('submit', function (ev) {
           ev.preventDefault();
           var status = triage.status.value;
-          if (status === 'accepted' && !triage.justification.value.trim()) { count.textContent = 'Accepting a risk needs a justification.'; triage.justification.focus(); return; }
+          if (status !== 'open' && !triage.justification.value.trim()) { count.textContent = 'A triage decision needs a justification.'; triage.justification.setAttribute('aria-invalid', 'true'); triage.justification.focus(); return; }
           var payload = { status: status, justification: triage.justification.value, expires_at: triage.expires_at.value ? triage.expires_at.value + 'T23:59:59Z' : null };
           T.api('PATCH', CONFIG.urls.triage + encodeURIComponent(f.id) + '/', payload).then(function (res) {
             if (!res.ok) { count.textContent = 'Triage not saved: ' + T.errorText(res); return; }
-            f.status = status; f.justification = payload.justification; f.expires_at = payload.expires_at;
+            var t = (res.data && res.data.triage) || {};
+            f.status = t.status || status; f.justification = t.justification !== undefined ? t.justification : payload.justification;
+            f.expires_at = t.expires_at !== undefined ? t.expires_at : payload.expires_at;
             count.textContent = 'Saved: ' + f.title + ' is now ' + status.replace('_', ' ') + '.';
             render();
           });

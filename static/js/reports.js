@@ -30,10 +30,31 @@
     ev.preventDefault();
     form.querySelector('button').disabled = true;
     wrap.hidden = false; link.hidden = true; bar.value = 0; text.textContent = 'Requested…';
-    T.api('POST', CONFIG.urls.create, { format: form.format.value }).then(function (res) {
-      if (!res.ok) { text.textContent = 'Not started: ' + T.errorText(res); form.querySelector('button').disabled = false; return; }
-      var r = res.data || {};
-      poll(r.url || (CONFIG.urls.report + r.id + '/'), 0);
-    });
+    var request = function (retried) {
+      return T.api('POST', CONFIG.urls.create, { format: form.format.value }).then(function (res) {
+        var runMissing = res.status === 400 && res.data && (res.data.errors || []).some(function (e) { return e.path === 'run'; });
+        if (runMissing && !retried) {
+          // no finished assessment yet: run one, then ask again
+          text.textContent = 'Assessing the current revision first…'; bar.value = 5;
+          return T.api('POST', CONFIG.urls.assess, {}).then(function (run) {
+            if (!run.ok) { text.textContent = 'Could not assess the model: ' + T.errorText(run); form.querySelector('button').disabled = false; return null; }
+            return waitRun(run.data.url || (CONFIG.urls.run + run.data.id + '/'), 0).then(function () { return request(true); });
+          });
+        }
+        if (!res.ok) { text.textContent = 'Not started: ' + T.errorText(res); form.querySelector('button').disabled = false; return null; }
+        var r = res.data || {};
+        poll(r.url || (CONFIG.urls.report + r.id + '/'), 0);
+        return null;
+      });
+    };
+    var waitRun = function (url, tries) {
+      return T.api('GET', url).then(function (res) {
+        var st = res.data && res.data.status;
+        if (st === 'succeeded' || st === 'failed' || tries > 300) return st;
+        bar.value = Math.min(30, 5 + tries);
+        return new Promise(function (resolve) { setTimeout(resolve, 500); }).then(function () { return waitRun(url, tries + 1); });
+      });
+    };
+    request(false);
   });
 })();

@@ -102,7 +102,8 @@ def test_draw_a_system_see_a_finding_fix_it_and_reload(browser: Any, live_server
     page.evaluate(f"window.trustmap.select(['{api}'])")
     _set_field(page, "name", "Orders API")
     settle(page)
-    assert page.evaluate(f"window.trustmap.labelOf('{api}')") == "Orders API", page.locator("#editor-status").inner_text()
+    status = page.locator("#editor-status").inner_text()
+    assert page.evaluate(f"window.trustmap.labelOf('{api}')") == "Orders API", status
     assert "Orders API" in page.get_by_test_id("text-components").inner_text()
 
     if not _live_assessment_works(live_server, page, model.pk):
