@@ -20,6 +20,7 @@ from assessments.engine.results import (
     PRINCIPLES,
     SEVERITY_RANK,
     Deduction,
+    Finding,
     RuleOutcome,
     ScoreBreakdown,
     ScoreEntry,
@@ -64,27 +65,29 @@ def raw_overall_score(totals: Mapping[str, list[int]]) -> float:
 def compute_scores(state: EvalState, *, explain: bool = True) -> ScoreBreakdown:
     specs = state.evaluator.specs
     totals = state.totals
-    open_checks: list[Check] = [c for c in state.checks() if c.state == OPEN and c.finding is not None]
-    open_checks.sort(key=_check_key)
+    open_checks: list[tuple[Finding, str, int]] = [(c.finding, c.rule, c.weight) for c in state.checks()
+                                                   if c.state == OPEN and c.finding is not None]
+    open_checks.sort(key=lambda item: item[0].sort_key)
     groups: dict[str, dict[str, list[str]]] = {"principle": {}, "pillar": {}}
     for spec in specs.values():
         groups["principle"].setdefault(spec.principle, []).append(spec.id)
         groups["pillar"].setdefault(spec.pillar, []).append(spec.id)
 
-    bucket: dict[tuple[str, str], list[Check]] = {}
-    for check in open_checks:
-        spec = specs[check.rule]
-        bucket.setdefault(("principle", spec.principle), []).append(check)
-        bucket.setdefault(("pillar", spec.pillar), []).append(check)
+    bucket: dict[tuple[str, str], list[tuple[Finding, str, int]]] = {}
+    for item in open_checks:
+        spec = specs[item[1]]
+        bucket.setdefault(("principle", spec.principle), []).append(item)
+        bucket.setdefault(("pillar", spec.pillar), []).append(item)
 
-    def entry(key: str, name: str, rule_ids: list[str], mine: list[Check]) -> ScoreEntry:
+    def entry(key: str, name: str, rule_ids: list[str], mine: list[tuple[Finding, str, int]]) -> ScoreEntry:
         applicable = sum(totals[r][1] for r in rule_ids)
         failed = sum(totals[r][3] for r in rule_ids)
         score = _score(failed, applicable)
-        worst = mine[0].finding.severity if mine and mine[0].finding is not None else None
+        worst = mine[0][0].severity if mine else None
         deductions: tuple[Deduction, ...] = ()
         if explain and applicable:
-            deductions = tuple(_deduction(c, applicable) for c in mine)
+            scale = 100.0 / applicable
+            deductions = tuple([Deduction(f.id, rule, f.elements, scale * weight) for f, rule, weight in mine])
         return ScoreEntry(key=key, name=name, score=score, stage=stage_for(score, worst),
                           applicable=sum(totals[r][0] for r in rule_ids), failed=sum(totals[r][2] for r in rule_ids),
                           deductions=deductions)
@@ -96,16 +99,6 @@ def compute_scores(state: EvalState, *, explain: bool = True) -> ScoreBreakdown:
     overall = entry("overall", "Overall", list(specs), open_checks)
     return ScoreBreakdown(overall=overall.score, stage=overall.stage, principles=principles, pillars=pillars,
                           rules=rule_outcomes(specs, totals), deductions=overall.deductions)
-
-
-def _check_key(check: Check) -> tuple[int, str, str]:
-    return check.finding.sort_key if check.finding is not None else (0, "", "")
-
-
-def _deduction(check: Check, applicable: int) -> Deduction:
-    assert check.finding is not None
-    return Deduction(finding=check.finding.id, rule=check.rule, elements=check.finding.elements,
-                     points=100.0 * check.weight / applicable)
 
 
 def rule_outcomes(specs: Mapping[str, RuleSpec], totals: Mapping[str, list[int]]) -> tuple[RuleOutcome, ...]:
