@@ -23,7 +23,7 @@ from threatmodel.vocabulary import (
     Provenance,
 )
 
-SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ENGINE = Engine(plan=False)
 seeds = st.integers(min_value=1, max_value=6)
 
@@ -149,7 +149,7 @@ def _edit(snapshot: Snapshot, kind: int, index: int, choice: int) -> Snapshot:
                                             kind=comps[choice % len(comps)].kind))
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=seeds, edits=st.lists(st.tuples(st.integers(0, 13), st.integers(0, 10_000), st.integers(0, 100)),
                                   min_size=1, max_size=4))
 def test_incremental_equals_full(seed: int, edits: list[tuple[int, int, int]]) -> None:
