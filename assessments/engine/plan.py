@@ -31,7 +31,7 @@ from threatmodel.vocabulary import (
     Provenance,
 )
 
-MAX_CANDIDATES = 15
+MAX_CANDIDATES = 10
 #: Budget of evaluated elements for measuring candidates: on large models fewer candidates are measured
 #: (never fewer than ``MIN_CANDIDATES``), so the plan costs about as much as one or two full evaluations.
 MEASURE_BUDGET = 200_000
