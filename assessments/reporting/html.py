@@ -42,6 +42,7 @@ Progress = Callable[[int, str], None]
 PDF_DETAIL_THRESHOLD = 250
 PDF_ROWS_PER_RULE = 3
 PDF_NAMES_PER_RULE = 20
+PDF_PATHS_CONDENSED = 6
 #: Print boxes (mm) the diagrams are fitted into: landscape A4 body below the heading, portrait A4 body width.
 DIAGRAM_BOX = (262.0, 128.0)
 PATH_BOX = (172.0, 38.0)
@@ -117,9 +118,10 @@ def finding_blocks(report: ReportModel, *, rows_per_rule: int | None) -> tuple[S
 
 def report_context(report: ReportModel, diagrams: Diagrams, *, for_pdf: bool) -> dict[str, Any]:
     safe = mark_safe  # every value below is SVG/CSS produced by this package with all text escaped
-    paths = [{"view": p, "svg": diagrams.paths.get(p.path.id)} for p in report.attack_paths]
-    max_gain = max((p.step.gain for p in report.plan), default=0.0) or 1.0
     condensed = for_pdf and len(report.findings) > PDF_DETAIL_THRESHOLD
+    shown_paths = report.attack_paths[:PDF_PATHS_CONDENSED] if condensed else report.attack_paths
+    paths = [{"view": p, "svg": diagrams.paths.get(p.path.id)} for p in shown_paths]
+    max_gain = max((p.step.gain for p in report.plan), default=0.0) or 1.0
     blocks = finding_blocks(report, rows_per_rule=PDF_ROWS_PER_RULE if condensed else None)
     return {
         "r": report,
