@@ -15,7 +15,7 @@ adjacency and the per-flow facts of unaffected flows (see ``docs/scoring.md``, i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -432,8 +432,78 @@ class ModelContext:
 
     # -- graph -----------------------------------------------------------------------------------
     @cached_property
+    def adjacency(self) -> dict[str, dict[str, tuple[float, tuple[str, ...]]]]:
+        """Attacker moves: node -> successor -> (cheapest hop cost, flow ids). Bidirectional flows both ways.
+
+        Plain dictionaries (the analysis hot path); ``graph`` is the same graph as a networkx DiGraph."""
+        moves: dict[str, dict[str, list[Any]]] = {c.id: {} for c in self.snapshot.components}
+        for flow in self.snapshot.flows:
+            cost = hop_cost(flow)
+            pairs = ((flow.source, flow.target), (flow.target, flow.source)) if flow.bidirectional else (
+                (flow.source, flow.target),)
+            for a, b in pairs:
+                entry = moves[a].get(b)
+                if entry is None:
+                    moves[a][b] = [cost, [flow.id]]
+                else:
+                    entry[1].append(flow.id)
+                    if cost < entry[0]:
+                        entry[0] = cost
+        return {a: {b: (float(e[0]), tuple(e[1])) for b, e in succ.items()} for a, succ in moves.items()}
+
+    @cached_property
     def graph(self) -> nx.DiGraph:
         return build_graph(self)
+
+
+def strongly_connected_components(adjacency: Mapping[str, Mapping[str, object]]) -> list[list[str]]:
+    """Tarjan's algorithm, iterative (no recursion limit). Components come out in reverse topological order
+    of the condensation (a component is emitted after every component it can reach)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    out: list[list[str]] = []
+    counter = 0
+    for root in adjacency:
+        if root in index:
+            continue
+        work: list[tuple[str, Iterator[str]]] = [(root, iter(adjacency[root]))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, successors = work[-1]
+            advanced = False
+            for succ in successors:
+                if succ not in index:
+                    index[succ] = low[succ] = counter
+                    counter += 1
+                    stack.append(succ)
+                    on_stack.add(succ)
+                    work.append((succ, iter(adjacency[succ])))
+                    advanced = True
+                    break
+                if succ in on_stack and index[succ] < low[node]:
+                    low[node] = index[succ]
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                if low[node] < low[parent]:
+                    low[parent] = low[node]
+            if low[node] == index[node]:
+                component: list[str] = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                out.append(component)
+    return out
 
 
 def _patched(base: dict[str, Any], items: tuple[Any, ...], changes: ChangeSet, collection: str) -> dict[str, Any]:

@@ -16,9 +16,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Mapping
 
-import networkx as nx
-
-from assessments.engine.graph import ModelContext, hop_cost
+from assessments.engine.graph import ModelContext, hop_cost, strongly_connected_components
 from assessments.engine.results import AttackPath, BlastRadius
 from threatmodel.vocabulary import CLASSIFICATION_ORDER
 
@@ -30,8 +28,8 @@ BLAST_COMPONENTS_CAP = 50
 
 def attack_paths(ctx: ModelContext, weaknesses: Mapping[str, tuple[str, ...]],
                  k: int = PATHS_PER_TARGET) -> tuple[AttackPath, ...]:
-    graph: nx.DiGraph = ctx.graph
-    adjacency = {node: [(succ, attrs["cost"]) for succ, attrs in nbrs.items()] for node, nbrs in graph.adj.items()}
+    moves = ctx.adjacency
+    adjacency = {node: [(succ, move[0]) for succ, move in nbrs.items()] for node, nbrs in moves.items()}
     entries = sorted(c.id for c in ctx.snapshot.components if ctx.is_entry(c))
     jewels = {c.id for c in ctx.snapshot.components if ctx.is_crown_jewel(c)}
     if not entries or not jewels:
@@ -71,7 +69,7 @@ def attack_paths(ctx: ModelContext, weaknesses: Mapping[str, tuple[str, ...]],
                 hops.append(labels[cursor][2])
                 cursor = labels[cursor][3]
             hops.reverse()
-            flows = tuple(_cheapest_flow(ctx, graph, a, b) for a, b in zip(hops, hops[1:], strict=False))
+            flows = tuple(_cheapest_flow(ctx, moves[a][b][1]) for a, b in zip(hops, hops[1:], strict=False))
             weak: list[str] = []
             for element in (*hops, *flows):
                 weak.extend(weaknesses.get(element, ()))
@@ -84,13 +82,12 @@ def attack_paths(ctx: ModelContext, weaknesses: Mapping[str, tuple[str, ...]],
     return tuple(paths)
 
 
-def _cheapest_flow(ctx: ModelContext, graph: nx.DiGraph, a: str, b: str) -> str:
-    flow_ids: list[str] = graph.adj[a][b]["flows"]
+def _cheapest_flow(ctx: ModelContext, flow_ids: tuple[str, ...]) -> str:
     return min(flow_ids, key=lambda fid: (hop_cost(ctx.flows[fid]), fid))
 
 
 def blast_radius(ctx: ModelContext) -> tuple[BlastRadius, ...]:
-    graph: nx.DiGraph = ctx.graph
+    moves = ctx.adjacency
     comps = ctx.snapshot.components
     if not comps:
         return ()
@@ -100,7 +97,7 @@ def blast_radius(ctx: ModelContext) -> tuple[BlastRadius, ...]:
     jewel_bit = {c: 1 << i for i, c in enumerate(jewel_ids)}
     node_index = {c.id: i for i, c in enumerate(comps)}
 
-    sccs = list(nx.strongly_connected_components(graph))
+    sccs = strongly_connected_components(moves)
     scc_of: dict[str, int] = {}
     for i, members in enumerate(sccs):
         for node in members:
@@ -117,11 +114,13 @@ def blast_radius(ctx: ModelContext) -> tuple[BlastRadius, ...]:
         own_nodes[i] |= 1 << node_index[comp.id]
     succ: list[set[int]] = [set() for _ in range(n)]
     indegree = [0] * n
-    for a, b in graph.edges():
-        ia, ib = scc_of[a], scc_of[b]
-        if ia != ib and ib not in succ[ia]:
-            succ[ia].add(ib)
-            indegree[ib] += 1
+    for a, nbrs in moves.items():
+        ia = scc_of[a]
+        for b in nbrs:
+            ib = scc_of[b]
+            if ia != ib and ib not in succ[ia]:
+                succ[ia].add(ib)
+                indegree[ib] += 1
     order: list[int] = [i for i in range(n) if indegree[i] == 0]
     for i in order:  # Kahn: the list grows while iterating
         for j in succ[i]:

@@ -73,3 +73,19 @@ def test_kind_prefilters_agree_with_the_rules() -> None:
                            or (impl.target_kinds is not None and facts.target.kind not in impl.target_kinds))
                 if outside:
                     assert impl.check(ctx, facts) is None, impl.id
+
+
+def test_adjacency_and_components_agree_with_networkx() -> None:
+    import networkx as nx
+
+    from assessments.engine.graph import strongly_connected_components
+
+    snapshot = generate_snapshot(400, 1600, seed=9)
+    ctx = ModelContext(snapshot)
+    graph = build_graph(ctx)
+    assert {(a, b) for a, succ in ctx.adjacency.items() for b in succ} == set(graph.edges)
+    for a, b in graph.edges:
+        assert ctx.adjacency[a][b][0] == graph.edges[a, b]["cost"]
+        assert sorted(ctx.adjacency[a][b][1]) == sorted(graph.edges[a, b]["flows"])
+    ours = {frozenset(c) for c in strongly_connected_components(ctx.adjacency)}
+    assert ours == {frozenset(c) for c in nx.strongly_connected_components(graph)}
