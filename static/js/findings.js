@@ -46,8 +46,8 @@
             var t = (res.data && res.data.triage) || {};
             f.status = t.status || status; f.justification = t.justification !== undefined ? t.justification : payload.justification;
             f.expires_at = t.expires_at !== undefined ? t.expires_at : payload.expires_at;
-            count.textContent = 'Saved: ' + f.title + ' is now ' + status.replace('_', ' ') + '.';
             render();
+            count.textContent = 'Saved: ' + f.title + ' is now ' + f.status.replace('_', ' ') + '. ' + count.textContent;
           });
         });
         td.appendChild(triage); tr.appendChild(td);

@@ -1,0 +1,79 @@
+"""The pages around the editor in a real browser: findings triage, API tokens, reports with progress."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import login_context
+
+pytestmark = pytest.mark.browser
+
+
+def test_triage_tokens_and_reports(browser: Any, live_server: Any, browser_user: Any, screenshots: Any) -> None:
+    from tests.factories import demo_model
+
+    model = demo_model(team=browser_user.team, user=browser_user)
+    context = login_context(browser, live_server, browser_user, 1440, 900)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    # findings: filter, then accept one risk with a justification and an expiry
+    page.goto(f"{live_server.url}/models/{model.pk}/findings/")
+    page.wait_for_function("document.body.dataset.findingsReady === '1'")
+    total = page.locator("#findings-body tr").count()
+    assert total > 5
+    page.select_option("#finding-filters [name=severity]", "high")
+    high = page.locator("#findings-body tr").count()
+    assert 0 < high < total
+    row = page.locator("#findings-body tr").first
+    fingerprint = row.get_attribute("data-finding")
+    row.locator("select[name=status]").select_option("accepted")
+    row.locator("button[type=submit]").click()
+    assert "justification" in page.locator("#findings-count").inner_text()
+    row.locator("textarea[name=justification]").fill("Compensated by the WAF until the Q3 migration")
+    row.locator("input[name=expires_at]").fill("2031-06-30")
+    row.locator("button[type=submit]").click()
+    page.wait_for_function("/^(Saved|Triage not saved)/.test(document.getElementById('findings-count').textContent)")
+    assert page.locator('#findings-count').inner_text().startswith('Saved'), page.locator('#findings-count').inner_text()
+    status = page.evaluate(f"fetch('/api/v1/models/{model.pk}/live-assessment/').then(r => r.json())"
+                           f".then(r => r.findings.find(f => f.id === {fingerprint!r}).status)")
+    assert status == "accepted"
+    page.screenshot(path=str(screenshots / "findings-triage.png"))
+    # the editor no longer counts the accepted finding as open
+    page.goto(f"{live_server.url}/models/{model.pk}/")
+    page.wait_for_function("document.body.dataset.editorSettled === '1'")
+    assert fingerprint not in page.evaluate("window.trustmap.findingIds()")
+
+    # API tokens: the secret is shown once; revoke
+    page.goto(f"{live_server.url}/account/tokens/")
+    page.fill("#token-name", "CI pipeline")
+    page.get_by_test_id("token-create").click()
+    secret = page.get_by_test_id("token-secret")
+    secret.wait_for(state="visible")
+    value = secret.inner_text()
+    assert len(value) > 20
+    page.wait_for_selector("#token-rows tr[data-token]")
+    assert "CI pipeline" in page.get_by_test_id("token-rows").inner_text()
+    page.reload()
+    page.wait_for_selector("#token-rows tr[data-token]")
+    assert value not in page.content()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#token-rows button.danger").first.click()
+    page.wait_for_function("document.getElementById('token-status').textContent.startsWith('Revoked')")
+    page.wait_for_function("!document.querySelector('#token-rows button.danger')")
+
+    # reports: generate an HTML report, follow its progress, download it
+    page.goto(f"{live_server.url}/models/{model.pk}/reports/")
+    page.select_option("#report-format", "html")
+    page.get_by_test_id("report-generate").click()
+    link = page.locator("#report-download")
+    link.wait_for(state="visible", timeout=60_000)
+    href = link.get_attribute("href")
+    status = page.evaluate(f"fetch({href!r}).then(r => r.status)")
+    assert status == 200
+    assert page.locator("#report-bar").evaluate("e => e.value") == 100
+    assert not errors, errors
+    context.close()
