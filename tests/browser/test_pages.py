@@ -37,7 +37,8 @@ def test_triage_tokens_and_reports(browser: Any, live_server: Any, browser_user:
     row.locator("input[name=expires_at]").fill("2031-06-30")
     row.locator("button[type=submit]").click()
     page.wait_for_function("/^(Saved|Triage not saved)/.test(document.getElementById('findings-count').textContent)")
-    assert page.locator('#findings-count').inner_text().startswith('Saved'), page.locator('#findings-count').inner_text()
+    message = page.locator("#findings-count").inner_text()
+    assert message.startswith("Saved"), message
     status = page.evaluate(f"fetch('/api/v1/models/{model.pk}/live-assessment/').then(r => r.json())"
                            f".then(r => r.findings.find(f => f.id === {fingerprint!r}).status)")
     assert status == "accepted"
