@@ -29,25 +29,29 @@ BLAST_COMPONENTS_CAP = 50
 def attack_paths(ctx: ModelContext, weaknesses: Mapping[str, tuple[str, ...]],
                  k: int = PATHS_PER_TARGET) -> tuple[AttackPath, ...]:
     moves = ctx.adjacency
-    adjacency = {node: [(succ, move[0]) for succ, move in nbrs.items()] for node, nbrs in moves.items()}
-    entries = sorted(c.id for c in ctx.snapshot.components if ctx.is_entry(c))
-    jewels = {c.id for c in ctx.snapshot.components if ctx.is_crown_jewel(c)}
+    comps = ctx.snapshot.components
+    names = [c.id for c in comps]  # sorted by id, so integer order = id order (same tie-breaks)
+    position = {name: i for i, name in enumerate(names)}
+    adjacency = [[(position[succ], move[0]) for succ, move in moves[name].items()] for name in names]
+    entries = [i for i, c in enumerate(comps) if ctx.is_entry(c)]
+    jewels = {i for i, c in enumerate(comps) if ctx.is_crown_jewel(c)}
     if not entries or not jewels:
         return ()
-    # label: (cost, entry, node, parent label index)
-    labels: list[tuple[float, str, str, int]] = []
-    settled_entries: dict[str, set[str]] = {}
-    heap: list[tuple[float, str, str, int]] = [(0.0, e, e, -1) for e in entries]
+    # label: (cost, entry, node, parent label index); entries and nodes as integer positions
+    labels: list[tuple[float, int, int, int]] = []
+    settled: list[list[int] | None] = [None] * len(names)
+    heap: list[tuple[float, int, int, int]] = [(0.0, e, e, -1) for e in entries]
     heapq.heapify(heap)
-    at_target: dict[str, list[int]] = {}
+    at_target: dict[int, list[int]] = {}
+    pop, push = heapq.heappop, heapq.heappush
     while heap:
-        cost, entry, node, parent = heapq.heappop(heap)
-        seen = settled_entries.get(node)
+        cost, entry, node, parent = pop(heap)
+        seen = settled[node]
         if seen is None:
-            seen = settled_entries[node] = set()
+            seen = settled[node] = []
         elif len(seen) >= k or entry in seen:
             continue
-        seen.add(entry)
+        seen.append(entry)
         index = len(labels)
         labels.append((cost, entry, node, parent))
         if node in jewels and node != entry:
@@ -56,27 +60,29 @@ def attack_paths(ctx: ModelContext, weaknesses: Mapping[str, tuple[str, ...]],
             new_cost = cost + hop
             if new_cost > MAX_PATH_COST:
                 continue
-            taken = settled_entries.get(succ)
+            taken = settled[succ]
             if taken is not None and (len(taken) >= k or entry in taken):
                 continue
-            heapq.heappush(heap, (new_cost, entry, succ, index))
+            push(heap, (new_cost, entry, succ, index))
     paths: list[AttackPath] = []
-    for target in sorted(at_target):
-        for rank, index in enumerate(at_target[target], start=1):
+    for target_index in sorted(at_target):
+        target = names[target_index]
+        at_risk = ctx.sensitive_stored(ctx.components[target])
+        for rank, index in enumerate(at_target[target_index], start=1):
             hops: list[str] = []
             cursor = index
             while cursor >= 0:
-                hops.append(labels[cursor][2])
+                hops.append(names[labels[cursor][2]])
                 cursor = labels[cursor][3]
             hops.reverse()
             flows = tuple(_cheapest_flow(ctx, moves[a][b][1]) for a, b in zip(hops, hops[1:], strict=False))
             weak: list[str] = []
             for element in (*hops, *flows):
                 weak.extend(weaknesses.get(element, ()))
-            cost, entry = labels[index][0], labels[index][1]
+            cost, entry = labels[index][0], names[labels[index][1]]
             paths.append(AttackPath(
                 id=f"path@{entry}@{target}", entry=entry, target=target, hops=tuple(hops), flows=flows,
-                cost=round(cost, 3), data_at_risk=ctx.sensitive_stored(ctx.components[target]),
+                cost=round(cost, 3), data_at_risk=at_risk,
                 weaknesses=tuple(dict.fromkeys(weak)), rank=rank))
     paths.sort(key=lambda p: (p.cost, p.target, p.entry))
     return tuple(paths)
