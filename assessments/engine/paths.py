@@ -79,10 +79,10 @@ def attack_paths(ctx: ModelContext, weaknesses: Mapping[str, tuple[str, ...]],
             weak: list[str] = []
             for element in (*hops, *flows):
                 weak.extend(weaknesses.get(element, ()))
-            cost, entry = labels[index][0], names[labels[index][1]]
+            path_cost, path_entry = labels[index][0], names[labels[index][1]]
             paths.append(AttackPath(
-                id=f"path@{entry}@{target}", entry=entry, target=target, hops=tuple(hops), flows=flows,
-                cost=round(cost, 3), data_at_risk=at_risk,
+                id=f"path@{path_entry}@{target}", entry=path_entry, target=target, hops=tuple(hops), flows=flows,
+                cost=round(path_cost, 3), data_at_risk=at_risk,
                 weaknesses=tuple(dict.fromkeys(weak)), rank=rank))
     paths.sort(key=lambda p: (p.cost, p.target, p.entry))
     return tuple(paths)
