@@ -166,14 +166,17 @@ class Engine:
         evaluation = state.evaluation
         timings = dict(state.timings)
         start = time.perf_counter()
-        findings = tuple(evaluation.findings())
-        scores = compute_scores(evaluation)
+        pairs = [(c.finding, c) for c in evaluation.checks() if c.finding is not None]
+        pairs.sort(key=lambda pair: finding_key(pair[0]))
+        findings = tuple(finding for finding, _check in pairs)
+        open_items = [(finding, c.rule, c.weight) for finding, c in pairs if c.state == OPEN]
+        scores = compute_scores(evaluation, open_items=open_items)
         timings["scores"] = time.perf_counter() - start
         start = time.perf_counter()
         weaknesses: dict[str, list[str]] = {}
-        for check in evaluation.checks():
-            if check.state == OPEN and check.finding is not None and check.finding.elements:
-                weaknesses.setdefault(check.finding.elements[0], []).append(check.finding.id)
+        for finding, _rule, _weight in open_items:
+            if finding.elements:
+                weaknesses.setdefault(finding.elements[0], []).append(finding.id)
         frozen = {k: tuple(sorted(v)) for k, v in weaknesses.items()}
         paths = attack_paths(evaluation.ctx, frozen)
         timings["attack_paths"] = time.perf_counter() - start

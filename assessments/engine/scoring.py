@@ -62,12 +62,17 @@ def raw_overall_score(totals: Mapping[str, list[int]]) -> float:
     return 100.0 if applicable <= 0 else 100.0 * (1.0 - failed / applicable)
 
 
-def compute_scores(state: EvalState, *, explain: bool = True) -> ScoreBreakdown:
+def compute_scores(state: EvalState, *, explain: bool = True,
+                   open_items: list[tuple[Finding, str, int]] | None = None) -> ScoreBreakdown:
+    """The score breakdown. ``open_items``: the open (finding, rule, weight) triples already sorted by finding
+    order, when the caller has them (saves a pass and a sort)."""
     specs = state.evaluator.specs
     totals = state.totals
-    open_checks: list[tuple[Finding, str, int]] = [(c.finding, c.rule, c.weight) for c in state.checks()
-                                                   if c.state == OPEN and c.finding is not None]
-    open_checks.sort(key=lambda item: item[0].sort_key)
+    if open_items is None:
+        open_items = [(c.finding, c.rule, c.weight) for c in state.checks()
+                      if c.state == OPEN and c.finding is not None]
+        open_items.sort(key=lambda item: item[0].sort_key)
+    open_checks = open_items
     groups: dict[str, dict[str, list[str]]] = {"principle": {}, "pillar": {}}
     for spec in specs.values():
         groups["principle"].setdefault(spec.principle, []).append(spec.id)
