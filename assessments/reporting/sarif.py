@@ -9,8 +9,9 @@
   (``rule@elem@...``) so code-scanning tools track a finding across runs and revisions, logical locations for
   the elements (``fullyQualifiedName`` = ``model/kind/id``), and - when the source file of the model is known
   (CLI) - a physical location at the line that declares the primary element.
-* Accepted risks and false positives are emitted with ``suppressions`` (kind ``external``) and the
-  justification; engine-mitigated findings are ``kind: pass``-less results at level ``none``.
+* Accepted risks, false positives and findings triaged as mitigated are emitted with ``suppressions``
+  (kind ``external``) and the justification; findings mitigated by a control in the model are results at level
+  ``none``.
 """
 
 from __future__ import annotations
@@ -167,7 +168,7 @@ def _result(view: FindingView, rule_index: int, model_name: str, source_uri: str
     }
     if finding.mitigated:
         result["properties"]["mitigatedBy"] = list(finding.mitigated_by)
-    if view.triage in ("accepted", "false_positive"):
+    if view.triage in ("accepted", "false_positive", "mitigated"):
         result["suppressions"] = [{
             "kind": "external",
             "status": "accepted",
@@ -176,7 +177,8 @@ def _result(view: FindingView, rule_index: int, model_name: str, source_uri: str
     return result
 
 
-TRIAGE_DEFAULT: dict[str, str] = {"accepted": "Accepted risk", "false_positive": "False positive"}
+TRIAGE_DEFAULT: dict[str, str] = {"accepted": "Accepted risk", "false_positive": "False positive",
+                                  "mitigated": "Mitigated (triage)"}
 
 
 def to_sarif(report: ReportModel, *, source_uri: str = "", source_text: str = "",

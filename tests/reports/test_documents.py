@@ -151,3 +151,20 @@ def test_injected_markup_cannot_reach_the_network_or_disk():
     assert fetcher.attempts and all(not a.allowed for a in fetcher.attempts)
     refused = " ".join(a.url for a in fetcher.attempts)
     assert "127.0.0.1:9" in refused and "/etc/passwd" in refused
+
+
+def test_empty_assessment_renders_every_format(demo_snapshot, monkeypatch):
+    """No findings, no paths, no plan and no Graphviz: every format still renders."""
+    from assessments.engine.results import AssessmentResult, ScoreBreakdown
+    from assessments.reporting import csv_writer, graphviz, sarif
+
+    empty = AssessmentResult(model="m", revision=2, findings=(), attack_paths=(), blast_radius=(),
+                             scores=ScoreBreakdown(overall=100.0, stage="optimal", principles=(), pillars=()),
+                             plan=(), rules_run=())
+    report = build_report_model(demo_snapshot, empty, generated_at=FIXED_NOW)
+    monkeypatch.setattr(graphviz, "available", lambda: False)
+    html = render_html(report)
+    assert "No findings." in html and "Graphviz is not installed" in html
+    assert "No attack path" in html and "Nothing to fix." in html and "No accepted risks." in html
+    assert csv_writer.write_csv(report).count("\r\n") == 1
+    assert sarif.to_sarif(report)["runs"][0]["results"] == []
