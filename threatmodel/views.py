@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import defaultdict
+from functools import cache
 from typing import Any
 
 from django.contrib import messages
@@ -84,6 +85,7 @@ def _field_spec(kind: str, name: str, schema: dict[str, Any], default: Any) -> d
     return spec
 
 
+@cache
 def editor_vocabulary() -> dict[str, Any]:
     """Every element kind's fields with type, default and allowed values (for the properties panel)."""
     kinds: dict[str, Any] = {}
@@ -199,6 +201,27 @@ def current_document(model: Any) -> tuple[dict[str, Any], bool]:
     return _with_positions(document)
 
 
+@cache
+def _element_defaults() -> dict[str, dict[str, Any]]:
+    """Per collection: the fields whose default is a plain JSON value (what the page's script fills back in)."""
+    return {kind["collection"]: {f["name"]: f["default"] for f in kind["fields"]
+                                 if f["default"] is not None and f["name"] != "id"}
+            for kind in editor_vocabulary()["kinds"].values()}
+
+
+def compact_document(document: dict[str, Any]) -> dict[str, Any]:
+    """Drop element fields left at their default (a third of the size of a large model's page); the editor
+    puts the defaults back from the vocabulary, so nothing is lost."""
+    defaults = _element_defaults()
+    out = dict(document)
+    for collection, fields in defaults.items():
+        if collection in out:
+            out[collection] = [{k: v for k, v in item.items()
+                                if not ((k in fields and v == fields[k]) or (k == "position" and v is None))}
+                               for item in out[collection]]
+    return out
+
+
 def _with_positions(document: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     missing = any(c.get("position") is None for c in document.get("components", []))
     if missing:
@@ -250,7 +273,7 @@ def model_detail(request: HttpRequest, model_id: int) -> HttpResponse:
         "component_count": len(document.get("components", [])),
         "flow_count": len(document.get("flows", [])),
         "can_edit": can_edit,
-        "editor_document": {"revision": model.revision, "document": document},
+        "editor_document": {"revision": model.revision, "document": compact_document(document)},
         "editor_vocabulary": editor_vocabulary(),
         "editor_config": config,
         "text_components": document.get("components", [])[:TEXT_LIMIT],
@@ -289,7 +312,7 @@ def revision_diff(request: HttpRequest, model_id: int, number: int) -> HttpRespo
                     document.setdefault(collection, []).append({**item, "_removed": True})
     return render(request, "threatmodel/revision_diff.html", {
         "model": model, "diff": diff, "number": number, "revision": revision,
-        "editor_document": {"revision": number, "document": document},
+        "editor_document": {"revision": number, "document": compact_document(document)},
         "editor_vocabulary": editor_vocabulary(),
         "editor_config": {"model_id": model.pk, "can_edit": False, "readonly": True, "positions_missing": False,
                           "auto_layout_limit": 0, "urls": {},

@@ -79,6 +79,19 @@
     unsavedLayout: false, lastRoundTrip: null, roundTrips: [], saves: 0, highlightedPath: null
   };
   Object.keys(KINDS).forEach(function (k) { state.elements[k] = new Map(); });
+  // The page sends fields left at their default only once, in the vocabulary: put them back.
+  var DEFAULTS = {};
+  Object.keys(KINDS).forEach(function (k) {
+    DEFAULTS[k] = {};
+    KINDS[k].fields.forEach(function (f) { if (f.default !== null && f.default !== undefined && f.name !== 'id') DEFAULTS[k][f.name] = f.default; });
+  });
+  var withDefaults = function (kind, item) {
+    var d = DEFAULTS[kind], out = {};
+    for (var key in d) { var v = d[key]; out[key] = Array.isArray(v) ? [] : (v !== null && typeof v === 'object') ? {} : v; }
+    for (var own in item) out[own] = item[own];
+    if (out.position === undefined && (kind === 'component' || kind === 'boundary')) out.position = null;
+    return out;
+  };
   var loadDocument = function (doc, revision) {
     state.revision = revision;
     state.info = doc.model || {};
@@ -87,7 +100,7 @@
     Object.keys(KIND_OF).forEach(function (collection) {
       (doc[collection] || []).forEach(function (item) {
         if (item._unsaved_position) { unsaved = true; }
-        state.elements[KIND_OF[collection]].set(item.id, item);
+        state.elements[KIND_OF[collection]].set(item.id, withDefaults(KIND_OF[collection], item));
       });
     });
     state.unsavedLayout = unsaved;
@@ -270,13 +283,34 @@
     var zoom = Math.max(0.02, Math.min(1.5, (cw - 2 * pad) / Math.max(1, x2 - x1), (ch - 2 * pad) / Math.max(1, y2 - y1)));
     return { zoom: zoom, pan: { x: (cw - zoom * (x1 + x2)) / 2, y: (ch - zoom * (y1 + y2)) / 2 } };
   };
+  // Overview mode: a lean stylesheet (every style property costs time per element when thousands load).
+  var LEAN_STYLE = [
+    { selector: 'node', style: { 'label': 'data(label)', 'font-size': 13, 'min-zoomed-font-size': 9, 'text-valign': 'center', 'text-halign': 'center' } },
+    { selector: 'node.component', style: { 'shape': 'data(shape)', 'background-color': 'data(fill)', 'border-color': 'data(stroke)', 'border-width': 2,
+      'width': NODE_W, 'height': NODE_H, 'z-index-compare': 'manual', 'z-index': 100, 'text-wrap': 'wrap', 'text-max-width': NODE_W - 14 } },
+    { selector: 'node.zone', style: { 'shape': 'rectangle', 'width': 'data(w)', 'height': 'data(h)', 'background-color': 'data(tcolor)', 'background-opacity': 0.05,
+      'border-color': 'data(tcolor)', 'border-width': 2, 'border-style': 'dashed', 'text-valign': 'top', 'text-margin-y': 22, 'font-size': 18, 'font-weight': 700,
+      'z-index-compare': 'manual', 'z-index': 'data(z)' } },
+    { selector: 'edge', style: { 'curve-style': 'haystack', 'haystack-radius': 0, 'width': 1, 'line-color': '#94a3b8', 'mid-target-arrow-shape': 'triangle',
+      'mid-target-arrow-color': '#94a3b8', 'z-index-compare': 'manual', 'z-index': 90 } },
+    { selector: 'edge.plain', style: { 'line-style': 'dashed' } },
+    { selector: 'node.component[sev]', style: { 'border-color': 'data(sevcolor)', 'border-width': 4 } },
+    { selector: 'node[badge]', style: { 'background-image': 'data(badge)', 'background-width': 24, 'background-height': 24, 'background-position-x': '100%',
+      'background-position-y': '0%', 'background-clip': 'none', 'background-image-containment': 'over', 'bounds-expansion': 14 } },
+    { selector: 'edge[sev]', style: { 'line-color': 'data(sevcolor)', 'mid-target-arrow-color': 'data(sevcolor)', 'width': 2 } },
+    { selector: ':selected', style: { 'overlay-color': '#2563eb', 'overlay-opacity': 0.2, 'overlay-padding': 6 } },
+    { selector: '.path-dim', style: { 'opacity': 0.15 } },
+    { selector: '.path-on', style: { 'opacity': 1, 'underlay-color': '#f59e0b', 'underlay-opacity': 0.45, 'underlay-padding': 8 } },
+    { selector: '.eh-handle', style: { 'background-color': '#2563eb', 'width': 12, 'height': 12, 'shape': 'ellipse' } },
+    { selector: '.eh-preview, .eh-ghost-edge', style: { 'line-color': '#2563eb', 'curve-style': 'straight' } }
+  ];
   var tStart = performance.now();
   var initialElements = cyElements();
   var viewport = big ? initialViewport(initialElements) : null;
   var cy = window.cytoscape({
     container: container,
     elements: initialElements,
-    style: style,
+    style: ZONES ? LEAN_STYLE : style,
     layout: { name: 'preset', fit: !viewport, padding: 30 },
     zoom: viewport ? viewport.zoom : 1,
     pan: viewport ? viewport.pan : { x: 0, y: 0 },
