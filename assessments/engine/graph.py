@@ -176,6 +176,8 @@ class ModelContext:
         self._rank: dict[str, int] = {}
         self._used_data: dict[str, frozenset[str]] = {}
         self._facing: dict[str | None, tuple[str, ...]] = {}
+        #: Per-context memo for rule helpers (a fresh context per snapshot, so entries never go stale).
+        self.memo: dict[tuple[str, ...], object] = {}
         if reuse and base is not None and changes is not None:
             self._derive_flow_indexes(base, changes)
         else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from assessments.engine.graph import ModelContext
 from assessments.engine.registry import PASS, CheckResult, Hit, ev, rule
 from assessments.engine.rules.common import APP_KINDS, READ_VERBS, STORES, K
@@ -20,6 +22,10 @@ def _is_human(ctx: ModelContext, identity_id: str) -> bool:
 
 def _flows_to(ctx: ModelContext, identity_id: str, target: str) -> list[DataFlow]:
     """Flows from the components running as ``identity_id`` to ``target`` (either way for bidirectional)."""
+    key = ("flows_to", identity_id, target)
+    cached = ctx.memo.get(key)
+    if cached is not None:
+        return cast(list[DataFlow], cached)
     out: list[DataFlow] = []
     for comp_id in ctx.by_identity.get(identity_id, ()):
         for fid in ctx.out_flows.get(comp_id, ()):
@@ -30,6 +36,7 @@ def _flows_to(ctx: ModelContext, identity_id: str, target: str) -> list[DataFlow
             flow = ctx.flows[fid]
             if flow.bidirectional and flow.source == target:
                 out.append(flow)
+    ctx.memo[key] = out
     return out
 
 
