@@ -18,6 +18,8 @@ SEVERITY_FILL: dict[str, str] = {
     "critical": "#8b0a1a", "high": "#d1382b", "medium": "#e08a00", "low": "#2f7ab8", "info": "#6b7785"}
 STAGE_FILL: dict[str, str] = {
     "traditional": "#d1382b", "initial": "#e08a00", "advanced": "#2f7ab8", "optimal": "#1f8a4c"}
+#: Score-axis ticks of the score bars: 0, the maturity-stage thresholds of docs/scoring.md, 100.
+STAGE_TICKS: tuple[int, ...] = (0, 50, 75, 90, 100)
 INK = "#1d2330"
 MUTED = "#5f6b7a"
 GRID = "#dde1e7"
@@ -42,12 +44,13 @@ def _text(x: float, y: float, text: object, *, anchor: str = "start", size: floa
 
 
 def stage_of(score: float) -> str:
-    """Display stage for a 0..100 score (same thresholds as docs/scoring.md: <40, <65, <85, else optimal)."""
-    if score < 40:
+    """Fallback stage from a 0..100 score alone (docs/scoring.md thresholds 50/75/90; the engine's stage, which also
+    looks at the worst open finding, is used whenever an entry has one)."""
+    if score < 50:
         return "traditional"
-    if score < 65:
+    if score < 75:
         return "initial"
-    if score < 85:
+    if score < 90:
         return "advanced"
     return "optimal"
 
@@ -114,7 +117,7 @@ def score_bars(entries: Sequence[object], *, title: str, width: int = 520, row: 
     height = top + row * max(len(items), 1) + 8
     plot_w = width - left - right
     body: list[str] = []
-    for tick in (0, 40, 65, 85, 100):
+    for tick in STAGE_TICKS:
         x = left + plot_w * tick / 100
         body.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 6}" stroke="{GRID}"/>')
         body.append(_text(x, top - 7, tick, anchor="middle", size=8, fill=MUTED))
