@@ -7,4 +7,5 @@ from assessments import views
 urlpatterns: list = [
     path("models/<int:model_id>/findings/", views.model_findings, name="model-findings"),
     path("models/<int:model_id>/reports/", views.model_reports, name="model-reports"),
+    path("models/<int:model_id>/diagram.svg", views.model_diagram_svg, name="model-diagram-svg"),
 ]

@@ -49,7 +49,7 @@ MULTILINE_FIELDS = frozenset({"description"})
 #: Above this many components the editor opens on a fast grid instead of running the layered layout.
 AUTO_LAYOUT_LIMIT = 400
 #: Rows of each list the page renders before its script takes over (the script filters the rest).
-TEXT_LIMIT = 400
+TEXT_LIMIT = 150
 
 
 def _field_spec(kind: str, name: str, schema: dict[str, Any], default: Any) -> dict[str, Any]:
@@ -128,8 +128,7 @@ def _editor_config(request: HttpRequest, model: Any, *, can_edit: bool, position
             "changesets": base + "changesets/",
             "live_assessment": base + "live-assessment/",
             "findings": reverse("model-findings", kwargs={"model_id": model.pk}),
-            "diagram_svg": _api_url("api-model-diagram-svg", model_id=model.pk)
-            or _api_url("api:model-diagram-svg", model_id=model.pk),
+            "diagram_svg": _api_url("model-diagram-svg", model_id=model.pk),
             "elk_worker": "/static/vendor/elkjs/elk-worker.min.js",
             "elk_api": "/static/vendor/elkjs/elk-api.js",
         },

@@ -179,3 +179,20 @@ def test_token_and_report_pages_render(client: Any, setup: Any) -> None:
     client.force_login(setup.viewer)
     page = client.get(reverse("model-reports", args=[setup.model.pk])).content.decode()
     assert 'data-testid="report-generate"' not in page
+
+
+def test_svg_export_from_the_servers_graphviz(client: Any, setup: Any) -> None:
+    import shutil
+
+    if not shutil.which("dot"):
+        pytest.skip("Graphviz is not installed")
+    client.force_login(setup.viewer)
+    page = client.get(reverse("model-detail", args=[setup.model.pk])).content.decode()
+    assert 'data-testid="tool-svg"' in page
+    response = client.get(reverse("model-diagram-svg", args=[setup.model.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+    assert "attachment" in response["Content-Disposition"]
+    body = response.content.decode()
+    assert "<svg" in body and "Checkout service" in body and "<script" not in body
+    client.force_login(setup.outsider)
+    assert client.get(reverse("model-diagram-svg", args=[setup.model.pk])).status_code == 404
