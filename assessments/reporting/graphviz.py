@@ -72,7 +72,7 @@ def fit_size(svg: str, max_width_mm: float, max_height_mm: float, max_scale: flo
 
 
 def inline_svg(svg: str, *, css_class: str = "diagram", box_mm: tuple[float, float] | None = None,
-               id_prefix: str = "") -> str:
+               id_prefix: str = "", max_scale: float = 1.5) -> str:
     """The ``<svg>`` element only (no prolog, DOCTYPE or comments).
 
     With ``box_mm`` (max width, max height) the element gets an explicit size in millimetres that fits the box
@@ -89,6 +89,6 @@ def inline_svg(svg: str, *, css_class: str = "diagram", box_mm: tuple[float, flo
         body = re.sub(r'\sid="([^"]*)"', lambda m: f' id="{id_prefix}-{m.group(1)}"', body)
     size = ""
     if box_mm is not None:
-        width, height = fit_size(body, *box_mm)
+        width, height = fit_size(body, *box_mm, max_scale=max_scale)
         size = f' width="{width}mm" height="{height}mm"'
     return body.replace("<svg", f'<svg class="{css_class}"{size}', 1)

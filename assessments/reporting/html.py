@@ -81,7 +81,8 @@ def render_diagrams(report: ReportModel, *, overview_threshold: int = 250, timeo
             LOGGER.warning("attack path diagram failed: %s", exc)
             continue
         paths[view.path.id] = mark_safe(graphviz.inline_svg(svg, css_class="path-diagram",  # noqa: S308
-                                                            box_mm=PATH_BOX, id_prefix=f"path{index}"))
+                                                            box_mm=PATH_BOX, id_prefix=f"path{index}",
+                                                            max_scale=1.0))
     return Diagrams(system, note, paths)
 
 
