@@ -18,7 +18,7 @@ from assessments.engine.results import PlanStep
 from assessments.engine.rules.common import APP_KINDS, MESHED, OUTSIDE, STORES
 from assessments.engine.rules.encryption import secret_attributes
 from assessments.engine.scoring import raw_overall_score
-from threatmodel.domain import COLLECTIONS, Component, Control, DataFlow, Grant, Identity, Snapshot
+from threatmodel.domain import Component, Control, DataFlow, Grant, Identity, Snapshot
 from threatmodel.vocabulary import (
     CLASSIFICATION_ORDER,
     Authentication,
@@ -156,12 +156,16 @@ def use_workload_identity(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
 
 @fix("drop-unneeded-data")
 def drop_unneeded_data(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
+    flows = snapshot.flow_by_id
+    targets = {flows[i].target for i in ids if i in flows}
+    forwarded: dict[str, set[str]] = {t: set() for t in targets}
+    for other in snapshot.flows:
+        if other.source in forwarded:
+            forwarded[other.source].update(other.data_assets)
+
     def change(f: DataFlow, s: Snapshot) -> DataFlow:
         target = s.component_by_id[f.target]
-        used = set(target.data_stored) | set(target.data_processed)
-        for other in s.flows:
-            if other.source == target.id:
-                used.update(other.data_assets)
+        used = set(target.data_stored) | set(target.data_processed) | forwarded[f.target]
         keep = tuple(a for a in f.data_assets if a in used or a not in s.data_asset_by_id
                      or CLASSIFICATION_ORDER[s.data_asset_by_id[a].classification] < 2)
         return replace(f, data_assets=keep)
@@ -266,6 +270,7 @@ def narrow_grant(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
     grants = {g.id: g for g in snapshot.grants}
     updates: dict[str, Grant] = {}
     added: list[Grant] = []
+    unused: set[str] = set()
     for gid in ids:
         grant = grants.get(gid)
         if grant is None:
@@ -273,7 +278,8 @@ def narrow_grant(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
         target = snapshot.component_by_id.get(grant.target)
         if grant.target == "*":
             targets = _identity_targets(snapshot, grant.identity)
-            if not targets:
+            if not targets:  # the identity uses nothing: the wildcard grant goes
+                unused.add(gid)
                 continue
             updates[gid] = replace(grant, target=targets[0], actions=(GrantAction.READ,))
             added.extend(replace(grant, id=f"{gid}-{t}", target=t, actions=(GrantAction.READ,)) for t in targets[1:])
@@ -284,6 +290,8 @@ def narrow_grant(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
             scope = scope or f"secret/{grant.identity}/*"
         updates[gid] = replace(grant, actions=actions, scope=scope)
     snapshot = replace_many(snapshot, "grants", updates)
+    if unused:
+        snapshot = replace(snapshot, grants=tuple(g for g in snapshot.grants if g.id not in unused))
     return add_elements(snapshot, "grants", added)
 
 
@@ -442,4 +450,4 @@ def build_plan(state: EvalState, *, max_candidates: int = MAX_CANDIDATES) -> tup
     return tuple(steps)
 
 
-__all__ = ["COLLECTIONS", "FIXES", "apply_step", "build_plan", "resolve_fix"]
+__all__ = ["FIXES", "apply_step", "build_plan", "candidate_count", "resolve_fix"]

@@ -109,3 +109,25 @@ def test_render_text(demo_result: AssessmentResult) -> None:
     text = render_text(demo_result)
     assert "Posture score" in text and "Attack paths" in text and "Remediation plan" in text
     assert demo_result.findings[0].id in text
+
+
+def test_every_fix_action_applies_to_its_findings() -> None:
+    """Each rule's fix, applied to the elements of its positive test case, removes the open finding."""
+    from assessments.engine import Engine
+    from assessments.engine.plan import resolve_fix
+    from catalog.packs.loader import load_rule_catalog
+    from tests.engine.test_rules import CASES
+
+    catalog = load_rule_catalog()
+    for case in CASES:
+        meta = catalog[case.rule]
+        if meta.fix is None:
+            continue
+        engine = Engine(rules=[case.rule], plan=False)
+        snapshot = case.positive()
+        before = [f for f in engine.evaluate(snapshot).findings if f.rule == case.rule and not f.mitigated]
+        transform = resolve_fix(meta.fix.action)
+        assert transform is not None
+        after = engine.evaluate(transform(snapshot, tuple(sorted({f.elements[0] for f in before}))))
+        remaining = [f for f in after.findings if f.rule == case.rule and not f.mitigated]
+        assert len(remaining) < len(before), case.rule
