@@ -203,3 +203,19 @@ def test_json_output_is_the_engines_documented_document(demo_snapshot):
     if schema_path.exists():
         schema = json.loads(schema_path.read_text())
         jsonschema.validators.validator_for(schema)(schema).validate(json.loads(out))
+
+
+@needs_engine
+def test_report_of_a_run_without_stored_json_reassesses_the_revision(small_setup, settings, tmp_path):
+    from assessments.models import Report
+    from assessments.reporting.services import report_render
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    model, run, user, result, _ = small_setup
+    run.result = None
+    run.save()
+    report = Report.objects.create(model=model, run=run, format="csv", requested_by=user)
+    report_render(report_id=report.pk)
+    report.refresh_from_db()
+    rows = list(csv.reader(io.StringIO(Path(report.file.path).read_text())))
+    assert report.status == "succeeded" and len(rows) == 1 + len(result.findings)
