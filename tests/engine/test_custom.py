@@ -60,3 +60,22 @@ def test_disabled_rules_are_not_run() -> None:
     result = assess(snapshot, disabled=["lp.workload-without-identity"])
     assert "lp.workload-without-identity" not in result.rules_run
     assert not any(f.rule == "lp.workload-without-identity" for f in result.findings)
+
+
+def test_custom_flow_rule_is_rechecked_incrementally() -> None:
+    from dataclasses import replace
+
+    from threatmodel.vocabulary import Logging
+
+    rule = CustomRuleSpec(id="quiet-source", title="Flow from a component without logging", kind="flow",
+                          expression='source.logging == "none"', severity="low")
+    engine = Engine(custom_rules=[rule], plan=False)
+    snapshot = model(svc("a"), svc("b"), fl("f", "a", "b"))
+    state = engine.evaluate(snapshot)
+    edited = snapshot.replace_element(replace(snapshot.component_by_id["a"], logging=Logging.NONE))
+    incremental = engine.reassess(state, edited)
+    assert "custom.quiet-source@f@a@b" in {f.id for f in incremental.findings}
+    assert incremental.findings == engine.evaluate(edited).findings
+    delta = incremental.delta(state)
+    assert "custom.quiet-source@f@a@b" in {f.id for f in delta.added}
+    assert delta.score_after < delta.score_before
