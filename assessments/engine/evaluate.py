@@ -223,6 +223,10 @@ class Evaluator:
 
     def _failed(self, ctx: ModelContext, primary: str, fired: list[tuple[RuleSpec, Hit]],
                 factor: int) -> tuple[Check, ...]:
+        if len(fired) == 1:  # nothing to supersede
+            spec, hit = fired[0]
+            finding = self._finding(ctx, spec, primary, hit, [])
+            return (Check(spec.id, spec.points * factor, MITIGATED if finding.mitigated_by else OPEN, finding),)
         fired_ids = {spec.id for spec, _ in fired}
         hidden: set[str] = set()
         for spec, _ in fired:
