@@ -42,7 +42,9 @@ def sparkline_points(scores: list[float], width: int = 120, height: int = 28) ->
     if len(scores) == 1:
         scores = scores * 2
     step = width / (len(scores) - 1)
-    return " ".join(f"{i * step:.1f},{height - 2 - (max(0.0, min(100.0, s)) / 100) * (height - 4):.1f}"
+    low, high = max(0.0, min(scores) - 5), min(100.0, max(scores) + 5)  # the trend's own range, padded
+    span = max(high - low, 10.0)
+    return " ".join(f"{i * step:.1f},{height - 2 - ((max(low, min(high, s)) - low) / span) * (height - 4):.1f}"
                     for i, s in enumerate(scores))
 
 

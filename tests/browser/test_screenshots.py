@@ -73,3 +73,25 @@ def test_dashboard_and_pages(browser: Any, live_server: Any, browser_user: Any, 
     page.screenshot(path=str(screenshots / "import.png"))
     assert not errors.dialogs
     context.close()
+
+
+def test_revision_diff_on_the_diagram(browser: Any, live_server: Any, browser_user: Any, screenshots: Any) -> None:
+    from tests.factories import demo_model
+    from threatmodel import services
+    from threatmodel.changes import ElementChange
+
+    model = demo_model(team=browser_user.team, user=browser_user)
+    services.changeset_apply(model=model, user=browser_user, base_revision=model.revision, message="Harden", changes=[
+        ElementChange("update", "flow", "cart-to-redis", {"encryption": "tls"}),
+        ElementChange("create", "component", "waf", {"name": "Web firewall", "kind": "load-balancer",
+                                                     "boundary": "dmz"}),
+        ElementChange("update", "component", "currency", {"authentication": "mtls"})])
+    context = login_context(browser, live_server, browser_user, 1440, 900)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/models/{model.pk}/revisions/{model.revision}/")
+    page.wait_for_function("document.body.dataset.editorReady === '1'")
+    assert page.locator("table.diff tr.diff-added").count() == 1
+    assert page.evaluate("window.trustmap.count('component')") >= 25
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(screenshots / "revision-diff.png"))
+    context.close()
