@@ -41,7 +41,7 @@ PRINCIPLE_PILLAR: dict[str, tuple[str, str]] = {
     "data-protection": ("data", "Data Access"), "visibility": ("visibility-and-analytics", "Visibility and Analytics"),
 }
 MAX_EXPRESSION_LENGTH = 2000
-_ID = re.compile(r"^[a-z0-9][a-z0-9.-]{0,80}$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,120}$")
 _SAMPLES: dict[str, Any] = {
     "component": Component("sample-component", "Sample component"),
     "data_asset": DataAsset("sample-data", "Sample data"),
@@ -155,7 +155,7 @@ def validate_custom_rule(kind: str, expression: str) -> list[str]:
 def validate_spec(spec: CustomRuleSpec) -> list[str]:
     errors = validate_custom_rule(spec.kind, spec.expression)
     if not _ID.match(spec.id):
-        errors.append(f"invalid rule id {spec.id!r} (lower-case letters, digits, '.', '-')")
+        errors.append(f"invalid rule id {spec.id!r} (letters, digits, '_', '.', ':', '-')")
     if spec.severity not in SEVERITIES:
         errors.append(f"severity must be one of {', '.join(SEVERITIES)}")
     if spec.principle not in PRINCIPLES:
@@ -167,7 +167,11 @@ def validate_spec(spec: CustomRuleSpec) -> list[str]:
 
 def make_check(spec: CustomRuleSpec) -> Any:
     """The engine check function of a (valid) custom rule."""
-    errors = validate_spec(spec)
+    errors = validate_custom_rule(spec.kind, spec.expression)
+    if spec.severity not in SEVERITIES:
+        errors.append(f"severity must be one of {', '.join(SEVERITIES)}")
+    if not _ID.match(spec.id):
+        errors.append(f"invalid rule id {spec.id!r}")
     if errors:
         raise CustomRuleError(f"custom rule {spec.id!r}: " + "; ".join(errors))
     program = _compile(spec.expression)

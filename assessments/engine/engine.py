@@ -44,10 +44,11 @@ def _gc_paused() -> Iterator[None]:
 
 def custom_spec(rule: CustomRuleSpec) -> RuleSpec:
     likelihood, impact = SEVERITY_PAIRS[rule.severity]
-    pillar, function = PRINCIPLE_PILLAR.get(rule.principle, ("governance", "Governance"))
+    principle = rule.principle if rule.principle in PRINCIPLE_PILLAR else "zero-trust"
+    pillar, function = PRINCIPLE_PILLAR[principle]
     return RuleSpec(
         id=rule.rule_id, title=rule.title, family="custom", scope=rule.kind if rule.kind in SCOPE_COLLECTION else
-        "component", principle=rule.principle, pillar=pillar, function=function, stride="elevation-of-privilege",
+        "component", principle=principle, pillar=pillar, function=function, stride="elevation-of-privilege",
         cwe="CWE-1008", asvs="", tenet=0, severity=rule.severity, likelihood=likelihood, impact=impact,
         data_impact=False, remediation=rule.remediation or rule.title, mitigated_by=frozenset(),
         supersedes=frozenset(), fix_action="", fix_title="", check=make_check(rule), kinds=None,
