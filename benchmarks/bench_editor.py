@@ -69,19 +69,13 @@ def child(quick: bool) -> None:
             context = browser.new_context(viewport={"width": 1600, "height": 1000})
             context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base}])
             page = context.new_page()
-            page.goto(f"{base}/static/vendor/cytoscape/cytoscape.min.js")  # warm the static files once
+            page.goto(f"{base}/models/{big.pk}/")  # warm-up (server caches, static files): not measured
+            page.wait_for_function("document.body && document.body.dataset.editorReady === '1'", timeout=60_000)
             opens = []
-            if os.environ.get("BENCH_EDITOR_PROFILE"):
-                _profile(context, f"{base}/models/{big.pk}/")
             for _ in range(1 if quick else 3):
                 page.goto(f"{base}/models/{big.pk}/", wait_until="commit")
                 page.wait_for_function("document.body && document.body.dataset.editorReady === '1'", timeout=60_000)
                 opens.append(float(page.evaluate("parseFloat(document.body.dataset.editorReadyAt)")) / 1000)
-                if os.environ.get("BENCH_EDITOR_DEBUG"):
-                    print(page.evaluate("(() => { const t = performance.getEntriesByType('navigation')[0]; "
-                                        "return {ttfb: t.responseStart, body: t.responseEnd, dcl: t.domContentLoadedEventEnd, "
-                                        "size: t.transferSize, cy: window.trustmap.firstRenderMs()}; })()"),
-                          file=sys.stderr)
             report("editor_open_2000", statistics.median(opens), "s")
 
             page.goto(f"{base}/models/{demo.pk}/")
@@ -98,39 +92,3 @@ def child(quick: bool) -> None:
     finally:
         server.shutdown()
 
-
-def _profile(context: Any, url: str) -> None:  # pragma: no cover - a developer aid (BENCH_EDITOR_PROFILE=1)
-    import collections
-
-    page = context.new_page()
-    cdp = context.new_cdp_session(page)
-    cdp.send("Profiler.enable")
-    cdp.send("Profiler.setSamplingInterval", {"interval": 200})
-    cdp.send("Profiler.start")
-    page.goto(url, wait_until="commit")
-    page.wait_for_function("document.body && document.body.dataset.editorReady === '1'", timeout=60_000)
-    profile = cdp.send("Profiler.stop")["profile"]
-    nodes = {n["id"]: n for n in profile["nodes"]}
-    self_time: collections.Counter[str] = collections.Counter()
-    deltas = dict(zip(profile["samples"], profile["timeDeltas"], strict=False))
-    for sample, delta in zip(profile["samples"], profile["timeDeltas"], strict=False):
-        frame = nodes[sample]["callFrame"]
-        self_time[f"{frame['functionName'] or '(anon)'} {frame['url'].rsplit('/', 1)[-1]}:{frame['lineNumber']}"] += delta
-    del deltas
-    parent = {c: n["id"] for n in profile["nodes"] for c in n.get("children", [])}
-    callers: collections.Counter[str] = collections.Counter()
-    for sample, delta in zip(profile["samples"], profile["timeDeltas"], strict=False):
-        if nodes[sample]["callFrame"]["functionName"] in ("jl", "merge", "(garbage collector)"):
-            chain, cur = [], sample
-            for _ in range(7):
-                cur = parent.get(cur)
-                if cur is None:
-                    break
-                f = nodes[cur]["callFrame"]
-                chain.append(f"{f['functionName'] or 'anon'}:{f['lineNumber']}:{f['columnNumber']}")
-            callers[" < ".join(chain)] += delta
-    for name, micros in callers.most_common(12):
-        print(f"{micros / 1000:8.1f} ms  CALLERS {name}", file=sys.stderr)
-    for name, micros in self_time.most_common(25):
-        print(f"{micros / 1000:8.1f} ms  {name}", file=sys.stderr)
-    page.close()

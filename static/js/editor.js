@@ -1455,6 +1455,8 @@
       var item = getEl(id); return (item && (item.boundary || item.parent)) || null;
     },
     zones: function () { return ZONES; },
+    highlightedPath: function () { return state.highlightedPath; },
+    pathElementsOn: function () { return cy.$('.path-on').length; },
     pagePosition: function (id) {
       var n = cy.$id(id); if (n.empty()) return null;
       var rect = container.getBoundingClientRect(); var p = n.renderedPosition();

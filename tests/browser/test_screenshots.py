@@ -46,6 +46,15 @@ def test_editor_with_the_demo_model(browser: Any, live_server: Any, browser_user
         page.evaluate("window.trustmap.select(['checkout'])")
         page.wait_for_timeout(400)
         page.screenshot(path=str(screenshots / "editor-demo-selected.png"), full_page=True)
+        # an attack path is highlighted end to end (its hops and flows), and cleared again
+        path = page.locator("#paths-list [data-path]").first
+        path.click()
+        assert page.evaluate("window.trustmap.highlightedPath()") == path.get_attribute("data-path")
+        assert page.evaluate("window.trustmap.pathElementsOn()") >= 3
+        page.wait_for_timeout(400)
+        page.screenshot(path=str(screenshots / "editor-attack-path.png"))
+        path.click()
+        assert page.evaluate("window.trustmap.highlightedPath()") is None
     assert not errors.dialogs
     context.close()
 
