@@ -17,7 +17,7 @@ import subprocess
 FAST_OPTIONS: tuple[str, ...] = ("-Gsplines=line", "-Gnslimit=2", "-Gnslimit1=2", "-Gmclimit=0.5",
                                  "-Gsearchsize=10")
 #: Even cheaper layout for a full (not overview) diagram of ~1,000 nodes: straight edges, minimal network-simplex
-#: and crossing-minimisation effort (6-14 s for 1,000 nodes / 2,000 flows on 2 busy cores; see docs/reports.md).
+#: and crossing-minimisation effort (6-20 s for 1,000 nodes / 2,000 flows on 2 busy cores; see docs/reports.md).
 LARGE_OPTIONS: tuple[str, ...] = ("-Gsplines=false", "-Gnslimit=1", "-Gnslimit1=1", "-Gmclimit=0.01",
                                   "-Gremincross=false", "-Gsearchsize=5")
 DEFAULT_TIMEOUT = 60.0

@@ -82,6 +82,9 @@ def _help(rule: RuleInfo) -> dict[str, str]:
         if body:
             parts_text.append(f"{heading}: {body}")
             parts_md.append(f"### {heading}\n\n{_md(body)}")
+    if rule.steps:
+        parts_text.append("Steps: " + " ".join(f"{i}. {step}" for i, step in enumerate(rule.steps, start=1)))
+        parts_md.append("\n".join(f"{i}. {_md(step)}" for i, step in enumerate(rule.steps, start=1)))
     mappings = _mappings(rule)
     if mappings:
         parts_text.append("Mappings: " + "; ".join(f"{k} {v}" for k, v in mappings))
