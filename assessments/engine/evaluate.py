@@ -105,6 +105,10 @@ def builtin_specs(rules: Iterable[str] | None = None, disabled: Iterable[str] = 
                                 impls[rid].source_kinds, impls[rid].target_kinds) for rid in sorted(wanted))
 
 
+#: (check function, rule id, spec): what the evaluation loop iterates over.
+RuleEntry = tuple[Callable[..., Any], str, "RuleSpec"]
+
+
 class Check(NamedTuple):
     """A check that did not pass (open, mitigated or folded); passed checks are only counted."""
 
@@ -131,25 +135,28 @@ class Evaluator:
         self.by_scope: dict[str, list[RuleSpec]] = {}
         for spec in self.specs.values():
             self.by_scope.setdefault(spec.scope, []).append(spec)
-        self._component_rules: dict[str, list[RuleSpec]] = {}
-        self._flow_rules: dict[tuple[str, str], list[RuleSpec]] = {}
+        self._component_rules: dict[str, list[RuleEntry]] = {}
+        self._flow_rules: dict[tuple[str, str], list[RuleEntry]] = {}
+        self._scope_rules: dict[str, list[RuleEntry]] = {
+            scope: [(spec.check, spec.id, spec) for spec in specs_] for scope, specs_ in self.by_scope.items()}
         self._interned: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.points = {s.id: s.points for s in self.specs.values()}
         self._ratings: dict[tuple[str, bool, int, str], tuple[str, str, str]] = {}
         self.key = tuple(self.specs)
 
-    def component_rules(self, kind: str) -> list[RuleSpec]:
+    def component_rules(self, kind: str) -> list[RuleEntry]:
         rules = self._component_rules.get(kind)
         if rules is None:
-            rules = [s for s in self.by_scope.get("component", ()) if s.kinds is None or kind in s.kinds]
+            rules = [(s.check, s.id, s) for s in self.by_scope.get("component", ())
+                     if s.kinds is None or kind in s.kinds]
             self._component_rules[kind] = rules
         return rules
 
-    def flow_rules(self, source_kind: str, target_kind: str) -> list[RuleSpec]:
+    def flow_rules(self, source_kind: str, target_kind: str) -> list[RuleEntry]:
         key = (source_kind, target_kind)
         rules = self._flow_rules.get(key)
         if rules is None:
-            rules = [s for s in self.by_scope.get("flow", ())
+            rules = [(s.check, s.id, s) for s in self.by_scope.get("flow", ())
                      if (s.source_kinds is None or source_kind in s.source_kinds)
                      and (s.target_kinds is None or target_kind in s.target_kinds)]
             self._flow_rules[key] = rules
@@ -170,29 +177,30 @@ class Evaluator:
         if grant is not None:
             target = ctx.components.get(grant.target)
             rank = ctx.component_rank(target) if target is not None else ctx.rank_of((grant.target,))
-            return self._run(ctx, element_id, grant, self.by_scope.get("grant", ()), ELEMENT_FACTOR_HALVES[rank])
+            return self._run(ctx, element_id, grant, self._scope_rules.get("grant", []), ELEMENT_FACTOR_HALVES[rank])
         ident = ctx.identities.get(element_id)
         if ident is not None:
-            return self._run(ctx, element_id, ident, self.by_scope.get("identity", ()), ELEMENT_FACTOR_HALVES[0])
+            return self._run(ctx, element_id, ident, self._scope_rules.get("identity", []), ELEMENT_FACTOR_HALVES[0])
         asset = ctx.data_assets.get(element_id)
         if asset is not None:
-            return self._run(ctx, element_id, asset, self.by_scope.get("data_asset", ()),
+            return self._run(ctx, element_id, asset, self._scope_rules.get("data_asset", []),
                              ELEMENT_FACTOR_HALVES[CLASSIFICATION_ORDER[asset.classification]])
         boundary = ctx.boundaries.get(element_id)
         if boundary is not None:
-            return self._run(ctx, element_id, boundary, self.by_scope.get("boundary", ()), ELEMENT_FACTOR_HALVES[0])
+            return self._run(ctx, element_id, boundary, self._scope_rules.get("boundary", []),
+                             ELEMENT_FACTOR_HALVES[0])
         return None
 
-    def _run(self, ctx: ModelContext, primary: str, element: Any, rules: Iterable[RuleSpec],
+    def _run(self, ctx: ModelContext, primary: str, element: Any, rules: list[RuleEntry],
              factor: int) -> ElementResult:
         applicable: list[str] = []
         add = applicable.append
         fired: list[tuple[RuleSpec, Hit]] | None = None
-        for spec in rules:
-            result = spec.check(ctx, element)
+        for check, rule_id, spec in rules:
+            result = check(ctx, element)
             if result is None:
                 continue
-            add(spec.id)
+            add(rule_id)
             if result is not False:
                 if fired is None:
                     fired = []
@@ -361,11 +369,25 @@ def evaluate_full(snapshot: Snapshot, evaluator: Evaluator, ctx: ModelContext | 
     failures: Totals = {}
     ids = all_element_ids(snapshot, evaluator)
     evaluate = evaluator.evaluate
+    run = evaluator._run
+    flow_rules = evaluator.flow_rules
+    factors = ELEMENT_FACTOR_HALVES
     for element_id in ids:
-        result = evaluate(ctx, element_id)
-        if result is not None and (result.applicable or result.checks):
+        if element_id in ctx.flows:  # hot path: most elements are flows
+            facts = ctx.facts(element_id)
+            result: ElementResult | None = run(ctx, element_id, facts, flow_rules(facts.source.kind, facts.target.kind),
+                                               factors[facts.data_rank])
+        else:
+            result = evaluate(ctx, element_id)
+        if result is None:
+            continue
+        if result.checks:
             elements[element_id] = result
             _account(applicability, failures, result, 1)
+        elif result.applicable:
+            elements[element_id] = result
+            key = (result.applicable, result.factor)
+            applicability[key] = applicability.get(key, 0) + 1
     model = evaluator.evaluate_model(ctx)
     for results in model.values():
         for result in results:
