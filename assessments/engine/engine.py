@@ -178,8 +178,7 @@ class Engine:
         for finding, _rule, _weight in open_items:
             if finding.elements:
                 weaknesses.setdefault(finding.elements[0], []).append(finding.id)
-        frozen = {k: tuple(sorted(v)) for k, v in weaknesses.items()}
-        paths = attack_paths(evaluation.ctx, frozen)
+        paths = attack_paths(evaluation.ctx, weaknesses)  # lists are in finding order already
         timings["attack_paths"] = time.perf_counter() - start
         start = time.perf_counter()
         radius = blast_radius(evaluation.ctx)

@@ -14,7 +14,7 @@ reverse topological order OR-ing bit sets (sensitive data, crown jewels, reachab
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from assessments.engine.graph import ModelContext, hop_cost, strongly_connected_components
 from assessments.engine.results import AttackPath, BlastRadius
@@ -26,7 +26,7 @@ MAX_PATH_COST = 30.0
 BLAST_COMPONENTS_CAP = 50
 
 
-def attack_paths(ctx: ModelContext, weaknesses: Mapping[str, tuple[str, ...]],
+def attack_paths(ctx: ModelContext, weaknesses: Mapping[str, Sequence[str]],
                  k: int = PATHS_PER_TARGET) -> tuple[AttackPath, ...]:
     moves = ctx.adjacency
     comps = ctx.snapshot.components
