@@ -72,15 +72,18 @@ def _worse(a: str | None, b: str | None) -> str | None:
     return a if SEVERITY_RANK.get(a, 99) <= SEVERITY_RANK.get(b, 99) else b
 
 
-def _node_line(node_id: str, component: Component, severity: str | None, indent: str) -> str:
+def _node_line(node_id: str, component: Component, severity: str | None, indent: str, *,
+               compact: bool = False) -> str:
     stroke, fill = colours(severity)
     shape = _SHAPES.get(str(component.kind), "box")
+    if compact and shape in ("hexagon", "component", "box3d"):
+        shape = "box"
     style = "filled,rounded" if shape == "box" and str(component.kind) not in ("human-user", "external-entity") \
         else "filled"
     if str(component.kind) in ("human-user", "external-entity"):
         style = "filled,dashed" if str(component.kind) == "external-entity" else "filled,bold"
     sub = str(component.kind).replace("-", " ")
-    if component.technology:
+    if component.technology and not compact:
         sub = f"{sub} · {component.technology}"
     penwidth = "2" if severity in ("critical", "high") else "1.2"
     return (f'{indent}{node_id} [label={_label(component.name or component.id, sub)}, shape={shape}, '
@@ -256,7 +259,7 @@ def path_dot(snapshot: Snapshot, path: AttackPath, worst: Mapping[str, str] | No
         if component is None:
             lines.append(f"  p{index} [label={quote(hop)}, shape=box];")
             continue
-        line = _node_line(f"p{index}", component, worst.get(hop), "  ")
+        line = _node_line(f"p{index}", component, worst.get(hop), "  ", compact=True)
         if index == 0:
             line = line.replace("penwidth=", 'peripheries=2, penwidth=')
         lines.append(line)
