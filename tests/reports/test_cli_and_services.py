@@ -219,3 +219,14 @@ def test_report_of_a_run_without_stored_json_reassesses_the_revision(small_setup
     report.refresh_from_db()
     rows = list(csv.reader(io.StringIO(Path(report.file.path).read_text())))
     assert report.status == "succeeded" and len(rows) == 1 + len(result.findings)
+
+
+def test_report_request_enqueues_only_after_commit(report_setup, django_capture_on_commit_callbacks):
+    from assessments.reporting.services import report_request
+
+    model, run, user, _, _ = report_setup
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        report = report_request(model=model, run=run, fmt="pdf", user=user)
+    report.refresh_from_db()
+    assert len(callbacks) == 1
+    assert report.status == "queued" and not report.file and report.requested_by == user
