@@ -287,17 +287,16 @@
   var LEAN_STYLE = [
     { selector: 'node', style: { 'label': 'data(label)', 'font-size': 13, 'min-zoomed-font-size': 9, 'text-valign': 'center', 'text-halign': 'center' } },
     { selector: 'node.component', style: { 'shape': 'data(shape)', 'background-color': 'data(fill)', 'border-color': 'data(stroke)', 'border-width': 2,
-      'width': NODE_W, 'height': NODE_H, 'z-index-compare': 'manual', 'z-index': 100, 'text-wrap': 'wrap', 'text-max-width': NODE_W - 14 } },
+      'width': NODE_W, 'height': NODE_H, 'text-wrap': 'wrap', 'text-max-width': NODE_W - 14 } },
     { selector: 'node.zone', style: { 'shape': 'rectangle', 'width': 'data(w)', 'height': 'data(h)', 'background-color': 'data(tcolor)', 'background-opacity': 0.05,
-      'border-color': 'data(tcolor)', 'border-width': 2, 'border-style': 'dashed', 'text-valign': 'top', 'text-margin-y': 22, 'font-size': 18, 'font-weight': 700,
-      'z-index-compare': 'manual', 'z-index': 'data(z)' } },
-    { selector: 'edge', style: { 'curve-style': 'haystack', 'haystack-radius': 0, 'width': 1, 'line-color': '#94a3b8', 'mid-target-arrow-shape': 'triangle',
-      'mid-target-arrow-color': '#94a3b8', 'z-index-compare': 'manual', 'z-index': 90 } },
+      'border-color': 'data(tcolor)', 'border-width': 2, 'border-style': 'dashed', 'text-valign': 'top', 'text-margin-y': 22, 'font-size': 18, 'font-weight': 700 } },
+    { selector: 'edge', style: { 'curve-style': 'haystack', 'width': 1, 'line-color': '#94a3b8' } },
     { selector: 'edge.plain', style: { 'line-style': 'dashed' } },
     { selector: 'node.component[sev]', style: { 'border-color': 'data(sevcolor)', 'border-width': 4 } },
     { selector: 'node[badge]', style: { 'background-image': 'data(badge)', 'background-width': 24, 'background-height': 24, 'background-position-x': '100%',
       'background-position-y': '0%', 'background-clip': 'none', 'background-image-containment': 'over', 'bounds-expansion': 14 } },
-    { selector: 'edge[sev]', style: { 'line-color': 'data(sevcolor)', 'mid-target-arrow-color': 'data(sevcolor)', 'width': 2 } },
+    { selector: 'edge[sev]', style: { 'line-color': 'data(sevcolor)', 'width': 2 } },
+    { selector: 'edge:selected, edge.path-on', style: { 'mid-target-arrow-shape': 'triangle', 'mid-target-arrow-color': '#2563eb', 'width': 3 } },
     { selector: ':selected', style: { 'overlay-color': '#2563eb', 'overlay-opacity': 0.2, 'overlay-padding': 6 } },
     { selector: '.path-dim', style: { 'opacity': 0.15 } },
     { selector: '.path-on', style: { 'opacity': 1, 'underlay-color': '#f59e0b', 'underlay-opacity': 0.45, 'underlay-padding': 8 } },
@@ -482,12 +481,31 @@
       return Object.keys(data).length ? { op: 'update', kind: ch.kind, id: ch.id, data: data } : null;
     }).filter(Boolean);
   };
+  var unsavedPositionChanges = function (changes) {
+    var skip = {};
+    changes.forEach(function (ch) { if (ch.op !== 'update' || (ch.data && ch.data.position)) skip[ch.id] = true; });
+    var out = [];
+    ['component', 'boundary'].forEach(function (kind) {
+      state.elements[kind].forEach(function (item) {
+        if (!item._unsaved_position || skip[item.id]) return;
+        var n = cy.$id(item.id);
+        if (n.nonempty()) out.push(positionChange(n));
+      });
+    });
+    return out;
+  };
   var commit = function (changes, label, opts) {
     opts = opts || {};
     if (READONLY) { announce('This model is read-only for you.', 'error'); return false; }
     if (state.conflict) { showConflictAgain(); return false; }
     changes = withoutNoOps(changes);
     if (!changes.length) return false;
+    if (state.unsavedLayout && opts.layout !== false) {
+      // the layout computed on open is saved with the first edit, so the diagram reopens as it is seen now
+      changes = changes.concat(unsavedPositionChanges(changes));
+      state.unsavedLayout = false;
+      updateButtons();
+    }
     var inverse = invert(changes);
     applyLocal(changes);
     var entry = { changes: changes, inverse: inverse, label: label };
@@ -1401,6 +1419,8 @@
     var set = function (name, enabled) { var b = document.querySelector('[data-testid="' + name + '"]'); if (b) b.disabled = !enabled; };
     set('tool-undo', !READONLY && state.undo.length > 0 && !state.conflict);
     set('tool-redo', !READONLY && state.redo.length > 0 && !state.conflict);
+    var tidy = document.querySelector('[data-testid="tool-tidy"]');
+    if (tidy && ZONES) { tidy.disabled = true; tidy.title = 'Too large for the layered layout in the browser: this model opens on a grid by boundary.'; }
     var sl = document.querySelector('[data-testid="tool-save-layout"]');
     if (sl) sl.hidden = READONLY || !state.unsavedLayout;
   };

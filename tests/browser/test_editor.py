@@ -246,3 +246,26 @@ def test_hostile_names_render_as_text(browser: Any, live_server: Any, browser_us
     assert page.evaluate("window.__pwned") == 0
     assert not errors.dialogs
     context.close()
+
+
+def test_the_automatic_layout_is_kept_with_the_first_edit(browser: Any, live_server: Any, browser_user: Any) -> None:
+    from tests.factories import demo_model
+
+    model = demo_model(team=browser_user.team, user=browser_user)  # imported without positions
+    context = login_context(browser, live_server, browser_user)
+    page = context.new_page()
+    open_editor(page, f"{live_server.url}/models/{model.pk}/")
+    page.wait_for_function("document.body.dataset.layout === 'done'")
+    assert page.get_by_test_id("tool-save-layout").is_visible()
+    positions = ("JSON.stringify(window.trustmap.ids('component').sort().map(id => {"
+                 "const p = window.trustmap.element(id).position; return [id, Math.round(p.x), Math.round(p.y)]; }))")
+    before = page.evaluate(positions)
+    page.evaluate("window.trustmap.select(['cart'])")
+    _set_field(page, "name", "Cart service (laid out)")
+    settle(page)
+    assert not page.get_by_test_id("tool-save-layout").is_visible()
+    page.reload()
+    open_editor(page, page.url)
+    assert page.evaluate("document.body.dataset.layout") is None  # no layout ran: positions came from the model
+    assert page.evaluate(positions) == before
+    context.close()
