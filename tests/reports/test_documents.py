@@ -168,3 +168,26 @@ def test_empty_assessment_renders_every_format(demo_snapshot, monkeypatch):
     assert "No attack path" in html and "Nothing to fix." in html and "No accepted risks." in html
     assert csv_writer.write_csv(report).count("\r\n") == 1
     assert sarif.to_sarif(report)["runs"][0]["results"] == []
+
+
+def test_big_models_get_a_condensed_pdf_and_a_boundary_overview():
+    """Above 250 findings the PDF details 3 findings per rule and names the rest; the HTML keeps every finding."""
+    from assessments.reporting import html as html_module
+    from threatmodel.synthetic import generate_snapshot
+
+    snapshot = generate_snapshot(300, 600, seed=5)
+    result = assess_snapshot(snapshot)
+    assert len(result.findings) > html_module.PDF_DETAIL_THRESHOLD
+    report = build_report_model(snapshot, result, generated_at=FIXED_NOW)
+    diagrams = html_module.Diagrams(None, "", {})
+    printed = render_html(report, for_pdf=True, diagrams=diagrams)
+    assert "the PDF details the first" in printed and "more findings of this rule" in printed
+    assert printed.count('class="frow ') < len(result.findings)
+    blocks = html_module.finding_blocks(report, rows_per_rule=html_module.PDF_ROWS_PER_RULE)
+    assert all(len(rb.shown) <= html_module.PDF_ROWS_PER_RULE for sb in blocks for rb in sb.rules)
+    assert sum(len(rb.shown) + rb.more_count for sb in blocks for rb in sb.rules) == len(result.findings)
+    screen = render_html(report, diagrams=diagrams)
+    assert screen.count('class="frow ') == len(result.findings)
+    from assessments.reporting.dot import system_dot
+
+    assert system_dot(snapshot, report.worst).startswith("digraph overview")
