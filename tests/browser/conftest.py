@@ -13,8 +13,6 @@ from typing import Any
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the tests themselves are sync.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("TRUSTMAP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -22,11 +20,20 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Browser tests run last: once Playwright's sync API has started, this thread has a running event loop,
+    in which Django refuses ORM calls unless DJANGO_ALLOW_ASYNC_UNSAFE is set (only from then on)."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.skip("chromium is not installed (make system-test installs it)")
     from playwright.sync_api import sync_playwright
+
+    # The tests' own ORM calls are synchronous and run between Playwright calls, never concurrently with it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
     with sync_playwright() as p:
         instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
