@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from assessments.engine import assess, render_text
 from assessments.engine.results import SEVERITIES, SEVERITY_RANK, AssessmentResult
 from assessments.reporting.services import FORMATS, build_model, render_bytes
 from threatmodel.domain import Snapshot
@@ -27,12 +28,7 @@ CLI_FORMATS = ("text", "json", "sarif", "csv", "html", "pdf")
 
 
 def run_engine(snapshot: Snapshot) -> AssessmentResult:
-    try:
-        from assessments.engine import assess  # type: ignore[attr-defined]
-    except ImportError as exc:  # pragma: no cover - the engine ships with the project
-        raise CommandError(f"the analysis engine is not available: {exc}") from exc
-    result: AssessmentResult = assess(snapshot)
-    return result
+    return assess(snapshot)
 
 
 class Command(BaseCommand):
@@ -91,13 +87,8 @@ class Command(BaseCommand):
 
     def _render(self, fmt: str, report: Any, result: AssessmentResult, path: Path, raw: str) -> bytes:
         if fmt == "text":
-            try:
-                from assessments.engine import render_text  # type: ignore[attr-defined]
-            except ImportError:
-                render_text = None
-            if render_text is not None:
-                text: str = render_text(result)
-                return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+            text = render_text(result)
+            return (text if text.endswith("\n") else text + "\n").encode("utf-8")
         return render_bytes(fmt, report, source_uri=path.name, source_text=raw)
 
     def _write_stdout(self, data: bytes) -> None:
