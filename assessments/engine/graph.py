@@ -178,6 +178,8 @@ class ModelContext:
         self._facing: dict[str | None, tuple[str, ...]] = {}
         #: Per-context memo for rule helpers (a fresh context per snapshot, so entries never go stale).
         self.memo: dict[tuple[str, ...], object] = {}
+        self._data_facts: dict[tuple[str, ...], tuple[int, tuple[str, ...], tuple[str, ...], tuple[str, ...],
+                                                      tuple[str, ...]]] = {}
         if reuse and base is not None and changes is not None:
             self._derive_flow_indexes(base, changes)
         else:
@@ -280,12 +282,28 @@ class ModelContext:
         flow = self.flows[flow_id]
         source = self.components[flow.source]
         target = self.components[flow.target]
+        data = self._data_facts.get(flow.data_assets)
+        if data is None:
+            data = self._data_facts[flow.data_assets] = self._classify(flow.data_assets)
+        rank, pii, creds, restricted, sensitive = data
+        facts = FlowFacts(
+            flow=flow, source=source, target=target, source_boundary=source.boundary,
+            target_boundary=target.boundary, crosses=source.boundary != target.boundary,
+            crosses_network=self.network_boundary(source.boundary) != self.network_boundary(target.boundary),
+            source_trust=self.trust(source.boundary), target_trust=self.trust(target.boundary), data_rank=rank,
+            pii=pii, credentials=creds, restricted=restricted, sensitive=sensitive)
+        self._facts[flow_id] = facts
+        return facts
+
+    def _classify(self, assets: tuple[str, ...]) -> tuple[int, tuple[str, ...], tuple[str, ...], tuple[str, ...],
+                                                         tuple[str, ...]]:
+        """(highest rank, pii, credentials, restricted, sensitive) of a list of data assets."""
         rank = 0
         pii: list[str] = []
         creds: list[str] = []
         restricted: list[str] = []
         sensitive: list[str] = []
-        for asset_id in flow.data_assets:
+        for asset_id in assets:
             asset = self.data_assets.get(asset_id)
             if asset is None:
                 continue
@@ -299,14 +317,7 @@ class ModelContext:
                 sensitive.append(asset_id)
             if r >= RESTRICTED_RANK:
                 restricted.append(asset_id)
-        facts = FlowFacts(
-            flow=flow, source=source, target=target, source_boundary=source.boundary,
-            target_boundary=target.boundary, crosses=source.boundary != target.boundary,
-            crosses_network=self.network_boundary(source.boundary) != self.network_boundary(target.boundary),
-            source_trust=self.trust(source.boundary), target_trust=self.trust(target.boundary), data_rank=rank,
-            pii=tuple(pii), credentials=tuple(creds), restricted=tuple(restricted), sensitive=tuple(sensitive))
-        self._facts[flow_id] = facts
-        return facts
+        return rank, tuple(pii), tuple(creds), tuple(restricted), tuple(sensitive)
 
     # -- boundaries ----------------------------------------------------------------------------
     def chain(self, boundary_id: str | None) -> tuple[str, ...]:
