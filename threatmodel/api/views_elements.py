@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.exceptions import ValidationError
@@ -21,6 +20,7 @@ from threatmodel import models as m
 from threatmodel import selectors, services
 from threatmodel.api import serializers as s
 from threatmodel.api.common import base_revision_of, conflict_response, etag
+from threatmodel.api.element_schemas import element_schema
 from threatmodel.api.views_teams import _int
 from threatmodel.changes import normalize
 from threatmodel.choices import Role
@@ -174,16 +174,23 @@ def _body(request: Request) -> dict[str, Any]:
 def _viewset(segment: str, kind: str) -> type[ElementViewSet]:
     label = kind.replace("_", " ")
     tag = [segment]
-    element = s.ElementSerializer
-    write = {"request": OpenApiTypes.OBJECT, "parameters": REVISION_PARAMS, "tags": tag}
+    element = element_schema(kind, request=False)
+    create_body = element_schema(kind, request=True)
+    replace_body = element_schema(kind, request=True)
+    replace_body["required"] = [name for name in replace_body.get("required", []) if name != "id"]
+    patch_body = element_schema(kind, request=True, partial=True)
     decorated = extend_schema_view(
-        list=extend_schema(summary=f"List {segment}", tags=tag, responses=s.ElementSerializer(many=True)),
+        list=extend_schema(summary=f"List {segment}", tags=tag, responses={200: element}),
         retrieve=extend_schema(summary=f"Read one {label}", responses={200: element, 404: s.ErrorSerializer},
                                tags=tag),
-        create=extend_schema(summary=f"Create a {label}", responses={201: element, **WRITE_ERRORS}, **write),
-        update=extend_schema(summary=f"Replace a {label}", responses={200: element, **WRITE_ERRORS}, **write),
-        partial_update=extend_schema(summary=f"Update fields of a {label}",
-                                     responses={200: element, **WRITE_ERRORS}, **write),
+        create=extend_schema(summary=f"Create a {label}", request={"application/json": create_body},
+                             parameters=REVISION_PARAMS, tags=tag,
+                             responses={201: element, **WRITE_ERRORS}),
+        update=extend_schema(summary=f"Replace a {label} (unspecified fields get their defaults)",
+                             request={"application/json": replace_body}, parameters=REVISION_PARAMS, tags=tag,
+                             responses={200: element, **WRITE_ERRORS}),
+        partial_update=extend_schema(summary=f"Update fields of a {label}", request={"application/json": patch_body},
+                                     parameters=REVISION_PARAMS, tags=tag, responses={200: element, **WRITE_ERRORS}),
         destroy=extend_schema(summary=f"Delete a {label}", responses={204: None, **WRITE_ERRORS},
                               parameters=[*REVISION_PARAMS, OpenApiParameter(
                                   "cascade", bool, required=False,
