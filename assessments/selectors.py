@@ -63,13 +63,17 @@ SCORE_COLUMNS = ("pk", "revision", "finished_at", "overall_score", "scores", "co
 
 
 def latest_score_for_user(*, user: User, model_id: int) -> dict[str, Any]:
-    """The latest successful run's score columns (a hot path: dashboards poll it; no ORM instances)."""
-    team_id = tm.ThreatModel.objects.filter(pk=model_id).order_by().values_list("team_id", flat=True).first()
+    """The latest successful run's score columns (a hot path: dashboards poll it; no ORM instances).
+
+    One query finds the run with its model's team; the access check is still ``require_role``.
+    """
+    row = (AssessmentRun.objects.filter(model_id=model_id, status=JobStatus.SUCCEEDED)
+           .order_by("-finished_at", "-pk").values(*SCORE_COLUMNS, "model__team_id").first())
+    team_id = row["model__team_id"] if row else (
+        tm.ThreatModel.objects.filter(pk=model_id).order_by().values_list("team_id", flat=True).first())
     if team_id is None:
         raise NotFound("model not found")
     require_role(user=user, team_id=team_id, role=Role.VIEWER)
-    row = (AssessmentRun.objects.filter(model_id=model_id, status=JobStatus.SUCCEEDED)
-           .order_by("-finished_at", "-pk").values(*SCORE_COLUMNS).first())
     if row is None:
         raise NotFound("this model has no successful assessment yet")
     return row

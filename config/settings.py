@@ -151,6 +151,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = ENV.task_soft_time_limit
 CELERY_TASK_MAX_RETRIES = ENV.task_max_retries
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": ENV.task_time_limit + 60}
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True  # redelivered, restarted by the service
 
 WEBHOOK_TIMEOUT = ENV.webhook_timeout
 

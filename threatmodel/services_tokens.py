@@ -57,7 +57,8 @@ def api_token_authenticate(*, raw: str) -> ApiToken | None:
     """The live token matching ``raw`` (not revoked, not expired, active user), or None."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    token = ApiToken.objects.select_related("user").filter(key_hash=token_digest(raw)).first()
+    token = next(iter(ApiToken.objects.select_related("user").filter(key_hash=token_digest(raw)).order_by()[:1]),
+                 None)
     now = timezone.now()
     if token is None or token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= now):
         return None
