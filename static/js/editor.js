@@ -978,7 +978,8 @@
     var best = null, bestDepth = -1;
     cy.nodes('.boundary').forEach(function (b) {
       if (exclude && exclude.has(b.id())) return;
-      var inner = ZONES ? cy.collection() : b.descendants().filter(function (d) { return !exclude || !exclude.has(d.id()); });
+      // leaves only: a nested compound's box still stretches to the node being dragged out of it
+      var inner = ZONES ? cy.collection() : b.descendants().filter(function (d) { return d.isChildless() && (!exclude || !exclude.has(d.id())); });
       var bb;
       if (ZONES) {
         bb = b.boundingBox({ includeLabels: false, includeOverlays: false });
@@ -1476,6 +1477,18 @@
     },
     zones: function () { return ZONES; },
     highlightedPath: function () { return state.highlightedPath; },
+    emptyPagePoint: function () {  // a point of the canvas clear of every boundary and component (for tests)
+      var rect = container.getBoundingClientRect(), pan = cy.pan(), z = cy.zoom();
+      var boxes = cy.nodes().map(function (n) { return n.boundingBox({ includeLabels: true }); });
+      for (var py = 30; py < rect.height - 30; py += 15) {
+        for (var px = 30; px < rect.width - 30; px += 15) {
+          var mx = (px - pan.x) / z, my = (py - pan.y) / z, m = 40 / z;
+          var clear = boxes.every(function (b) { return mx < b.x1 - m || mx > b.x2 + m || my < b.y1 - m || my > b.y2 + m; });
+          if (clear) return { x: rect.left + px, y: rect.top + py };
+        }
+      }
+      return null;
+    },
     pathElementsOn: function () { return cy.$('.path-on').length; },
     pagePosition: function (id) {
       var n = cy.$id(id); if (n.empty()) return null;

@@ -268,4 +268,19 @@ def test_the_automatic_layout_is_kept_with_the_first_edit(browser: Any, live_ser
     open_editor(page, page.url)
     assert page.evaluate("document.body.dataset.layout") is None  # no layout ran: positions came from the model
     assert page.evaluate(positions) == before
+
+    # nested boundaries: a component dropped inside an inner boundary joins the innermost one ...
+    page.evaluate("window.trustmap.fit()")
+    box = page.evaluate("window.trustmap.boundingBox('ns-platform')")
+    target = page.evaluate(f"window.trustmap.modelToPage({box['x2']} - 12, {box['y2']} - 12)")
+    _drag(page, page.evaluate("window.trustmap.pagePosition('staff')"), target)
+    page.wait_for_function("window.trustmap.parentOf('staff') === 'ns-platform'")
+    settle(page)
+    assert page.evaluate("window.trustmap.element('staff').boundary") == "ns-platform"
+    # ... and dropped outside every boundary it leaves them all
+    outside = page.evaluate("window.trustmap.emptyPagePoint()")
+    _drag(page, page.evaluate("window.trustmap.pagePosition('staff')"), outside)
+    page.wait_for_function("window.trustmap.parentOf('staff') === null")
+    settle(page)
+    assert page.evaluate("window.trustmap.element('staff').boundary") is None
     context.close()
