@@ -10,6 +10,7 @@
   'use strict';
 
   // ---------------------------------------------------------------------------------------------- setup
+  var T0 = performance.now();
   var readJSON = function (id) { var el = document.getElementById(id); return el ? JSON.parse(el.textContent) : null; };
   var CONFIG = readJSON('editor-config');
   var VOCAB = readJSON('editor-vocabulary');
@@ -332,6 +333,7 @@
     readyFired = true;
     state.firstRenderMs = performance.now() - tStart;
     document.body.dataset.editorReadyAt = String(performance.now());
+    document.body.dataset.editorTimings = JSON.stringify({ script: Math.round(T0), cytoscape: Math.round(tStart), firstFrame: Math.round(performance.now()) });
     requestAnimationFrame(function () {
       document.body.dataset.editorReady = '1';
       window.dispatchEvent(new CustomEvent('trustmap:ready', { detail: { ms: state.firstRenderMs } }));
