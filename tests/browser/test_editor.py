@@ -180,9 +180,16 @@ def test_keyboard_undo_redo_copy_paste_delete(browser: Any, live_server: Any, br
     page.locator(f"#text-components li[data-id='{a}']").click()
     page.wait_for_function(f"JSON.stringify(window.trustmap.selected()) === JSON.stringify(['{a}'])")
     assert page.locator(f"#text-components li[data-id='{a}']").get_attribute("aria-selected") == "true"
+    # the palette works from the keyboard: Enter arms, Enter again places in the middle of the view
+    page.get_by_test_id("palette-queue").focus()
+    page.keyboard.press("Enter")
+    assert page.get_by_test_id("palette-queue").get_attribute("aria-pressed") == "true"
+    page.keyboard.press("Enter")
+    page.wait_for_function("window.trustmap.count('component') === 3")
+    settle(page)
     page.reload()
     open_editor(page, page.url)
-    assert page.evaluate("window.trustmap.count('component')") == 2
+    assert page.evaluate("window.trustmap.count('component')") == 3
     context.close()
 
 
