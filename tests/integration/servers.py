@@ -141,7 +141,8 @@ import sys
 from config.celery import app
 visibility = float(sys.argv[1])
 if visibility > 0:
-    app.conf.broker_transport_options = {**(app.conf.broker_transport_options or {}), "visibility_timeout": visibility}
+    app.conf.broker_transport_options = {**(app.conf.broker_transport_options or {}), "visibility_timeout": visibility,
+                                         "unacked_restore_interval": 1, "unacked_restore_throttle": 1}
 app.worker_main(["worker", "--loglevel=WARNING", "--concurrency=1", "--pool=prefork", "--without-heartbeat",
                  "--without-mingle", "--without-gossip", "-n", sys.argv[2]])
 """
