@@ -251,15 +251,23 @@ class Evaluator:
         return tuple(checks)
 
     def _finding(self, ctx: ModelContext, spec: RuleSpec, primary: str, hit: Hit, folded: list[str]) -> Finding:
-        if hit.elements:
-            key_elements = tuple(dict.fromkeys((primary, *hit.elements) if primary else hit.elements))
+        hit_elements = hit.elements
+        if len(hit_elements) == 2 and primary:  # flow and grant findings (the common case)
+            first, second = hit_elements
+            if first != second and primary != first and primary != second:
+                key_elements: tuple[str, ...] = (primary, first, second)
+            else:
+                key_elements = tuple(dict.fromkeys((primary, first, second)))
+        elif hit_elements:
+            key_elements = tuple(dict.fromkeys((primary, *hit_elements) if primary else hit_elements))
         else:
             key_elements = (primary,) if primary else ()
         elements = tuple(dict.fromkeys(key_elements + hit.related)) if hit.related else key_elements
-        rate_key = (spec.id, hit.exposed, hit.data_rank, ctx.snapshot.info.business_criticality)
+        criticality = ctx.snapshot.info.business_criticality
+        rate_key = (spec.id, hit.exposed, hit.data_rank, criticality)
         rating = self._ratings.get(rate_key)
         if rating is None:
-            bump = CRITICALITY_BUMP.get(ctx.snapshot.info.business_criticality, 0)
+            bump = CRITICALITY_BUMP.get(criticality, 0)
             rating = self._ratings[rate_key] = rate(spec.likelihood, spec.impact, exposed=hit.exposed,
                                                     data_rank=hit.data_rank, data_impact=spec.data_impact,
                                                     criticality_bump=bump)
@@ -272,12 +280,10 @@ class Evaluator:
         evidence = hit.evidence
         if folded:
             evidence = (*evidence, ("supersedes", tuple(folded)))
-        return Finding(
-            id="@".join((spec.id, *key_elements)), rule=spec.id, title=spec.title, severity=severity,
-            likelihood=likelihood, impact=impact, principle=spec.principle, pillar=spec.pillar,
-            function=spec.function, stride=spec.stride, cwe=spec.cwe, elements=elements, evidence=evidence,
-            remediation=spec.remediation, mitigated_by=mitigated_by, asvs=spec.asvs,
-            tenet=spec.tenet, family=spec.family)
+        # positional (in field order): noticeably cheaper than keywords for a frozen dataclass built ~70k times
+        return Finding("@".join((spec.id, *key_elements)), spec.id, spec.title, severity, likelihood, impact,
+                       spec.principle, spec.pillar, spec.function, spec.stride, spec.cwe, elements, evidence,
+                       spec.remediation, mitigated_by, spec.asvs, spec.tenet, spec.family)
 
 
 # -- state ---------------------------------------------------------------------------------------
