@@ -253,3 +253,16 @@ def test_session_auth_requires_csrf(team_setup: Any) -> None:
     response = client.post(url(team_setup.model, "changesets/"), {"base_revision": 1, "changes": []}, format="json")
     assert response.status_code == 403 and "CSRF" in response.json()["detail"]
     _ = client_for
+
+
+def test_if_match_forms(clients: Any, team_setup: Any) -> None:
+    model = team_setup.model
+    component = _first(clients.editor, model, "components")
+    target = url(model, f"components/{component['id']}/")
+    bad = clients.editor.patch(target, {"description": "a"}, format="json", HTTP_IF_MATCH="nonsense")
+    assert bad.status_code == 400
+    response = clients.editor.patch(target, {"description": "a"}, format="json", HTTP_IF_MATCH='W/"1"')
+    assert response.status_code == 200 and response["ETag"] == '"2"'
+    assert clients.editor.patch(target, {"description": "b", "base_revision": -1}, format="json").status_code == 400
+    assert clients.editor.patch(target, {"description": "b", "base_revision": True}, format="json").status_code == 400
+    assert clients.editor.delete(target).status_code == 428
