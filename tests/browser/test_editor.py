@@ -141,6 +141,18 @@ def test_draw_a_system_see_a_finding_fix_it_and_reload(browser: Any, live_server
     open_editor(page, page.url)
     assert page.evaluate("window.trustmap.revision()") == revision
     assert page.evaluate(state) == before
+
+    # deleting the boundary keeps its members (they move out); undo puts them back in
+    page.evaluate(f"window.trustmap.select(['{zone}'])")
+    page.locator("#diagram").focus()
+    page.keyboard.press("Delete")
+    page.wait_for_function("window.trustmap.count('boundary') === 0")
+    settle(page)
+    assert page.evaluate(f"[window.trustmap.parentOf('{api}'), window.trustmap.count('component')]") == [None, 3]
+    page.keyboard.press("Control+z")
+    page.wait_for_function(f"window.trustmap.parentOf('{api}') === '{zone}'")
+    settle(page)
+    assert page.evaluate(f"window.trustmap.element('{db}').boundary") == zone
     assert not errors.dialogs
     assert not [e for e in errors.errors if "live-assessment" not in e and "favicon" not in e], errors.errors
     context.close()
