@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from assessments.engine.graph import ChangeSet, ModelContext, diff_snapshots
 from assessments.engine.registry import SCOPE_COLLECTION, Hit, load_builtin_rules
-from assessments.engine.results import SEVERITY_RANK, Finding
+from assessments.engine.results import SEVERITY_RANK, Finding, FindingBuilder
 from assessments.engine.severity import CRITICALITY_BUMP, ELEMENT_FACTOR_HALVES, SEVERITY_POINTS, rate
 from catalog.packs.loader import RuleMeta, load_rule_catalog
 from threatmodel.domain import Snapshot
@@ -142,6 +142,8 @@ class Evaluator:
         self._interned: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.points = {s.id: s.points for s in self.specs.values()}
         self._ratings: dict[tuple[str, bool, int, str], tuple[str, str, str]] = {}
+        #: fired rule ids (in order) -> supersession outcome (see ``_supersession``)
+        self._folding: dict[tuple[str, ...], tuple[list[str] | None, ...]] = {}
         self.key = tuple(self.specs)
 
     def component_rules(self, kind: str) -> list[RuleEntry]:
@@ -235,20 +237,28 @@ class Evaluator:
             spec, hit = fired[0]
             finding = self._finding(ctx, spec, primary, hit, [])
             return (Check(spec.id, spec.points * factor, MITIGATED if finding.mitigated_by else OPEN, finding),)
-        fired_ids = {spec.id for spec, _ in fired}
-        hidden: set[str] = set()
-        for spec, _ in fired:
-            hidden.update(spec.supersedes & fired_ids)
+        fired_key = tuple([spec.id for spec, _ in fired])
+        folding = self._folding.get(fired_key)
+        if folding is None:
+            folding = self._folding[fired_key] = self._supersession([spec for spec, _ in fired])
         checks: list[Check] = []
-        for spec, hit in fired:
+        for (spec, hit), folded in zip(fired, folding, strict=True):
             weight = spec.points * factor
-            if spec.id in hidden:
+            if folded is None:
                 checks.append(Check(spec.id, weight, FOLDED))
                 continue
-            folded = sorted(spec.supersedes & fired_ids)
             finding = self._finding(ctx, spec, primary, hit, folded)
             checks.append(Check(spec.id, weight, MITIGATED if finding.mitigated_by else OPEN, finding))
         return tuple(checks)
+
+    @staticmethod
+    def _supersession(fired: list[RuleSpec]) -> tuple[list[str] | None, ...]:
+        """Per fired rule (in order): None when a stronger fired rule folds it, else the fired rules it folds."""
+        fired_ids = {spec.id for spec in fired}
+        hidden: set[str] = set()
+        for spec in fired:
+            hidden.update(spec.supersedes & fired_ids)
+        return tuple(None if spec.id in hidden else sorted(spec.supersedes & fired_ids) for spec in fired)
 
     def _finding(self, ctx: ModelContext, spec: RuleSpec, primary: str, hit: Hit, folded: list[str]) -> Finding:
         hit_elements = hit.elements
@@ -273,17 +283,21 @@ class Evaluator:
                                                     criticality_bump=bump)
         likelihood, impact, severity = rating
         mitigated_by: tuple[str, ...] = ()
-        if spec.mitigated_by and ctx.controls_by_target:
-            found = [control.id for element_id in key_elements for control in ctx.implemented_controls(element_id)
-                     if control.control in spec.mitigated_by]
-            mitigated_by = tuple(sorted(set(found)))
+        controls = ctx.controls_by_target
+        if spec.mitigated_by and controls:
+            found = [control.id for element_id in key_elements if element_id in controls
+                     for control in controls[element_id] if control.control in spec.mitigated_by]
+            if found:
+                mitigated_by = tuple(sorted(set(found)))
         evidence = hit.evidence
         if folded:
             evidence = (*evidence, ("supersedes", tuple(folded)))
-        # positional (in field order): noticeably cheaper than keywords for a frozen dataclass built ~70k times
-        return Finding("@".join((spec.id, *key_elements)), spec.id, spec.title, severity, likelihood, impact,
-                       spec.principle, spec.pillar, spec.function, spec.stride, spec.cwe, elements, evidence,
-                       spec.remediation, mitigated_by, spec.asvs, spec.tenet, spec.family)
+        # positional, in field order, through the mutable twin: building a frozen dataclass ~70k times is costly
+        finding = FindingBuilder("@".join((spec.id, *key_elements)), spec.id, spec.title, severity, likelihood,
+                                 impact, spec.principle, spec.pillar, spec.function, spec.stride, spec.cwe, elements,
+                                 evidence, spec.remediation, mitigated_by, spec.asvs, spec.tenet, spec.family)
+        finding.__class__ = Finding  # a real Finding from here on (results.builder)
+        return cast(Finding, finding)
 
 
 # -- state ---------------------------------------------------------------------------------------

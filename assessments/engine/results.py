@@ -10,7 +10,7 @@ serialises to the same bytes with ``json.dumps(..., sort_keys=True)``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, make_dataclass
 from typing import Any
 
 #: Severities, most severe first. ``SEVERITY_RANK`` orders findings (0 = most severe).
@@ -218,6 +218,20 @@ class AssessmentResult:
         return None
 
 
+def builder(cls: type) -> type:
+    """A mutable twin of the frozen slotted dataclass ``cls`` (same fields, same slot layout).
+
+    Frozen dataclasses set each field with ``object.__setattr__``, which costs ~10x a plain slot store; the
+    engine builds ~70k findings and ~200k deductions on a 10k-component model. Hot paths build the twin with
+    positional arguments and then set ``__class__`` to ``cls``: the object *is* a ``cls`` instance from then
+    on (same type, equality, hash, repr, pickling), built about 3x faster."""
+    twin = make_dataclass(f"_{cls.__name__}Builder", [(f.name, f.type) for f in fields(cls)], slots=True,
+                          repr=False, eq=False)
+    if twin.__slots__ != cls.__slots__:  # type: ignore[attr-defined]
+        raise TypeError(f"{cls.__name__}: slot layout differs from its builder")
+    return twin
+
+
 def fingerprint(rule: str, *elements: str) -> str:
     """Threagile-style stable finding id: ``rule@elem1@elem2``."""
     return "@".join((rule, *elements))
@@ -327,3 +341,8 @@ def to_json_dict(result: AssessmentResult) -> dict[str, Any]:
         ],
         "rules": [_rule_outcome(r) for r in result.scores.rules],
     }
+
+
+#: Fast builders (see :func:`builder`); positional arguments in field order.
+FindingBuilder = builder(Finding)
+DeductionBuilder = builder(Deduction)

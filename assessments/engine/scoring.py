@@ -20,6 +20,7 @@ from assessments.engine.results import (
     PRINCIPLES,
     SEVERITY_RANK,
     Deduction,
+    DeductionBuilder,
     Finding,
     RuleOutcome,
     ScoreBreakdown,
@@ -92,7 +93,13 @@ def compute_scores(state: EvalState, *, explain: bool = True,
         deductions: tuple[Deduction, ...] = ()
         if explain and applicable:
             scale = 100.0 / applicable
-            deductions = tuple([Deduction(f.id, rule, f.elements, scale * weight) for f, rule, weight in mine])
+            built: list[Deduction] = []
+            append = built.append
+            for f, rule, weight in mine:  # ~3 deductions per open finding: through the fast builder
+                item = DeductionBuilder(f.id, rule, f.elements, scale * weight)
+                item.__class__ = Deduction
+                append(item)
+            deductions = tuple(built)
         return ScoreEntry(key=key, name=name, score=score, stage=stage_for(score, worst),
                           applicable=sum(totals[r][0] for r in rule_ids), failed=sum(totals[r][2] for r in rule_ids),
                           deductions=deductions)

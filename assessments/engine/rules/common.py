@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from assessments.engine.graph import FlowFacts
-from assessments.engine.registry import ev
 from assessments.engine.results import EvidenceValue
 from threatmodel.vocabulary import (
     END_USER_AUTHENTICATION,
@@ -39,5 +38,7 @@ READ_VERBS = frozenset({"read", "get", "fetch", "list", "query", "lookup", "cons
 
 def flow_evidence(f: FlowFacts, **extra: EvidenceValue) -> tuple[tuple[str, EvidenceValue], ...]:
     """The standard evidence of a flow finding plus rule-specific values."""
-    return ev(source=f.source.id, target=f.target.id, protocol=f.flow.protocol, data=f.flow.data_assets,
-              crosses_boundary=f.crosses_network, **extra)
+    flow = f.flow
+    base = (("source", f.source.id), ("target", f.target.id), ("protocol", flow.protocol),
+            ("data", flow.data_assets), ("crosses_boundary", f.crosses_network))
+    return base + tuple(extra.items()) if extra else base
