@@ -23,7 +23,7 @@ from assessments.engine.evaluate import (
 from assessments.engine.paths import attack_paths, blast_radius
 from assessments.engine.plan import MAX_CANDIDATES, build_plan
 from assessments.engine.registry import SCOPE_COLLECTION
-from assessments.engine.results import AssessmentResult, Finding, ScoreBreakdown, severity_counts
+from assessments.engine.results import SEVERITY_RANK, AssessmentResult, Finding, ScoreBreakdown, severity_counts
 from assessments.engine.scoring import compute_scores, overall_score
 from assessments.engine.severity import SEVERITY_POINTS
 from threatmodel.domain import Snapshot
@@ -174,8 +174,9 @@ class Engine:
         evaluation = state.evaluation
         timings = dict(state.timings)
         start = time.perf_counter()
+        rank = SEVERITY_RANK
         pairs = [(c.finding, c) for c in evaluation.checks() if c.finding is not None]
-        pairs.sort(key=lambda pair: finding_key(pair[0]))
+        pairs.sort(key=lambda pair: (rank[pair[0].severity], pair[0].rule, pair[0].id))  # = finding_key, inlined
         findings = tuple(finding for finding, _check in pairs)
         open_items = [(finding, c.rule, c.weight) for finding, c in pairs if c.state == OPEN]
         scores = compute_scores(evaluation, open_items=open_items)

@@ -172,6 +172,8 @@ class ModelContext:
         self.identities = snapshot.identity_by_id
         self._chain_cache: dict[str | None, tuple[str, ...]] = {}
         self._net_cache: dict[str | None, str | None] = {}
+        #: boundary -> (innermost network boundary, trust rank)
+        self._placement: dict[str | None, tuple[str | None, int]] = {}
         self._exposed: dict[str, bool] = {}
         self._rank: dict[str, int] = {}
         self._used_data: dict[str, frozenset[str]] = {}
@@ -285,13 +287,19 @@ class ModelContext:
         data = self._data_facts.get(flow.data_assets)
         if data is None:
             data = self._data_facts[flow.data_assets] = self._classify(flow.data_assets)
-        rank, pii, creds, restricted, sensitive = data
-        facts = FlowFacts(
-            flow=flow, source=source, target=target, source_boundary=source.boundary,
-            target_boundary=target.boundary, crosses=source.boundary != target.boundary,
-            crosses_network=self.network_boundary(source.boundary) != self.network_boundary(target.boundary),
-            source_trust=self.trust(source.boundary), target_trust=self.trust(target.boundary), data_rank=rank,
-            pii=pii, credentials=creds, restricted=restricted, sensitive=sensitive)
+        source_boundary, target_boundary = source.boundary, target.boundary
+        placement = self._placement
+        source_place = placement.get(source_boundary)
+        if source_place is None:
+            source_place = placement[source_boundary] = (self.network_boundary(source_boundary),
+                                                         self.trust(source_boundary))
+        target_place = placement.get(target_boundary)
+        if target_place is None:
+            target_place = placement[target_boundary] = (self.network_boundary(target_boundary),
+                                                         self.trust(target_boundary))
+        # positional, in field order (hot: one per flow)
+        facts = FlowFacts(flow, source, target, source_boundary, target_boundary, source_boundary != target_boundary,
+                          source_place[0] != target_place[0], source_place[1], target_place[1], *data)
         self._facts[flow_id] = facts
         return facts
 

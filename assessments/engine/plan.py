@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from assessments.engine.evaluate import OPEN, EvalState, reevaluate
-from assessments.engine.graph import ModelContext
+from assessments.engine.graph import ModelContext, _position
 from assessments.engine.results import PlanStep
 from assessments.engine.rules.common import APP_KINDS, MESHED, OUTSIDE, STORES
 from assessments.engine.rules.encryption import secret_attributes
@@ -58,7 +58,19 @@ def replace_many(snapshot: Snapshot, collection: str, updates: Mapping[str, Any]
     """Replace several elements of one collection at once (unchanged elements keep their identity)."""
     if not updates:
         return snapshot
-    items = tuple(updates.get(e.id, e) for e in getattr(snapshot, collection))
+    current: tuple[Any, ...] = getattr(snapshot, collection)
+    items: tuple[Any, ...] | None = None
+    if len(updates) * 8 < len(current):  # few updates: binary search (collections are sorted by id)
+        patched = list(current)
+        for element_id, element in updates.items():
+            position = _position(current, element_id)
+            if position >= len(current) or current[position].id != element_id:
+                break  # not found (or not sorted): scan instead
+            patched[position] = element
+        else:
+            items = tuple(patched)
+    if items is None:
+        items = tuple(updates.get(e.id, e) for e in current)
     changes: dict[str, Any] = {collection: items}
     return replace(snapshot, **changes)
 
