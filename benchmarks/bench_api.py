@@ -156,6 +156,7 @@ def run(quick: bool) -> None:
         _wait(port, proc)
         path = f"/api/v1/models/{model_id}/score/"
         _load(port, path, token, 1.0)  # warm-up: imports, connections
+        load_before = os.getloadavg()[0]
         latencies, errors, wall = _load(port, path, token, 5.0 if quick else 10.0)
         if not latencies:
             raise RuntimeError(f"no successful request ({errors} errors)")
@@ -164,6 +165,8 @@ def run(quick: bool) -> None:
         report("api_score_rate", len(latencies) / wall, "rps")
         if errors:
             report("api_score_errors", errors, "requests")
+        # the machine's 1-minute load average before the run: on a shared 2-core box, other work shows up here
+        report("api_score_loadavg", load_before, "load")
     finally:
         if proc is not None and proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
