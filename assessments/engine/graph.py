@@ -174,6 +174,7 @@ class ModelContext:
         self._net_cache: dict[str | None, str | None] = {}
         #: boundary -> (innermost network boundary, trust rank)
         self._placement: dict[str | None, tuple[str | None, int]] = {}
+        self._group_of: dict[str, str] = {}  # boundary -> namespace (or the boundary itself), see group_of
         self._exposed: dict[str, bool] = {}
         self._rank: dict[str, int] = {}
         self._used_data: dict[str, frozenset[str]] = {}
@@ -356,10 +357,15 @@ class ModelContext:
         comp = self.components.get(component_id)
         if comp is None or comp.boundary is None:
             return ""
-        for bid in self.chain(comp.boundary):
-            if self.boundaries[bid].kind is BoundaryKind.NAMESPACE:
-                return bid
-        return comp.boundary
+        group = self._group_of.get(comp.boundary)
+        if group is None:
+            group = comp.boundary
+            for bid in self.chain(comp.boundary):
+                if self.boundaries[bid].kind is BoundaryKind.NAMESPACE:
+                    group = bid
+                    break
+            self._group_of[comp.boundary] = group
+        return group
 
     def in_untrusted_zone(self, comp: Component) -> bool:
         return comp.boundary is not None and self.trust(comp.boundary) == UNTRUSTED_RANK

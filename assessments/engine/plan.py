@@ -423,16 +423,16 @@ def build_plan(state: EvalState, *, max_candidates: int = MAX_CANDIDATES) -> tup
     ctx = state.ctx
     specs = state.evaluator.specs
     groups: dict[tuple[str, str], dict[str, Any]] = {}
+    fixable = {rule_id for rule_id, spec in specs.items() if spec.fix_action}
     for check in state.checks():
         finding = check.finding
-        if check.state != OPEN or finding is None:
-            continue
-        spec = specs[check.rule]
-        if not spec.fix_action or not finding.elements:
+        if check.state != OPEN or finding is None or check.rule not in fixable or not finding.elements:
             continue
         primary = finding.elements[0]
         key = (check.rule, _group(ctx, primary))
-        entry = groups.setdefault(key, {"elements": set(), "findings": [], "weight": 0})
+        entry = groups.get(key)
+        if entry is None:
+            entry = groups[key] = {"elements": set(), "findings": [], "weight": 0}
         entry["elements"].add(primary)
         entry["findings"].append(finding.id)
         entry["weight"] += check.weight
