@@ -439,11 +439,9 @@ class ModelContext:
         return self.grants_by_target.get(target_id, []) + self.grants_by_target.get("*", [])
 
     def neighbours(self, component_id: str) -> set[str]:
-        out: set[str] = set()
-        for fid in self.out_flows.get(component_id, ()):
-            out.add(self.flows[fid].target)
-        for fid in self.in_flows.get(component_id, ()):
-            out.add(self.flows[fid].source)
+        flows = self.flows
+        out = {flows[fid].target for fid in self.out_flows.get(component_id, ())}
+        out.update([flows[fid].source for fid in self.in_flows.get(component_id, ())])
         return out
 
     @cached_property

@@ -123,13 +123,22 @@ def write_where_flows_read(ctx: ModelContext, grant: Grant) -> CheckResult:
                   read_only_flows=tuple(f.id for f in flows)), data_rank=_target_rank(ctx, grant))
 
 
+def _wildcard_identities(ctx: ModelContext) -> frozenset[str]:
+    """Identities of the ``*`` grants (they reach every component), once per context."""
+    key = ("wildcard_identities",)
+    cached = ctx.memo.get(key)
+    if cached is None:
+        cached = ctx.memo[key] = frozenset(g.identity for g in ctx.grants_by_target.get("*", ()))
+    return cast(frozenset[str], cached)
+
+
 @rule("lp.datastore-too-many-identities", "component", kinds=(K.DATASTORE, K.CACHE, K.QUEUE, K.SECRET_STORE))
 def datastore_too_many_identities(ctx: ModelContext, comp: Component) -> CheckResult:
-    identities = {g.identity for g in ctx.grants_on(comp.id)}
-    for fid in ctx.in_flows.get(comp.id, ()):
-        caller = ctx.components[ctx.flows[fid].source]
-        if caller.identity is not None:
-            identities.add(caller.identity)
+    identities = {g.identity for g in ctx.grants_by_target.get(comp.id, ())}
+    identities.update(_wildcard_identities(ctx))
+    components, flows = ctx.components, ctx.flows
+    identities.update([caller.identity for fid in ctx.in_flows.get(comp.id, ())
+                       if (caller := components[flows[fid].source]).identity is not None])
     if not identities:
         return None
     if len(identities) <= MAX_IDENTITIES_PER_STORE:

@@ -116,15 +116,11 @@ def identity_not_propagated(ctx: ModelContext, f: FlowFacts) -> CheckResult:
 @rule("zt.workload-outside-mesh", "component", kinds=tuple(APP_KINDS))
 def workload_outside_mesh(ctx: ModelContext, comp: Component) -> CheckResult:
     components = ctx.components
-
-    def meshed_peer(other: str) -> bool:
-        peer = components[other]
-        return peer.kind in APP_KINDS and peer.mesh in MESHED
-
-    peers = ctx.neighbours(comp.id)
+    meshed_peers = [n for n in ctx.neighbours(comp.id)
+                    if (peer := components[n]).kind in APP_KINDS and peer.mesh in MESHED]
     if comp.mesh is not MeshMode.NONE:  # applicable iff it has a meshed peer; complies either way
-        return PASS if any(meshed_peer(n) for n in peers) else None
-    meshed_peers = sorted(n for n in peers if meshed_peer(n))
+        return PASS if meshed_peers else None
+    meshed_peers.sort()
     if not meshed_peers:
         return None
     return Hit((), ev(mesh=comp.mesh.value, meshed_peers=tuple(meshed_peers)), data_rank=ctx.component_rank(comp))
