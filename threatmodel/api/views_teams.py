@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.exceptions import PermissionDenied
@@ -153,4 +152,4 @@ class ApiTokenViewSet(viewsets.GenericViewSet[m.ApiToken]):
         return token
 
 
-__all__ = ["ApiTokenViewSet", "MembershipViewSet", "TeamViewSet", "get_user_model"]
+__all__ = ["ApiTokenViewSet", "MembershipViewSet", "TeamViewSet"]
