@@ -80,10 +80,14 @@ def compute_scores(state: EvalState, *, explain: bool = True,
         groups["pillar"].setdefault(spec.pillar, []).append(spec.id)
 
     bucket: dict[tuple[str, str], list[tuple[Finding, str, int]]] = {}
+    lists_of_rule: dict[str, tuple[list[tuple[Finding, str, int]], list[tuple[Finding, str, int]]]] = {}
+    for rule_id, spec in specs.items():
+        lists_of_rule[rule_id] = (bucket.setdefault(("principle", spec.principle), []),
+                                  bucket.setdefault(("pillar", spec.pillar), []))
     for item in open_checks:
-        spec = specs[item[1]]
-        bucket.setdefault(("principle", spec.principle), []).append(item)
-        bucket.setdefault(("pillar", spec.pillar), []).append(item)
+        by_principle, by_pillar = lists_of_rule[item[1]]
+        by_principle.append(item)
+        by_pillar.append(item)
 
     def entry(key: str, name: str, rule_ids: list[str], mine: list[tuple[Finding, str, int]]) -> ScoreEntry:
         applicable = sum(totals[r][1] for r in rule_ids)
