@@ -74,10 +74,15 @@ def _secret_key(debug: bool) -> str:
         return key
     if not debug:
         raise ImproperlyConfiguredEnv("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off")
-    path = BASE_DIR / "var" / "secret_key"
+    return local_secret("secret_key", 50)
+
+
+def local_secret(name: str, nbytes: int) -> str:
+    """A random secret generated once into ``var/<name>`` (mode 600) for local development."""
+    path = BASE_DIR / "var" / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
+        path.write_text(secrets.token_urlsafe(nbytes))
         path.chmod(0o600)
     return path.read_text().strip()
 

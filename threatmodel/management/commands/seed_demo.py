@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from catalog.packs.controls import control_ids
+from config.env import local_secret
 from threatmodel import models as m
 from threatmodel import services
 from threatmodel.choices import Role
@@ -31,7 +31,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
         username = options["username"]
-        password = options["password"] or _stored_password()
+        password = options["password"] or local_secret("demo_password", 12)
         user_model = get_user_model()
         user, created = user_model.objects.get_or_create(username=username, defaults={"email": ""})
         if created or not user.check_password(password):
@@ -50,14 +50,3 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"demo model already present ({model.pk}: {model.name}, revision {model.revision})")
         self.stdout.write(self.style.SUCCESS(f"demo login: username={username} password={password}"))
-
-
-def _stored_password() -> str:
-    from config.env import BASE_DIR
-
-    path = BASE_DIR / "var" / "demo_password"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(12))
-        path.chmod(0o600)
-    return path.read_text().strip()
