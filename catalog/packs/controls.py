@@ -1,22 +1,22 @@
-"""The catalog of mitigating controls (``controls.yaml``), loaded once. Pure Python."""
+"""The catalog of mitigating controls, as plain data for pages and validation.
+
+Loading and validation live in ``catalog.packs.loader``; this module only shapes its result.
+"""
 
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-CONTROLS_FILE = Path(__file__).with_name("controls.yaml")
+from catalog.packs.loader import known_control_ids, load_controls
 
 
 @cache
 def controls() -> tuple[dict[str, Any], ...]:
-    data = yaml.safe_load(CONTROLS_FILE.read_text(encoding="utf-8"))
-    return tuple(sorted(data["controls"], key=lambda c: c["id"]))
+    """Every catalog control as a dict (id, name, description, applies_to), sorted by id."""
+    return tuple({"id": c.id, "name": c.name, "description": c.description, "applies_to": list(c.applies_to)}
+                 for c in sorted(load_controls().values(), key=lambda c: c.id))
 
 
-@cache
 def control_ids() -> frozenset[str]:
-    return frozenset(c["id"] for c in controls())
+    return known_control_ids()
