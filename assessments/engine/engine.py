@@ -192,12 +192,16 @@ class Engine:
         radius = blast_radius(evaluation.ctx)
         timings["blast_radius"] = time.perf_counter() - start
         start = time.perf_counter()
-        plan = build_plan(evaluation, max_candidates=self.max_plan_candidates) if self.plan_enabled else ()
+        plan = build_plan(evaluation, max_candidates=self.max_plan_candidates,
+                          open_items=open_items) if self.plan_enabled else ()
         timings["plan"] = time.perf_counter() - start
+        by_severity = severity_counts(())  # every severity at 0; open findings = the non-mitigated ones
+        for finding, _rule, _weight in open_items:
+            by_severity[finding.severity] += 1
         stats = {
-            "by_severity": severity_counts(findings),
+            "by_severity": by_severity,
             "findings": len(findings),
-            "mitigated": sum(1 for f in findings if f.mitigated),
+            "mitigated": len(findings) - len(open_items),
             "elements_evaluated": evaluation.reevaluated,
             "elapsed": timings,
         }

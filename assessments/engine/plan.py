@@ -14,7 +14,7 @@ from typing import Any
 
 from assessments.engine.evaluate import OPEN, EvalState, reevaluate
 from assessments.engine.graph import ModelContext, _position
-from assessments.engine.results import PlanStep
+from assessments.engine.results import Finding, PlanStep
 from assessments.engine.rules.common import APP_KINDS, MESHED, OUTSIDE, STORES
 from assessments.engine.rules.encryption import secret_attributes
 from assessments.engine.scoring import raw_overall_score
@@ -419,23 +419,28 @@ def _noun(ctx: ModelContext, scope: str, elements: tuple[str, ...]) -> tuple[str
     return "component", "components"
 
 
-def build_plan(state: EvalState, *, max_candidates: int = MAX_CANDIDATES) -> tuple[PlanStep, ...]:
+def build_plan(state: EvalState, *, max_candidates: int = MAX_CANDIDATES,
+               open_items: Iterable[tuple[Finding, str, int]] | None = None) -> tuple[PlanStep, ...]:
+    """``open_items``: the open (finding, rule, weight) triples when the caller has them (any order: groups are
+    sets, sorted lists and sums)."""
     ctx = state.ctx
     specs = state.evaluator.specs
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     fixable = {rule_id for rule_id, spec in specs.items() if spec.fix_action}
-    for check in state.checks():
-        finding = check.finding
-        if check.state != OPEN or finding is None or check.rule not in fixable or not finding.elements:
+    if open_items is None:
+        open_items = [(c.finding, c.rule, c.weight) for c in state.checks()
+                      if c.state == OPEN and c.finding is not None]
+    for finding, rule_id, weight in open_items:
+        if rule_id not in fixable or not finding.elements:
             continue
         primary = finding.elements[0]
-        key = (check.rule, _group(ctx, primary))
+        key = (rule_id, _group(ctx, primary))
         entry = groups.get(key)
         if entry is None:
             entry = groups[key] = {"elements": set(), "findings": [], "weight": 0}
         entry["elements"].add(primary)
         entry["findings"].append(finding.id)
-        entry["weight"] += check.weight
+        entry["weight"] += weight
     limit = candidate_count(max_candidates, len(state.elements))
     ranked = sorted(groups.items(), key=lambda kv: (-kv[1]["weight"], kv[0]))[:limit]
     before = raw_overall_score(state.totals)
