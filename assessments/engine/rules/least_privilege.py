@@ -22,22 +22,21 @@ def _is_human(ctx: ModelContext, identity_id: str) -> bool:
 
 def _flows_to(ctx: ModelContext, identity_id: str, target: str) -> list[DataFlow]:
     """Flows from the components running as ``identity_id`` to ``target`` (either way for bidirectional)."""
-    key = ("flows_to", identity_id, target)
-    cached = ctx.memo.get(key)
-    if cached is not None:
-        return cast(list[DataFlow], cached)
-    out: list[DataFlow] = []
-    for comp_id in ctx.by_identity.get(identity_id, ()):
-        for fid in ctx.out_flows.get(comp_id, ()):
-            flow = ctx.flows[fid]
-            if flow.target == target:
-                out.append(flow)
-        for fid in ctx.in_flows.get(comp_id, ()):
-            flow = ctx.flows[fid]
-            if flow.bidirectional and flow.source == target:
-                out.append(flow)
-    ctx.memo[key] = out
-    return out
+    key = ("flows_by_peer", identity_id)
+    by_peer = ctx.memo.get(key)
+    if by_peer is None:  # one pass over the identity's flows, indexed by the other end (same order per peer)
+        index: dict[str, list[DataFlow]] = {}
+        flows = ctx.flows
+        for comp_id in ctx.by_identity.get(identity_id, ()):
+            for fid in ctx.out_flows.get(comp_id, ()):
+                flow = flows[fid]
+                index.setdefault(flow.target, []).append(flow)
+            for fid in ctx.in_flows.get(comp_id, ()):
+                flow = flows[fid]
+                if flow.bidirectional:
+                    index.setdefault(flow.source, []).append(flow)
+        by_peer = ctx.memo[key] = index
+    return cast(dict[str, list[DataFlow]], by_peer).get(target, [])
 
 
 def _uses_asset(ctx: ModelContext, identity_id: str, asset_id: str) -> bool:
