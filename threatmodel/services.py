@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.text import slugify
 
 from catalog.packs.controls import control_ids
@@ -283,11 +283,7 @@ def _apply(*, model: m.ThreatModel, user: AbstractBaseUser | None, base_revision
     if issues:
         raise ModelValidationError(issues)
 
-    try:
-        _write_rows(model.pk, final, before_of, bulk=bulk)
-    except IntegrityError as exc:  # a concurrent writer slipped past the lock (should not happen)
-        raise RevisionConflict(model_id=model.pk, base_revision=base_revision,
-                               current_revision=model.revision + 1) from exc
+    _write_rows(model.pk, final, before_of, bulk=bulk)
 
     number = model.revision + 1
     records: list[tuple[str, str, str, Any, Any]] = []
@@ -352,7 +348,38 @@ def _write_rows(model_id: int, final: Mapping[tuple[str, str], dict[str, Any] | 
     for (kind, key), after in final.items():
         by_kind[kind].append((key, after))
 
-    # 1. deletions, dependants first
+    # 1. creations and updates, dependencies first (so rows may point at new rows); boundary parents are
+    #    written once every boundary exists
+    for kind in DEPENDENCY_ORDER:
+        items = [(key, after) for key, after in by_kind.get(kind, []) if after is not None]
+        if not items:
+            continue
+        row_model = ROW_MODEL[kind]
+        new = [(key, after) for key, after in items if before_of.get((kind, key)) is None]
+        old = [(key, after) for key, after in items if before_of.get((kind, key)) is not None]
+        if new:
+            fast_insert(row_model, ({"model_id": model_id, "key": key, **row_values(kind, after, keymap)}
+                                    for key, after in new))
+            new_keys = {key for key, _ in new}
+            for key, pk in row_model.objects.filter(model_id=model_id).values_list("key", "pk").iterator(5000):
+                if key in new_keys:
+                    keymap.remember(kind, key, pk)
+        for key, after in old:
+            row_model.objects.filter(pk=keymap.pk(kind, key)).update(**row_values(kind, after, keymap))
+        if kind == "boundary":
+            parents = [(key, after.get("parent")) for key, after in items
+                       if after.get("parent") or (before_of.get((kind, key)) or {}).get("parent")]
+            for key, parent in parents:
+                m.TrustBoundary.objects.filter(pk=keymap.pk(kind, key)).update(parent_id=keymap.pk(kind, parent))
+        if kind in ("component", "flow"):
+            old_pks = [keymap.pk(kind, key) for key, _ in old]
+            if old_pks:
+                delete_links(kind, old_pks)  # type: ignore[arg-type]
+            link_model = m.ComponentData if kind == "component" else m.FlowData
+            fast_insert(link_model, (row for key, after in items
+                                     for row in link_rows(kind, keymap.pk(kind, key), after, keymap)))  # type: ignore[arg-type]
+
+    # 2. deletions last, dependants first: updates above may have released references to deleted rows
     for kind in reversed(DEPENDENCY_ORDER):
         keys = [key for key, after in by_kind.get(kind, []) if after is None and before_of.get((kind, key))]
         if keys:
@@ -363,39 +390,6 @@ def _write_rows(model_id: int, final: Mapping[tuple[str, str], dict[str, Any] | 
             ROW_MODEL[kind].objects.filter(pk__in=pks).delete()
             for k in keys:
                 keymap.forget(kind, k)
-
-    # 2. creations and updates, dependencies first; boundary parents set after all boundaries exist
-    for kind in DEPENDENCY_ORDER:
-        items = [(key, after) for key, after in by_kind.get(kind, []) if after is not None]
-        if not items:
-            continue
-        row_model = ROW_MODEL[kind]
-        new = [(key, after) for key, after in items if before_of.get((kind, key)) is None]
-        old = [(key, after) for key, after in items if before_of.get((kind, key)) is not None]
-        if new:
-            fast_insert(row_model, (
-                {"model_id": model_id, "key": key,
-                 **row_values(kind, {**after, "parent": None} if kind == "boundary" else after, keymap)}
-                for key, after in new))
-            new_keys = {key for key, _ in new}
-            for key, pk in row_model.objects.filter(model_id=model_id).values_list("key", "pk").iterator(5000):
-                if key in new_keys:
-                    keymap.remember(kind, key, pk)
-        for key, after in old:
-            values = row_values(kind, after, keymap)
-            row_model.objects.filter(pk=keymap.pk(kind, key)).update(**values)
-        if kind == "boundary":
-            for key, after in new:
-                if after.get("parent"):
-                    m.TrustBoundary.objects.filter(pk=keymap.pk(kind, key)).update(
-                        parent_id=keymap.pk(kind, after["parent"]))
-        if kind in ("component", "flow"):
-            old_pks = [keymap.pk(kind, key) for key, _ in old]
-            if old_pks:
-                delete_links(kind, old_pks)  # type: ignore[arg-type]
-            link_model = m.ComponentData if kind == "component" else m.FlowData
-            fast_insert(link_model, (row for key, after in items
-                                     for row in link_rows(kind, keymap.pk(kind, key), after, keymap)))  # type: ignore[arg-type]
 
 
 def element_changes_for_delete(snapshot: Snapshot, ids: Iterable[str]) -> list[ElementChange]:

@@ -190,3 +190,34 @@ def test_replacing_a_model_from_a_file_records_only_the_differences(demo_model: 
     assert revision is not None and revision.change_count == 1
     assert services.model_replace(model=demo_model, snapshot=edited, user=alice, base_revision=2,
                                   current=selectors.snapshot_of_model(model=demo_model)) is None
+
+
+def test_boundary_parent_changes_are_stored(demo_model: Any, alice: Any) -> None:
+    apply(demo_model, alice, ElementChange("update", "boundary", "ns-platform", {"parent": "vpc-prod"}))
+    assert selectors.snapshot_of_model(model=demo_model).boundary_by_id["ns-platform"].parent == "vpc-prod"
+    apply(demo_model, alice, ElementChange("update", "boundary", "ns-platform", {"parent": None}))
+    assert selectors.snapshot_of_model(model=demo_model).boundary_by_id["ns-platform"].parent is None
+    assert m.TrustBoundary.objects.get(model=demo_model, key="ns-platform").parent_id is None
+
+
+def test_releasing_references_and_deleting_the_target_in_one_change_set(demo_model: Any, alice: Any) -> None:
+    apply(demo_model, alice, ElementChange("create", "data_asset", "temp-data", {"name": "Temporary"}),
+          ElementChange("update", "flow", "cart-to-redis", {"data_assets": ["cart-data", "temp-data"]}))
+    members = [c.id for c in selectors.snapshot_of_model(model=demo_model).components if c.boundary == "ns-platform"]
+    apply(demo_model, alice,
+          *[ElementChange("update", "component", key, {"boundary": "eks"}) for key in members],
+          ElementChange("delete", "boundary", "ns-platform"),
+          ElementChange("update", "flow", "cart-to-redis", {"data_assets": ["cart-data"]}),
+          ElementChange("delete", "data_asset", "temp-data"))
+    now = selectors.snapshot_of_model(model=demo_model)
+    assert "ns-platform" not in now.boundary_by_id and "temp-data" not in now.data_asset_by_id
+    assert {now.component_by_id[key].boundary for key in members} == {"eks"}
+    assert now.flow_by_id["cart-to-redis"].data_assets == ("cart-data",)
+    assert demo_model.revision == 3
+
+
+def test_deleting_and_recreating_an_id_in_one_change_set_is_an_update(demo_model: Any, alice: Any) -> None:
+    revision = apply(demo_model, alice, ElementChange("delete", "control", "c-lb-ddos"),
+                     ElementChange("create", "control", "c-lb-ddos", {"control": "waf", "target": "edge-lb"}))
+    record = m.ChangeRecord.objects.get(revision=revision)
+    assert record.action == "update" and record.after["control"] == "waf"
