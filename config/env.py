@@ -57,7 +57,8 @@ def parse_database_url(url: str) -> dict[str, object]:
             name = path
         else:
             name = str(BASE_DIR / path.lstrip("/"))
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": name,
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": name, "CONN_MAX_AGE": 600,
+                "CONN_HEALTH_CHECKS": True,
                 "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE",
                             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}}
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:

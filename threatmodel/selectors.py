@@ -32,7 +32,9 @@ User = AbstractBaseUser | AnonymousUser
 def role_in_team(*, user: User, team_id: int) -> str | None:
     if not user.is_authenticated:
         return None
-    return m.Membership.objects.filter(team_id=team_id, user_id=user.pk).values_list("role", flat=True).first()
+    # no ordering: the default one would join the team and user tables for nothing
+    return m.Membership.objects.filter(team_id=team_id, user_id=user.pk).order_by().values_list(
+        "role", flat=True).first()
 
 
 def require_role(*, user: User, team_id: int, role: str) -> str:

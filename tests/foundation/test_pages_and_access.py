@@ -148,3 +148,16 @@ def test_seed_demo_is_idempotent(tmp_path: Path) -> None:
         call_command("seed_demo", "--password", "demo-pass-123", stdout=io.StringIO())
     assert m.ThreatModel.objects.count() == 1 and m.Team.objects.filter(slug="demo").count() == 1
     assert m.Revision.objects.count() == 1
+
+
+def test_api_docs_pages_load_nothing_from_other_hosts(client: Any, alice: Any) -> None:
+    import re
+
+    client.force_login(alice)
+    for url in ("/api/docs/", "/api/redoc/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        external = re.findall(r"""(?:src|href)=["'](https?://[^"']+)""", page)
+        assert external == [], (url, external)
+        assert "/static/drf_spectacular_sidecar/" in page
