@@ -1,0 +1,160 @@
+// The Cytoscape canvas: element builders, overview zones, the instance itself and its first frame.
+import { CONFIG, KIND_STYLE, NODE_H, NODE_W, READONLY, SEV_COLOR, T0, TRUST_COLOR } from './config.js';
+import { $ } from './dom.js';
+import { state } from './state.js';
+import { fullStyle, leanStyle } from './styles.js';
+
+export const container = $('#diagram');
+// Set by initCanvas (they depend on the loaded document).
+export let big = false;
+export let ZONES = false;
+export let cy = null;
+const badgeCache = {};
+export function badgeUri(sev, count) {
+  var key = sev + count;
+  if (!badgeCache[key]) {
+    var label = count > 99 ? '99+' : String(count);
+    var svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><circle cx="20" cy="20" r="18" fill="' +
+      SEV_COLOR[sev] + '" stroke="white" stroke-width="3"/><text x="20" y="26" font-family="Arial,sans-serif" ' +
+      'font-size="' + (label.length > 2 ? 13 : 18) + '" font-weight="bold" fill="white" text-anchor="middle">' + label + '</text></svg>';
+    badgeCache[key] = 'data:image/svg+xml;utf8,' + encodeURIComponent(svg);
+  }
+  return badgeCache[key];
+}
+
+// Large models open in overview mode: boundaries are fixed zones (plain nodes drawn under their members)
+// instead of compound nodes, which Cytoscape cannot style and draw quickly at thousands of nodes.
+// Membership stays data (component.boundary / boundary.parent) and dropping a node on a zone still sets it.
+export function boundaryDepth(id) {
+  var d = 0, seen = {};
+  while (id && state.elements.boundary.has(id) && !seen[id]) { seen[id] = 1; id = state.elements.boundary.get(id).parent; d++; }
+  return d;
+}
+function zoneBoxes() {
+  var boxes = {};
+  var grow = function (bid, x1, y1, x2, y2) {
+    var seen = {};
+    var depth = 0;
+    while (bid && state.elements.boundary.has(bid) && !seen[bid]) {
+      seen[bid] = 1; depth++;
+      var pad = 18 + 14 * depth;
+      var b = boxes[bid] || (boxes[bid] = { x1: Infinity, y1: Infinity, x2: -Infinity, y2: -Infinity });
+      b.x1 = Math.min(b.x1, x1 - pad); b.y1 = Math.min(b.y1, y1 - pad - 22); b.x2 = Math.max(b.x2, x2 + pad); b.y2 = Math.max(b.y2, y2 + pad);
+      bid = state.elements.boundary.get(bid).parent;
+    }
+  };
+  state.elements.component.forEach(function (c) {
+    if (c.boundary && c.position) grow(c.boundary, c.position.x - NODE_W / 2, c.position.y - NODE_H / 2, c.position.x + NODE_W / 2, c.position.y + NODE_H / 2);
+  });
+  return boxes;
+}
+export function componentElement(c) {
+  var ks = KIND_STYLE[c.kind] || KIND_STYLE.service;
+  var data = { id: c.id, label: c.name, etype: 'component', ckind: c.kind, shape: ks[0], fill: ks[1], stroke: ks[2] };
+  if (c.boundary && state.elements.boundary.has(c.boundary) && !ZONES) data.parent = c.boundary;
+  var out = { group: 'nodes', data: data, classes: 'component' + (c.internet_facing ? ' internet' : '') + (c._removed ? ' diff-removed' : '') };
+  if (c.position) out.position = { x: c.position.x, y: c.position.y };
+  return out;
+}
+export function boundaryElement(b, box) {
+  var data = { id: b.id, label: b.name, etype: 'boundary', bkind: b.kind, trust: b.trust_level, tcolor: TRUST_COLOR[b.trust_level] || '#64748b' };
+  if (b.parent && state.elements.boundary.has(b.parent) && !ZONES) data.parent = b.parent;
+  var out = { group: 'nodes', data: data, classes: 'boundary' + (ZONES ? ' zone' : '') + (b._removed ? ' diff-removed' : '') };
+  if (b.position) out.position = { x: b.position.x, y: b.position.y };
+  if (ZONES) {
+    box = box || zoneBoxes()[b.id];
+    if (box && isFinite(box.x1)) { data.w = Math.round(box.x2 - box.x1); data.h = Math.round(box.y2 - box.y1); out.position = { x: (box.x1 + box.x2) / 2, y: (box.y1 + box.y2) / 2 }; }
+    else { data.w = 180; data.h = 90; }
+    data.z = boundaryDepth(b.id);
+    out.grabbable = false;
+  }
+  return out;
+}
+export function flowLabel(f) { return f.protocol + (f.port ? ':' + f.port : ''); }
+export function flowElement(f) {
+  return { group: 'edges', data: { id: f.id, source: f.source, target: f.target, label: flowLabel(f), etype: 'flow' },
+    classes: 'flow' + (f.encryption === 'none' ? ' plain' : '') + (f.bidirectional ? ' both' : '') + (f._removed ? ' diff-removed' : '') };
+}
+export function cyElements() {
+  var out = [];
+  // boundaries parents first
+  var bs = Array.from(state.elements.boundary.values());
+  var depth = function (b) { var d = 0, seen = {}; while (b && b.parent && !seen[b.id]) { seen[b.id] = 1; b = state.elements.boundary.get(b.parent); d++; } return d; };
+  bs.sort(function (a, b) { return depth(a) - depth(b); });
+  var boxes = ZONES ? zoneBoxes() : {};
+  bs.forEach(function (b) { out.push(boundaryElement(b, boxes[b.id])); });
+  state.elements.component.forEach(function (c) { out.push(componentElement(c)); });
+  state.elements.flow.forEach(function (f) {
+    if (state.elements.component.has(f.source) && state.elements.component.has(f.target)) out.push(flowElement(f));
+  });
+  return out;
+}
+
+// Large models: the initial viewport comes from the stored positions, so Cytoscape need not measure every
+// label to fit the view before the first frame.
+function initialViewport(elements) {
+  var x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
+  elements.forEach(function (e) {
+    if (e.group !== 'nodes' || !e.position) return;
+    var w = (e.data.w || NODE_W) / 2, h = (e.data.h || NODE_H) / 2;
+    x1 = Math.min(x1, e.position.x - w); x2 = Math.max(x2, e.position.x + w);
+    y1 = Math.min(y1, e.position.y - h); y2 = Math.max(y2, e.position.y + h);
+  });
+  if (!isFinite(x1)) return null;
+  var pad = 30, cw = container.clientWidth || 800, ch = container.clientHeight || 600;
+  var zoom = Math.max(0.02, Math.min(1.5, (cw - 2 * pad) / Math.max(1, x2 - x1), (ch - 2 * pad) / Math.max(1, y2 - y1)));
+  return { zoom: zoom, pan: { x: (cw - zoom * (x1 + x2)) / 2, y: (ch - zoom * (y1 + y2)) / 2 } };
+}
+
+export function initCanvas(afterReady) {
+  big = state.elements.component.size > 600 || state.elements.flow.size > 1500;
+  // Large models open in overview mode (see above).
+  ZONES = big;
+  var tStart = performance.now();
+  var initialElements = cyElements();
+  var viewport = big ? initialViewport(initialElements) : null;
+  cy = window.cytoscape({
+    container: container,
+    elements: initialElements,
+    style: ZONES ? leanStyle() : fullStyle(big, ZONES),
+    layout: { name: 'preset', fit: !viewport, padding: 30 },
+    zoom: viewport ? viewport.zoom : 1,
+    pan: viewport ? viewport.pan : { x: 0, y: 0 },
+    wheelSensitivity: 0.4,
+    minZoom: 0.02, maxZoom: 3,
+    boxSelectionEnabled: true,
+    selectionType: 'additive',
+    textureOnViewport: big,
+    hideEdgesOnViewport: big,
+    hideLabelsOnViewport: big,
+    pixelRatio: big ? 1 : 'auto',
+    autoungrabify: READONLY,
+    autounselectify: false
+  });
+  cy.boxSelectionEnabled(true);
+
+  var readyFired = false;
+  cy.one('render', function () {
+    if (readyFired) return;
+    readyFired = true;
+    state.firstRenderMs = performance.now() - tStart;
+    document.body.dataset.editorReadyAt = String(performance.now());
+    document.body.dataset.editorTimings = JSON.stringify({ script: Math.round(T0), cytoscape: Math.round(tStart), firstFrame: Math.round(performance.now()) });
+    requestAnimationFrame(function () {
+      document.body.dataset.editorReady = '1';
+      window.dispatchEvent(new CustomEvent('trustmap:ready', { detail: { ms: state.firstRenderMs } }));
+      setTimeout(afterReady, 0);
+    });
+  });
+
+  // diff view
+  if (CONFIG.diff) {
+    cy.batch(function () {
+      Object.keys(CONFIG.diff).forEach(function (id) {
+        var status = CONFIG.diff[id];
+        var ele = cy.$id(id);
+        if (ele.nonempty() && status !== 'removed') ele.addClass('diff-' + status);
+      });
+    });
+  }
+}

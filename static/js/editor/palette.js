@@ -1,0 +1,45 @@
+// The palette: arming a kind and placing it by click, Enter or drag and drop.
+import { container, cy } from './canvas.js';
+import { READONLY } from './config.js';
+import { announce } from './dom.js';
+import { addBoundary, addComponent } from './edit.js';
+import { clearPath } from './findings.js';
+import { state } from './state.js';
+
+export function setArmed(what) {
+  state.armed = what;
+  document.querySelectorAll('.palette [data-kind]').forEach(function (b) { b.setAttribute('aria-pressed', b.dataset.kind === what ? 'true' : 'false'); });
+  container.classList.toggle('placing', !!what);
+  if (what) announce('Click on the diagram to place the ' + what.replace(/-/g, ' ') + ' (Enter on the button again places it in the middle, Esc cancels).');
+}
+
+export function initPalette() {
+  document.querySelectorAll('.palette [data-kind]').forEach(function (b) {
+    b.addEventListener('click', function () {
+      if (READONLY) return;
+      var what = b.dataset.kind;
+      if (state.armed === what) { setArmed(null); if (what === 'boundary') addBoundary(null); else addComponent(what, null); return; }
+      setArmed(what);
+    });
+    b.setAttribute('draggable', 'true');
+    b.addEventListener('dragstart', function (ev) { ev.dataTransfer.setData('text/x-trustmap-kind', b.dataset.kind); ev.dataTransfer.effectAllowed = 'copy'; });
+  });
+  container.addEventListener('dragover', function (ev) { if (!READONLY) { ev.preventDefault(); ev.dataTransfer.dropEffect = 'copy'; } });
+  container.addEventListener('drop', function (ev) {
+    var what = ev.dataTransfer.getData('text/x-trustmap-kind');
+    if (!what || READONLY) return;
+    ev.preventDefault();
+    var rect = container.getBoundingClientRect();
+    var pan = cy.pan(), zoom = cy.zoom();
+    var pos = { x: (ev.clientX - rect.left - pan.x) / zoom, y: (ev.clientY - rect.top - pan.y) / zoom };
+    if (what === 'boundary') addBoundary(pos); else addComponent(what, pos);
+  });
+  cy.on('tap', function (ev) {
+    if (state.armed && (ev.target === cy || (ev.target.hasClass && ev.target.hasClass('boundary')))) {
+      var what = state.armed; setArmed(null);
+      if (what === 'boundary') addBoundary(ev.position); else addComponent(what, ev.position);
+    } else if (ev.target === cy) {
+      clearPath();
+    }
+  });
+}

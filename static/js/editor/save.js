@@ -1,0 +1,119 @@
+// Committing edits: no-op filtering, the undo entry, and the serialised save queue against the change-set API.
+import { refreshAssessment } from './assessment.js';
+import { cy } from './canvas.js';
+import { applyLocal, invert, wireChanges } from './changes.js';
+import { CONFIG, READONLY } from './config.js';
+import { showConflict, showConflictAgain } from './conflicts.js';
+import { $, announce, csrf } from './dom.js';
+import { positionChange } from './drag.js';
+import { state } from './state.js';
+import { updateButtons } from './toolbar.js';
+
+export let saveChain = Promise.resolve();
+export function updateRevisionUI() {
+  document.querySelectorAll('[data-revision]').forEach(function (n) { n.textContent = String(state.revision); });
+  var pend = $('#save-state');
+  if (pend) pend.textContent = state.pending ? 'Saving…' : (state.conflict ? 'Not saved: conflict' : 'All changes saved');
+  updateButtons();
+}
+// Updates that set what is already there are dropped (the server refuses a change set that changes nothing).
+export function same(a, b) { return JSON.stringify(a === undefined ? null : a) === JSON.stringify(b === undefined ? null : b); }
+function withoutNoOps(changes) {
+  var touched = {};
+  changes.forEach(function (ch) { if (ch.op !== 'update') touched[ch.kind + '\u0000' + ch.id] = true; });
+  return changes.map(function (ch) {
+    if (ch.op !== 'update' || touched[ch.kind + '\u0000' + ch.id]) return ch;
+    var current = ch.kind === 'model' ? state.info : state.elements[ch.kind].get(ch.id);
+    if (!current) return ch;
+    var data = {};
+    Object.keys(ch.data || {}).forEach(function (k) { if (!same(current[k], ch.data[k]) || (k === 'position' && current._unsaved_position)) data[k] = ch.data[k]; });
+    return Object.keys(data).length ? { op: 'update', kind: ch.kind, id: ch.id, data: data } : null;
+  }).filter(Boolean);
+}
+function unsavedPositionChanges(changes) {
+  var skip = {};
+  changes.forEach(function (ch) { if (ch.op !== 'update' || (ch.data && ch.data.position)) skip[ch.id] = true; });
+  var out = [];
+  ['component', 'boundary'].forEach(function (kind) {
+    state.elements[kind].forEach(function (item) {
+      if (!item._unsaved_position || skip[item.id]) return;
+      var n = cy.$id(item.id);
+      if (n.nonempty()) out.push(positionChange(n));
+    });
+  });
+  return out;
+}
+export function commit(changes, label, opts) {
+  opts = opts || {};
+  if (READONLY) { announce('This model is read-only for you.', 'error'); return false; }
+  if (state.conflict) { showConflictAgain(); return false; }
+  changes = withoutNoOps(changes);
+  if (!changes.length) return false;
+  if (state.unsavedLayout && opts.layout !== false) {
+    // the layout computed on open is saved with the first edit, so the diagram reopens as it is seen now
+    changes = changes.concat(unsavedPositionChanges(changes));
+    state.unsavedLayout = false;
+    updateButtons();
+  }
+  var inverse = invert(changes);
+  applyLocal(changes);
+  var entry = { changes: changes, inverse: inverse, label: label };
+  if (opts.history !== false) { state.undo.push(entry); if (!opts.keepRedo) state.redo = []; }
+  enqueueSave(changes, label, entry, opts);
+  return true;
+}
+export function enqueueSave(changes, label, entry) {
+  state.pending++;
+  updateRevisionUI();
+  saveChain = saveChain.then(function () { return save(changes, label, entry); })
+    .catch(function (err) { announce('Saving failed: ' + (err && err.message ? err.message : err), 'error'); })
+    .then(function () { state.pending--; updateRevisionUI(); });
+}
+function post(changes, label) {
+  return fetch(CONFIG.urls.changesets, {
+    method: 'POST', credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRFToken': csrf() },
+    body: JSON.stringify({ base_revision: state.revision, message: label, changes: wireChanges(changes) })
+  }).then(function (resp) {
+    return resp.json().catch(function () { return {}; }).then(function (body) { return { status: resp.status, body: body }; });
+  });
+}
+// A change set that both updates and deletes (e.g. members leave a boundary that is then deleted) is sent as
+// two: the server writes deletes before updates, so the references must be gone first.
+export function save(changes, label, entry) {
+  if (state.conflict) return Promise.resolve();
+  var t0 = performance.now();
+  announce('Saving: ' + label + '…');
+  var deletes = changes.filter(function (c) { return c.op === 'delete'; });
+  var rest = changes.filter(function (c) { return c.op !== 'delete'; });
+  var phases = deletes.length && rest.length ? [rest, deletes] : [changes];
+  var step = function (i) {
+    return post(phases[i], label).then(function (res) {
+      var body = res.body;
+      if (res.status === 201 || res.status === 200) {
+        state.revision = body.revision;
+        state.saves++;
+        updateRevisionUI();
+        if (i + 1 < phases.length) return step(i + 1);
+        announce('Saved: ' + label + ' (revision ' + state.revision + ').', 'ok');
+        return refreshAssessment(t0);
+      }
+      if (res.status === 409) {
+        state.conflict = true;
+        showConflict(body);
+        return null;
+      }
+      // refused: put the diagram back as it was (the part not saved) and say why
+      if (i === 0) applyLocal(entry.inverse);
+      else {
+        var ids = {}; phases[i].forEach(function (c) { ids[c.kind + '\u0000' + c.id] = true; });
+        applyLocal(entry.inverse.filter(function (c) { return ids[c.kind + '\u0000' + c.id]; }));
+      }
+      var at = state.undo.indexOf(entry); if (at >= 0) state.undo.splice(at, 1);
+      var errors = (body.errors || []).map(function (e) { return (e.path ? e.path + ': ' : '') + e.message; });
+      announce('Not saved (' + res.status + '): ' + (body.detail || 'refused') + (errors.length ? ' — ' + errors.join('; ') : ''), 'error');
+      return i > 0 ? refreshAssessment(null) : null;
+    });
+  };
+  return step(0);
+}
