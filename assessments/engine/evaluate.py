@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
-from assessments.engine.graph import ChangeSet, ModelContext, diff_snapshots
+from assessments.engine.graph import ModelContext
 from assessments.engine.registry import SCOPE_COLLECTION, Hit, load_builtin_rules
 from assessments.engine.results import SEVERITY_RANK, Finding, FindingBuilder
 from assessments.engine.severity import CRITICALITY_BUMP, ELEMENT_FACTOR_HALVES, SEVERITY_POINTS, rate
+from assessments.engine.snapshot_delta import ChangeSet, diff_snapshots
 from catalog.packs.loader import RuleMeta, load_rule_catalog
 from threatmodel.domain import Snapshot
 from threatmodel.vocabulary import CLASSIFICATION_ORDER

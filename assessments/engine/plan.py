@@ -13,11 +13,12 @@ from dataclasses import replace
 from typing import Any
 
 from assessments.engine.evaluate import OPEN, EvalState, reevaluate
-from assessments.engine.graph import ModelContext, _position
+from assessments.engine.graph import ModelContext
 from assessments.engine.results import Finding, PlanStep
 from assessments.engine.rules.common import APP_KINDS, MESHED, OUTSIDE, STORES
 from assessments.engine.rules.encryption import secret_attributes
 from assessments.engine.scoring import raw_overall_score
+from assessments.engine.snapshot_delta import index_of_id
 from threatmodel.domain import Component, Control, DataFlow, Grant, Identity, Snapshot
 from threatmodel.vocabulary import (
     CLASSIFICATION_ORDER,
@@ -63,7 +64,7 @@ def replace_many(snapshot: Snapshot, collection: str, updates: Mapping[str, Any]
     if len(updates) * 8 < len(current):  # few updates: binary search (collections are sorted by id)
         patched = list(current)
         for element_id, element in updates.items():
-            position = _position(current, element_id)
+            position = index_of_id(current, element_id)
             if position >= len(current) or current[position].id != element_id:
                 break  # not found (or not sorted): scan instead
             patched[position] = element
