@@ -78,42 +78,31 @@ function post(changes, label) {
     return resp.json().catch(function () { return {}; }).then(function (body) { return { status: resp.status, body: body }; });
   });
 }
-// A change set that both updates and deletes (e.g. members leave a boundary that is then deleted) is sent as
-// two: the server writes deletes before updates, so the references must be gone first.
+// One edit is one change set (one revision, one undo step): the server writes creations and updates before
+// deletions, so a set may release references (e.g. members leave a boundary) and delete what they pointed at.
 export function save(changes, label, entry) {
   if (state.conflict) return Promise.resolve();
   var t0 = performance.now();
   announce('Saving: ' + label + '…');
-  var deletes = changes.filter(function (c) { return c.op === 'delete'; });
-  var rest = changes.filter(function (c) { return c.op !== 'delete'; });
-  var phases = deletes.length && rest.length ? [rest, deletes] : [changes];
-  var step = function (i) {
-    return post(phases[i], label).then(function (res) {
-      var body = res.body;
-      if (res.status === 201 || res.status === 200) {
-        state.revision = body.revision;
-        state.saves++;
-        updateRevisionUI();
-        if (i + 1 < phases.length) return step(i + 1);
-        announce('Saved: ' + label + ' (revision ' + state.revision + ').', 'ok');
-        return refreshAssessment(t0);
-      }
-      if (res.status === 409) {
-        state.conflict = true;
-        showConflict(body);
-        return null;
-      }
-      // refused: put the diagram back as it was (the part not saved) and say why
-      if (i === 0) applyLocal(entry.inverse);
-      else {
-        var ids = {}; phases[i].forEach(function (c) { ids[c.kind + '\u0000' + c.id] = true; });
-        applyLocal(entry.inverse.filter(function (c) { return ids[c.kind + '\u0000' + c.id]; }));
-      }
-      var at = state.undo.indexOf(entry); if (at >= 0) state.undo.splice(at, 1);
-      var errors = (body.errors || []).map(function (e) { return (e.path ? e.path + ': ' : '') + e.message; });
-      announce('Not saved (' + res.status + '): ' + (body.detail || 'refused') + (errors.length ? ' — ' + errors.join('; ') : ''), 'error');
-      return i > 0 ? refreshAssessment(null) : null;
-    });
-  };
-  return step(0);
+  return post(changes, label).then(function (res) {
+    var body = res.body;
+    if (res.status === 201 || res.status === 200) {
+      state.revision = body.revision;
+      state.saves++;
+      updateRevisionUI();
+      announce('Saved: ' + label + ' (revision ' + state.revision + ').', 'ok');
+      return refreshAssessment(t0);
+    }
+    if (res.status === 409) {
+      state.conflict = true;
+      showConflict(body);
+      return null;
+    }
+    // refused: put the diagram back as it was and say why
+    applyLocal(entry.inverse);
+    var at = state.undo.indexOf(entry); if (at >= 0) state.undo.splice(at, 1);
+    var errors = (body.errors || []).map(function (e) { return (e.path ? e.path + ': ' : '') + e.message; });
+    announce('Not saved (' + res.status + '): ' + (body.detail || 'refused') + (errors.length ? ' — ' + errors.join('; ') : ''), 'error');
+    return null;
+  });
 }
