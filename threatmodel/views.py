@@ -2,7 +2,8 @@
 
 The model page is the diagram editor: the view embeds the model document, the closed vocabularies (every
 element field with its allowed values, built from ``threatmodel.vocabulary`` and the interchange schema) and
-the API addresses as ``json_script`` blocks; ``static/js/editor.js`` does the rest through the API.
+the API addresses as ``json_script`` blocks; the ES modules under ``static/js/editor/`` (entry ``main.js``)
+do the rest through the API.
 """
 
 from __future__ import annotations
