@@ -58,14 +58,8 @@ def clients(team_setup: Any) -> Any:
 
 
 @pytest.fixture
-def engine(monkeypatch: Any) -> Any:
-    """The real engine when it is importable, else a small stand-in with the same result types."""
+def engine() -> Any:
+    """The real analysis engine package."""
     import assessments.engine as engine_pkg
 
-    try:
-        from assessments.engine import assess  # noqa: F401
-    except ImportError:
-        from tests.assessments_db.fake_engine import fake_assess
-
-        monkeypatch.setattr(engine_pkg, "assess", fake_assess, raising=False)
     return engine_pkg

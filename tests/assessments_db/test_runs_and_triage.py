@@ -84,12 +84,11 @@ def test_enabled_custom_rules_are_passed_to_the_engine(team_setup: Any, monkeypa
     import assessments.engine as engine_pkg
 
     seen: list[Any] = []
+    real_assess = engine_pkg.assess
 
     def spy(snapshot: Any, *, custom_rules: Any = (), **kwargs: Any) -> Any:
         seen.extend(custom_rules)
-        from tests.assessments_db.fake_engine import fake_assess
-
-        return fake_assess(snapshot)
+        return real_assess(snapshot, custom_rules=custom_rules, **kwargs)
 
     monkeypatch.setattr(engine_pkg, "assess", spy, raising=False)
     CustomRule.objects.create(team=team_setup.team, rule_id="on", title="On", element_kind="flow",
