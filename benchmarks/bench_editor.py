@@ -1,4 +1,5 @@
-"""Browser editor figures (headless Debian Chromium against a local threaded server):
+"""Browser editor figures (headless Debian Chromium against gunicorn on loopback, as in production; the
+server runs in its own processes so it does not share this process' interpreter lock with Playwright):
 
 * ``editor_open_2000``: navigation to the diagram's first complete render of a generated 2,000-component /
   5,000-flow model (median of 3; 1 in quick mode). Target <= 2 s.
@@ -10,10 +11,9 @@ from __future__ import annotations
 
 import os
 import statistics
+import subprocess
 import sys
-import threading
 from pathlib import Path
-from typing import Any
 
 from benchmarks.common import django_ready, report, run_child
 
@@ -29,19 +29,18 @@ def run(quick: bool) -> None:
     run_child("bench_editor", quick, extra_env={"DJANGO_ALLOW_ASYNC_UNSAFE": "true"})
 
 
-def _serve() -> tuple[Any, str]:
-    from django.core.handlers.wsgi import WSGIHandler
-    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+def _serve() -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn (2 workers x 4 threads) on a free loopback port, on this benchmark's database."""
+    from tests.support.servers import free_port, wait_for_port
 
-    class Quiet(WSGIRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadedWSGIServer(("127.0.0.1", 0), Quiet, allow_reuse_address=False)
-    server.set_app(WSGIHandler())
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
+    port = free_port()
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    server = subprocess.Popen([gunicorn, "config.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", "2",
+                               "-k", "gthread", "--threads", "4", "--log-level", "warning"],
+                              cwd=Path(__file__).resolve().parents[1], env=dict(os.environ),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    wait_for_port(port, timeout=60)
+    return server, f"http://127.0.0.1:{port}"
 
 
 def child(quick: bool) -> None:
@@ -96,5 +95,9 @@ def child(quick: bool) -> None:
                 report("editor_roundtrip_demo", statistics.median(trips), "ms")
             browser.close()
     finally:
-        server.shutdown()
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
