@@ -12,7 +12,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import report
+from tests.integration.servers import free_port, wait_port
 
 ROOT = Path(__file__).resolve().parents[1]
 RATE = 200  # requests per second
@@ -45,23 +45,6 @@ assert AssessmentRun.objects.get(pk=run.pk).status == "succeeded"
 _, raw = api_token_create(user=user, name="bench", scope="read")
 print(model.pk, raw)
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("gunicorn exited early")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return
-        time.sleep(0.1)
-    raise TimeoutError("gunicorn did not start")
 
 
 async def _load_async(port: int, path: str, token: str, seconds: float) -> tuple[list[float], int, float]:
@@ -147,13 +130,13 @@ def run(quick: bool) -> None:
         seeded = subprocess.run([python, "manage.py", "shell", "-c", SEED], cwd=ROOT, env=env, check=True,
                                 capture_output=True, text=True, timeout=300).stdout.split()
         model_id, token = int(seeded[-2]), seeded[-1]
-        port = _free_port()
+        port = free_port()
         gunicorn = str(Path(python).with_name("gunicorn"))
         proc = subprocess.Popen([gunicorn, "config.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", "2",
                                  "-k", "gthread", "--threads", "8", "--keep-alive", "30", "--log-level", "warning"],
                                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
-        _wait(port, proc)
+        wait_port(port, 30, proc)
         path = f"/api/v1/models/{model_id}/score/"
         _load(port, path, token, 1.0)  # warm-up: imports, connections
         load_before = os.getloadavg()[0]

@@ -31,7 +31,7 @@ def run(quick: bool) -> None:
 
 def _serve() -> tuple[subprocess.Popen[bytes], str]:
     """gunicorn (2 workers x 4 threads) on a free loopback port, on this benchmark's database."""
-    from tests.support.servers import free_port, wait_for_port
+    from tests.integration.servers import free_port, wait_port
 
     port = free_port()
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
@@ -39,7 +39,7 @@ def _serve() -> tuple[subprocess.Popen[bytes], str]:
                                "-k", "gthread", "--threads", "4", "--log-level", "warning"],
                               cwd=Path(__file__).resolve().parents[1], env=dict(os.environ),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    wait_for_port(port, timeout=60)
+    wait_port(port, 60, server)
     return server, f"http://127.0.0.1:{port}"
 
 

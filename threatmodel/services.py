@@ -25,9 +25,16 @@ from threatmodel.changes import (
     summarize,
 )
 from threatmodel.choices import ROLE_RANK, Role
-from threatmodel.domain import COLLECTIONS, KIND_OF_COLLECTION, Snapshot
+from threatmodel.domain import COLLECTION_OF_KIND, COLLECTIONS, KIND_OF_COLLECTION, Snapshot
 from threatmodel.interchange.native import info_to_dict, read_model, snapshot_to_document
-from threatmodel.invariants import Issue, ModelIndex, ModelValidationError, boundary_cycle_issues, reference_issues
+from threatmodel.invariants import (
+    REFERENCES,
+    Issue,
+    ModelIndex,
+    ModelValidationError,
+    boundary_cycle_issues,
+    reference_issues,
+)
 from threatmodel.persistence import (
     ROW_MODEL,
     KeyMap,
@@ -37,6 +44,7 @@ from threatmodel.persistence import (
     load_element_dicts,
     row_values,
 )
+from threatmodel.selectors import model_info
 
 DEPENDENCY_ORDER: tuple[str, ...] = tuple(KIND_OF_COLLECTION.values())
 MAX_CHANGES = 20_000
@@ -179,7 +187,7 @@ def changeset_apply(*, model: m.ThreatModel, user: AbstractBaseUser | None, base
         raise RevisionConflict(model_id=locked.pk, base_revision=base_revision, current_revision=locked.revision)
     if not changes:
         raise ModelValidationError([Issue("changes", "a change set needs at least one change")])
-    info_before = _model_info(locked)
+    info_before = model_info(locked)
     info_after = info_before
     element_changes = []
     for i, change in enumerate(changes):
@@ -195,12 +203,6 @@ def changeset_apply(*, model: m.ThreatModel, user: AbstractBaseUser | None, base
     for name in ("name", "description", "business_criticality", "tags", "attributes"):
         setattr(model, name, getattr(locked, name))
     return revision
-
-
-def _model_info(model: m.ThreatModel) -> dict[str, Any]:
-    return {"name": model.name, "description": model.description,
-            "business_criticality": model.business_criticality, "tags": list(model.tags),
-            "attributes": dict(model.attributes)}
 
 
 def _index(model_id: int) -> ModelIndex:
@@ -234,7 +236,7 @@ def _apply(*, model: m.ThreatModel, user: AbstractBaseUser | None, base_revision
     before_of: dict[tuple[str, str], dict[str, Any] | None] = {}
     path_of: dict[tuple[str, str], str] = {}
     for i, change in numbered:
-        path = f"changes[{i}]" if not bulk else f"{_collection(change.kind)}[{change.id}]"
+        path = f"changes[{i}]" if not bulk else f"{COLLECTION_OF_KIND.get(change.kind, change.kind)}[{change.id}]"
         key = (change.kind, change.id)
         existing = final[key] if key in final else current.get(key)
         before_of.setdefault(key, current.get(key))
@@ -314,18 +316,12 @@ def _apply(*, model: m.ThreatModel, user: AbstractBaseUser | None, base_revision
     return revision
 
 
-def _collection(kind: str) -> str:
-    return {v: k for k, v in KIND_OF_COLLECTION.items()}.get(kind, kind)
-
-
 def _dangling_after_delete(model_id: int, deleted: set[str],
                            final: Mapping[tuple[str, str], dict[str, Any] | None]) -> list[Issue]:
     """Elements left untouched by the change set that still point at a deleted element."""
     rewritten = {key for (kind, key) in final}
     issues = []
     everything = load_element_dicts(model_id)
-    from threatmodel.invariants import REFERENCES
-
     for kind, items in everything.items():
         for item in items:
             if item["id"] in rewritten:
@@ -335,7 +331,7 @@ def _dangling_after_delete(model_id: int, deleted: set[str],
                 refs = value if isinstance(value, list) else [value]
                 for ref in refs:
                     if ref in deleted:
-                        issues.append(Issue(f"{_collection(kind)}[{item['id']}].{field_name}",
+                        issues.append(Issue(f"{COLLECTION_OF_KIND.get(kind, kind)}[{item['id']}].{field_name}",
                                             f"still refers to {ref!r}, which this change set deletes; "
                                             f"delete or update {item['id']!r} in the same change set"))
     return issues
@@ -415,8 +411,6 @@ def element_changes_for_delete(snapshot: Snapshot, ids: Iterable[str]) -> list[E
 
 
 def _refs_of(kind: str, element: Any) -> set[str]:
-    from threatmodel.invariants import REFERENCES
-
     out: set[str] = set()
     for name in REFERENCES[kind]:
         value = getattr(element, name, None)

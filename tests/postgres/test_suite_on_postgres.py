@@ -10,19 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import postgres_server
+from tests.integration.servers import postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.integration
 def test_foundation_suite_passes_on_postgresql() -> None:
-    with postgres_server() as server:
-        env = {**os.environ, "DATABASE_URL": server.url("trustmap"), "DJANGO_SETTINGS_MODULE": "config.settings_test"}
+    with postgres() as database_url:
+        env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
         vendor = subprocess.run(
             [sys.executable, "-c", "import django; django.setup(); from django.db import connection; "
                                    "connection.ensure_connection(); print(connection.vendor)"],
-            cwd=ROOT, env={**env, "DATABASE_URL": server.url("postgres")}, capture_output=True, text=True,
+            cwd=ROOT, env=env, capture_output=True, text=True,
             timeout=120, check=True).stdout.strip()
         result = subprocess.run(
             [sys.executable, "-m", "pytest", "tests/foundation", "-p", "no:cacheprovider", "-q", "-x",
