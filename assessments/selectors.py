@@ -17,6 +17,7 @@ from assessments.choices import JobStatus, TriageStatus
 from assessments.models import AssessmentRun, FindingTriage, Report, RunFinding
 from threatmodel import models as tm
 from threatmodel.choices import Role
+from threatmodel.prepared import PreparedValuesQuery
 from threatmodel.selectors import NotFound, User, require_role
 
 #: Columns of a run that are cheap to load (the full engine result is deferred).
@@ -62,13 +63,21 @@ def run_of_model(*, model: tm.ThreatModel, run_id: int | None) -> AssessmentRun:
 SCORE_COLUMNS = ("pk", "revision", "finished_at", "overall_score", "scores", "counts")
 
 
+def _latest_score(model_id: int) -> QuerySet[AssessmentRun, dict[str, Any]]:
+    return (AssessmentRun.objects.filter(model_id=model_id, status=JobStatus.SUCCEEDED)
+            .order_by("-finished_at", "-pk").values(*SCORE_COLUMNS, "model__team_id")[:1])
+
+
+#: Dashboards poll the latest score: its query is compiled once (threatmodel.prepared).
+_LATEST_SCORE = PreparedValuesQuery(_latest_score, model_id=-7_000_101)
+
+
 def latest_score_for_user(*, user: User, model_id: int) -> dict[str, Any]:
     """The latest successful run's score columns (a hot path: dashboards poll it; no ORM instances).
 
     One query finds the run with its model's team; the access check is still ``require_role``.
     """
-    row = (AssessmentRun.objects.filter(model_id=model_id, status=JobStatus.SUCCEEDED)
-           .order_by("-finished_at", "-pk").values(*SCORE_COLUMNS, "model__team_id").first())
+    row = _LATEST_SCORE.first(model_id=int(model_id))
     team_id = row["model__team_id"] if row else (
         tm.ThreatModel.objects.filter(pk=model_id).order_by().values_list("team_id", flat=True).first())
     if team_id is None:

@@ -16,6 +16,7 @@ from threatmodel.choices import ROLE_RANK, Role
 from threatmodel.domain import COLLECTION_OF_KIND, COLLECTIONS, KIND_OF_COLLECTION, Snapshot
 from threatmodel.interchange.native import element_from_dict, info_from_dict
 from threatmodel.persistence import bulk_allocation, load_element_dicts
+from threatmodel.prepared import PreparedValuesQuery
 
 
 class NotFound(Exception):
@@ -29,12 +30,20 @@ class Forbidden(Exception):
 User = AbstractBaseUser | AnonymousUser
 
 
+def _membership_role(team_id: int, user_id: int) -> QuerySet[m.Membership, dict[str, Any]]:
+    # no ordering: the default one would join the team and user tables for nothing
+    return m.Membership.objects.filter(team_id=team_id, user_id=user_id).order_by().values("role")[:1]
+
+
+#: Runs on every API request: compiled once (threatmodel.prepared).
+_MEMBERSHIP_ROLE = PreparedValuesQuery(_membership_role, team_id=-7_000_001, user_id=-7_000_002)
+
+
 def role_in_team(*, user: User, team_id: int) -> str | None:
     if not user.is_authenticated:
         return None
-    # no ordering: the default one would join the team and user tables for nothing
-    return m.Membership.objects.filter(team_id=team_id, user_id=user.pk).order_by().values_list(
-        "role", flat=True).first()
+    row = _MEMBERSHIP_ROLE.first(team_id=int(team_id), user_id=user.pk)
+    return row["role"] if row else None
 
 
 def require_role(*, user: User, team_id: int, role: str) -> str:

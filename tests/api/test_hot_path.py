@@ -1,0 +1,126 @@
+"""The latest-score hot path: queries compiled once (threatmodel.prepared) give exactly what the ORM gives,
+``last_used_at`` is written at most once per minute per token, and a request costs 3 queries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from assessments import selectors as assessment_selectors
+from assessments.models import AssessmentRun
+from threatmodel import models as m
+from threatmodel import selectors
+from threatmodel.prepared import PreparedValuesQuery
+from threatmodel.services_tokens import (
+    LAST_USED_RESOLUTION,
+    api_token_authenticate,
+    api_token_create,
+    api_token_lookup,
+    token_digest,
+)
+
+pytestmark = pytest.mark.django_db
+
+SCORES = {"stage": "initial",
+          "principles": [{"key": "zero-trust", "name": "Zero trust", "score": 71.5, "stage": "advanced", "failed": 3}],
+          "pillars": [{"key": "identity", "name": "Identity", "score": None, "stage": ""}]}
+
+
+def _run(model: Any, user: Any, *, overall: float, finished_ago: timedelta, status: str = "succeeded") -> Any:
+    return AssessmentRun.objects.create(model=model, revision=model.revision, requested_by=user, status=status,
+                                        finished_at=timezone.now() - finished_ago, overall_score=overall,
+                                        scores=SCORES, counts={"high": 2, "low": 1})
+
+
+def _bearer(raw: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client
+
+
+def test_prepared_queries_return_what_the_orm_returns(team_setup: Any) -> None:
+    model, viewer = team_setup.model, team_setup.viewer
+    _run(model, viewer, overall=50.0, finished_ago=timedelta(hours=2))
+    latest = _run(model, viewer, overall=71.5, finished_ago=timedelta(minutes=1))
+    _run(model, viewer, overall=99.0, finished_ago=timedelta(seconds=1), status="failed")
+    orm = (AssessmentRun.objects.filter(model_id=model.pk, status="succeeded").order_by("-finished_at", "-pk")
+           .values(*assessment_selectors.SCORE_COLUMNS, "model__team_id").first())
+    row = assessment_selectors.latest_score_for_user(user=viewer, model_id=model.pk)
+    assert row == orm and row["pk"] == latest.pk and row["scores"] == SCORES
+    assert row["finished_at"].tzinfo is not None and row["finished_at"] == latest.finished_at
+
+    assert selectors.role_in_team(user=viewer, team_id=team_setup.team.pk) == "viewer"
+    assert selectors.role_in_team(user=team_setup.owner, team_id=team_setup.team.pk) == "owner"
+    assert selectors.role_in_team(user=team_setup.outsider, team_id=team_setup.team.pk) is None
+
+    token, raw = api_token_create(user=viewer, name="t", expires_at=timezone.now() + timedelta(days=1))
+    found = api_token_lookup(key_hash=token_digest(raw))
+    reference = m.ApiToken.objects.select_related("user").get(pk=token.pk)
+    assert found is not None and found == reference
+    assert {f.attname: getattr(found, f.attname) for f in m.ApiToken._meta.concrete_fields} == \
+        {f.attname: getattr(reference, f.attname) for f in m.ApiToken._meta.concrete_fields}
+    with CaptureQueriesContext(connection) as queries:  # the user came with the token
+        user = found.user
+    assert len(queries) == 0
+    assert {f.attname: getattr(user, f.attname) for f in user._meta.concrete_fields} == \
+        {f.attname: getattr(reference.user, f.attname) for f in user._meta.concrete_fields}
+    assert not found._state.adding and found.user.is_active is True
+    assert api_token_lookup(key_hash=token_digest(raw + "x")) is None
+
+
+def test_a_placeholder_must_appear_exactly_once() -> None:
+    missing = PreparedValuesQuery(lambda team_id: m.Membership.objects.filter(team_id=1).values("role"),
+                                  team_id=-7_000_001)
+    with pytest.raises(ValueError, match="appears 0 times"):
+        missing.first(team_id=3)
+    twice = PreparedValuesQuery(lambda team_id: m.Membership.objects.filter(team_id=team_id, user_id=team_id)
+                                .values("role"), team_id=-7_000_001)
+    with pytest.raises(ValueError, match="appears 2 times"):
+        twice.first(team_id=3)
+
+
+def test_last_used_at_is_written_at_most_once_per_resolution(team_setup: Any) -> None:
+    token, raw = api_token_create(user=team_setup.viewer, name="t")
+
+    def updates() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api_token_authenticate(raw=raw) is not None
+        return sum(q["sql"].lstrip().upper().startswith("UPDATE") for q in queries.captured_queries)
+
+    assert updates() == 1
+    first = m.ApiToken.objects.get(pk=token.pk).last_used_at
+    assert first is not None
+    assert [updates() for _ in range(5)] == [0] * 5
+    assert m.ApiToken.objects.get(pk=token.pk).last_used_at == first
+    m.ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - LAST_USED_RESOLUTION - timedelta(seconds=1))
+    assert updates() == 1
+    assert m.ApiToken.objects.get(pk=token.pk).last_used_at > first
+
+
+def test_latest_score_by_token_costs_three_queries_and_answers_the_stored_scores(team_setup: Any) -> None:
+    model, viewer = team_setup.model, team_setup.viewer
+    run = _run(model, viewer, overall=71.5, finished_ago=timedelta(minutes=1))
+    _, raw = api_token_create(user=viewer, name="dashboard")
+    client = _bearer(raw)
+    url = f"/api/v1/models/{model.pk}/score/"
+    assert client.get(url).status_code == 200  # the first use also records last_used_at
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(queries) == 3, [q["sql"] for q in queries.captured_queries]
+    assert response.json() == {
+        "model": model.pk, "run": run.pk, "revision": run.revision,
+        "at": run.finished_at.isoformat().replace("+00:00", "Z"), "overall": 71.5, "stage": "initial",
+        "principles": SCORES["principles"], "pillars": SCORES["pillars"], "counts": {"high": 2, "low": 1}}
+    # access is still checked: another team's token sees nothing, a revoked token nothing at all
+    _, outsider = api_token_create(user=team_setup.outsider, name="other")
+    assert _bearer(outsider).get(url).status_code == 404
+    m.ApiToken.objects.filter(user=viewer).update(revoked_at=timezone.now())
+    assert client.get(url).status_code == 401
+    assert _bearer(outsider).get("/api/v1/models/999999/score/").status_code == 404
