@@ -9,6 +9,8 @@ export const container = $('#diagram');
 export let big = false;
 export let ZONES = false;
 export let cy = null;
+// Overview mode draws node labels only once they could be legible (see showLabels); other modes always do.
+export let labelsOn = true;
 const badgeCache = {};
 export function badgeUri(sev, count) {
   var key = sev + count;
@@ -52,14 +54,14 @@ export function componentElement(c) {
   var ks = KIND_STYLE[c.kind] || KIND_STYLE.service;
   var data = { id: c.id, label: c.name, etype: 'component', ckind: c.kind, shape: ks[0], fill: ks[1], stroke: ks[2] };
   if (c.boundary && state.elements.boundary.has(c.boundary) && !ZONES) data.parent = c.boundary;
-  var out = { group: 'nodes', data: data, classes: 'component' + (c.internet_facing ? ' internet' : '') + (c._removed ? ' diff-removed' : '') };
+  var out = { group: 'nodes', data: data, classes: 'component' + (c.internet_facing ? ' internet' : '') + (c._removed ? ' diff-removed' : '') + (labelsOn ? ' lbl' : '') };
   if (c.position) out.position = { x: c.position.x, y: c.position.y };
   return out;
 }
 export function boundaryElement(b, box) {
   var data = { id: b.id, label: b.name, etype: 'boundary', bkind: b.kind, trust: b.trust_level, tcolor: TRUST_COLOR[b.trust_level] || '#64748b' };
   if (b.parent && state.elements.boundary.has(b.parent) && !ZONES) data.parent = b.parent;
-  var out = { group: 'nodes', data: data, classes: 'boundary' + (ZONES ? ' zone' : '') + (b._removed ? ' diff-removed' : '') };
+  var out = { group: 'nodes', data: data, classes: 'boundary' + (ZONES ? ' zone' : '') + (b._removed ? ' diff-removed' : '') + (labelsOn ? ' lbl' : '') };
   if (b.position) out.position = { x: b.position.x, y: b.position.y };
   if (ZONES) {
     box = box || zoneBoxes()[b.id];
@@ -106,12 +108,41 @@ function initialViewport(elements) {
   return { zoom: zoom, pan: { x: (cw - zoom * (x1 + x2)) / 2, y: (ch - zoom * (y1 + y2)) / 2 } };
 }
 
+// Overview mode opens zoomed out so far that no label is drawn (font size x zoom < min-zoomed-font-size), yet
+// Cytoscape would still style, measure and wrap 2,000 labels before the first frame. So node labels (class
+// 'lbl') are switched on after the first frame, when the browser is idle, or at once when the user zooms in
+// far enough for them to become legible, or before an export. The first frame looks the same either way.
+const LABEL_ZOOM = 0.45;  // the lean stylesheet draws labels from zoom 9/18 (boundaries) and 9/13 (components)
+export function showLabels() {
+  if (labelsOn || !cy) return;
+  labelsOn = true;
+  cy.off('zoom', onZoomForLabels);
+  cy.batch(function () { cy.nodes().addClass('lbl'); });
+}
+function onZoomForLabels() { if (cy.zoom() >= LABEL_ZOOM) showLabels(); }
+function whenIdle(fn) {
+  if (window.requestIdleCallback) window.requestIdleCallback(fn, { timeout: 1500 }); else setTimeout(fn, 200);
+}
+
+// The layered texture cache of Cytoscape's canvas renderer normally paints every element into its layer
+// bitmaps synchronously in the first frame and only then draws the layers; asked lazily, it draws the
+// elements directly in that frame and fills the layers in the following frames. Internal (3.x) switch, so
+// it is checked before it is used; without it the first frame is just slower.
+function lazyLayers(instance) {
+  var renderer = instance.renderer();
+  var layers = renderer && renderer.data && renderer.data.lyrTxrCache;
+  if (layers && layers.firstGet === true) layers.firstGet = false;
+}
+
 export function initCanvas(afterReady) {
   big = state.elements.component.size > 600 || state.elements.flow.size > 1500;
   // Large models open in overview mode (see above).
   ZONES = big;
+  labelsOn = !ZONES;
   var tStart = performance.now();
+  performance.mark('editor:cytoscape');
   var initialElements = cyElements();
+  performance.mark('editor:elements');
   var viewport = big ? initialViewport(initialElements) : null;
   cy = window.cytoscape({
     container: container,
@@ -132,11 +163,14 @@ export function initCanvas(afterReady) {
     autounselectify: false
   });
   cy.boxSelectionEnabled(true);
+  if (!labelsOn) { lazyLayers(cy); cy.on('zoom', onZoomForLabels); }
+  performance.mark('editor:built');
 
   var readyFired = false;
   cy.one('render', function () {
     if (readyFired) return;
     readyFired = true;
+    performance.mark('editor:first-frame');
     state.firstRenderMs = performance.now() - tStart;
     document.body.dataset.editorReadyAt = String(performance.now());
     document.body.dataset.editorTimings = JSON.stringify({ script: Math.round(T0), cytoscape: Math.round(tStart), firstFrame: Math.round(performance.now()) });
@@ -144,6 +178,7 @@ export function initCanvas(afterReady) {
       document.body.dataset.editorReady = '1';
       window.dispatchEvent(new CustomEvent('trustmap:ready', { detail: { ms: state.firstRenderMs } }));
       setTimeout(afterReady, 0);
+      if (!labelsOn) whenIdle(showLabels);
     });
   });
 

@@ -51,7 +51,8 @@ export function fullStyle(big, ZONES) {
 // Overview mode: a lean stylesheet (every style property costs time per element when thousands load).
 export function leanStyle() {
   return [
-    { selector: 'node', style: { 'label': 'data(label)', 'font-size': 13, 'min-zoomed-font-size': 9, 'text-valign': 'center', 'text-halign': 'center' } },
+    { selector: 'node', style: { 'font-size': 13, 'min-zoomed-font-size': 9, 'text-valign': 'center', 'text-halign': 'center' } },
+    { selector: 'node.lbl', style: { 'label': 'data(label)' } },
     { selector: 'node.component', style: { 'shape': 'data(shape)', 'background-color': 'data(fill)', 'border-color': 'data(stroke)', 'border-width': 2,
       'width': NODE_W, 'height': NODE_H, 'text-wrap': 'wrap', 'text-max-width': NODE_W - 14 } },
     { selector: 'node.zone', style: { 'shape': 'rectangle', 'width': 'data(w)', 'height': 'data(h)', 'background-color': 'data(tcolor)', 'background-opacity': 0.05,

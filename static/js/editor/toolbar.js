@@ -1,5 +1,5 @@
 // Toolbar buttons, PNG export and keyboard shortcuts.
-import { big, container, cy, ZONES } from './canvas.js';
+import { big, container, cy, showLabels, ZONES } from './canvas.js';
 import { copySelection, paste } from './clipboard.js';
 import { READONLY } from './config.js';
 import { connectMode, setConnectMode } from './connect.js';
@@ -13,6 +13,7 @@ import { selection, state } from './state.js';
 
 function download(href, name) { var a = el('a', { href: href, download: name }); document.body.appendChild(a); a.click(); a.remove(); }
 function exportPng() {
+  showLabels();
   var blob = cy.png({ full: true, scale: big ? 1 : 2, bg: '#ffffff', output: 'blob', maxWidth: 8000, maxHeight: 8000 });
   var url = URL.createObjectURL(blob);
   download(url, (state.info.name || 'model').replace(/[^A-Za-z0-9._-]+/g, '-') + '-r' + state.revision + '.png');
