@@ -9,6 +9,7 @@ do the rest through the API.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections import defaultdict
 from functools import cache
@@ -16,9 +17,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods
 
 from catalog.packs.controls import control_ids, controls
@@ -211,15 +215,35 @@ def _element_defaults() -> dict[str, dict[str, Any]]:
 
 def compact_document(document: dict[str, Any]) -> dict[str, Any]:
     """Drop element fields left at their default (a third of the size of a large model's page); the editor
-    puts the defaults back from the vocabulary, so nothing is lost."""
-    defaults = _element_defaults()
+    puts the defaults back from the vocabulary, so nothing is lost. The items are copied, not changed."""
     out = dict(document)
-    for collection, fields in defaults.items():
-        if collection in out:
-            out[collection] = [{k: v for k, v in item.items()
-                                if not ((k in fields and v == fields[k]) or (k == "position" and v is None))}
-                               for item in out[collection]]
+    for collection, fields in _element_defaults().items():
+        items = out.get(collection)
+        if not items:
+            continue
+        checks = [*fields.items(), ("position", None)]
+        compacted = []
+        for item in items:
+            item = item.copy()
+            for key, default in checks:  # the few defaulted fields, not every field of every item
+                if key in item and item[key] == default:
+                    del item[key]
+            compacted.append(item)
+        out[collection] = compacted
     return out
+
+
+_JSON_SCRIPT_ESCAPES = (("&", "\\u0026"), ("<", "\\u003C"), (">", "\\u003E"))
+
+
+def json_for_script(value: Any) -> SafeString:
+    """``value`` as JSON for a ``<script type="application/json">`` block, like Django's ``json_script``
+    (the same escaping of ``<``, ``>`` and ``&``, so no text can close the block) but without the spaces
+    after separators and with plain replaces, not ``str.translate``: megabytes for a large model."""
+    text = json.dumps(value, cls=DjangoJSONEncoder, separators=(",", ":"))
+    for char, escaped in _JSON_SCRIPT_ESCAPES:
+        text = text.replace(char, escaped)
+    return mark_safe(text)  # noqa: S308 - JSON with <, > and & escaped, as json_script does
 
 
 def _with_positions(document: dict[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -261,6 +285,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@gzip_page
 def model_detail(request: HttpRequest, model_id: int) -> HttpResponse:
     model = _model_or_404(request, model_id)
     document, missing = current_document(model)
@@ -273,7 +298,7 @@ def model_detail(request: HttpRequest, model_id: int) -> HttpResponse:
         "component_count": len(document.get("components", [])),
         "flow_count": len(document.get("flows", [])),
         "can_edit": can_edit,
-        "editor_document": {"revision": model.revision, "document": compact_document(document)},
+        "editor_document": json_for_script({"revision": model.revision, "document": compact_document(document)}),
         "editor_vocabulary": editor_vocabulary(),
         "editor_config": config,
         "text_components": document.get("components", [])[:TEXT_LIMIT],
@@ -312,7 +337,7 @@ def revision_diff(request: HttpRequest, model_id: int, number: int) -> HttpRespo
                     document.setdefault(collection, []).append({**item, "_removed": True})
     return render(request, "threatmodel/revision_diff.html", {
         "model": model, "diff": diff, "number": number, "revision": revision,
-        "editor_document": {"revision": number, "document": compact_document(document)},
+        "editor_document": json_for_script({"revision": number, "document": compact_document(document)}),
         "editor_vocabulary": editor_vocabulary(),
         "editor_config": {"model_id": model.pk, "can_edit": False, "readonly": True, "positions_missing": False,
                           "auto_layout_limit": 0, "urls": {},

@@ -50,13 +50,16 @@ export function fullStyle(big, ZONES) {
 
 // Overview mode: a lean stylesheet (every style property costs time per element when thousands load).
 export function leanStyle() {
+  // Text properties sit on 'lbl' only: until labels are switched on, each node gets as few style properties
+  // as its shape needs (Cytoscape does per-property bookkeeping for every element when it first styles it).
   return [
-    { selector: 'node', style: { 'font-size': 13, 'min-zoomed-font-size': 9, 'text-valign': 'center', 'text-halign': 'center' } },
-    { selector: 'node.lbl', style: { 'label': 'data(label)' } },
     { selector: 'node.component', style: { 'shape': 'data(shape)', 'background-color': 'data(fill)', 'border-color': 'data(stroke)', 'border-width': 2,
-      'width': NODE_W, 'height': NODE_H, 'text-wrap': 'wrap', 'text-max-width': NODE_W - 14 } },
+      'width': NODE_W, 'height': NODE_H } },
     { selector: 'node.zone', style: { 'shape': 'rectangle', 'width': 'data(w)', 'height': 'data(h)', 'background-color': 'data(tcolor)', 'background-opacity': 0.05,
-      'border-color': 'data(tcolor)', 'border-width': 2, 'border-style': 'dashed', 'text-valign': 'top', 'text-margin-y': 22, 'font-size': 18, 'font-weight': 700 } },
+      'border-color': 'data(tcolor)', 'border-width': 2, 'border-style': 'dashed' } },
+    { selector: 'node.lbl', style: { 'label': 'data(label)', 'font-size': 13, 'min-zoomed-font-size': 9, 'text-valign': 'center', 'text-halign': 'center' } },
+    { selector: 'node.component.lbl', style: { 'text-wrap': 'wrap', 'text-max-width': NODE_W - 14 } },
+    { selector: 'node.zone.lbl', style: { 'text-valign': 'top', 'text-margin-y': 22, 'font-size': 18, 'font-weight': 700 } },
     { selector: 'edge', style: { 'curve-style': 'haystack', 'width': 1, 'line-color': '#94a3b8' } },
     { selector: 'edge.plain', style: { 'line-style': 'dashed' } },
     { selector: 'node.component[sev]', style: { 'border-color': 'data(sevcolor)', 'border-width': 4 } },
