@@ -174,6 +174,8 @@ export function initCanvas(afterReady) {
     state.firstRenderMs = performance.now() - tStart;
     document.body.dataset.editorReadyAt = String(performance.now());
     document.body.dataset.editorTimings = JSON.stringify({ script: Math.round(T0), cytoscape: Math.round(tStart), firstFrame: Math.round(performance.now()) });
+    // What that frame drew, for the benchmark to check against the model (every component and flow).
+    document.body.dataset.editorDrawn = JSON.stringify({ components: cy.nodes('.component').length, flows: cy.edges('.flow').length });
     requestAnimationFrame(function () {
       document.body.dataset.editorReady = '1';
       window.dispatchEvent(new CustomEvent('trustmap:ready', { detail: { ms: state.firstRenderMs } }));
