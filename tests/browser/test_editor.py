@@ -303,3 +303,32 @@ def test_the_automatic_layout_is_kept_with_the_first_edit(browser: Any, live_ser
     settle(page)
     assert page.evaluate("window.trustmap.element('staff').boundary") is None
     context.close()
+
+
+def test_a_large_model_opens_whole_in_overview_mode(browser: Any, live_server: Any, browser_user: Any) -> None:
+    """Above 600 components the editor opens in overview mode: the first frame holds every component and
+    flow, labels (too small to read at that zoom) are switched on after it, and at once when zooming in."""
+    from threatmodel import services
+    from threatmodel.synthetic import generate_snapshot
+
+    snapshot = generate_snapshot(700, 1_600, seed=3)
+    model = services.model_create(team=browser_user.team, snapshot=snapshot, user=browser_user)
+    context = login_context(browser, live_server, browser_user)
+    page = context.new_page()
+    errors = PageErrors(page)
+    page.goto(f"{live_server.url}/models/{model.pk}/")
+    page.wait_for_function("document.body.dataset.editorReady === '1'", timeout=30_000)
+    assert page.evaluate("window.trustmap.zones()") is True
+    assert page.evaluate("JSON.parse(window.trustmap.drawn())") == {
+        "components": len(snapshot.components), "flows": len(snapshot.flows)}
+    first = snapshot.components[0]
+    assert page.evaluate("window.trustmap.zoom()") < 0.45  # opened zoomed out: no label would be legible
+    page.wait_for_function(f"window.trustmap.drawnLabel('{first.id}') !== ''", timeout=10_000)
+    assert page.evaluate(f"window.trustmap.drawnLabel('{first.id}')") == first.name
+
+    page.reload()  # zooming in switches labels on at once, without waiting for an idle moment
+    page.wait_for_function("document.body.dataset.editorReady === '1'", timeout=30_000)
+    zoomed = page.evaluate("id => { window.trustmap.zoomTo(1); return window.trustmap.drawnLabel(id); }", first.id)
+    assert zoomed == first.name
+    assert not errors.errors
+    context.close()

@@ -76,7 +76,11 @@ export function initHooks() {
     conflict: function () { return state.conflict; },
     fit: function () { cy.fit(undefined, 30); return 0; },
     zoom: function () { return cy.zoom(); },
+    zoomTo: function (level) { cy.zoom(level); return cy.zoom(); },
     update: function (kind, id, data) { return commit([{ op: 'update', kind: kind, id: id, data: data }], 'Set ' + Object.keys(data).join(', ') + ' of ' + id) ? 1 : 0; },
-    labelOf: function (id) { var n = cy.$id(id); return n.nonempty() ? n.data('label') : null; }
+    labelOf: function (id) { var n = cy.$id(id); return n.nonempty() ? n.data('label') : null; },
+    // the label the canvas draws (its style), '' while overview mode has not switched labels on yet
+    drawnLabel: function (id) { var n = cy.$id(id); return n.nonempty() ? String(n.style('label') || '') : null; },
+    drawn: function () { return document.body.dataset.editorDrawn || null; }
   };
 }
