@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -124,3 +128,19 @@ def test_latest_score_by_token_costs_three_queries_and_answers_the_stored_scores
     m.ApiToken.objects.filter(user=viewer).update(revoked_at=timezone.now())
     assert client.get(url).status_code == 401
     assert _bearer(outsider).get("/api/v1/models/999999/score/").status_code == 404
+
+
+def test_gunicorn_workers_freeze_the_loaded_application() -> None:
+    """``config/gunicorn.py``: after loading, a worker imports every view and freezes what exists (no full
+    collection rescans Django's ~100k long-lived objects)."""
+    code = ("import gc, sys, runpy, django; django.setup(); "
+            "hooks = runpy.run_path('config/gunicorn.py'); "
+            "assert hooks['worker_class'] == 'gthread' and gc.get_freeze_count() == 0; "
+            "assert 'assessments.api.views' not in sys.modules; "
+            "hooks['post_worker_init'](None); "
+            "assert 'assessments.api.views' in sys.modules and 'threatmodel.api.views_models' in sys.modules; "
+            "print(gc.get_freeze_count())")
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], capture_output=True,
+                         text=True, timeout=120, env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"})
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout.split()[-1]) > 10_000
