@@ -26,6 +26,7 @@ function announceAssessment(msg) { var n = $('#assessment-status'); if (n) n.tex
 export function isOpen(f) { return !f.mitigated && (!f.status || f.status === 'open'); }
 let flagged = [];
 function applyAssessment(result) {
+  var t0 = performance.now();
   state.assessed = true;
   state.findings = (result.findings || []).slice().sort(function (a, b) { return (SEV_RANK[a.severity] - SEV_RANK[b.severity]) || (a.id < b.id ? -1 : 1); });
   state.paths = result.attack_paths || [];
@@ -48,6 +49,7 @@ function applyAssessment(result) {
   if (state.scores) document.body.dataset.score = String(state.scores.overall);
   document.body.dataset.openFindings = String(open);
   document.body.dataset.assessedRevision = String(result.revision !== undefined ? result.revision : state.revision);
+  performance.measure('editor:apply-assessment', { start: t0 });
 }
 export function worst(list) {
   var w = null; (list || []).forEach(function (f) { if (w === null || SEV_RANK[f.severity] < SEV_RANK[w]) w = f.severity; }); return w;
@@ -67,8 +69,13 @@ export function refreshBadges() {
       e.data(data);
       flagged.push(id);
     });
+    // flows without findings get their plain label back (inside the batch, and only where it changed)
+    cy.edges().forEach(function (e) {
+      if (e.data('sev')) return;
+      var f = state.elements.flow.get(e.id());
+      if (f && e.data('label') !== flowLabel(f)) e.data('label', flowLabel(f));
+    });
   });
-  cy.edges().forEach(function (e) { if (!e.data('sev')) { var f = state.elements.flow.get(e.id()); if (f) e.data('label', flowLabel(f)); } });
 }
 function fmtScore(v) { return (v === null || v === undefined || isNaN(v)) ? '—' : (Math.round(v * 10) / 10).toFixed(1); }
 export function renderScore() {
