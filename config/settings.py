@@ -161,6 +161,12 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True  # redelivered
 
 WEBHOOK_TIMEOUT = ENV.webhook_timeout
 
+# -- Cache (API throttle counters): shared in Redis when REDIS_URL is set, so a per-token rate holds across
+# web processes and hosts; otherwise local memory, per process (the embedded default).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": ENV.redis_url,
+                      "KEY_PREFIX": "trustmap"}
+          if ENV.redis_url else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -144,3 +144,16 @@ def test_gunicorn_workers_freeze_the_loaded_application() -> None:
                          text=True, timeout=120, env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"})
     assert out.returncode == 0, out.stderr
     assert int(out.stdout.split()[-1]) > 10_000
+
+
+@pytest.mark.parametrize(("redis_url", "backend"), [("", "locmem.LocMemCache"),
+                                                     ("redis://127.0.0.1:6399/0", "redis.RedisCache")])
+def test_throttle_counters_are_shared_in_redis_when_there_is_one(redis_url: str, backend: str) -> None:
+    """Per-token rates must hold across web processes: with REDIS_URL the cache is Redis, else local memory."""
+    code = ("import django; from django.conf import settings; django.setup(); "
+            "print(settings.CACHES['default']['BACKEND'], settings.CACHES['default'].get('LOCATION', ''))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], capture_output=True,
+                         text=True, timeout=120, env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test",
+                                                      "REDIS_URL": redis_url})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [f"django.core.cache.backends.{backend}", *([redis_url] if redis_url else [])]
