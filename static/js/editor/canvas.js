@@ -172,11 +172,14 @@ export function initCanvas(afterReady) {
     readyFired = true;
     performance.mark('editor:first-frame');
     state.firstRenderMs = performance.now() - tStart;
-    document.body.dataset.editorReadyAt = String(performance.now());
     document.body.dataset.editorTimings = JSON.stringify({ script: Math.round(T0), cytoscape: Math.round(tStart), firstFrame: Math.round(performance.now()) });
     // What that frame drew, for the benchmark to check against the model (every component and flow).
     document.body.dataset.editorDrawn = JSON.stringify({ components: cy.nodes('.component').length, flows: cy.edges('.flow').length });
+    // Ready (and timed) at the next animation frame: the task that drew the first frame has finished, the
+    // browser can present it and the page answers input.
     requestAnimationFrame(function () {
+      performance.mark('editor:ready');
+      document.body.dataset.editorReadyAt = String(performance.now());
       document.body.dataset.editorReady = '1';
       window.dispatchEvent(new CustomEvent('trustmap:ready', { detail: { ms: state.firstRenderMs } }));
       setTimeout(afterReady, 0);
