@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from assessments.choices import JobStatus, TriageStatus
-from assessments.models import AssessmentRun, FindingTriage, Report, RunFinding
+from assessments.models import AssessmentRun, FindingTriage, ModelWebhook, Report, RunFinding
 from threatmodel import models as tm
 from threatmodel.choices import Role
 from threatmodel.prepared import PreparedValuesQuery
@@ -168,6 +168,11 @@ def report_for_user(*, user: User, report_id: int) -> Report:
 
 def reports_of_model(*, model: tm.ThreatModel) -> QuerySet[Report]:
     return Report.objects.filter(model=model).order_by("-created_at", "-pk")
+
+
+def webhook_of_model(*, model: tm.ThreatModel) -> ModelWebhook | None:
+    """The model's webhook (the caller has checked access to the model)."""
+    return ModelWebhook.objects.filter(model=model).first()
 
 
 # -- dashboard feed ----------------------------------------------------------------------------

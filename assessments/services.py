@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.choices import JobStatus, ReportFormat, TriageStatus
-from assessments.models import AssessmentRun, FindingTriage, Report, RunFinding
+from assessments.models import AssessmentRun, FindingTriage, ModelWebhook, Report, RunFinding
 from catalog.selectors import custom_rule_specs
 from threatmodel import models as tm
 from threatmodel.domain import Snapshot
@@ -131,9 +131,19 @@ def assessment_run_execute(*, run_id: int, before_engine: Callable[[], None] | N
         return AssessmentRun.objects.defer("result").get(pk=run.pk)
     _progress(AssessmentRun, run.pk, 90, "saving findings")
     try:
-        return _persist_run(run, result, duration_ms=int((time.perf_counter() - started) * 1000))
+        run = _persist_run(run, result, duration_ms=int((time.perf_counter() - started) * 1000))
     except _transient_errors() as exc:
         raise TransientJobError(str(exc)) from exc
+    webhook_id = ModelWebhook.objects.filter(model_id=run.model_id).values_list("pk", flat=True).first()
+    if webhook_id is not None:
+        transaction.on_commit(lambda: _enqueue_webhook(webhook_id, run.pk))
+    return run
+
+
+def _enqueue_webhook(webhook_id: int, run_id: int) -> None:
+    from assessments import tasks
+
+    tasks.deliver_webhook.delay(webhook_id, run_id)
 
 
 def _transient_errors() -> tuple[type[BaseException], ...]:

@@ -17,7 +17,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
-from assessments import services
+from assessments import services, webhooks
 
 #: Test hook: seconds to sleep before the engine runs (lets the integration test kill a worker mid-run).
 SLOW_HOOK_ENV = "TRUSTMAP_TEST_ASSESSMENT_DELAY"
@@ -66,3 +66,15 @@ def render_report(self: Any, report_id: int) -> None:
         _retry(self, exc, lambda error: services.report_fail(report_id=report_id, error=error))
     except SoftTimeLimitExceeded:
         services.report_fail(report_id=report_id, error="rendering exceeded its time limit")
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=settings.CELERY_TASK_MAX_RETRIES,
+             time_limit=settings.WEBHOOK_TIMEOUT * 3 + 10, soft_time_limit=settings.WEBHOOK_TIMEOUT * 2 + 5)
+def deliver_webhook(self: Any, webhook_id: int, run_id: int) -> None:
+    """POST a succeeded run to its model's webhook; network errors, 429 and 5xx are retried with backoff."""
+    try:
+        webhooks.webhook_deliver(webhook_id=webhook_id, run_id=run_id)
+    except webhooks.WebhookTransientError as exc:
+        _retry(self, exc, lambda error: webhooks.webhook_delivery_failed(webhook_id=webhook_id, error=error))
+    except webhooks.WebhookError:
+        pass  # final (refused URL, 4xx): recorded on the webhook row

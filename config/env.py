@@ -106,6 +106,7 @@ class Env:
     log_level: str
     secure_cookies: bool
     webhook_timeout: int
+    webhook_allow_private: bool
 
 
 def load() -> Env:
@@ -127,6 +128,7 @@ def load() -> Env:
         log_level=_str("LOG_LEVEL", "INFO"),
         secure_cookies=_bool("SECURE_COOKIES", False),
         webhook_timeout=_int("WEBHOOK_TIMEOUT", 5),
+        webhook_allow_private=_bool("WEBHOOK_ALLOW_PRIVATE", False),
     )
 
 

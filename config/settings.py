@@ -160,6 +160,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True  # redelivered, restarted by the service
 
 WEBHOOK_TIMEOUT = ENV.webhook_timeout
+#: Webhook URLs resolving to private, loopback or link-local addresses are refused unless this is on.
+WEBHOOK_ALLOW_PRIVATE = ENV.webhook_allow_private
 
 # -- Cache (API throttle counters): shared in Redis when REDIS_URL is set, so a per-token rate holds across
 # web processes and hosts; otherwise local memory, per process (the embedded default).

@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessments.choices import ReportFormat, TriageStatus
-from assessments.models import AssessmentRun, Report, RunFinding
+from assessments.models import AssessmentRun, ModelWebhook, Report, RunFinding
 
 
 class AssessmentRunSerializer(serializers.ModelSerializer[AssessmentRun]):
@@ -142,3 +142,22 @@ class ReportRequestSerializer(serializers.Serializer[Any]):
     format = serializers.ChoiceField(choices=ReportFormat.choices)
     run = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**62,
                                    help_text="A successful run of this model (default: the latest).")
+
+
+class WebhookSerializer(serializers.ModelSerializer[ModelWebhook]):
+    class Meta:
+        model = ModelWebhook
+        fields = ["model", "url", "updated_at", "last_delivery_at", "last_status", "last_error"]
+        read_only_fields = fields
+
+
+class WebhookCreatedSerializer(WebhookSerializer):
+    secret = serializers.CharField(read_only=True, help_text="Shown once: the HMAC-SHA256 key of the signatures.")
+
+    class Meta(WebhookSerializer.Meta):
+        fields = [*WebhookSerializer.Meta.fields, "secret"]
+        read_only_fields = fields
+
+
+class WebhookInputSerializer(serializers.Serializer[Any]):
+    url = serializers.URLField(max_length=2000, help_text="http(s) URL called when an assessment succeeds.")

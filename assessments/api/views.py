@@ -17,7 +17,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from assessments import selectors, services
+from assessments import selectors, services, webhooks
 from assessments.api import serializers as s
 from assessments.choices import JobStatus, Severity, TriageStatus
 from assessments.models import AssessmentRun, Report, RunFinding
@@ -215,6 +215,39 @@ class ModelReportViewSet(viewsets.GenericViewSet[Report]):
         report = Report.objects.get(pk=report.pk)
         return Response(self.get_serializer(report).data, status=status.HTTP_202_ACCEPTED,
                         headers={"Location": reverse("report-detail", kwargs={"pk": report.pk})})
+
+
+class ModelWebhookViewSet(viewsets.ViewSet):
+    """The model's webhook, called when an assessment succeeds (editors and owners)."""
+
+    @extend_schema(responses={200: s.WebhookSerializer, 404: ErrorSerializer})
+    def retrieve(self, request: Request, model_id: str) -> Response:
+        model = _model(request, model_id, Role.EDITOR)
+        webhook = selectors.webhook_of_model(model=model)
+        if webhook is None:
+            raise NotFound("this model has no webhook")
+        return Response(s.WebhookSerializer(webhook).data)
+
+    @extend_schema(request=s.WebhookInputSerializer, responses={200: s.WebhookCreatedSerializer, **ERRORS},
+                   description="Set or replace the webhook, with a new secret (shown once). Each succeeded "
+                               "assessment is POSTed to the URL, signed: `X-Trustmap-Signature: sha256=<hex "
+                               "HMAC-SHA256(secret, <X-Trustmap-Timestamp> + '.' + body)>`.")
+    def update(self, request: Request, model_id: str) -> Response:
+        model = _model(request, model_id, Role.EDITOR)
+        data = s.WebhookInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            webhook, secret = webhooks.webhook_set(model=model, url=data.validated_data["url"], user=request.user)
+        except webhooks.WebhookError as exc:
+            raise ValidationError({"detail": str(exc), "errors": [{"path": "url", "message": str(exc)}]}) from None
+        return Response({**s.WebhookSerializer(webhook).data, "secret": secret})
+
+    @extend_schema(responses={204: None, 404: ErrorSerializer})
+    def destroy(self, request: Request, model_id: str) -> Response:
+        model = _model(request, model_id, Role.EDITOR)
+        if not webhooks.webhook_delete(model=model):
+            raise NotFound("this model has no webhook")
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 CONTENT_TYPES = {"pdf": "application/pdf", "html": "text/html", "sarif": "application/sarif+json",

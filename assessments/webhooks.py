@@ -1,0 +1,174 @@
+"""Model webhooks: set/remove (writes), the payload of a finished assessment, signing and delivery.
+
+When an assessment of a model succeeds, ``assessments.tasks.deliver_webhook`` POSTs a JSON payload (the score
+and the findings that were not in the model's previous successful run) to the model's webhook URL, with
+
+* ``X-Trustmap-Timestamp``: the Unix time of the delivery attempt;
+* ``X-Trustmap-Signature``: ``sha256=`` + hex HMAC-SHA256, keyed with the webhook's secret, of
+  ``<timestamp>.<body>`` (so a receiver can refuse stale or replayed deliveries).
+
+URLs must be http(s) and may not resolve to private, loopback, link-local or otherwise non-public addresses
+unless ``settings.WEBHOOK_ALLOW_PRIVATE`` (checked when the webhook is set and again at each delivery);
+redirects are not followed. Connection errors, timeouts, 429 and 5xx answers are retried by the task;
+other answers are final.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import secrets
+import socket
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+
+from assessments.choices import JobStatus
+from assessments.models import AssessmentRun, ModelWebhook, RunFinding
+from threatmodel import models as tm
+
+EVENT = "assessment.succeeded"
+USER_AGENT = "Trustmap-Webhook/1"
+MAX_NEW_FINDINGS = 500
+
+
+class WebhookError(Exception):
+    """The URL is not acceptable, or a delivery failed for good."""
+
+
+class WebhookTransientError(Exception):
+    """A delivery failed in a way worth retrying (network, timeout, 429, 5xx)."""
+
+
+# -- URL policy ------------------------------------------------------------------------------------
+
+def check_url(url: str) -> None:
+    """Refuse what a webhook may not call: other schemes, and non-public addresses unless allowed."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise WebhookError(f"invalid URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise WebhookError("the URL must be http:// or https:// with a host name")
+    if settings.WEBHOOK_ALLOW_PRIVATE:
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        raise WebhookError(f"cannot resolve {parts.hostname!r}") from None
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if not address.is_global or address.is_multicast:
+            raise WebhookError(f"{parts.hostname!r} resolves to a non-public address ({address}); "
+                               "webhooks may only call public addresses")
+
+
+# -- writes ----------------------------------------------------------------------------------------
+
+def webhook_set(*, model: tm.ThreatModel, url: str, user: AbstractBaseUser | None) -> tuple[ModelWebhook, str]:
+    """Set (or replace) the model's webhook with a new secret; returns the row and the secret."""
+    check_url(url)
+    secret = secrets.token_hex(32)
+    webhook, _ = ModelWebhook.objects.update_or_create(
+        model=model, defaults={"url": url, "secret": secret, "created_by": user, "last_delivery_at": None,
+                               "last_status": "", "last_error": ""})
+    return webhook, secret
+
+
+def webhook_delete(*, model: tm.ThreatModel) -> bool:
+    deleted, _ = ModelWebhook.objects.filter(model=model).delete()
+    return bool(deleted)
+
+
+def _record(webhook_id: int, status: str, error: str = "") -> None:
+    ModelWebhook.objects.filter(pk=webhook_id).update(last_delivery_at=timezone.now(), last_status=status,
+                                                      last_error=error[:2000])
+
+
+def webhook_delivery_failed(*, webhook_id: int, error: str) -> None:
+    _record(webhook_id, "failed", error)
+
+
+# -- payload and signature -------------------------------------------------------------------------
+
+def webhook_payload(*, run: AssessmentRun) -> dict[str, Any]:
+    """The score of a successful run and its findings absent from the model's previous successful run."""
+    previous = (AssessmentRun.objects.filter(model_id=run.model_id, status=JobStatus.SUCCEEDED)
+                .exclude(pk=run.pk).filter(finished_at__lte=run.finished_at)
+                .order_by("-finished_at", "-pk").values_list("pk", flat=True).first())
+    findings = RunFinding.objects.filter(run=run).order_by("ordinal", "pk")
+    if previous is not None:
+        findings = findings.exclude(fingerprint__in=RunFinding.objects.filter(run_id=previous)
+                                    .values("fingerprint"))
+    new = [{"id": f.fingerprint, "rule": f.rule, "title": f.title, "severity": f.severity,
+            "principle": f.principle, "pillar": f.pillar, "elements": f.elements, "mitigated": bool(f.mitigated_by)}
+           for f in findings[:MAX_NEW_FINDINGS]]
+    scores = run.scores or {}
+    return {"event": EVENT, "model": run.model_id, "run": run.pk, "revision": run.revision,
+            "at": run.finished_at, "overall": run.overall_score, "stage": scores.get("stage", ""),
+            "principles": scores.get("principles", []), "pillars": scores.get("pillars", []),
+            "counts": run.counts, "previous_run": previous, "new_findings": new,
+            "new_findings_truncated": len(new) == MAX_NEW_FINDINGS}
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """``sha256=<hex>``: HMAC-SHA256 keyed with the secret over ``<timestamp>.<body>``."""
+    return "sha256=" + hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+# -- delivery --------------------------------------------------------------------------------------
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # a 3xx is answered as an error: a redirect could lead anywhere
+
+
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+
+
+def webhook_deliver(*, webhook_id: int, run_id: int) -> bool:
+    """POST the run's payload to the webhook; False when there is nothing to deliver (gone, not succeeded).
+
+    Raises ``WebhookTransientError`` for what is worth retrying, ``WebhookError`` for a final failure
+    (both recorded on the webhook row).
+    """
+    webhook = ModelWebhook.objects.filter(pk=webhook_id).first()
+    run = AssessmentRun.objects.defer("result").filter(pk=run_id, status=JobStatus.SUCCEEDED).first()
+    if webhook is None or run is None or run.model_id != webhook.model_id:
+        return False
+    try:
+        check_url(webhook.url)
+    except WebhookError as exc:
+        _record(webhook.pk, "failed", str(exc))
+        raise
+    body = json.dumps(webhook_payload(run=run), cls=DjangoJSONEncoder, separators=(",", ":")).encode()
+    timestamp = int(time.time())
+    # check_url above allowed http(s) only
+    request = urllib.request.Request(webhook.url, data=body, method="POST", headers={  # noqa: S310
+        "Content-Type": "application/json", "User-Agent": USER_AGENT, "X-Trustmap-Event": EVENT,
+        "X-Trustmap-Timestamp": str(timestamp), "X-Trustmap-Signature": signature(webhook.secret, timestamp, body)})
+    try:
+        with _OPENER.open(request, timeout=settings.WEBHOOK_TIMEOUT) as response:
+            response.read(65536)
+    except urllib.error.HTTPError as exc:
+        error = f"the receiver answered {exc.code}"
+        _record(webhook.pk, "failed", error)
+        if exc.code == 429 or exc.code >= 500:
+            raise WebhookTransientError(error) from None
+        raise WebhookError(error) from None
+    except (OSError, TimeoutError) as exc:  # URLError, connection refused/reset, timeouts
+        error = f"delivery failed: {getattr(exc, 'reason', exc)}"
+        _record(webhook.pk, "failed", error)
+        raise WebhookTransientError(error) from None
+    _record(webhook.pk, "delivered")
+    return True
