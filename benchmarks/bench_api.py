@@ -140,6 +140,22 @@ def _server_cpu(master: int) -> float:
     return total
 
 
+#: A bystander process that sleeps 5 ms in a loop and records how late it wakes up: when other work on the
+#: machine delays every process (the load generator included), it shows up here rather than being blamed on
+#: the server. It prints the worst delay (ms) and how many wake-ups were more than 20 ms late.
+STALL_PROBE = """
+import sys, time
+worst, late = 0.0, 0
+end = time.perf_counter() + float(sys.argv[1])
+while time.perf_counter() < end:
+    start = time.perf_counter()
+    time.sleep(0.005)
+    delay = time.perf_counter() - start - 0.005
+    worst, late = max(worst, delay), late + (delay > 0.02)
+print(worst * 1000, late)
+"""
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
@@ -168,9 +184,12 @@ def run(quick: bool) -> None:
         path = f"/api/v1/models/{model_id}/score/"
         _load(port, path, token, 1.0)  # warm-up: imports, connections
         load_before = os.getloadavg()[0]
+        seconds = 5.0 if quick else 10.0
+        probe = subprocess.Popen([python, "-c", STALL_PROBE, str(seconds)], stdout=subprocess.PIPE, text=True)
         cpu_before = _server_cpu(proc.pid)
-        latencies, errors, wall = _load(port, path, token, 5.0 if quick else 10.0)
+        latencies, errors, wall = _load(port, path, token, seconds)
         cpu = _server_cpu(proc.pid) - cpu_before
+        stall_ms, late = (float(v) for v in probe.communicate(timeout=60)[0].split())
         if not latencies:
             raise RuntimeError(f"no successful request ({errors} errors)")
         report("api_score_p50", statistics.median(latencies) * 1000, "ms")
@@ -180,8 +199,12 @@ def run(quick: bool) -> None:
             report("api_score_server_cpu", cpu / (len(latencies) + errors) * 1000, "ms/request")
         if errors:
             report("api_score_errors", errors, "requests")
-        # the machine's 1-minute load average before the run: on a shared 2-core box, other work shows up here
+        # the machine's 1-minute load average before the run and the worst wake-up delay of a bystander
+        # process during it: on a shared 2-core box, other work shows up here
         report("api_score_loadavg", load_before, "load")
+        report("api_score_machine_stall_max", stall_ms, "ms")
+        if late:
+            report("api_score_machine_stalls_over_20ms", late, "wakeups")
     finally:
         if proc is not None and proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
