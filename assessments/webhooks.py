@@ -8,22 +8,22 @@ and the findings that were not in the model's previous successful run) to the mo
   ``<timestamp>.<body>`` (so a receiver can refuse stale or replayed deliveries).
 
 URLs must be http(s) and may not resolve to private, loopback, link-local or otherwise non-public addresses
-unless ``settings.WEBHOOK_ALLOW_PRIVATE`` (checked when the webhook is set and again at each delivery);
-redirects are not followed. Connection errors, timeouts, 429 and 5xx answers are retried by the task;
-other answers are final.
+unless ``settings.WEBHOOK_ALLOW_PRIVATE`` (checked when the webhook is set and again at each delivery, and the
+delivery connects to the very addresses checked, so DNS rebinding cannot redirect it); redirects are not
+followed. Connection errors, timeouts, 429 and 5xx answers are retried by the task; other answers are final.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import secrets
 import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,8 +51,11 @@ class WebhookTransientError(Exception):
 
 # -- URL policy ------------------------------------------------------------------------------------
 
-def check_url(url: str) -> None:
-    """Refuse what a webhook may not call: other schemes, and non-public addresses unless allowed."""
+def check_url(url: str) -> list[str]:
+    """Refuse what a webhook may not call: other schemes, and non-public addresses unless allowed.
+
+    Returns the addresses the host resolved to, every one of them checked: delivery connects to these (not to a
+    second resolution of the name, which a hostile DNS server could point elsewhere in between)."""
     try:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -60,17 +63,20 @@ def check_url(url: str) -> None:
         raise WebhookError(f"invalid URL: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise WebhookError("the URL must be http:// or https:// with a host name")
-    if settings.WEBHOOK_ALLOW_PRIVATE:
-        return
     try:
         infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
         raise WebhookError(f"cannot resolve {parts.hostname!r}") from None
+    addresses: list[str] = []
     for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if not address.is_global or address.is_multicast:
+        text = str(info[4][0])
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+        if not settings.WEBHOOK_ALLOW_PRIVATE and (not address.is_global or address.is_multicast):
             raise WebhookError(f"{parts.hostname!r} resolves to a non-public address ({address}); "
                                "webhooks may only call public addresses")
+        if text not in addresses:
+            addresses.append(text)
+    return addresses
 
 
 # -- writes ----------------------------------------------------------------------------------------
@@ -128,12 +134,49 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 
 # -- delivery --------------------------------------------------------------------------------------
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a 3xx is answered as an error: a redirect could lead anywhere
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """An HTTP connection to one already-checked address; the Host header still names the URL's host."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
 
 
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+class _PinnedHTTPSConnection(_PinnedHTTPConnection):
+    """HTTPS to one already-checked address; the certificate is verified for the URL's host name (SNI too)."""
+
+    def connect(self) -> None:
+        super().connect()
+        context = ssl.create_default_context()
+        self.sock = context.wrap_socket(self.sock, server_hostname=self.host)
+
+
+def _post(url: str, addresses: list[str], body: bytes, headers: dict[str, str]) -> int:
+    """POST ``body`` to ``url`` through the first reachable checked address; the status (redirects are not
+    followed: a 3xx is an answer like any other, since it could lead anywhere; no proxy is used)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    kind = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+    last_error: OSError | None = None
+    for address in addresses:
+        connection = kind(host, port, address, settings.WEBHOOK_TIMEOUT)
+        try:
+            connection.request("POST", target, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read(65536)
+            return response.status
+        except (OSError, http.client.HTTPException) as exc:
+            last_error = exc if isinstance(exc, OSError) else OSError(str(exc) or type(exc).__name__)
+        finally:
+            connection.close()
+    raise last_error or OSError("no address to connect to")
 
 
 def webhook_deliver(*, webhook_id: int, run_id: int) -> bool:
@@ -147,28 +190,26 @@ def webhook_deliver(*, webhook_id: int, run_id: int) -> bool:
     if webhook is None or run is None or run.model_id != webhook.model_id:
         return False
     try:
-        check_url(webhook.url)
+        addresses = check_url(webhook.url)
     except WebhookError as exc:
         _record(webhook.pk, "failed", str(exc))
         raise
     body = json.dumps(webhook_payload(run=run), cls=DjangoJSONEncoder, separators=(",", ":")).encode()
     timestamp = int(time.time())
-    # check_url above allowed http(s) only
-    request = urllib.request.Request(webhook.url, data=body, method="POST", headers={  # noqa: S310
-        "Content-Type": "application/json", "User-Agent": USER_AGENT, "X-Trustmap-Event": EVENT,
-        "X-Trustmap-Timestamp": str(timestamp), "X-Trustmap-Signature": signature(webhook.secret, timestamp, body)})
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, "X-Trustmap-Event": EVENT,
+               "X-Trustmap-Timestamp": str(timestamp),
+               "X-Trustmap-Signature": signature(webhook.secret, timestamp, body)}
     try:
-        with _OPENER.open(request, timeout=settings.WEBHOOK_TIMEOUT) as response:
-            response.read(65536)
-    except urllib.error.HTTPError as exc:
-        error = f"the receiver answered {exc.code}"
-        _record(webhook.pk, "failed", error)
-        if exc.code == 429 or exc.code >= 500:
-            raise WebhookTransientError(error) from None
-        raise WebhookError(error) from None
-    except (OSError, TimeoutError) as exc:  # URLError, connection refused/reset, timeouts
-        error = f"delivery failed: {getattr(exc, 'reason', exc)}"
+        status = _post(webhook.url, addresses, body, headers)
+    except (OSError, TimeoutError) as exc:  # connection refused/reset, timeouts, TLS failures
+        error = f"delivery failed: {exc}"
         _record(webhook.pk, "failed", error)
         raise WebhookTransientError(error) from None
+    if not 200 <= status < 300:
+        error = f"the receiver answered {status}"
+        _record(webhook.pk, "failed", error)
+        if status == 429 or status >= 500:
+            raise WebhookTransientError(error) from None
+        raise WebhookError(error) from None
     _record(webhook.pk, "delivered")
     return True

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -143,3 +144,36 @@ def test_private_and_loopback_addresses_are_refused_unless_allowed(clients: Any,
     assert receiver.requests == []
     hook = ModelWebhook.objects.get(model=team_setup.model)
     assert hook.last_status == "failed" and "non-public" in hook.last_error
+
+
+def test_delivery_connects_to_the_address_checked_not_a_second_resolution(team_setup: Any, receiver: Receiver,
+                                                                           settings: Any, monkeypatch: Any,
+                                                                           django_capture_on_commit_callbacks: Any
+                                                                           ) -> None:
+    """DNS rebinding: the name is resolved once per delivery, for the check, and the connection goes to that
+    address (a later answer pointing elsewhere is never used); the Host header still names the URL's host."""
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    port = receiver.server.server_address[1]
+    real_getaddrinfo = socket.getaddrinfo
+    answers = iter(["127.0.0.1", "203.0.113.9", "203.0.113.9", "203.0.113.9"])  # then "rebound" (TEST-NET-3)
+    asked: list[str] = []
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "hooks.example.test":
+            address = next(answers)
+            asked.append(address)
+            return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    hook, _secret = webhooks.webhook_set(model=team_setup.model, url=f"http://hooks.example.test:{port}/in?x=1",
+                                         user=team_setup.owner)
+    assert asked == ["127.0.0.1"]
+    answers = iter(["127.0.0.1", "203.0.113.9"])
+    asked.clear()
+    _assess(team_setup.model, team_setup.editor, django_capture_on_commit_callbacks)
+    assert asked == ["127.0.0.1"]  # one resolution, the checked one, used to connect
+    assert len(receiver.requests) == 1 and receiver.requests[0]["path"] == "/in?x=1"
+    headers = {k.lower(): v for k, v in receiver.requests[0]["headers"].items()}
+    assert headers["host"] == f"hooks.example.test:{port}"
+    assert ModelWebhook.objects.get(pk=hook.pk).last_status == "delivered"
