@@ -17,10 +17,8 @@ requests served), a figure that other work on the machine hardly disturbs.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -29,14 +27,12 @@ import time
 from pathlib import Path
 
 from benchmarks.common import report
-from tests.integration.servers import free_port, wait_port
+from tests.integration.servers import start_gunicorn, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 RATE = 200  # requests per second
 SENDERS = 16
-WORKERS, THREADS = 2, 4
-GUNICORN_ARGS = ["-c", str(ROOT / "config" / "gunicorn.py"), "-w", str(WORKERS), "-k", "gthread",
-                 "--threads", str(THREADS), "--keep-alive", "30", "--log-level", "warning"]
+WORKERS = 2  # threads per worker and keep-alive: config/gunicorn.py
 
 SEED = """
 from django.contrib.auth import get_user_model
@@ -175,12 +171,8 @@ def run(quick: bool) -> None:
         seeded = subprocess.run([python, "manage.py", "shell", "-c", SEED], cwd=ROOT, env=env, check=True,
                                 capture_output=True, text=True, timeout=300).stdout.split()
         model_id, token = int(seeded[-2]), seeded[-1]
-        port = free_port()
-        gunicorn = str(Path(python).with_name("gunicorn"))
-        proc = subprocess.Popen([gunicorn, "config.wsgi:application", "-b", f"127.0.0.1:{port}", *GUNICORN_ARGS],
-                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
-        wait_port(port, 30, proc)
+        proc, base = start_gunicorn(env, workers=WORKERS)
+        port = int(base.rpartition(":")[2])
         path = f"/api/v1/models/{model_id}/score/"
         _load(port, path, token, 1.0)  # warm-up: imports, connections
         load_before = os.getloadavg()[0]
@@ -206,13 +198,7 @@ def run(quick: bool) -> None:
         if late:
             report("api_score_machine_stalls_over_20ms", late, "wakeups")
     finally:
-        if proc is not None and proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+        stop(proc, timeout=15)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
@@ -34,20 +33,6 @@ def run(quick: bool) -> None:
     run_child("bench_editor", quick, extra_env={"DJANGO_ALLOW_ASYNC_UNSAFE": "true"})
 
 
-def _serve() -> tuple[subprocess.Popen[bytes], str]:
-    """gunicorn (2 workers x 4 threads) on a free loopback port, on this benchmark's database."""
-    from tests.integration.servers import free_port, wait_port
-
-    port = free_port()
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    server = subprocess.Popen([gunicorn, "config.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", "2",
-                               "-k", "gthread", "--threads", "4", "--log-level", "warning"],
-                              cwd=Path(__file__).resolve().parents[1], env=dict(os.environ),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    wait_port(port, 60, server)
-    return server, f"http://127.0.0.1:{port}"
-
-
 def child(quick: bool) -> None:
     django_ready()
     from django.conf import settings
@@ -56,6 +41,7 @@ def child(quick: bool) -> None:
     from playwright.sync_api import sync_playwright
 
     from tests.factories import demo_model
+    from tests.integration.servers import start_gunicorn, stop
     from threatmodel import services
     from threatmodel.synthetic import generate_snapshot
 
@@ -66,7 +52,7 @@ def child(quick: bool) -> None:
     client = Client()
     client.force_login(user)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    server, base = _serve()
+    server, base = start_gunicorn(dict(os.environ), workers=2, timeout=60)  # as deployed, own processes
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -118,9 +104,5 @@ def child(quick: bool) -> None:
                 report("editor_roundtrip_demo", statistics.median(trips), "ms")
             browser.close()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server, timeout=15)
 

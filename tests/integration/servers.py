@@ -156,13 +156,17 @@ def start_worker(env: dict[str, str], name: str, *, visibility_timeout: float = 
                             stdout=out, stderr=out, start_new_session=True)
 
 
-def start_gunicorn(env: dict[str, str], workers: int = 1) -> tuple[subprocess.Popen[Any], str]:
+def start_gunicorn(env: dict[str, str], workers: int = 1,
+                   timeout: float = 30.0) -> tuple[subprocess.Popen[Any], str]:
+    """gunicorn as deployed (``config/gunicorn.py``: gthread workers, the application frozen out of the garbage
+    collector's reach) on a free loopback port, in its own session (``stop`` ends it); returns it and its URL."""
     port = free_port()
     gunicorn = str(Path(PYTHON).with_name("gunicorn"))
-    proc = subprocess.Popen([gunicorn, "config.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", str(workers),
-                             "--log-level", "warning"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    wait_port(port, 30, proc)
+    proc = subprocess.Popen([gunicorn, "-c", str(ROOT / "config" / "gunicorn.py"), "config.wsgi:application",
+                             "-b", f"127.0.0.1:{port}", "-w", str(workers), "--log-level", "warning"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    wait_port(port, timeout, proc)
     return proc, f"http://127.0.0.1:{port}"
 
 
