@@ -164,19 +164,19 @@ def _post(url: str, addresses: list[str], body: bytes, headers: dict[str, str]) 
     if parts.query:
         target += "?" + parts.query
     kind = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
-    last_error: OSError | None = None
-    for address in addresses:
+    for number, address in enumerate(addresses, start=1):
         connection = kind(host, port, address, settings.WEBHOOK_TIMEOUT)
         try:
             connection.request("POST", target, body=body, headers=headers)
             response = connection.getresponse()
             response.read(65536)
             return response.status
-        except (OSError, http.client.HTTPException) as exc:
-            last_error = exc if isinstance(exc, OSError) else OSError(str(exc) or type(exc).__name__)
+        except (OSError, http.client.HTTPException):
+            if number == len(addresses):
+                raise
         finally:
             connection.close()
-    raise last_error or OSError("no address to connect to")
+    raise OSError("no address to connect to")
 
 
 def webhook_deliver(*, webhook_id: int, run_id: int) -> bool:
@@ -201,8 +201,8 @@ def webhook_deliver(*, webhook_id: int, run_id: int) -> bool:
                "X-Trustmap-Signature": signature(webhook.secret, timestamp, body)}
     try:
         status = _post(webhook.url, addresses, body, headers)
-    except (OSError, TimeoutError) as exc:  # connection refused/reset, timeouts, TLS failures
-        error = f"delivery failed: {exc}"
+    except (OSError, http.client.HTTPException) as exc:  # refused/reset, timeouts, TLS, a garbled answer
+        error = f"delivery failed: {exc or type(exc).__name__}"
         _record(webhook.pk, "failed", error)
         raise WebhookTransientError(error) from None
     if not 200 <= status < 300:
