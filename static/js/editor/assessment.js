@@ -73,7 +73,8 @@ export function refreshBadges() {
     cy.edges().forEach(function (e) {
       if (e.data('sev')) return;
       var f = state.elements.flow.get(e.id());
-      if (f && e.data('label') !== flowLabel(f)) e.data('label', flowLabel(f));
+      var label = f && flowLabel(f);
+      if (f && e.data('label') !== label) e.data('label', label);
     });
   });
 }
