@@ -49,6 +49,8 @@ CONFIDENTIAL_RANK = CLASSIFICATION_ORDER[Classification.CONFIDENTIAL]
 CROWN_JEWEL_KINDS = frozenset(STORAGE_KINDS | {ComponentKind.IDENTITY_PROVIDER})
 NETWORK_BOUNDARY_KINDS = frozenset(k for k in BoundaryKind if k is not BoundaryKind.EXECUTION_ENVIRONMENT)
 UNTRUSTED_RANK = TRUST_ORDER[TrustLevel.UNTRUSTED]
+#: Boundaries outside the organisation's control: a component placed in one is *external*.
+EXTERNAL_BOUNDARY_KINDS = frozenset({BoundaryKind.INTERNET, BoundaryKind.THIRD_PARTY})
 
 #: Attack-path hop cost components (see docs/scoring.md, "Attack paths").
 HOP_BASE_COST = 1.0
@@ -91,6 +93,8 @@ class FlowFacts:
     credentials: tuple[str, ...]
     restricted: tuple[str, ...]
     sensitive: tuple[str, ...]  # confidential or restricted assets carried
+    source_external: bool  # ModelContext.is_external of the source
+    target_external: bool  # ... and of the target
 
     @property
     def trust_drop(self) -> int:
@@ -117,8 +121,8 @@ class ModelContext:
         self.identities = snapshot.identity_by_id
         self._chain_cache: dict[str | None, tuple[str, ...]] = {}
         self._net_cache: dict[str | None, str | None] = {}
-        #: boundary -> (innermost network boundary, trust rank)
-        self._placement: dict[str | None, tuple[str | None, int]] = {}
+        #: boundary -> (innermost network boundary, trust rank, external boundary)
+        self._placement: dict[str | None, tuple[str | None, int, bool]] = {}
         self._group_of: dict[str, str] = {}  # boundary -> namespace (or the boundary itself), see group_of
         self._exposed: dict[str, bool] = {}
         self._rank: dict[str, int] = {}
@@ -237,17 +241,22 @@ class ModelContext:
         placement = self._placement
         source_place = placement.get(source_boundary)
         if source_place is None:
-            source_place = placement[source_boundary] = (self.network_boundary(source_boundary),
-                                                         self.trust(source_boundary))
+            source_place = placement[source_boundary] = self._place(source_boundary)
         target_place = placement.get(target_boundary)
         if target_place is None:
-            target_place = placement[target_boundary] = (self.network_boundary(target_boundary),
-                                                         self.trust(target_boundary))
+            target_place = placement[target_boundary] = self._place(target_boundary)
         # positional, in field order (hot: one per flow)
         facts = FlowFacts(flow, source, target, source_boundary, target_boundary, source_boundary != target_boundary,
-                          source_place[0] != target_place[0], source_place[1], target_place[1], *data)
+                          source_place[0] != target_place[0], source_place[1], target_place[1], *data,
+                          source_place[2] or source.kind in EXTERNAL_KINDS,
+                          target_place[2] or target.kind in EXTERNAL_KINDS)
         self._facts[flow_id] = facts
         return facts
+
+    def _place(self, boundary_id: str | None) -> tuple[str | None, int, bool]:
+        boundary = self.boundaries.get(boundary_id) if boundary_id is not None else None
+        return (self.network_boundary(boundary_id), self.trust(boundary_id),
+                boundary is not None and boundary.kind in EXTERNAL_BOUNDARY_KINDS)
 
     def _classify(self, assets: tuple[str, ...]) -> tuple[int, tuple[str, ...], tuple[str, ...], tuple[str, ...],
                                                          tuple[str, ...]]:
@@ -311,6 +320,16 @@ class ModelContext:
                     break
             self._group_of[comp.boundary] = group
         return group
+
+    def is_external(self, comp: Component) -> bool:
+        """Outside the organisation's control: an external entity or human user, or placed in an internet or
+        third-party boundary."""
+        if comp.kind in EXTERNAL_KINDS:
+            return True
+        place = self._placement.get(comp.boundary)
+        if place is None:
+            place = self._placement[comp.boundary] = self._place(comp.boundary)
+        return place[2]
 
     def in_untrusted_zone(self, comp: Component) -> bool:
         return comp.boundary is not None and self.trust(comp.boundary) == UNTRUSTED_RANK

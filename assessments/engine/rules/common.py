@@ -6,9 +6,9 @@ from assessments.engine.graph import FlowFacts
 from assessments.engine.results import EvidenceValue
 from threatmodel.vocabulary import (
     END_USER_AUTHENTICATION,
+    EXTERNAL_KINDS,
     PEER_AUTHENTICATION,
     STATIC_SECRET_AUTHENTICATION,
-    BoundaryKind,
     ComponentKind,
     MeshMode,
 )
@@ -22,9 +22,8 @@ WORKLOADS = frozenset(APP_KINDS | {K.LOAD_BALANCER})
 STORES = frozenset({K.DATASTORE, K.CACHE, K.QUEUE, K.SECRET_STORE, K.LOGGING, K.ANALYTICS})
 #: Backing stores a service talks to (targets of tier / client-auth rules).
 BACKING = frozenset({K.DATASTORE, K.CACHE, K.QUEUE, K.SECRET_STORE, K.IDENTITY_PROVIDER})
-OUTSIDE = frozenset({K.EXTERNAL_ENTITY, K.HUMAN_USER})
+OUTSIDE = EXTERNAL_KINDS
 FRONT_KINDS = frozenset({K.WEB_FRONTEND, K.API_GATEWAY, K.LOAD_BALANCER, K.HUMAN_USER, K.EXTERNAL_ENTITY})
-EXTERNAL_BOUNDARY_KINDS = frozenset({BoundaryKind.INTERNET, BoundaryKind.THIRD_PARTY})
 STRONG_AUTH = frozenset(END_USER_AUTHENTICATION | PEER_AUTHENTICATION)
 PEER = PEER_AUTHENTICATION
 STATIC = STATIC_SECRET_AUTHENTICATION

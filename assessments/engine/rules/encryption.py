@@ -19,6 +19,9 @@ from assessments.engine.rules.common import (
 from threatmodel.domain import Component
 from threatmodel.vocabulary import LEGACY_PROTOCOLS, Encryption
 
+#: Kinds whose job is to hold credentials.
+CREDENTIAL_HOLDERS = frozenset({K.SECRET_STORE, K.IDENTITY_PROVIDER})
+
 
 def _plaintext(ctx: ModelContext, f: FlowFacts) -> Hit:
     return Hit((f.source.id, f.target.id), flow_evidence(f, encryption="none"), data_rank=f.data_rank,
@@ -81,7 +84,7 @@ def credentials_outside_secret_store(ctx: ModelContext, comp: Component) -> Chec
     creds = tuple(a for a in comp.data_stored if a in ctx.data_assets and ctx.data_assets[a].credentials)
     if not creds:
         return None
-    if comp.kind in (K.SECRET_STORE, K.IDENTITY_PROVIDER):
+    if comp.kind in CREDENTIAL_HOLDERS:
         return PASS
     return Hit((), ev(credentials_stored=creds, kind=comp.kind.value), data_rank=max(2, ctx.rank_of(creds)))
 

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from assessments.engine.graph import FlowFacts, ModelContext
 from assessments.engine.registry import PASS, CheckResult, Hit, ev, rule
 from assessments.engine.rules.common import (
-    EXTERNAL_BOUNDARY_KINDS,
     FRONT_KINDS,
     OUTSIDE,
     WORKLOADS,
@@ -22,11 +21,10 @@ STORAGE_TARGETS = frozenset({K.DATASTORE, K.CACHE, K.SECRET_STORE})
 HIGH_AVAILABILITY = frozenset({Rating.HIGH, Rating.CRITICAL})
 
 
-def _is_external(ctx: ModelContext, comp: Component) -> bool:
-    if comp.kind in OUTSIDE:
-        return True
-    boundary = ctx.boundaries.get(comp.boundary) if comp.boundary is not None else None
-    return boundary is not None and boundary.kind in EXTERNAL_BOUNDARY_KINDS
+#: Telemetry sinks (PII must not reach them).
+TELEMETRY_SINKS = frozenset({K.LOGGING, K.ANALYTICS})
+#: Kinds that need audit logs even without sensitive data.
+AUDIT_ALWAYS = frozenset({K.SECRET_STORE, K.IDENTITY_PROVIDER})
 
 
 # -- segmentation and exposure -----------------------------------------------------------------
@@ -103,7 +101,7 @@ def vault_not_isolated(ctx: ModelContext, comp: Component) -> CheckResult:
 
 @rule("seg.egress-unrestricted", "flow", source_kinds=WORKLOADS)
 def egress_unrestricted(ctx: ModelContext, f: FlowFacts) -> CheckResult:
-    if f.source.kind not in WORKLOADS or _is_external(ctx, f.source) or not _is_external(ctx, f.target):
+    if f.source.kind not in WORKLOADS or f.source_external or not f.target_external:
         return None
     return Hit((f.source.id, f.target.id), flow_evidence(f, target_boundary=f.target_boundary or ""),
                data_rank=f.data_rank)
@@ -127,12 +125,12 @@ def restricted_to_lower_trust(ctx: ModelContext, f: FlowFacts) -> CheckResult:
         return PASS
     return Hit((f.source.id, f.target.id),
                flow_evidence(f, restricted_data=f.restricted, source_trust=f.source_trust,
-                             target_trust=f.target_trust), data_rank=3, exposed=_is_external(ctx, f.target))
+                             target_trust=f.target_trust), data_rank=3, exposed=f.target_external)
 
 
 @rule("dp.confidential-to-third-party", "flow")
 def confidential_to_third_party(ctx: ModelContext, f: FlowFacts) -> CheckResult:
-    if _is_external(ctx, f.source) or not _is_external(ctx, f.target):
+    if f.source_external or not f.target_external:
         return None
     if not f.sensitive:
         return PASS
@@ -140,14 +138,14 @@ def confidential_to_third_party(ctx: ModelContext, f: FlowFacts) -> CheckResult:
                exposed=True)
 
 
-@rule("dp.pii-to-analytics", "flow", target_kinds=(K.LOGGING, K.ANALYTICS))
+@rule("dp.pii-to-analytics", "flow", target_kinds=TELEMETRY_SINKS)
 def pii_to_analytics(ctx: ModelContext, f: FlowFacts) -> CheckResult:
-    if f.target.kind not in (K.LOGGING, K.ANALYTICS):
+    if f.target.kind not in TELEMETRY_SINKS:
         return None
     if not f.pii:
         return PASS
     return Hit((f.source.id, f.target.id), flow_evidence(f, pii_data=f.pii, target_kind=f.target.kind.value),
-               data_rank=max(2, f.data_rank), exposed=_is_external(ctx, f.target))
+               data_rank=max(2, f.data_rank), exposed=f.target_external)
 
 
 UNNECESSARY_EXEMPT = frozenset({K.LOAD_BALANCER, K.API_GATEWAY, K.LOGGING, K.ANALYTICS, K.QUEUE, K.EXTERNAL_ENTITY,
@@ -156,12 +154,12 @@ UNNECESSARY_EXEMPT = frozenset({K.LOAD_BALANCER, K.API_GATEWAY, K.LOGGING, K.ANA
 
 @rule("dp.unnecessary-data-transfer", "flow", target_kinds=frozenset(K) - UNNECESSARY_EXEMPT)
 def unnecessary_data_transfer(ctx: ModelContext, f: FlowFacts) -> CheckResult:
-    if f.target.kind in UNNECESSARY_EXEMPT or not f.sensitive:
+    if not f.sensitive or f.target.kind in UNNECESSARY_EXEMPT:
         return None
     used = ctx.used_data(f.target)
-    unneeded = tuple(a for a in f.sensitive if a not in used)
-    if not unneeded:
+    if used.issuperset(f.sensitive):
         return PASS
+    unneeded = tuple(a for a in f.sensitive if a not in used)
     return Hit((f.source.id, f.target.id), flow_evidence(f, unneeded_data=unneeded), data_rank=ctx.rank_of(unneeded))
 
 
@@ -178,10 +176,10 @@ def no_backup(ctx: ModelContext, comp: Component) -> CheckResult:
 
 @rule("vis.no-audit-logging", "component")
 def no_audit_logging(ctx: ModelContext, comp: Component) -> CheckResult:
-    if comp.kind in OUTSIDE or _is_external(ctx, comp):
+    if ctx.is_external(comp):
         return None
     rank = ctx.component_rank(comp)
-    if rank < 2 and comp.kind not in (K.SECRET_STORE, K.IDENTITY_PROVIDER):
+    if rank < 2 and comp.kind not in AUDIT_ALWAYS:
         return None
     if comp.logging is Logging.AUDIT:
         return PASS
@@ -191,7 +189,7 @@ def no_audit_logging(ctx: ModelContext, comp: Component) -> CheckResult:
 
 @rule("vis.no-logging", "component")
 def no_logging(ctx: ModelContext, comp: Component) -> CheckResult:
-    if comp.kind in OUTSIDE or _is_external(ctx, comp):
+    if ctx.is_external(comp):
         return None
     if comp.logging is not Logging.NONE:
         return PASS

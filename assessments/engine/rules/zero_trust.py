@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from assessments.engine.graph import FlowFacts, ModelContext
 from assessments.engine.registry import PASS, CheckResult, Hit, ev, rule
 from assessments.engine.rules.common import (
@@ -17,6 +19,15 @@ from assessments.engine.rules.common import (
 from threatmodel.domain import Component
 from threatmodel.vocabulary import Authentication, Authorization, Encryption, MeshMode
 
+#: Callers of service-to-service peer authentication (app workloads and load balancers).
+PEER_CALLERS = frozenset(APP_KINDS | {K.LOAD_BALANCER})
+#: Targets where end-user identity must arrive (they authorise per request).
+PROPAGATION_TARGETS = frozenset({K.SERVICE, K.SERVERLESS_FUNCTION})
+#: Callers that hold the end user's credentials (besides exposed components).
+USER_FACING = frozenset({K.WEB_FRONTEND, K.API_GATEWAY})
+PER_REQUEST_AUTHORIZATION = frozenset({Authorization.ROLE, Authorization.ATTRIBUTE})
+LOCATION_AUTHORIZATION = frozenset({Authorization.NONE, Authorization.NETWORK})
+
 
 @rule("zt.flow-unauthenticated", "flow")
 def flow_unauthenticated(ctx: ModelContext, f: FlowFacts) -> CheckResult:
@@ -27,9 +38,9 @@ def flow_unauthenticated(ctx: ModelContext, f: FlowFacts) -> CheckResult:
                exposed=f.crosses_network or ctx.in_untrusted_zone(f.source))
 
 
-@rule("zt.service-without-peer-auth", "flow", source_kinds=APP_KINDS | {K.LOAD_BALANCER}, target_kinds=APP_KINDS)
+@rule("zt.service-without-peer-auth", "flow", source_kinds=PEER_CALLERS, target_kinds=APP_KINDS)
 def service_without_peer_auth(ctx: ModelContext, f: FlowFacts) -> CheckResult:
-    if f.source.kind not in APP_KINDS | {K.LOAD_BALANCER} or f.target.kind not in APP_KINDS:
+    if f.source.kind not in PEER_CALLERS or f.target.kind not in APP_KINDS:
         return None
     if f.flow.encryption is Encryption.MTLS or f.flow.authentication in PEER:
         return PASS
@@ -46,7 +57,7 @@ def network_location_trust(ctx: ModelContext, comp: Component) -> CheckResult:
     rank = ctx.component_rank(comp)
     if rank < 1 or not ctx.in_flows.get(comp.id):
         return None
-    if comp.authorization not in (Authorization.NONE, Authorization.NETWORK):
+    if comp.authorization not in LOCATION_AUTHORIZATION:
         return PASS
     return Hit((), ev(authorization=comp.authorization.value, data_stored=comp.data_stored,
                       data_processed=comp.data_processed), data_rank=rank)
@@ -94,16 +105,15 @@ def no_rate_limit_at_entry(ctx: ModelContext, comp: Component) -> CheckResult:
     return Hit((), ev(internet_facing=comp.internet_facing, kind=comp.kind.value, rate_limit="none"), exposed=True)
 
 
-@rule("zt.identity-not-propagated", "flow", target_kinds=(K.SERVICE, K.SERVERLESS_FUNCTION))
+@rule("zt.identity-not-propagated", "flow", target_kinds=PROPAGATION_TARGETS)
 def identity_not_propagated(ctx: ModelContext, f: FlowFacts) -> CheckResult:
-    if f.target.kind not in (K.SERVICE, K.SERVERLESS_FUNCTION):
+    target = f.target
+    if target.kind not in PROPAGATION_TARGETS or target.authorization not in PER_REQUEST_AUTHORIZATION:
         return None
-    if f.target.authorization not in (Authorization.ROLE, Authorization.ATTRIBUTE):
-        return None
-    if f.source.kind not in (K.WEB_FRONTEND, K.API_GATEWAY) and not ctx.exposed(f.source):
-        return None
-    rank = ctx.component_rank(f.target)
+    rank = ctx.component_rank(target)
     if rank < 2:
+        return None
+    if f.source.kind not in USER_FACING and not ctx.exposed(f.source):
         return None
     if f.flow.authentication in END_USER:
         return PASS
@@ -113,14 +123,29 @@ def identity_not_propagated(ctx: ModelContext, f: FlowFacts) -> CheckResult:
                data_rank=rank)
 
 
+def _meshed_workloads(ctx: ModelContext) -> frozenset[str]:
+    """Ids of the app workloads in a mesh, once per context."""
+    key = ("meshed_workloads",)
+    cached = ctx.memo.get(key)
+    if cached is None:
+        cached = ctx.memo[key] = frozenset(c.id for c in ctx.components.values()
+                                           if c.kind in APP_KINDS and c.mesh in MESHED)
+    return cast(frozenset[str], cached)
+
+
 @rule("zt.workload-outside-mesh", "component", kinds=tuple(APP_KINDS))
 def workload_outside_mesh(ctx: ModelContext, comp: Component) -> CheckResult:
-    components = ctx.components
-    meshed_peers = [n for n in ctx.neighbours(comp.id)
-                    if (peer := components[n]).kind in APP_KINDS and peer.mesh in MESHED]
+    meshed = _meshed_workloads(ctx)
+    flows = ctx.flows
     if comp.mesh is not MeshMode.NONE:  # applicable iff it has a meshed peer; complies either way
-        return PASS if meshed_peers else None
-    meshed_peers.sort()
+        for fid in ctx.out_flows.get(comp.id, ()):
+            if flows[fid].target in meshed:
+                return PASS
+        for fid in ctx.in_flows.get(comp.id, ()):
+            if flows[fid].source in meshed:
+                return PASS
+        return None
+    meshed_peers = sorted(ctx.neighbours(comp.id) & meshed)
     if not meshed_peers:
         return None
     return Hit((), ev(mesh=comp.mesh.value, meshed_peers=tuple(meshed_peers)), data_rank=ctx.component_rank(comp))
