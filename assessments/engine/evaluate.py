@@ -126,6 +126,9 @@ class ElementResult(NamedTuple):
 
 
 _EMPTY: tuple[Check, ...] = ()
+#: ``_new(Check, (...))`` builds a Check / ElementResult without the Python-level ``__new__`` of a NamedTuple
+#: (same object, about twice as fast; ~150k of them on a 10k-component model).
+_new = tuple.__new__
 
 
 class Evaluator:
@@ -213,8 +216,8 @@ class Evaluator:
         if interned is None:
             interned = self._interned[key] = key
         if not fired:
-            return ElementResult(interned, factor, _EMPTY)
-        return ElementResult(interned, factor, self._failed(ctx, primary, fired, factor))
+            return _new(ElementResult, (interned, factor, _EMPTY))  # type: ignore[no-any-return]
+        return _new(ElementResult, (interned, factor, self._failed(ctx, primary, fired, factor)))  # type: ignore[no-any-return]
 
     def evaluate_model(self, ctx: ModelContext) -> dict[str, tuple[ElementResult, ...]]:
         """Model-scope rules (always re-run), keyed by rule id."""
@@ -237,7 +240,7 @@ class Evaluator:
         if len(fired) == 1:  # nothing to supersede
             spec, hit = fired[0]
             finding = self._finding(ctx, spec, primary, hit, [])
-            return (Check(spec.id, spec.points * factor, MITIGATED if finding.mitigated_by else OPEN, finding),)
+            return (_new(Check, (spec.id, spec.points * factor, MITIGATED if finding.mitigated_by else OPEN, finding)),)
         fired_key = tuple([spec.id for spec, _ in fired])
         folding = self._folding.get(fired_key)
         if folding is None:
@@ -246,10 +249,10 @@ class Evaluator:
         for (spec, hit), folded in zip(fired, folding, strict=True):
             weight = spec.points * factor
             if folded is None:
-                checks.append(Check(spec.id, weight, FOLDED))
+                checks.append(_new(Check, (spec.id, weight, FOLDED, None)))
                 continue
             finding = self._finding(ctx, spec, primary, hit, folded)
-            checks.append(Check(spec.id, weight, MITIGATED if finding.mitigated_by else OPEN, finding))
+            checks.append(_new(Check, (spec.id, weight, MITIGATED if finding.mitigated_by else OPEN, finding)))
         return tuple(checks)
 
     @staticmethod
