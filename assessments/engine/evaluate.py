@@ -289,8 +289,15 @@ class Evaluator:
         mitigated_by: tuple[str, ...] = ()
         controls = ctx.controls_by_target
         if spec.mitigated_by and controls:
-            found = [control.id for element_id in key_elements if element_id in controls
-                     for control in controls[element_id] if control.control in spec.mitigated_by]
+            found: list[str] | None = None
+            for element_id in key_elements:  # a plain loop: most elements carry no control
+                attached = controls.get(element_id)
+                if attached:
+                    for control in attached:
+                        if control.control in spec.mitigated_by:
+                            if found is None:
+                                found = []
+                            found.append(control.id)
             if found:
                 mitigated_by = tuple(sorted(set(found)))
         evidence = hit.evidence

@@ -431,11 +431,15 @@ def build_plan(state: EvalState, *, max_candidates: int = MAX_CANDIDATES,
     if open_items is None:
         open_items = [(c.finding, c.rule, c.weight) for c in state.checks()
                       if c.state == OPEN and c.finding is not None]
+    group_of: dict[str, str] = {}  # primary element -> group (elements often carry several findings)
     for finding, rule_id, weight in open_items:
         if rule_id not in fixable or not finding.elements:
             continue
         primary = finding.elements[0]
-        key = (rule_id, _group(ctx, primary))
+        group = group_of.get(primary)
+        if group is None:
+            group = group_of[primary] = _group(ctx, primary)
+        key = (rule_id, group)
         entry = groups.get(key)
         if entry is None:
             entry = groups[key] = {"elements": set(), "findings": [], "weight": 0}
