@@ -98,6 +98,10 @@ def build(native: ModuleType) -> None:
     native.MANIFEST.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
 
 
+def required() -> bool:
+    return os.environ.get("TRUSTMAP_REQUIRE_NATIVE", "").strip() not in ("", "0")
+
+
 def main() -> int:
     native = load_native()
     if up_to_date(native):
@@ -107,14 +111,20 @@ def main() -> int:
     if reason is not None:
         remove_build(native)
         message = f"engine: not compiled ({reason}); it runs interpreted, with the same results"
-        if os.environ.get("TRUSTMAP_REQUIRE_NATIVE", "").strip() not in ("", "0"):
+        if required():
             print(message, file=sys.stderr)
             return 1
         print(message)
         return 0
     started = time.perf_counter()
     print(f"engine: compiling {len(native.COMPILED)} modules with mypyc ...", flush=True)
-    build(native)
+    try:
+        build(native)
+    except (Exception, SystemExit) as exc:  # mypyc and setuptools report errors by SystemExit
+        remove_build(native)
+        print(f"engine: the mypyc build failed ({exc}); it runs interpreted, with the same results",
+              file=sys.stderr)
+        return 1 if required() else 0
     print(f"engine: compiled in {time.perf_counter() - started:.0f} s")
     return 0
 
