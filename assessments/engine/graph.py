@@ -66,6 +66,14 @@ AUTHORIZATION_COST: dict[str, float] = {Authorization.NONE: 0.0, Authorization.N
                                         Authorization.ROLE: 1.0, Authorization.ATTRIBUTE: 1.5}
 
 
+#: Every hop cost is a positive multiple of this (attack paths use it for a bucket queue, paths.attack_paths).
+HOP_COST_UNIT = 0.5
+if HOP_BASE_COST <= 0 or any(
+        (value / HOP_COST_UNIT) != int(value / HOP_COST_UNIT)
+        for value in (HOP_BASE_COST, *AUTH_COST.values(), *ENCRYPTION_COST.values(), *AUTHORIZATION_COST.values())):
+    raise ValueError("hop costs must be positive multiples of HOP_COST_UNIT")
+
+
 def hop_cost(flow: DataFlow) -> float:
     """Attacker effort to move along ``flow``: cheaper when unauthenticated, plaintext or unauthorised."""
     return (HOP_BASE_COST + AUTH_COST[flow.authentication] + ENCRYPTION_COST[flow.encryption]

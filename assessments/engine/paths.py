@@ -3,7 +3,11 @@
 Attack paths: one multi-source, k-label Dijkstra over the flow graph. Every entry point starts a label at cost
 0; each node keeps at most ``PATHS_PER_TARGET`` settled labels from *distinct* entry points, and labels
 costlier than ``MAX_PATH_COST`` are dropped. The labels settled on a crown jewel are its cheapest paths from
-its ``PATHS_PER_TARGET`` cheapest entry points. Cost: O(k * E log(k * E)); no simple-path enumeration.
+its ``PATHS_PER_TARGET`` cheapest entry points. Hop costs are positive multiples of half a point (see
+``graph.hop_cost``), so the priority queue is a bucket queue (Dial's algorithm): one list per half point up to
+``MAX_PATH_COST``. A hop never lands in the bucket being scanned, so each bucket is complete when its turn
+comes; sorting it gives exactly the order a binary heap of (cost, entry, node, parent) would pop.
+Cost: O(k * E) plus the bucket sorts; no simple-path enumeration.
 Removing a flow never lowers a hop cost, so it can only shrink the set of entries within reach: the number of
 paths never grows.
 
@@ -13,10 +17,9 @@ reverse topological order OR-ing bit sets (sensitive data, crown jewels, reachab
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Mapping, Sequence
 
-from assessments.engine.graph import ModelContext, hop_cost, strongly_connected_components
+from assessments.engine.graph import HOP_COST_UNIT, ModelContext, hop_cost, strongly_connected_components
 from assessments.engine.results import AttackPath, BlastRadius
 from threatmodel.vocabulary import CLASSIFICATION_ORDER
 
@@ -32,7 +35,9 @@ def attack_paths(ctx: ModelContext, weaknesses: Mapping[str, Sequence[str]],
     comps = ctx.snapshot.components
     names = [c.id for c in comps]  # sorted by id, so integer order = id order (same tie-breaks)
     position = {name: i for i, name in enumerate(names)}
-    adjacency = [[(position[succ], move[0]) for succ, move in moves[name].items()] for name in names]
+    unit = HOP_COST_UNIT
+    # hop costs in whole units (exact: hop_cost only adds multiples of the unit)
+    adjacency = [[(position[succ], round(move[0] / unit)) for succ, move in moves[name].items()] for name in names]
     entries = [i for i, c in enumerate(comps) if ctx.is_entry(c)]
     jewels = {i for i, c in enumerate(comps) if ctx.is_crown_jewel(c)}
     if not entries or not jewels:
@@ -40,30 +45,37 @@ def attack_paths(ctx: ModelContext, weaknesses: Mapping[str, Sequence[str]],
     # label: (cost, entry, node, parent label index); entries and nodes as integer positions
     labels: list[tuple[float, int, int, int]] = []
     settled: list[list[int] | None] = [None] * len(names)
-    heap: list[tuple[float, int, int, int]] = [(0.0, e, e, -1) for e in entries]
-    heapq.heapify(heap)
+    levels = int(MAX_PATH_COST / unit) + 1
+    # bucket per cost level: (entry, node, parent label index); every hop costs at least one level
+    buckets: list[list[tuple[int, int, int]]] = [[] for _ in range(levels)]
+    buckets[0] = [(e, e, -1) for e in entries]
     at_target: dict[int, list[int]] = {}
-    pop, push = heapq.heappop, heapq.heappush
-    while heap:
-        cost, entry, node, parent = pop(heap)
-        seen = settled[node]
-        if seen is None:
-            seen = settled[node] = []
-        elif len(seen) >= k or entry in seen:
+    for level in range(levels):
+        bucket = buckets[level]
+        buckets[level] = []
+        if not bucket:
             continue
-        seen.append(entry)
-        index = len(labels)
-        labels.append((cost, entry, node, parent))
-        if node in jewels and node != entry:
-            at_target.setdefault(node, []).append(index)
-        for succ, hop in adjacency[node]:
-            new_cost = cost + hop
-            if new_cost > MAX_PATH_COST:
+        bucket.sort()
+        cost = level * unit
+        for entry, node, parent in bucket:
+            seen = settled[node]
+            if seen is None:
+                seen = settled[node] = []
+            elif len(seen) >= k or entry in seen:
                 continue
-            taken = settled[succ]
-            if taken is not None and (len(taken) >= k or entry in taken):
-                continue
-            push(heap, (new_cost, entry, succ, index))
+            seen.append(entry)
+            index = len(labels)
+            labels.append((cost, entry, node, parent))
+            if node in jewels and node != entry:
+                at_target.setdefault(node, []).append(index)
+            for succ, hop in adjacency[node]:
+                new_level = level + hop
+                if new_level >= levels:
+                    continue
+                taken = settled[succ]
+                if taken is not None and (len(taken) >= k or entry in taken):
+                    continue
+                buckets[new_level].append((entry, succ, index))
     paths: list[AttackPath] = []
     for target_index in sorted(at_target):
         target = names[target_index]
