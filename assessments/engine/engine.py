@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from assessments.engine.custom import PRINCIPLE_PILLAR, SEVERITY_PAIRS, CustomRuleSpec, make_check
 from assessments.engine.evaluate import (
@@ -175,10 +176,11 @@ class Engine:
         timings = dict(state.timings)
         start = time.perf_counter()
         rank = SEVERITY_RANK
-        pairs = [(c.finding, c) for c in evaluation.checks() if c.finding is not None]
-        pairs.sort(key=lambda pair: (rank[pair[0].severity], pair[0].rule, pair[0].id))  # = finding_key, inlined
-        findings = tuple(finding for finding, _check in pairs)
-        open_items = [(finding, c.rule, c.weight) for finding, c in pairs if c.state == OPEN]
+        # (finding_key, finding, check): sorted on the key alone (ids are unique, so keys never tie)
+        keyed = [((rank[f.severity], f.rule, f.id), f, c) for c in evaluation.checks() if (f := c.finding) is not None]
+        keyed.sort(key=itemgetter(0))
+        findings = tuple([item[1] for item in keyed])
+        open_items = [(f, c.rule, c.weight) for _key, f, c in keyed if c.state == OPEN]
         scores = compute_scores(evaluation, open_items=open_items)
         timings["scores"] = time.perf_counter() - start
         start = time.perf_counter()

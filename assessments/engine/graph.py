@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import networkx as nx
 
@@ -453,20 +452,22 @@ class ModelContext:
         """Attacker moves: node -> successor -> (cheapest hop cost, flow ids). Bidirectional flows both ways.
 
         Plain dictionaries (the analysis hot path); ``graph`` is the same graph as a networkx DiGraph."""
-        moves: dict[str, dict[str, list[Any]]] = {c.id: {} for c in self.snapshot.components}
-        for flow in self.snapshot.flows:
-            cost = hop_cost(flow)
-            pairs = ((flow.source, flow.target), (flow.target, flow.source)) if flow.bidirectional else (
-                (flow.source, flow.target),)
-            for a, b in pairs:
-                entry = moves[a].get(b)
-                if entry is None:
-                    moves[a][b] = [cost, [flow.id]]
-                else:
-                    entry[1].append(flow.id)
-                    if cost < entry[0]:
-                        entry[0] = cost
-        return {a: {b: (float(e[0]), tuple(e[1])) for b, e in succ.items()} for a, succ in moves.items()}
+        moves: dict[str, dict[str, tuple[float, tuple[str, ...]]]] = {c.id: {} for c in self.snapshot.components}
+        base, auth, encryption, authorization = HOP_BASE_COST, AUTH_COST, ENCRYPTION_COST, AUTHORIZATION_COST
+        for flow in self.snapshot.flows:  # hop_cost inlined (one call per flow adds up on 50k flows)
+            cost = base + auth[flow.authentication] + encryption[flow.encryption] + authorization[flow.authorization]
+            source, target, flow_id = flow.source, flow.target, flow.id
+            successors = moves[source]
+            entry = successors.get(target)
+            # tuples from the start; parallel flows between the same pair (rare) rebuild theirs
+            successors[target] = (cost, (flow_id,)) if entry is None else (
+                cost if cost < entry[0] else entry[0], (*entry[1], flow_id))
+            if flow.bidirectional:
+                predecessors = moves[target]
+                entry = predecessors.get(source)
+                predecessors[source] = (cost, (flow_id,)) if entry is None else (
+                    cost if cost < entry[0] else entry[0], (*entry[1], flow_id))
+        return moves
 
     @property
     def graph(self) -> nx.DiGraph:

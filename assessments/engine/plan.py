@@ -426,7 +426,7 @@ def build_plan(state: EvalState, *, max_candidates: int = MAX_CANDIDATES,
     sets, sorted lists and sums)."""
     ctx = state.ctx
     specs = state.evaluator.specs
-    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    groups: dict[tuple[str, str], tuple[set[str], list[str], list[int]]] = {}  # elements, findings, [weight]
     fixable = {rule_id for rule_id, spec in specs.items() if spec.fix_action}
     if open_items is None:
         open_items = [(c.finding, c.rule, c.weight) for c in state.checks()
@@ -442,12 +442,12 @@ def build_plan(state: EvalState, *, max_candidates: int = MAX_CANDIDATES,
         key = (rule_id, group)
         entry = groups.get(key)
         if entry is None:
-            entry = groups[key] = {"elements": set(), "findings": [], "weight": 0}
-        entry["elements"].add(primary)
-        entry["findings"].append(finding.id)
-        entry["weight"] += weight
+            entry = groups[key] = (set(), [], [0])
+        entry[0].add(primary)
+        entry[1].append(finding.id)
+        entry[2][0] += weight
     limit = candidate_count(max_candidates, len(state.elements))
-    ranked = sorted(groups.items(), key=lambda kv: (-kv[1]["weight"], kv[0]))[:limit]
+    ranked = sorted(groups.items(), key=lambda kv: (-kv[1][2][0], kv[0]))[:limit]
     before = raw_overall_score(state.totals)
     steps: list[PlanStep] = []
     for (rule_id, group), entry in ranked:
@@ -455,7 +455,7 @@ def build_plan(state: EvalState, *, max_candidates: int = MAX_CANDIDATES,
         transform = resolve_fix(spec.fix_action)
         if transform is None:
             continue
-        elements = tuple(sorted(entry["elements"]))
+        elements = tuple(sorted(entry[0]))
         after_state = reevaluate(state, transform(state.snapshot, elements))
         after = raw_overall_score(after_state.totals)
         gain = after - before
@@ -465,7 +465,7 @@ def build_plan(state: EvalState, *, max_candidates: int = MAX_CANDIDATES,
         title = spec.fix_title.format(count=len(elements), nouns=singular if len(elements) == 1 else plural,
                                       group=_group_label(ctx, group))
         steps.append(PlanStep(id=f"fix@{rule_id}@{group or 'model'}", title=title, rule=rule_id,
-                              action=spec.fix_action, elements=elements, findings=tuple(sorted(entry["findings"])),
+                              action=spec.fix_action, elements=elements, findings=tuple(sorted(entry[1])),
                               score_before=round(before, 2), score_after=round(after, 2), gain=round(gain, 3),
                               group=group))
     steps.sort(key=lambda s: (-s.gain, s.id))  # measured gain, largest first
