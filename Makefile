@@ -8,7 +8,7 @@ PORT ?= 8000
 QUICK ?=
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test bench worker lint typecheck importlint schema-check system-run system-test venv native migrate demo clean
+.PHONY: run test bench worker lint typecheck importlint schema-check system-run system-test venv migrate demo clean
 
 venv: $(VENV)/.installed
 
@@ -17,10 +17,6 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	@touch $@
-
-## Compile the analysis engine with mypyc (a no-op when up to date; interpreted, same results, without a C compiler)
-native: venv
-	$(PY) scripts/build_engine_native.py
 
 system-run:
 	@scripts/ensure-system-packages.sh run
@@ -35,14 +31,14 @@ demo: migrate
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
 
 ## Install what is missing, migrate SQLite, load the demo, serve on http://$(HOST):$(PORT)/
-run: system-run venv native demo
+run: system-run venv demo
 	@echo ""
 	@echo "  Trustmap is starting on http://$(HOST):$(PORT)/  (log in with the demo credentials above)"
 	@echo ""
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## Install what is missing and run the whole suite (lint, types, import contracts, tests)
-test: system-test venv native lint
+test: system-test venv lint
 	$(PY) -m pytest
 
 lint: venv
@@ -52,14 +48,13 @@ lint: venv
 	DJANGO_SETTINGS_MODULE=config.settings_test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 ## Benchmarks: one `BENCH <name> <value> <unit>` line per figure; QUICK=1 for a subset under a minute
-bench: system-test venv native
+bench: system-test venv
 	$(PY) -m benchmarks $(if $(QUICK),--quick,)
 
 ## A Celery worker (needs REDIS_URL, e.g. redis://127.0.0.1:6379/0)
-worker: venv native
+worker: venv
 	@test -n "$$REDIS_URL" || (echo "set REDIS_URL to run a worker" && exit 2)
 	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2
 
 clean:
 	rm -rf var/test* .pytest_cache .mypy_cache .ruff_cache
-	find assessments -name "*.so" -delete; rm -f assessments/engine/native-build.json

@@ -27,7 +27,7 @@ def _child(code: str, timeout: float = 900) -> dict[str, float]:
 _FULL = """
 import json, resource, statistics, time
 from threatmodel.synthetic import generate_snapshot
-from assessments.engine import Engine, native
+from assessments.engine import Engine
 snapshot = generate_snapshot({components}, {flows}, seed={seed})
 engine = Engine()
 samples = []
@@ -40,7 +40,7 @@ for _ in range({runs}):
     samples.append(time.perf_counter() - start)
     cpu.append(time.process_time() - start_cpu)
 rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({{"seconds": statistics.median(samples), "cpu": statistics.median(cpu), "native": native.NATIVE,
+print(json.dumps({{"seconds": statistics.median(samples), "cpu": statistics.median(cpu),
                   "findings": len(result.findings),
                   "paths": len(result.attack_paths), "rss_mb": rss_mb}}))
 """
@@ -127,7 +127,6 @@ def _full(components: int, flows: int, runs: int) -> None:
     report(f"engine_full_{label}_cpu", data["cpu"], "s")  # CPU time: shows how much of the wall time is contention
     report(f"engine_full_{label}_rss", data["rss_mb"], "MB")
     report(f"engine_full_{label}_findings", data["findings"], "findings")
-    report(f"engine_full_{label}_compiled", int(bool(data["native"])), "bool")  # 1 = the mypyc build ran
 
 
 def run(quick: bool) -> None:

@@ -12,12 +12,6 @@ have_cmd dot || need+=(graphviz)
 have_pkg libpango-1.0-0 || need+=(libpango-1.0-0)
 have_pkg libpangoft2-1.0-0 || need+=(libpangoft2-1.0-0)
 have_pkg fonts-dejavu-core || need+=(fonts-dejavu-core)
-# a C compiler and the Python headers, to compile the engine with mypyc (make native; it runs interpreted without)
-have_cmd cc || need+=(gcc)
-py="${PYTHON:-python3.11}"
-if have_cmd "$py" && ! "$py" -c 'import os, sys, sysconfig; sys.exit(not os.path.isfile(os.path.join(sysconfig.get_paths()["include"], "Python.h")))'; then
-  need+=(python3-dev)
-fi
 if [ "$target" = "test" ] || [ "$target" = "bench" ]; then
   have_cmd redis-server || need+=(redis-server)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)

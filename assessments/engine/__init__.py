@@ -2,11 +2,8 @@
 
 Entry points: :func:`assess` (full analysis of a snapshot), :class:`Engine` (configured rule set with
 ``reassess`` for the incremental one-edit re-check), :func:`result_to_json` and :func:`render_text`.
-
-``native`` is imported first: it decides whether the mypyc-compiled modules or the ``.py`` sources are loaded.
 """
 
-from assessments.engine import native
 from assessments.engine.custom import CustomRuleSpec, validate_custom_rule
 from assessments.engine.engine import AssessmentState, Engine, assess
 from assessments.engine.plan import apply_step
@@ -39,7 +36,6 @@ __all__ = [
     "ScoreEntry",
     "apply_step",
     "assess",
-    "native",
     "render_text",
     "result_to_json",
     "to_json_dict",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import networkx as nx
 
@@ -113,12 +114,6 @@ class ModelContext:
     def __init__(self, snapshot: Snapshot, *, base: ModelContext | None = None,
                  changes: ChangeSet | None = None) -> None:
         self.snapshot = snapshot
-        # computed on first use (plain attributes rather than functools.cached_property: the class compiles
-        # with mypyc, whose native classes have no instance __dict__ to cache in)
-        self._grant_by_id: dict[str, Grant] | None = None
-        self._control_by_id: dict[str, Control] | None = None
-        self._adjacency: dict[str, dict[str, tuple[float, tuple[str, ...]]]] | None = None
-        self._graph: nx.DiGraph | None = None
         reuse = base is not None and changes is not None and not (
             changes.ids("boundaries") or changes.ids("data_assets"))
         if reuse and base is not None and changes is not None:
@@ -420,35 +415,20 @@ class ModelContext:
         out.update([flows[fid].source for fid in self.in_flows.get(component_id, ())])
         return out
 
-    @property
+    @cached_property
     def grant_by_id(self) -> dict[str, Grant]:
-        if self._grant_by_id is None:
-            self._grant_by_id = self._build_grant_by_id()
-        return self._grant_by_id
-
-    def _build_grant_by_id(self) -> dict[str, Grant]:
         return {g.id: g for g in self.snapshot.grants}
 
-    @property
+    @cached_property
     def control_by_id(self) -> dict[str, Control]:
-        if self._control_by_id is None:
-            self._control_by_id = self._build_control_by_id()
-        return self._control_by_id
-
-    def _build_control_by_id(self) -> dict[str, Control]:
         return {c.id: c for c in self.snapshot.controls}
 
     def snapshot_control(self, control_id: str) -> Control | None:
         return self.control_by_id.get(control_id)
 
     # -- graph -----------------------------------------------------------------------------------
-    @property
+    @cached_property
     def adjacency(self) -> dict[str, dict[str, tuple[float, tuple[str, ...]]]]:
-        if self._adjacency is None:
-            self._adjacency = self._build_adjacency()
-        return self._adjacency
-
-    def _build_adjacency(self) -> dict[str, dict[str, tuple[float, tuple[str, ...]]]]:
         """Attacker moves: node -> successor -> (cheapest hop cost, flow ids). Bidirectional flows both ways.
 
         Plain dictionaries (the analysis hot path); ``graph`` is the same graph as a networkx DiGraph."""
@@ -469,13 +449,8 @@ class ModelContext:
                     cost if cost < entry[0] else entry[0], (*entry[1], flow_id))
         return moves
 
-    @property
+    @cached_property
     def graph(self) -> nx.DiGraph:
-        if self._graph is None:
-            self._graph = self._build_graph()
-        return self._graph
-
-    def _build_graph(self) -> nx.DiGraph:
         return build_graph(self)
 
 
