@@ -55,6 +55,7 @@ class RuleSpec:
     custom: bool = False
     source_kinds: frozenset[str] | None = None
     target_kinds: frozenset[str] | None = None
+    traits: tuple[int, int, int] = (0, 0, 0)  # flow rules: (all of, none of, any of) FlowFacts.traits bits
 
 
 def supersession_closure(catalog: Mapping[str, RuleMeta]) -> dict[str, frozenset[str]]:
@@ -80,7 +81,8 @@ def supersession_closure(catalog: Mapping[str, RuleMeta]) -> dict[str, frozenset
 
 def spec_from_meta(meta: RuleMeta, check: Callable[..., Any], kinds: frozenset[str] | None,
                    supersedes: frozenset[str] | None = None, source_kinds: frozenset[str] | None = None,
-                   target_kinds: frozenset[str] | None = None) -> RuleSpec:
+                   target_kinds: frozenset[str] | None = None,
+                   traits: tuple[int, int, int] = (0, 0, 0)) -> RuleSpec:
     return RuleSpec(
         id=meta.id, title=meta.title, family=meta.family, scope=meta.scope, principle=meta.principle,
         pillar=meta.pillar, function=meta.function, stride=meta.stride, cwe=meta.cwe, asvs=meta.asvs,
@@ -89,7 +91,7 @@ def spec_from_meta(meta: RuleMeta, check: Callable[..., Any], kinds: frozenset[s
         supersedes=frozenset(meta.supersedes) if supersedes is None else supersedes,
         fix_action=meta.fix.action if meta.fix else "",
         fix_title=meta.fix.title if meta.fix else "", check=check, kinds=kinds,
-        points=SEVERITY_POINTS[meta.severity], source_kinds=source_kinds, target_kinds=target_kinds)
+        points=SEVERITY_POINTS[meta.severity], source_kinds=source_kinds, target_kinds=target_kinds, traits=traits)
 
 
 def builtin_specs(rules: Iterable[str] | None = None, disabled: Iterable[str] = ()) -> tuple[RuleSpec, ...]:
@@ -103,7 +105,8 @@ def builtin_specs(rules: Iterable[str] | None = None, disabled: Iterable[str] = 
     wanted -= set(disabled)
     closure = supersession_closure(catalog)
     return tuple(spec_from_meta(catalog[rid], impls[rid].check, impls[rid].kinds, closure[rid],
-                                impls[rid].source_kinds, impls[rid].target_kinds) for rid in sorted(wanted))
+                                impls[rid].source_kinds, impls[rid].target_kinds, impls[rid].traits)
+                 for rid in sorted(wanted))
 
 
 #: (check function, rule id, spec): what the evaluation loop iterates over.
@@ -140,7 +143,7 @@ class Evaluator:
         for spec in self.specs.values():
             self.by_scope.setdefault(spec.scope, []).append(spec)
         self._component_rules: dict[str, list[RuleEntry]] = {}
-        self._flow_rules: dict[tuple[str, str], list[RuleEntry]] = {}
+        self._flow_rules: dict[tuple[str, str, int], list[RuleEntry]] = {}
         self._scope_rules: dict[str, list[RuleEntry]] = {
             scope: [(spec.check, spec.id, spec) for spec in specs_] for scope, specs_ in self.by_scope.items()}
         self._interned: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -158,13 +161,16 @@ class Evaluator:
             self._component_rules[kind] = rules
         return rules
 
-    def flow_rules(self, source_kind: str, target_kind: str) -> list[RuleEntry]:
-        key = (source_kind, target_kind)
+    def flow_rules(self, source_kind: str, target_kind: str, traits: int) -> list[RuleEntry]:
+        """The flow rules that can apply to a flow with these end kinds and ``FlowFacts.traits`` (memoised)."""
+        key = (source_kind, target_kind, traits)
         rules = self._flow_rules.get(key)
         if rules is None:
             rules = [(s.check, s.id, s) for s in self.by_scope.get("flow", ())
                      if (s.source_kinds is None or source_kind in s.source_kinds)
-                     and (s.target_kinds is None or target_kind in s.target_kinds)]
+                     and (s.target_kinds is None or target_kind in s.target_kinds)
+                     and traits & s.traits[0] == s.traits[0] and not traits & s.traits[1]
+                     and (not s.traits[2] or traits & s.traits[2])]
             self._flow_rules[key] = rules
         return rules
 
@@ -177,7 +183,8 @@ class Evaluator:
                              ELEMENT_FACTOR_HALVES[ctx.component_rank(comp)])
         if element_id in ctx.flows:
             facts = ctx.facts(element_id)
-            return self._run(ctx, element_id, facts, self.flow_rules(facts.source.kind, facts.target.kind),
+            return self._run(ctx, element_id, facts, self.flow_rules(facts.source.kind, facts.target.kind,
+                                                                     facts.traits),
                              ELEMENT_FACTOR_HALVES[facts.data_rank])
         grant = ctx.grant_by_id.get(element_id)
         if grant is not None:
@@ -406,7 +413,8 @@ def evaluate_full(snapshot: Snapshot, evaluator: Evaluator, ctx: ModelContext | 
     for element_id in ids:
         if element_id in ctx.flows:  # hot path: most elements are flows
             facts = ctx.facts(element_id)
-            result: ElementResult | None = run(ctx, element_id, facts, flow_rules(facts.source.kind, facts.target.kind),
+            result: ElementResult | None = run(ctx, element_id, facts,
+                                               flow_rules(facts.source.kind, facts.target.kind, facts.traits),
                                                factors[facts.data_rank])
         else:
             result = evaluate(ctx, element_id)

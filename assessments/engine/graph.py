@@ -37,6 +37,7 @@ from threatmodel.vocabulary import (
     ComponentKind,
     ControlStatus,
     Encryption,
+    MeshMode,
     TrustLevel,
 )
 
@@ -50,6 +51,20 @@ NETWORK_BOUNDARY_KINDS = frozenset(k for k in BoundaryKind if k is not BoundaryK
 UNTRUSTED_RANK = TRUST_ORDER[TrustLevel.UNTRUSTED]
 #: Boundaries outside the organisation's control: a component placed in one is *external*.
 EXTERNAL_BOUNDARY_KINDS = frozenset({BoundaryKind.INTERNET, BoundaryKind.THIRD_PARTY})
+MESHED_MODES = frozenset({MeshMode.SIDECAR, MeshMode.AMBIENT})
+
+# Structural traits of a flow, the bits of ``FlowFacts.traits``. A flow rule may declare the traits it needs
+# (``registry.rule(requires=..., excludes=..., any_of=...)``): the evaluator then skips calls that could only
+# answer "not applicable" (the rule still checks for itself; tests/engine/test_prefilters.py checks they agree).
+CROSSES_NETWORK = 1
+CARRIES_SENSITIVE = 2  # confidential or restricted data
+CARRIES_CREDENTIALS = 4
+CARRIES_RESTRICTED = 8
+SOURCE_EXTERNAL = 16
+TARGET_EXTERNAL = 32
+SOURCE_MESHED = 64
+TARGET_MESHED = 128
+SOURCE_IN_UNTRUSTED_BOUNDARY = 256  # the source sits in a boundary of trust "untrusted"
 
 #: Attack-path hop cost components (see docs/scoring.md, "Attack paths").
 HOP_BASE_COST = 1.0
@@ -102,6 +117,7 @@ class FlowFacts:
     sensitive: tuple[str, ...]  # confidential or restricted assets carried
     source_external: bool  # ModelContext.is_external of the source
     target_external: bool  # ... and of the target
+    traits: int  # structural trait bits (CROSSES_NETWORK, ...)
 
     @property
     def trust_drop(self) -> int:
@@ -138,7 +154,7 @@ class ModelContext:
         #: Per-context memo for rule helpers (a fresh context per snapshot, so entries never go stale).
         self.memo: dict[tuple[str, ...], object] = {}
         self._data_facts: dict[tuple[str, ...], tuple[int, tuple[str, ...], tuple[str, ...], tuple[str, ...],
-                                                      tuple[str, ...]]] = {}
+                                                      tuple[str, ...], int]] = {}
         if reuse and base is not None and changes is not None:
             self._derive_flow_indexes(base, changes)
         else:
@@ -252,11 +268,26 @@ class ModelContext:
         target_place = placement.get(target_boundary)
         if target_place is None:
             target_place = placement[target_boundary] = self._place(target_boundary)
+        crosses_network = source_place[0] != target_place[0]
+        source_external = source_place[2] or source.kind in EXTERNAL_KINDS
+        target_external = target_place[2] or target.kind in EXTERNAL_KINDS
+        traits = data[5]
+        if crosses_network:
+            traits |= CROSSES_NETWORK
+        if source_external:
+            traits |= SOURCE_EXTERNAL
+        if target_external:
+            traits |= TARGET_EXTERNAL
+        if source.mesh in MESHED_MODES:
+            traits |= SOURCE_MESHED
+        if target.mesh in MESHED_MODES:
+            traits |= TARGET_MESHED
+        if source_boundary is not None and source_place[1] == UNTRUSTED_RANK:
+            traits |= SOURCE_IN_UNTRUSTED_BOUNDARY
         # positional, in field order (hot: one per flow)
         facts = FlowFacts(flow, source, target, source_boundary, target_boundary, source_boundary != target_boundary,
-                          source_place[0] != target_place[0], source_place[1], target_place[1], *data,
-                          source_place[2] or source.kind in EXTERNAL_KINDS,
-                          target_place[2] or target.kind in EXTERNAL_KINDS)
+                          crosses_network, source_place[1], target_place[1], data[0], data[1], data[2], data[3],
+                          data[4], source_external, target_external, traits)
         self._facts[flow_id] = facts
         return facts
 
@@ -266,8 +297,8 @@ class ModelContext:
                 boundary is not None and boundary.kind in EXTERNAL_BOUNDARY_KINDS)
 
     def _classify(self, assets: tuple[str, ...]) -> tuple[int, tuple[str, ...], tuple[str, ...], tuple[str, ...],
-                                                         tuple[str, ...]]:
-        """(highest rank, pii, credentials, restricted, sensitive) of a list of data assets."""
+                                                         tuple[str, ...], int]:
+        """(highest rank, pii, credentials, restricted, sensitive, data trait bits) of a list of data assets."""
         rank = 0
         pii: list[str] = []
         creds: list[str] = []
@@ -287,7 +318,9 @@ class ModelContext:
                 sensitive.append(asset_id)
             if r >= RESTRICTED_RANK:
                 restricted.append(asset_id)
-        return rank, tuple(pii), tuple(creds), tuple(restricted), tuple(sensitive)
+        traits = ((CARRIES_SENSITIVE if sensitive else 0) | (CARRIES_CREDENTIALS if creds else 0)
+                  | (CARRIES_RESTRICTED if restricted else 0))
+        return rank, tuple(pii), tuple(creds), tuple(restricted), tuple(sensitive), traits
 
     # -- boundaries ----------------------------------------------------------------------------
     def chain(self, boundary_id: str | None) -> tuple[str, ...]:

@@ -53,25 +53,32 @@ class RuleImpl:
     kinds: frozenset[str] | None = None  # component kinds the rule can apply to (None = all)
     source_kinds: frozenset[str] | None = None  # flow rules: source kinds it can apply to (None = all)
     target_kinds: frozenset[str] | None = None  # flow rules: target kinds it can apply to (None = all)
+    traits: tuple[int, int, int] = (0, 0, 0)  # flow rules: (all of, none of, any of) these FlowFacts.traits bits
 
 
 IMPLEMENTATIONS: dict[str, RuleImpl] = {}
 
 
 def rule(rule_id: str, scope: str, *, kinds: Iterable[str] | None = None, source_kinds: Iterable[str] | None = None,
-         target_kinds: Iterable[str] | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+         target_kinds: Iterable[str] | None = None, requires: int = 0, excludes: int = 0,
+         any_of: int = 0) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function as the implementation of catalog rule ``rule_id``.
 
-    ``kinds`` / ``source_kinds`` / ``target_kinds`` are pre-filters: the rule is not applicable to other kinds
-    (the function must agree; they only save calls)."""
+    ``kinds``: the component kinds a component rule applies to (the evaluator never calls it for other kinds).
+    Flow rules have pre-filters that only save calls, so the function must agree with them
+    (tests/engine/test_prefilters.py): ``source_kinds`` / ``target_kinds`` (end kinds), and ``requires`` /
+    ``excludes`` / ``any_of`` on ``FlowFacts.traits`` (graph.py): the rule is not applicable unless the flow has
+    all ``requires`` bits, none of ``excludes`` and, when given, one of ``any_of``."""
     if scope not in SCOPES:
         raise ValueError(f"unknown scope {scope!r}")
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         if rule_id in IMPLEMENTATIONS:
             raise ValueError(f"rule {rule_id!r} registered twice")
+        if (requires or excludes or any_of) and scope != "flow":
+            raise ValueError(f"rule {rule_id!r}: trait pre-filters apply to flow rules only")
         IMPLEMENTATIONS[rule_id] = RuleImpl(rule_id, scope, func, _kinds(kinds), _kinds(source_kinds),
-                                            _kinds(target_kinds))
+                                            _kinds(target_kinds), (requires, excludes, any_of))
         return func
 
     return decorate

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assessments.engine.graph import FlowFacts
+from assessments.engine.graph import MESHED_MODES, FlowFacts
 from assessments.engine.results import EvidenceValue
 from threatmodel.vocabulary import (
     END_USER_AUTHENTICATION,
@@ -10,7 +10,6 @@ from threatmodel.vocabulary import (
     PEER_AUTHENTICATION,
     STATIC_SECRET_AUTHENTICATION,
     ComponentKind,
-    MeshMode,
 )
 
 K = ComponentKind
@@ -28,7 +27,7 @@ STRONG_AUTH = frozenset(END_USER_AUTHENTICATION | PEER_AUTHENTICATION)
 PEER = PEER_AUTHENTICATION
 STATIC = STATIC_SECRET_AUTHENTICATION
 END_USER = END_USER_AUTHENTICATION
-MESHED = frozenset({MeshMode.SIDECAR, MeshMode.AMBIENT})
+MESHED = MESHED_MODES
 SECRET_KEY_WORDS = ("password", "passwd", "secret", "token", "api_key", "apikey", "private_key", "credential",
                     "access_key")
 READ_VERBS = frozenset({"read", "get", "fetch", "list", "query", "lookup", "consume", "download", "validate",

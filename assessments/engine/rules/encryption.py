@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from assessments.engine.graph import FlowFacts, ModelContext
+from assessments.engine.graph import (
+    CARRIES_CREDENTIALS,
+    CARRIES_SENSITIVE,
+    CROSSES_NETWORK,
+    SOURCE_MESHED,
+    TARGET_MESHED,
+    FlowFacts,
+    ModelContext,
+)
 from assessments.engine.registry import PASS, CheckResult, Hit, ev, rule
 from assessments.engine.rules.common import (
     BACKING,
@@ -28,7 +36,7 @@ def _plaintext(ctx: ModelContext, f: FlowFacts) -> Hit:
                exposed=f.crosses_network)
 
 
-@rule("enc.plaintext-sensitive", "flow")
+@rule("enc.plaintext-sensitive", "flow", any_of=CARRIES_SENSITIVE | CARRIES_CREDENTIALS)
 def plaintext_sensitive(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if not f.sensitive and not f.credentials:
         return None
@@ -39,7 +47,7 @@ def plaintext_sensitive(ctx: ModelContext, f: FlowFacts) -> CheckResult:
                data_rank=max(f.data_rank, 2), exposed=hit.exposed)
 
 
-@rule("enc.plaintext-crossing", "flow")
+@rule("enc.plaintext-crossing", "flow", requires=CROSSES_NETWORK)
 def plaintext_crossing(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if not f.crosses_network:
         return None
@@ -130,7 +138,7 @@ def basic_auth_over_plaintext(ctx: ModelContext, f: FlowFacts) -> CheckResult:
                data_rank=max(2, f.data_rank), exposed=f.crosses_network)
 
 
-@rule("enc.mesh-permissive", "flow")
+@rule("enc.mesh-permissive", "flow", requires=SOURCE_MESHED | TARGET_MESHED)
 def mesh_permissive(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.source.mesh not in MESHED or f.target.mesh not in MESHED:
         return None

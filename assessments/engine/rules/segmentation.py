@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assessments.engine.graph import FlowFacts, ModelContext
+from assessments.engine.graph import (
+    CARRIES_RESTRICTED,
+    CARRIES_SENSITIVE,
+    SOURCE_EXTERNAL,
+    SOURCE_IN_UNTRUSTED_BOUNDARY,
+    TARGET_EXTERNAL,
+    FlowFacts,
+    ModelContext,
+)
 from assessments.engine.registry import PASS, CheckResult, Hit, ev, rule
 from assessments.engine.rules.common import (
     FRONT_KINDS,
@@ -70,7 +78,7 @@ def tier_skipping(ctx: ModelContext, f: FlowFacts) -> CheckResult:
                data_rank=max(f.data_rank, ctx.component_rank(f.target)), exposed=ctx.exposed(f.source))
 
 
-@rule("seg.untrusted-to-trusted", "flow")
+@rule("seg.untrusted-to-trusted", "flow", requires=SOURCE_IN_UNTRUSTED_BOUNDARY)
 def untrusted_to_trusted(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.source_trust != 0 or f.source.boundary is None:
         return None
@@ -99,7 +107,7 @@ def vault_not_isolated(ctx: ModelContext, comp: Component) -> CheckResult:
     return _not_isolated(ctx, comp, frozenset({K.SECRET_STORE}))
 
 
-@rule("seg.egress-unrestricted", "flow", source_kinds=WORKLOADS)
+@rule("seg.egress-unrestricted", "flow", source_kinds=WORKLOADS, requires=TARGET_EXTERNAL, excludes=SOURCE_EXTERNAL)
 def egress_unrestricted(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.source.kind not in WORKLOADS or f.source_external or not f.target_external:
         return None
@@ -117,7 +125,7 @@ def missing_waf(ctx: ModelContext, comp: Component) -> CheckResult:
 
 # -- data protection -----------------------------------------------------------------------------
 
-@rule("dp.restricted-to-lower-trust", "flow")
+@rule("dp.restricted-to-lower-trust", "flow", requires=CARRIES_RESTRICTED)
 def restricted_to_lower_trust(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if not f.restricted:
         return None
@@ -128,7 +136,7 @@ def restricted_to_lower_trust(ctx: ModelContext, f: FlowFacts) -> CheckResult:
                              target_trust=f.target_trust), data_rank=3, exposed=f.target_external)
 
 
-@rule("dp.confidential-to-third-party", "flow")
+@rule("dp.confidential-to-third-party", "flow", requires=TARGET_EXTERNAL, excludes=SOURCE_EXTERNAL)
 def confidential_to_third_party(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.source_external or not f.target_external:
         return None
@@ -152,7 +160,8 @@ UNNECESSARY_EXEMPT = frozenset({K.LOAD_BALANCER, K.API_GATEWAY, K.LOGGING, K.ANA
                                 K.HUMAN_USER})
 
 
-@rule("dp.unnecessary-data-transfer", "flow", target_kinds=frozenset(K) - UNNECESSARY_EXEMPT)
+@rule("dp.unnecessary-data-transfer", "flow", target_kinds=frozenset(K) - UNNECESSARY_EXEMPT,
+      requires=CARRIES_SENSITIVE)
 def unnecessary_data_transfer(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if not f.sensitive or f.target.kind in UNNECESSARY_EXEMPT:
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from assessments.engine.graph import FlowFacts, ModelContext
+from assessments.engine.graph import CROSSES_NETWORK, FlowFacts, ModelContext
 from assessments.engine.registry import PASS, CheckResult, Hit, ev, rule
 from assessments.engine.rules.common import (
     APP_KINDS,
@@ -63,7 +63,7 @@ def network_location_trust(ctx: ModelContext, comp: Component) -> CheckResult:
                       data_processed=comp.data_processed), data_rank=rank)
 
 
-@rule("zt.boundary-crossing-unprotected", "flow")
+@rule("zt.boundary-crossing-unprotected", "flow", requires=CROSSES_NETWORK)
 def boundary_crossing_unprotected(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if not f.crosses_network:
         return None
