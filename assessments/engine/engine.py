@@ -19,8 +19,8 @@ from assessments.engine.evaluate import (
     builtin_specs,
     evaluate_full,
     finding_key,
-    reevaluate,
 )
+from assessments.engine.incremental import reevaluate
 from assessments.engine.paths import attack_paths, blast_radius
 from assessments.engine.plan import MAX_CANDIDATES, build_plan
 from assessments.engine.registry import SCOPE_COLLECTION

@@ -15,7 +15,7 @@ adjacency and the per-flow facts of unaffected flows (see ``docs/scoring.md``, i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -485,56 +485,6 @@ class ModelContext:
     @cached_property
     def graph(self) -> nx.DiGraph:
         return build_graph(self)
-
-
-def strongly_connected_components(adjacency: Mapping[str, Mapping[str, object]]) -> list[list[str]]:
-    """Tarjan's algorithm, iterative (no recursion limit). Components come out in reverse topological order
-    of the condensation (a component is emitted after every component it can reach)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    out: list[list[str]] = []
-    counter = 0
-    for root in adjacency:
-        if root in index:
-            continue
-        work: list[tuple[str, Iterator[str]]] = [(root, iter(adjacency[root]))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, successors = work[-1]
-            advanced = False
-            for succ in successors:
-                if succ not in index:
-                    index[succ] = low[succ] = counter
-                    counter += 1
-                    stack.append(succ)
-                    on_stack.add(succ)
-                    work.append((succ, iter(adjacency[succ])))
-                    advanced = True
-                    break
-                if succ in on_stack and index[succ] < low[node]:
-                    low[node] = index[succ]
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                if low[node] < low[parent]:
-                    low[parent] = low[node]
-            if low[node] == index[node]:
-                component: list[str] = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                out.append(component)
-    return out
 
 
 def _placement_changed(base: ModelContext, new: ModelContext, changes: ChangeSet) -> bool:

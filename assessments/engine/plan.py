@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from assessments.engine.evaluate import OPEN, EvalState, reevaluate
+from assessments.engine.evaluate import OPEN, EvalState
 from assessments.engine.graph import ModelContext
+from assessments.engine.incremental import reevaluate
 from assessments.engine.results import Finding, PlanStep
 from assessments.engine.rules.common import APP_KINDS, MESHED, OUTSIDE, STORES
 from assessments.engine.rules.encryption import secret_attributes

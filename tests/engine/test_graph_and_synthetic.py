@@ -78,7 +78,7 @@ def test_kind_prefilters_agree_with_the_rules() -> None:
 def test_adjacency_and_components_agree_with_networkx() -> None:
     import networkx as nx
 
-    from assessments.engine.graph import strongly_connected_components
+    from assessments.engine.paths import strongly_connected_components
 
     snapshot = generate_snapshot(400, 1600, seed=9)
     ctx = ModelContext(snapshot)
