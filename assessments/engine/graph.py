@@ -115,13 +115,21 @@ class FlowFacts:
     credentials: tuple[str, ...]
     restricted: tuple[str, ...]
     sensitive: tuple[str, ...]  # confidential or restricted assets carried
-    source_external: bool  # ModelContext.is_external of the source
-    target_external: bool  # ... and of the target
     traits: int  # structural trait bits (CROSSES_NETWORK, ...)
 
     @property
     def trust_drop(self) -> int:
         return self.source_trust - self.target_trust
+
+    @property
+    def source_external(self) -> bool:
+        """``ModelContext.is_external`` of the source."""
+        return bool(self.traits & SOURCE_EXTERNAL)
+
+    @property
+    def target_external(self) -> bool:
+        """``ModelContext.is_external`` of the target."""
+        return bool(self.traits & TARGET_EXTERNAL)
 
 
 class ModelContext:
@@ -269,14 +277,12 @@ class ModelContext:
         if target_place is None:
             target_place = placement[target_boundary] = self._place(target_boundary)
         crosses_network = source_place[0] != target_place[0]
-        source_external = source_place[2] or source.kind in EXTERNAL_KINDS
-        target_external = target_place[2] or target.kind in EXTERNAL_KINDS
         traits = data[5]
         if crosses_network:
             traits |= CROSSES_NETWORK
-        if source_external:
+        if self.is_external(source):
             traits |= SOURCE_EXTERNAL
-        if target_external:
+        if self.is_external(target):
             traits |= TARGET_EXTERNAL
         if source.mesh in MESHED_MODES:
             traits |= SOURCE_MESHED
@@ -287,7 +293,7 @@ class ModelContext:
         # positional, in field order (hot: one per flow)
         facts = FlowFacts(flow, source, target, source_boundary, target_boundary, source_boundary != target_boundary,
                           crosses_network, source_place[1], target_place[1], data[0], data[1], data[2], data[3],
-                          data[4], source_external, target_external, traits)
+                          data[4], traits)
         self._facts[flow_id] = facts
         return facts
 
@@ -466,9 +472,8 @@ class ModelContext:
 
         Plain dictionaries (the analysis hot path); ``graph`` is the same graph as a networkx DiGraph."""
         moves: dict[str, dict[str, tuple[float, tuple[str, ...]]]] = {c.id: {} for c in self.snapshot.components}
-        base, auth, encryption, authorization = HOP_BASE_COST, AUTH_COST, ENCRYPTION_COST, AUTHORIZATION_COST
-        for flow in self.snapshot.flows:  # hop_cost inlined (one call per flow adds up on 50k flows)
-            cost = base + auth[flow.authentication] + encryption[flow.encryption] + authorization[flow.authorization]
+        for flow in self.snapshot.flows:
+            cost = hop_cost(flow)
             source, target, flow_id = flow.source, flow.target, flow.id
             successors = moves[source]
             entry = successors.get(target)
