@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -42,7 +43,8 @@ def engine_assess(snapshot: Snapshot, *, team_id: int) -> dict[str, Any]:
     from assessments.engine.results import to_json_dict
 
     assess: Callable[..., Any] = engine.assess
-    result = assess(snapshot, custom_rules=custom_rule_specs(team_id=team_id))
+    result = assess(snapshot, custom_rules=custom_rule_specs(team_id=team_id),
+                    workers=settings.ENGINE_WORKERS or None)
     return to_json_dict(result)
 
 

@@ -29,20 +29,32 @@ import json, resource, statistics, time
 from threatmodel.synthetic import generate_snapshot
 from assessments.engine import Engine
 snapshot = generate_snapshot({components}, {flows}, seed={seed})
-engine = Engine()
-samples = []
-cpu = []
+engines = {{"default": Engine(), "one_process": Engine(workers=1)}}
+samples = {{name: [] for name in engines}}
+cpu = {{name: [] for name in engines}}
+worker_cpu = []
+workers = 1
 result = None
-for _ in range({runs}):
-    result = None  # free the previous result first: its deallocation is not part of the next analysis
-    start, start_cpu = time.perf_counter(), time.process_time()
-    result = engine.assess(snapshot)
-    samples.append(time.perf_counter() - start)
-    cpu.append(time.process_time() - start_cpu)
-rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({{"seconds": statistics.median(samples), "cpu": statistics.median(cpu),
-                  "findings": len(result.findings),
-                  "paths": len(result.attack_paths), "rss_mb": rss_mb}}))
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+for _ in range({runs}):  # interleaved, so load changes on the shared machine hit both alike
+    for name, engine in engines.items():
+        result = None  # free the previous result first: its deallocation is not part of the next analysis
+        start, start_cpu, start_children = time.perf_counter(), time.process_time(), children_cpu()
+        result = engine.assess(snapshot)
+        samples[name].append(time.perf_counter() - start)
+        cpu[name].append(time.process_time() - start_cpu)
+        if name == "default":
+            worker_cpu.append(children_cpu() - start_children)
+            workers = result.stats["workers"]
+            findings, paths = len(result.findings), len(result.attack_paths)
+m = statistics.median
+print(json.dumps({{"seconds": m(samples["default"]), "cpu": m(cpu["default"]), "worker_cpu": m(worker_cpu),
+                  "one_process_seconds": m(samples["one_process"]), "workers": workers,
+                  "findings": findings, "paths": paths,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}}))
 """
 
 _RECHECK = """
@@ -124,8 +136,14 @@ def _full(components: int, flows: int, runs: int) -> None:
     data = _child(_FULL.format(components=components, flows=flows, seed=SEED, runs=runs))
     label = f"{components // 1000}k" if components >= 1000 else str(components)
     report(f"engine_full_{label}_components", data["seconds"], "s")
-    report(f"engine_full_{label}_cpu", data["cpu"], "s")  # CPU time: shows how much of the wall time is contention
+    report(f"engine_full_{label}_workers", data["workers"], "processes")  # 2: split with a forked worker
+    report(f"engine_full_{label}_one_process", data["one_process_seconds"], "s")  # Engine(workers=1), interleaved
+    report(f"engine_full_{label}_cpu", data["cpu"], "s")  # CPU time of this process: shows contention
+    report(f"engine_full_{label}_worker_cpu", data["worker_cpu"], "s")  # CPU time of the forked workers
     report(f"engine_full_{label}_rss", data["rss_mb"], "MB")
+    # peak RSS of a forked worker: mostly pages still shared with this process (copy-on-write), so the sum of
+    # the two is an upper bound of the memory used
+    report(f"engine_full_{label}_worker_rss", data["worker_rss_mb"], "MB")
     report(f"engine_full_{label}_findings", data["findings"], "findings")
 
 

@@ -107,6 +107,7 @@ class Env:
     secure_cookies: bool
     webhook_timeout: int
     webhook_allow_private: bool
+    engine_workers: int
 
 
 def load() -> Env:
@@ -129,6 +130,7 @@ def load() -> Env:
         secure_cookies=_bool("SECURE_COOKIES", False),
         webhook_timeout=_int("WEBHOOK_TIMEOUT", 5),
         webhook_allow_private=_bool("WEBHOOK_ALLOW_PRIVATE", False),
+        engine_workers=_int("ENGINE_WORKERS", 0),
     )
 
 

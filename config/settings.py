@@ -160,6 +160,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True  # redelivered, restarted by the service
 
 WEBHOOK_TIMEOUT = ENV.webhook_timeout
+#: Processes one analysis of a large model may use (assessments/engine/parallel.py); 0 = automatic.
+ENGINE_WORKERS = ENV.engine_workers
 #: Webhook URLs resolving to private, loopback or link-local addresses are refused unless this is on.
 WEBHOOK_ALLOW_PRIVATE = ENV.webhook_allow_private
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import Any
 
 from assessments.engine.custom import PRINCIPLE_PILLAR, SEVERITY_PAIRS, CustomRuleSpec, make_check
 from assessments.engine.evaluate import (
@@ -16,15 +17,27 @@ from assessments.engine.evaluate import (
     EvalState,
     Evaluator,
     RuleSpec,
+    all_element_ids,
     builtin_specs,
-    evaluate_full,
+    evaluate_elements,
     finding_key,
+    state_from_elements,
 )
+from assessments.engine.graph import ModelContext
 from assessments.engine.incremental import reevaluate
-from assessments.engine.paths import attack_paths, blast_radius
+from assessments.engine.parallel import ForkedJob, can_split, default_workers, evaluate_split
+from assessments.engine.paths import Route, blast_radius, paths_from_routes, search_routes
 from assessments.engine.plan import MAX_CANDIDATES, build_plan
 from assessments.engine.registry import SCOPE_COLLECTION
-from assessments.engine.results import SEVERITY_RANK, AssessmentResult, Finding, ScoreBreakdown, severity_counts
+from assessments.engine.results import (
+    SEVERITY_RANK,
+    AssessmentResult,
+    BlastRadius,
+    Finding,
+    PlanStep,
+    ScoreBreakdown,
+    severity_counts,
+)
 from assessments.engine.scoring import compute_scores, overall_score
 from assessments.engine.severity import SEVERITY_POINTS
 from threatmodel.domain import Snapshot
@@ -94,6 +107,7 @@ class AssessmentState:
     evaluation: EvalState
     engine: Engine
     timings: dict[str, float] = field(default_factory=dict)
+    workers: int = 1  # processes that evaluated the rules (engine/parallel.py)
 
     @property
     def snapshot(self) -> Snapshot:
@@ -126,11 +140,40 @@ class AssessmentState:
             score_before=previous.overall, score_after=self.overall)
 
 
+#: What the forked worker computes besides its share of the rules (parallel.py), as plain data: attack-path
+#: routes, blast radius rows (``BlastRadius`` fields in order), and how long each took in the worker.
+GraphResults = tuple[list[Route], list[tuple[Any, ...]], float, float]
+
+
+def _graph_results(ctx: ModelContext) -> GraphResults:
+    start = time.perf_counter()
+    routes = search_routes(ctx)
+    middle = time.perf_counter()
+    radius = [astuple_radius(item) for item in blast_radius(ctx)]
+    return routes, radius, middle - start, time.perf_counter() - middle
+
+
+def astuple_radius(item: BlastRadius) -> tuple[Any, ...]:
+    return (item.component, item.data_assets, item.components, item.reachable, item.truncated)
+
+
+def _plan_rows(evaluation: EvalState, max_candidates: int,
+               open_items: list[tuple[Finding, str, int]]) -> tuple[list[tuple[Any, ...]], float]:
+    """The plan as plain rows (``PlanStep`` fields in order) and how long it took: the forked worker's job."""
+    start = time.perf_counter()
+    plan = build_plan(evaluation, max_candidates=max_candidates, open_items=open_items)
+    return [tuple(getattr(step, name) for name in PlanStep.__slots__) for step in plan], time.perf_counter() - start
+
+
 class Engine:
-    """A configured rule set. ``assess`` runs everything; ``reassess`` re-checks an edited snapshot."""
+    """A configured rule set. ``assess`` runs everything; ``reassess`` re-checks an edited snapshot.
+
+    ``workers``: processes a full analysis of a large model may use (engine/parallel.py); default 2 where the
+    machine has a second CPU. 1 keeps everything in the calling process."""
 
     def __init__(self, *, rules: Iterable[str] | None = None, custom_rules: Iterable[CustomRuleSpec] = (),
-                 disabled: Iterable[str] = (), plan: bool = True, max_plan_candidates: int = MAX_CANDIDATES) -> None:
+                 disabled: Iterable[str] = (), plan: bool = True, max_plan_candidates: int = MAX_CANDIDATES,
+                 workers: int | None = None) -> None:
         disabled = frozenset(disabled)
         specs = list(builtin_specs(rules, disabled))
         for custom in custom_rules:
@@ -143,16 +186,34 @@ class Engine:
         self.evaluator = Evaluator(specs)
         self.plan_enabled = plan
         self.max_plan_candidates = max_plan_candidates
+        self.workers = default_workers() if workers is None else max(1, workers)
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
         return tuple(self.evaluator.specs)
 
     def evaluate(self, snapshot: Snapshot) -> AssessmentState:
-        start = time.perf_counter()
         with _gc_paused():
-            state = evaluate_full(snapshot, self.evaluator)
-        return AssessmentState(state, self, {"rules": time.perf_counter() - start})
+            state, _ = self._evaluate(snapshot, with_graph=False)
+        return state
+
+    def _evaluate(self, snapshot: Snapshot, *, with_graph: bool) -> tuple[AssessmentState, GraphResults | None]:
+        """Every element-scope and model-scope rule; on a large model split with a forked worker, which also
+        computes the graph results when ``with_graph`` (else they are None)."""
+        start = time.perf_counter()
+        ctx = ModelContext(snapshot)
+        evaluator = self.evaluator
+        ids = all_element_ids(snapshot, evaluator)
+        graph: GraphResults | None = None
+        workers = 1
+        if can_split(len(ids), self.workers):
+            elements, graph = evaluate_split(ctx, evaluator, ids,
+                                             side_job=(lambda: _graph_results(ctx)) if with_graph else None)
+            workers = 2
+        else:
+            elements = evaluate_elements(ctx, evaluator, ids)
+        evaluation = state_from_elements(snapshot, ctx, evaluator, elements, len(ids))
+        return AssessmentState(evaluation, self, {"rules": time.perf_counter() - start}, workers), graph
 
     def reassess(self, previous: AssessmentState, snapshot: Snapshot) -> AssessmentState:
         """Incremental re-check: only elements whose inputs changed are evaluated again (docs/scoring.md)."""
@@ -165,13 +226,14 @@ class Engine:
 
     def assess(self, snapshot: Snapshot) -> AssessmentResult:
         with _gc_paused():
-            return self.result(self.evaluate(snapshot))
+            state, graph = self._evaluate(snapshot, with_graph=True)
+            return self._result(state, graph)
 
     def result(self, state: AssessmentState) -> AssessmentResult:
         with _gc_paused():
             return self._result(state)
 
-    def _result(self, state: AssessmentState) -> AssessmentResult:
+    def _result(self, state: AssessmentState, graph: GraphResults | None = None) -> AssessmentResult:
         evaluation = state.evaluation
         timings = dict(state.timings)
         start = time.perf_counter()
@@ -181,22 +243,38 @@ class Engine:
         keyed.sort(key=itemgetter(0))
         findings = tuple([item[1] for item in keyed])
         open_items = [(f, c.rule, c.weight) for _key, f, c in keyed if c.state == OPEN]
-        scores = compute_scores(evaluation, open_items=open_items)
-        timings["scores"] = time.perf_counter() - start
-        start = time.perf_counter()
-        weaknesses: dict[str, list[str]] = {}
-        for finding, _rule, _weight in open_items:
-            if finding.elements:
-                weaknesses.setdefault(finding.elements[0], []).append(finding.id)
-        paths = attack_paths(evaluation.ctx, weaknesses)  # lists are in finding order already
-        timings["attack_paths"] = time.perf_counter() - start
-        start = time.perf_counter()
-        radius = blast_radius(evaluation.ctx)
-        timings["blast_radius"] = time.perf_counter() - start
-        start = time.perf_counter()
-        plan = build_plan(evaluation, max_candidates=self.max_plan_candidates,
-                          open_items=open_items) if self.plan_enabled else ()
-        timings["plan"] = time.perf_counter() - start
+        forked_plan: ForkedJob[tuple[list[tuple[Any, ...]], float]] | None = None
+        if self.plan_enabled and can_split(evaluation.reevaluated, self.workers):
+            # the plan (a few re-evaluations) in a forked worker while this process explains the score
+            forked_plan = ForkedJob(lambda: _plan_rows(evaluation, self.max_plan_candidates, open_items))
+        with forked_plan or nullcontext():
+            scores = compute_scores(evaluation, open_items=open_items)
+            timings["scores"] = time.perf_counter() - start
+            start = time.perf_counter()
+            weaknesses: dict[str, list[str]] = {}
+            for finding, _rule, _weight in open_items:
+                if finding.elements:
+                    weaknesses.setdefault(finding.elements[0], []).append(finding.id)
+            if graph is None:
+                routes = search_routes(evaluation.ctx)
+                paths = paths_from_routes(routes, weaknesses)  # lists are in finding order already
+                timings["attack_paths"] = time.perf_counter() - start
+                start = time.perf_counter()
+                radius = blast_radius(evaluation.ctx)
+                timings["blast_radius"] = time.perf_counter() - start
+            else:  # computed by the forked worker while this process evaluated rules (times are the worker's)
+                routes, rows, timings["attack_paths"], timings["blast_radius"] = graph
+                paths = paths_from_routes(routes, weaknesses)
+                radius = tuple(BlastRadius(*row) for row in rows)
+            planned = forked_plan.join() if forked_plan is not None else None
+        if planned is not None:
+            plan: tuple[PlanStep, ...] = tuple(PlanStep(*row) for row in planned[0])
+            timings["plan"] = planned[1]
+        else:
+            start = time.perf_counter()
+            plan = build_plan(evaluation, max_candidates=self.max_plan_candidates,
+                              open_items=open_items) if self.plan_enabled else ()
+            timings["plan"] = time.perf_counter() - start
         by_severity = severity_counts(())  # every severity at 0; open findings = the non-mitigated ones
         for finding, _rule, _weight in open_items:
             by_severity[finding.severity] += 1
@@ -205,6 +283,7 @@ class Engine:
             "findings": len(findings),
             "mitigated": len(findings) - len(open_items),
             "elements_evaluated": evaluation.reevaluated,
+            "workers": state.workers,
             "elapsed": timings,
         }
         snapshot = evaluation.snapshot
@@ -214,7 +293,7 @@ class Engine:
 
 
 def assess(snapshot: Snapshot, *, rules: Iterable[str] | None = None, custom_rules: Iterable[CustomRuleSpec] = (),
-           disabled: Iterable[str] = ()) -> AssessmentResult:
+           disabled: Iterable[str] = (), workers: int | None = None) -> AssessmentResult:
     """Run every enabled rule (all built-in rules unless ``rules`` is given), attack paths, blast radius,
-    posture score and remediation plan over ``snapshot``."""
-    return Engine(rules=rules, custom_rules=custom_rules, disabled=disabled).assess(snapshot)
+    posture score and remediation plan over ``snapshot`` (``workers``: see ``Engine``)."""
+    return Engine(rules=rules, custom_rules=custom_rules, disabled=disabled, workers=workers).assess(snapshot)

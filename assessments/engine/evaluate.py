@@ -151,6 +151,14 @@ class Evaluator:
         self._folding: dict[tuple[str, ...], tuple[list[str] | None, ...]] = {}
         self.key = tuple(self.specs)
 
+    def intern(self, applicable: tuple[str, ...]) -> tuple[str, ...]:
+        """One shared tuple per distinct list of applicable rule ids (there are a few hundred, for ~86k
+        elements on a 10k-component model)."""
+        interned = self._interned.get(applicable)
+        if interned is None:
+            interned = self._interned[applicable] = applicable
+        return interned
+
     def component_rules(self, kind: str) -> list[RuleEntry]:
         rules = self._component_rules.get(kind)
         if rules is None:
@@ -219,7 +227,7 @@ class Evaluator:
         key = tuple(applicable)
         interned = self._interned.get(key)
         if interned is None:
-            interned = self._interned[key] = key
+            interned = self._interned[key] = key  # the same object as ``intern`` would return, inlined
         if not fired:
             return _new(ElementResult, (interned, factor, _EMPTY))  # type: ignore[no-any-return]
         return _new(ElementResult, (interned, factor, self._failed(ctx, primary, fired, factor)))  # type: ignore[no-any-return]
@@ -308,12 +316,25 @@ class Evaluator:
         evidence = hit.evidence
         if folded:
             evidence = (*evidence, ("supersedes", tuple(folded)))
-        # positional, in field order, through the mutable twin: building a frozen dataclass ~70k times is costly
-        finding = FindingBuilder("@".join((spec.id, *key_elements)), spec.id, spec.title, severity, likelihood,
-                                 impact, spec.principle, spec.pillar, spec.function, spec.stride, spec.cwe, elements,
-                                 evidence, spec.remediation, mitigated_by, spec.asvs, spec.tenet, spec.family)
-        finding.__class__ = Finding  # a real Finding from here on (results.builder)
-        return cast(Finding, finding)
+        return make_finding(spec, "@".join((spec.id, *key_elements)), severity, likelihood, impact, elements,
+                            evidence, mitigated_by)
+
+
+#: The fields of a Finding that vary between findings of one rule (the others come from its RuleSpec), in the
+#: order ``make_finding`` takes them.
+FINDING_VARIABLE_FIELDS = ("id", "severity", "likelihood", "impact", "elements", "evidence", "mitigated_by")
+
+
+def make_finding(spec: RuleSpec, finding_id: str, severity: str, likelihood: str, impact: str,
+                 elements: tuple[str, ...], evidence: tuple[tuple[str, Any], ...],
+                 mitigated_by: tuple[str, ...]) -> Finding:
+    """A finding of ``spec``: its variable fields given, the rest from the rule spec."""
+    # positional, in field order, through the mutable twin: building a frozen dataclass ~70k times is costly
+    finding = FindingBuilder(finding_id, spec.id, spec.title, severity, likelihood, impact, spec.principle,
+                             spec.pillar, spec.function, spec.stride, spec.cwe, elements, evidence, spec.remediation,
+                             mitigated_by, spec.asvs, spec.tenet, spec.family)
+    finding.__class__ = Finding  # a real Finding from here on (results.builder)
+    return cast(Finding, finding)
 
 
 # -- state ---------------------------------------------------------------------------------------
@@ -398,35 +419,46 @@ def all_element_ids(snapshot: Snapshot, evaluator: Evaluator) -> list[str]:
     return ids
 
 
-def evaluate_full(snapshot: Snapshot, evaluator: Evaluator, ctx: ModelContext | None = None) -> EvalState:
-    ctx = ctx or ModelContext(snapshot)
+def evaluate_elements(ctx: ModelContext, evaluator: Evaluator, ids: Iterable[str]) -> dict[str, ElementResult]:
+    """The element-scope outcome of every element in ``ids`` (in that order) that any rule applies to."""
     elements: dict[str, ElementResult] = {}
-    applicability: Applicability = {}
-    failures: Totals = {}
-    ids = all_element_ids(snapshot, evaluator)
     evaluate = evaluator.evaluate
     run = evaluator._run
     flow_rules = evaluator.flow_rules
     factors = ELEMENT_FACTOR_HALVES
+    flows = ctx.flows
     for element_id in ids:
-        if element_id in ctx.flows:  # hot path: most elements are flows
+        if element_id in flows:  # hot path: most elements are flows
             facts = ctx.facts(element_id)
             result: ElementResult | None = run(ctx, element_id, facts,
                                                flow_rules(facts.source.kind, facts.target.kind, facts.traits),
                                                factors[facts.data_rank])
         else:
             result = evaluate(ctx, element_id)
-        if result is None:
-            continue
+        if result is not None and (result.checks or result.applicable):
+            elements[element_id] = result
+    return elements
+
+
+def state_from_elements(snapshot: Snapshot, ctx: ModelContext, evaluator: Evaluator,
+                        elements: dict[str, ElementResult], evaluated: int) -> EvalState:
+    """Add the model-scope rules and the totals to evaluated elements (``evaluate_elements``)."""
+    applicability: Applicability = {}
+    failures: Totals = {}
+    for result in elements.values():
         if result.checks:
-            elements[element_id] = result
             account_result(applicability, failures, result, 1)
-        elif result.applicable:
-            elements[element_id] = result
+        else:
             key = (result.applicable, result.factor)
             applicability[key] = applicability.get(key, 0) + 1
     model = evaluator.evaluate_model(ctx)
     for results in model.values():
         for result in results:
             account_result(applicability, failures, result, 1)
-    return EvalState(snapshot, ctx, evaluator, elements, model, applicability, failures, reevaluated=len(ids))
+    return EvalState(snapshot, ctx, evaluator, elements, model, applicability, failures, reevaluated=evaluated)
+
+
+def evaluate_full(snapshot: Snapshot, evaluator: Evaluator, ctx: ModelContext | None = None) -> EvalState:
+    ctx = ctx or ModelContext(snapshot)
+    ids = all_element_ids(snapshot, evaluator)
+    return state_from_elements(snapshot, ctx, evaluator, evaluate_elements(ctx, evaluator, ids), len(ids))

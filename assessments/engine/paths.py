@@ -29,8 +29,32 @@ MAX_PATH_COST = 30.0
 BLAST_COMPONENTS_CAP = 50
 
 
+#: A cheapest route before the open findings on it are attached: (entry, target, hops, flows, cost, data at risk,
+#: rank). ``search_routes`` and ``paths_from_routes`` are the two halves of ``attack_paths``: the search needs
+#: only the model, so it can run while the rules are still being evaluated (engine/parallel.py).
+Route = tuple[str, str, tuple[str, ...], tuple[str, ...], float, tuple[str, ...], int]
+
+
 def attack_paths(ctx: ModelContext, weaknesses: Mapping[str, Sequence[str]],
                  k: int = PATHS_PER_TARGET) -> tuple[AttackPath, ...]:
+    return paths_from_routes(search_routes(ctx, k), weaknesses)
+
+
+def paths_from_routes(routes: Sequence[Route], weaknesses: Mapping[str, Sequence[str]]) -> tuple[AttackPath, ...]:
+    """Attack paths from routes (in route order), each with the ids of the open findings on its components and
+    flows (``weaknesses``: element id -> finding ids)."""
+    paths: list[AttackPath] = []
+    for entry, target, hops, flows, cost, at_risk, rank in routes:
+        weak: list[str] = []
+        for element in (*hops, *flows):
+            weak.extend(weaknesses.get(element, ()))
+        paths.append(AttackPath(id=f"path@{entry}@{target}", entry=entry, target=target, hops=hops, flows=flows,
+                                cost=cost, data_at_risk=at_risk, weaknesses=tuple(dict.fromkeys(weak)), rank=rank))
+    return tuple(paths)
+
+
+def search_routes(ctx: ModelContext, k: int = PATHS_PER_TARGET) -> list[Route]:
+    """The ``k`` cheapest routes to every crown jewel, sorted by (cost, target, entry)."""
     moves = ctx.adjacency
     comps = ctx.snapshot.components
     names = [c.id for c in comps]  # sorted by id, so integer order = id order (same tie-breaks)
@@ -41,7 +65,7 @@ def attack_paths(ctx: ModelContext, weaknesses: Mapping[str, Sequence[str]],
     entries = [i for i, c in enumerate(comps) if ctx.is_entry(c)]
     jewels = {i for i, c in enumerate(comps) if ctx.is_crown_jewel(c)}
     if not entries or not jewels:
-        return ()
+        return []
     # label: (cost, entry, node, parent label index); entries and nodes as integer positions
     labels: list[tuple[float, int, int, int]] = []
     settled: list[list[int] | None] = [None] * len(names)
@@ -76,7 +100,7 @@ def attack_paths(ctx: ModelContext, weaknesses: Mapping[str, Sequence[str]],
                 if taken is not None and (len(taken) >= k or entry in taken):
                     continue
                 buckets[new_level].append((entry, succ, index))
-    paths: list[AttackPath] = []
+    routes: list[Route] = []
     for target_index in sorted(at_target):
         target = names[target_index]
         at_risk = ctx.sensitive_stored(ctx.components[target])
@@ -88,16 +112,10 @@ def attack_paths(ctx: ModelContext, weaknesses: Mapping[str, Sequence[str]],
                 cursor = labels[cursor][3]
             hops.reverse()
             flows = tuple(_cheapest_flow(ctx, moves[a][b][1]) for a, b in zip(hops, hops[1:], strict=False))
-            weak: list[str] = []
-            for element in (*hops, *flows):
-                weak.extend(weaknesses.get(element, ()))
-            path_cost, path_entry = labels[index][0], names[labels[index][1]]
-            paths.append(AttackPath(
-                id=f"path@{path_entry}@{target}", entry=path_entry, target=target, hops=tuple(hops), flows=flows,
-                cost=round(path_cost, 3), data_at_risk=at_risk,
-                weaknesses=tuple(dict.fromkeys(weak)), rank=rank))
-    paths.sort(key=lambda p: (p.cost, p.target, p.entry))
-    return tuple(paths)
+            routes.append((names[labels[index][1]], target, tuple(hops), flows, round(labels[index][0], 3), at_risk,
+                           rank))
+    routes.sort(key=lambda route: (route[4], route[1], route[0]))
+    return routes
 
 
 def _cheapest_flow(ctx: ModelContext, flow_ids: tuple[str, ...]) -> str:
