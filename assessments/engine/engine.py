@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from assessments.engine.custom import PRINCIPLE_PILLAR, SEVERITY_PAIRS, CustomRuleSpec, make_check
 from assessments.engine.evaluate import (
@@ -33,6 +33,7 @@ from assessments.engine.results import (
     SEVERITY_RANK,
     AssessmentResult,
     BlastRadius,
+    BlastRadiusBuilder,
     Finding,
     PlanStep,
     ScoreBreakdown,
@@ -157,11 +158,16 @@ def astuple_radius(item: BlastRadius) -> tuple[Any, ...]:
     return (item.component, item.data_assets, item.components, item.reachable, item.truncated)
 
 
-def _plan_rows(evaluation: EvalState, max_candidates: int,
-               open_items: list[tuple[Finding, str, int]]) -> tuple[list[tuple[Any, ...]], float]:
+def _blast_radius(*fields: Any) -> BlastRadius:
+    item = BlastRadiusBuilder(*fields)
+    item.__class__ = BlastRadius  # a real BlastRadius from here on (results.builder)
+    return cast(BlastRadius, item)
+
+
+def _plan_rows(evaluation: EvalState, max_candidates: int) -> tuple[list[tuple[Any, ...]], float]:
     """The plan as plain rows (``PlanStep`` fields in order) and how long it took: the forked worker's job."""
     start = time.perf_counter()
-    plan = build_plan(evaluation, max_candidates=max_candidates, open_items=open_items)
+    plan = build_plan(evaluation, max_candidates=max_candidates)
     return [tuple(getattr(step, name) for name in PlanStep.__slots__) for step in plan], time.perf_counter() - start
 
 
@@ -237,16 +243,17 @@ class Engine:
         evaluation = state.evaluation
         timings = dict(state.timings)
         start = time.perf_counter()
+        forked_plan: ForkedJob[tuple[list[tuple[Any, ...]], float]] | None = None
+        if self.plan_enabled and can_split(evaluation.reevaluated, self.workers):
+            # the plan (a few re-evaluations) in a forked worker while this process sorts the findings and
+            # explains the score
+            forked_plan = ForkedJob(lambda: _plan_rows(evaluation, self.max_plan_candidates))
         rank = SEVERITY_RANK
         # (finding_key, finding, check): sorted on the key alone (ids are unique, so keys never tie)
         keyed = [((rank[f.severity], f.rule, f.id), f, c) for c in evaluation.checks() if (f := c.finding) is not None]
         keyed.sort(key=itemgetter(0))
         findings = tuple([item[1] for item in keyed])
         open_items = [(f, c.rule, c.weight) for _key, f, c in keyed if c.state == OPEN]
-        forked_plan: ForkedJob[tuple[list[tuple[Any, ...]], float]] | None = None
-        if self.plan_enabled and can_split(evaluation.reevaluated, self.workers):
-            # the plan (a few re-evaluations) in a forked worker while this process explains the score
-            forked_plan = ForkedJob(lambda: _plan_rows(evaluation, self.max_plan_candidates, open_items))
         with forked_plan or nullcontext():
             scores = compute_scores(evaluation, open_items=open_items)
             timings["scores"] = time.perf_counter() - start
@@ -265,7 +272,7 @@ class Engine:
             else:  # computed by the forked worker while this process evaluated rules (times are the worker's)
                 routes, rows, timings["attack_paths"], timings["blast_radius"] = graph
                 paths = paths_from_routes(routes, weaknesses)
-                radius = tuple(BlastRadius(*row) for row in rows)
+                radius = tuple([_blast_radius(*row) for row in rows])
             planned = forked_plan.join() if forked_plan is not None else None
         if planned is not None:
             plan: tuple[PlanStep, ...] = tuple(PlanStep(*row) for row in planned[0])

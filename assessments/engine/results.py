@@ -346,3 +346,4 @@ def to_json_dict(result: AssessmentResult) -> dict[str, Any]:
 #: Fast builders (see :func:`builder`); positional arguments in field order.
 FindingBuilder = builder(Finding)
 DeductionBuilder = builder(Deduction)
+BlastRadiusBuilder = builder(BlastRadius)
