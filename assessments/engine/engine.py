@@ -243,18 +243,18 @@ class Engine:
         evaluation = state.evaluation
         timings = dict(state.timings)
         start = time.perf_counter()
-        forked_plan: ForkedJob[tuple[list[tuple[Any, ...]], float]] | None = None
-        if self.plan_enabled and can_split(evaluation.reevaluated, self.workers):
-            # the plan (a few re-evaluations) in a forked worker while this process sorts the findings and
-            # explains the score
-            forked_plan = ForkedJob(lambda: _plan_rows(evaluation, self.max_plan_candidates))
-        rank = SEVERITY_RANK
-        # (finding_key, finding, check): sorted on the key alone (ids are unique, so keys never tie)
-        keyed = [((rank[f.severity], f.rule, f.id), f, c) for c in evaluation.checks() if (f := c.finding) is not None]
-        keyed.sort(key=itemgetter(0))
-        findings = tuple([item[1] for item in keyed])
-        open_items = [(f, c.rule, c.weight) for _key, f, c in keyed if c.state == OPEN]
+        # the plan (a few re-evaluations) in a forked worker while this process sorts the findings and explains
+        # the score (parallel.py); leaving the block early kills the worker
+        forked_plan = (ForkedJob(lambda: _plan_rows(evaluation, self.max_plan_candidates))
+                       if self.plan_enabled and can_split(evaluation.reevaluated, self.workers) else None)
         with forked_plan or nullcontext():
+            rank = SEVERITY_RANK
+            # (finding_key, finding, check): sorted on the key alone (ids are unique, so keys never tie)
+            keyed = [((rank[f.severity], f.rule, f.id), f, c) for c in evaluation.checks()
+                     if (f := c.finding) is not None]
+            keyed.sort(key=itemgetter(0))
+            findings = tuple([item[1] for item in keyed])
+            open_items = [(f, c.rule, c.weight) for _key, f, c in keyed if c.state == OPEN]
             scores = compute_scores(evaluation, open_items=open_items)
             timings["scores"] = time.perf_counter() - start
             start = time.perf_counter()

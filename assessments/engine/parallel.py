@@ -20,10 +20,10 @@ JSON byte for byte). If a worker fails in any way (an exception, a signal, a val
 reaped child) this process does the worker's part itself: a failure costs time, never correctness. An
 exception in this process kills the worker before it propagates.
 
-Forking is used only where it is safe and pays: a POSIX system, a second CPU, a process with a single thread
-(a fork copies only the calling thread: a lock held by another thread would stay locked in the worker) and at
-least ``MIN_PARALLEL_ELEMENTS`` elements (below that the fork and the copy-on-write page faults cost about as
-much as they save).
+Forking is used only where it is safe and pays: Linux (macOS system libraries are not fork-safe), a second CPU,
+a process with a single thread (a fork copies only the calling thread: a lock held by another thread would stay
+locked in the worker) and at least ``MIN_PARALLEL_ELEMENTS`` elements (below that the fork and the copy-on-write
+page faults cost about as much as they save).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from __future__ import annotations
 import marshal
 import os
 import signal
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -65,7 +66,7 @@ def default_workers() -> int:
 
 def can_split(element_count: int, workers: int) -> bool:
     """Whether an analysis of ``element_count`` elements allowed ``workers`` processes forks here and now."""
-    return (workers >= 2 and element_count >= MIN_PARALLEL_ELEMENTS and hasattr(os, "fork")
+    return (workers >= 2 and element_count >= MIN_PARALLEL_ELEMENTS and sys.platform.startswith("linux")
             and single_threaded())
 
 
@@ -92,23 +93,15 @@ def evaluate_split(ctx: ModelContext, evaluator: Evaluator, ids: Sequence[str],
         os.write(write_fd, queue)
         os.close(write_fd)
         write_fd = -1
-        with _scratch_file() as out:
-            pid = _fork()
-            if pid == 0:
-                _worker(lambda: _split_worker(ctx, evaluator, chunks, read_fd, side_job, out.fileno()))
-            frames = _Frames(out.fileno())
+        with _Child(lambda out_fd: _split_worker(ctx, evaluator, chunks, read_fd, side_job, out_fd)) as child:
             last: list[Any] = []  # the side result, once its frame has arrived
-            try:
-                if pid > 0:
-                    for number in _take(read_fd):
-                        done[number] = evaluate_elements(ctx, evaluator, chunks[number])
-                        frames.receive(done, last, evaluator)  # unpack what the worker has sent so far
-            except BaseException:
-                _kill(pid)
-                raise
-            if pid > 0 and _succeeded(pid):  # (a failed worker's complete chunk frames are still valid)
-                frames.receive(done, last, evaluator)
-                side = last[0] if last else None
+            if child.started:
+                for number in _take(read_fd):
+                    done[number] = evaluate_elements(ctx, evaluator, chunks[number])
+                    child.frames.receive(done, last, evaluator)  # unpack what the worker has sent so far
+                if child.wait():  # (a failed worker's complete chunk frames are still valid)
+                    child.frames.receive(done, last, evaluator)
+                    side = last[0] if last else None
     finally:
         os.close(read_fd)
         if write_fd >= 0:
@@ -171,30 +164,23 @@ def _unpack(rows: list[PackedElement], evaluator: Evaluator) -> dict[str, Elemen
 
 class ForkedJob(Generic[T]):
     """``job`` run in a forked worker while this process goes on. Use as a context manager: leaving the block
-    without ``join`` kills the worker. ``join`` returns the job's result, or ``None`` when the worker failed or
-    could not be started (then run the job yourself). The result must be plain data (``marshal``)."""
+    without ``join`` (an exception) kills the worker. ``join`` returns the job's result, or ``None`` when the
+    worker failed or could not be started (then run the job yourself). The result must be plain data."""
 
     def __init__(self, job: Callable[[], T]) -> None:
-        self._out = _scratch_file()
-        self._pid = _fork()
-        if self._pid == 0:
-            out_fd = self._out.fileno()
-            _worker(lambda: _send(out_fd, _LAST, job()))
+        self._child = _Child(lambda out_fd: _send(out_fd, _LAST, job()))
 
     def __enter__(self) -> ForkedJob[T]:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
-        pid, self._pid = self._pid, -1
-        _kill(pid)
-        self._out.close()
+        self._child.close()
 
     def join(self) -> T | None:
-        pid, self._pid = self._pid, -1
-        if pid <= 0 or not _succeeded(pid):
+        if not self._child.wait():
             return None
-        for number, value in _Frames(self._out.fileno()).complete():
+        for number, value in self._child.frames.complete():
             if number == _LAST:
                 return cast(T, value)
         return None
@@ -212,12 +198,47 @@ def _scratch_file() -> IO[bytes]:
     return tempfile.TemporaryFile()
 
 
-def _fork() -> int:
-    """``os.fork()``; -1 when the system refuses (no worker: the caller does all the work)."""
-    try:
-        return os.fork()
-    except OSError:
-        return -1
+class _Child:
+    """A forked worker running ``body(out_fd)``, its frames file, and its reaping. ``close`` (also on leaving a
+    ``with`` block) kills a worker that was not waited for, so no exception here leaves one behind."""
+
+    def __init__(self, body: Callable[[int], None]) -> None:
+        self.out = _scratch_file()
+        self.frames = _Frames(self.out.fileno())
+        try:
+            self.pid = os.fork()
+        except OSError:  # the system refuses: no worker, the caller does all the work
+            self.pid = -1
+        if self.pid == 0:
+            _worker(lambda: body(self.out.fileno()))
+
+    @property
+    def started(self) -> bool:
+        return self.pid > 0
+
+    def wait(self) -> bool:
+        """Reap the worker; True when it exited with status 0 (all its frames are written)."""
+        if self.pid <= 0:
+            return False
+        try:
+            _, status = os.waitpid(self.pid, 0)  # an exception raised meanwhile leaves pid set: close() kills
+        except ChildProcessError:  # reaped by someone else's SIGCHLD handler: its status is unknown
+            self.pid = -1
+            return False
+        self.pid = -1
+        return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+    def close(self) -> None:
+        pid, self.pid = self.pid, -1
+        _kill(pid)
+        self.out.close()
+
+    def __enter__(self) -> _Child:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
 
 
 def _worker(body: Callable[[], None]) -> None:
@@ -229,14 +250,6 @@ def _worker(body: Callable[[], None]) -> None:
         code = 0
     finally:
         os._exit(code)
-
-
-def _succeeded(pid: int) -> bool:
-    try:
-        _, status = os.waitpid(pid, 0)
-    except ChildProcessError:  # reaped by someone else's SIGCHLD handler: its frames cannot be trusted
-        return False
-    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 
 def _kill(pid: int) -> None:

@@ -187,3 +187,32 @@ def test_no_fork_in_a_process_with_threads(monkeypatch: pytest.MonkeyPatch) -> N
         release.set()
         thread.join()
     assert parallel.can_split(10, 2) is alone
+
+
+class _SoftTimeLimit(Exception):
+    pass
+
+
+def test_signal_while_waiting_for_the_worker_kills_it() -> None:
+    """Like Celery's soft time limit: an exception raised by a signal handler while this process waits for the
+    worker propagates, and the worker is killed and reaped, not left behind."""
+    snapshot = generate_snapshot(60, 200, seed=8)
+    evaluator = Engine().evaluator
+    ids = all_element_ids(snapshot, evaluator)
+
+    def raise_limit(signum, frame):  # type: ignore[no-untyped-def]
+        raise _SoftTimeLimit
+
+    previous = signal.signal(signal.SIGALRM, raise_limit)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    try:
+        with pytest.raises(_SoftTimeLimit):  # the worker's side job would take a minute
+            parallel.evaluate_split(ModelContext(snapshot), evaluator, ids,
+                                    side_job=lambda: threading.Event().wait(60))
+        with pytest.raises(_SoftTimeLimit), parallel.ForkedJob(lambda: threading.Event().wait(60)) as job:
+            signal.setitimer(signal.ITIMER_REAL, 0.3)
+            job.join()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert _no_children_left()
