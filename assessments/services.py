@@ -8,6 +8,7 @@ enqueue the Celery task with ``transaction.on_commit``; the task (``assessments.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -35,6 +36,9 @@ class TransientJobError(Exception):
     """A failure worth retrying (the database or the broker went away)."""
 
 
+logger = logging.getLogger(__name__)
+
+
 # -- the engine ---------------------------------------------------------------------------------
 
 def engine_assess(snapshot: Snapshot, *, team_id: int) -> dict[str, Any]:
@@ -43,8 +47,13 @@ def engine_assess(snapshot: Snapshot, *, team_id: int) -> dict[str, Any]:
     from assessments.engine.results import to_json_dict
 
     assess: Callable[..., Any] = engine.assess
-    result = assess(snapshot, custom_rules=custom_rule_specs(team_id=team_id),
-                    workers=settings.ENGINE_WORKERS or None)
+    started = time.perf_counter()
+    result = assess(snapshot, custom_rules=custom_rule_specs(team_id=team_id), workers=settings.ENGINE_WORKERS or None,
+                    min_parallel_elements=settings.ENGINE_PARALLEL_MIN_ELEMENTS)
+    stats = result.stats
+    logger.info("engine: model %r revision %s, %s elements, %s findings, %s process(es), %.3f s",
+                result.model, result.revision, stats.get("elements_evaluated"), stats.get("findings"),
+                stats.get("workers"), time.perf_counter() - started)
     return to_json_dict(result)
 
 

@@ -108,6 +108,7 @@ class Env:
     webhook_timeout: int
     webhook_allow_private: bool
     engine_workers: int
+    engine_parallel_min_elements: int
 
 
 def load() -> Env:
@@ -131,6 +132,7 @@ def load() -> Env:
         webhook_timeout=_int("WEBHOOK_TIMEOUT", 5),
         webhook_allow_private=_bool("WEBHOOK_ALLOW_PRIVATE", False),
         engine_workers=_int("ENGINE_WORKERS", 0),
+        engine_parallel_min_elements=_int("ENGINE_PARALLEL_MIN_ELEMENTS", 20_000),
     )
 
 

@@ -162,6 +162,8 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True  # redelivered
 WEBHOOK_TIMEOUT = ENV.webhook_timeout
 #: Processes one analysis of a large model may use (assessments/engine/parallel.py); 0 = automatic.
 ENGINE_WORKERS = ENV.engine_workers
+#: Smallest model (evaluated elements) an analysis forks for.
+ENGINE_PARALLEL_MIN_ELEMENTS = ENV.engine_parallel_min_elements
 #: Webhook URLs resolving to private, loopback or link-local addresses are refused unless this is on.
 WEBHOOK_ALLOW_PRIVATE = ENV.webhook_allow_private
 

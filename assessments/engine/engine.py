@@ -175,11 +175,12 @@ class Engine:
     """A configured rule set. ``assess`` runs everything; ``reassess`` re-checks an edited snapshot.
 
     ``workers``: processes a full analysis of a large model may use (engine/parallel.py); default 2 where the
-    machine has a second CPU. 1 keeps everything in the calling process."""
+    machine has a second CPU. 1 keeps everything in the calling process. ``min_parallel_elements``: the smallest
+    model (in evaluated elements) worth a fork (default ``parallel.MIN_PARALLEL_ELEMENTS``)."""
 
     def __init__(self, *, rules: Iterable[str] | None = None, custom_rules: Iterable[CustomRuleSpec] = (),
                  disabled: Iterable[str] = (), plan: bool = True, max_plan_candidates: int = MAX_CANDIDATES,
-                 workers: int | None = None) -> None:
+                 workers: int | None = None, min_parallel_elements: int | None = None) -> None:
         disabled = frozenset(disabled)
         specs = list(builtin_specs(rules, disabled))
         for custom in custom_rules:
@@ -193,6 +194,7 @@ class Engine:
         self.plan_enabled = plan
         self.max_plan_candidates = max_plan_candidates
         self.workers = default_workers() if workers is None else max(1, workers)
+        self.min_parallel_elements = min_parallel_elements
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
@@ -212,7 +214,7 @@ class Engine:
         ids = all_element_ids(snapshot, evaluator)
         graph: GraphResults | None = None
         workers = 1
-        if can_split(len(ids), self.workers):
+        if can_split(len(ids), self.workers, self.min_parallel_elements):
             elements, graph = evaluate_split(ctx, evaluator, ids,
                                              side_job=(lambda: _graph_results(ctx)) if with_graph else None)
             workers = 2
@@ -245,8 +247,9 @@ class Engine:
         start = time.perf_counter()
         # the plan (a few re-evaluations) in a forked worker while this process sorts the findings and explains
         # the score (parallel.py); leaving the block early kills the worker
+        split = can_split(evaluation.reevaluated, self.workers, self.min_parallel_elements)
         forked_plan = (ForkedJob(lambda: _plan_rows(evaluation, self.max_plan_candidates))
-                       if self.plan_enabled and can_split(evaluation.reevaluated, self.workers) else None)
+                       if self.plan_enabled and split else None)
         with forked_plan or nullcontext():
             rank = SEVERITY_RANK
             # (finding_key, finding, check): sorted on the key alone (ids are unique, so keys never tie)
@@ -300,7 +303,10 @@ class Engine:
 
 
 def assess(snapshot: Snapshot, *, rules: Iterable[str] | None = None, custom_rules: Iterable[CustomRuleSpec] = (),
-           disabled: Iterable[str] = (), workers: int | None = None) -> AssessmentResult:
+           disabled: Iterable[str] = (), workers: int | None = None,
+           min_parallel_elements: int | None = None) -> AssessmentResult:
     """Run every enabled rule (all built-in rules unless ``rules`` is given), attack paths, blast radius,
-    posture score and remediation plan over ``snapshot`` (``workers``: see ``Engine``)."""
-    return Engine(rules=rules, custom_rules=custom_rules, disabled=disabled, workers=workers).assess(snapshot)
+    posture score and remediation plan over ``snapshot`` (``workers``, ``min_parallel_elements``: see
+    ``Engine``)."""
+    return Engine(rules=rules, custom_rules=custom_rules, disabled=disabled, workers=workers,
+                  min_parallel_elements=min_parallel_elements).assess(snapshot)

@@ -64,9 +64,11 @@ def default_workers() -> int:
     return 2 if (os.cpu_count() or 1) >= 2 else 1
 
 
-def can_split(element_count: int, workers: int) -> bool:
-    """Whether an analysis of ``element_count`` elements allowed ``workers`` processes forks here and now."""
-    return (workers >= 2 and element_count >= MIN_PARALLEL_ELEMENTS and sys.platform.startswith("linux")
+def can_split(element_count: int, workers: int, minimum: int | None = None) -> bool:
+    """Whether an analysis of ``element_count`` elements allowed ``workers`` processes forks here and now
+    (``minimum``: the smallest model worth it, default ``MIN_PARALLEL_ELEMENTS``)."""
+    minimum = MIN_PARALLEL_ELEMENTS if minimum is None else minimum
+    return (workers >= 2 and element_count >= minimum and sys.platform.startswith("linux")
             and single_threaded())
 
 

@@ -143,17 +143,17 @@ visibility = float(sys.argv[1])
 if visibility > 0:
     app.conf.broker_transport_options = {**(app.conf.broker_transport_options or {}), "visibility_timeout": visibility,
                                          "unacked_restore_interval": 1, "unacked_restore_throttle": 1}
-app.worker_main(["worker", "--loglevel=WARNING", "--concurrency=1", "--pool=prefork", "--without-heartbeat",
+app.worker_main(["worker", f"--loglevel={sys.argv[3]}", "--concurrency=1", "--pool=prefork", "--without-heartbeat",
                  "--without-mingle", "--without-gossip", "-n", sys.argv[2]])
 """
 
 
 def start_worker(env: dict[str, str], name: str, *, visibility_timeout: float = 0,
-                 log: Path | None = None) -> subprocess.Popen[Any]:
+                 log: Path | None = None, loglevel: str = "WARNING") -> subprocess.Popen[Any]:
     """A real Celery worker process (``celery -A config worker``), optionally with a short visibility timeout."""
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (closed with the process)
-    return subprocess.Popen([PYTHON, "-c", WORKER_BOOT, str(visibility_timeout), f"{name}@%h"], cwd=ROOT, env=env,
-                            stdout=out, stderr=out, start_new_session=True)
+    return subprocess.Popen([PYTHON, "-c", WORKER_BOOT, str(visibility_timeout), f"{name}@%h", loglevel], cwd=ROOT,
+                            env=env, stdout=out, stderr=out, start_new_session=True)
 
 
 def start_gunicorn(env: dict[str, str], workers: int = 1,

@@ -1,5 +1,6 @@
 """Real PostgreSQL + redis-server + gunicorn + Celery worker processes: runs submitted through the API are
-done by the worker; a worker killed mid-run (SIGKILL) is replaced and the run still completes."""
+done by the worker; a worker killed mid-run (SIGKILL) is replaced and the run still completes; a worker splits
+an analysis with a forked process and stores the same result as one that does not."""
 
 from __future__ import annotations
 
@@ -84,3 +85,25 @@ def test_killed_worker_is_replaced_and_the_run_completes(stack: dict[str, Any]) 
     finally:
         servers.stop(doomed, signal.SIGKILL)
         servers.stop(replacement)
+
+
+def _result_of_run_in(stack: dict[str, Any], name: str, extra_env: dict[str, str]) -> tuple[dict[str, Any], str]:
+    log = Path(stack["tmp"]) / f"{name}.log"
+    worker = servers.start_worker({**stack["env"], **extra_env}, name, log=log, loglevel="INFO")
+    try:
+        run = submit(stack)
+        done = wait_for(stack, run["id"], {"succeeded", "failed"}, 60)
+        assert done["status"] == "succeeded", done["error"]
+    finally:
+        servers.stop(worker)
+    return done["result"], log.read_text()
+
+
+def test_worker_splits_the_analysis_and_stores_the_same_result(stack: dict[str, Any]) -> None:
+    """The fork inside a Celery prefork pool process (with its database connection and broker channel open):
+    the demo model forced over the size threshold uses two processes and gives the one-process result."""
+    serial, serial_log = _result_of_run_in(stack, "serial", {"ENGINE_WORKERS": "1"})
+    split, split_log = _result_of_run_in(stack, "split", {"ENGINE_WORKERS": "2", "ENGINE_PARALLEL_MIN_ELEMENTS": "1"})
+    assert "1 process(es)" in serial_log
+    assert "2 process(es)" in split_log, split_log[-3000:]
+    assert split == serial

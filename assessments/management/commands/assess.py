@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.engine import assess, render_text
@@ -28,7 +29,8 @@ CLI_FORMATS = ("text", "json", "sarif", "csv", "html", "pdf")
 
 
 def run_engine(snapshot: Snapshot) -> AssessmentResult:
-    return assess(snapshot)
+    return assess(snapshot, workers=settings.ENGINE_WORKERS or None,
+                  min_parallel_elements=settings.ENGINE_PARALLEL_MIN_ELEMENTS)
 
 
 class Command(BaseCommand):
