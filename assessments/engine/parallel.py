@@ -145,20 +145,18 @@ def _pack(elements: dict[str, ElementResult]) -> list[PackedElement]:
             for element_id, result in elements.items()]
 
 
-_new = tuple.__new__
-
-
 def _unpack(rows: list[PackedElement], evaluator: Evaluator) -> dict[str, ElementResult]:
+    """The inverse of ``_pack`` (rule ids and applicable-rule tuples shared with this process's own)."""
     intern = evaluator.intern
     specs = evaluator.specs
+    new = tuple.__new__
+    build = make_finding
     elements: dict[str, ElementResult] = {}
     for element_id, applicable, factor, packed_checks in rows:
-        checks: list[Check] = []
-        for rule, weight, state, values in packed_checks:
-            spec = specs[rule]
-            finding = None if values is None else make_finding(spec, *values)
-            checks.append(_new(Check, (spec.id, weight, state, finding)))
-        elements[element_id] = _new(ElementResult, (intern(applicable), factor, tuple(checks)))
+        checks = tuple([new(Check, ((spec := specs[rule]).id, weight, state,
+                                    None if values is None else build(spec, *values)))
+                        for rule, weight, state, values in packed_checks]) if packed_checks else ()
+        elements[element_id] = new(ElementResult, (intern(applicable), factor, checks))
     return elements
 
 
