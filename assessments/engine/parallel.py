@@ -28,6 +28,7 @@ page faults cost about as much as they save).
 
 from __future__ import annotations
 
+import ctypes
 import marshal
 import os
 import signal
@@ -53,6 +54,7 @@ _MAX_CHUNKS = 1 << (8 * _RECORD)
 _PIPE_CAPACITY = 65_536  # Linux default; the queue is written whole before the fork
 _HEADER = 8  # bytes of a frame's length prefix
 _LAST = -1  # frame number of a worker's final value (the side job's or the job's result)
+_PR_SET_PDEATHSIG = 1  # prctl(2) option: signal sent to this process when its parent thread dies
 
 #: (rule, weight, state, variable finding fields or None) / (element id, applicable rule ids, factor, checks)
 PackedCheck = tuple[str, int, int, tuple[Any, ...] | None]
@@ -205,12 +207,13 @@ class _Child:
     def __init__(self, body: Callable[[int], None]) -> None:
         self.out = _scratch_file()
         self.frames = _Frames(self.out.fileno())
+        parent = os.getpid()
         try:
             self.pid = os.fork()
         except OSError:  # the system refuses: no worker, the caller does all the work
             self.pid = -1
         if self.pid == 0:
-            _worker(lambda: body(self.out.fileno()))
+            _worker(lambda: body(self.out.fileno()), parent)
 
     @property
     def started(self) -> bool:
@@ -241,15 +244,27 @@ class _Child:
         self.close()
 
 
-def _worker(body: Callable[[], None]) -> None:
+def _worker(body: Callable[[], None], parent: int) -> None:
     """Run ``body`` in the forked worker and leave without cleanup: no atexit handlers, no flushing of the
-    parent's buffers, no closing of its connections. Exit status 0 only when everything was written."""
+    parent's buffers, no closing of its connections. Exit status 0 only when everything was written. The worker
+    dies with its parent (a Celery hard time limit SIGKILLs the pool process): nobody would read its work."""
     code = 1
     try:
+        _die_with_parent(parent)
         body()
         code = 0
     finally:
         os._exit(code)
+
+
+def _die_with_parent(parent: int) -> None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux / no prctl: the worker ends by itself after its part
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _kill(pid: int) -> None:

@@ -216,3 +216,51 @@ def test_signal_while_waiting_for_the_worker_kills_it() -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     assert _no_children_left()
+
+
+_KILLED_PARENT = """
+import os, sys, time
+from assessments.engine import Engine, parallel
+from assessments.engine.evaluate import all_element_ids
+from assessments.engine.graph import ModelContext
+from threatmodel.synthetic import generate_snapshot
+snapshot = generate_snapshot(60, 200, seed=8)
+evaluator = Engine().evaluator
+def side():
+    with open(sys.argv[1], "w") as out:
+        out.write(str(os.getpid()))
+    time.sleep(120)
+parallel.evaluate_split(ModelContext(snapshot), evaluator, all_element_ids(snapshot, evaluator), side_job=side)
+"""
+
+
+def test_worker_dies_with_its_parent(tmp_path: Path) -> None:
+    """A SIGKILLed analysis process (a Celery hard time limit) takes its worker with it."""
+    import subprocess
+    import sys
+    import time
+
+    pid_file = tmp_path / "worker.pid"
+    parent = subprocess.Popen([sys.executable, "-c", _KILLED_PARENT, str(pid_file)],
+                              cwd=Path(__file__).resolve().parents[2])
+    try:
+        deadline = time.monotonic() + 60
+        while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        worker = int(pid_file.read_text())
+        parent.kill()
+        parent.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(worker, 0)
+            except ProcessLookupError:
+                break
+            with open(f"/proc/{worker}/stat") as stat:  # a zombie awaiting init's reaping is dead too
+                if stat.read().split(")")[-1].split()[0] == "Z":
+                    break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the worker outlived its parent")
+    finally:
+        parent.kill()
