@@ -3,6 +3,7 @@ can fail falls back to doing its part here."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -264,3 +265,6 @@ def test_worker_dies_with_its_parent(tmp_path: Path) -> None:
             raise AssertionError("the worker outlived its parent")
     finally:
         parent.kill()
+        if pid_file.exists() and pid_file.read_text():  # never leave a worker behind, even when failing
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid_file.read_text()), signal.SIGKILL)
