@@ -132,7 +132,7 @@ def load() -> Env:
         webhook_timeout=_int("WEBHOOK_TIMEOUT", 5),
         webhook_allow_private=_bool("WEBHOOK_ALLOW_PRIVATE", False),
         engine_workers=_int("ENGINE_WORKERS", 0),
-        engine_parallel_min_elements=_int("ENGINE_PARALLEL_MIN_ELEMENTS", 20_000),
+        engine_parallel_min_elements=_int("ENGINE_PARALLEL_MIN_ELEMENTS", 10_000),
     )
 
 

@@ -45,7 +45,7 @@ from assessments.engine.graph import ModelContext
 T = TypeVar("T")
 
 #: Below this many evaluated elements the analysis stays in one process (docs/scoring.md §9).
-MIN_PARALLEL_ELEMENTS = 20_000
+MIN_PARALLEL_ELEMENTS = 10_000
 #: Elements per chunk of the shared queue: large enough that taking a chunk costs nothing, small enough that
 #: both processes finish within one chunk of each other.
 CHUNK_ELEMENTS = 1_000
