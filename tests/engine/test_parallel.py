@@ -6,7 +6,10 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
+import sys
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -61,11 +64,26 @@ def _count_unpacked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
+def _slow_parent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process takes its chunks a little slower, so the worker surely gets some even on the tiny demo
+    model (else this process may finish every chunk while the worker still runs its side job)."""
+    parent = os.getpid()
+    original = parallel.evaluate_elements
+
+    def slower_here(ctx, evaluator, chunk):  # type: ignore[no-untyped-def]
+        if os.getpid() == parent:
+            time.sleep(0.01)
+        return original(ctx, evaluator, chunk)
+
+    monkeypatch.setattr(parallel, "evaluate_elements", slower_here)
+
+
 @pytest.mark.parametrize("name", ["demo", "synthetic-1", "synthetic-2"])
 def test_two_processes_give_the_same_bytes(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     snapshot = _demo() if name == "demo" else generate_snapshot(300, 1500, seed=int(name[-1]))
     serial = Engine(workers=1).assess(snapshot)
     unpacked = _count_unpacked(monkeypatch)
+    _slow_parent(monkeypatch)
     split = Engine(workers=2).assess(snapshot)
     assert serial.stats["workers"] == 1
     assert split.stats["workers"] == 2
@@ -237,10 +255,6 @@ parallel.evaluate_split(ModelContext(snapshot), evaluator, all_element_ids(snaps
 
 def test_worker_dies_with_its_parent(tmp_path: Path) -> None:
     """A SIGKILLed analysis process (a Celery hard time limit) takes its worker with it."""
-    import subprocess
-    import sys
-    import time
-
     pid_file = tmp_path / "worker.pid"
     parent = subprocess.Popen([sys.executable, "-c", _KILLED_PARENT, str(pid_file)],
                               cwd=Path(__file__).resolve().parents[2])
