@@ -153,7 +153,7 @@ def run(quick: bool) -> None:
     report("engine_recheck_one_edit_2k", recheck["ms"], "ms")
     if quick:
         return
-    _full(10000, 50000, runs=5)
+    _full(10000, 50000, runs=7)
     try:
         import pytm  # noqa: F401
     except ImportError:
