@@ -150,15 +150,15 @@ def _graph_results(ctx: ModelContext) -> GraphResults:
     start = time.perf_counter()
     routes = search_routes(ctx)
     middle = time.perf_counter()
-    radius = [astuple_radius(item) for item in blast_radius(ctx)]
+    radius = [_radius_row(item) for item in blast_radius(ctx)]
     return routes, radius, middle - start, time.perf_counter() - middle
 
 
-def astuple_radius(item: BlastRadius) -> tuple[Any, ...]:
+def _radius_row(item: BlastRadius) -> tuple[Any, ...]:
     return (item.component, item.data_assets, item.components, item.reachable, item.truncated)
 
 
-def _blast_radius(*fields: Any) -> BlastRadius:
+def _radius_from_row(*fields: Any) -> BlastRadius:
     item = BlastRadiusBuilder(*fields)
     item.__class__ = BlastRadius  # a real BlastRadius from here on (results.builder)
     return cast(BlastRadius, item)
@@ -275,7 +275,7 @@ class Engine:
             else:  # computed by the forked worker while this process evaluated rules (times are the worker's)
                 routes, rows, timings["attack_paths"], timings["blast_radius"] = graph
                 paths = paths_from_routes(routes, weaknesses)
-                radius = tuple([_blast_radius(*row) for row in rows])
+                radius = tuple([_radius_from_row(*row) for row in rows])
             planned = forked_plan.join() if forked_plan is not None else None
         if planned is not None:
             plan: tuple[PlanStep, ...] = tuple(PlanStep(*row) for row in planned[0])
