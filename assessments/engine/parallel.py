@@ -18,7 +18,8 @@ still evaluating. Nothing from outside the analysis is ever deserialised, and no
 The output is the same as a serial run, merged in element order (tests/engine/test_parallel.py compares the
 JSON byte for byte). If a worker fails in any way (an exception, a signal, a value ``marshal`` cannot write, a
 reaped child) this process does the worker's part itself: a failure costs time, never correctness. An
-exception in this process kills the worker before it propagates.
+exception in this process kills the worker before it propagates, and a worker dies with this process (Linux
+``PR_SET_PDEATHSIG``), so a SIGKILLed analysis leaves nothing running.
 
 Forking is used only where it is safe and pays: Linux (macOS system libraries are not fork-safe), a second CPU,
 a process with a single thread (a fork copies only the calling thread: a lock held by another thread would stay
