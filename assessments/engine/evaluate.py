@@ -320,15 +320,11 @@ class Evaluator:
                             evidence, mitigated_by)
 
 
-#: The fields of a Finding that vary between findings of one rule (the others come from its RuleSpec), in the
-#: order ``make_finding`` takes them.
-FINDING_VARIABLE_FIELDS = ("id", "severity", "likelihood", "impact", "elements", "evidence", "mitigated_by")
-
-
 def make_finding(spec: RuleSpec, finding_id: str, severity: str, likelihood: str, impact: str,
                  elements: tuple[str, ...], evidence: tuple[tuple[str, Any], ...],
                  mitigated_by: tuple[str, ...]) -> Finding:
-    """A finding of ``spec``: its variable fields given, the rest from the rule spec."""
+    """A finding of ``spec``: the fields that vary between findings of one rule given, the rest from the spec
+    (parallel._pack sends exactly these; tests/engine/test_parallel.py would see a field it dropped)."""
     # positional, in field order, through the mutable twin: building a frozen dataclass ~70k times is costly
     finding = FindingBuilder(finding_id, spec.id, spec.title, severity, likelihood, impact, spec.principle,
                              spec.pillar, spec.function, spec.stride, spec.cwe, elements, evidence, spec.remediation,
