@@ -51,8 +51,8 @@ MIN_PARALLEL_ELEMENTS = 10_000
 #: both processes finish within one chunk of each other.
 CHUNK_ELEMENTS = 1_000
 _RECORD = 2  # bytes per chunk number in the queue
-_MAX_CHUNKS = 1 << (8 * _RECORD)
 _PIPE_CAPACITY = 65_536  # Linux default; the queue is written whole before the fork
+_MAX_CHUNKS = _PIPE_CAPACITY // _RECORD  # so the whole queue fits in the pipe (and a number in two bytes)
 _HEADER = 8  # bytes of a frame's length prefix
 _LAST = -1  # frame number of a worker's final value (the side job's or the job's result)
 _PR_SET_PDEATHSIG = 1  # prctl(2) option: signal sent to this process when its parent thread dies
@@ -86,7 +86,7 @@ def evaluate_split(ctx: ModelContext, evaluator: Evaluator, ids: Sequence[str],
     """Evaluate ``ids`` in this process and one forked worker. Returns the element results in ``ids`` order
     (as ``evaluate_elements`` would) and the worker's ``side_job`` result, ``None`` if the worker failed (run
     the side job yourself). The side job's result must be plain data (``marshal``)."""
-    size = max(CHUNK_ELEMENTS, -(-len(ids) // (_MAX_CHUNKS - 1)))
+    size = max(CHUNK_ELEMENTS, -(-len(ids) // _MAX_CHUNKS))
     chunks = [ids[start:start + size] for start in range(0, len(ids), size)]
     queue = b"".join(number.to_bytes(_RECORD, "big") for number in range(len(chunks)))
     if len(queue) > _PIPE_CAPACITY:  # cannot happen with the sizes above: never block on our own pipe

@@ -282,3 +282,15 @@ def test_worker_dies_with_its_parent(tmp_path: Path) -> None:
         if pid_file.exists() and pid_file.read_text():  # never leave a worker behind, even when failing
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(pid_file.read_text()), signal.SIGKILL)
+
+
+def test_queue_of_a_huge_model_fits_in_the_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    """More elements than the pipe holds chunk numbers (at one element per chunk): chunks grow instead of the
+    queue overflowing the pipe. (Ids outside the model: nothing applies, so this runs in moments.)"""
+    monkeypatch.setattr(parallel, "CHUNK_ELEMENTS", 1)
+    snapshot = generate_snapshot(20, 60, seed=9)
+    evaluator = Engine().evaluator
+    ids = [*all_element_ids(snapshot, evaluator), *(f"absent-{n}" for n in range(70_000))]
+    elements, side = parallel.evaluate_split(ModelContext(snapshot), evaluator, ids, side_job=lambda: "done")
+    assert side == "done"
+    assert elements == evaluate_elements(ModelContext(snapshot), evaluator, ids)
