@@ -36,8 +36,12 @@ def run_for_user(*, user: User, run_id: int, role: str = Role.VIEWER, with_resul
 
 
 def runs_of_model(*, model: tm.ThreatModel) -> QuerySet[AssessmentRun]:
-    return (AssessmentRun.objects.filter(model=model).defer(*HEAVY_RUN_FIELDS).select_related("requested_by")
-            .order_by("-created_at", "-pk"))
+    return (
+        AssessmentRun.objects.filter(model=model)
+        .defer(*HEAVY_RUN_FIELDS)
+        .select_related("requested_by")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def latest_successful_run(*, model_id: int, with_result: bool = False) -> AssessmentRun | None:
@@ -64,8 +68,11 @@ SCORE_COLUMNS = ("pk", "revision", "finished_at", "overall_score", "scores", "co
 
 
 def _latest_score(model_id: int) -> QuerySet[AssessmentRun, dict[str, Any]]:
-    return (AssessmentRun.objects.filter(model_id=model_id, status=JobStatus.SUCCEEDED)
-            .order_by("-finished_at", "-pk").values(*SCORE_COLUMNS, "model__team_id")[:1])
+    return (
+        AssessmentRun.objects.filter(model_id=model_id, status=JobStatus.SUCCEEDED)
+        .order_by("-finished_at", "-pk")
+        .values(*SCORE_COLUMNS, "model__team_id")[:1]
+    )
 
 
 #: Dashboards poll the latest score: its query is compiled once (threatmodel.prepared).
@@ -78,8 +85,11 @@ def latest_score_for_user(*, user: User, model_id: int) -> dict[str, Any]:
     One query finds the run with its model's team; the access check is still ``require_role``.
     """
     row = _LATEST_SCORE.first(model_id=int(model_id))
-    team_id = row["model__team_id"] if row else (
-        tm.ThreatModel.objects.filter(pk=model_id).order_by().values_list("team_id", flat=True).first())
+    team_id = (
+        row["model__team_id"]
+        if row
+        else (tm.ThreatModel.objects.filter(pk=model_id).order_by().values_list("team_id", flat=True).first())
+    )
     if team_id is None:
         raise NotFound("model not found")
     require_role(user=user, team_id=team_id, role=Role.VIEWER)
@@ -93,28 +103,40 @@ def score_history(*, model: tm.ThreatModel, since: datetime | None = None, limit
     queryset = AssessmentRun.objects.filter(model=model, status=JobStatus.SUCCEEDED, finished_at__isnull=False)
     if since is not None:
         queryset = queryset.filter(finished_at__gte=since)
-    rows = list(queryset.order_by("-finished_at", "-pk").values("pk", "finished_at", "revision", "overall_score",
-                                                                   "scores")[:limit])
+    rows = list(
+        queryset.order_by("-finished_at", "-pk").values("pk", "finished_at", "revision", "overall_score", "scores")[
+            :limit
+        ]
+    )
     points = []
     for row in reversed(rows):
         scores = row["scores"] or {}
-        points.append({
-            "at": row["finished_at"], "run": row["pk"], "revision": row["revision"], "overall": row["overall_score"],
-            "stage": scores.get("stage", ""),
-            "principles": {e["key"]: e["score"] for e in scores.get("principles", [])},
-            "pillars": {e["key"]: e["score"] for e in scores.get("pillars", [])},
-        })
+        points.append(
+            {
+                "at": row["finished_at"],
+                "run": row["pk"],
+                "revision": row["revision"],
+                "overall": row["overall_score"],
+                "stage": scores.get("stage", ""),
+                "principles": {e["key"]: e["score"] for e in scores.get("principles", [])},
+                "pillars": {e["key"]: e["score"] for e in scores.get("pillars", [])},
+            }
+        )
     return points
 
 
 # -- triage ------------------------------------------------------------------------------------
 
+
 def effective_status(triage: FindingTriage | None, now: datetime | None = None) -> str:
     """The triage status in force: an acceptance past its expiry is open again."""
     if triage is None:
         return TriageStatus.OPEN
-    if triage.status == TriageStatus.ACCEPTED and triage.expires_at is not None \
-            and triage.expires_at <= (now or timezone.now()):
+    if (
+        triage.status == TriageStatus.ACCEPTED
+        and triage.expires_at is not None
+        and triage.expires_at <= (now or timezone.now())
+    ):
         return TriageStatus.OPEN
     return triage.status
 
@@ -126,27 +148,52 @@ def triage_of_model(*, model_id: int) -> dict[str, FindingTriage]:
 def triage_payload(triage: FindingTriage | None, now: datetime | None = None) -> dict[str, Any]:
     status = effective_status(triage, now)
     if triage is None:
-        return {"status": status, "recorded_status": None, "justification": "", "expires_at": None,
-                "expired": False, "decided_by": None, "decided_at": None}
-    return {"status": status, "recorded_status": triage.status, "justification": triage.justification,
-            "expires_at": triage.expires_at, "expired": status != triage.status,
-            "decided_by": triage.decided_by.get_username() if triage.decided_by else None,
-            "decided_at": triage.decided_at}
+        return {
+            "status": status,
+            "recorded_status": None,
+            "justification": "",
+            "expires_at": None,
+            "expired": False,
+            "decided_by": None,
+            "decided_at": None,
+        }
+    return {
+        "status": status,
+        "recorded_status": triage.status,
+        "justification": triage.justification,
+        "expires_at": triage.expires_at,
+        "expired": status != triage.status,
+        "decided_by": triage.decided_by.get_username() if triage.decided_by else None,
+        "decided_at": triage.decided_at,
+    }
 
 
 def findings_of_run(*, run: AssessmentRun) -> QuerySet[RunFinding]:
     """The run's findings annotated with ``triage_status`` (expired acceptances count as open)."""
     now = timezone.now()
-    in_force = (FindingTriage.objects.filter(model_id=run.model_id, fingerprint=OuterRef("fingerprint"))
-                .annotate(effective=Case(
-                    When(Q(status=TriageStatus.ACCEPTED, expires_at__isnull=False, expires_at__lte=now),
-                         then=Value(TriageStatus.OPEN)),
-                    default="status", output_field=CharField()))
-                .values("effective")[:1])
-    return (RunFinding.objects.filter(run=run)
-            .annotate(triage_status=Coalesce(Subquery(in_force, output_field=CharField()),
-                                             Value(TriageStatus.OPEN), output_field=CharField()))
-            .order_by("ordinal", "pk"))
+    in_force = (
+        FindingTriage.objects.filter(model_id=run.model_id, fingerprint=OuterRef("fingerprint"))
+        .annotate(
+            effective=Case(
+                When(
+                    Q(status=TriageStatus.ACCEPTED, expires_at__isnull=False, expires_at__lte=now),
+                    then=Value(TriageStatus.OPEN),
+                ),
+                default="status",
+                output_field=CharField(),
+            )
+        )
+        .values("effective")[:1]
+    )
+    return (
+        RunFinding.objects.filter(run=run)
+        .annotate(
+            triage_status=Coalesce(
+                Subquery(in_force, output_field=CharField()), Value(TriageStatus.OPEN), output_field=CharField()
+            )
+        )
+        .order_by("ordinal", "pk")
+    )
 
 
 def finding_of_model(*, model: tm.ThreatModel, fingerprint: str) -> RunFinding | None:
@@ -157,6 +204,7 @@ def finding_of_model(*, model: tm.ThreatModel, fingerprint: str) -> RunFinding |
 
 
 # -- reports ------------------------------------------------------------------------------------
+
 
 def report_for_user(*, user: User, report_id: int) -> Report:
     report = Report.objects.select_related("model", "run").filter(pk=report_id).first()
@@ -177,6 +225,7 @@ def webhook_of_model(*, model: tm.ThreatModel) -> ModelWebhook | None:
 
 # -- dashboard feed ----------------------------------------------------------------------------
 
+
 def posture_feed(*, user: User) -> list[dict[str, Any]]:
     """Per model of the user's teams: latest successful run's scores and open findings by severity.
 
@@ -184,8 +233,12 @@ def posture_feed(*, user: User) -> list[dict[str, Any]]:
     """
     if not user.is_authenticated:
         return []
-    models = list(tm.ThreatModel.objects.filter(team__memberships__user_id=user.pk)
-                  .select_related("team").order_by("team__slug", "name", "pk").distinct())
+    models = list(
+        tm.ThreatModel.objects.filter(team__memberships__user_id=user.pk)
+        .select_related("team")
+        .order_by("team__slug", "name", "pk")
+        .distinct()
+    )
     out = []
     now = timezone.now()
     for model in models:
@@ -195,7 +248,8 @@ def posture_feed(*, user: User) -> list[dict[str, Any]]:
             triage = triage_of_model(model_id=model.pk)
             counts: dict[str, int] = {}
             for fingerprint, severity, mitigated_by in RunFinding.objects.filter(run=run).values_list(
-                    "fingerprint", "severity", "mitigated_by"):
+                "fingerprint", "severity", "mitigated_by"
+            ):
                 status = effective_status(triage.get(fingerprint), now)
                 if mitigated_by or status in (TriageStatus.MITIGATED, TriageStatus.FALSE_POSITIVE):
                     continue

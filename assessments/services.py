@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 # -- the engine ---------------------------------------------------------------------------------
 
+
 def engine_assess(snapshot: Snapshot, *, team_id: int) -> dict[str, Any]:
     """Run the pure engine with the team's enabled custom rules; the documented JSON result."""
     from assessments import engine
@@ -48,12 +49,22 @@ def engine_assess(snapshot: Snapshot, *, team_id: int) -> dict[str, Any]:
 
     assess: Callable[..., Any] = engine.assess
     started = time.perf_counter()
-    result = assess(snapshot, custom_rules=custom_rule_specs(team_id=team_id), workers=settings.ENGINE_WORKERS or None,
-                    min_parallel_elements=settings.ENGINE_PARALLEL_MIN_ELEMENTS)
+    result = assess(
+        snapshot,
+        custom_rules=custom_rule_specs(team_id=team_id),
+        workers=settings.ENGINE_WORKERS or None,
+        min_parallel_elements=settings.ENGINE_PARALLEL_MIN_ELEMENTS,
+    )
     stats = result.stats
-    logger.info("engine: model %r revision %s, %s elements, %s findings, %s process(es), %.3f s",
-                result.model, result.revision, stats.get("elements_evaluated"), stats.get("findings"),
-                stats.get("workers"), time.perf_counter() - started)
+    logger.info(
+        "engine: model %r revision %s, %s elements, %s findings, %s process(es), %.3f s",
+        result.model,
+        result.revision,
+        stats.get("elements_evaluated"),
+        stats.get("findings"),
+        stats.get("workers"),
+        time.perf_counter() - started,
+    )
     return to_json_dict(result)
 
 
@@ -62,11 +73,23 @@ def score_summary(result: dict[str, Any]) -> dict[str, Any]:
     scores = result.get("scores") or {}
 
     def entries(items: Any) -> list[dict[str, Any]]:
-        return [{"key": e.get("key"), "name": e.get("name", e.get("key")), "score": e.get("score"),
-                 "stage": e.get("stage", ""), "failed": e.get("failed", 0)} for e in items or []]
+        return [
+            {
+                "key": e.get("key"),
+                "name": e.get("name", e.get("key")),
+                "score": e.get("score"),
+                "stage": e.get("stage", ""),
+                "failed": e.get("failed", 0),
+            }
+            for e in items or []
+        ]
 
-    return {"overall": scores.get("overall"), "stage": scores.get("stage", ""),
-            "principles": entries(scores.get("principles")), "pillars": entries(scores.get("pillars"))}
+    return {
+        "overall": scores.get("overall"),
+        "stage": scores.get("stage", ""),
+        "principles": entries(scores.get("principles")),
+        "pillars": entries(scores.get("pillars")),
+    }
 
 
 def live_assessment(*, model: tm.ThreatModel) -> dict[str, Any]:
@@ -79,12 +102,17 @@ def live_assessment(*, model: tm.ThreatModel) -> dict[str, Any]:
 
 # -- runs ----------------------------------------------------------------------------------------
 
+
 def assessment_run_start(*, model: tm.ThreatModel, user: AbstractBaseUser | None) -> AssessmentRun:
     """Create a queued run of the model's current revision and enqueue it after commit."""
     with transaction.atomic():
-        run = AssessmentRun.objects.create(model=model, revision=model.revision, status=JobStatus.QUEUED,
-                                           requested_by=user if user is not None and user.is_authenticated else None,
-                                           progress_message="queued")
+        run = AssessmentRun.objects.create(
+            model=model,
+            revision=model.revision,
+            status=JobStatus.QUEUED,
+            requested_by=user if user is not None and user.is_authenticated else None,
+            progress_message="queued",
+        )
         run_id = run.pk
         transaction.on_commit(lambda: _enqueue_run(run_id))
     return run
@@ -173,11 +201,20 @@ def _persist_run(run: AssessmentRun, result: dict[str, Any], *, duration_ms: int
         if not fingerprint or fingerprint in seen:
             continue
         seen.add(fingerprint)
-        rows.append(RunFinding(run_id=run.pk, fingerprint=fingerprint, rule=str(item.get("rule", ""))[:128],
-                               title=str(item.get("title", ""))[:300], severity=item.get("severity", "info"),
-                               principle=str(item.get("principle", ""))[:64], pillar=str(item.get("pillar", ""))[:64],
-                               elements=list(item.get("elements") or []),
-                               mitigated_by=list(item.get("mitigated_by") or []), ordinal=ordinal))
+        rows.append(
+            RunFinding(
+                run_id=run.pk,
+                fingerprint=fingerprint,
+                rule=str(item.get("rule", ""))[:128],
+                title=str(item.get("title", ""))[:300],
+                severity=item.get("severity", "info"),
+                principle=str(item.get("principle", ""))[:64],
+                pillar=str(item.get("pillar", ""))[:64],
+                elements=list(item.get("elements") or []),
+                mitigated_by=list(item.get("mitigated_by") or []),
+                ordinal=ordinal,
+            )
+        )
     RunFinding.objects.bulk_create(rows, batch_size=2000)
     summary = score_summary(result)
     by_severity = (result.get("summary") or {}).get("by_severity") or {}
@@ -188,25 +225,48 @@ def _persist_run(run: AssessmentRun, result: dict[str, Any], *, duration_ms: int
     run.duration_ms = duration_ms
     run.overall_score = summary["overall"]
     run.scores = summary
-    run.counts = {"by_severity": by_severity, "findings": len(rows),
-                  "open": sum(1 for r in rows if not r.mitigated_by),
-                  "attack_paths": len(result.get("attack_paths") or [])}
+    run.counts = {
+        "by_severity": by_severity,
+        "findings": len(rows),
+        "open": sum(1 for r in rows if not r.mitigated_by),
+        "attack_paths": len(result.get("attack_paths") or []),
+    }
     run.result = result
-    run.save(update_fields=["status", "progress", "progress_message", "finished_at", "duration_ms", "overall_score",
-                            "scores", "counts", "result"])
+    run.save(
+        update_fields=[
+            "status",
+            "progress",
+            "progress_message",
+            "finished_at",
+            "duration_ms",
+            "overall_score",
+            "scores",
+            "counts",
+            "result",
+        ]
+    )
     return run
 
 
 def assessment_run_fail(*, run_id: int, error: str) -> None:
     AssessmentRun.objects.filter(pk=run_id).exclude(status=JobStatus.SUCCEEDED).update(
-        status=JobStatus.FAILED, error=error[:5000], finished_at=timezone.now(), progress_message="failed")
+        status=JobStatus.FAILED, error=error[:5000], finished_at=timezone.now(), progress_message="failed"
+    )
 
 
 # -- triage --------------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def finding_triage_set(*, model: tm.ThreatModel, fingerprint: str, status: str, user: AbstractBaseUser | None,
-                       justification: str = "", expires_at: datetime | None = None) -> FindingTriage:
+def finding_triage_set(
+    *,
+    model: tm.ThreatModel,
+    fingerprint: str,
+    status: str,
+    user: AbstractBaseUser | None,
+    justification: str = "",
+    expires_at: datetime | None = None,
+) -> FindingTriage:
     """Record a triage decision for a fingerprint; it applies to this and every later run of the model."""
     issues = []
     if not fingerprint or len(fingerprint) > MAX_FINGERPRINT or any(c.isspace() for c in fingerprint):
@@ -234,16 +294,21 @@ def finding_triage_set(*, model: tm.ThreatModel, fingerprint: str, status: str, 
 
 # -- reports -------------------------------------------------------------------------------------
 
-def report_request(*, model: tm.ThreatModel, run: AssessmentRun, fmt: str,
-                   user: AbstractBaseUser | None) -> Report:
+
+def report_request(*, model: tm.ThreatModel, run: AssessmentRun, fmt: str, user: AbstractBaseUser | None) -> Report:
     if fmt not in ReportFormat.values:
         raise ModelValidationError([Issue("format", f"{fmt!r} is not one of {', '.join(ReportFormat.values)}")])
     if run.model_id != model.pk or run.status != JobStatus.SUCCEEDED:
         raise ModelValidationError([Issue("run", "the run must be a successful assessment of this model")])
     with transaction.atomic():
-        report = Report.objects.create(model=model, run=run, format=fmt, status=JobStatus.QUEUED,
-                                       requested_by=user if user is not None and user.is_authenticated else None,
-                                       progress_message="queued")
+        report = Report.objects.create(
+            model=model,
+            run=run,
+            format=fmt,
+            status=JobStatus.QUEUED,
+            requested_by=user if user is not None and user.is_authenticated else None,
+            progress_message="queued",
+        )
         report_id = report.pk
         transaction.on_commit(lambda: _enqueue_report(report_id))
     return report
@@ -277,8 +342,9 @@ def report_execute(*, report_id: int) -> Report | None:
     try:
         from assessments.reporting.services import report_render  # type: ignore[import-not-found]
 
-        report_render(report_id=report.pk,
-                      progress=lambda percent, message: _progress(Report, report.pk, percent, message))
+        report_render(
+            report_id=report.pk, progress=lambda percent, message: _progress(Report, report.pk, percent, message)
+        )
     except _transient_errors() as exc:
         raise TransientJobError(str(exc)) from exc
     except Exception as exc:  # deterministic
@@ -299,4 +365,5 @@ def report_execute(*, report_id: int) -> Report | None:
 
 def report_fail(*, report_id: int, error: str) -> None:
     Report.objects.filter(pk=report_id).exclude(status=JobStatus.SUCCEEDED).update(
-        status=JobStatus.FAILED, error=error[:5000], finished_at=timezone.now(), progress_message="failed")
+        status=JobStatus.FAILED, error=error[:5000], finished_at=timezone.now(), progress_message="failed"
+    )

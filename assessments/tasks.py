@@ -46,8 +46,13 @@ def _retry(task: Any, exc: Exception, give_up: Callable[[str], None]) -> None:
     raise task.retry(exc=exc, countdown=_backoff(retries))
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True,
-             max_retries=settings.CELERY_TASK_MAX_RETRIES)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    max_retries=settings.CELERY_TASK_MAX_RETRIES,
+)
 def run_assessment(self: Any, run_id: int) -> None:
     try:
         services.assessment_run_execute(run_id=run_id, before_engine=_slow_hook)
@@ -57,8 +62,13 @@ def run_assessment(self: Any, run_id: int) -> None:
         services.assessment_run_fail(run_id=run_id, error="the assessment exceeded its time limit")
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True,
-             max_retries=settings.CELERY_TASK_MAX_RETRIES)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    max_retries=settings.CELERY_TASK_MAX_RETRIES,
+)
 def render_report(self: Any, report_id: int) -> None:
     try:
         services.report_execute(report_id=report_id)
@@ -68,8 +78,14 @@ def render_report(self: Any, report_id: int) -> None:
         services.report_fail(report_id=report_id, error="rendering exceeded its time limit")
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=settings.CELERY_TASK_MAX_RETRIES,
-             time_limit=settings.WEBHOOK_TIMEOUT * 3 + 10, soft_time_limit=settings.WEBHOOK_TIMEOUT * 2 + 5)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    ignore_result=True,
+    max_retries=settings.CELERY_TASK_MAX_RETRIES,
+    time_limit=settings.WEBHOOK_TIMEOUT * 3 + 10,
+    soft_time_limit=settings.WEBHOOK_TIMEOUT * 2 + 5,
+)
 def deliver_webhook(self: Any, webhook_id: int, run_id: int) -> None:
     """POST a succeeded run to its model's webhook; network errors, 429 and 5xx are retried with backoff."""
     try:

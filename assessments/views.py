@@ -44,15 +44,20 @@ def sparkline_points(scores: list[float], width: int = 120, height: int = 28) ->
     step = width / (len(scores) - 1)
     low, high = max(0.0, min(scores) - 5), min(100.0, max(scores) + 5)  # the trend's own range, padded
     span = max(high - low, 10.0)
-    return " ".join(f"{i * step:.1f},{height - 2 - ((max(low, min(high, s)) - low) / span) * (height - 4):.1f}"
-                    for i, s in enumerate(scores))
+    return " ".join(
+        f"{i * step:.1f},{height - 2 - ((max(low, min(high, s)) - low) / span) * (height - 4):.1f}"
+        for i, s in enumerate(scores)
+    )
 
 
 def dashboard_rows(models: list[Any]) -> dict[int, dict[str, Any]]:
     """Per model: the latest finished run's score and open findings by severity, and the score trend."""
     history: dict[int, list[Any]] = defaultdict(list)
-    runs = (AssessmentRun.objects.filter(model__in=models, status=JobStatus.SUCCEEDED, overall_score__isnull=False)
-            .order_by("model_id", "-finished_at", "-pk").values("model_id", "overall_score", "counts", "revision"))
+    runs = (
+        AssessmentRun.objects.filter(model__in=models, status=JobStatus.SUCCEEDED, overall_score__isnull=False)
+        .order_by("model_id", "-finished_at", "-pk")
+        .values("model_id", "overall_score", "counts", "revision")
+    )
     for run in runs:
         if len(history[run["model_id"]]) < SPARK_POINTS:
             history[run["model_id"]].append(run)
@@ -76,31 +81,50 @@ def dashboard_rows(models: list[Any]) -> dict[int, dict[str, Any]]:
 @login_required
 def model_findings(request: HttpRequest, model_id: int) -> HttpResponse:
     model = _model_or_404(request, model_id)
-    return render(request, "assessments/findings.html", {
-        "model": model,
-        "can_edit": _can_edit(request, model),
-        "severities": SEVERITY_ORDER,
-        "statuses": [(s.value, s.label) for s in TriageStatus],
-        "config": {"model_id": model.pk, "can_edit": _can_edit(request, model),
-                   "urls": {"live_assessment": f"/api/v1/models/{model.pk}/live-assessment/",
-                            "triage": f"/api/v1/models/{model.pk}/findings/",
-                            "editor": f"/models/{model.pk}/"}},
-    })
+    return render(
+        request,
+        "assessments/findings.html",
+        {
+            "model": model,
+            "can_edit": _can_edit(request, model),
+            "severities": SEVERITY_ORDER,
+            "statuses": [(s.value, s.label) for s in TriageStatus],
+            "config": {
+                "model_id": model.pk,
+                "can_edit": _can_edit(request, model),
+                "urls": {
+                    "live_assessment": f"/api/v1/models/{model.pk}/live-assessment/",
+                    "triage": f"/api/v1/models/{model.pk}/findings/",
+                    "editor": f"/models/{model.pk}/",
+                },
+            },
+        },
+    )
 
 
 @login_required
 def model_reports(request: HttpRequest, model_id: int) -> HttpResponse:
     model = _model_or_404(request, model_id)
     reports = list(Report.objects.filter(model=model).order_by("-created_at", "-pk")[:50])
-    return render(request, "assessments/reports.html", {
-        "model": model,
-        "can_edit": _can_edit(request, model),
-        "formats": [(f.value, f.label) for f in ReportFormat],
-        "reports": reports,
-        "config": {"model_id": model.pk,
-                   "urls": {"create": f"/api/v1/models/{model.pk}/reports/", "report": "/api/v1/reports/",
-                            "assess": f"/api/v1/models/{model.pk}/assessments/", "run": "/api/v1/assessments/"}},
-    })
+    return render(
+        request,
+        "assessments/reports.html",
+        {
+            "model": model,
+            "can_edit": _can_edit(request, model),
+            "formats": [(f.value, f.label) for f in ReportFormat],
+            "reports": reports,
+            "config": {
+                "model_id": model.pk,
+                "urls": {
+                    "create": f"/api/v1/models/{model.pk}/reports/",
+                    "report": "/api/v1/reports/",
+                    "assess": f"/api/v1/models/{model.pk}/assessments/",
+                    "run": "/api/v1/assessments/",
+                },
+            },
+        },
+    )
 
 
 @login_required

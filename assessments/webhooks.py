@@ -51,6 +51,7 @@ class WebhookTransientError(Exception):
 
 # -- URL policy ------------------------------------------------------------------------------------
 
+
 def check_url(url: str) -> list[str]:
     """Refuse what a webhook may not call: other schemes, and non-public addresses unless allowed.
 
@@ -72,8 +73,10 @@ def check_url(url: str) -> list[str]:
         text = str(info[4][0])
         address = ipaddress.ip_address(text.split("%", 1)[0])
         if not settings.WEBHOOK_ALLOW_PRIVATE and (not address.is_global or address.is_multicast):
-            raise WebhookError(f"{parts.hostname!r} resolves to a non-public address ({address}); "
-                               "webhooks may only call public addresses")
+            raise WebhookError(
+                f"{parts.hostname!r} resolves to a non-public address ({address}); "
+                "webhooks may only call public addresses"
+            )
         if text not in addresses:
             addresses.append(text)
     return addresses
@@ -81,13 +84,22 @@ def check_url(url: str) -> list[str]:
 
 # -- writes ----------------------------------------------------------------------------------------
 
+
 def webhook_set(*, model: tm.ThreatModel, url: str, user: AbstractBaseUser | None) -> tuple[ModelWebhook, str]:
     """Set (or replace) the model's webhook with a new secret; returns the row and the secret."""
     check_url(url)
     secret = secrets.token_hex(32)
     webhook, _ = ModelWebhook.objects.update_or_create(
-        model=model, defaults={"url": url, "secret": secret, "created_by": user, "last_delivery_at": None,
-                               "last_status": "", "last_error": ""})
+        model=model,
+        defaults={
+            "url": url,
+            "secret": secret,
+            "created_by": user,
+            "last_delivery_at": None,
+            "last_status": "",
+            "last_error": "",
+        },
+    )
     return webhook, secret
 
 
@@ -97,8 +109,9 @@ def webhook_delete(*, model: tm.ThreatModel) -> bool:
 
 
 def _record(webhook_id: int, status: str, error: str = "") -> None:
-    ModelWebhook.objects.filter(pk=webhook_id).update(last_delivery_at=timezone.now(), last_status=status,
-                                                      last_error=error[:2000])
+    ModelWebhook.objects.filter(pk=webhook_id).update(
+        last_delivery_at=timezone.now(), last_status=status, last_error=error[:2000]
+    )
 
 
 def webhook_delivery_failed(*, webhook_id: int, error: str) -> None:
@@ -107,24 +120,49 @@ def webhook_delivery_failed(*, webhook_id: int, error: str) -> None:
 
 # -- payload and signature -------------------------------------------------------------------------
 
+
 def webhook_payload(*, run: AssessmentRun) -> dict[str, Any]:
     """The score of a successful run and its findings absent from the model's previous successful run."""
-    previous = (AssessmentRun.objects.filter(model_id=run.model_id, status=JobStatus.SUCCEEDED)
-                .exclude(pk=run.pk).filter(finished_at__lte=run.finished_at)
-                .order_by("-finished_at", "-pk").values_list("pk", flat=True).first())
+    previous = (
+        AssessmentRun.objects.filter(model_id=run.model_id, status=JobStatus.SUCCEEDED)
+        .exclude(pk=run.pk)
+        .filter(finished_at__lte=run.finished_at)
+        .order_by("-finished_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
     findings = RunFinding.objects.filter(run=run).order_by("ordinal", "pk")
     if previous is not None:
-        findings = findings.exclude(fingerprint__in=RunFinding.objects.filter(run_id=previous)
-                                    .values("fingerprint"))
-    new = [{"id": f.fingerprint, "rule": f.rule, "title": f.title, "severity": f.severity,
-            "principle": f.principle, "pillar": f.pillar, "elements": f.elements, "mitigated": bool(f.mitigated_by)}
-           for f in findings[:MAX_NEW_FINDINGS]]
+        findings = findings.exclude(fingerprint__in=RunFinding.objects.filter(run_id=previous).values("fingerprint"))
+    new = [
+        {
+            "id": f.fingerprint,
+            "rule": f.rule,
+            "title": f.title,
+            "severity": f.severity,
+            "principle": f.principle,
+            "pillar": f.pillar,
+            "elements": f.elements,
+            "mitigated": bool(f.mitigated_by),
+        }
+        for f in findings[:MAX_NEW_FINDINGS]
+    ]
     scores = run.scores or {}
-    return {"event": EVENT, "model": run.model_id, "run": run.pk, "revision": run.revision,
-            "at": run.finished_at, "overall": run.overall_score, "stage": scores.get("stage", ""),
-            "principles": scores.get("principles", []), "pillars": scores.get("pillars", []),
-            "counts": run.counts, "previous_run": previous, "new_findings": new,
-            "new_findings_truncated": len(new) == MAX_NEW_FINDINGS}
+    return {
+        "event": EVENT,
+        "model": run.model_id,
+        "run": run.pk,
+        "revision": run.revision,
+        "at": run.finished_at,
+        "overall": run.overall_score,
+        "stage": scores.get("stage", ""),
+        "principles": scores.get("principles", []),
+        "pillars": scores.get("pillars", []),
+        "counts": run.counts,
+        "previous_run": previous,
+        "new_findings": new,
+        "new_findings_truncated": len(new) == MAX_NEW_FINDINGS,
+    }
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
@@ -133,6 +171,7 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 
 
 # -- delivery --------------------------------------------------------------------------------------
+
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """An HTTP connection to one already-checked address; the Host header still names the URL's host."""
@@ -196,9 +235,13 @@ def webhook_deliver(*, webhook_id: int, run_id: int) -> bool:
         raise
     body = json.dumps(webhook_payload(run=run), cls=DjangoJSONEncoder, separators=(",", ":")).encode()
     timestamp = int(time.time())
-    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, "X-Trustmap-Event": EVENT,
-               "X-Trustmap-Timestamp": str(timestamp),
-               "X-Trustmap-Signature": signature(webhook.secret, timestamp, body)}
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Trustmap-Event": EVENT,
+        "X-Trustmap-Timestamp": str(timestamp),
+        "X-Trustmap-Signature": signature(webhook.secret, timestamp, body),
+    }
     try:
         status = _post(webhook.url, addresses, body, headers)
     except (OSError, http.client.HTTPException) as exc:  # refused/reset, timeouts, TLS, a garbled answer

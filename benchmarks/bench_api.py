@@ -57,8 +57,10 @@ print(model.pk, raw)
 
 async def _load_async(port: int, path: str, token: str, seconds: float) -> tuple[list[float], int, float]:
     """Open-loop load over keep-alive HTTP/1.1 connections driven by asyncio (light on the client's CPU)."""
-    request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
-               "Connection: keep-alive\r\n\r\n").encode()
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
+        "Connection: keep-alive\r\n\r\n"
+    ).encode()
     jobs: asyncio.Queue[float | None] = asyncio.Queue()
     latencies: list[float] = []
     errors = 0
@@ -159,17 +161,29 @@ def _percentile(values: list[float], q: float) -> float:
 
 def run(quick: bool) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="trustmap-bench-api-"))
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test",
-           "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}", "REDIS_URL": "", "LOG_LEVEL": "WARNING",
-           "API_THROTTLE_TOKEN": "10000000/minute", "MEDIA_ROOT": str(tmp / "media")}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings_test",
+        "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
+        "REDIS_URL": "",
+        "LOG_LEVEL": "WARNING",
+        "API_THROTTLE_TOKEN": "10000000/minute",
+        "MEDIA_ROOT": str(tmp / "media"),
+    }
     env["DATABASE_URL"] = "sqlite:///" + str(tmp / "bench.sqlite3")  # absolute: sqlite:////tmp/...
     python = sys.executable
     proc = None
     try:
-        subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True,
-                       timeout=300)
-        seeded = subprocess.run([python, "manage.py", "shell", "-c", SEED], cwd=ROOT, env=env, check=True,
-                                capture_output=True, text=True, timeout=300).stdout.split()
+        subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
+        seeded = subprocess.run(
+            [python, "manage.py", "shell", "-c", SEED],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        ).stdout.split()
         model_id, token = int(seeded[-2]), seeded[-1]
         proc, base = start_gunicorn(env, workers=WORKERS)
         port = int(base.rpartition(":")[2])

@@ -22,8 +22,14 @@ from pathlib import Path
 from benchmarks.common import django_ready, report, run_child
 
 CHROMIUM = os.environ.get("TRUSTMAP_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def run(quick: bool) -> None:
@@ -67,8 +73,9 @@ def child(quick: bool) -> None:
                 # the new page cannot commit while the old one's main thread is busy, and that wait belongs
                 # to the previous page, not to opening this one.
                 page.wait_for_function("document.body.dataset.editorSettled === '1'", timeout=120_000)
-                page.evaluate("new Promise(function (done) { requestIdleCallback(function () { done(0); }, "
-                              "{ timeout: 5000 }); })")
+                page.evaluate(
+                    "new Promise(function (done) { requestIdleCallback(function () { done(0); }, { timeout: 5000 }); })"
+                )
                 page.goto(f"{base}/models/{big.pk}/", wait_until="commit")
                 page.wait_for_function("document.body && document.body.dataset.editorReady === '1'", timeout=60_000)
                 # the first frame must have drawn the whole model, not a part of it
@@ -77,8 +84,10 @@ def child(quick: bool) -> None:
                     raise RuntimeError(f"the editor's first frame drew {drawn}, not the whole model")
                 opens.append(float(page.evaluate("parseFloat(document.body.dataset.editorReadyAt)")) / 1000)
                 marks = page.evaluate("JSON.parse(document.body.dataset.editorTimings)")
-                nav = page.evaluate("(() => { var n = performance.getEntriesByType('navigation')[0]; "
-                                    "return [n.responseStart, n.responseEnd, n.transferSize]; })()")
+                nav = page.evaluate(
+                    "(() => { var n = performance.getEntriesByType('navigation')[0]; "
+                    "return [n.responseStart, n.responseEnd, n.transferSize]; })()"
+                )
                 draw.append((marks["firstFrame"] - marks["cytoscape"]) / 1000)
                 scripts.append((marks["cytoscape"] - nav[1]) / 1000)
                 ttfb.append(nav[0] / 1000)
@@ -105,4 +114,3 @@ def child(quick: bool) -> None:
             browser.close()
     finally:
         stop(server, timeout=15)
-

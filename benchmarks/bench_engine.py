@@ -16,8 +16,9 @@ SEED = 7
 
 
 def _child(code: str, timeout: float = 900) -> dict[str, float]:
-    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
-                               check=False)
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, check=False
+    )
     if completed.returncode != 0:
         raise RuntimeError(f"benchmark child failed: {completed.stderr[-2000:]}")
     result: dict[str, float] = json.loads(completed.stdout.strip().splitlines()[-1])

@@ -54,8 +54,12 @@ def child(quick: bool) -> None:
     # a past revision is materialized by replaying the append-only change log
     from threatmodel.changes import ElementChange
 
-    services.changeset_apply(model=model, user=user, base_revision=model.revision, changes=[
-        ElementChange("update", "component", snapshot.components[0].id, {"name": "Renamed"})])
+    services.changeset_apply(
+        model=model,
+        user=user,
+        base_revision=model.revision,
+        changes=[ElementChange("update", "component", snapshot.components[0].id, {"name": "Renamed"})],
+    )
     start = time.perf_counter()
     past = selectors.snapshot_of_model(model=model, revision=1)
     report(f"snapshot_materialize_past_{label}", time.perf_counter() - start, "s")

@@ -72,8 +72,9 @@ def run(quick: bool) -> None:
 
     def pdf() -> None:
         fetcher = ReportURLFetcher()
-        data = render_pdf(build_report_model(snapshot, result, catalog=catalog_rule_infos(), author="benchmark"),
-                          fetcher=fetcher)
+        data = render_pdf(
+            build_report_model(snapshot, result, catalog=catalog_rule_infos(), author="benchmark"), fetcher=fetcher
+        )
         assert data.startswith(b"%PDF-") and not fetcher.attempts
 
     cpu_start = time.process_time()

@@ -31,9 +31,13 @@ def run_child(module: str, quick: bool, extra_env: dict[str, str] | None = None,
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="trustmap-bench-") as tmp:
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test",
-               "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3", "MEDIA_ROOT": f"{tmp}/media",
-               **(extra_env or {})}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings_test",
+            "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+            "MEDIA_ROOT": f"{tmp}/media",
+            **(extra_env or {}),
+        }
         code = f"import benchmarks.{module} as bench; bench.child({quick!r})"
         completed = subprocess.run([sys.executable, "-c", code], env=env, timeout=timeout, check=False)
         if completed.returncode != 0:

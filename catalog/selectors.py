@@ -37,9 +37,16 @@ def custom_rule_specs(*, team_id: int) -> tuple[Any, ...]:
 def custom_rule_spec(spec_type: Any, rule: CustomRule) -> Any:
     """Build a spec from a row, passing the fields the spec declares (by name, with a few aliases)."""
     values = {
-        "id": rule.rule_id, "rule_id": rule.rule_id, "title": rule.title, "description": rule.description,
-        "kind": rule.element_kind, "element_kind": rule.element_kind, "expression": rule.expression,
-        "condition": rule.expression, "severity": rule.severity, "principle": rule.principle,
+        "id": rule.rule_id,
+        "rule_id": rule.rule_id,
+        "title": rule.title,
+        "description": rule.description,
+        "kind": rule.element_kind,
+        "element_kind": rule.element_kind,
+        "expression": rule.expression,
+        "condition": rule.expression,
+        "severity": rule.severity,
+        "principle": rule.principle,
         "remediation": rule.remediation,
     }
     if dataclasses.is_dataclass(spec_type):

@@ -12,8 +12,17 @@ from catalog.models import CustomRule
 from threatmodel import models as tm
 from threatmodel.invariants import Issue, ModelValidationError
 
-EDITABLE = ("rule_id", "title", "description", "element_kind", "expression", "severity", "principle",
-            "remediation", "enabled")
+EDITABLE = (
+    "rule_id",
+    "title",
+    "description",
+    "element_kind",
+    "expression",
+    "severity",
+    "principle",
+    "remediation",
+    "enabled",
+)
 
 
 def custom_rule_validate(*, element_kind: str, expression: str) -> list[str]:
@@ -41,8 +50,7 @@ def custom_rule_create(*, team: tm.Team, user: AbstractBaseUser | None, **values
     if CustomRule.objects.filter(team=team, rule_id=values["rule_id"]).exists():
         raise ModelValidationError([Issue("rule_id", f"the team already has a rule {values['rule_id']!r}")])
     _check(values)
-    return CustomRule.objects.create(team=team, created_by=user if user and user.is_authenticated else None,
-                                     **values)
+    return CustomRule.objects.create(team=team, created_by=user if user and user.is_authenticated else None, **values)
 
 
 @transaction.atomic

@@ -44,13 +44,24 @@ def rules(request: HttpRequest) -> HttpResponse:
     all_rules = rule_catalog()
     q = request.GET.get("q", "").strip().lower()
     facets = {name: request.GET.get(name, "") for name in ("family", "severity", "pillar", "stride", "principle")}
-    shown = [r for r in all_rules
-             if all(not value or str(r.get(name, "")) == value for name, value in facets.items())
-             and (not q or q in " ".join(str(r.get(k, "")) for k in ("id", "title", "description", "cwe", "asvs"))
-                  .lower())]
+    shown = [
+        r
+        for r in all_rules
+        if all(not value or str(r.get(name, "")) == value for name, value in facets.items())
+        and (not q or q in " ".join(str(r.get(k, "")) for k in ("id", "title", "description", "cwe", "asvs")).lower())
+    ]
     options = {name: sorted({str(r.get(name, "")) for r in all_rules if r.get(name)}) for name in facets}
     control_names = {c["id"]: c.get("name", c["id"]) for c in controls()}
-    return render(request, "catalog/rules.html", {
-        "rules": shown, "total": len(all_rules), "q": request.GET.get("q", ""), "facets": facets,
-        "options": options, "controls": controls(), "control_names": control_names,
-    })
+    return render(
+        request,
+        "catalog/rules.html",
+        {
+            "rules": shown,
+            "total": len(all_rules),
+            "q": request.GET.get("q", ""),
+            "facets": facets,
+            "options": options,
+            "controls": controls(),
+            "control_names": control_names,
+        },
+    )

@@ -37,8 +37,9 @@ def team_setup(db: Any) -> Any:
     other_team = TeamFactory(name="Other", slug="other")
     MembershipFactory(team=other_team, user=outsider, role=Role.OWNER)
     model = demo_model(team=team, user=owner)
-    return SimpleNamespace(team=team, owner=owner, editor=editor, viewer=viewer, outsider=outsider,
-                           other_team=other_team, model=model)
+    return SimpleNamespace(
+        team=team, owner=owner, editor=editor, viewer=viewer, outsider=outsider, other_team=other_team, model=model
+    )
 
 
 def client_for(user: Any) -> Any:
@@ -53,8 +54,9 @@ def client_for(user: Any) -> Any:
 def clients(team_setup: Any) -> Any:
     from types import SimpleNamespace
 
-    return SimpleNamespace(**{name: client_for(getattr(team_setup, name))
-                              for name in ("owner", "editor", "viewer", "outsider")})
+    return SimpleNamespace(
+        **{name: client_for(getattr(team_setup, name)) for name in ("owner", "editor", "viewer", "outsider")}
+    )
 
 
 @pytest.fixture

@@ -48,8 +48,17 @@ class ThreatModelAdmin(admin.ModelAdmin):
     list_display = ["name", "team", "revision", "business_criticality", "updated_at"]
     list_filter = ["team", "business_criticality"]
     search_fields = ["name"]
-    readonly_fields = ["revision", "created_by", "created_at", "updated_at", "name", "description",
-                       "business_criticality", "tags", "attributes"]
+    readonly_fields = [
+        "revision",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "name",
+        "description",
+        "business_criticality",
+        "tags",
+        "attributes",
+    ]
 
 
 @admin.register(m.Revision)
@@ -75,9 +84,18 @@ for element_model, columns in {
     m.ComponentData: ["component", "data_asset", "role"],
     m.FlowData: ["flow", "data_asset"],
 }.items():
-    admin.site.register(element_model, type(f"{element_model.__name__}Admin", (ReadOnlyAdmin,), {
-        "list_display": columns, "list_filter": ["model"] if "model" in columns else [],
-        "search_fields": ["key"] if "key" in columns else []}))
+    admin.site.register(
+        element_model,
+        type(
+            f"{element_model.__name__}Admin",
+            (ReadOnlyAdmin,),
+            {
+                "list_display": columns,
+                "list_filter": ["model"] if "model" in columns else [],
+                "search_fields": ["key"] if "key" in columns else [],
+            },
+        ),
+    )
 
 
 def register_remaining(app_label: str) -> None:

@@ -40,8 +40,9 @@ class ElementChange:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
-_VALIDATORS = {kind: jsonschema.Draft202012Validator(ELEMENT_SCHEMAS[COLLECTION_OF_KIND[kind]])
-               for kind in ELEMENT_KINDS}
+_VALIDATORS = {
+    kind: jsonschema.Draft202012Validator(ELEMENT_SCHEMAS[COLLECTION_OF_KIND[kind]]) for kind in ELEMENT_KINDS
+}
 _MODEL_VALIDATOR = jsonschema.Draft202012Validator(MODEL_SCHEMA["properties"]["model"])
 
 
@@ -52,8 +53,12 @@ def normalize(kind: str, data: Mapping[str, Any], path: str) -> tuple[dict[str, 
         return None, [Issue(path, "must be an object")]
     errors = sorted(validator.iter_errors(dict(data)), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
-        return None, [Issue(path + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e.absolute_path),
-                            _schema_message(e)) for e in errors]
+        return None, [
+            Issue(
+                path + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e.absolute_path), _schema_message(e)
+            )
+            for e in errors
+        ]
     if kind == MODEL_KIND:
         return info_to_dict(info_from_dict(data)), []
     element = element_from_dict(COLLECTIONS[COLLECTION_OF_KIND[kind]], data)
@@ -91,6 +96,7 @@ def parse_change(raw: Any, path: str) -> tuple[ElementChange | None, list[Issue]
 
 
 # -- diffs ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class FieldChange:
@@ -132,8 +138,13 @@ class ModelDiff:
             "to_revision": self.to_revision,
             "summary": {"added": len(self.added), "removed": len(self.removed), "changed": len(self.changed)},
             "elements": [
-                {"kind": e.kind, "id": e.id, "name": e.name, "status": e.status,
-                 "fields": [{"field": f.field, "before": f.before, "after": f.after} for f in e.fields]}
+                {
+                    "kind": e.kind,
+                    "id": e.id,
+                    "name": e.name,
+                    "status": e.status,
+                    "fields": [{"field": f.field, "before": f.before, "after": f.after} for f in e.fields],
+                }
                 for e in self.elements
             ],
         }
@@ -152,9 +163,12 @@ def element_dicts(snapshot: Snapshot) -> dict[tuple[str, str], dict[str, Any]]:
     return out
 
 
-def diff_element_dicts(before: Mapping[tuple[str, str], Mapping[str, Any]],
-                       after: Mapping[tuple[str, str], Mapping[str, Any]],
-                       from_revision: int = 0, to_revision: int = 0) -> ModelDiff:
+def diff_element_dicts(
+    before: Mapping[tuple[str, str], Mapping[str, Any]],
+    after: Mapping[tuple[str, str], Mapping[str, Any]],
+    from_revision: int = 0,
+    to_revision: int = 0,
+) -> ModelDiff:
     order = {kind: i for i, kind in enumerate((MODEL_KIND, *ELEMENT_KINDS))}
     elements = []
     for kind, key in sorted(set(before) | set(after), key=lambda k: (order[k[0]], k[1])):

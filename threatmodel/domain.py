@@ -267,7 +267,8 @@ class Snapshot:
     def without_elements(self, ids: Iterable[str]) -> Snapshot:
         drop = set(ids)
         changes: dict[str, Any] = {
-            name: tuple(e for e in getattr(self, name) if e.id not in drop) for name in COLLECTIONS}
+            name: tuple(e for e in getattr(self, name) if e.id not in drop) for name in COLLECTIONS
+        }
         return replace(self, **changes)
 
 

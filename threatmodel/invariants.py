@@ -26,8 +26,10 @@ class ModelValidationError(ValueError):
 
     def __init__(self, issues: Iterable[Issue]):
         self.issues = tuple(issues)
-        super().__init__("; ".join(str(i) for i in self.issues[:20]) +
-                         (f" (and {len(self.issues) - 20} more)" if len(self.issues) > 20 else ""))
+        super().__init__(
+            "; ".join(str(i) for i in self.issues[:20])
+            + (f" (and {len(self.issues) - 20} more)" if len(self.issues) > 20 else "")
+        )
 
 
 @dataclass
@@ -54,16 +56,27 @@ class ModelIndex:
 #: For each element kind, its reference fields -> the kinds they may point to.
 REFERENCES: dict[str, dict[str, tuple[str, ...]]] = {
     "boundary": {"parent": ("boundary",)},
-    "component": {"boundary": ("boundary",), "identity": ("identity",), "data_stored": ("data_asset",),
-                  "data_processed": ("data_asset",)},
+    "component": {
+        "boundary": ("boundary",),
+        "identity": ("identity",),
+        "data_stored": ("data_asset",),
+        "data_processed": ("data_asset",),
+    },
     "flow": {"source": ("component",), "target": ("component",), "data_assets": ("data_asset",)},
     "grant": {"identity": ("identity",), "target": ("component", "data_asset")},
     "control": {"target": ("component", "flow", "boundary", "data_asset", "identity", "grant")},
     "data_asset": {},
     "identity": {},
 }
-_KIND_WORD = {"boundary": "boundary", "component": "component", "identity": "identity",
-              "data_asset": "data asset", "flow": "flow", "grant": "grant", "control": "element"}
+_KIND_WORD = {
+    "boundary": "boundary",
+    "component": "component",
+    "identity": "identity",
+    "data_asset": "data asset",
+    "flow": "flow",
+    "grant": "grant",
+    "control": "element",
+}
 
 
 def reference_issues(kind: str, data: Mapping[str, Any], index: ModelIndex, path: str) -> list[Issue]:
@@ -79,8 +92,7 @@ def reference_issues(kind: str, data: Mapping[str, Any], index: ModelIndex, path
                 continue
             sub = f"{path}.{field_name}" + (f"[{position}]" if isinstance(value, list | tuple) else "")
             if not index.is_kind(ref, *allowed):
-                word = _KIND_WORD[allowed[0]] if len(allowed) == 1 else " or ".join(
-                    _KIND_WORD[a] for a in allowed)
+                word = _KIND_WORD[allowed[0]] if len(allowed) == 1 else " or ".join(_KIND_WORD[a] for a in allowed)
                 actual = index.kind_of_id.get(ref)
                 suffix = f" (it is a {_KIND_WORD.get(actual, actual)})" if actual else ""
                 issues.append(Issue(sub, f"unknown {word} {ref!r}{suffix}"))
@@ -99,14 +111,18 @@ def boundary_cycle_issues(index: ModelIndex, path_of: Mapping[str, str] | None =
         current: str | None = start
         while current is not None and current in index.boundary_parent:
             if current in seen:
-                cycle = chain[chain.index(current):] + [current]
+                cycle = chain[chain.index(current) :] + [current]
                 members = frozenset(cycle)
                 if not members & reported:
                     reported |= members
                     first = min(members)
                     where = (path_of or {}).get(first, f"boundaries[{first}]")
-                    issues.append(Issue(f"{where}.parent", "boundary nesting cycle " + " -> ".join(
-                        _rotate(cycle[:-1], first) + [first])))
+                    issues.append(
+                        Issue(
+                            f"{where}.parent",
+                            "boundary nesting cycle " + " -> ".join(_rotate(cycle[:-1], first) + [first]),
+                        )
+                    )
                 break
             seen.add(current)
             chain.append(current)

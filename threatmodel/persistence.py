@@ -30,14 +30,50 @@ ROW_MODEL: dict[str, type[models.Model]] = {
 
 #: Fields copied 1:1 between the native dict and the row.
 SCALARS: dict[str, tuple[str, ...]] = {
-    "data_asset": ("name", "description", "classification", "confidentiality", "integrity", "availability",
-                   "pii", "credentials", "tags", "attributes", "foreign_id"),
+    "data_asset": (
+        "name",
+        "description",
+        "classification",
+        "confidentiality",
+        "integrity",
+        "availability",
+        "pii",
+        "credentials",
+        "tags",
+        "attributes",
+        "foreign_id",
+    ),
     "boundary": ("name", "description", "kind", "trust_level", "tags", "attributes", "foreign_id"),
     "identity": ("name", "description", "kind", "mfa", "tags", "attributes", "foreign_id"),
-    "component": ("name", "description", "kind", "technology", "internet_facing", "mesh", "authentication",
-                  "authorization", "encryption_at_rest", "logging", "tags", "attributes", "foreign_id"),
-    "flow": ("name", "description", "protocol", "port", "encryption", "authentication", "authorization",
-             "bidirectional", "provenance", "tags", "attributes", "foreign_id"),
+    "component": (
+        "name",
+        "description",
+        "kind",
+        "technology",
+        "internet_facing",
+        "mesh",
+        "authentication",
+        "authorization",
+        "encryption_at_rest",
+        "logging",
+        "tags",
+        "attributes",
+        "foreign_id",
+    ),
+    "flow": (
+        "name",
+        "description",
+        "protocol",
+        "port",
+        "encryption",
+        "authentication",
+        "authorization",
+        "bidirectional",
+        "provenance",
+        "tags",
+        "attributes",
+        "foreign_id",
+    ),
     "grant": ("description", "actions", "scope", "attributes"),
     "control": ("control", "status", "description", "attributes"),
 }
@@ -87,6 +123,7 @@ class KeyMap:
 
 # -- rows -> dicts ------------------------------------------------------------------------------
 
+
 def _position(x: float | None, y: float | None) -> dict[str, float] | None:
     return None if x is None or y is None else {"x": x, "y": y}
 
@@ -116,15 +153,17 @@ def bulk_allocation() -> Iterator[None]:
             gc.enable()
 
 
-def load_element_dicts(model_id: int, kinds: Iterable[str] | None = None,
-                       keys: Mapping[str, Iterable[str]] | None = None) -> dict[str, list[dict[str, Any]]]:
+def load_element_dicts(
+    model_id: int, kinds: Iterable[str] | None = None, keys: Mapping[str, Iterable[str]] | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """Native dicts of the model's elements, per kind (all, or only ``keys[kind]``)."""
     with bulk_allocation():
         return _load_element_dicts(model_id, kinds, keys)
 
 
-def _load_element_dicts(model_id: int, kinds: Iterable[str] | None,
-                        keys: Mapping[str, Iterable[str]] | None) -> dict[str, list[dict[str, Any]]]:
+def _load_element_dicts(
+    model_id: int, kinds: Iterable[str] | None, keys: Mapping[str, Iterable[str]] | None
+) -> dict[str, list[dict[str, Any]]]:
     wanted = list(kinds or ROW_MODEL)
     keymap = KeyMap(model_id)
     out: dict[str, list[dict[str, Any]]] = {}
@@ -135,8 +174,9 @@ def _load_element_dicts(model_id: int, kinds: Iterable[str] | None,
         columns = ["pk", "key", *SCALARS[kind]] + _EXTRA_COLUMNS.get(kind, [])
         # JSON columns are fetched as text and decoded here: most are empty, and Django's per-row
         # JSONField converter dominates the load time of large models.
-        raw_json = {f"{name}__raw": Cast(name, output_field=models.TextField())
-                    for name in columns if name in JSON_COLUMNS}
+        raw_json = {
+            f"{name}__raw": Cast(name, output_field=models.TextField()) for name in columns if name in JSON_COLUMNS
+        }
         fetched = [f"{name}__raw" if name in JSON_COLUMNS else name for name in columns]
         rows = list(queryset.order_by("key").annotate(**raw_json).values_list(*fetched))
         links = _links(kind, [r[0] for r in rows], keymap) if kind in ("component", "flow") else {}
@@ -176,13 +216,19 @@ def _links(kind: str, pks: list[int], keymap: KeyMap) -> dict[int, dict[str, lis
     data_key = keymap.keys("data_asset")
     key_of = {pk: key for key, pk in data_key.items()}
     if kind == "component":
-        component_rows = m.ComponentData.objects.filter(component__model_id=keymap.model_id).order_by(
-            "component_id", "role", "ordinal").values_list("component_id", "data_asset_id", "role")
+        component_rows = (
+            m.ComponentData.objects.filter(component__model_id=keymap.model_id)
+            .order_by("component_id", "role", "ordinal")
+            .values_list("component_id", "data_asset_id", "role")
+        )
         for component_id, data_id, role in component_rows:
             links[component_id]["data_" + role].append(key_of[data_id])
     else:
-        flow_rows = m.FlowData.objects.filter(flow__model_id=keymap.model_id).order_by(
-            "flow_id", "ordinal").values_list("flow_id", "data_asset_id")
+        flow_rows = (
+            m.FlowData.objects.filter(flow__model_id=keymap.model_id)
+            .order_by("flow_id", "ordinal")
+            .values_list("flow_id", "data_asset_id")
+        )
         for flow_id, data_id in flow_rows:
             links[flow_id]["data_assets"].append(key_of[data_id])
     return links
@@ -223,11 +269,11 @@ def _control(data: dict[str, Any], record: dict[str, Any], keymap: KeyMap, links
     data["target"] = record["target_key"]
 
 
-_CONVERTERS = {"boundary": _boundary, "component": _component, "flow": _flow, "grant": _grant,
-               "control": _control}
+_CONVERTERS = {"boundary": _boundary, "component": _component, "flow": _flow, "grant": _grant, "control": _control}
 
 
 # -- dicts -> rows ------------------------------------------------------------------------------
+
 
 def row_values(kind: str, data: Mapping[str, Any], keymap: KeyMap) -> dict[str, Any]:
     """Column values for a row from a full native dict (references resolved to primary keys)."""
@@ -245,10 +291,12 @@ def row_values(kind: str, data: Mapping[str, Any], keymap: KeyMap) -> dict[str, 
         values["identity_id"] = keymap.pk("identity", data["identity"])
         target = data["target"]
         values["target_all"] = target == "*"
-        values["target_component_id"] = (keymap.pk("component", target)
-                                         if target != "*" and target in keymap.keys("component") else None)
-        values["target_data_asset_id"] = (keymap.pk("data_asset", target)
-                                          if target != "*" and target in keymap.keys("data_asset") else None)
+        values["target_component_id"] = (
+            keymap.pk("component", target) if target != "*" and target in keymap.keys("component") else None
+        )
+        values["target_data_asset_id"] = (
+            keymap.pk("data_asset", target) if target != "*" and target in keymap.keys("data_asset") else None
+        )
     elif kind == "control":
         values["target_key"] = data["target"]
     return values
@@ -261,11 +309,16 @@ def _xy(position: Mapping[str, float] | None) -> tuple[float | None, float | Non
 def link_rows(kind: str, pk: int, data: Mapping[str, Any], keymap: KeyMap) -> list[dict[str, Any]]:
     """Column values of the M2M rows (data assets) of a component or flow."""
     if kind == "component":
-        return [{"component_id": pk, "data_asset_id": keymap.pk("data_asset", key), "role": role, "ordinal": i}
-                for role in ("stored", "processed") for i, key in enumerate(data.get(f"data_{role}") or [])]
+        return [
+            {"component_id": pk, "data_asset_id": keymap.pk("data_asset", key), "role": role, "ordinal": i}
+            for role in ("stored", "processed")
+            for i, key in enumerate(data.get(f"data_{role}") or [])
+        ]
     if kind == "flow":
-        return [{"flow_id": pk, "data_asset_id": keymap.pk("data_asset", key), "ordinal": i}
-                for i, key in enumerate(data.get("data_assets") or [])]
+        return [
+            {"flow_id": pk, "data_asset_id": keymap.pk("data_asset", key), "ordinal": i}
+            for i, key in enumerate(data.get("data_assets") or [])
+        ]
     return []
 
 
@@ -299,7 +352,11 @@ def fast_insert(row_model: type[models.Model], rows: Iterable[Mapping[str, Any]]
     sql = f"INSERT INTO {quote(meta.db_table)} ({column_list}) VALUES ({placeholders})"  # noqa: S608
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
-            cursor.executemany(sql, [
-                [json.dumps(row[c]) if c in json_columns else row[c] for c in columns]
-                for row in rows[start:start + batch_size]])
+            cursor.executemany(
+                sql,
+                [
+                    [json.dumps(row[c]) if c in json_columns else row[c] for c in columns]
+                    for row in rows[start : start + batch_size]
+                ],
+            )
     return len(rows)

@@ -53,13 +53,16 @@ class PreparedValuesQuery:
             if len(found) != 1:
                 raise ValueError(f"placeholder {name!r} appears {len(found)} times in the compiled query")
             slots.append((found[0], name))
-        names = list(query.selected) if query.selected else [*query.extra_select, *query.values_select,
-                                                              *query.annotation_select]
-        fields = [column[0] for column in compiler.select[:compiler.col_count]]
-        converters = tuple((i, tuple(convs), expression)
-                           for i, (convs, expression) in compiler.get_converters(fields).items())
-        return _Compiled(sql=sql, params=tuple(params), slots=tuple(slots), names=tuple(names),
-                         converters=converters)
+        names = (
+            list(query.selected)
+            if query.selected
+            else [*query.extra_select, *query.values_select, *query.annotation_select]
+        )
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        converters = tuple(
+            (i, tuple(convs), expression) for i, (convs, expression) in compiler.get_converters(fields).items()
+        )
+        return _Compiled(sql=sql, params=tuple(params), slots=tuple(slots), names=tuple(names), converters=converters)
 
     def compiled(self, alias: str = DEFAULT_DB_ALIAS) -> _Compiled:
         compiled = self._compiled.get(alias)

@@ -62,8 +62,9 @@ def teams_for_user(*, user: User) -> QuerySet[m.Team]:
     return m.Team.objects.filter(memberships__user_id=user.pk).distinct().order_by("name")
 
 
-def team_for_user(*, user: User, team_id: int | None = None, slug: str | None = None,
-                  role: str = Role.VIEWER) -> m.Team:
+def team_for_user(
+    *, user: User, team_id: int | None = None, slug: str | None = None, role: str = Role.VIEWER
+) -> m.Team:
     lookup = {"pk": team_id} if team_id is not None else {"slug": slug}
     team = m.Team.objects.filter(**lookup).first()
     if team is None:
@@ -104,22 +105,28 @@ def revision_of_model(*, model: m.ThreatModel, number: int) -> m.Revision:
 
 # -- snapshots ---------------------------------------------------------------------------------
 
+
 def snapshot_from_dicts(info: dict[str, Any], dicts: dict[str, list[dict[str, Any]]], revision: int) -> Snapshot:
     with bulk_allocation():
         return _snapshot_from_dicts(info, dicts, revision)
 
 
 def _snapshot_from_dicts(info: dict[str, Any], dicts: dict[str, list[dict[str, Any]]], revision: int) -> Snapshot:
-    collections = {COLLECTION_OF_KIND[kind]: [element_from_dict(COLLECTIONS[COLLECTION_OF_KIND[kind]], item)
-                                              for item in items]
-                   for kind, items in dicts.items()}
+    collections = {
+        COLLECTION_OF_KIND[kind]: [element_from_dict(COLLECTIONS[COLLECTION_OF_KIND[kind]], item) for item in items]
+        for kind, items in dicts.items()
+    }
     return Snapshot.build(info_from_dict(info), revision=revision, **collections)
 
 
 def model_info(model: m.ThreatModel) -> dict[str, Any]:
-    return {"name": model.name, "description": model.description,
-            "business_criticality": model.business_criticality, "tags": list(model.tags),
-            "attributes": dict(model.attributes)}
+    return {
+        "name": model.name,
+        "description": model.description,
+        "business_criticality": model.business_criticality,
+        "tags": list(model.tags),
+        "attributes": dict(model.attributes),
+    }
 
 
 def snapshot_of_model(*, model: m.ThreatModel, revision: int | None = None) -> Snapshot:
@@ -139,8 +146,12 @@ def snapshot_of_model(*, model: m.ThreatModel, revision: int | None = None) -> S
 def element_state_at(*, model: m.ThreatModel, revision: int) -> dict[tuple[str, str], dict[str, Any]]:
     """Replay the append-only change log up to ``revision``: the last ``after`` of each element."""
     state: dict[tuple[str, str], dict[str, Any]] = {}
-    rows = (m.ChangeRecord.objects.filter(model=model, revision_number__lte=revision)
-            .order_by("revision_number", "seq").values_list("element_kind", "element_key", "after").iterator(2000))
+    rows = (
+        m.ChangeRecord.objects.filter(model=model, revision_number__lte=revision)
+        .order_by("revision_number", "seq")
+        .values_list("element_kind", "element_key", "after")
+        .iterator(2000)
+    )
     for kind, key, after in rows:
         if after is None:
             state.pop((kind, key), None)
@@ -153,8 +164,12 @@ def revision_diff(*, model: m.ThreatModel, from_revision: int, to_revision: int)
     for number in (from_revision, to_revision):
         if number < 0 or number > model.revision:
             raise NotFound(f"revision {number} not found (the model is at revision {model.revision})")
-    return diff_element_dicts(element_state_at(model=model, revision=from_revision),
-                              element_state_at(model=model, revision=to_revision), from_revision, to_revision)
+    return diff_element_dicts(
+        element_state_at(model=model, revision=from_revision),
+        element_state_at(model=model, revision=to_revision),
+        from_revision,
+        to_revision,
+    )
 
 
 def changes_of_revision(*, revision: m.Revision) -> QuerySet[m.ChangeRecord]:

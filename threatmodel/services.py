@@ -59,7 +59,8 @@ class RevisionConflict(Exception):
         self.current_revision = current_revision
         super().__init__(
             f"the model changed since revision {base_revision}: it is now at revision {current_revision}; "
-            "reload it and re-apply your edit")
+            "reload it and re-apply your edit"
+        )
 
 
 class TeamRuleError(ValueError):
@@ -67,6 +68,7 @@ class TeamRuleError(ValueError):
 
 
 # -- teams ---------------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def team_create(*, name: str, owner: AbstractBaseUser, slug: str | None = None) -> m.Team:
@@ -85,7 +87,8 @@ def membership_set(*, team: m.Team, user: AbstractBaseUser, role: str) -> m.Memb
     if role not in ROLE_RANK:
         raise TeamRuleError(f"unknown role {role!r}")
     membership, created = m.Membership.objects.select_for_update().get_or_create(
-        team=team, user=user, defaults={"role": role})
+        team=team, user=user, defaults={"role": role}
+    )
     if not created and membership.role != role:
         if membership.role == Role.OWNER and role != Role.OWNER:
             _ensure_other_owner(team, user)
@@ -111,31 +114,53 @@ def _ensure_other_owner(team: m.Team, user: AbstractBaseUser) -> None:
 
 # -- models --------------------------------------------------------------------------------------
 
-def model_import(*, team: m.Team, raw: bytes | str, filename: str = "", user: AbstractBaseUser | None,
-                 message: str = "") -> m.ThreatModel:
+
+def model_import(
+    *, team: m.Team, raw: bytes | str, filename: str = "", user: AbstractBaseUser | None, message: str = ""
+) -> m.ThreatModel:
     """Create a model from a native file. All-or-nothing: raises ``ModelValidationError``."""
     snapshot = read_model(raw, filename, known_controls=control_ids())
     return model_create(team=team, snapshot=snapshot, user=user, message=message or f"Imported {filename}".strip())
 
 
 @transaction.atomic
-def model_create(*, team: m.Team, snapshot: Snapshot, user: AbstractBaseUser | None,
-                 message: str = "Created") -> m.ThreatModel:
+def model_create(
+    *, team: m.Team, snapshot: Snapshot, user: AbstractBaseUser | None, message: str = "Created"
+) -> m.ThreatModel:
     """Create a model and all its elements as revision 1 (bulk writes)."""
     if m.ThreatModel.objects.filter(team=team, name=snapshot.info.name).exists():
-        raise ModelValidationError([Issue("model.name", f"a model named {snapshot.info.name!r} already exists "
-                                                        f"in team {team.slug!r}")])
+        raise ModelValidationError(
+            [Issue("model.name", f"a model named {snapshot.info.name!r} already exists in team {team.slug!r}")]
+        )
     info = info_to_dict(snapshot.info)
     model = m.ThreatModel.objects.create(
-        team=team, name=info["name"], description=info["description"],
-        business_criticality=info["business_criticality"], tags=info["tags"], attributes=info["attributes"],
-        revision=0, created_by=user if user and user.is_authenticated else None)
+        team=team,
+        name=info["name"],
+        description=info["description"],
+        business_criticality=info["business_criticality"],
+        tags=info["tags"],
+        attributes=info["attributes"],
+        revision=0,
+        created_by=user if user and user.is_authenticated else None,
+    )
     document = snapshot_to_document(snapshot, compact=False)
-    changes = list(enumerate(ElementChange("create", kind, item["id"], item)
-                             for collection, kind in KIND_OF_COLLECTION.items()
-                             for item in document.get(collection, [])))
-    _apply(model=model, user=user, base_revision=0, changes=changes, message=message, bulk=True,
-           model_info_before=None, model_info_after=info)
+    changes = list(
+        enumerate(
+            ElementChange("create", kind, item["id"], item)
+            for collection, kind in KIND_OF_COLLECTION.items()
+            for item in document.get(collection, [])
+        )
+    )
+    _apply(
+        model=model,
+        user=user,
+        base_revision=0,
+        changes=changes,
+        message=message,
+        bulk=True,
+        model_info_before=None,
+        model_info_after=info,
+    )
     return model
 
 
@@ -151,14 +176,22 @@ def model_delete(*, model: m.ThreatModel) -> None:
     model.delete()
 
 
-def model_replace(*, model: m.ThreatModel, snapshot: Snapshot, user: AbstractBaseUser | None,
-                  base_revision: int, current: Snapshot, message: str = "") -> m.Revision | None:
+def model_replace(
+    *,
+    model: m.ThreatModel,
+    snapshot: Snapshot,
+    user: AbstractBaseUser | None,
+    base_revision: int,
+    current: Snapshot,
+    message: str = "",
+) -> m.Revision | None:
     """Make the model equal to ``snapshot`` as one new revision (e.g. re-import of its file)."""
     changes = changes_between(current, snapshot)
     if not changes:
         return None
-    return changeset_apply(model=model, user=user, base_revision=base_revision, changes=changes,
-                           message=message or "Replaced from file")
+    return changeset_apply(
+        model=model, user=user, base_revision=base_revision, changes=changes, message=message or "Replaced from file"
+    )
 
 
 def changeset_parse(raw_changes: Any) -> list[ElementChange]:
@@ -179,8 +212,14 @@ def changeset_parse(raw_changes: Any) -> list[ElementChange]:
 
 
 @transaction.atomic
-def changeset_apply(*, model: m.ThreatModel, user: AbstractBaseUser | None, base_revision: int,
-                    changes: Sequence[ElementChange], message: str = "") -> m.Revision:
+def changeset_apply(
+    *,
+    model: m.ThreatModel,
+    user: AbstractBaseUser | None,
+    base_revision: int,
+    changes: Sequence[ElementChange],
+    message: str = "",
+) -> m.Revision:
     """Apply element edits atomically on top of ``base_revision``; refuse stale writes."""
     locked = m.ThreatModel.objects.select_for_update().get(pk=model.pk)
     if locked.revision != base_revision:
@@ -197,8 +236,16 @@ def changeset_apply(*, model: m.ThreatModel, user: AbstractBaseUser | None, base
                 raise ModelValidationError(issues)
         else:
             element_changes.append((i, change))
-    revision = _apply(model=locked, user=user, base_revision=base_revision, changes=element_changes, message=message,
-                      bulk=False, model_info_before=info_before, model_info_after=info_after)
+    revision = _apply(
+        model=locked,
+        user=user,
+        base_revision=base_revision,
+        changes=element_changes,
+        message=message,
+        bulk=False,
+        model_info_before=info_before,
+        model_info_after=info_after,
+    )
     model.revision = locked.revision
     for name in ("name", "description", "business_criticality", "tags", "attributes"):
         setattr(model, name, getattr(locked, name))
@@ -219,17 +266,31 @@ def _index(model_id: int) -> ModelIndex:
     return index
 
 
-def _apply(*, model: m.ThreatModel, user: AbstractBaseUser | None, base_revision: int,
-           changes: Sequence[tuple[int, ElementChange]], message: str, bulk: bool,
-           model_info_before: dict[str, Any] | None, model_info_after: dict[str, Any]) -> m.Revision:
+def _apply(
+    *,
+    model: m.ThreatModel,
+    user: AbstractBaseUser | None,
+    base_revision: int,
+    changes: Sequence[tuple[int, ElementChange]],
+    message: str,
+    bulk: bool,
+    model_info_before: dict[str, Any] | None,
+    model_info_after: dict[str, Any],
+) -> m.Revision:
     numbered = list(changes)
     index = ModelIndex() if bulk else _index(model.pk)
     touched: dict[str, set[str]] = defaultdict(set)
     for _, change in numbered:
         touched[change.kind].add(change.id)
-    current = {} if bulk else {
-        (kind, item["id"]): item
-        for kind, items in load_element_dicts(model.pk, kinds=list(touched), keys=touched).items() for item in items}
+    current = (
+        {}
+        if bulk
+        else {
+            (kind, item["id"]): item
+            for kind, items in load_element_dicts(model.pk, kinds=list(touched), keys=touched).items()
+            for item in items
+        }
+    )
 
     issues: list[Issue] = []
     final: dict[tuple[str, str], dict[str, Any] | None] = {}
@@ -275,13 +336,18 @@ def _apply(*, model: m.ThreatModel, user: AbstractBaseUser | None, base_revision
     if deleted and not bulk:
         issues.extend(_dangling_after_delete(model.pk, deleted, final))
     if any(kind == "boundary" for kind, _ in final):
-        issues.extend(boundary_cycle_issues(index, {k: path_of[("boundary", k)] for (kd, k) in final
-                                                    if kd == "boundary" and ("boundary", k) in path_of}))
+        issues.extend(
+            boundary_cycle_issues(
+                index,
+                {k: path_of[("boundary", k)] for (kd, k) in final if kd == "boundary" and ("boundary", k) in path_of},
+            )
+        )
     controls = control_ids()
     for (kind, key), after in final.items():
         if kind == "control" and after is not None and after["control"] not in controls:
-            issues.append(Issue(path_of[(kind, key)] + ".data.control",
-                                f"unknown catalog control {after['control']!r}"))
+            issues.append(
+                Issue(path_of[(kind, key)] + ".data.control", f"unknown catalog control {after['control']!r}")
+            )
     if issues:
         raise ModelValidationError(issues)
 
@@ -290,8 +356,15 @@ def _apply(*, model: m.ThreatModel, user: AbstractBaseUser | None, base_revision
     number = model.revision + 1
     records: list[tuple[str, str, str, Any, Any]] = []
     if model_info_before != model_info_after:
-        records.append((MODEL_KIND, MODEL_KEY, "create" if model_info_before is None else "update",
-                        model_info_before, model_info_after))
+        records.append(
+            (
+                MODEL_KIND,
+                MODEL_KEY,
+                "create" if model_info_before is None else "update",
+                model_info_before,
+                model_info_after,
+            )
+        )
     for (kind, key), after in final.items():
         before = before_of.get((kind, key))
         if before == after:
@@ -301,23 +374,42 @@ def _apply(*, model: m.ThreatModel, user: AbstractBaseUser | None, base_revision
     if not records:
         raise ModelValidationError([Issue("changes", "the change set changes nothing")])
     revision = m.Revision.objects.create(
-        model=model, number=number, base_number=base_revision,
+        model=model,
+        number=number,
+        base_number=base_revision,
         author=user if user is not None and user.is_authenticated else None,
-        message=(message or summarize([c for _, c in numbered]) or "Edited model")[:500], change_count=len(records))
-    fast_insert(m.ChangeRecord, (
-        {"model_id": model.pk, "revision_id": revision.pk, "revision_number": number, "seq": seq,
-         "element_kind": kind, "element_key": key, "action": action, "before": before, "after": after}
-        for seq, (kind, key, action, before, after) in enumerate(records)))
+        message=(message or summarize([c for _, c in numbered]) or "Edited model")[:500],
+        change_count=len(records),
+    )
+    fast_insert(
+        m.ChangeRecord,
+        (
+            {
+                "model_id": model.pk,
+                "revision_id": revision.pk,
+                "revision_number": number,
+                "seq": seq,
+                "element_kind": kind,
+                "element_key": key,
+                "action": action,
+                "before": before,
+                "after": after,
+            }
+            for seq, (kind, key, action, before, after) in enumerate(records)
+        ),
+    )
     model.revision = number
     for name, value in model_info_after.items():
         setattr(model, name, value)
-    model.save(update_fields=["revision", "name", "description", "business_criticality", "tags", "attributes",
-                              "updated_at"])
+    model.save(
+        update_fields=["revision", "name", "description", "business_criticality", "tags", "attributes", "updated_at"]
+    )
     return revision
 
 
-def _dangling_after_delete(model_id: int, deleted: set[str],
-                           final: Mapping[tuple[str, str], dict[str, Any] | None]) -> list[Issue]:
+def _dangling_after_delete(
+    model_id: int, deleted: set[str], final: Mapping[tuple[str, str], dict[str, Any] | None]
+) -> list[Issue]:
     """Elements left untouched by the change set that still point at a deleted element."""
     rewritten = {key for (kind, key) in final}
     issues = []
@@ -331,14 +423,23 @@ def _dangling_after_delete(model_id: int, deleted: set[str],
                 refs = value if isinstance(value, list) else [value]
                 for ref in refs:
                     if ref in deleted:
-                        issues.append(Issue(f"{COLLECTION_OF_KIND.get(kind, kind)}[{item['id']}].{field_name}",
-                                            f"still refers to {ref!r}, which this change set deletes; "
-                                            f"delete or update {item['id']!r} in the same change set"))
+                        issues.append(
+                            Issue(
+                                f"{COLLECTION_OF_KIND.get(kind, kind)}[{item['id']}].{field_name}",
+                                f"still refers to {ref!r}, which this change set deletes; "
+                                f"delete or update {item['id']!r} in the same change set",
+                            )
+                        )
     return issues
 
 
-def _write_rows(model_id: int, final: Mapping[tuple[str, str], dict[str, Any] | None],
-                before_of: Mapping[tuple[str, str], dict[str, Any] | None], *, bulk: bool) -> None:
+def _write_rows(
+    model_id: int,
+    final: Mapping[tuple[str, str], dict[str, Any] | None],
+    before_of: Mapping[tuple[str, str], dict[str, Any] | None],
+    *,
+    bulk: bool,
+) -> None:
     keymap = KeyMap(model_id)
     by_kind: dict[str, list[tuple[str, dict[str, Any] | None]]] = defaultdict(list)
     for (kind, key), after in final.items():
@@ -354,8 +455,9 @@ def _write_rows(model_id: int, final: Mapping[tuple[str, str], dict[str, Any] | 
         new = [(key, after) for key, after in items if before_of.get((kind, key)) is None]
         old = [(key, after) for key, after in items if before_of.get((kind, key)) is not None]
         if new:
-            fast_insert(row_model, ({"model_id": model_id, "key": key, **row_values(kind, after, keymap)}
-                                    for key, after in new))
+            fast_insert(
+                row_model, ({"model_id": model_id, "key": key, **row_values(kind, after, keymap)} for key, after in new)
+            )
             new_keys = {key for key, _ in new}
             for key, pk in row_model.objects.filter(model_id=model_id).values_list("key", "pk").iterator(5000):
                 if key in new_keys:
@@ -363,8 +465,11 @@ def _write_rows(model_id: int, final: Mapping[tuple[str, str], dict[str, Any] | 
         for key, after in old:
             row_model.objects.filter(pk=keymap.pk(kind, key)).update(**row_values(kind, after, keymap))
         if kind == "boundary":
-            parents = [(key, after.get("parent")) for key, after in items
-                       if after.get("parent") or (before_of.get((kind, key)) or {}).get("parent")]
+            parents = [
+                (key, after.get("parent"))
+                for key, after in items
+                if after.get("parent") or (before_of.get((kind, key)) or {}).get("parent")
+            ]
             for key, parent in parents:
                 m.TrustBoundary.objects.filter(pk=keymap.pk(kind, key)).update(parent_id=keymap.pk(kind, parent))
         if kind in ("component", "flow"):
@@ -372,8 +477,10 @@ def _write_rows(model_id: int, final: Mapping[tuple[str, str], dict[str, Any] | 
             if old_pks:
                 delete_links(kind, old_pks)  # type: ignore[arg-type]
             link_model = m.ComponentData if kind == "component" else m.FlowData
-            fast_insert(link_model, (row for key, after in items
-                                     for row in link_rows(kind, keymap.pk(kind, key), after, keymap)))  # type: ignore[arg-type]
+            fast_insert(
+                link_model,
+                (row for key, after in items for row in link_rows(kind, keymap.pk(kind, key), after, keymap)),
+            )  # type: ignore[arg-type]
 
     # 2. deletions last, dependants first: updates above may have released references to deleted rows
     for kind in reversed(DEPENDENCY_ORDER):
@@ -422,7 +529,17 @@ def _refs_of(kind: str, element: Any) -> set[str]:
 
 
 __all__ = [
-    "COLLECTIONS", "RevisionConflict", "TeamRuleError", "changeset_apply", "changeset_parse",
-    "element_changes_for_delete", "membership_remove", "membership_set", "model_create", "model_delete",
-    "model_import", "model_replace", "team_create",
+    "COLLECTIONS",
+    "RevisionConflict",
+    "TeamRuleError",
+    "changeset_apply",
+    "changeset_parse",
+    "element_changes_for_delete",
+    "membership_remove",
+    "membership_set",
+    "model_create",
+    "model_delete",
+    "model_import",
+    "model_replace",
+    "team_create",
 ]

@@ -32,8 +32,9 @@ def token_digest(raw: str) -> str:
 
 
 @transaction.atomic
-def api_token_create(*, user: AbstractBaseUser, name: str, scope: str = TokenScope.READ,
-                     expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, user: AbstractBaseUser, name: str, scope: str = TokenScope.READ, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
     """Create a token; returns the row and the secret (shown once, never stored)."""
     if scope not in TokenScope.values:
         raise TeamRuleError(f"unknown token scope {scope!r}")
@@ -45,8 +46,9 @@ def api_token_create(*, user: AbstractBaseUser, name: str, scope: str = TokenSco
     if ApiToken.objects.filter(user=user, name=name).exists():
         raise TeamRuleError(f"you already have a token named {name!r}")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(30)
-    token = ApiToken.objects.create(user=user, name=name, scope=scope, expires_at=expires_at,
-                                    prefix=raw[:PREFIX_LENGTH], key_hash=token_digest(raw))
+    token = ApiToken.objects.create(
+        user=user, name=name, scope=scope, expires_at=expires_at, prefix=raw[:PREFIX_LENGTH], key_hash=token_digest(raw)
+    )
     return token, raw
 
 
@@ -62,8 +64,11 @@ _USER_FIELDS = tuple(field.attname for field in get_user_model()._meta.concrete_
 
 
 def _token_with_user(key_hash: str) -> QuerySet[ApiToken, dict[str, Any]]:
-    return (ApiToken.objects.filter(key_hash=key_hash).order_by()
-            .values(*_TOKEN_FIELDS, *(f"user__{name}" for name in _USER_FIELDS))[:1])
+    return (
+        ApiToken.objects.filter(key_hash=key_hash)
+        .order_by()
+        .values(*_TOKEN_FIELDS, *(f"user__{name}" for name in _USER_FIELDS))[:1]
+    )
 
 
 #: The token and its user in one query (what ``select_related("user")`` reads), compiled once.
@@ -76,8 +81,9 @@ def api_token_lookup(*, key_hash: str) -> ApiToken | None:
     if row is None:
         return None
     token = ApiToken.from_db(DEFAULT_DB_ALIAS, list(_TOKEN_FIELDS), [row[name] for name in _TOKEN_FIELDS])
-    token.user = get_user_model().from_db(DEFAULT_DB_ALIAS, list(_USER_FIELDS),
-                                          [row[f"user__{name}"] for name in _USER_FIELDS])
+    token.user = get_user_model().from_db(
+        DEFAULT_DB_ALIAS, list(_USER_FIELDS), [row[f"user__{name}"] for name in _USER_FIELDS]
+    )
     return token
 
 

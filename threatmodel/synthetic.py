@@ -61,8 +61,24 @@ _KIND_SHARE: tuple[tuple[ComponentKind, float], ...] = (
     (ComponentKind.LOGGING, 0.01),
     (ComponentKind.ANALYTICS, 0.01),
 )
-_NAMESPACE_WORDS = ("storefront", "checkout", "payments", "catalog", "search", "identity", "shipping", "billing",
-                    "inventory", "reviews", "ads", "messaging", "reporting", "platform", "risk", "loyalty")
+_NAMESPACE_WORDS = (
+    "storefront",
+    "checkout",
+    "payments",
+    "catalog",
+    "search",
+    "identity",
+    "shipping",
+    "billing",
+    "inventory",
+    "reviews",
+    "ads",
+    "messaging",
+    "reporting",
+    "platform",
+    "risk",
+    "loyalty",
+)
 _TECH = {
     ComponentKind.SERVICE: ("Go", "Java Spring", "Python FastAPI", "Node.js", "C# .NET", "Rust"),
     ComponentKind.WEB_FRONTEND: ("React SSR", "Django", "Next.js"),
@@ -70,9 +86,18 @@ _TECH = {
     ComponentKind.CACHE: ("Redis 7", "Memcached"),
     ComponentKind.QUEUE: ("Kafka", "RabbitMQ", "SQS"),
 }
-_DB_PROTOCOL = {"PostgreSQL 15": "postgresql", "MySQL 8": "mysql", "MongoDB 7": "mongodb", "DynamoDB": "https",
-                "S3": "https", "Redis 7": "redis", "Memcached": "memcached", "Kafka": "kafka",
-                "RabbitMQ": "amqp", "SQS": "https"}
+_DB_PROTOCOL = {
+    "PostgreSQL 15": "postgresql",
+    "MySQL 8": "mysql",
+    "MongoDB 7": "mongodb",
+    "DynamoDB": "https",
+    "S3": "https",
+    "Redis 7": "redis",
+    "Memcached": "memcached",
+    "Kafka": "kafka",
+    "RabbitMQ": "amqp",
+    "SQS": "https",
+}
 
 
 @dataclass
@@ -121,8 +146,11 @@ def _boundaries(components: int, rng: random.Random) -> tuple[list[TrustBoundary
         for n in range(per_cluster):
             word = _NAMESPACE_WORDS[n % len(_NAMESPACE_WORDS)]
             ns_id = f"ns-{a}-{word}" + (f"-{n // len(_NAMESPACE_WORDS)}" if n >= len(_NAMESPACE_WORDS) else "")
-            level = TrustLevel.HIGH if word in ("checkout", "payments", "identity", "platform", "billing") \
+            level = (
+                TrustLevel.HIGH
+                if word in ("checkout", "payments", "identity", "platform", "billing")
                 else rng.choice((TrustLevel.MEDIUM, TrustLevel.MEDIUM, TrustLevel.HIGH))
+            )
             out.append(TrustBoundary(ns_id, f"namespace: {word}", BoundaryKind.NAMESPACE, level, parent=cluster))
             (pools["platform"] if word == "platform" else pools["ns"]).append(ns_id)
     if not pools["platform"]:
@@ -136,18 +164,36 @@ def _data_assets(components: int, rng: random.Random) -> list[DataAsset]:
     ratings = list(Rating)
     out: list[DataAsset] = []
     for i in range(count):
-        classification = classes[i % len(classes)] if i < len(classes) * 2 else rng.choice(
-            (Classification.PUBLIC, Classification.INTERNAL, Classification.INTERNAL, Classification.CONFIDENTIAL,
-             Classification.CONFIDENTIAL, Classification.RESTRICTED, Classification.UNCLASSIFIED))
+        classification = (
+            classes[i % len(classes)]
+            if i < len(classes) * 2
+            else rng.choice(
+                (
+                    Classification.PUBLIC,
+                    Classification.INTERNAL,
+                    Classification.INTERNAL,
+                    Classification.CONFIDENTIAL,
+                    Classification.CONFIDENTIAL,
+                    Classification.RESTRICTED,
+                    Classification.UNCLASSIFIED,
+                )
+            )
+        )
         sensitive = classification in (Classification.CONFIDENTIAL, Classification.RESTRICTED)
-        out.append(DataAsset(
-            id=f"data-{i:05d}", name=f"Data set {i}", classification=classification,
-            confidentiality=ratings[min(3, 2 + (classification == Classification.RESTRICTED))] if sensitive
-            else rng.choice(ratings[:2]),
-            integrity=rng.choice(ratings), availability=rng.choice(ratings),
-            pii=sensitive and rng.random() < 0.5 or (i % 7 == 3),
-            credentials=(i % 11 == 5),
-        ))
+        out.append(
+            DataAsset(
+                id=f"data-{i:05d}",
+                name=f"Data set {i}",
+                classification=classification,
+                confidentiality=ratings[min(3, 2 + (classification == Classification.RESTRICTED))]
+                if sensitive
+                else rng.choice(ratings[:2]),
+                integrity=rng.choice(ratings),
+                availability=rng.choice(ratings),
+                pii=sensitive and rng.random() < 0.5 or (i % 7 == 3),
+                credentials=(i % 11 == 5),
+            )
+        )
     return out
 
 
@@ -181,15 +227,34 @@ def generate_snapshot(components: int, flows: int, seed: int = 7) -> Snapshot:
     flow_list = _flows(flows, rng, pools)
     grants = _grants(rng, identities, comps, flow_list, assets)
     controls = _controls(rng, comps, flow_list, identities)
-    info = ModelInfo(name=f"Synthetic estate {components}/{flows} (seed {seed})",
-                     description="Generated by threatmodel.synthetic for tests and benchmarks.",
-                     business_criticality=BusinessCriticality.CRITICAL, tags=("synthetic",))
-    return Snapshot.build(info, data_assets=assets, boundaries=boundaries, identities=identities, components=comps,
-                          flows=flow_list, grants=grants, controls=controls)
+    info = ModelInfo(
+        name=f"Synthetic estate {components}/{flows} (seed {seed})",
+        description="Generated by threatmodel.synthetic for tests and benchmarks.",
+        business_criticality=BusinessCriticality.CRITICAL,
+        tags=("synthetic",),
+    )
+    return Snapshot.build(
+        info,
+        data_assets=assets,
+        boundaries=boundaries,
+        identities=identities,
+        components=comps,
+        flows=flow_list,
+        grants=grants,
+        controls=controls,
+    )
 
 
-def _component(kind: ComponentKind, serial: int, rng: random.Random, places: dict[str, list[str]],
-               sensitive: list[str], ordinary: list[str], creds: list[str], identities: list[Identity]) -> Component:
+def _component(
+    kind: ComponentKind,
+    serial: int,
+    rng: random.Random,
+    places: dict[str, list[str]],
+    sensitive: list[str],
+    ordinary: list[str],
+    creds: list[str],
+    identities: list[Identity],
+) -> Component:
     cid = f"{kind.value}-{serial:05d}"
     name = f"{kind.value.replace('-', ' ').title()} {serial}"
     tech = rng.choice(_TECH.get(kind, ("",)))
@@ -244,10 +309,14 @@ def _component(kind: ComponentKind, serial: int, rng: random.Random, places: dic
             internet_facing = True
         meshed = rng.random() < 0.8
         mesh = (MeshMode.SIDECAR if rng.random() < 0.8 else MeshMode.AMBIENT) if meshed else MeshMode.NONE
-        auth = Authentication.MTLS if meshed else rng.choice((Authentication.NONE, Authentication.JWT,
-                                                              Authentication.API_KEY))
-        authz = rng.choice((Authorization.ATTRIBUTE, Authorization.ROLE, Authorization.ROLE, Authorization.NETWORK,
-                            Authorization.NONE))
+        auth = (
+            Authentication.MTLS
+            if meshed
+            else rng.choice((Authentication.NONE, Authentication.JWT, Authentication.API_KEY))
+        )
+        authz = rng.choice(
+            (Authorization.ATTRIBUTE, Authorization.ROLE, Authorization.ROLE, Authorization.NETWORK, Authorization.NONE)
+        )
         logging = rng.choice((Logging.BASIC, Logging.BASIC, Logging.AUDIT, Logging.NONE))
         processed = tuple(sorted({rng.choice(sensitive if rng.random() < 0.4 else ordinary) for _ in range(2)}))
         if rng.random() < 0.1:
@@ -263,9 +332,22 @@ def _component(kind: ComponentKind, serial: int, rng: random.Random, places: dic
     if rng.random() < 0.004 and kind not in (ComponentKind.HUMAN_USER, ComponentKind.EXTERNAL_ENTITY):
         boundary = None  # hygiene: unplaced element
     return Component(
-        id=cid, name=name, kind=kind, technology=tech, boundary=boundary, internet_facing=internet_facing, mesh=mesh,
-        authentication=auth, authorization=authz, encryption_at_rest=at_rest, logging=logging, data_stored=stored,
-        data_processed=processed, identity=identity, attributes=attributes)
+        id=cid,
+        name=name,
+        kind=kind,
+        technology=tech,
+        boundary=boundary,
+        internet_facing=internet_facing,
+        mesh=mesh,
+        authentication=auth,
+        authorization=authz,
+        encryption_at_rest=at_rest,
+        logging=logging,
+        data_stored=stored,
+        data_processed=processed,
+        identity=identity,
+        attributes=attributes,
+    )
 
 
 #: (share, source kinds, target kinds) of generated flows after the mandatory entry chain.
@@ -277,11 +359,17 @@ _FLOW_TEMPLATES: tuple[tuple[float, tuple[ComponentKind, ...], tuple[ComponentKi
     (0.05, (ComponentKind.SERVICE, ComponentKind.WEB_FRONTEND), (ComponentKind.LOGGING,)),
     (0.03, (ComponentKind.SERVICE, ComponentKind.BATCH_JOB), (ComponentKind.EXTERNAL_ENTITY, ComponentKind.ANALYTICS)),
     (0.02, (ComponentKind.WEB_FRONTEND,), (ComponentKind.DATASTORE,)),
-    (0.06, (ComponentKind.BATCH_JOB, ComponentKind.SERVERLESS_FUNCTION),
-     (ComponentKind.DATASTORE, ComponentKind.QUEUE, ComponentKind.SERVICE)),
+    (
+        0.06,
+        (ComponentKind.BATCH_JOB, ComponentKind.SERVERLESS_FUNCTION),
+        (ComponentKind.DATASTORE, ComponentKind.QUEUE, ComponentKind.SERVICE),
+    ),
     (0.04, (ComponentKind.API_GATEWAY,), (ComponentKind.WEB_FRONTEND, ComponentKind.SERVICE)),
-    (0.03, (ComponentKind.WEB_FRONTEND, ComponentKind.SERVICE, ComponentKind.API_GATEWAY),
-     (ComponentKind.IDENTITY_PROVIDER,)),
+    (
+        0.03,
+        (ComponentKind.WEB_FRONTEND, ComponentKind.SERVICE, ComponentKind.API_GATEWAY),
+        (ComponentKind.IDENTITY_PROVIDER,),
+    ),
     (0.05, (ComponentKind.SERVICE,), (ComponentKind.SERVICE,)),
 )
 _MESHED = (MeshMode.SIDECAR, MeshMode.AMBIENT)
@@ -295,8 +383,16 @@ def _flow(rng: random.Random, fid: str, src: Component, dst: Component) -> DataF
         auth = Authentication.MTLS if enc is Encryption.MTLS else rng.choice((Authentication.JWT, Authentication.NONE))
     else:
         enc = Encryption.TLS if roll < 0.65 else (Encryption.MTLS if roll < 0.7 else Encryption.NONE)
-        auth = rng.choice((Authentication.NONE, Authentication.API_KEY, Authentication.PASSWORD, Authentication.JWT,
-                           Authentication.CLOUD_IAM, Authentication.OAUTH2))
+        auth = rng.choice(
+            (
+                Authentication.NONE,
+                Authentication.API_KEY,
+                Authentication.PASSWORD,
+                Authentication.JWT,
+                Authentication.CLOUD_IAM,
+                Authentication.OAUTH2,
+            )
+        )
     if src.kind is ComponentKind.HUMAN_USER:
         enc, auth = (Encryption.TLS, rng.choice((Authentication.SESSION, Authentication.OAUTH2, Authentication.NONE)))
     protocol = _DB_PROTOCOL.get(dst.technology, "grpc" if meshed else "https")
@@ -307,8 +403,17 @@ def _flow(rng: random.Random, fid: str, src: Component, dst: Component) -> DataF
     authz = rng.choice((Authorization.ROLE, Authorization.ATTRIBUTE, Authorization.NETWORK, Authorization.NONE))
     pool = dst.data_stored or dst.data_processed or src.data_processed
     data = tuple(sorted(set(rng.sample(pool, min(len(pool), rng.randint(1, 2)))))) if pool else ()
-    return DataFlow(id=fid, source=src.id, target=dst.id, name=f"{src.name} to {dst.name}", protocol=protocol,
-                    encryption=enc, authentication=auth, authorization=authz, data_assets=data)
+    return DataFlow(
+        id=fid,
+        source=src.id,
+        target=dst.id,
+        name=f"{src.name} to {dst.name}",
+        protocol=protocol,
+        encryption=enc,
+        authentication=auth,
+        authorization=authz,
+        data_assets=data,
+    )
 
 
 def _flows(total: int, rng: random.Random, pools: _Pools) -> list[DataFlow]:
@@ -343,21 +448,33 @@ def _flows(total: int, rng: random.Random, pools: _Pools) -> list[DataFlow]:
     return out
 
 
-def _grants(rng: random.Random, identities: list[Identity], comps: list[Component], flows: list[DataFlow],
-            assets: list[DataAsset]) -> list[Grant]:
+def _grants(
+    rng: random.Random,
+    identities: list[Identity],
+    comps: list[Component],
+    flows: list[DataFlow],
+    assets: list[DataAsset],
+) -> list[Grant]:
     by_identity: dict[str, list[str]] = {}
     comp_by_id = {c.id: c for c in comps}
     for flow in flows:
         src = comp_by_id[flow.source]
         if src.identity:
             by_identity.setdefault(src.identity, []).append(flow.target)
-    stores = [c.id for c in comps if c.kind in (ComponentKind.DATASTORE, ComponentKind.SECRET_STORE,
-                                                 ComponentKind.QUEUE, ComponentKind.CACHE)]
+    stores = [
+        c.id
+        for c in comps
+        if c.kind in (ComponentKind.DATASTORE, ComponentKind.SECRET_STORE, ComponentKind.QUEUE, ComponentKind.CACHE)
+    ]
     out: list[Grant] = []
     for ident in identities:
         targets = sorted(set(by_identity.get(ident.id, ())))
-        storage_targets = [t for t in targets if comp_by_id[t].kind in (
-            ComponentKind.DATASTORE, ComponentKind.SECRET_STORE, ComponentKind.QUEUE, ComponentKind.CACHE)]
+        storage_targets = [
+            t
+            for t in targets
+            if comp_by_id[t].kind
+            in (ComponentKind.DATASTORE, ComponentKind.SECRET_STORE, ComponentKind.QUEUE, ComponentKind.CACHE)
+        ]
         for n, target in enumerate(storage_targets[:3]):
             actions = (GrantAction.READ,) if rng.random() < 0.5 else (GrantAction.READ, GrantAction.WRITE)
             if rng.random() < 0.05:
@@ -374,8 +491,9 @@ def _grants(rng: random.Random, identities: list[Identity], comps: list[Componen
     return out
 
 
-def _controls(rng: random.Random, comps: list[Component], flows: list[DataFlow],
-              identities: list[Identity]) -> list[Control]:
+def _controls(
+    rng: random.Random, comps: list[Component], flows: list[DataFlow], identities: list[Identity]
+) -> list[Control]:
     out: list[Control] = []
     for comp in comps:
         if comp.internet_facing and rng.random() < 0.5:
@@ -383,8 +501,14 @@ def _controls(rng: random.Random, comps: list[Component], flows: list[DataFlow],
         if comp.kind in (ComponentKind.DATASTORE,) and rng.random() < 0.1:
             out.append(Control(f"c-{comp.id}-audit", "audit-log", comp.id))
         if comp.kind is ComponentKind.WEB_FRONTEND and rng.random() < 0.1:
-            out.append(Control(f"c-{comp.id}-waf", "waf", comp.id,
-                               ControlStatus.IMPLEMENTED if rng.random() < 0.7 else ControlStatus.PLANNED))
+            out.append(
+                Control(
+                    f"c-{comp.id}-waf",
+                    "waf",
+                    comp.id,
+                    ControlStatus.IMPLEMENTED if rng.random() < 0.7 else ControlStatus.PLANNED,
+                )
+            )
     for ident in identities:
         if ident.kind is IdentityKind.HUMAN_ROLE and not ident.mfa and rng.random() < 0.3:
             out.append(Control(f"c-{ident.id}-mfa", "mfa", ident.id))

@@ -78,8 +78,11 @@ def _field_spec(kind: str, name: str, schema: dict[str, Any], default: Any) -> d
     elif name == "tags":
         spec["type"] = "tags"
     elif kind == "control" and name == "control":
-        spec.update(type="enum", values=[c["id"] for c in controls()],
-                    labels={c["id"]: c.get("name", c["id"]) for c in controls()})
+        spec.update(
+            type="enum",
+            values=[c["id"] for c in controls()],
+            labels={c["id"]: c.get("name", c["id"]) for c in controls()},
+        )
     elif ref is not None:
         spec.update(type="refs" if "array" in types else "ref", ref=ref, nullable="null" in types)
     elif name == "actions":
@@ -91,9 +94,11 @@ def _field_spec(kind: str, name: str, schema: dict[str, Any], default: Any) -> d
     elif "integer" in types:
         spec.update(type="int", nullable="null" in types, minimum=1, maximum=65535)
     else:
-        spec.update(type="text" if name in MULTILINE_FIELDS else "string",
-                    maxLength=schema.get("maxLength"),
-                    required=(name == "name" and kind != "flow") or name == "protocol")
+        spec.update(
+            type="text" if name in MULTILINE_FIELDS else "string",
+            maxLength=schema.get("maxLength"),
+            required=(name == "name" and kind != "flow") or name == "protocol",
+        )
     if name == "id":
         spec["readonly"] = True
     return spec
@@ -111,14 +116,23 @@ def editor_vocabulary() -> dict[str, Any]:
                 defaults[f.name] = f.default
             elif f.default_factory is not dataclasses.MISSING:
                 defaults[f.name] = f.default_factory()
-        sample = element_to_dict(element_type(**{
-            f.name: "x" for f in dataclasses.fields(element_type)
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}))
+        sample = element_to_dict(
+            element_type(
+                **{
+                    f.name: "x"
+                    for f in dataclasses.fields(element_type)
+                    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+                }
+            )
+        )
         properties = ELEMENT_SCHEMAS[collection]["properties"]
         kinds[kind] = {
             "collection": collection,
-            "fields": [_field_spec(kind, name, properties[name], sample.get(name) if name in defaults else None)
-                       for name in sample if name in properties],
+            "fields": [
+                _field_spec(kind, name, properties[name], sample.get(name) if name in defaults else None)
+                for name in sample
+                if name in properties
+            ],
         }
     return {"kinds": kinds, "control_ids": sorted(control_ids()), "id_pattern": ID_PATTERN}
 
@@ -217,9 +231,12 @@ def current_document(model: Any) -> tuple[dict[str, Any], bool]:
 @cache
 def _element_defaults() -> dict[str, dict[str, Any]]:
     """Per collection: the fields whose default is a plain JSON value (what the page's script fills back in)."""
-    return {kind["collection"]: {f["name"]: f["default"] for f in kind["fields"]
-                                 if f["default"] is not None and f["name"] != "id"}
-            for kind in editor_vocabulary()["kinds"].values()}
+    return {
+        kind["collection"]: {
+            f["name"]: f["default"] for f in kind["fields"] if f["default"] is not None and f["name"] != "id"
+        }
+        for kind in editor_vocabulary()["kinds"].values()
+    }
 
 
 def compact_document(document: dict[str, Any]) -> dict[str, Any]:
@@ -289,8 +306,9 @@ def home(request: HttpRequest) -> HttpResponse:
     models_by_team: dict[int, list[Any]] = {team.pk: [] for team in teams}
     for model in models:
         models_by_team.setdefault(model.team_id, []).append(rows[model.pk])
-    return render(request, "threatmodel/home.html",
-                  {"teams": [(team, models_by_team.get(team.pk, [])) for team in teams]})
+    return render(
+        request, "threatmodel/home.html", {"teams": [(team, models_by_team.get(team.pk, [])) for team in teams]}
+    )
 
 
 @login_required
@@ -300,29 +318,36 @@ def model_detail(request: HttpRequest, model_id: int) -> HttpResponse:
     document, missing = current_document(model)
     can_edit = _can_edit(request, model)
     config = _editor_config(request, model, can_edit=can_edit, positions_missing=missing)
-    return render(request, "threatmodel/model_detail.html", {
-        "model": model,
-        "component_kinds": [k.value for k in ComponentKind],
-        "svg_url": config["urls"]["diagram_svg"],
-        "component_count": len(document.get("components", [])),
-        "flow_count": len(document.get("flows", [])),
-        "can_edit": can_edit,
-        "editor_document": json_for_script({"revision": model.revision, "document": compact_document(document)}),
-        "editor_vocabulary": editor_vocabulary(),
-        "editor_config": config,
-        "editor_modules": editor_modules(),
-        "text_components": document.get("components", [])[:TEXT_LIMIT],
-        "text_flows": document.get("flows", [])[:TEXT_LIMIT],
-        "text_boundaries": document.get("boundaries", [])[:TEXT_LIMIT],
-        "revisions": selectors.revisions_of_model(model=model)[:10],
-    })
+    return render(
+        request,
+        "threatmodel/model_detail.html",
+        {
+            "model": model,
+            "component_kinds": [k.value for k in ComponentKind],
+            "svg_url": config["urls"]["diagram_svg"],
+            "component_count": len(document.get("components", [])),
+            "flow_count": len(document.get("flows", [])),
+            "can_edit": can_edit,
+            "editor_document": json_for_script({"revision": model.revision, "document": compact_document(document)}),
+            "editor_vocabulary": editor_vocabulary(),
+            "editor_config": config,
+            "editor_modules": editor_modules(),
+            "text_components": document.get("components", [])[:TEXT_LIMIT],
+            "text_flows": document.get("flows", [])[:TEXT_LIMIT],
+            "text_boundaries": document.get("boundaries", [])[:TEXT_LIMIT],
+            "revisions": selectors.revisions_of_model(model=model)[:10],
+        },
+    )
 
 
 @login_required
 def revision_list(request: HttpRequest, model_id: int) -> HttpResponse:
     model = _model_or_404(request, model_id)
-    return render(request, "threatmodel/revision_list.html", {
-        "model": model, "revisions": selectors.revisions_of_model(model=model)[:200]})
+    return render(
+        request,
+        "threatmodel/revision_list.html",
+        {"model": model, "revisions": selectors.revisions_of_model(model=model)[:200]},
+    )
 
 
 @login_required
@@ -345,23 +370,39 @@ def revision_diff(request: HttpRequest, model_id: int, number: int) -> HttpRespo
             for item in before_doc.get(collection, []):
                 if (collection, item["id"]) not in present:
                     document.setdefault(collection, []).append({**item, "_removed": True})
-    return render(request, "threatmodel/revision_diff.html", {
-        "model": model, "diff": diff, "number": number, "revision": revision,
-        "editor_document": json_for_script({"revision": number, "document": compact_document(document)}),
-        "editor_vocabulary": editor_vocabulary(),
-        "editor_config": {"model_id": model.pk, "can_edit": False, "readonly": True, "positions_missing": False,
-                          "auto_layout_limit": 0, "urls": {},
-                          "diff": {e["id"]: e["status"] for e in diff.as_dict()["elements"]}},
-    })
+    return render(
+        request,
+        "threatmodel/revision_diff.html",
+        {
+            "model": model,
+            "diff": diff,
+            "number": number,
+            "revision": revision,
+            "editor_document": json_for_script({"revision": number, "document": compact_document(document)}),
+            "editor_vocabulary": editor_vocabulary(),
+            "editor_config": {
+                "model_id": model.pk,
+                "can_edit": False,
+                "readonly": True,
+                "positions_missing": False,
+                "auto_layout_limit": 0,
+                "urls": {},
+                "diff": {e["id"]: e["status"] for e in diff.as_dict()["elements"]},
+            },
+        },
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def model_import(request: HttpRequest) -> HttpResponse:
     """Upload a native model file (YAML or JSON) into one of the user's teams; errors name their paths."""
-    teams = [t for t in selectors.teams_for_user(user=request.user)
-             if ROLE_RANK[Role(selectors.role_in_team(user=request.user, team_id=t.pk) or Role.VIEWER)]
-             >= ROLE_RANK[Role.EDITOR]]
+    teams = [
+        t
+        for t in selectors.teams_for_user(user=request.user)
+        if ROLE_RANK[Role(selectors.role_in_team(user=request.user, team_id=t.pk) or Role.VIEWER)]
+        >= ROLE_RANK[Role.EDITOR]
+    ]
     errors: list[dict[str, str]] = []
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -373,21 +414,24 @@ def model_import(request: HttpRequest) -> HttpResponse:
             errors.append({"path": "file", "message": "choose a model file (.yaml, .yml or .json)"})
         if not errors and team is not None and upload is not None:
             try:
-                model = services.model_import(team=team, raw=upload.read(), filename=upload.name,
-                                              user=request.user)
+                model = services.model_import(team=team, raw=upload.read(), filename=upload.name, user=request.user)
             except ModelValidationError as exc:
                 errors = [{"path": i.path or "(file)", "message": i.message} for i in exc.issues]
             else:
                 messages.success(request, f"Imported {model.name} (revision {model.revision}).")
                 return redirect("model-detail", model_id=model.pk)
-    return render(request, "threatmodel/import.html", {"teams": teams, "errors": errors},
-                  status=400 if errors else 200)
+    return render(request, "threatmodel/import.html", {"teams": teams, "errors": errors}, status=400 if errors else 200)
 
 
 @login_required
 def api_tokens(request: HttpRequest) -> HttpResponse:
     """Personal API tokens: create (the secret is shown once), list, revoke — through the tokens API."""
     teams = list(selectors.teams_for_user(user=request.user))
-    return render(request, "accounts/tokens.html", {
-        "teams": teams, "config": {"urls": {"tokens": "/api/v1/tokens/"},
-                                   "teams": [{"id": t.pk, "name": t.name} for t in teams]}})
+    return render(
+        request,
+        "accounts/tokens.html",
+        {
+            "teams": teams,
+            "config": {"urls": {"tokens": "/api/v1/tokens/"}, "teams": [{"id": t.pk, "name": t.name} for t in teams]},
+        },
+    )

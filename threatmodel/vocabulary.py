@@ -67,13 +67,25 @@ class ComponentKind(StrEnum):
 
 #: Kinds that hold data at rest.
 STORAGE_KINDS = frozenset(
-    {ComponentKind.DATASTORE, ComponentKind.CACHE, ComponentKind.QUEUE, ComponentKind.SECRET_STORE,
-     ComponentKind.LOGGING, ComponentKind.ANALYTICS}
+    {
+        ComponentKind.DATASTORE,
+        ComponentKind.CACHE,
+        ComponentKind.QUEUE,
+        ComponentKind.SECRET_STORE,
+        ComponentKind.LOGGING,
+        ComponentKind.ANALYTICS,
+    }
 )
 #: Kinds that run our own code (workloads).
 WORKLOAD_KINDS = frozenset(
-    {ComponentKind.SERVICE, ComponentKind.WEB_FRONTEND, ComponentKind.API_GATEWAY,
-     ComponentKind.SERVERLESS_FUNCTION, ComponentKind.BATCH_JOB, ComponentKind.LOAD_BALANCER}
+    {
+        ComponentKind.SERVICE,
+        ComponentKind.WEB_FRONTEND,
+        ComponentKind.API_GATEWAY,
+        ComponentKind.SERVERLESS_FUNCTION,
+        ComponentKind.BATCH_JOB,
+        ComponentKind.LOAD_BALANCER,
+    }
 )
 #: Kinds outside our control.
 EXTERNAL_KINDS = frozenset({ComponentKind.EXTERNAL_ENTITY, ComponentKind.HUMAN_USER})
@@ -101,15 +113,11 @@ class Authentication(StrEnum):
 
 
 #: Methods that bind a cryptographic peer (workload) identity.
-PEER_AUTHENTICATION = frozenset(
-    {Authentication.MTLS, Authentication.CLIENT_CERTIFICATE, Authentication.CLOUD_IAM}
-)
+PEER_AUTHENTICATION = frozenset({Authentication.MTLS, Authentication.CLIENT_CERTIFICATE, Authentication.CLOUD_IAM})
 #: Methods that carry an end-user identity.
 END_USER_AUTHENTICATION = frozenset({Authentication.JWT, Authentication.OAUTH2, Authentication.SESSION})
 #: Long-lived shared secrets.
-STATIC_SECRET_AUTHENTICATION = frozenset(
-    {Authentication.API_KEY, Authentication.BASIC, Authentication.PASSWORD}
-)
+STATIC_SECRET_AUTHENTICATION = frozenset({Authentication.API_KEY, Authentication.BASIC, Authentication.PASSWORD})
 
 
 class Authorization(StrEnum):
@@ -182,7 +190,24 @@ class ControlStatus(StrEnum):
 
 
 #: Protocols whose names already say they are encrypted (a flow's ``encryption`` still rules).
-ENCRYPTED_PROTOCOLS = frozenset({"https", "grpcs", "wss", "ssh", "sftp", "ftps", "ldaps", "smtps", "imaps", "amqps",
-                                 "mqtts", "postgresql+tls", "mysql+tls", "rediss", "kafka+tls"})
+ENCRYPTED_PROTOCOLS = frozenset(
+    {
+        "https",
+        "grpcs",
+        "wss",
+        "ssh",
+        "sftp",
+        "ftps",
+        "ldaps",
+        "smtps",
+        "imaps",
+        "amqps",
+        "mqtts",
+        "postgresql+tls",
+        "mysql+tls",
+        "rediss",
+        "kafka+tls",
+    }
+)
 #: Legacy or inherently weak protocols.
 LEGACY_PROTOCOLS = frozenset({"ftp", "telnet", "rsh", "rlogin", "tftp", "snmpv1", "snmpv2", "smbv1", "pop3", "imap"})

@@ -21,17 +21,30 @@ from assessments.choices import Severity
 
 def build_registry(feed: list[dict[str, Any]]) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
-    posture = Gauge("trustmap_posture_score", "Overall posture score (0-100) of the latest successful assessment",
-                    ["model", "team"], registry=registry)
-    principle = Gauge("trustmap_principle_score", "Posture score per principle (0-100)", ["model", "principle"],
-                      registry=registry)
-    pillar = Gauge("trustmap_pillar_score", "Posture score per CISA ZTMM pillar (0-100)", ["model", "pillar"],
-                   registry=registry)
-    open_findings = Gauge("trustmap_open_findings",
-                          "Findings not mitigated by a control nor triaged mitigated/false positive "
-                          "(accepted risk counts)", ["model", "severity"], registry=registry)
-    age = Gauge("trustmap_last_assessment_age_seconds", "Seconds since the latest successful assessment finished",
-                ["model"], registry=registry)
+    posture = Gauge(
+        "trustmap_posture_score",
+        "Overall posture score (0-100) of the latest successful assessment",
+        ["model", "team"],
+        registry=registry,
+    )
+    principle = Gauge(
+        "trustmap_principle_score", "Posture score per principle (0-100)", ["model", "principle"], registry=registry
+    )
+    pillar = Gauge(
+        "trustmap_pillar_score", "Posture score per CISA ZTMM pillar (0-100)", ["model", "pillar"], registry=registry
+    )
+    open_findings = Gauge(
+        "trustmap_open_findings",
+        "Findings not mitigated by a control nor triaged mitigated/false positive (accepted risk counts)",
+        ["model", "severity"],
+        registry=registry,
+    )
+    age = Gauge(
+        "trustmap_last_assessment_age_seconds",
+        "Seconds since the latest successful assessment finished",
+        ["model"],
+        registry=registry,
+    )
     now = timezone.now()
     for entry in feed:
         model, run = entry["model"], entry["run"]
@@ -57,9 +70,11 @@ def build_registry(feed: list[dict[str, Any]]) -> CollectorRegistry:
 class MetricsView(APIView):
     """Prometheus exposition of the posture of every model in your teams."""
 
-    @extend_schema(responses={(200, "text/plain"): OpenApiResponse(OpenApiTypes.STR,
-                                                                   description="Prometheus text format 0.0.4")},
-                   tags=["metrics"], operation_id="metrics")
+    @extend_schema(
+        responses={(200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="Prometheus text format 0.0.4")},
+        tags=["metrics"],
+        operation_id="metrics",
+    )
     def get(self, request: Request) -> HttpResponse:
         registry = build_registry(selectors.posture_feed(user=request.user))
         return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

@@ -14,14 +14,29 @@ from assessments.models import AssessmentRun, ModelWebhook, Report, RunFinding
 
 class AssessmentRunSerializer(serializers.ModelSerializer[AssessmentRun]):
     url = serializers.SerializerMethodField()
-    requested_by = serializers.CharField(source="requested_by.username", default=None, read_only=True,
-                                         allow_null=True)
+    requested_by = serializers.CharField(source="requested_by.username", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = AssessmentRun
-        fields = ["id", "url", "model", "revision", "status", "progress", "progress_message", "requested_by",
-                  "created_at", "started_at", "finished_at", "duration_ms", "attempts", "error", "overall_score",
-                  "scores", "counts"]
+        fields = [
+            "id",
+            "url",
+            "model",
+            "revision",
+            "status",
+            "progress",
+            "progress_message",
+            "requested_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "duration_ms",
+            "attempts",
+            "error",
+            "overall_score",
+            "scores",
+            "counts",
+        ]
         read_only_fields = fields
 
     def get_url(self, run: AssessmentRun) -> str:
@@ -29,8 +44,9 @@ class AssessmentRunSerializer(serializers.ModelSerializer[AssessmentRun]):
 
 
 class AssessmentRunDetailSerializer(AssessmentRunSerializer):
-    result = serializers.SerializerMethodField(help_text="The engine's JSON result once the run succeeded "
-                                                         "(docs/assessment-json.md), else null.")
+    result = serializers.SerializerMethodField(
+        help_text="The engine's JSON result once the run succeeded (docs/assessment-json.md), else null."
+    )
 
     class Meta(AssessmentRunSerializer.Meta):
         fields = [*AssessmentRunSerializer.Meta.fields, "result"]
@@ -43,15 +59,27 @@ class AssessmentRunDetailSerializer(AssessmentRunSerializer):
 
 class RunFindingSerializer(serializers.ModelSerializer[RunFinding]):
     id = serializers.CharField(source="fingerprint", read_only=True)
-    status = serializers.CharField(source="triage_status", read_only=True,
-                                   help_text="Triage status in force (an expired acceptance is open).")
+    status = serializers.CharField(
+        source="triage_status", read_only=True, help_text="Triage status in force (an expired acceptance is open)."
+    )
     mitigated = serializers.SerializerMethodField()
     run = serializers.IntegerField(source="run_id", read_only=True)
 
     class Meta:
         model = RunFinding
-        fields = ["id", "rule", "title", "severity", "principle", "pillar", "elements", "mitigated",
-                  "mitigated_by", "status", "run"]
+        fields = [
+            "id",
+            "rule",
+            "title",
+            "severity",
+            "principle",
+            "pillar",
+            "elements",
+            "mitigated",
+            "mitigated_by",
+            "status",
+            "run",
+        ]
         read_only_fields = fields
 
     def get_mitigated(self, finding: RunFinding) -> bool:
@@ -113,8 +141,9 @@ class ScorePointSerializer(serializers.Serializer[Any]):
 class LiveAssessmentSerializer(serializers.Serializer[Any]):
     revision = serializers.IntegerField()
     summary = serializers.DictField()
-    findings = serializers.ListField(child=serializers.DictField(),
-                                     help_text="Engine findings, each with its triage `status`.")
+    findings = serializers.ListField(
+        child=serializers.DictField(), help_text="Engine findings, each with its triage `status`."
+    )
     attack_paths = serializers.ListField(child=serializers.DictField())
     scores = serializers.DictField()
     plan = serializers.ListField(child=serializers.DictField())
@@ -126,8 +155,23 @@ class ReportSerializer(serializers.ModelSerializer[Report]):
 
     class Meta:
         model = Report
-        fields = ["id", "url", "download_url", "model", "run", "format", "status", "progress", "progress_message",
-                  "size_bytes", "sha256", "created_at", "finished_at", "attempts", "error"]
+        fields = [
+            "id",
+            "url",
+            "download_url",
+            "model",
+            "run",
+            "format",
+            "status",
+            "progress",
+            "progress_message",
+            "size_bytes",
+            "sha256",
+            "created_at",
+            "finished_at",
+            "attempts",
+            "error",
+        ]
         read_only_fields = fields
 
     def get_url(self, report: Report) -> str:
@@ -140,8 +184,13 @@ class ReportSerializer(serializers.ModelSerializer[Report]):
 
 class ReportRequestSerializer(serializers.Serializer[Any]):
     format = serializers.ChoiceField(choices=ReportFormat.choices)
-    run = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**62,
-                                   help_text="A successful run of this model (default: the latest).")
+    run = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**62,
+        help_text="A successful run of this model (default: the latest).",
+    )
 
 
 class WebhookSerializer(serializers.ModelSerializer[ModelWebhook]):

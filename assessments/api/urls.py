@@ -19,8 +19,10 @@ urlpatterns = [
     path("models/<int:model_id>/score/", score.as_view({"get": "latest"}), name="model-score"),
     path("models/<int:model_id>/score/history/", score.as_view({"get": "history"}), name="model-score-history"),
     path("models/<int:model_id>/live-assessment/", score.as_view({"get": "live"}), name="model-live-assessment"),
-    path("models/<int:model_id>/webhook/",
-         views.ModelWebhookViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
-         name="model-webhook"),
+    path(
+        "models/<int:model_id>/webhook/",
+        views.ModelWebhookViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
+        name="model-webhook",
+    ),
     *router.urls,
 ]

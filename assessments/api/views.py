@@ -49,9 +49,12 @@ class ModelAssessmentViewSet(viewsets.GenericViewSet[AssessmentRun]):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @extend_schema(request=None, responses={202: s.AssessmentRunSerializer, **ERRORS},
-                   description="Start an assessment of the current revision. Answers 202 with the job's URL "
-                               "(also in `Location`); poll it for status, progress and the result.")
+    @extend_schema(
+        request=None,
+        responses={202: s.AssessmentRunSerializer, **ERRORS},
+        description="Start an assessment of the current revision. Answers 202 with the job's URL "
+        "(also in `Location`); poll it for status, progress and the result.",
+    )
     def create(self, request: Request, model_id: str) -> Response:
         model = _model(request, model_id, Role.EDITOR)
         run = services.assessment_run_start(model=model, user=request.user)
@@ -112,9 +115,12 @@ class FindingViewSet(viewsets.GenericViewSet[RunFinding]):
         run = selectors.run_of_model(model=model, run_id=_int(raw_run) if raw_run else None)
         return selectors.findings_of_run(run=run)
 
-    @extend_schema(parameters=[OpenApiParameter("run", int, required=False,
-                                                description="a run of this model (default: latest successful)")],
-                   responses={200: s.RunFindingSerializer(many=True), 404: ErrorSerializer})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("run", int, required=False, description="a run of this model (default: latest successful)")
+        ],
+        responses={200: s.RunFindingSerializer(many=True), 404: ErrorSerializer},
+    )
     def list(self, request: Request, model_id: str) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -124,10 +130,13 @@ class FindingViewSet(viewsets.GenericViewSet[RunFinding]):
         model = _model(request, model_id)
         return Response(self._detail(model, fingerprint))
 
-    @extend_schema(request=s.TriageInputSerializer, responses={200: s.FindingDetailSerializer, **ERRORS},
-                   description="Triage a finding by fingerprint: open, accepted (justification required, optional "
-                               "expires_at), mitigated or false_positive (justification required). The decision "
-                               "carries over to later revisions and runs.")
+    @extend_schema(
+        request=s.TriageInputSerializer,
+        responses={200: s.FindingDetailSerializer, **ERRORS},
+        description="Triage a finding by fingerprint: open, accepted (justification required, optional "
+        "expires_at), mitigated or false_positive (justification required). The decision "
+        "carries over to later revisions and runs.",
+    )
     def partial_update(self, request: Request, model_id: str, fingerprint: str) -> Response:
         model = _model(request, model_id, Role.EDITOR)
         data = s.TriageInputSerializer(data=request.data)
@@ -140,27 +149,42 @@ class FindingViewSet(viewsets.GenericViewSet[RunFinding]):
         finding = selectors.finding_of_model(model=model, fingerprint=fingerprint)
         if finding is None and triage is None:
             raise NotFound("finding not found")
-        return {"fingerprint": fingerprint,
-                "finding": s.RunFindingSerializer(finding).data if finding is not None else None,
-                "triage": selectors.triage_payload(triage)}
+        return {
+            "fingerprint": fingerprint,
+            "finding": s.RunFindingSerializer(finding).data if finding is not None else None,
+            "triage": selectors.triage_payload(triage),
+        }
 
 
 class ModelScoreViewSet(viewsets.ViewSet):
     """Posture scores of a model from its assessment runs."""
 
-    @extend_schema(responses={200: s.ScoreSerializer, 404: ErrorSerializer},
-                   description="The latest successful run's overall score, principles and pillars (with stages).")
+    @extend_schema(
+        responses={200: s.ScoreSerializer, 404: ErrorSerializer},
+        description="The latest successful run's overall score, principles and pillars (with stages).",
+    )
     def latest(self, request: Request, model_id: str) -> Response:
         row = selectors.latest_score_for_user(user=request.user, model_id=_int(model_id))
         scores = row["scores"] or {}
-        return Response({"model": _int(model_id), "run": row["pk"], "revision": row["revision"],
-                         "at": row["finished_at"], "overall": row["overall_score"], "stage": scores.get("stage", ""),
-                         "principles": scores.get("principles", []), "pillars": scores.get("pillars", []),
-                         "counts": row["counts"]})
+        return Response(
+            {
+                "model": _int(model_id),
+                "run": row["pk"],
+                "revision": row["revision"],
+                "at": row["finished_at"],
+                "overall": row["overall_score"],
+                "stage": scores.get("stage", ""),
+                "principles": scores.get("principles", []),
+                "pillars": scores.get("pillars", []),
+                "counts": row["counts"],
+            }
+        )
 
-    @extend_schema(parameters=[OpenApiParameter("since", OpenApiTypes.DATETIME, required=False)],
-                   responses={200: s.ScorePointSerializer(many=True), **ERRORS},
-                   description="The score time series (oldest first, at most 1000 points).")
+    @extend_schema(
+        parameters=[OpenApiParameter("since", OpenApiTypes.DATETIME, required=False)],
+        responses={200: s.ScorePointSerializer(many=True), **ERRORS},
+        description="The score time series (oldest first, at most 1000 points).",
+    )
     def history(self, request: Request, model_id: str) -> Response:
         model = _model(request, model_id)
         raw = request.query_params.get("since")
@@ -174,9 +198,11 @@ class ModelScoreViewSet(viewsets.ViewSet):
                 raise ValidationError({"since": "an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z"})
         return Response(selectors.score_history(model=model, since=since))
 
-    @extend_schema(responses={200: s.LiveAssessmentSerializer, 404: ErrorSerializer},
-                   description="Assess the current revision now (not persisted), with the team's custom rules; "
-                               "each finding carries its triage `status`.")
+    @extend_schema(
+        responses={200: s.LiveAssessmentSerializer, 404: ErrorSerializer},
+        description="Assess the current revision now (not persisted), with the team's custom rules; "
+        "each finding carries its triage `status`.",
+    )
     def live(self, request: Request, model_id: str) -> Response:
         model = _model(request, model_id)
         result = services.live_assessment(model=model)
@@ -213,8 +239,11 @@ class ModelReportViewSet(viewsets.GenericViewSet[Report]):
             raise ValidationError({"detail": str(exc), "errors": [{"path": "run", "message": str(exc)}]}) from None
         report = services.report_request(model=model, run=run, fmt=data.validated_data["format"], user=request.user)
         report = Report.objects.get(pk=report.pk)
-        return Response(self.get_serializer(report).data, status=status.HTTP_202_ACCEPTED,
-                        headers={"Location": reverse("report-detail", kwargs={"pk": report.pk})})
+        return Response(
+            self.get_serializer(report).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": reverse("report-detail", kwargs={"pk": report.pk})},
+        )
 
 
 class ModelWebhookViewSet(viewsets.ViewSet):
@@ -228,10 +257,13 @@ class ModelWebhookViewSet(viewsets.ViewSet):
             raise NotFound("this model has no webhook")
         return Response(s.WebhookSerializer(webhook).data)
 
-    @extend_schema(request=s.WebhookInputSerializer, responses={200: s.WebhookCreatedSerializer, **ERRORS},
-                   description="Set or replace the webhook, with a new secret (shown once). Each succeeded "
-                               "assessment is POSTed to the URL, signed: `X-Trustmap-Signature: sha256=<hex "
-                               "HMAC-SHA256(secret, <X-Trustmap-Timestamp> + '.' + body)>`.")
+    @extend_schema(
+        request=s.WebhookInputSerializer,
+        responses={200: s.WebhookCreatedSerializer, **ERRORS},
+        description="Set or replace the webhook, with a new secret (shown once). Each succeeded "
+        "assessment is POSTed to the URL, signed: `X-Trustmap-Signature: sha256=<hex "
+        "HMAC-SHA256(secret, <X-Trustmap-Timestamp> + '.' + body)>`.",
+    )
     def update(self, request: Request, model_id: str) -> Response:
         model = _model(request, model_id, Role.EDITOR)
         data = s.WebhookInputSerializer(data=request.data)
@@ -250,8 +282,13 @@ class ModelWebhookViewSet(viewsets.ViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-CONTENT_TYPES = {"pdf": "application/pdf", "html": "text/html", "sarif": "application/sarif+json",
-                 "csv": "text/csv", "json": "application/json"}
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "html": "text/html",
+    "sarif": "application/sarif+json",
+    "csv": "text/csv",
+    "json": "application/json",
+}
 
 
 class ReportViewSet(viewsets.GenericViewSet[Report]):
@@ -264,22 +301,32 @@ class ReportViewSet(viewsets.GenericViewSet[Report]):
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(self.get_serializer(selectors.report_for_user(user=request.user, report_id=_int(pk))).data)
 
-    @extend_schema(responses={**{(200, content_type): OpenApiResponse(OpenApiTypes.BINARY)
-                                 for content_type in CONTENT_TYPES.values()},
-                              404: ErrorSerializer, 409: ErrorSerializer})
+    @extend_schema(
+        responses={
+            **{(200, content_type): OpenApiResponse(OpenApiTypes.BINARY) for content_type in CONTENT_TYPES.values()},
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+        }
+    )
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str) -> Any:
         report = selectors.report_for_user(user=request.user, report_id=_int(pk))
         if report.status != JobStatus.SUCCEEDED or not report.file:
-            return Response({"detail": f"the report is {report.status}, not ready for download"},
-                            status=status.HTTP_409_CONFLICT)
+            return Response(
+                {"detail": f"the report is {report.status}, not ready for download"}, status=status.HTTP_409_CONFLICT
+            )
         try:
             handle = report.file.open("rb")
         except (FileNotFoundError, OSError):
             raise NotFound("the report file is missing") from None
-        name = f"trustmap-{slugify(report.model.name) or 'model'}-r{report.run.revision}-report{report.pk}" \
-               f".{report.format}"
-        response = FileResponse(handle, as_attachment=True, filename=name,
-                                content_type=CONTENT_TYPES.get(report.format, "application/octet-stream"))
+        name = (
+            f"trustmap-{slugify(report.model.name) or 'model'}-r{report.run.revision}-report{report.pk}.{report.format}"
+        )
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=name,
+            content_type=CONTENT_TYPES.get(report.format, "application/octet-stream"),
+        )
         response["X-Content-Type-Options"] = "nosniff"
         return response

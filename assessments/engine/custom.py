@@ -28,17 +28,30 @@ from threatmodel.domain import Component, DataAsset, DataFlow, Grant, Identity, 
 from threatmodel.interchange.native import element_to_dict
 
 #: Element kinds a custom rule can target -> engine scope.
-CUSTOM_KINDS: dict[str, str] = {"component": "component", "flow": "flow", "data_asset": "data_asset",
-                                "identity": "identity", "grant": "grant", "boundary": "boundary"}
+CUSTOM_KINDS: dict[str, str] = {
+    "component": "component",
+    "flow": "flow",
+    "data_asset": "data_asset",
+    "identity": "identity",
+    "grant": "grant",
+    "boundary": "boundary",
+}
 #: Severity -> (likelihood, impact) pair whose matrix value is that severity.
-SEVERITY_PAIRS: dict[str, tuple[str, str]] = {"critical": ("very-likely", "very-high"), "high": ("likely", "high"),
-                                              "medium": ("likely", "medium"), "low": ("likely", "low"),
-                                              "info": ("unlikely", "low")}
+SEVERITY_PAIRS: dict[str, tuple[str, str]] = {
+    "critical": ("very-likely", "very-high"),
+    "high": ("likely", "high"),
+    "medium": ("likely", "medium"),
+    "low": ("likely", "low"),
+    "info": ("unlikely", "low"),
+}
 #: Principle -> ZTMM pillar and function used for custom findings.
 PRINCIPLE_PILLAR: dict[str, tuple[str, str]] = {
-    "zero-trust": ("identity", "Authentication"), "least-privilege": ("identity", "Access Management"),
-    "encryption": ("data", "Data Encryption"), "segmentation": ("networks", "Network Segmentation"),
-    "data-protection": ("data", "Data Access"), "visibility": ("visibility-and-analytics", "Visibility and Analytics"),
+    "zero-trust": ("identity", "Authentication"),
+    "least-privilege": ("identity", "Access Management"),
+    "encryption": ("data", "Data Encryption"),
+    "segmentation": ("networks", "Network Segmentation"),
+    "data-protection": ("data", "Data Access"),
+    "visibility": ("visibility-and-analytics", "Visibility and Analytics"),
 }
 MAX_EXPRESSION_LENGTH = 2000
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,120}$")
@@ -110,8 +123,13 @@ def _sample_activation(kind: str) -> dict[str, Any]:
     if kind == "flow":
         comp = element_to_dict(Component("sample-source", "Sample source"))
         data = element_to_dict(DataFlow("sample-flow", "sample-source", "sample-target"))
-        data.update(source_id="sample-source", target_id="sample-target", source=comp,
-                    target=element_to_dict(Component("sample-target", "Sample target")), crosses_boundary=False)
+        data.update(
+            source_id="sample-source",
+            target_id="sample-target",
+            source=comp,
+            target=element_to_dict(Component("sample-target", "Sample target")),
+            crosses_boundary=False,
+        )
         return data
     return element_to_dict(_SAMPLES[kind])
 
@@ -186,8 +204,9 @@ def make_check(spec: CustomRuleSpec) -> Any:
         if not bool(result):
             return PASS
         if isinstance(element, FlowFacts):
-            return Hit((element.source.id, element.target.id), ev(expression=spec.expression),
-                       data_rank=element.data_rank)
+            return Hit(
+                (element.source.id, element.target.id), ev(expression=spec.expression), data_rank=element.data_rank
+            )
         return Hit((), ev(expression=spec.expression))
 
     return check

@@ -69,12 +69,31 @@ def custom_spec(rule: CustomRuleSpec) -> RuleSpec:
     principle = rule.principle if rule.principle in PRINCIPLE_PILLAR else "zero-trust"
     pillar, function = PRINCIPLE_PILLAR[principle]
     return RuleSpec(
-        id=rule.rule_id, title=rule.title, family="custom", scope=rule.kind if rule.kind in SCOPE_COLLECTION else
-        "component", principle=principle, pillar=pillar, function=function, stride="elevation-of-privilege",
-        cwe="CWE-1008", asvs="", tenet=0, severity=rule.severity, likelihood=likelihood, impact=impact,
-        data_impact=False, remediation=rule.remediation or rule.title, mitigated_by=frozenset(),
-        supersedes=frozenset(), fix_action="", fix_title="", check=make_check(rule), kinds=None,
-        points=SEVERITY_POINTS[rule.severity], custom=True)
+        id=rule.rule_id,
+        title=rule.title,
+        family="custom",
+        scope=rule.kind if rule.kind in SCOPE_COLLECTION else "component",
+        principle=principle,
+        pillar=pillar,
+        function=function,
+        stride="elevation-of-privilege",
+        cwe="CWE-1008",
+        asvs="",
+        tenet=0,
+        severity=rule.severity,
+        likelihood=likelihood,
+        impact=impact,
+        data_impact=False,
+        remediation=rule.remediation or rule.title,
+        mitigated_by=frozenset(),
+        supersedes=frozenset(),
+        fix_action="",
+        fix_title="",
+        check=make_check(rule),
+        kinds=None,
+        points=SEVERITY_POINTS[rule.severity],
+        custom=True,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +157,9 @@ class AssessmentState:
             added=tuple(sorted((f for i, f in after.items() if i not in before), key=key)),
             removed=tuple(sorted((f for i, f in before.items() if i not in after), key=key)),
             changed=tuple(sorted((f for i, f in after.items() if i in before and before[i] != f), key=key)),
-            score_before=previous.overall, score_after=self.overall)
+            score_before=previous.overall,
+            score_after=self.overall,
+        )
 
 
 #: What the forked worker computes besides its share of the rules (parallel.py), as plain data: attack-path
@@ -178,9 +199,17 @@ class Engine:
     machine has a second CPU. 1 keeps everything in the calling process. ``min_parallel_elements``: the smallest
     model (in evaluated elements) worth a fork (default ``parallel.MIN_PARALLEL_ELEMENTS``)."""
 
-    def __init__(self, *, rules: Iterable[str] | None = None, custom_rules: Iterable[CustomRuleSpec] = (),
-                 disabled: Iterable[str] = (), plan: bool = True, max_plan_candidates: int = MAX_CANDIDATES,
-                 workers: int | None = None, min_parallel_elements: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        rules: Iterable[str] | None = None,
+        custom_rules: Iterable[CustomRuleSpec] = (),
+        disabled: Iterable[str] = (),
+        plan: bool = True,
+        max_plan_candidates: int = MAX_CANDIDATES,
+        workers: int | None = None,
+        min_parallel_elements: int | None = None,
+    ) -> None:
         disabled = frozenset(disabled)
         specs = list(builtin_specs(rules, disabled))
         for custom in custom_rules:
@@ -215,8 +244,9 @@ class Engine:
         graph: GraphResults | None = None
         workers = 1
         if can_split(len(ids), self.workers, self.min_parallel_elements):
-            elements, graph = evaluate_split(ctx, evaluator, ids,
-                                             side_job=(lambda: _graph_results(ctx)) if with_graph else None)
+            elements, graph = evaluate_split(
+                ctx, evaluator, ids, side_job=(lambda: _graph_results(ctx)) if with_graph else None
+            )
             workers = 2
         else:
             elements = evaluate_elements(ctx, evaluator, ids)
@@ -248,13 +278,15 @@ class Engine:
         # the plan (a few re-evaluations) in a forked worker while this process sorts the findings and explains
         # the score (parallel.py); leaving the block early kills the worker
         split = can_split(evaluation.reevaluated, self.workers, self.min_parallel_elements)
-        forked_plan = (ForkedJob(lambda: _plan_rows(evaluation, self.max_plan_candidates))
-                       if self.plan_enabled and split else None)
+        forked_plan = (
+            ForkedJob(lambda: _plan_rows(evaluation, self.max_plan_candidates)) if self.plan_enabled and split else None
+        )
         with forked_plan or nullcontext():
             rank = SEVERITY_RANK
             # (finding_key, finding, check): sorted on the key alone (ids are unique, so keys never tie)
-            keyed = [((rank[f.severity], f.rule, f.id), f, c) for c in evaluation.checks()
-                     if (f := c.finding) is not None]
+            keyed = [
+                ((rank[f.severity], f.rule, f.id), f, c) for c in evaluation.checks() if (f := c.finding) is not None
+            ]
             keyed.sort(key=itemgetter(0))
             findings = tuple([item[1] for item in keyed])
             open_items = [(f, c.rule, c.weight) for _key, f, c in keyed if c.state == OPEN]
@@ -282,8 +314,11 @@ class Engine:
             timings["plan"] = planned[1]
         else:
             start = time.perf_counter()
-            plan = build_plan(evaluation, max_candidates=self.max_plan_candidates,
-                              open_items=open_items) if self.plan_enabled else ()
+            plan = (
+                build_plan(evaluation, max_candidates=self.max_plan_candidates, open_items=open_items)
+                if self.plan_enabled
+                else ()
+            )
             timings["plan"] = time.perf_counter() - start
         by_severity = severity_counts(())  # every severity at 0; open findings = the non-mitigated ones
         for finding, _rule, _weight in open_items:
@@ -297,16 +332,35 @@ class Engine:
             "elapsed": timings,
         }
         snapshot = evaluation.snapshot
-        return AssessmentResult(model=snapshot.info.name, revision=snapshot.revision, findings=findings,
-                                attack_paths=paths, blast_radius=radius, scores=scores, plan=plan,
-                                rules_run=self.rule_ids, stats=stats)
+        return AssessmentResult(
+            model=snapshot.info.name,
+            revision=snapshot.revision,
+            findings=findings,
+            attack_paths=paths,
+            blast_radius=radius,
+            scores=scores,
+            plan=plan,
+            rules_run=self.rule_ids,
+            stats=stats,
+        )
 
 
-def assess(snapshot: Snapshot, *, rules: Iterable[str] | None = None, custom_rules: Iterable[CustomRuleSpec] = (),
-           disabled: Iterable[str] = (), workers: int | None = None,
-           min_parallel_elements: int | None = None) -> AssessmentResult:
+def assess(
+    snapshot: Snapshot,
+    *,
+    rules: Iterable[str] | None = None,
+    custom_rules: Iterable[CustomRuleSpec] = (),
+    disabled: Iterable[str] = (),
+    workers: int | None = None,
+    min_parallel_elements: int | None = None,
+) -> AssessmentResult:
     """Run every enabled rule (all built-in rules unless ``rules`` is given), attack paths, blast radius,
     posture score and remediation plan over ``snapshot`` (``workers``, ``min_parallel_elements``: see
     ``Engine``)."""
-    return Engine(rules=rules, custom_rules=custom_rules, disabled=disabled, workers=workers,
-                  min_parallel_elements=min_parallel_elements).assess(snapshot)
+    return Engine(
+        rules=rules,
+        custom_rules=custom_rules,
+        disabled=disabled,
+        workers=workers,
+        min_parallel_elements=min_parallel_elements,
+    ).assess(snapshot)

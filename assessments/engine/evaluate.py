@@ -77,19 +77,43 @@ def supersession_closure(catalog: Mapping[str, RuleMeta]) -> dict[str, frozenset
     return closure
 
 
-def spec_from_meta(meta: RuleMeta, check: Callable[..., Any], kinds: frozenset[str] | None,
-                   supersedes: frozenset[str] | None = None, source_kinds: frozenset[str] | None = None,
-                   target_kinds: frozenset[str] | None = None,
-                   traits: tuple[int, int, int] = (0, 0, 0)) -> RuleSpec:
+def spec_from_meta(
+    meta: RuleMeta,
+    check: Callable[..., Any],
+    kinds: frozenset[str] | None,
+    supersedes: frozenset[str] | None = None,
+    source_kinds: frozenset[str] | None = None,
+    target_kinds: frozenset[str] | None = None,
+    traits: tuple[int, int, int] = (0, 0, 0),
+) -> RuleSpec:
     return RuleSpec(
-        id=meta.id, title=meta.title, family=meta.family, scope=meta.scope, principle=meta.principle,
-        pillar=meta.pillar, function=meta.function, stride=meta.stride, cwe=meta.cwe, asvs=meta.asvs,
-        tenet=meta.tenet, severity=meta.severity, likelihood=meta.likelihood, impact=meta.impact,
-        data_impact=meta.data_impact, remediation=meta.remediation, mitigated_by=frozenset(meta.mitigated_by),
+        id=meta.id,
+        title=meta.title,
+        family=meta.family,
+        scope=meta.scope,
+        principle=meta.principle,
+        pillar=meta.pillar,
+        function=meta.function,
+        stride=meta.stride,
+        cwe=meta.cwe,
+        asvs=meta.asvs,
+        tenet=meta.tenet,
+        severity=meta.severity,
+        likelihood=meta.likelihood,
+        impact=meta.impact,
+        data_impact=meta.data_impact,
+        remediation=meta.remediation,
+        mitigated_by=frozenset(meta.mitigated_by),
         supersedes=frozenset(meta.supersedes) if supersedes is None else supersedes,
         fix_action=meta.fix.action if meta.fix else "",
-        fix_title=meta.fix.title if meta.fix else "", check=check, kinds=kinds,
-        points=SEVERITY_POINTS[meta.severity], source_kinds=source_kinds, target_kinds=target_kinds, traits=traits)
+        fix_title=meta.fix.title if meta.fix else "",
+        check=check,
+        kinds=kinds,
+        points=SEVERITY_POINTS[meta.severity],
+        source_kinds=source_kinds,
+        target_kinds=target_kinds,
+        traits=traits,
+    )
 
 
 def builtin_specs(rules: Iterable[str] | None = None, disabled: Iterable[str] = ()) -> tuple[RuleSpec, ...]:
@@ -102,9 +126,18 @@ def builtin_specs(rules: Iterable[str] | None = None, disabled: Iterable[str] = 
         raise KeyError(f"unknown rules: {sorted(unknown)}")
     wanted -= set(disabled)
     closure = supersession_closure(catalog)
-    return tuple(spec_from_meta(catalog[rid], impls[rid].check, impls[rid].kinds, closure[rid],
-                                impls[rid].source_kinds, impls[rid].target_kinds, impls[rid].traits)
-                 for rid in sorted(wanted))
+    return tuple(
+        spec_from_meta(
+            catalog[rid],
+            impls[rid].check,
+            impls[rid].kinds,
+            closure[rid],
+            impls[rid].source_kinds,
+            impls[rid].target_kinds,
+            impls[rid].traits,
+        )
+        for rid in sorted(wanted)
+    )
 
 
 #: (check function, rule id, spec): what the evaluation loop iterates over.
@@ -143,7 +176,8 @@ class Evaluator:
         self._component_rules: dict[str, list[RuleEntry]] = {}
         self._flow_rules: dict[tuple[str, str, int], list[RuleEntry]] = {}
         self._scope_rules: dict[str, list[RuleEntry]] = {
-            scope: [(spec.check, spec.id, spec) for spec in specs_] for scope, specs_ in self.by_scope.items()}
+            scope: [(spec.check, spec.id, spec) for spec in specs_] for scope, specs_ in self.by_scope.items()
+        }
         self._interned: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.points = {s.id: s.points for s in self.specs.values()}
         self._ratings: dict[tuple[str, bool, int, str], tuple[str, str, str]] = {}
@@ -162,8 +196,9 @@ class Evaluator:
     def component_rules(self, kind: str) -> list[RuleEntry]:
         rules = self._component_rules.get(kind)
         if rules is None:
-            rules = [(s.check, s.id, s) for s in self.by_scope.get("component", ())
-                     if s.kinds is None or kind in s.kinds]
+            rules = [
+                (s.check, s.id, s) for s in self.by_scope.get("component", ()) if s.kinds is None or kind in s.kinds
+            ]
             self._component_rules[kind] = rules
         return rules
 
@@ -172,11 +207,15 @@ class Evaluator:
         key = (source_kind, target_kind, traits)
         rules = self._flow_rules.get(key)
         if rules is None:
-            rules = [(s.check, s.id, s) for s in self.by_scope.get("flow", ())
-                     if (s.source_kinds is None or source_kind in s.source_kinds)
-                     and (s.target_kinds is None or target_kind in s.target_kinds)
-                     and traits & s.traits[0] == s.traits[0] and not traits & s.traits[1]
-                     and (not s.traits[2] or traits & s.traits[2])]
+            rules = [
+                (s.check, s.id, s)
+                for s in self.by_scope.get("flow", ())
+                if (s.source_kinds is None or source_kind in s.source_kinds)
+                and (s.target_kinds is None or target_kind in s.target_kinds)
+                and traits & s.traits[0] == s.traits[0]
+                and not traits & s.traits[1]
+                and (not s.traits[2] or traits & s.traits[2])
+            ]
             self._flow_rules[key] = rules
         return rules
 
@@ -185,13 +224,18 @@ class Evaluator:
         """The outcome of the element-scope rules on one element (None when the element does not exist)."""
         comp = ctx.components.get(element_id)
         if comp is not None:
-            return self._run(ctx, element_id, comp, self.component_rules(comp.kind),
-                             ELEMENT_FACTOR_HALVES[ctx.component_rank(comp)])
+            return self._run(
+                ctx, element_id, comp, self.component_rules(comp.kind), ELEMENT_FACTOR_HALVES[ctx.component_rank(comp)]
+            )
         if element_id in ctx.flows:
             facts = ctx.facts(element_id)
-            return self._run(ctx, element_id, facts, self.flow_rules(facts.source.kind, facts.target.kind,
-                                                                     facts.traits),
-                             ELEMENT_FACTOR_HALVES[facts.data_rank])
+            return self._run(
+                ctx,
+                element_id,
+                facts,
+                self.flow_rules(facts.source.kind, facts.target.kind, facts.traits),
+                ELEMENT_FACTOR_HALVES[facts.data_rank],
+            )
         grant = ctx.grant_by_id.get(element_id)
         if grant is not None:
             target = ctx.components.get(grant.target)
@@ -202,16 +246,19 @@ class Evaluator:
             return self._run(ctx, element_id, ident, self._scope_rules.get("identity", []), ELEMENT_FACTOR_HALVES[0])
         asset = ctx.data_assets.get(element_id)
         if asset is not None:
-            return self._run(ctx, element_id, asset, self._scope_rules.get("data_asset", []),
-                             ELEMENT_FACTOR_HALVES[CLASSIFICATION_ORDER[asset.classification]])
+            return self._run(
+                ctx,
+                element_id,
+                asset,
+                self._scope_rules.get("data_asset", []),
+                ELEMENT_FACTOR_HALVES[CLASSIFICATION_ORDER[asset.classification]],
+            )
         boundary = ctx.boundaries.get(element_id)
         if boundary is not None:
-            return self._run(ctx, element_id, boundary, self._scope_rules.get("boundary", []),
-                             ELEMENT_FACTOR_HALVES[0])
+            return self._run(ctx, element_id, boundary, self._scope_rules.get("boundary", []), ELEMENT_FACTOR_HALVES[0])
         return None
 
-    def _run(self, ctx: ModelContext, primary: str, element: Any, rules: list[RuleEntry],
-             factor: int) -> ElementResult:
+    def _run(self, ctx: ModelContext, primary: str, element: Any, rules: list[RuleEntry], factor: int) -> ElementResult:
         applicable: list[str] = []
         add = applicable.append
         fired: list[tuple[RuleSpec, Hit]] | None = None
@@ -248,8 +295,9 @@ class Evaluator:
             out[spec.id] = tuple(results)
         return out
 
-    def _failed(self, ctx: ModelContext, primary: str, fired: list[tuple[RuleSpec, Hit]],
-                factor: int) -> tuple[Check, ...]:
+    def _failed(
+        self, ctx: ModelContext, primary: str, fired: list[tuple[RuleSpec, Hit]], factor: int
+    ) -> tuple[Check, ...]:
         if len(fired) == 1:  # nothing to supersede
             spec, hit = fired[0]
             finding = self._finding(ctx, spec, primary, hit, [])
@@ -295,9 +343,14 @@ class Evaluator:
         rating = self._ratings.get(rate_key)
         if rating is None:
             bump = CRITICALITY_BUMP.get(criticality, 0)
-            rating = self._ratings[rate_key] = rate(spec.likelihood, spec.impact, exposed=hit.exposed,
-                                                    data_rank=hit.data_rank, data_impact=spec.data_impact,
-                                                    criticality_bump=bump)
+            rating = self._ratings[rate_key] = rate(
+                spec.likelihood,
+                spec.impact,
+                exposed=hit.exposed,
+                data_rank=hit.data_rank,
+                data_impact=spec.data_impact,
+                criticality_bump=bump,
+            )
         likelihood, impact, severity = rating
         mitigated_by: tuple[str, ...] = ()
         controls = ctx.controls_by_target
@@ -316,19 +369,44 @@ class Evaluator:
         evidence = hit.evidence
         if folded:
             evidence = (*evidence, ("supersedes", tuple(folded)))
-        return make_finding(spec, "@".join((spec.id, *key_elements)), severity, likelihood, impact, elements,
-                            evidence, mitigated_by)
+        return make_finding(
+            spec, "@".join((spec.id, *key_elements)), severity, likelihood, impact, elements, evidence, mitigated_by
+        )
 
 
-def make_finding(spec: RuleSpec, finding_id: str, severity: str, likelihood: str, impact: str,
-                 elements: tuple[str, ...], evidence: tuple[tuple[str, Any], ...],
-                 mitigated_by: tuple[str, ...]) -> Finding:
+def make_finding(
+    spec: RuleSpec,
+    finding_id: str,
+    severity: str,
+    likelihood: str,
+    impact: str,
+    elements: tuple[str, ...],
+    evidence: tuple[tuple[str, Any], ...],
+    mitigated_by: tuple[str, ...],
+) -> Finding:
     """A finding of ``spec``: the fields that vary between findings of one rule given, the rest from the spec
     (parallel._pack sends exactly these; tests/engine/test_parallel.py would see a field it dropped)."""
     # positional, in field order, through the mutable twin: building a frozen dataclass ~70k times is costly
-    finding = FindingBuilder(finding_id, spec.id, spec.title, severity, likelihood, impact, spec.principle,
-                             spec.pillar, spec.function, spec.stride, spec.cwe, elements, evidence, spec.remediation,
-                             mitigated_by, spec.asvs, spec.tenet, spec.family)
+    finding = FindingBuilder(
+        finding_id,
+        spec.id,
+        spec.title,
+        severity,
+        likelihood,
+        impact,
+        spec.principle,
+        spec.pillar,
+        spec.function,
+        spec.stride,
+        spec.cwe,
+        elements,
+        evidence,
+        spec.remediation,
+        mitigated_by,
+        spec.asvs,
+        spec.tenet,
+        spec.family,
+    )
     finding.__class__ = Finding  # a real Finding from here on (results.builder)
     return cast(Finding, finding)
 
@@ -426,9 +504,13 @@ def evaluate_elements(ctx: ModelContext, evaluator: Evaluator, ids: Iterable[str
     for element_id in ids:
         if element_id in flows:  # hot path: most elements are flows
             facts = ctx.facts(element_id)
-            result: ElementResult | None = run(ctx, element_id, facts,
-                                               flow_rules(facts.source.kind, facts.target.kind, facts.traits),
-                                               factors[facts.data_rank])
+            result: ElementResult | None = run(
+                ctx,
+                element_id,
+                facts,
+                flow_rules(facts.source.kind, facts.target.kind, facts.traits),
+                factors[facts.data_rank],
+            )
         else:
             result = evaluate(ctx, element_id)
         if result is not None and (result.checks or result.applicable):
@@ -436,8 +518,9 @@ def evaluate_elements(ctx: ModelContext, evaluator: Evaluator, ids: Iterable[str
     return elements
 
 
-def state_from_elements(snapshot: Snapshot, ctx: ModelContext, evaluator: Evaluator,
-                        elements: dict[str, ElementResult], evaluated: int) -> EvalState:
+def state_from_elements(
+    snapshot: Snapshot, ctx: ModelContext, evaluator: Evaluator, elements: dict[str, ElementResult], evaluated: int
+) -> EvalState:
     """Add the model-scope rules and the totals to evaluated elements (``evaluate_elements``)."""
     applicability: Applicability = {}
     failures: Totals = {}

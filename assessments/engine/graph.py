@@ -77,22 +77,31 @@ for _method in Authentication:
     elif _method is not Authentication.NONE:
         AUTH_COST[_method] = 2.0
 ENCRYPTION_COST: dict[str, float] = {Encryption.NONE: 0.0, Encryption.TLS: 0.5, Encryption.MTLS: 1.0}
-AUTHORIZATION_COST: dict[str, float] = {Authorization.NONE: 0.0, Authorization.NETWORK: 0.5,
-                                        Authorization.ROLE: 1.0, Authorization.ATTRIBUTE: 1.5}
+AUTHORIZATION_COST: dict[str, float] = {
+    Authorization.NONE: 0.0,
+    Authorization.NETWORK: 0.5,
+    Authorization.ROLE: 1.0,
+    Authorization.ATTRIBUTE: 1.5,
+}
 
 
 #: Every hop cost is a positive multiple of this (attack paths use it for a bucket queue, paths.attack_paths).
 HOP_COST_UNIT = 0.5
 if HOP_BASE_COST <= 0 or any(
-        (value / HOP_COST_UNIT) != int(value / HOP_COST_UNIT)
-        for value in (HOP_BASE_COST, *AUTH_COST.values(), *ENCRYPTION_COST.values(), *AUTHORIZATION_COST.values())):
+    (value / HOP_COST_UNIT) != int(value / HOP_COST_UNIT)
+    for value in (HOP_BASE_COST, *AUTH_COST.values(), *ENCRYPTION_COST.values(), *AUTHORIZATION_COST.values())
+):
     raise ValueError("hop costs must be positive multiples of HOP_COST_UNIT")
 
 
 def hop_cost(flow: DataFlow) -> float:
     """Attacker effort to move along ``flow``: cheaper when unauthenticated, plaintext or unauthorised."""
-    return (HOP_BASE_COST + AUTH_COST[flow.authentication] + ENCRYPTION_COST[flow.encryption]
-            + AUTHORIZATION_COST[flow.authorization])
+    return (
+        HOP_BASE_COST
+        + AUTH_COST[flow.authentication]
+        + ENCRYPTION_COST[flow.encryption]
+        + AUTHORIZATION_COST[flow.authorization]
+    )
 
 
 @dataclass(slots=True)
@@ -135,14 +144,17 @@ class FlowFacts:
 class ModelContext:
     """Indexes over one snapshot, shared by every rule."""
 
-    def __init__(self, snapshot: Snapshot, *, base: ModelContext | None = None,
-                 changes: ChangeSet | None = None) -> None:
+    def __init__(
+        self, snapshot: Snapshot, *, base: ModelContext | None = None, changes: ChangeSet | None = None
+    ) -> None:
         self.snapshot = snapshot
-        reuse = base is not None and changes is not None and not (
-            changes.ids("boundaries") or changes.ids("data_assets"))
+        reuse = (
+            base is not None and changes is not None and not (changes.ids("boundaries") or changes.ids("data_assets"))
+        )
         if reuse and base is not None and changes is not None:
-            self.components: dict[str, Component] = patched_index(base.components, snapshot.components,
-                                                             changes, "components")
+            self.components: dict[str, Component] = patched_index(
+                base.components, snapshot.components, changes, "components"
+            )
             self.flows: dict[str, DataFlow] = patched_index(base.flows, snapshot.flows, changes, "flows")
         else:
             self.components = snapshot.component_by_id
@@ -161,8 +173,9 @@ class ModelContext:
         self._facing: dict[str | None, tuple[str, ...]] = {}
         #: Per-context memo for rule helpers (a fresh context per snapshot, so entries never go stale).
         self.memo: dict[tuple[str, ...], object] = {}
-        self._data_facts: dict[tuple[str, ...], tuple[int, tuple[str, ...], tuple[str, ...], tuple[str, ...],
-                                                      tuple[str, ...], int]] = {}
+        self._data_facts: dict[
+            tuple[str, ...], tuple[int, tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], int]
+        ] = {}
         if reuse and base is not None and changes is not None:
             self._derive_flow_indexes(base, changes)
         else:
@@ -233,9 +246,11 @@ class ModelContext:
                 for flow_id in base.in_flows.get(comp_id, ()):
                     self._facts.pop(flow_id, None)
         structural = changes.added.get("flows", frozenset()) | changes.removed.get("flows", frozenset())
-        endpoint_moved = {fid for fid in changes.changed.get("flows", frozenset())
-                          if (base.flows[fid].source, base.flows[fid].target)
-                          != (self.flows[fid].source, self.flows[fid].target)}
+        endpoint_moved = {
+            fid
+            for fid in changes.changed.get("flows", frozenset())
+            if (base.flows[fid].source, base.flows[fid].target) != (self.flows[fid].source, self.flows[fid].target)
+        }
         if not structural and not endpoint_moved:
             self.out_flows = base.out_flows
             self.in_flows = base.in_flows
@@ -291,19 +306,37 @@ class ModelContext:
         if source_boundary is not None and source_place[1] == UNTRUSTED_RANK:
             traits |= SOURCE_IN_UNTRUSTED_BOUNDARY
         # positional, in field order (hot: one per flow)
-        facts = FlowFacts(flow, source, target, source_boundary, target_boundary, source_boundary != target_boundary,
-                          crosses_network, source_place[1], target_place[1], data[0], data[1], data[2], data[3],
-                          data[4], traits)
+        facts = FlowFacts(
+            flow,
+            source,
+            target,
+            source_boundary,
+            target_boundary,
+            source_boundary != target_boundary,
+            crosses_network,
+            source_place[1],
+            target_place[1],
+            data[0],
+            data[1],
+            data[2],
+            data[3],
+            data[4],
+            traits,
+        )
         self._facts[flow_id] = facts
         return facts
 
     def _place(self, boundary_id: str | None) -> tuple[str | None, int, bool]:
         boundary = self.boundaries.get(boundary_id) if boundary_id is not None else None
-        return (self.network_boundary(boundary_id), self.trust(boundary_id),
-                boundary is not None and boundary.kind in EXTERNAL_BOUNDARY_KINDS)
+        return (
+            self.network_boundary(boundary_id),
+            self.trust(boundary_id),
+            boundary is not None and boundary.kind in EXTERNAL_BOUNDARY_KINDS,
+        )
 
-    def _classify(self, assets: tuple[str, ...]) -> tuple[int, tuple[str, ...], tuple[str, ...], tuple[str, ...],
-                                                         tuple[str, ...], int]:
+    def _classify(
+        self, assets: tuple[str, ...]
+    ) -> tuple[int, tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], int]:
         """(highest rank, pii, credentials, restricted, sensitive, data trait bits) of a list of data assets."""
         rank = 0
         pii: list[str] = []
@@ -324,8 +357,11 @@ class ModelContext:
                 sensitive.append(asset_id)
             if r >= RESTRICTED_RANK:
                 restricted.append(asset_id)
-        traits = ((CARRIES_SENSITIVE if sensitive else 0) | (CARRIES_CREDENTIALS if creds else 0)
-                  | (CARRIES_RESTRICTED if restricted else 0))
+        traits = (
+            (CARRIES_SENSITIVE if sensitive else 0)
+            | (CARRIES_CREDENTIALS if creds else 0)
+            | (CARRIES_RESTRICTED if restricted else 0)
+        )
         return rank, tuple(pii), tuple(creds), tuple(restricted), tuple(sensitive), traits
 
     # -- boundaries ----------------------------------------------------------------------------
@@ -396,9 +432,11 @@ class ModelContext:
         return cached
 
     def sensitive_stored(self, comp: Component) -> tuple[str, ...]:
-        return tuple(a for a in comp.data_stored
-                     if a in self.data_assets
-                     and CLASSIFICATION_ORDER[self.data_assets[a].classification] >= CONFIDENTIAL_RANK)
+        return tuple(
+            a
+            for a in comp.data_stored
+            if a in self.data_assets and CLASSIFICATION_ORDER[self.data_assets[a].classification] >= CONFIDENTIAL_RANK
+        )
 
     def is_crown_jewel(self, comp: Component) -> bool:
         return comp.kind in CROWN_JEWEL_KINDS and bool(self.sensitive_stored(comp))
@@ -438,7 +476,8 @@ class ModelContext:
         cached = self._facing.get(boundary_id)
         if cached is None:
             cached = self._facing[boundary_id] = tuple(
-                m for m in self.members.get(boundary_id, ()) if self.components[m].internet_facing)
+                m for m in self.members.get(boundary_id, ()) if self.components[m].internet_facing
+            )
         return cached
 
     # -- controls and grants -------------------------------------------------------------------
@@ -478,13 +517,17 @@ class ModelContext:
             successors = moves[source]
             entry = successors.get(target)
             # tuples from the start; parallel flows between the same pair (rare) rebuild theirs
-            successors[target] = (cost, (flow_id,)) if entry is None else (
-                cost if cost < entry[0] else entry[0], (*entry[1], flow_id))
+            successors[target] = (
+                (cost, (flow_id,)) if entry is None else (cost if cost < entry[0] else entry[0], (*entry[1], flow_id))
+            )
             if flow.bidirectional:
                 predecessors = moves[target]
                 entry = predecessors.get(source)
-                predecessors[source] = (cost, (flow_id,)) if entry is None else (
-                    cost if cost < entry[0] else entry[0], (*entry[1], flow_id))
+                predecessors[source] = (
+                    (cost, (flow_id,))
+                    if entry is None
+                    else (cost if cost < entry[0] else entry[0], (*entry[1], flow_id))
+                )
         return moves
 
     @cached_property
@@ -552,8 +595,13 @@ def build_graph(ctx: ModelContext) -> nx.DiGraph:
         for pair in pairs:
             attrs = edges.get(pair)
             if attrs is None:
-                edges[pair] = {"flows": [flow.id], "cost": cost, "crosses": facts.crosses,
-                               "crosses_network": facts.crosses_network, "trust_drop": facts.trust_drop}
+                edges[pair] = {
+                    "flows": [flow.id],
+                    "cost": cost,
+                    "crosses": facts.crosses,
+                    "crosses_network": facts.crosses_network,
+                    "trust_drop": facts.trust_drop,
+                }
             else:
                 attrs["flows"].append(flow.id)  # type: ignore[attr-defined]
                 if cost < attrs["cost"]:  # type: ignore[operator]

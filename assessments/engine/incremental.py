@@ -13,8 +13,15 @@ from threatmodel.domain import Snapshot
 
 #: Component fields that rules of *other* elements read (neighbours, boundary mates, grants, identities).
 #: A change to any other field only re-checks the component and its own flows.
-STRUCTURAL_COMPONENT_FIELDS = ("kind", "boundary", "internet_facing", "mesh", "identity", "data_stored",
-                               "data_processed")
+STRUCTURAL_COMPONENT_FIELDS = (
+    "kind",
+    "boundary",
+    "internet_facing",
+    "mesh",
+    "identity",
+    "data_stored",
+    "data_processed",
+)
 
 
 #: Flow fields other elements' rules read: endpoints and direction (everything is re-checked around them) ...
@@ -147,8 +154,17 @@ def reevaluate(state: EvalState, snapshot: Snapshot) -> EvalState:
     """
     changes = diff_snapshots(state.snapshot, snapshot)
     if changes.empty:
-        return EvalState(snapshot, state.ctx, state.evaluator, state.elements, state.model, state.applicability,
-                         state.failures, reevaluated=0, touched=frozenset())
+        return EvalState(
+            snapshot,
+            state.ctx,
+            state.evaluator,
+            state.elements,
+            state.model,
+            state.applicability,
+            state.failures,
+            reevaluated=0,
+            touched=frozenset(),
+        )
     if changes.info_changed or changes.ids("boundaries") or changes.ids("data_assets"):
         return evaluate_full(snapshot, state.evaluator)
     ctx = state.ctx.derive(snapshot, changes)
@@ -172,5 +188,14 @@ def reevaluate(state: EvalState, snapshot: Snapshot) -> EvalState:
         for result in results:
             account_result(applicability, failures, result, 1)
     applicability = {k: v for k, v in applicability.items() if v}
-    return EvalState(snapshot, ctx, state.evaluator, elements, model, applicability, failures,
-                     reevaluated=len(dirty), touched=frozenset(dirty))
+    return EvalState(
+        snapshot,
+        ctx,
+        state.evaluator,
+        elements,
+        model,
+        applicability,
+        failures,
+        reevaluated=len(dirty),
+        touched=frozenset(dirty),
+    )

@@ -71,8 +71,7 @@ def can_split(element_count: int, workers: int, minimum: int | None = None) -> b
     """Whether an analysis of ``element_count`` elements allowed ``workers`` processes forks here and now
     (``minimum``: the smallest model worth it, default ``MIN_PARALLEL_ELEMENTS``)."""
     minimum = MIN_PARALLEL_ELEMENTS if minimum is None else minimum
-    return (workers >= 2 and element_count >= minimum and sys.platform.startswith("linux")
-            and single_threaded())
+    return workers >= 2 and element_count >= minimum and sys.platform.startswith("linux") and single_threaded()
 
 
 def single_threaded() -> bool:
@@ -81,13 +80,15 @@ def single_threaded() -> bool:
 
 # -- rule evaluation ------------------------------------------------------------------------------------------
 
-def evaluate_split(ctx: ModelContext, evaluator: Evaluator, ids: Sequence[str],
-                   side_job: Callable[[], T] | None = None) -> tuple[dict[str, ElementResult], T | None]:
+
+def evaluate_split(
+    ctx: ModelContext, evaluator: Evaluator, ids: Sequence[str], side_job: Callable[[], T] | None = None
+) -> tuple[dict[str, ElementResult], T | None]:
     """Evaluate ``ids`` in this process and one forked worker. Returns the element results in ``ids`` order
     (as ``evaluate_elements`` would) and the worker's ``side_job`` result, ``None`` if the worker failed (run
     the side job yourself). The side job's result must be plain data (``marshal``)."""
     size = max(CHUNK_ELEMENTS, -(-len(ids) // _MAX_CHUNKS))
-    chunks = [ids[start:start + size] for start in range(0, len(ids), size)]
+    chunks = [ids[start : start + size] for start in range(0, len(ids), size)]
     queue = b"".join(number.to_bytes(_RECORD, "big") for number in range(len(chunks)))
     if len(queue) > _PIPE_CAPACITY:  # cannot happen with the sizes above: never block on our own pipe
         raise ValueError("chunk queue larger than a pipe")
@@ -121,8 +122,14 @@ def evaluate_split(ctx: ModelContext, evaluator: Evaluator, ids: Sequence[str],
     return elements, side
 
 
-def _split_worker(ctx: ModelContext, evaluator: Evaluator, chunks: list[Sequence[str]], read_fd: int,
-                  side_job: Callable[[], Any] | None, out_fd: int) -> None:
+def _split_worker(
+    ctx: ModelContext,
+    evaluator: Evaluator,
+    chunks: list[Sequence[str]],
+    read_fd: int,
+    side_job: Callable[[], Any] | None,
+    out_fd: int,
+) -> None:
     """Side job first, then chunks from the queue (one frame each), the side result last."""
     side = side_job() if side_job is not None else None
     for number in _take(read_fd):
@@ -140,12 +147,27 @@ def _take(read_fd: int) -> Iterator[int]:
 
 def _pack(elements: dict[str, ElementResult]) -> list[PackedElement]:
     """Element results as plain data; a finding as its variable fields (the others are its rule's)."""
-    return [(element_id, result.applicable, result.factor,
-             tuple([(check.rule, check.weight, check.state,
-                     None if (f := check.finding) is None else
-                     (f.id, f.severity, f.likelihood, f.impact, f.elements, f.evidence, f.mitigated_by))
-                    for check in result.checks]))
-            for element_id, result in elements.items()]
+    return [
+        (
+            element_id,
+            result.applicable,
+            result.factor,
+            tuple(
+                [
+                    (
+                        check.rule,
+                        check.weight,
+                        check.state,
+                        None
+                        if (f := check.finding) is None
+                        else (f.id, f.severity, f.likelihood, f.impact, f.elements, f.evidence, f.mitigated_by),
+                    )
+                    for check in result.checks
+                ]
+            ),
+        )
+        for element_id, result in elements.items()
+    ]
 
 
 def _unpack(rows: list[PackedElement], evaluator: Evaluator) -> dict[str, ElementResult]:
@@ -156,14 +178,25 @@ def _unpack(rows: list[PackedElement], evaluator: Evaluator) -> dict[str, Elemen
     build = make_finding
     elements: dict[str, ElementResult] = {}
     for element_id, applicable, factor, packed_checks in rows:
-        checks = tuple([new(Check, ((spec := specs[rule]).id, weight, state,
-                                    None if values is None else build(spec, *values)))
-                        for rule, weight, state, values in packed_checks]) if packed_checks else ()
+        checks = (
+            tuple(
+                [
+                    new(
+                        Check,
+                        ((spec := specs[rule]).id, weight, state, None if values is None else build(spec, *values)),
+                    )
+                    for rule, weight, state, values in packed_checks
+                ]
+            )
+            if packed_checks
+            else ()
+        )
         elements[element_id] = new(ElementResult, (intern(applicable), factor, checks))
     return elements
 
 
 # -- one job ----------------------------------------------------------------------------------------------------
+
 
 class ForkedJob(Generic[T]):
     """``job`` run in a forked worker while this process goes on. Use as a context manager: leaving the block
@@ -176,8 +209,9 @@ class ForkedJob(Generic[T]):
     def __enter__(self) -> ForkedJob[T]:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self._child.close()
 
     def join(self) -> T | None:
@@ -190,6 +224,7 @@ class ForkedJob(Generic[T]):
 
 
 # -- processes and frames ---------------------------------------------------------------------------------------
+
 
 def _scratch_file() -> IO[bytes]:
     """An anonymous file for a worker's frames: in memory where the system has ``memfd_create``."""
@@ -240,8 +275,9 @@ class _Child:
     def __enter__(self) -> _Child:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.close()
 
 
@@ -282,7 +318,7 @@ def _send(fd: int, number: int, value: Any) -> None:
     data = marshal.dumps((number, value))
     view = memoryview(len(data).to_bytes(_HEADER, "big") + data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 class _Frames:

@@ -35,8 +35,9 @@ BLAST_COMPONENTS_CAP = 50
 Route = tuple[str, str, tuple[str, ...], tuple[str, ...], float, tuple[str, ...], int]
 
 
-def attack_paths(ctx: ModelContext, weaknesses: Mapping[str, Sequence[str]],
-                 k: int = PATHS_PER_TARGET) -> tuple[AttackPath, ...]:
+def attack_paths(
+    ctx: ModelContext, weaknesses: Mapping[str, Sequence[str]], k: int = PATHS_PER_TARGET
+) -> tuple[AttackPath, ...]:
     return paths_from_routes(search_routes(ctx, k), weaknesses)
 
 
@@ -48,8 +49,19 @@ def paths_from_routes(routes: Sequence[Route], weaknesses: Mapping[str, Sequence
         weak: list[str] = []
         for element in (*hops, *flows):
             weak.extend(weaknesses.get(element, ()))
-        paths.append(AttackPath(id=f"path@{entry}@{target}", entry=entry, target=target, hops=hops, flows=flows,
-                                cost=cost, data_at_risk=at_risk, weaknesses=tuple(dict.fromkeys(weak)), rank=rank))
+        paths.append(
+            AttackPath(
+                id=f"path@{entry}@{target}",
+                entry=entry,
+                target=target,
+                hops=hops,
+                flows=flows,
+                cost=cost,
+                data_at_risk=at_risk,
+                weaknesses=tuple(dict.fromkeys(weak)),
+                rank=rank,
+            )
+        )
     return tuple(paths)
 
 
@@ -112,8 +124,9 @@ def search_routes(ctx: ModelContext, k: int = PATHS_PER_TARGET) -> list[Route]:
                 cursor = labels[cursor][3]
             hops.reverse()
             flows = tuple(_cheapest_flow(ctx, moves[a][b][1]) for a, b in zip(hops, hops[1:], strict=False))
-            routes.append((names[labels[index][1]], target, tuple(hops), flows, round(labels[index][0], 3), at_risk,
-                           rank))
+            routes.append(
+                (names[labels[index][1]], target, tuple(hops), flows, round(labels[index][0], 3), at_risk, rank)
+            )
     routes.sort(key=lambda route: (route[4], route[1], route[0]))
     return routes
 
@@ -187,8 +200,11 @@ def blast_radius(ctx: ModelContext) -> tuple[BlastRadius, ...]:
             names = _bits(jmask, jewel_ids, limit=BLAST_COMPONENTS_CAP + 1)
             listed = jewel_cache[jmask] = (names[:BLAST_COMPONENTS_CAP], len(names) > BLAST_COMPONENTS_CAP)
         reachable = (reach_nodes[i] & ~own_bit).bit_count()
-        out.append(BlastRadius(component=comp.id, data_assets=data, components=listed[0], reachable=reachable,
-                               truncated=listed[1]))
+        out.append(
+            BlastRadius(
+                component=comp.id, data_assets=data, components=listed[0], reachable=reachable, truncated=listed[1]
+            )
+        )
     return tuple(out)
 
 

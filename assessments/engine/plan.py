@@ -45,6 +45,8 @@ def candidate_count(max_candidates: int, elements: int) -> int:
     if elements <= 0:
         return max_candidates
     return max(min(max_candidates, MIN_CANDIDATES), min(max_candidates, MEASURE_BUDGET // elements))
+
+
 Fix = Callable[[Snapshot, tuple[str, ...]], Snapshot]
 FIXES: dict[str, Fix] = {}
 
@@ -53,6 +55,7 @@ def fix(name: str) -> Callable[[Fix], Fix]:
     def decorate(func: Fix) -> Fix:
         FIXES[name] = func
         return func
+
     return decorate
 
 
@@ -82,8 +85,9 @@ def add_elements(snapshot: Snapshot, collection: str, elements: Iterable[Any]) -
     if not new:
         return snapshot
     existing = {e.id for e in getattr(snapshot, collection)}
-    return snapshot.with_elements(collection, [*getattr(snapshot, collection),
-                                               *(e for e in new if e.id not in existing)])
+    return snapshot.with_elements(
+        collection, [*getattr(snapshot, collection), *(e for e in new if e.id not in existing)]
+    )
 
 
 def _internal(comp: Component) -> bool:
@@ -116,14 +120,18 @@ def _encryption_for(flow: DataFlow, snapshot: Snapshot) -> Encryption:
 
 @fix("require-flow-authentication")
 def require_flow_authentication(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
-    return _update_flows(snapshot, ids, lambda f, s: replace(f, authentication=_peer_method(f, s))
-                         if f.authentication is Authentication.NONE else f)
+    return _update_flows(
+        snapshot,
+        ids,
+        lambda f, s: replace(f, authentication=_peer_method(f, s)) if f.authentication is Authentication.NONE else f,
+    )
 
 
 @fix("enforce-mtls")
 def enforce_mtls(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
-    return _update_flows(snapshot, ids, lambda f, s: replace(f, encryption=Encryption.MTLS,
-                                                             authentication=Authentication.MTLS))
+    return _update_flows(
+        snapshot, ids, lambda f, s: replace(f, encryption=Encryption.MTLS, authentication=Authentication.MTLS)
+    )
 
 
 @fix("protect-flow")
@@ -132,12 +140,26 @@ def protect_flow(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
         auth = _peer_method(f, s) if f.authentication is Authentication.NONE else f.authentication
         enc = _encryption_for(f, s) if f.encryption is Encryption.NONE else f.encryption
         return replace(f, authentication=auth, encryption=enc, protocol=_secure_protocol(f.protocol))
+
     return _update_flows(snapshot, ids, change)
 
 
-SECURE_PROTOCOLS = {"http": "https", "ftp": "sftp", "telnet": "ssh", "rsh": "ssh", "rlogin": "ssh", "tftp": "sftp",
-                    "snmpv1": "snmpv3", "snmpv2": "snmpv3", "smbv1": "smbv3", "pop3": "pop3s", "imap": "imaps",
-                    "ws": "wss", "ldap": "ldaps", "smtp": "smtps"}
+SECURE_PROTOCOLS = {
+    "http": "https",
+    "ftp": "sftp",
+    "telnet": "ssh",
+    "rsh": "ssh",
+    "rlogin": "ssh",
+    "tftp": "sftp",
+    "snmpv1": "snmpv3",
+    "snmpv2": "snmpv3",
+    "smbv1": "smbv3",
+    "pop3": "pop3s",
+    "imap": "imaps",
+    "ws": "wss",
+    "ldap": "ldaps",
+    "smtp": "smtps",
+}
 
 
 def _secure_protocol(protocol: str) -> str:
@@ -146,15 +168,22 @@ def _secure_protocol(protocol: str) -> str:
 
 @fix("encrypt-flow")
 def encrypt_flow(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
-    return _update_flows(snapshot, ids, lambda f, s: replace(f, encryption=_encryption_for(f, s),
-                                                             protocol=_secure_protocol(f.protocol)))
+    return _update_flows(
+        snapshot, ids, lambda f, s: replace(f, encryption=_encryption_for(f, s), protocol=_secure_protocol(f.protocol))
+    )
 
 
 @fix("replace-legacy-protocol")
 def replace_legacy_protocol(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
-    return _update_flows(snapshot, ids, lambda f, s: replace(
-        f, protocol=_secure_protocol(f.protocol),
-        encryption=f.encryption if f.encryption is not Encryption.NONE else Encryption.TLS))
+    return _update_flows(
+        snapshot,
+        ids,
+        lambda f, s: replace(
+            f,
+            protocol=_secure_protocol(f.protocol),
+            encryption=f.encryption if f.encryption is not Encryption.NONE else Encryption.TLS,
+        ),
+    )
 
 
 @fix("propagate-user-identity")
@@ -164,8 +193,9 @@ def propagate_user_identity(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapsho
 
 @fix("use-workload-identity")
 def use_workload_identity(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
-    return _update_flows(snapshot, ids, lambda f, s: replace(f, authentication=_peer_method(f, s),
-                                                             encryption=_encryption_for(f, s)))
+    return _update_flows(
+        snapshot, ids, lambda f, s: replace(f, authentication=_peer_method(f, s), encryption=_encryption_for(f, s))
+    )
 
 
 @fix("drop-unneeded-data")
@@ -180,9 +210,15 @@ def drop_unneeded_data(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
     def change(f: DataFlow, s: Snapshot) -> DataFlow:
         target = s.component_by_id[f.target]
         used = set(target.data_stored) | set(target.data_processed) | forwarded[f.target]
-        keep = tuple(a for a in f.data_assets if a in used or a not in s.data_asset_by_id
-                     or CLASSIFICATION_ORDER[s.data_asset_by_id[a].classification] < 2)
+        keep = tuple(
+            a
+            for a in f.data_assets
+            if a in used
+            or a not in s.data_asset_by_id
+            or CLASSIFICATION_ORDER[s.data_asset_by_id[a].classification] < 2
+        )
         return replace(f, data_assets=keep)
+
     return _update_flows(snapshot, ids, change)
 
 
@@ -209,10 +245,21 @@ def require_component_authentication(snapshot: Snapshot, ids: tuple[str, ...]) -
 @fix("join-mesh")
 def join_mesh(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
     comps = snapshot.component_by_id
-    return replace_many(snapshot, "components", {
-        i: replace(comps[i], mesh=MeshMode.SIDECAR,
-                   authentication=comps[i].authentication if comps[i].authentication is not Authentication.NONE
-                   else Authentication.MTLS) for i in ids if i in comps})
+    return replace_many(
+        snapshot,
+        "components",
+        {
+            i: replace(
+                comps[i],
+                mesh=MeshMode.SIDECAR,
+                authentication=comps[i].authentication
+                if comps[i].authentication is not Authentication.NONE
+                else Authentication.MTLS,
+            )
+            for i in ids
+            if i in comps
+        },
+    )
 
 
 @fix("encrypt-at-rest")
@@ -360,8 +407,12 @@ def split_identity(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
 
 def _add_control(control_id: str) -> Fix:
     def apply(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
-        return add_elements(snapshot, "controls", [Control(f"plan-{control_id}-{i}", control_id, i) for i in ids
-                                                   if i in snapshot.element_by_id])
+        return add_elements(
+            snapshot,
+            "controls",
+            [Control(f"plan-{control_id}-{i}", control_id, i) for i in ids if i in snapshot.element_by_id],
+        )
+
     return apply
 
 
@@ -380,6 +431,7 @@ def apply_step(snapshot: Snapshot, step: PlanStep) -> Snapshot:
 
 
 # -- grouping and measuring ------------------------------------------------------------------------
+
 
 def _group(ctx: ModelContext, element_id: str) -> str:
     if element_id in ctx.components:
@@ -421,8 +473,12 @@ def _noun(ctx: ModelContext, scope: str, elements: tuple[str, ...]) -> tuple[str
     return "component", "components"
 
 
-def build_plan(state: EvalState, *, max_candidates: int = MAX_CANDIDATES,
-               open_items: Iterable[tuple[Finding, str, int]] | None = None) -> tuple[PlanStep, ...]:
+def build_plan(
+    state: EvalState,
+    *,
+    max_candidates: int = MAX_CANDIDATES,
+    open_items: Iterable[tuple[Finding, str, int]] | None = None,
+) -> tuple[PlanStep, ...]:
     """``open_items``: the open (finding, rule, weight) triples when the caller has them (any order: groups are
     sets, sorted lists and sums)."""
     ctx = state.ctx
@@ -430,8 +486,9 @@ def build_plan(state: EvalState, *, max_candidates: int = MAX_CANDIDATES,
     groups: dict[tuple[str, str], tuple[set[str], list[str], list[int]]] = {}  # elements, findings, [weight]
     fixable = {rule_id for rule_id, spec in specs.items() if spec.fix_action}
     if open_items is None:
-        open_items = [(c.finding, c.rule, c.weight) for c in state.checks()
-                      if c.state == OPEN and c.finding is not None]
+        open_items = [
+            (c.finding, c.rule, c.weight) for c in state.checks() if c.state == OPEN and c.finding is not None
+        ]
     group_of: dict[str, str] = {}  # primary element -> group (elements often carry several findings)
     for finding, rule_id, weight in open_items:
         if rule_id not in fixable or not finding.elements:
@@ -463,12 +520,23 @@ def build_plan(state: EvalState, *, max_candidates: int = MAX_CANDIDATES,
         if gain <= 1e-9:
             continue
         singular, plural = _noun(ctx, spec.scope, elements)
-        title = spec.fix_title.format(count=len(elements), nouns=singular if len(elements) == 1 else plural,
-                                      group=_group_label(ctx, group))
-        steps.append(PlanStep(id=f"fix@{rule_id}@{group or 'model'}", title=title, rule=rule_id,
-                              action=spec.fix_action, elements=elements, findings=tuple(sorted(entry[1])),
-                              score_before=round(before, 2), score_after=round(after, 2), gain=round(gain, 3),
-                              group=group))
+        title = spec.fix_title.format(
+            count=len(elements), nouns=singular if len(elements) == 1 else plural, group=_group_label(ctx, group)
+        )
+        steps.append(
+            PlanStep(
+                id=f"fix@{rule_id}@{group or 'model'}",
+                title=title,
+                rule=rule_id,
+                action=spec.fix_action,
+                elements=elements,
+                findings=tuple(sorted(entry[1])),
+                score_before=round(before, 2),
+                score_after=round(after, 2),
+                gain=round(gain, 3),
+                group=group,
+            )
+        )
     steps.sort(key=lambda s: (-s.gain, s.id))  # measured gain, largest first
     return tuple(steps)
 

@@ -25,9 +25,14 @@ from assessments.engine.results import EvidenceValue
 #: Element scopes a rule can evaluate, in evaluation order.
 SCOPES: tuple[str, ...] = ("component", "flow", "grant", "identity", "data_asset", "boundary", "model")
 #: Snapshot collection of each element scope.
-SCOPE_COLLECTION: dict[str, str] = {"component": "components", "flow": "flows", "grant": "grants",
-                                    "identity": "identities", "data_asset": "data_assets",
-                                    "boundary": "boundaries"}
+SCOPE_COLLECTION: dict[str, str] = {
+    "component": "components",
+    "flow": "flows",
+    "grant": "grants",
+    "identity": "identities",
+    "data_asset": "data_assets",
+    "boundary": "boundaries",
+}
 PASS = False
 
 
@@ -59,9 +64,17 @@ class RuleImpl:
 IMPLEMENTATIONS: dict[str, RuleImpl] = {}
 
 
-def rule(rule_id: str, scope: str, *, kinds: Iterable[str] | None = None, source_kinds: Iterable[str] | None = None,
-         target_kinds: Iterable[str] | None = None, requires: int = 0, excludes: int = 0,
-         any_of: int = 0) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def rule(
+    rule_id: str,
+    scope: str,
+    *,
+    kinds: Iterable[str] | None = None,
+    source_kinds: Iterable[str] | None = None,
+    target_kinds: Iterable[str] | None = None,
+    requires: int = 0,
+    excludes: int = 0,
+    any_of: int = 0,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function as the implementation of catalog rule ``rule_id``.
 
     ``kinds``: the component kinds a component rule applies to (the evaluator never calls it for other kinds).
@@ -77,8 +90,15 @@ def rule(rule_id: str, scope: str, *, kinds: Iterable[str] | None = None, source
             raise ValueError(f"rule {rule_id!r} registered twice")
         if (requires or excludes or any_of) and scope != "flow":
             raise ValueError(f"rule {rule_id!r}: trait pre-filters apply to flow rules only")
-        IMPLEMENTATIONS[rule_id] = RuleImpl(rule_id, scope, func, _kinds(kinds), _kinds(source_kinds),
-                                            _kinds(target_kinds), (requires, excludes, any_of))
+        IMPLEMENTATIONS[rule_id] = RuleImpl(
+            rule_id,
+            scope,
+            func,
+            _kinds(kinds),
+            _kinds(source_kinds),
+            _kinds(target_kinds),
+            (requires, excludes, any_of),
+        )
         return func
 
     return decorate

@@ -23,8 +23,11 @@ def render_text(result: AssessmentResult) -> str:
     counts = severity_counts(result.findings)
     lines.append(f"Assessment of {result.model} (revision {result.revision})")
     lines.append(f"Posture score: {scores.overall:.1f}/100 ({scores.stage})")
-    lines.append("  " + ", ".join(f"{n} {s}" for s, n in counts.items() if n) + (
-        f"; {sum(1 for f in result.findings if f.mitigated)} mitigated" if result.findings else "no findings"))
+    lines.append(
+        "  "
+        + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        + (f"; {sum(1 for f in result.findings if f.mitigated)} mitigated" if result.findings else "no findings")
+    )
     lines.append("")
     lines.append("Principles:")
     for entry in scores.principles:

@@ -225,8 +225,9 @@ def builder(cls: type) -> type:
     engine builds ~70k findings and ~200k deductions on a 10k-component model. Hot paths build the twin with
     positional arguments and then set ``__class__`` to ``cls``: the object *is* a ``cls`` instance from then
     on (same type, equality, hash, repr, pickling), built about 3x faster."""
-    twin = make_dataclass(f"_{cls.__name__}Builder", [(f.name, f.type) for f in fields(cls)], slots=True,
-                          repr=False, eq=False)
+    twin = make_dataclass(
+        f"_{cls.__name__}Builder", [(f.name, f.type) for f in fields(cls)], slots=True, repr=False, eq=False
+    )
     if twin.__slots__ != cls.__slots__:  # type: ignore[attr-defined]
         raise TypeError(f"{cls.__name__}: slot layout differs from its builder")
     return twin
@@ -284,21 +285,42 @@ def finding_to_dict(item: Finding) -> dict[str, Any]:
 
 
 def _deduction(item: Deduction) -> dict[str, Any]:
-    return {"finding": item.finding, "rule": item.rule, "elements": list(item.elements),
-            "points": round(item.points, 3)}
+    return {
+        "finding": item.finding,
+        "rule": item.rule,
+        "elements": list(item.elements),
+        "points": round(item.points, 3),
+    }
 
 
 def _entry(item: ScoreEntry) -> dict[str, Any]:
-    return {"key": item.key, "name": item.name, "score": item.score, "stage": item.stage,
-            "applicable": item.applicable, "failed": item.failed,
-            "deductions": [_deduction(d) for d in item.deductions]}
+    return {
+        "key": item.key,
+        "name": item.name,
+        "score": item.score,
+        "stage": item.stage,
+        "applicable": item.applicable,
+        "failed": item.failed,
+        "deductions": [_deduction(d) for d in item.deductions],
+    }
 
 
 def _rule_outcome(item: RuleOutcome) -> dict[str, Any]:
-    return {"id": item.rule, "title": item.title, "family": item.family, "principle": item.principle,
-            "pillar": item.pillar, "severity": item.severity, "weight": item.weight,
-            "applicable": item.applicable, "failed": item.failed, "mitigated": item.mitigated,
-            "folded": item.folded, "passed": item.passed, "compliance": round(item.compliance * 100, 1)}
+    return {
+        "id": item.rule,
+        "title": item.title,
+        "family": item.family,
+        "principle": item.principle,
+        "pillar": item.pillar,
+        "severity": item.severity,
+        "weight": item.weight,
+        "applicable": item.applicable,
+        "failed": item.failed,
+        "mitigated": item.mitigated,
+        "folded": item.folded,
+        "passed": item.passed,
+        "compliance": round(item.compliance * 100, 1),
+    }
 
 
 def to_json_dict(result: AssessmentResult) -> dict[str, Any]:
@@ -316,14 +338,27 @@ def to_json_dict(result: AssessmentResult) -> dict[str, Any]:
         },
         "findings": [finding_to_dict(f) for f in result.findings],
         "attack_paths": [
-            {"id": p.id, "entry": p.entry, "target": p.target, "rank": p.rank, "hops": list(p.hops),
-             "flows": list(p.flows), "cost": round(p.cost, 3), "data_at_risk": list(p.data_at_risk),
-             "weaknesses": list(p.weaknesses)}
+            {
+                "id": p.id,
+                "entry": p.entry,
+                "target": p.target,
+                "rank": p.rank,
+                "hops": list(p.hops),
+                "flows": list(p.flows),
+                "cost": round(p.cost, 3),
+                "data_at_risk": list(p.data_at_risk),
+                "weaknesses": list(p.weaknesses),
+            }
             for p in result.attack_paths
         ],
         "blast_radius": [
-            {"component": b.component, "data_assets": list(b.data_assets), "components": list(b.components),
-             "reachable": b.reachable, "truncated": b.truncated}
+            {
+                "component": b.component,
+                "data_assets": list(b.data_assets),
+                "components": list(b.components),
+                "reachable": b.reachable,
+                "truncated": b.truncated,
+            }
             for b in result.blast_radius
         ],
         "scores": {
@@ -334,9 +369,18 @@ def to_json_dict(result: AssessmentResult) -> dict[str, Any]:
             "deductions": [_deduction(d) for d in result.scores.deductions],
         },
         "plan": [
-            {"id": s.id, "title": s.title, "rule": s.rule, "action": s.action, "group": s.group,
-             "elements": list(s.elements), "findings": list(s.findings), "score_before": s.score_before,
-             "score_after": s.score_after, "gain": s.gain}
+            {
+                "id": s.id,
+                "title": s.title,
+                "rule": s.rule,
+                "action": s.action,
+                "group": s.group,
+                "elements": list(s.elements),
+                "findings": list(s.findings),
+                "score_before": s.score_before,
+                "score_after": s.score_after,
+                "gain": s.gain,
+            }
             for s in result.plan
         ],
         "rules": [_rule_outcome(r) for r in result.scores.rules],

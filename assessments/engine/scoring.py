@@ -63,15 +63,17 @@ def raw_overall_score(totals: Mapping[str, list[int]]) -> float:
     return 100.0 if applicable <= 0 else 100.0 * (1.0 - failed / applicable)
 
 
-def compute_scores(state: EvalState, *, explain: bool = True,
-                   open_items: list[tuple[Finding, str, int]] | None = None) -> ScoreBreakdown:
+def compute_scores(
+    state: EvalState, *, explain: bool = True, open_items: list[tuple[Finding, str, int]] | None = None
+) -> ScoreBreakdown:
     """The score breakdown. ``open_items``: the open (finding, rule, weight) triples already sorted by finding
     order, when the caller has them (saves a pass and a sort)."""
     specs = state.evaluator.specs
     totals = state.totals
     if open_items is None:
-        open_items = [(c.finding, c.rule, c.weight) for c in state.checks()
-                      if c.state == OPEN and c.finding is not None]
+        open_items = [
+            (c.finding, c.rule, c.weight) for c in state.checks() if c.state == OPEN and c.finding is not None
+        ]
         open_items.sort(key=lambda item: item[0].sort_key)
     open_checks = open_items
     groups: dict[str, dict[str, list[str]]] = {"principle": {}, "pillar": {}}
@@ -82,8 +84,10 @@ def compute_scores(state: EvalState, *, explain: bool = True,
     bucket: dict[tuple[str, str], list[tuple[Finding, str, int]]] = {}
     lists_of_rule: dict[str, tuple[list[tuple[Finding, str, int]], list[tuple[Finding, str, int]]]] = {}
     for rule_id, spec in specs.items():
-        lists_of_rule[rule_id] = (bucket.setdefault(("principle", spec.principle), []),
-                                  bucket.setdefault(("pillar", spec.pillar), []))
+        lists_of_rule[rule_id] = (
+            bucket.setdefault(("principle", spec.principle), []),
+            bucket.setdefault(("pillar", spec.pillar), []),
+        )
     for item in open_checks:
         by_principle, by_pillar = lists_of_rule[item[1]]
         by_principle.append(item)
@@ -104,27 +108,56 @@ def compute_scores(state: EvalState, *, explain: bool = True,
                 item.__class__ = Deduction
                 append(item)
             deductions = tuple(built)
-        return ScoreEntry(key=key, name=name, score=score, stage=stage_for(score, worst),
-                          applicable=sum(totals[r][0] for r in rule_ids), failed=sum(totals[r][2] for r in rule_ids),
-                          deductions=deductions)
+        return ScoreEntry(
+            key=key,
+            name=name,
+            score=score,
+            stage=stage_for(score, worst),
+            applicable=sum(totals[r][0] for r in rule_ids),
+            failed=sum(totals[r][2] for r in rule_ids),
+            deductions=deductions,
+        )
 
-    principles = tuple(entry(k, n, groups["principle"][k], bucket.get(("principle", k), []))
-                       for k, n in PRINCIPLES.items() if k in groups["principle"])
-    pillars = tuple(entry(k, n, groups["pillar"][k], bucket.get(("pillar", k), []))
-                    for k, n in PILLARS.items() if k in groups["pillar"])
+    principles = tuple(
+        entry(k, n, groups["principle"][k], bucket.get(("principle", k), []))
+        for k, n in PRINCIPLES.items()
+        if k in groups["principle"]
+    )
+    pillars = tuple(
+        entry(k, n, groups["pillar"][k], bucket.get(("pillar", k), []))
+        for k, n in PILLARS.items()
+        if k in groups["pillar"]
+    )
     overall = entry("overall", "Overall", list(specs), open_checks)
-    return ScoreBreakdown(overall=overall.score, stage=overall.stage, principles=principles, pillars=pillars,
-                          rules=rule_outcomes(specs, totals), deductions=overall.deductions)
+    return ScoreBreakdown(
+        overall=overall.score,
+        stage=overall.stage,
+        principles=principles,
+        pillars=pillars,
+        rules=rule_outcomes(specs, totals),
+        deductions=overall.deductions,
+    )
 
 
 def rule_outcomes(specs: Mapping[str, RuleSpec], totals: Mapping[str, list[int]]) -> tuple[RuleOutcome, ...]:
     out: list[RuleOutcome] = []
     for rule_id, spec in specs.items():
         row = totals.get(rule_id, [0, 0, 0, 0, 0, 0])
-        out.append(RuleOutcome(rule=rule_id, title=spec.title, family=spec.family, principle=spec.principle,
-                               pillar=spec.pillar, severity=spec.severity,
-                               weight=float(spec.points * ELEMENT_FACTOR_HALVES[0]) / 2.0, applicable=row[0],
-                               failed=row[2], mitigated=row[4], folded=row[5]))
+        out.append(
+            RuleOutcome(
+                rule=rule_id,
+                title=spec.title,
+                family=spec.family,
+                principle=spec.principle,
+                pillar=spec.pillar,
+                severity=spec.severity,
+                weight=float(spec.points * ELEMENT_FACTOR_HALVES[0]) / 2.0,
+                applicable=row[0],
+                failed=row[2],
+                mitigated=row[4],
+                folded=row[5],
+            )
+        )
     return tuple(out)
 
 

@@ -42,8 +42,9 @@ def severity_of(likelihood: int, impact: int) -> str:
     return "info"
 
 
-def rate(base_likelihood: str, base_impact: str, *, exposed: bool, data_rank: int, data_impact: bool,
-         criticality_bump: int) -> tuple[str, str, str]:
+def rate(
+    base_likelihood: str, base_impact: str, *, exposed: bool, data_rank: int, data_impact: bool, criticality_bump: int
+) -> tuple[str, str, str]:
     """(likelihood, impact, severity) of one finding.
 
     Likelihood: the rule's default, one step higher when the element is exposed (crosses a network boundary,

@@ -19,8 +19,11 @@ class ChangeSet:
     info_changed: bool = False
 
     def ids(self, collection: str) -> frozenset[str]:
-        return (self.added.get(collection, frozenset()) | self.removed.get(collection, frozenset())
-                | self.changed.get(collection, frozenset()))
+        return (
+            self.added.get(collection, frozenset())
+            | self.removed.get(collection, frozenset())
+            | self.changed.get(collection, frozenset())
+        )
 
     @property
     def empty(self) -> bool:

@@ -15,8 +15,9 @@ class FindingTriage(models.Model):
     status = models.CharField(max_length=16, choices=TriageStatus.choices, default=TriageStatus.OPEN)
     justification = models.TextField(blank=True, default="")
     expires_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -17,12 +17,14 @@ class ModelWebhook(models.Model):
     model = models.OneToOneField(ThreatModel, on_delete=models.CASCADE, related_name="webhook")
     url = models.URLField(max_length=2000)
     secret = models.CharField(max_length=64)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
     last_delivery_at = models.DateTimeField(null=True, blank=True)
-    last_status = models.CharField(max_length=16, blank=True, default="",
-                                   help_text="delivered or failed, for the latest delivery")
+    last_status = models.CharField(
+        max_length=16, blank=True, default="", help_text="delivered or failed, for the latest delivery"
+    )
     last_error = models.TextField(blank=True, default="")
 
     def __str__(self) -> str:

@@ -29,12 +29,21 @@ def _tuple(value: Any) -> tuple[str, ...]:
 
 def rule_info_from_dict(data: dict[str, Any], family: str = "") -> RuleInfo:
     return RuleInfo(
-        id=str(data["id"]), title=str(data.get("title", data["id"])), severity=str(data.get("severity", "medium")),
-        family=str(data.get("family", family)), principle=str(data.get("principle", "")),
-        description=str(data.get("description", "")), rationale=str(data.get("rationale", "")),
-        stride=str(data.get("stride", "")), cwe=str(data.get("cwe", "")), asvs=str(data.get("asvs", "")),
-        tenet=int(data.get("tenet") or 0), pillar=str(data.get("pillar", "")), function=str(data.get("function", "")),
-        remediation=str(data.get("remediation", "")), references=_tuple(data.get("references")),
+        id=str(data["id"]),
+        title=str(data.get("title", data["id"])),
+        severity=str(data.get("severity", "medium")),
+        family=str(data.get("family", family)),
+        principle=str(data.get("principle", "")),
+        description=str(data.get("description", "")),
+        rationale=str(data.get("rationale", "")),
+        stride=str(data.get("stride", "")),
+        cwe=str(data.get("cwe", "")),
+        asvs=str(data.get("asvs", "")),
+        tenet=int(data.get("tenet") or 0),
+        pillar=str(data.get("pillar", "")),
+        function=str(data.get("function", "")),
+        remediation=str(data.get("remediation", "")),
+        references=_tuple(data.get("references")),
         steps=_tuple(data.get("remediation_steps")),
     )
 

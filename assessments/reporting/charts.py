@@ -15,9 +15,18 @@ from assessments.engine.results import SEVERITIES
 from assessments.reporting.model import SEVERITY_LABELS, STAGE_LABELS, HistoryPoint
 
 SEVERITY_FILL: dict[str, str] = {
-    "critical": "#8b0a1a", "high": "#d1382b", "medium": "#e08a00", "low": "#2f7ab8", "info": "#6b7785"}
+    "critical": "#8b0a1a",
+    "high": "#d1382b",
+    "medium": "#e08a00",
+    "low": "#2f7ab8",
+    "info": "#6b7785",
+}
 STAGE_FILL: dict[str, str] = {
-    "traditional": "#d1382b", "initial": "#e08a00", "advanced": "#2f7ab8", "optimal": "#1f8a4c"}
+    "traditional": "#d1382b",
+    "initial": "#e08a00",
+    "advanced": "#2f7ab8",
+    "optimal": "#1f8a4c",
+}
 #: Score-axis ticks of the score bars: 0, the maturity-stage thresholds of docs/scoring.md, 100.
 STAGE_TICKS: tuple[int, ...] = (0, 50, 75, 90, 100)
 INK = "#1d2330"
@@ -31,16 +40,28 @@ def esc(text: object) -> str:
 
 
 def _svg(width: int, height: int, body: list[str], title: str) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-            f'width="{width}" height="{height}" role="img" aria-label="{esc(title)}" '
-            f'font-family="{FONT}" font-size="11">'
-            f"<title>{esc(title)}</title>" + "".join(body) + "</svg>")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{esc(title)}" '
+        f'font-family="{FONT}" font-size="11">'
+        f"<title>{esc(title)}</title>" + "".join(body) + "</svg>"
+    )
 
 
-def _text(x: float, y: float, text: object, *, anchor: str = "start", size: float = 11, fill: str = INK,
-          weight: str = "normal") -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size:g}" fill="{fill}" '
-            f'font-weight="{weight}">{esc(text)}</text>')
+def _text(
+    x: float,
+    y: float,
+    text: object,
+    *,
+    anchor: str = "start",
+    size: float = 11,
+    fill: str = INK,
+    weight: str = "normal",
+) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size:g}" fill="{fill}" '
+        f'font-weight="{weight}">{esc(text)}</text>'
+    )
 
 
 def stage_of(score: float) -> str:
@@ -62,13 +83,15 @@ def trend_chart(history: Sequence[HistoryPoint], *, width: int = 520, height: in
     body: list[str] = []
     for tick in (0, 25, 50, 75, 100):
         y = top + plot_h * (1 - tick / 100)
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}" '
-                    f'stroke-width="1"/>')
+        body.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>'
+        )
         body.append(_text(left - 6, y + 4, tick, anchor="end", size=9, fill=MUTED))
     points = list(history)
     if not points:
-        body.append(_text(left + plot_w / 2, top + plot_h / 2, "No assessment history yet", anchor="middle",
-                          fill=MUTED))
+        body.append(
+            _text(left + plot_w / 2, top + plot_h / 2, "No assessment history yet", anchor="middle", fill=MUTED)
+        )
         return _svg(width, height, body, "Overall score trend")
     n = len(points)
     step = plot_w / (n - 1) if n > 1 else 0.0
@@ -78,18 +101,23 @@ def trend_chart(history: Sequence[HistoryPoint], *, width: int = 520, height: in
         y = top + plot_h * (1 - max(0.0, min(100.0, point.score)) / 100)
         coords.append((x, y, point))
     if n > 1:
-        body.append('<polyline fill="none" stroke="#1f4fd1" stroke-width="2" points="'
-                    + " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in coords) + '"/>')
+        body.append(
+            '<polyline fill="none" stroke="#1f4fd1" stroke-width="2" points="'
+            + " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in coords)
+            + '"/>'
+        )
     label_every = max(1, n // 10)
     for i, (x, y, point) in enumerate(coords):
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.2" fill="#1f4fd1" stroke="#fff" stroke-width="1"/>')
         if i % label_every == 0 or i == n - 1:
             body.append(_text(x, top + plot_h + 14, f"r{point.revision}", anchor="middle", size=9, fill=MUTED))
         if i == n - 1:
-            body.append(_text(x, y - 8, f"{point.score:.1f}", anchor="middle" if n == 1 else "end", size=10,
-                              weight="bold"))
-    body.append(_text(left + plot_w / 2, height - 4, "assessment runs (model revision)", anchor="middle", size=9,
-                      fill=MUTED))
+            body.append(
+                _text(x, y - 8, f"{point.score:.1f}", anchor="middle" if n == 1 else "end", size=10, weight="bold")
+            )
+    body.append(
+        _text(left + plot_w / 2, height - 4, "assessment runs (model revision)", anchor="middle", size=9, fill=MUTED)
+    )
     return _svg(width, height, body, "Overall score trend")
 
 
@@ -104,8 +132,10 @@ def severity_bars(counts: Mapping[str, int], *, width: int = 360, height: int = 
         y = top + i * row
         bar = (width - left - right) * values[severity] / biggest
         body.append(_text(left - 8, y + row * 0.62, SEVERITY_LABELS[severity], anchor="end", size=10))
-        body.append(f'<rect x="{left}" y="{y + row * 0.15:.1f}" width="{max(bar, 0.0):.1f}" height="{row * 0.7:.1f}" '
-                    f'rx="2" fill="{SEVERITY_FILL[severity]}"/>')
+        body.append(
+            f'<rect x="{left}" y="{y + row * 0.15:.1f}" width="{max(bar, 0.0):.1f}" height="{row * 0.7:.1f}" '
+            f'rx="2" fill="{SEVERITY_FILL[severity]}"/>'
+        )
         body.append(_text(left + bar + 6, y + row * 0.62, values[severity], size=10, weight="bold"))
     return _svg(width, height, body, "Open findings by severity")
 
@@ -131,8 +161,10 @@ def score_bars(entries: Sequence[object], *, title: str, width: int = 520, row: 
         fill = STAGE_FILL.get(stage, "#1f4fd1")
         body.append(_text(left - 8, y + row * 0.65, name, anchor="end", size=10))
         body.append(f'<rect x="{left}" y="{y + 3}" width="{plot_w}" height="{row - 8}" rx="2" fill="#eef1f5"/>')
-        body.append(f'<rect x="{left}" y="{y + 3}" width="{plot_w * max(0.0, min(score, 100.0)) / 100:.1f}" '
-                    f'height="{row - 8}" rx="2" fill="{fill}"/>')
+        body.append(
+            f'<rect x="{left}" y="{y + 3}" width="{plot_w * max(0.0, min(score, 100.0)) / 100:.1f}" '
+            f'height="{row - 8}" rx="2" fill="{fill}"/>'
+        )
         body.append(_text(left + plot_w + 8, y + row * 0.65, f"{score:.1f}", size=10, weight="bold"))
         body.append(_text(left + plot_w + 44, y + row * 0.65, STAGE_LABELS.get(stage, stage), size=9, fill=fill))
     return _svg(width, height, body, title)

@@ -30,13 +30,20 @@ SEVERITY_COLOURS: dict[str, tuple[str, str]] = {
     "info": ("#6b7785", "#eceef1"),
 }
 NEUTRAL: tuple[str, str] = ("#5f6b7a", "#ffffff")
-BOUNDARY_STYLE: dict[str, str] = {
-    "untrusted": "#fff4f2", "low": "#fffaf0", "medium": "#f6f8fb", "high": "#f1f7f2"}
+BOUNDARY_STYLE: dict[str, str] = {"untrusted": "#fff4f2", "low": "#fffaf0", "medium": "#f6f8fb", "high": "#f1f7f2"}
 FONT = "DejaVu Sans"
 _SHAPES: dict[str, str] = {
-    "datastore": "cylinder", "cache": "cylinder", "queue": "box3d", "secret-store": "cylinder",
-    "logging": "cylinder", "analytics": "cylinder", "human-user": "box", "external-entity": "box",
-    "load-balancer": "hexagon", "api-gateway": "hexagon", "identity-provider": "component",
+    "datastore": "cylinder",
+    "cache": "cylinder",
+    "queue": "box3d",
+    "secret-store": "cylinder",
+    "logging": "cylinder",
+    "analytics": "cylinder",
+    "human-user": "box",
+    "external-entity": "box",
+    "load-balancer": "hexagon",
+    "api-gateway": "hexagon",
+    "identity-provider": "component",
 }
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 MAX_LABEL = 48
@@ -72,26 +79,36 @@ def _worse(a: str | None, b: str | None) -> str | None:
     return a if SEVERITY_RANK.get(a, 99) <= SEVERITY_RANK.get(b, 99) else b
 
 
-def _node_line(node_id: str, component: Component, severity: str | None, indent: str, *,
-               compact: bool = False) -> str:
+def _node_line(node_id: str, component: Component, severity: str | None, indent: str, *, compact: bool = False) -> str:
     stroke, fill = colours(severity)
     shape = _SHAPES.get(str(component.kind), "box")
     if compact and shape in ("hexagon", "component", "box3d"):
         shape = "box"
-    style = "filled,rounded" if shape == "box" and str(component.kind) not in ("human-user", "external-entity") \
+    style = (
+        "filled,rounded"
+        if shape == "box" and str(component.kind) not in ("human-user", "external-entity")
         else "filled"
+    )
     if str(component.kind) in ("human-user", "external-entity"):
         style = "filled,dashed" if str(component.kind) == "external-entity" else "filled,bold"
     sub = str(component.kind).replace("-", " ")
     if component.technology and not compact:
         sub = f"{sub} · {component.technology}"
     penwidth = "2" if severity in ("critical", "high") else "1.2"
-    return (f'{indent}{node_id} [label={_label(component.name or component.id, sub)}, shape={shape}, '
-            f'style="{style}", color="{stroke}", fillcolor="{fill}", penwidth={penwidth}];')
+    return (
+        f"{indent}{node_id} [label={_label(component.name or component.id, sub)}, shape={shape}, "
+        f'style="{style}", color="{stroke}", fillcolor="{fill}", penwidth={penwidth}];'
+    )
 
 
-def system_dot(snapshot: Snapshot, worst: Mapping[str, str] | None = None, *, overview_threshold: int = 250,
-               title: str = "", edge_labels: bool = True) -> str:
+def system_dot(
+    snapshot: Snapshot,
+    worst: Mapping[str, str] | None = None,
+    *,
+    overview_threshold: int = 250,
+    title: str = "",
+    edge_labels: bool = True,
+) -> str:
     """The system diagram: the full graph, or the boundary overview for big models."""
     worst = worst or {}
     if len(snapshot.components) > overview_threshold:
@@ -109,7 +126,7 @@ def system_dot(snapshot: Snapshot, worst: Mapping[str, str] | None = None, *, ov
     lines = [
         "digraph system {",
         f'  graph [rankdir=LR, fontname="{FONT}", fontsize=11, nodesep=0.35, ranksep=0.7, newrank=true, '
-        f'compound=true, pad=0.2{", label=" + quote(title, limit=120) + ", labelloc=t" if title else ""}];',
+        f"compound=true, pad=0.2{', label=' + quote(title, limit=120) + ', labelloc=t' if title else ''}];",
         f'  node [fontname="{FONT}", fontsize=10, margin="0.12,0.06"];',
         f'  edge [fontname="{FONT}", fontsize=8, arrowsize=0.7];',
     ]
@@ -125,8 +142,10 @@ def system_dot(snapshot: Snapshot, worst: Mapping[str, str] | None = None, *, ov
         kind = str(boundary.kind).replace("-", " ")
         lines.append(f"{indent}subgraph {cluster_ids[boundary_id]} {{")
         label = _label(boundary.name or boundary.id, f"{kind} · trust {boundary.trust_level}")
-        lines.append(f'{indent}  label={label}; '
-                     f'style="rounded,filled"; fillcolor="{fill}"; color="#8a94a3"; fontsize=10; labeljust=l;')
+        lines.append(
+            f"{indent}  label={label}; "
+            f'style="rounded,filled"; fillcolor="{fill}"; color="#8a94a3"; fontsize=10; labeljust=l;'
+        )
         for child in children.get(boundary_id, ()):
             emit(child, depth + 1)
         for component in members.get(boundary_id, ()):
@@ -156,8 +175,9 @@ def system_dot(snapshot: Snapshot, worst: Mapping[str, str] | None = None, *, ov
     return "\n".join(lines) + "\n"
 
 
-def overview_dot(snapshot: Snapshot, worst: Mapping[str, str] | None = None, *, title: str = "",
-                 max_edges: int = 45) -> str:
+def overview_dot(
+    snapshot: Snapshot, worst: Mapping[str, str] | None = None, *, title: str = "", max_edges: int = 45
+) -> str:
     """Boundary overview: leaf boundaries as nodes (nested in their ancestors), flows aggregated per pair.
 
     Only the ``max_edges`` most important boundary pairs are drawn (worst severity first, then most flows);
@@ -180,7 +200,7 @@ def overview_dot(snapshot: Snapshot, worst: Mapping[str, str] | None = None, *, 
     lines = [
         "digraph overview {",
         f'  graph [rankdir=LR, fontname="{FONT}", fontsize=11, nodesep=0.3, ranksep=0.9, pad=0.2, '
-        f'compound=true{", label=" + quote(title, limit=120) + ", labelloc=t" if title else ""}];',
+        f"compound=true{', label=' + quote(title, limit=120) + ', labelloc=t' if title else ''}];",
         f'  node [fontname="{FONT}", fontsize=10, shape=box, style="filled,rounded", margin="0.14,0.08"];',
         f'  edge [fontname="{FONT}", fontsize=8, arrowsize=0.7];',
     ]
@@ -190,8 +210,9 @@ def overview_dot(snapshot: Snapshot, worst: Mapping[str, str] | None = None, *, 
         stroke, fill = colours(severity)
         n = count.get(boundary_id, 0)
         sub = f"{n} component{'s' if n != 1 else ''}" + (f" · worst {severity}" if severity else "")
-        lines.append(f'{indent}{node_ids[boundary_id]} [label={_label(name, sub)}, color="{stroke}", '
-                     f'fillcolor="{fill}"];')
+        lines.append(
+            f'{indent}{node_ids[boundary_id]} [label={_label(name, sub)}, color="{stroke}", fillcolor="{fill}"];'
+        )
 
     visited: set[str] = set()
 
@@ -207,8 +228,10 @@ def overview_dot(snapshot: Snapshot, worst: Mapping[str, str] | None = None, *, 
             return
         fill = BOUNDARY_STYLE.get(str(boundary.trust_level), "#f6f8fb")
         lines.append(f"{indent}subgraph cluster_{node_ids[boundary_id]} {{")
-        lines.append(f'{indent}  label={quote(boundary.name or boundary.id)}; style="rounded,filled"; '
-                     f'fillcolor="{fill}"; color="#8a94a3"; fontsize=10; labeljust=l;')
+        lines.append(
+            f'{indent}  label={quote(boundary.name or boundary.id)}; style="rounded,filled"; '
+            f'fillcolor="{fill}"; color="#8a94a3"; fontsize=10; labeljust=l;'
+        )
         if count.get(boundary_id):
             node(boundary_id, f"{boundary.name or boundary.id} (direct)", indent + "  ")
         for kid in kids:
@@ -228,19 +251,30 @@ def overview_dot(snapshot: Snapshot, worst: Mapping[str, str] | None = None, *, 
             continue
         pairs[(src, dst)] += 1
         pair_worst[(src, dst)] = _worse(pair_worst.get((src, dst)), worst.get(flow.id))
-    ranked = sorted(pairs.items(), key=lambda kv: (SEVERITY_RANK.get(pair_worst.get(kv[0]) or "", 99), -kv[1],
-                                                    node_ids[kv[0][0]], node_ids[kv[0][1]]))
+    ranked = sorted(
+        pairs.items(),
+        key=lambda kv: (
+            SEVERITY_RANK.get(pair_worst.get(kv[0]) or "", 99),
+            -kv[1],
+            node_ids[kv[0][0]],
+            node_ids[kv[0][1]],
+        ),
+    )
     kept = ranked[:max_edges]
     if len(ranked) > len(kept):
-        note = (f"Overview: {len(snapshot.components)} components in {len(snapshot.boundaries)} boundaries; "
-                f"the {len(kept)} most important of {len(ranked)} boundary-to-boundary connections are drawn")
+        note = (
+            f"Overview: {len(snapshot.components)} components in {len(snapshot.boundaries)} boundaries; "
+            f"the {len(kept)} most important of {len(ranked)} boundary-to-boundary connections are drawn"
+        )
         lines.insert(2, f"  graph [label={quote(note, limit=200)}, labelloc=b, fontsize=9];")
     for (src, dst), n in sorted(kept, key=lambda kv: (node_ids[kv[0][0]], node_ids[kv[0][1]])):
         severity = pair_worst.get((src, dst))
         stroke = colours(severity)[0] if severity else "#7a8594"
         width = min(1.0 + n / 20, 4.0)
-        lines.append(f'  {node_ids[src]} -> {node_ids[dst]} [label="{n}", color="{stroke}", fontcolor="{stroke}", '
-                     f"penwidth={width:.2f}];")
+        lines.append(
+            f'  {node_ids[src]} -> {node_ids[dst]} [label="{n}", color="{stroke}", fontcolor="{stroke}", '
+            f"penwidth={width:.2f}];"
+        )
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -261,7 +295,7 @@ def path_dot(snapshot: Snapshot, path: AttackPath, worst: Mapping[str, str] | No
             continue
         line = _node_line(f"p{index}", component, worst.get(hop), "  ", compact=True)
         if index == 0:
-            line = line.replace("penwidth=", 'peripheries=2, penwidth=')
+            line = line.replace("penwidth=", "peripheries=2, penwidth=")
         lines.append(line)
     for index in range(len(path.hops) - 1):
         flow_id = path.flows[index] if index < len(path.flows) else ""
@@ -276,7 +310,8 @@ def path_dot(snapshot: Snapshot, path: AttackPath, worst: Mapping[str, str] | No
             if str(flow.encryption) == "none":
                 marks.append("plaintext")
             label = ", ".join(marks)
-        lines.append(f'  p{index} -> p{index + 1} [label={quote(label, limit=40)}, color="{stroke}", '
-                     f'fontcolor="{stroke}"];')
+        lines.append(
+            f'  p{index} -> p{index + 1} [label={quote(label, limit=40)}, color="{stroke}", fontcolor="{stroke}"];'
+        )
     lines.append("}")
     return "\n".join(lines) + "\n"

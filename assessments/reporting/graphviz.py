@@ -14,12 +14,17 @@ import re
 import shutil
 import subprocess
 
-FAST_OPTIONS: tuple[str, ...] = ("-Gsplines=line", "-Gnslimit=2", "-Gnslimit1=2", "-Gmclimit=0.5",
-                                 "-Gsearchsize=10")
+FAST_OPTIONS: tuple[str, ...] = ("-Gsplines=line", "-Gnslimit=2", "-Gnslimit1=2", "-Gmclimit=0.5", "-Gsearchsize=10")
 #: Even cheaper layout for a full (not overview) diagram of ~1,000 nodes: straight edges, minimal network-simplex
 #: and crossing-minimisation effort (6-20 s for 1,000 nodes / 2,000 flows on 2 busy cores; see docs/reports.md).
-LARGE_OPTIONS: tuple[str, ...] = ("-Gsplines=false", "-Gnslimit=1", "-Gnslimit1=1", "-Gmclimit=0.01",
-                                  "-Gremincross=false", "-Gsearchsize=5")
+LARGE_OPTIONS: tuple[str, ...] = (
+    "-Gsplines=false",
+    "-Gnslimit=1",
+    "-Gnslimit1=1",
+    "-Gmclimit=0.01",
+    "-Gremincross=false",
+    "-Gsearchsize=5",
+)
 DEFAULT_TIMEOUT = 60.0
 
 
@@ -31,8 +36,14 @@ def available() -> bool:
     return shutil.which("dot") is not None
 
 
-def render_svg(dot_source: str, *, timeout: float = DEFAULT_TIMEOUT, fast: bool = False,
-               engine: str = "dot", extra: tuple[str, ...] = ()) -> str:
+def render_svg(
+    dot_source: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    fast: bool = False,
+    engine: str = "dot",
+    extra: tuple[str, ...] = (),
+) -> str:
     """SVG text of ``dot_source`` laid out by Graphviz (``engine`` is a Graphviz layout program name)."""
     if engine not in ("dot", "neato", "fdp", "sfdp", "circo", "twopi"):
         raise GraphvizError(f"unsupported layout engine {engine!r}")
@@ -41,8 +52,9 @@ def render_svg(dot_source: str, *, timeout: float = DEFAULT_TIMEOUT, fast: bool 
         raise GraphvizError(f"Graphviz '{engine}' is not installed (apt-get install graphviz)")
     args = [executable, "-Tsvg", *(FAST_OPTIONS if fast else ()), *extra]
     try:
-        completed = subprocess.run(args, input=dot_source.encode("utf-8"), capture_output=True, timeout=timeout,
-                                   check=False)
+        completed = subprocess.run(
+            args, input=dot_source.encode("utf-8"), capture_output=True, timeout=timeout, check=False
+        )
     except subprocess.TimeoutExpired as exc:
         raise GraphvizError(f"Graphviz timed out after {timeout:g} s") from exc
     if completed.returncode != 0:
@@ -71,8 +83,14 @@ def fit_size(svg: str, max_width_mm: float, max_height_mm: float, max_scale: flo
     return round(width * scale, 1), round(height * scale, 1)
 
 
-def inline_svg(svg: str, *, css_class: str = "diagram", box_mm: tuple[float, float] | None = None,
-               id_prefix: str = "", max_scale: float = 1.5) -> str:
+def inline_svg(
+    svg: str,
+    *,
+    css_class: str = "diagram",
+    box_mm: tuple[float, float] | None = None,
+    id_prefix: str = "",
+    max_scale: float = 1.5,
+) -> str:
     """The ``<svg>`` element only (no prolog, DOCTYPE or comments).
 
     With ``box_mm`` (max width, max height) the element gets an explicit size in millimetres that fits the box

@@ -63,13 +63,23 @@ def render_diagrams(report: ReportModel, *, overview_threshold: int = 250, timeo
     overview = len(snapshot.components) > overview_threshold
     note = ""
     if overview:
-        note = (f"The model has {len(snapshot.components)} components: the diagram shows an overview of the trust "
-                "boundaries (component counts, worst finding per boundary, flows between boundaries).")
+        note = (
+            f"The model has {len(snapshot.components)} components: the diagram shows an overview of the trust "
+            "boundaries (component counts, worst finding per boundary, flows between boundaries)."
+        )
     try:
-        system: SafeString | None = mark_safe(graphviz.inline_svg(graphviz.render_svg(  # noqa: S308 - generated, escaped
-            dot.system_dot(snapshot, report.worst, overview_threshold=overview_threshold), timeout=timeout,
-            fast=False), css_class="diagram", box_mm=DIAGRAM_BOX,
-            id_prefix="sys"))
+        system: SafeString | None = mark_safe(  # noqa: S308 - generated, escaped
+            graphviz.inline_svg(
+                graphviz.render_svg(
+                    dot.system_dot(snapshot, report.worst, overview_threshold=overview_threshold),
+                    timeout=timeout,
+                    fast=False,
+                ),
+                css_class="diagram",
+                box_mm=DIAGRAM_BOX,
+                id_prefix="sys",
+            )
+        )
     except graphviz.GraphvizError as exc:
         LOGGER.warning("system diagram failed: %s", exc)
         system, note = None, f"The diagram could not be drawn ({exc})."
@@ -80,9 +90,15 @@ def render_diagrams(report: ReportModel, *, overview_threshold: int = 250, timeo
         except graphviz.GraphvizError as exc:
             LOGGER.warning("attack path diagram failed: %s", exc)
             continue
-        paths[view.path.id] = mark_safe(graphviz.inline_svg(svg, css_class="path-diagram",  # noqa: S308
-                                                            box_mm=PATH_BOX, id_prefix=f"path{index}",
-                                                            max_scale=1.0))
+        paths[view.path.id] = mark_safe(  # noqa: S308 - generated, escaped
+            graphviz.inline_svg(
+                svg,
+                css_class="path-diagram",
+                box_mm=PATH_BOX,
+                id_prefix=f"path{index}",
+                max_scale=1.0,
+            )
+        )
     return Diagrams(system, note, paths)
 
 
@@ -147,8 +163,9 @@ def report_context(report: ReportModel, diagrams: Diagrams, *, for_pdf: bool) ->
     }
 
 
-def render_html(report: ReportModel, *, for_pdf: bool = False, diagrams: Diagrams | None = None,
-                progress: Progress | None = None) -> str:
+def render_html(
+    report: ReportModel, *, for_pdf: bool = False, diagrams: Diagrams | None = None, progress: Progress | None = None
+) -> str:
     if diagrams is None:
         if progress:
             progress(30, "Drawing diagrams")

@@ -39,15 +39,32 @@ from threatmodel.domain import Component, DataFlow, Snapshot
 T = TypeVar("T")
 
 SEVERITY_LABELS: dict[str, str] = {
-    "critical": "Critical", "high": "High", "medium": "Medium", "low": "Low", "info": "Info"}
+    "critical": "Critical",
+    "high": "High",
+    "medium": "Medium",
+    "low": "Low",
+    "info": "Info",
+}
 STAGE_LABELS: dict[str, str] = {
-    "traditional": "Traditional", "initial": "Initial", "advanced": "Advanced", "optimal": "Optimal"}
+    "traditional": "Traditional",
+    "initial": "Initial",
+    "advanced": "Advanced",
+    "optimal": "Optimal",
+}
 STRIDE_LABELS: dict[str, str] = {
-    "S": "Spoofing", "T": "Tampering", "R": "Repudiation", "I": "Information disclosure",
-    "D": "Denial of service", "E": "Elevation of privilege",
-    "spoofing": "Spoofing", "tampering": "Tampering", "repudiation": "Repudiation",
-    "information-disclosure": "Information disclosure", "denial-of-service": "Denial of service",
-    "elevation-of-privilege": "Elevation of privilege"}
+    "S": "Spoofing",
+    "T": "Tampering",
+    "R": "Repudiation",
+    "I": "Information disclosure",
+    "D": "Denial of service",
+    "E": "Elevation of privilege",
+    "spoofing": "Spoofing",
+    "tampering": "Tampering",
+    "repudiation": "Repudiation",
+    "information-disclosure": "Information disclosure",
+    "denial-of-service": "Denial of service",
+    "elevation-of-privilege": "Elevation of privilege",
+}
 #: NIST SP 800-207 section 2.1 tenets (short form).
 NIST_TENETS: dict[int, str] = {
     1: "All data sources and computing services are considered resources",
@@ -59,8 +76,13 @@ NIST_TENETS: dict[int, str] = {
     7: "The enterprise collects as much information as possible to improve its security posture",
 }
 TRIAGE_LABELS: dict[str, str] = {
-    "open": "Open", "accepted": "Accepted risk", "mitigated": "Mitigated", "false_positive": "False positive",
-    "expired": "Acceptance expired", "engine-mitigated": "Mitigated by control"}
+    "open": "Open",
+    "accepted": "Accepted risk",
+    "mitigated": "Mitigated",
+    "false_positive": "False positive",
+    "expired": "Acceptance expired",
+    "engine-mitigated": "Mitigated by control",
+}
 
 # -- inputs --------------------------------------------------------------------------------------
 
@@ -277,8 +299,9 @@ def element_ref(snapshot: Snapshot, element_id: str) -> ElementRef:
     if element is None:
         return ElementRef(id=element_id, name=element_id, kind="element")
     if isinstance(element, Component):
-        return ElementRef(id=element.id, name=element.name or element.id, kind=str(element.kind),
-                          detail=element.technology)
+        return ElementRef(
+            id=element.id, name=element.name or element.id, kind=str(element.kind), detail=element.technology
+        )
     if isinstance(element, DataFlow):
         source = snapshot.component_by_id.get(element.source)
         target = snapshot.component_by_id.get(element.target)
@@ -286,8 +309,13 @@ def element_ref(snapshot: Snapshot, element_id: str) -> ElementRef:
         detail = f"{source.name if source else element.source} → {target.name if target else element.target}"
         return ElementRef(id=element.id, name=name, kind="flow", detail=f"{detail} ({element.protocol})")
     kind = type(element).__name__
-    kind = {"TrustBoundary": "boundary", "DataAsset": "data asset", "Identity": "identity",
-            "Grant": "grant", "Control": "control"}.get(kind, kind.lower())
+    kind = {
+        "TrustBoundary": "boundary",
+        "DataAsset": "data asset",
+        "Identity": "identity",
+        "Grant": "grant",
+        "Control": "control",
+    }.get(kind, kind.lower())
     name = getattr(element, "name", "") or element_id
     return ElementRef(id=element_id, name=str(name), kind=kind)
 
@@ -326,8 +354,9 @@ def rule_infos(result: AssessmentResult, catalog: Mapping[str, RuleInfo] | None 
         infos[rule_id] = RuleInfo(
             id=rule_id,
             title=base.title if base.title != rule_id else (sample.title if sample else base.title),
-            severity=base.severity if known else (outcome.severity if outcome else
-                                                  (sample.severity if sample else "medium")),
+            severity=base.severity
+            if known
+            else (outcome.severity if outcome else (sample.severity if sample else "medium")),
             family=base.family or (outcome.family if outcome else "") or (sample.family if sample else ""),
             principle=base.principle or (outcome.principle if outcome else "") or (sample.principle if sample else ""),
             description=base.description,
@@ -349,8 +378,7 @@ def _finding_view(snapshot: Snapshot, item: Finding, decision: TriageDecision | 
     elements = tuple(element_ref(snapshot, e) for e in item.elements)
     evidence = tuple((humanize_key(k), format_evidence(v)) for k, v in item.evidence)
     if item.mitigated:
-        return FindingView(item, elements, evidence, "engine-mitigated",
-                           "Mitigated by " + ", ".join(item.mitigated_by))
+        return FindingView(item, elements, evidence, "engine-mitigated", "Mitigated by " + ", ".join(item.mitigated_by))
     if decision is None:
         return FindingView(item, elements, evidence, "open")
     status = decision.effective_status(now)
@@ -399,8 +427,9 @@ def build_report_model(
     now = generated_at or datetime.now(tz=UTC)
     decisions = {d.fingerprint: d for d in triage}
     infos = rule_infos(result, catalog)
-    findings = tuple(_finding_view(snapshot, f, decisions.get(f.id), now)
-                     for f in sorted(result.findings, key=lambda f: f.sort_key))
+    findings = tuple(
+        _finding_view(snapshot, f, decisions.get(f.id), now) for f in sorted(result.findings, key=lambda f: f.sort_key)
+    )
 
     groups: list[SeverityGroup] = []
     for severity in SEVERITIES:
@@ -410,9 +439,15 @@ def build_report_model(
         by_rule: dict[str, list[FindingView]] = {}
         for view in in_sev:
             by_rule.setdefault(view.finding.rule, []).append(view)
-        groups.append(SeverityGroup(severity, tuple(
-            RuleGroup(infos.get(rule) or RuleInfo(id=rule, title=views[0].finding.title), tuple(views))
-            for rule, views in sorted(by_rule.items()))))
+        groups.append(
+            SeverityGroup(
+                severity,
+                tuple(
+                    RuleGroup(infos.get(rule) or RuleInfo(id=rule, title=views[0].finding.title), tuple(views))
+                    for rule, views in sorted(by_rule.items())
+                ),
+            )
+        )
 
     worst: dict[str, str] = {}
     for view in findings:
@@ -450,8 +485,10 @@ def build_report_model(
         for p in result.attack_paths[:max_paths]
     )
     ordered_plan = sorted(enumerate(result.plan), key=lambda pair: (-pair[1].gain, pair[0]))
-    plan = tuple(PlanView(rank=i + 1, step=step, elements=tuple(element_ref(snapshot, e) for e in step.elements))
-                 for i, (_, step) in enumerate(ordered_plan))
+    plan = tuple(
+        PlanView(rank=i + 1, step=step, elements=tuple(element_ref(snapshot, e) for e in step.elements))
+        for i, (_, step) in enumerate(ordered_plan)
+    )
 
     by_id = {v.finding.id: v for v in findings}
     accepted = tuple(
@@ -467,9 +504,13 @@ def build_report_model(
         fired[item.rule] = fired.get(item.rule, 0) + 1
     rule_ids = list(dict.fromkeys([*result.rules_run, *outcomes]))
     rules = tuple(
-        RuleRow(rule=infos[r], applicable=outcomes[r].applicable if r in outcomes else 0,
-                failed=outcomes[r].failed if r in outcomes else fired.get(r, 0),
-                mitigated=outcomes[r].mitigated if r in outcomes else 0, fired=fired.get(r, 0))
+        RuleRow(
+            rule=infos[r],
+            applicable=outcomes[r].applicable if r in outcomes else 0,
+            failed=outcomes[r].failed if r in outcomes else fired.get(r, 0),
+            mitigated=outcomes[r].mitigated if r in outcomes else 0,
+            fired=fired.get(r, 0),
+        )
         for r in sorted(rule_ids)
     )
     return ReportModel(
@@ -483,8 +524,8 @@ def build_report_model(
         snapshot=snapshot,
         result=result,
         counts=severity_counts(result.findings),
-        history=tuple(history) or (HistoryPoint(revision=result.revision or snapshot.revision,
-                                                score=result.scores.overall, when=now),),
+        history=tuple(history)
+        or (HistoryPoint(revision=result.revision or snapshot.revision, score=result.scores.overall, when=now),),
         top_risks=tuple(top),
         severity_groups=tuple(groups),
         findings=findings,
@@ -518,8 +559,7 @@ def _plain_value(value: Any) -> Any:
     return value
 
 
-def _make(cls: type[T], data: Mapping[str, Any], *, renames: Mapping[str, str] | None = None,
-          **overrides: Any) -> T:
+def _make(cls: type[T], data: Mapping[str, Any], *, renames: Mapping[str, str] | None = None, **overrides: Any) -> T:
     """An instance of the frozen dataclass ``cls`` from its JSON object: known fields only, lists as tuples.
 
     Fields the JSON does not carry keep their defaults, and JSON keys the dataclass does not know are ignored,
@@ -551,28 +591,61 @@ def result_from_json(doc: Mapping[str, Any]) -> AssessmentResult:
     Used to render a report of a stored run exactly as it was recorded (``AssessmentRun.result``).
     """
     findings = tuple(
-        _make(Finding, f, evidence=tuple((str(k), _evidence_value(v)) for k, v in (f.get("evidence") or {}).items()),
-              mitigated_by=_tuple(f.get("mitigated_by")), elements=_tuple(f.get("elements")),
-              title=str(f.get("title") or f["rule"]), tenet=int(f.get("tenet") or 0))
+        _make(
+            Finding,
+            f,
+            evidence=tuple((str(k), _evidence_value(v)) for k, v in (f.get("evidence") or {}).items()),
+            mitigated_by=_tuple(f.get("mitigated_by")),
+            elements=_tuple(f.get("elements")),
+            title=str(f.get("title") or f["rule"]),
+            tenet=int(f.get("tenet") or 0),
+        )
         for f in doc.get("findings", ())
     )
     paths = tuple(_make(AttackPath, p) for p in doc.get("attack_paths", ()))
     blast = tuple(_make(BlastRadius, b) for b in doc.get("blast_radius", ()))
     rules = tuple(_make(RuleOutcome, r, renames={"rule": "id"}) for r in doc.get("rules", ()))
     scores_doc = doc.get("scores") or {}
-    scores = _make(ScoreBreakdown, scores_doc, principles=_entries(scores_doc.get("principles")),
-                   pillars=_entries(scores_doc.get("pillars")), rules=rules,
-                   deductions=_deductions(scores_doc.get("deductions")))
+    scores = _make(
+        ScoreBreakdown,
+        scores_doc,
+        principles=_entries(scores_doc.get("principles")),
+        pillars=_entries(scores_doc.get("pillars")),
+        rules=rules,
+        deductions=_deductions(scores_doc.get("deductions")),
+    )
     plan = tuple(_make(PlanStep, step) for step in doc.get("plan", ()))
     model = doc.get("model") or {}
     rules_run = tuple(str(r) for r in doc.get("rules_run", ())) or tuple(r.rule for r in rules)
-    return AssessmentResult(model=str(model.get("name", "")), revision=int(model.get("revision", 0)),
-                            findings=findings, attack_paths=paths, blast_radius=blast, scores=scores, plan=plan,
-                            rules_run=rules_run)
+    return AssessmentResult(
+        model=str(model.get("name", "")),
+        revision=int(model.get("revision", 0)),
+        findings=findings,
+        attack_paths=paths,
+        blast_radius=blast,
+        scores=scores,
+        plan=plan,
+        rules_run=rules_run,
+    )
 
 
 __all__ = [
-    "PILLARS", "PRINCIPLES", "AcceptedRisk", "ElementRef", "FindingView", "HistoryPoint", "PathView", "PlanView",
-    "ReportModel", "RuleGroup", "RuleInfo", "RuleRow", "SeverityGroup", "TriageDecision", "build_report_model",
-    "element_ref", "result_from_json", "rule_infos",
+    "PILLARS",
+    "PRINCIPLES",
+    "AcceptedRisk",
+    "ElementRef",
+    "FindingView",
+    "HistoryPoint",
+    "PathView",
+    "PlanView",
+    "ReportModel",
+    "RuleGroup",
+    "RuleInfo",
+    "RuleRow",
+    "SeverityGroup",
+    "TriageDecision",
+    "build_report_model",
+    "element_ref",
+    "result_from_json",
+    "rule_infos",
 ]

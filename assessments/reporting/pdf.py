@@ -93,8 +93,13 @@ def html_to_pdf(html: str, *, fetcher: ReportURLFetcher | None = None) -> bytes:
     return bytes(pdf)
 
 
-def render_pdf(report: ReportModel, *, fetcher: ReportURLFetcher | None = None, progress: Progress | None = None,
-               html: str | None = None) -> bytes:
+def render_pdf(
+    report: ReportModel,
+    *,
+    fetcher: ReportURLFetcher | None = None,
+    progress: Progress | None = None,
+    html: str | None = None,
+) -> bytes:
     html = html if html is not None else render_html(report, for_pdf=True, progress=progress)
     if progress:
         progress(70, "Rendering the PDF")

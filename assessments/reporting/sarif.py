@@ -34,8 +34,14 @@ FINGERPRINT_KEY = "trustmapFindingId/v1"
 LEVELS: dict[str, str] = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 SECURITY_SEVERITY: dict[str, str] = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
 _CWE = re.compile(r"CWE-(\d+)", re.IGNORECASE)
-_KIND_NAMES: dict[str, str] = {"flow": "flow", "boundary": "boundary", "data asset": "dataAsset",
-                               "identity": "identity", "grant": "grant", "control": "control"}
+_KIND_NAMES: dict[str, str] = {
+    "flow": "flow",
+    "boundary": "boundary",
+    "data asset": "dataAsset",
+    "identity": "identity",
+    "grant": "grant",
+    "control": "control",
+}
 
 
 def cwe_ids(cwe: str) -> list[str]:
@@ -77,8 +83,11 @@ def _md(text: str) -> str:
 def _help(rule: RuleInfo) -> dict[str, str]:
     parts_text = [rule.title]
     parts_md = [f"**{_md(rule.title)}**"]
-    for heading, body in (("Description", rule.description), ("Why it matters", rule.rationale),
-                          ("Remediation", rule.remediation)):
+    for heading, body in (
+        ("Description", rule.description),
+        ("Why it matters", rule.rationale),
+        ("Remediation", rule.remediation),
+    ):
         if body:
             parts_text.append(f"{heading}: {body}")
             parts_md.append(f"### {heading}\n\n{_md(body)}")
@@ -102,8 +111,15 @@ def _descriptor(rule: RuleInfo) -> dict[str, Any]:
         "precision": "high",
         "problem.severity": LEVELS.get(rule.severity, "warning") if rule.severity != "critical" else "error",
     }
-    for key, value in (("stride", rule.stride), ("cwe", rule.cwe), ("asvs", rule.asvs), ("family", rule.family),
-                       ("principle", rule.principle), ("ztmmPillar", rule.pillar), ("ztmmFunction", rule.function)):
+    for key, value in (
+        ("stride", rule.stride),
+        ("cwe", rule.cwe),
+        ("asvs", rule.asvs),
+        ("family", rule.family),
+        ("principle", rule.principle),
+        ("ztmmPillar", rule.pillar),
+        ("ztmmFunction", rule.function),
+    ):
         if value:
             properties[key] = value
     if rule.tenet:
@@ -130,8 +146,9 @@ def _line_index(source_text: str) -> dict[str, int]:
     return found
 
 
-def _result(view: FindingView, rule_index: int, model_name: str, source_uri: str,
-            lines: Mapping[str, int]) -> dict[str, Any]:
+def _result(
+    view: FindingView, rule_index: int, model_name: str, source_uri: str, lines: Mapping[str, int]
+) -> dict[str, Any]:
     finding = view.finding
     where = ", ".join(e.label for e in view.elements) or "the model"
     message = f"{finding.title}: {where}."
@@ -139,8 +156,11 @@ def _result(view: FindingView, rule_index: int, model_name: str, source_uri: str
         message += " Evidence: " + "; ".join(f"{k} = {v}" for k, v in view.evidence) + "."
     location: dict[str, Any] = {
         "logicalLocations": [
-            {"name": e.name, "fullyQualifiedName": f"{model_name}/{_KIND_NAMES.get(e.kind, 'component')}/{e.id}",
-             "kind": "object" if e.kind != "flow" else "member"}
+            {
+                "name": e.name,
+                "fullyQualifiedName": f"{model_name}/{_KIND_NAMES.get(e.kind, 'component')}/{e.id}",
+                "kind": "object" if e.kind != "flow" else "member",
+            }
             for e in view.elements
         ],
     }
@@ -172,20 +192,26 @@ def _result(view: FindingView, rule_index: int, model_name: str, source_uri: str
     if finding.mitigated:
         result["properties"]["mitigatedBy"] = list(finding.mitigated_by)
     if view.triage in ("accepted", "false_positive", "mitigated"):
-        result["suppressions"] = [{
-            "kind": "external",
-            "status": "accepted",
-            "justification": (view.triage_note or TRIAGE_DEFAULT[view.triage])[:1000],
-        }]
+        result["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": (view.triage_note or TRIAGE_DEFAULT[view.triage])[:1000],
+            }
+        ]
     return result
 
 
-TRIAGE_DEFAULT: dict[str, str] = {"accepted": "Accepted risk", "false_positive": "False positive",
-                                  "mitigated": "Mitigated (triage)"}
+TRIAGE_DEFAULT: dict[str, str] = {
+    "accepted": "Accepted risk",
+    "false_positive": "False positive",
+    "mitigated": "Mitigated (triage)",
+}
 
 
-def to_sarif(report: ReportModel, *, source_uri: str = "", source_text: str = "",
-             tool_version: str = "0.1.0") -> dict[str, Any]:
+def to_sarif(
+    report: ReportModel, *, source_uri: str = "", source_text: str = "", tool_version: str = "0.1.0"
+) -> dict[str, Any]:
     """The SARIF log as a JSON-ready dict."""
     rule_ids = list(dict.fromkeys([*(r.rule.id for r in report.rules), *(v.finding.rule for v in report.findings)]))
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
@@ -193,13 +219,15 @@ def to_sarif(report: ReportModel, *, source_uri: str = "", source_text: str = ""
     lines = _line_index(source_text) if source_text else {}
     results = [_result(v, index[v.finding.rule], report.model_name, source_uri, lines) for v in report.findings]
     run: dict[str, Any] = {
-        "tool": {"driver": {
-            "name": "Trustmap",
-            "fullName": "Trustmap threat modeling and zero-trust posture assessment",
-            "version": tool_version,
-            "semanticVersion": tool_version,
-            "rules": descriptors,
-        }},
+        "tool": {
+            "driver": {
+                "name": "Trustmap",
+                "fullName": "Trustmap threat modeling and zero-trust posture assessment",
+                "version": tool_version,
+                "semanticVersion": tool_version,
+                "rules": descriptors,
+            }
+        },
         "automationDetails": {"id": f"trustmap/{report.model_name}/"},
         "columnKind": "unicodeCodePoints",
         "results": results,
@@ -217,5 +245,7 @@ def to_sarif(report: ReportModel, *, source_uri: str = "", source_text: str = ""
 
 
 def write_sarif(report: ReportModel, *, source_uri: str = "", source_text: str = "") -> str:
-    return json.dumps(to_sarif(report, source_uri=source_uri, source_text=source_text), indent=2,
-                      ensure_ascii=False) + "\n"
+    return (
+        json.dumps(to_sarif(report, source_uri=source_uri, source_text=source_text), indent=2, ensure_ascii=False)
+        + "\n"
+    )

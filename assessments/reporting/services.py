@@ -68,9 +68,17 @@ def _user_label(user: Any) -> str:
 
 def triage_decisions(model: ThreatModel) -> list[TriageDecision]:
     rows = FindingTriage.objects.filter(model=model).select_related("decided_by").order_by("fingerprint")
-    return [TriageDecision(fingerprint=t.fingerprint, status=t.status, justification=t.justification,
-                           decided_by=_user_label(t.decided_by), decided_at=t.decided_at, expires_at=t.expires_at)
-            for t in rows]
+    return [
+        TriageDecision(
+            fingerprint=t.fingerprint,
+            status=t.status,
+            justification=t.justification,
+            decided_by=_user_label(t.decided_by),
+            decided_at=t.decided_at,
+            expires_at=t.expires_at,
+        )
+        for t in rows
+    ]
 
 
 def score_history(model: ThreatModel, *, until: AssessmentRun | None = None) -> list[HistoryPoint]:
@@ -78,20 +86,39 @@ def score_history(model: ThreatModel, *, until: AssessmentRun | None = None) -> 
     runs = AssessmentRun.objects.filter(model=model, status=JobStatus.SUCCEEDED, overall_score__isnull=False)
     if until is not None and until.finished_at is not None:
         runs = runs.filter(finished_at__lte=until.finished_at)
-    rows = list(runs.order_by("-finished_at", "-pk").values("revision", "overall_score", "finished_at")
-                [:HISTORY_LIMIT])
+    rows = list(runs.order_by("-finished_at", "-pk").values("revision", "overall_score", "finished_at")[:HISTORY_LIMIT])
     rows.reverse()
     return [HistoryPoint(revision=r["revision"], score=float(r["overall_score"]), when=r["finished_at"]) for r in rows]
 
 
-def build_model(snapshot: Snapshot, result: AssessmentResult, *, triage: Iterable[TriageDecision] = (),
-                history: Sequence[HistoryPoint] = (), author: str = "") -> ReportModel:
-    return build_report_model(snapshot, result, triage=triage, history=history, catalog=catalog_rule_infos(),
-                              author=author, generated_at=timezone.now())
+def build_model(
+    snapshot: Snapshot,
+    result: AssessmentResult,
+    *,
+    triage: Iterable[TriageDecision] = (),
+    history: Sequence[HistoryPoint] = (),
+    author: str = "",
+) -> ReportModel:
+    return build_report_model(
+        snapshot,
+        result,
+        triage=triage,
+        history=history,
+        catalog=catalog_rule_infos(),
+        author=author,
+        generated_at=timezone.now(),
+    )
 
 
-def render_bytes(fmt: str, report: ReportModel, *, progress: Progress | None = None, source_uri: str = "",
-                 source_text: str = "", json_document: Mapping[str, Any] | None = None) -> bytes:
+def render_bytes(
+    fmt: str,
+    report: ReportModel,
+    *,
+    progress: Progress | None = None,
+    source_uri: str = "",
+    source_text: str = "",
+    json_document: Mapping[str, Any] | None = None,
+) -> bytes:
     """The report file in ``fmt`` (pdf, html, sarif, csv, json, text).
 
     JSON is the engine's documented document (``docs/assessment-json.md``): ``json_document`` when given (the
@@ -154,8 +181,13 @@ def report_render(*, report_id: int, progress: Progress | None = None) -> None:
         result = _result_of(run, snapshot)
         step(15, "Collecting triage and history")
         author = _user_label(report.requested_by) or _user_label(run.requested_by)
-        report_model = build_model(snapshot, result, triage=triage_decisions(report.model),
-                                   history=score_history(report.model, until=run), author=author)
+        report_model = build_model(
+            snapshot,
+            result,
+            triage=triage_decisions(report.model),
+            history=score_history(report.model, until=run),
+            author=author,
+        )
         step(25, f"Rendering {report.format.upper()}")
         data = render_bytes(report.format, report_model, progress=step, json_document=run.result or None)
         step(90, "Storing the file")
@@ -171,8 +203,18 @@ def report_render(*, report_id: int, progress: Progress | None = None) -> None:
             locked.progress_message = "done"
             locked.error = ""
             locked.finished_at = timezone.now()
-            locked.save(update_fields=["file", "size_bytes", "sha256", "status", "progress", "progress_message",
-                                       "error", "finished_at"])
+            locked.save(
+                update_fields=[
+                    "file",
+                    "size_bytes",
+                    "sha256",
+                    "status",
+                    "progress",
+                    "progress_message",
+                    "error",
+                    "finished_at",
+                ]
+            )
     except TRANSIENT_ERRORS:
         raise  # database/broker hiccup: the task retries; the row stays running
     except Exception as exc:
@@ -183,4 +225,5 @@ def report_render(*, report_id: int, progress: Progress | None = None) -> None:
 
 def _fail(report: Report, error: str) -> None:
     Report.objects.filter(pk=report.pk).exclude(status=JobStatus.SUCCEEDED).update(
-        status=JobStatus.FAILED, error=error[:5000], finished_at=timezone.now(), progress_message="failed")
+        status=JobStatus.FAILED, error=error[:5000], finished_at=timezone.now(), progress_message="failed"
+    )

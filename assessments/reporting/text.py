@@ -12,8 +12,9 @@ from assessments.reporting.model import SEVERITY_LABELS, ReportModel
 def write_text(report: ReportModel, *, max_findings: int = 0) -> str:
     out: list[str] = []
     out.append(f"{report.title}")
-    out.append(f"Model: {report.model_name}   revision {report.revision}   "
-               f"generated {report.generated_at:%Y-%m-%d %H:%M} UTC")
+    out.append(
+        f"Model: {report.model_name}   revision {report.revision}   generated {report.generated_at:%Y-%m-%d %H:%M} UTC"
+    )
     out.append("")
     out.append(f"Overall score: {report.overall:.1f}/100 ({report.stage_label})")
     for entry in report.principles:
@@ -43,6 +44,8 @@ def write_text(report: ReportModel, *, max_findings: int = 0) -> str:
     out.append("")
     out.append("Remediation plan (by score gain):")
     for step in report.plan:
-        out.append(f"  {step.rank}. {step.step.title}  (+{step.step.gain:.1f}: "
-                   f"{step.step.score_before:.1f} -> {step.step.score_after:.1f})")
+        out.append(
+            f"  {step.rank}. {step.step.title}  (+{step.step.gain:.1f}: "
+            f"{step.step.score_before:.1f} -> {step.step.score_after:.1f})"
+        )
     return "\n".join(out) + "\n"

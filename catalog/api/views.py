@@ -31,8 +31,9 @@ class CustomRuleViewSet(viewsets.GenericViewSet[CustomRule]):
         return selectors.custom_rules_of_team(team_id=team.pk)
 
     def _rule(self, pk: str, role: str) -> CustomRule:
-        return selectors.custom_rule_for_user(user=self.request.user, team_id=_int(self.kwargs["team_id"]),
-                                              rule_pk=_int(pk), role=role)
+        return selectors.custom_rule_for_user(
+            user=self.request.user, team_id=_int(self.kwargs["team_id"]), rule_pk=_int(pk), role=role
+        )
 
     def list(self, request: Request, team_id: str) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

@@ -21,11 +21,25 @@ RULES_DIR = PACKS_DIR / "rules"
 CONTROLS_FILE = PACKS_DIR / "controls.yaml"
 
 SCOPES = ("component", "flow", "grant", "identity", "data_asset", "boundary", "model")
-STRIDE = ("spoofing", "tampering", "repudiation", "information-disclosure", "denial-of-service",
-          "elevation-of-privilege")
+STRIDE = (
+    "spoofing",
+    "tampering",
+    "repudiation",
+    "information-disclosure",
+    "denial-of-service",
+    "elevation-of-privilege",
+)
 PRINCIPLES = ("zero-trust", "least-privilege", "encryption", "segmentation", "data-protection", "visibility")
-PILLARS = ("identity", "devices", "networks", "applications-and-workloads", "data", "visibility-and-analytics",
-           "automation-and-orchestration", "governance")
+PILLARS = (
+    "identity",
+    "devices",
+    "networks",
+    "applications-and-workloads",
+    "data",
+    "visibility-and-analytics",
+    "automation-and-orchestration",
+    "governance",
+)
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 LIKELIHOODS = ("unlikely", "likely", "very-likely", "frequent")
 IMPACTS = ("low", "medium", "high", "very-high")
@@ -44,9 +58,26 @@ RULE_SCHEMA: dict[str, Any] = {
             "items": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["id", "scope", "title", "description", "rationale", "stride", "cwe", "asvs", "tenet",
-                             "pillar", "function", "principle", "severity", "likelihood", "impact", "remediation",
-                             "references", "mitigated_by"],
+                "required": [
+                    "id",
+                    "scope",
+                    "title",
+                    "description",
+                    "rationale",
+                    "stride",
+                    "cwe",
+                    "asvs",
+                    "tenet",
+                    "pillar",
+                    "function",
+                    "principle",
+                    "severity",
+                    "likelihood",
+                    "impact",
+                    "remediation",
+                    "references",
+                    "mitigated_by",
+                ],
                 "properties": {
                     "id": {"type": "string", "pattern": _ID},
                     "scope": {"enum": list(SCOPES)},
@@ -151,13 +182,28 @@ class RuleMeta:
     def to_dict(self) -> dict[str, Any]:
         """Plain form for the API / UI."""
         return {
-            "id": self.id, "family": self.family, "scope": self.scope, "title": self.title,
-            "description": self.description, "rationale": self.rationale, "stride": self.stride, "cwe": self.cwe,
-            "asvs": self.asvs, "tenet": self.tenet, "pillar": self.pillar, "function": self.function,
-            "principle": self.principle, "severity": self.severity, "likelihood": self.likelihood,
-            "impact": self.impact, "data_impact": self.data_impact, "remediation": self.remediation,
-            "remediation_steps": list(self.remediation_steps), "references": list(self.references),
-            "mitigated_by": list(self.mitigated_by), "supersedes": list(self.supersedes),
+            "id": self.id,
+            "family": self.family,
+            "scope": self.scope,
+            "title": self.title,
+            "description": self.description,
+            "rationale": self.rationale,
+            "stride": self.stride,
+            "cwe": self.cwe,
+            "asvs": self.asvs,
+            "tenet": self.tenet,
+            "pillar": self.pillar,
+            "function": self.function,
+            "principle": self.principle,
+            "severity": self.severity,
+            "likelihood": self.likelihood,
+            "impact": self.impact,
+            "data_impact": self.data_impact,
+            "remediation": self.remediation,
+            "remediation_steps": list(self.remediation_steps),
+            "references": list(self.references),
+            "mitigated_by": list(self.mitigated_by),
+            "supersedes": list(self.supersedes),
             "fix": {"action": self.fix.action, "title": self.fix.title} if self.fix else None,
         }
 
@@ -207,15 +253,31 @@ def parse_rule_documents(documents: Mapping[str, Any], controls: frozenset[str])
                 raise CatalogError(f"{name}: {item['id']}: unknown controls in mitigated_by: {unknown}")
             fix = item.get("fix")
             rules[item["id"]] = RuleMeta(
-                id=item["id"], family=family, scope=item["scope"], title=item["title"],
-                description=item["description"], rationale=item["rationale"], stride=item["stride"],
-                cwe=item["cwe"], asvs=item["asvs"], tenet=item["tenet"], pillar=item["pillar"],
-                function=item["function"], principle=item["principle"], severity=item["severity"],
-                likelihood=item["likelihood"], impact=item["impact"], data_impact=item.get("data_impact", True),
-                remediation=item["remediation"], remediation_steps=tuple(item.get("remediation_steps", ())),
-                references=tuple(item["references"]), mitigated_by=tuple(item["mitigated_by"]),
+                id=item["id"],
+                family=family,
+                scope=item["scope"],
+                title=item["title"],
+                description=item["description"],
+                rationale=item["rationale"],
+                stride=item["stride"],
+                cwe=item["cwe"],
+                asvs=item["asvs"],
+                tenet=item["tenet"],
+                pillar=item["pillar"],
+                function=item["function"],
+                principle=item["principle"],
+                severity=item["severity"],
+                likelihood=item["likelihood"],
+                impact=item["impact"],
+                data_impact=item.get("data_impact", True),
+                remediation=item["remediation"],
+                remediation_steps=tuple(item.get("remediation_steps", ())),
+                references=tuple(item["references"]),
+                mitigated_by=tuple(item["mitigated_by"]),
                 supersedes=tuple(item.get("supersedes", ())),
-                fix=FixMeta(fix["action"], fix["title"]) if fix else None, source=name)
+                fix=FixMeta(fix["action"], fix["title"]) if fix else None,
+                source=name,
+            )
     for meta in rules.values():
         missing = [r for r in meta.supersedes if r not in rules]
         if missing:

@@ -22,8 +22,9 @@ def start_run(client: Any, model: Any, capture: Any) -> dict[str, Any]:
     return client.get(response["Location"]).json()
 
 
-def test_run_through_the_api_in_process(clients: Any, team_setup: Any, engine: Any,
-                                        django_capture_on_commit_callbacks: Any) -> None:
+def test_run_through_the_api_in_process(
+    clients: Any, team_setup: Any, engine: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     run = start_run(clients.editor, team_setup.model, django_capture_on_commit_callbacks)
     assert run["status"] == JobStatus.SUCCEEDED, run["error"]
     assert run["progress"] == 100 and run["attempts"] == 1 and run["duration_ms"] is not None
@@ -36,8 +37,9 @@ def test_run_through_the_api_in_process(clients: Any, team_setup: Any, engine: A
     assert listing["results"][0]["id"] == run["id"] and "result" not in listing["results"][0]
 
 
-def test_viewer_cannot_start_runs_and_outsider_cannot_see_them(clients: Any, team_setup: Any, engine: Any,
-                                                               django_capture_on_commit_callbacks: Any) -> None:
+def test_viewer_cannot_start_runs_and_outsider_cannot_see_them(
+    clients: Any, team_setup: Any, engine: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     assert clients.viewer.post(f"/api/v1/models/{team_setup.model.pk}/assessments/").status_code == 403
     assert clients.outsider.post(f"/api/v1/models/{team_setup.model.pk}/assessments/").status_code == 404
     run = start_run(clients.editor, team_setup.model, django_capture_on_commit_callbacks)
@@ -100,8 +102,9 @@ def test_transient_failure_is_retried(team_setup: Any, engine: Any, monkeypatch:
     assert run.status == JobStatus.SUCCEEDED and run.attempts == 2 and len(calls) == 2
 
 
-def test_findings_filters_and_triage(clients: Any, team_setup: Any, engine: Any,
-                                     django_capture_on_commit_callbacks: Any) -> None:
+def test_findings_filters_and_triage(
+    clients: Any, team_setup: Any, engine: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     model = team_setup.model
     start_run(clients.editor, model, django_capture_on_commit_callbacks)
     base = f"/api/v1/models/{model.pk}/findings/"
@@ -122,8 +125,11 @@ def test_findings_filters_and_triage(clients: Any, team_setup: Any, engine: Any,
     response = clients.editor.patch(f"{base}{fp}/", {"status": "false_positive"}, format="json")
     assert response.status_code == 400
     expiry = (timezone.now() + timedelta(days=30)).isoformat()
-    response = clients.editor.patch(f"{base}{fp}/", {"status": "accepted", "justification": "compensated by WAF",
-                                                      "expires_at": expiry}, format="json")
+    response = clients.editor.patch(
+        f"{base}{fp}/",
+        {"status": "accepted", "justification": "compensated by WAF", "expires_at": expiry},
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["triage"]["status"] == "accepted" and body["triage"]["decided_by"] == "editor"
@@ -141,17 +147,20 @@ def test_findings_filters_and_triage(clients: Any, team_setup: Any, engine: Any,
     assert fp in [f["id"] for f in clients.viewer.get(base, {"status": "open", "limit": 1000}).json()["results"]]
 
 
-def test_triage_carries_to_later_revisions(clients: Any, team_setup: Any, engine: Any,
-                                           django_capture_on_commit_callbacks: Any) -> None:
+def test_triage_carries_to_later_revisions(
+    clients: Any, team_setup: Any, engine: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     model = team_setup.model
     start_run(clients.editor, model, django_capture_on_commit_callbacks)
     base = f"/api/v1/models/{model.pk}/findings/"
     fp = clients.viewer.get(base).json()["results"][0]["id"]
-    clients.editor.patch(f"{base}{fp}/", {"status": "false_positive", "justification": "not reachable"},
-                         format="json")
+    clients.editor.patch(f"{base}{fp}/", {"status": "false_positive", "justification": "not reachable"}, format="json")
     component = clients.viewer.get(f"/api/v1/models/{model.pk}/components/").json()["results"][0]
-    response = clients.editor.patch(f"/api/v1/models/{model.pk}/components/{component['id']}/",
-                                    {"description": "touch", "base_revision": 1}, format="json")
+    response = clients.editor.patch(
+        f"/api/v1/models/{model.pk}/components/{component['id']}/",
+        {"description": "touch", "base_revision": 1},
+        format="json",
+    )
     assert response.status_code == 200
     run = start_run(clients.editor, model, django_capture_on_commit_callbacks)
     assert run["revision"] == 2
@@ -159,8 +168,9 @@ def test_triage_carries_to_later_revisions(clients: Any, team_setup: Any, engine
     assert detail["finding"]["run"] == run["id"] and detail["finding"]["status"] == "false_positive"
 
 
-def test_scores_and_history(clients: Any, team_setup: Any, engine: Any,
-                            django_capture_on_commit_callbacks: Any) -> None:
+def test_scores_and_history(
+    clients: Any, team_setup: Any, engine: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     model = team_setup.model
     assert clients.viewer.get(f"/api/v1/models/{model.pk}/score/").status_code == 404
     first = start_run(clients.editor, model, django_capture_on_commit_callbacks)
@@ -174,8 +184,9 @@ def test_scores_and_history(clients: Any, team_setup: Any, engine: Any,
     point = history[0]
     assert {"at", "revision", "overall", "principles", "pillars"} <= set(point)
     assert isinstance(point["principles"], dict)
-    later = clients.viewer.get(f"/api/v1/models/{model.pk}/score/history/",
-                               {"since": (timezone.now() + timedelta(hours=1)).isoformat()}).json()
+    later = clients.viewer.get(
+        f"/api/v1/models/{model.pk}/score/history/", {"since": (timezone.now() + timedelta(hours=1)).isoformat()}
+    ).json()
     assert later == []
     assert clients.viewer.get(f"/api/v1/models/{model.pk}/score/history/?since=yesterday").status_code == 400
     assert clients.outsider.get(f"/api/v1/models/{model.pk}/score/").status_code == 404
@@ -213,8 +224,13 @@ def test_metrics(team_setup: Any, engine: Any, clients: Any, django_capture_on_c
     assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
     text = response.content.decode()
     label = f'model="shop/{team_setup.model.name}"'
-    for name in ("trustmap_posture_score", "trustmap_principle_score", "trustmap_pillar_score",
-                 "trustmap_open_findings", "trustmap_last_assessment_age_seconds"):
+    for name in (
+        "trustmap_posture_score",
+        "trustmap_principle_score",
+        "trustmap_pillar_score",
+        "trustmap_open_findings",
+        "trustmap_last_assessment_age_seconds",
+    ):
         assert any(line.startswith(name + "{") and label in line for line in text.splitlines()), name
     _, other = api_token_create(user=team_setup.outsider, name="prom")
     text = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {other}").content.decode()

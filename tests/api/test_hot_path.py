@@ -31,15 +31,24 @@ from threatmodel.services_tokens import (
 
 pytestmark = pytest.mark.django_db
 
-SCORES = {"stage": "initial",
-          "principles": [{"key": "zero-trust", "name": "Zero trust", "score": 71.5, "stage": "advanced", "failed": 3}],
-          "pillars": [{"key": "identity", "name": "Identity", "score": None, "stage": ""}]}
+SCORES = {
+    "stage": "initial",
+    "principles": [{"key": "zero-trust", "name": "Zero trust", "score": 71.5, "stage": "advanced", "failed": 3}],
+    "pillars": [{"key": "identity", "name": "Identity", "score": None, "stage": ""}],
+}
 
 
 def _run(model: Any, user: Any, *, overall: float, finished_ago: timedelta, status: str = "succeeded") -> Any:
-    return AssessmentRun.objects.create(model=model, revision=model.revision, requested_by=user, status=status,
-                                        finished_at=timezone.now() - finished_ago, overall_score=overall,
-                                        scores=SCORES, counts={"high": 2, "low": 1})
+    return AssessmentRun.objects.create(
+        model=model,
+        revision=model.revision,
+        requested_by=user,
+        status=status,
+        finished_at=timezone.now() - finished_ago,
+        overall_score=overall,
+        scores=SCORES,
+        counts={"high": 2, "low": 1},
+    )
 
 
 def _bearer(raw: str) -> APIClient:
@@ -53,8 +62,12 @@ def test_prepared_queries_return_what_the_orm_returns(team_setup: Any) -> None:
     _run(model, viewer, overall=50.0, finished_ago=timedelta(hours=2))
     latest = _run(model, viewer, overall=71.5, finished_ago=timedelta(minutes=1))
     _run(model, viewer, overall=99.0, finished_ago=timedelta(seconds=1), status="failed")
-    orm = (AssessmentRun.objects.filter(model_id=model.pk, status="succeeded").order_by("-finished_at", "-pk")
-           .values(*assessment_selectors.SCORE_COLUMNS, "model__team_id").first())
+    orm = (
+        AssessmentRun.objects.filter(model_id=model.pk, status="succeeded")
+        .order_by("-finished_at", "-pk")
+        .values(*assessment_selectors.SCORE_COLUMNS, "model__team_id")
+        .first()
+    )
     row = assessment_selectors.latest_score_for_user(user=viewer, model_id=model.pk)
     assert row == orm and row["pk"] == latest.pk and row["scores"] == SCORES
     assert row["finished_at"].tzinfo is not None and row["finished_at"] == latest.finished_at
@@ -67,24 +80,28 @@ def test_prepared_queries_return_what_the_orm_returns(team_setup: Any) -> None:
     found = api_token_lookup(key_hash=token_digest(raw))
     reference = m.ApiToken.objects.select_related("user").get(pk=token.pk)
     assert found is not None and found == reference
-    assert {f.attname: getattr(found, f.attname) for f in m.ApiToken._meta.concrete_fields} == \
-        {f.attname: getattr(reference, f.attname) for f in m.ApiToken._meta.concrete_fields}
+    assert {f.attname: getattr(found, f.attname) for f in m.ApiToken._meta.concrete_fields} == {
+        f.attname: getattr(reference, f.attname) for f in m.ApiToken._meta.concrete_fields
+    }
     with CaptureQueriesContext(connection) as queries:  # the user came with the token
         user = found.user
     assert len(queries) == 0
-    assert {f.attname: getattr(user, f.attname) for f in user._meta.concrete_fields} == \
-        {f.attname: getattr(reference.user, f.attname) for f in user._meta.concrete_fields}
+    assert {f.attname: getattr(user, f.attname) for f in user._meta.concrete_fields} == {
+        f.attname: getattr(reference.user, f.attname) for f in user._meta.concrete_fields
+    }
     assert not found._state.adding and found.user.is_active is True
     assert api_token_lookup(key_hash=token_digest(raw + "x")) is None
 
 
 def test_a_placeholder_must_appear_exactly_once() -> None:
-    missing = PreparedValuesQuery(lambda team_id: m.Membership.objects.filter(team_id=1).values("role"),
-                                  team_id=-7_000_001)
+    missing = PreparedValuesQuery(
+        lambda team_id: m.Membership.objects.filter(team_id=1).values("role"), team_id=-7_000_001
+    )
     with pytest.raises(ValueError, match="appears 0 times"):
         missing.first(team_id=3)
-    twice = PreparedValuesQuery(lambda team_id: m.Membership.objects.filter(team_id=team_id, user_id=team_id)
-                                .values("role"), team_id=-7_000_001)
+    twice = PreparedValuesQuery(
+        lambda team_id: m.Membership.objects.filter(team_id=team_id, user_id=team_id).values("role"), team_id=-7_000_001
+    )
     with pytest.raises(ValueError, match="appears 2 times"):
         twice.first(team_id=3)
 
@@ -119,9 +136,16 @@ def test_latest_score_by_token_costs_three_queries_and_answers_the_stored_scores
     assert response.status_code == 200
     assert len(queries) == 3, [q["sql"] for q in queries.captured_queries]
     assert response.json() == {
-        "model": model.pk, "run": run.pk, "revision": run.revision,
-        "at": run.finished_at.isoformat().replace("+00:00", "Z"), "overall": 71.5, "stage": "initial",
-        "principles": SCORES["principles"], "pillars": SCORES["pillars"], "counts": {"high": 2, "low": 1}}
+        "model": model.pk,
+        "run": run.pk,
+        "revision": run.revision,
+        "at": run.finished_at.isoformat().replace("+00:00", "Z"),
+        "overall": 71.5,
+        "stage": "initial",
+        "principles": SCORES["principles"],
+        "pillars": SCORES["pillars"],
+        "counts": {"high": 2, "low": 1},
+    }
     # access is still checked: another team's token sees nothing, a revoked token nothing at all
     _, outsider = api_token_create(user=team_setup.outsider, name="other")
     assert _bearer(outsider).get(url).status_code == 404
@@ -133,27 +157,43 @@ def test_latest_score_by_token_costs_three_queries_and_answers_the_stored_scores
 def test_gunicorn_workers_freeze_the_loaded_application() -> None:
     """``config/gunicorn.py``: after loading, a worker imports every view and freezes what exists (no full
     collection rescans Django's ~100k long-lived objects)."""
-    code = ("import gc, sys, runpy, django; django.setup(); "
-            "hooks = runpy.run_path('config/gunicorn.py'); "
-            "assert hooks['worker_class'] == 'gthread' and gc.get_freeze_count() == 0; "
-            "assert 'assessments.api.views' not in sys.modules; "
-            "hooks['post_worker_init'](None); "
-            "assert 'assessments.api.views' in sys.modules and 'threatmodel.api.views_models' in sys.modules; "
-            "print(gc.get_freeze_count())")
-    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], capture_output=True,
-                         text=True, timeout=120, env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"})
+    code = (
+        "import gc, sys, runpy, django; django.setup(); "
+        "hooks = runpy.run_path('config/gunicorn.py'); "
+        "assert hooks['worker_class'] == 'gthread' and gc.get_freeze_count() == 0; "
+        "assert 'assessments.api.views' not in sys.modules; "
+        "hooks['post_worker_init'](None); "
+        "assert 'assessments.api.views' in sys.modules and 'threatmodel.api.views_models' in sys.modules; "
+        "print(gc.get_freeze_count())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"},
+    )
     assert out.returncode == 0, out.stderr
     assert int(out.stdout.split()[-1]) > 10_000
 
 
-@pytest.mark.parametrize(("redis_url", "backend"), [("", "locmem.LocMemCache"),
-                                                     ("redis://127.0.0.1:6399/0", "redis.RedisCache")])
+@pytest.mark.parametrize(
+    ("redis_url", "backend"), [("", "locmem.LocMemCache"), ("redis://127.0.0.1:6399/0", "redis.RedisCache")]
+)
 def test_throttle_counters_are_shared_in_redis_when_there_is_one(redis_url: str, backend: str) -> None:
     """Per-token rates must hold across web processes: with REDIS_URL the cache is Redis, else local memory."""
-    code = ("import django; from django.conf import settings; django.setup(); "
-            "print(settings.CACHES['default']['BACKEND'], settings.CACHES['default'].get('LOCATION', ''))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], capture_output=True,
-                         text=True, timeout=120, env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test",
-                                                      "REDIS_URL": redis_url})
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.CACHES['default']['BACKEND'], settings.CACHES['default'].get('LOCATION', ''))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test", "REDIS_URL": redis_url},
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == [f"django.core.cache.backends.{backend}", *([redis_url] if redis_url else [])]

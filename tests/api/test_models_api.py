@@ -39,8 +39,9 @@ def test_model_create_update_delete(clients: Any, team_setup: Any) -> None:
     assert response.json()["revision"] == 1
     response = clients.editor.patch(f"/api/v1/models/{model_id}/", {"description": "hello"}, format="json")
     assert response.status_code == 428
-    response = clients.editor.patch(f"/api/v1/models/{model_id}/", {"description": "hello", "base_revision": 1},
-                                    format="json")
+    response = clients.editor.patch(
+        f"/api/v1/models/{model_id}/", {"description": "hello", "base_revision": 1}, format="json"
+    )
     assert response.status_code == 200 and response.json()["revision"] == 2
     assert response.json()["description"] == "hello"
     assert clients.editor.delete(f"/api/v1/models/{model_id}/").status_code == 403
@@ -70,14 +71,14 @@ def test_changeset_applies_and_conflicts(clients: Any, team_setup: Any) -> None:
     model = team_setup.model
     component = _first(clients.editor, model, "components")
     changes = [{"op": "update", "kind": "component", "id": component["id"], "data": {"description": "edited"}}]
-    response = clients.editor.post(url(model, "changesets/"), {"base_revision": 1, "message": "m",
-                                                               "changes": changes}, format="json")
+    response = clients.editor.post(
+        url(model, "changesets/"), {"base_revision": 1, "message": "m", "changes": changes}, format="json"
+    )
     assert response.status_code == 201, response.json()
     assert response.json() == {"revision": 2, "change_count": 1}
     # stale: based on revision 1 again
     stale = [{"op": "update", "kind": "component", "id": component["id"], "data": {"description": "other"}}]
-    response = clients.editor.post(url(model, "changesets/"), {"base_revision": 1, "changes": stale},
-                                   format="json")
+    response = clients.editor.post(url(model, "changesets/"), {"base_revision": 1, "changes": stale}, format="json")
     assert response.status_code == 409
     body = response.json()
     assert body["current_revision"] == 2
@@ -91,8 +92,7 @@ def test_changeset_invalid(clients: Any, team_setup: Any) -> None:
     model = team_setup.model
     flow = _first(clients.editor, model, "flows")
     changes = [{"op": "update", "kind": "flow", "id": flow["id"], "data": {"port": "not-a-port"}}]
-    response = clients.editor.post(url(model, "changesets/"), {"base_revision": 1, "changes": changes},
-                                   format="json")
+    response = clients.editor.post(url(model, "changesets/"), {"base_revision": 1, "changes": changes}, format="json")
     assert response.status_code == 400
     body = response.json()
     assert body["errors"][0]["path"].startswith("changes[0].data.port")
@@ -105,8 +105,9 @@ def test_changeset_invalid(clients: Any, team_setup: Any) -> None:
 
 
 def test_viewer_cannot_write_changeset(clients: Any, team_setup: Any) -> None:
-    response = clients.viewer.post(url(team_setup.model, "changesets/"), {"base_revision": 1, "changes": []},
-                                   format="json")
+    response = clients.viewer.post(
+        url(team_setup.model, "changesets/"), {"base_revision": 1, "changes": []}, format="json"
+    )
     assert response.status_code == 403
 
 
@@ -144,14 +145,15 @@ def test_element_crud(clients: Any, team_setup: Any) -> None:
     response = clients.editor.post(url(model, "components/"), new, format="json", HTTP_IF_MATCH='"1"')
     assert response.status_code == 201, response.json()
     assert response.json()["id"] == "new-svc" and response["ETag"] == '"2"'
-    response = clients.editor.patch(url(model, "components/new-svc/"), {"technology": "Go", "base_revision": 2},
-                                    format="json")
+    response = clients.editor.patch(
+        url(model, "components/new-svc/"), {"technology": "Go", "base_revision": 2}, format="json"
+    )
     assert response.status_code == 200 and response.json()["technology"] == "Go"
-    response = clients.editor.put(url(model, "components/new-svc/"), {"name": "Renamed", "base_revision": 3},
-                                  format="json")
+    response = clients.editor.put(
+        url(model, "components/new-svc/"), {"name": "Renamed", "base_revision": 3}, format="json"
+    )
     assert response.status_code == 200 and response.json()["technology"] == ""
-    response = clients.editor.patch(url(model, "components/new-svc/"), {"port": 1, "base_revision": 4},
-                                    format="json")
+    response = clients.editor.patch(url(model, "components/new-svc/"), {"port": 1, "base_revision": 4}, format="json")
     assert response.status_code == 400
     response = clients.editor.delete(url(model, "components/new-svc/?base_revision=3"))
     assert response.status_code == 409
@@ -174,8 +176,9 @@ def test_delete_referenced_component_needs_cascade(clients: Any, team_setup: Any
 def test_revisions(clients: Any, team_setup: Any) -> None:
     model = team_setup.model
     component = _first(clients.editor, model, "components")
-    clients.editor.patch(url(model, f"components/{component['id']}/"), {"description": "x", "base_revision": 1},
-                         format="json")
+    clients.editor.patch(
+        url(model, f"components/{component['id']}/"), {"description": "x", "base_revision": 1}, format="json"
+    )
     listing = clients.viewer.get(url(model, "revisions/")).json()
     assert [r["number"] for r in listing["results"]] == [2, 1]
     detail = clients.viewer.get(url(model, "revisions/2/")).json()
@@ -205,26 +208,43 @@ def test_export_and_import(clients: Any, team_setup: Any) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile("copy.yaml", raw.encode(), content_type="application/yaml")
-    response = clients.editor.post(f"/api/v1/teams/{team_setup.team.pk}/models/import/", {"file": upload},
-                                   format="multipart")
+    response = clients.editor.post(
+        f"/api/v1/teams/{team_setup.team.pk}/models/import/", {"file": upload}, format="multipart"
+    )
     assert response.status_code == 201, response.json()
     copy_id = response.json()["id"]
     # raw body, invalid -> 400 with errors, nothing created
     before = m.ThreatModel.objects.count()
-    response = clients.editor.generic("POST", f"/api/v1/teams/{team_setup.team.pk}/models/import/",
-                                      "model: {name: 3}", content_type="application/yaml")
+    response = clients.editor.generic(
+        "POST",
+        f"/api/v1/teams/{team_setup.team.pk}/models/import/",
+        "model: {name: 3}",
+        content_type="application/yaml",
+    )
     assert response.status_code == 400 and response.json()["errors"]
     assert m.ThreatModel.objects.count() == before
-    assert clients.viewer.post(f"/api/v1/teams/{team_setup.team.pk}/models/import/", {"file": upload},
-                               format="multipart").status_code == 403
+    assert (
+        clients.viewer.post(
+            f"/api/v1/teams/{team_setup.team.pk}/models/import/", {"file": upload}, format="multipart"
+        ).status_code
+        == 403
+    )
     # re-import into the existing model as a new revision
     document["components"][0]["description"] = "changed by re-import"
-    response = clients.editor.generic("POST", f"/api/v1/models/{copy_id}/import/?base_revision=1",
-                                      yaml.safe_dump(document), content_type="application/yaml")
+    response = clients.editor.generic(
+        "POST",
+        f"/api/v1/models/{copy_id}/import/?base_revision=1",
+        yaml.safe_dump(document),
+        content_type="application/yaml",
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["revision"] == 2 and response.json()["changed"] is True
-    response = clients.editor.generic("POST", f"/api/v1/models/{copy_id}/import/?base_revision=1",
-                                      yaml.safe_dump(document), content_type="application/yaml")
+    response = clients.editor.generic(
+        "POST",
+        f"/api/v1/models/{copy_id}/import/?base_revision=1",
+        yaml.safe_dump(document),
+        content_type="application/yaml",
+    )
     assert response.status_code == 409
 
 
@@ -234,8 +254,10 @@ def test_outsider_gets_404_everywhere(clients: Any, team_setup: Any) -> None:
         assert clients.outsider.get(url(model, path)).status_code == 404, path
     assert clients.outsider.patch(url(model), {"name": "x", "base_revision": 1}, format="json").status_code == 404
     assert clients.outsider.delete(url(model)).status_code == 404
-    assert clients.outsider.post(url(model, "changesets/"), {"base_revision": 1, "changes": []},
-                                 format="json").status_code == 404
+    assert (
+        clients.outsider.post(url(model, "changesets/"), {"base_revision": 1, "changes": []}, format="json").status_code
+        == 404
+    )
 
 
 def test_anonymous_is_rejected(team_setup: Any) -> None:

@@ -29,7 +29,8 @@ def test_schema_matches_snapshot() -> None:
         SNAPSHOT.write_text(current, encoding="utf-8")
     assert SNAPSHOT.exists(), "docs/openapi.yaml is missing: run with UPDATE_API_SNAPSHOT=1"
     assert yaml.safe_load(current) == yaml.safe_load(SNAPSHOT.read_text(encoding="utf-8")), (
-        "the API schema changed; if deliberate, regenerate docs/openapi.yaml with UPDATE_API_SNAPSHOT=1")
+        "the API schema changed; if deliberate, regenerate docs/openapi.yaml with UPDATE_API_SNAPSHOT=1"
+    )
 
 
 @pytest.mark.django_db

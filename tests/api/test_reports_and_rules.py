@@ -18,8 +18,13 @@ HAS_CUSTOM = importlib.util.find_spec("assessments.engine.custom") is not None
 
 
 def succeeded_run(model: Any) -> AssessmentRun:
-    return AssessmentRun.objects.create(model=model, revision=model.revision, status=JobStatus.SUCCEEDED,
-                                        overall_score=80.0, scores={"overall": 80.0, "principles": [], "pillars": []})
+    return AssessmentRun.objects.create(
+        model=model,
+        revision=model.revision,
+        status=JobStatus.SUCCEEDED,
+        overall_score=80.0,
+        scores={"overall": 80.0, "principles": [], "pillars": []},
+    )
 
 
 def test_report_request_list_status_and_access(clients: Any, team_setup: Any) -> None:
@@ -105,8 +110,9 @@ def test_report_task_with_stub_renderer(team_setup: Any, monkeypatch: Any) -> No
 
 @pytest.mark.skipif(not HAS_RENDERER, reason="assessments.reporting.services (report_render) is not written yet")
 @pytest.mark.parametrize("fmt", ["html", "sarif", "csv", "json"])
-def test_real_report_rendering_through_the_api(clients: Any, team_setup: Any, engine: Any, fmt: str,
-                                               django_capture_on_commit_callbacks: Any) -> None:
+def test_real_report_rendering_through_the_api(
+    clients: Any, team_setup: Any, engine: Any, fmt: str, django_capture_on_commit_callbacks: Any
+) -> None:
     model = team_setup.model
     with django_capture_on_commit_callbacks(execute=True):
         clients.editor.post(f"/api/v1/models/{model.pk}/assessments/")
@@ -118,8 +124,14 @@ def test_real_report_rendering_through_the_api(clients: Any, team_setup: Any, en
     assert download.status_code == 200 and b"".join(download.streaming_content)
 
 
-RULE = {"rule_id": "no-plain-http", "title": "No plain HTTP", "element_kind": "flow",
-        "expression": 'protocol == "http"', "severity": "high", "remediation": "Use TLS."}
+RULE = {
+    "rule_id": "no-plain-http",
+    "title": "No plain HTTP",
+    "element_kind": "flow",
+    "expression": 'protocol == "http"',
+    "severity": "high",
+    "remediation": "Use TLS.",
+}
 
 
 @pytest.mark.skipif(not HAS_CUSTOM, reason="assessments.engine.custom (validate_custom_rule) is not written yet")
@@ -134,13 +146,14 @@ def test_custom_rules_crud_and_validation(clients: Any, team_setup: Any) -> None
     assert clients.editor.post(base, RULE, format="json").status_code == 400  # duplicate rule_id
     bad = clients.editor.post(base, {**RULE, "rule_id": "bad", "expression": "protocol == "}, format="json")
     assert bad.status_code == 400 and bad.json()["errors"][0]["path"] == "expression"
-    python = clients.editor.post(base, {**RULE, "rule_id": "py", "expression": "__import__('os').system('id')"},
-                                 format="json")
+    python = clients.editor.post(
+        base, {**RULE, "rule_id": "py", "expression": "__import__('os').system('id')"}, format="json"
+    )
     assert python.status_code == 400
     assert clients.viewer.get(f"{base}{rule_id}/").json()["rule_id"] == "no-plain-http"
     assert clients.outsider.get(f"{base}{rule_id}/").status_code == 404
-    response = clients.editor.patch(f"{base}{rule_id}/", {"expression": "encryption == \"none\""}, format="json")
-    assert response.status_code == 200 and response.json()["expression"] == "encryption == \"none\""
+    response = clients.editor.patch(f"{base}{rule_id}/", {"expression": 'encryption == "none"'}, format="json")
+    assert response.status_code == 200 and response.json()["expression"] == 'encryption == "none"'
     assert clients.editor.patch(f"{base}{rule_id}/", {"expression": "port =="}, format="json").status_code == 400
     assert clients.viewer.delete(f"{base}{rule_id}/").status_code == 403
     assert clients.editor.delete(f"{base}{rule_id}/").status_code == 204

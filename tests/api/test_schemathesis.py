@@ -21,8 +21,15 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 EXAMPLES = 8
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
-KIND_OF_SEGMENT = {"boundaries": "boundary", "components": "component", "flows": "flow",
-                   "data-assets": "data_asset", "identities": "identity", "grants": "grant", "controls": "control"}
+KIND_OF_SEGMENT = {
+    "boundaries": "boundary",
+    "components": "component",
+    "flows": "flow",
+    "data-assets": "data_asset",
+    "identities": "identity",
+    "grants": "grant",
+    "controls": "control",
+}
 
 
 @pytest.fixture
@@ -36,18 +43,33 @@ def api_env(team_setup: Any, engine: Any) -> dict[str, Any]:
     from threatmodel.services_tokens import api_token_create
 
     model = team_setup.model
-    run = AssessmentRun.objects.create(model=model, revision=1, status=JobStatus.SUCCEEDED, overall_score=60,
-                                       scores={"overall": 60, "stage": "initial", "principles": [], "pillars": []},
-                                       counts={}, result={"findings": []})
+    run = AssessmentRun.objects.create(
+        model=model,
+        revision=1,
+        status=JobStatus.SUCCEEDED,
+        overall_score=60,
+        scores={"overall": 60, "stage": "initial", "principles": [], "pillars": []},
+        counts={},
+        result={"findings": []},
+    )
     RunFinding.objects.create(run=run, fingerprint="zt.rule@api", rule="zt.rule", title="t", severity="high")
     report = Report.objects.create(model=model, run=run, format="csv", status=JobStatus.SUCCEEDED)
     report.file.save("x.csv", ContentFile(b"x"))
-    rule = CustomRule.objects.create(team=team_setup.team, rule_id="r", title="t", element_kind="flow",
-                                     expression="true")
+    rule = CustomRule.objects.create(
+        team=team_setup.team, rule_id="r", title="t", element_kind="flow", expression="true"
+    )
     _, raw = api_token_create(user=team_setup.owner, name="fuzz", scope="write")
     keys = {kind: items[0]["id"] for kind, items in load_element_dicts(model.pk).items() if items}
-    return {"model": model, "team": team_setup.team.pk, "run": run.pk, "report": report.pk, "rule": rule.pk,
-            "keys": keys, "token": raw, "owner": team_setup.owner.pk}
+    return {
+        "model": model,
+        "team": team_setup.team.pk,
+        "run": run.pk,
+        "report": report.pk,
+        "rule": rule.pk,
+        "keys": keys,
+        "token": raw,
+        "owner": team_setup.owner.pk,
+    }
 
 
 def _point_at_real_objects(case: Any, env: dict[str, Any]) -> None:
@@ -100,8 +122,14 @@ def test_api_conforms_to_schema(api_env: dict[str, Any]) -> None:
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         def check(case: Any) -> None:
             if case.path.startswith("/api/v1/tokens") and case.method.upper() == "DELETE":
                 case.path_parameters = {"id": 999_999}  # never revoke the fuzzing token itself

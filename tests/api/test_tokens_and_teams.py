@@ -53,19 +53,20 @@ def test_read_only_token_cannot_write(team_setup: Any) -> None:
     client = bearer(raw)
     model = team_setup.model
     assert client.get(f"/api/v1/models/{model.pk}/document/").status_code == 200
-    response = client.post(f"/api/v1/models/{model.pk}/changesets/", {"base_revision": 1, "changes": []},
-                           format="json")
+    response = client.post(f"/api/v1/models/{model.pk}/changesets/", {"base_revision": 1, "changes": []}, format="json")
     assert response.status_code == 403 and "read-only" in response.json()["detail"]
     _, rw = api_token_create(user=team_setup.editor, name="rw", scope="write")
-    response = bearer(rw).patch(f"/api/v1/models/{model.pk}/", {"description": "via token", "base_revision": 1},
-                                format="json")
+    response = bearer(rw).patch(
+        f"/api/v1/models/{model.pk}/", {"description": "via token", "base_revision": 1}, format="json"
+    )
     assert response.status_code == 200
     assert m.Revision.objects.get(model=model, number=2).author == team_setup.editor
 
 
 def test_expired_and_revoked_tokens_are_refused(clients: Any, team_setup: Any) -> None:
-    token, raw = api_token_create(user=team_setup.viewer, name="short",
-                                  expires_at=timezone.now() + timedelta(minutes=5))
+    token, raw = api_token_create(
+        user=team_setup.viewer, name="short", expires_at=timezone.now() + timedelta(minutes=5)
+    )
     client = bearer(raw)
     assert client.get("/api/v1/models/").status_code == 200
     m.ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
@@ -78,14 +79,17 @@ def test_expired_and_revoked_tokens_are_refused(clients: Any, team_setup: Any) -
     # another user cannot revoke it
     token3, _ = api_token_create(user=team_setup.viewer, name="third")
     assert clients.owner.delete(f"/api/v1/tokens/{token3.pk}/").status_code == 404
-    response = clients.viewer.post("/api/v1/tokens/", {"name": "past", "expires_at": "2000-01-01T00:00:00Z"},
-                                   format="json")
+    response = clients.viewer.post(
+        "/api/v1/tokens/", {"name": "past", "expires_at": "2000-01-01T00:00:00Z"}, format="json"
+    )
     assert response.status_code == 400
 
 
 def test_token_throttling(team_setup: Any, settings: Any) -> None:
-    rest = {**settings.REST_FRAMEWORK,
-            "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "token": "3/minute"}}
+    rest = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "token": "3/minute"},
+    }
     _, raw = api_token_create(user=team_setup.viewer, name="t")
     _, other = api_token_create(user=team_setup.viewer, name="u")
     with override_settings(REST_FRAMEWORK=rest):

@@ -66,9 +66,9 @@ def _assess(model: Any, user: Any, django_capture_on_commit_callbacks: Any) -> A
     return AssessmentRun.objects.get(pk=run.pk)
 
 
-def test_webhook_is_called_signed_with_score_and_new_findings(clients: Any, team_setup: Any, receiver: Receiver,
-                                                              settings: Any,
-                                                              django_capture_on_commit_callbacks: Any) -> None:
+def test_webhook_is_called_signed_with_score_and_new_findings(
+    clients: Any, team_setup: Any, receiver: Receiver, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     settings.WEBHOOK_ALLOW_PRIVATE = True
     model = team_setup.model
     url = f"/api/v1/models/{model.pk}/webhook/"
@@ -93,8 +93,9 @@ def test_webhook_is_called_signed_with_score_and_new_findings(clients: Any, team
     assert payload["previous_run"] is None and payload["new_findings"]
     assert len(payload["new_findings"]) == first.findings.count()
     score = clients.viewer.get(f"/api/v1/models/{model.pk}/score/").json()
-    assert {k: payload[k] for k in ("principles", "pillars", "stage", "counts")} == \
-        {k: score[k] for k in ("principles", "pillars", "stage", "counts")}
+    assert {k: payload[k] for k in ("principles", "pillars", "stage", "counts")} == {
+        k: score[k] for k in ("principles", "pillars", "stage", "counts")
+    }
     assert clients.editor.get(url).json()["last_status"] == "delivered"
 
     # the same revision again: nothing new; a tampered body would not verify
@@ -108,8 +109,9 @@ def test_webhook_is_called_signed_with_score_and_new_findings(clients: Any, team
     assert len(receiver.requests) == 2
 
 
-def test_server_errors_are_retried_and_client_errors_are_final(team_setup: Any, receiver: Receiver, settings: Any,
-                                                               django_capture_on_commit_callbacks: Any) -> None:
+def test_server_errors_are_retried_and_client_errors_are_final(
+    team_setup: Any, receiver: Receiver, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     settings.WEBHOOK_ALLOW_PRIVATE = True
     model = team_setup.model
     webhooks.webhook_set(model=model, url=receiver.url, user=team_setup.owner)
@@ -124,13 +126,19 @@ def test_server_errors_are_retried_and_client_errors_are_final(team_setup: Any, 
     assert hook.last_status == "failed" and "410" in hook.last_error
 
 
-def test_private_and_loopback_addresses_are_refused_unless_allowed(clients: Any, team_setup: Any, receiver: Receiver,
-                                                                   settings: Any,
-                                                                   django_capture_on_commit_callbacks: Any) -> None:
+def test_private_and_loopback_addresses_are_refused_unless_allowed(
+    clients: Any, team_setup: Any, receiver: Receiver, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     settings.WEBHOOK_ALLOW_PRIVATE = False
     url = f"/api/v1/models/{team_setup.model.pk}/webhook/"
-    for target in (receiver.url, "http://10.1.2.3/x", "http://169.254.169.254/latest", "http://[::1]:8080/",
-                   "http://localhost/hook", "ftp://example.com/x"):
+    for target in (
+        receiver.url,
+        "http://10.1.2.3/x",
+        "http://169.254.169.254/latest",
+        "http://[::1]:8080/",
+        "http://localhost/hook",
+        "ftp://example.com/x",
+    ):
         response = clients.editor.put(url, {"url": target}, format="json")
         assert response.status_code == 400, (target, response.json())
     assert not ModelWebhook.objects.exists()
@@ -146,10 +154,9 @@ def test_private_and_loopback_addresses_are_refused_unless_allowed(clients: Any,
     assert hook.last_status == "failed" and "non-public" in hook.last_error
 
 
-def test_delivery_connects_to_the_address_checked_not_a_second_resolution(team_setup: Any, receiver: Receiver,
-                                                                           settings: Any, monkeypatch: Any,
-                                                                           django_capture_on_commit_callbacks: Any
-                                                                           ) -> None:
+def test_delivery_connects_to_the_address_checked_not_a_second_resolution(
+    team_setup: Any, receiver: Receiver, settings: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     """DNS rebinding: the name is resolved once per delivery, for the check, and the connection goes to that
     address (a later answer pointing elsewhere is never used); the Host header still names the URL's host."""
     settings.WEBHOOK_ALLOW_PRIVATE = True
@@ -166,8 +173,9 @@ def test_delivery_connects_to_the_address_checked_not_a_second_resolution(team_s
         return real_getaddrinfo(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    hook, _secret = webhooks.webhook_set(model=team_setup.model, url=f"http://hooks.example.test:{port}/in?x=1",
-                                         user=team_setup.owner)
+    hook, _secret = webhooks.webhook_set(
+        model=team_setup.model, url=f"http://hooks.example.test:{port}/in?x=1", user=team_setup.owner
+    )
     assert asked == ["127.0.0.1"]
     answers = iter(["127.0.0.1", "203.0.113.9"])
     asked.clear()

@@ -51,15 +51,28 @@ def test_triage_rules(team_setup: Any) -> None:
     with pytest.raises(ModelValidationError):
         services.finding_triage_set(model=model, fingerprint="r@a", status="accepted", user=user)
     with pytest.raises(ModelValidationError):
-        services.finding_triage_set(model=model, fingerprint="r@a", status="mitigated", user=user,
-                                    expires_at=timezone.now() + timedelta(days=1))
+        services.finding_triage_set(
+            model=model, fingerprint="r@a", status="mitigated", user=user, expires_at=timezone.now() + timedelta(days=1)
+        )
     with pytest.raises(ModelValidationError):
-        services.finding_triage_set(model=model, fingerprint="r@a", status="accepted", user=user,
-                                    justification="ok", expires_at=timezone.now() - timedelta(days=1))
+        services.finding_triage_set(
+            model=model,
+            fingerprint="r@a",
+            status="accepted",
+            user=user,
+            justification="ok",
+            expires_at=timezone.now() - timedelta(days=1),
+        )
     with pytest.raises(ModelValidationError):
         services.finding_triage_set(model=model, fingerprint="has space", status="open", user=user)
-    triage = services.finding_triage_set(model=model, fingerprint="r@a", status="accepted", user=user,
-                                         justification="ok", expires_at=timezone.now() + timedelta(days=1))
+    triage = services.finding_triage_set(
+        model=model,
+        fingerprint="r@a",
+        status="accepted",
+        user=user,
+        justification="ok",
+        expires_at=timezone.now() + timedelta(days=1),
+    )
     assert triage.decided_by == user and triage.decided_at
     assert selectors.effective_status(triage) == TriageStatus.ACCEPTED
     triage.expires_at = timezone.now() - timedelta(seconds=1)
@@ -72,10 +85,20 @@ def test_accepted_findings_still_count_as_open_risk_in_the_feed(team_setup: Any,
     run = run_now(team_setup.model)
     open_rows = list(RunFinding.objects.filter(run=run, mitigated_by=[]))
     first, second = open_rows[0], open_rows[1]
-    services.finding_triage_set(model=team_setup.model, fingerprint=first.fingerprint, status="accepted",
-                                user=None, justification="risk owner signed off")
-    services.finding_triage_set(model=team_setup.model, fingerprint=second.fingerprint, status="false_positive",
-                                user=None, justification="not reachable")
+    services.finding_triage_set(
+        model=team_setup.model,
+        fingerprint=first.fingerprint,
+        status="accepted",
+        user=None,
+        justification="risk owner signed off",
+    )
+    services.finding_triage_set(
+        model=team_setup.model,
+        fingerprint=second.fingerprint,
+        status="false_positive",
+        user=None,
+        justification="not reachable",
+    )
     feed = selectors.posture_feed(user=team_setup.viewer)
     assert sum(feed[0]["open"].values()) == len(open_rows) - 1
 
@@ -91,12 +114,15 @@ def test_enabled_custom_rules_are_passed_to_the_engine(team_setup: Any, monkeypa
         return real_assess(snapshot, custom_rules=custom_rules, **kwargs)
 
     monkeypatch.setattr(engine_pkg, "assess", spy, raising=False)
-    CustomRule.objects.create(team=team_setup.team, rule_id="on", title="On", element_kind="flow",
-                              expression="true", severity="low")
-    CustomRule.objects.create(team=team_setup.team, rule_id="off", title="Off", element_kind="flow",
-                              expression="true", enabled=False)
-    CustomRule.objects.create(team=team_setup.other_team, rule_id="theirs", title="x", element_kind="flow",
-                              expression="true")
+    CustomRule.objects.create(
+        team=team_setup.team, rule_id="on", title="On", element_kind="flow", expression="true", severity="low"
+    )
+    CustomRule.objects.create(
+        team=team_setup.team, rule_id="off", title="Off", element_kind="flow", expression="true", enabled=False
+    )
+    CustomRule.objects.create(
+        team=team_setup.other_team, rule_id="theirs", title="x", element_kind="flow", expression="true"
+    )
     run_now(team_setup.model)
     assert [getattr(spec, "id", getattr(spec, "rule_id", None)) for spec in seen] == ["on"]
 

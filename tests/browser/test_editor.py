@@ -35,7 +35,8 @@ def _place(page: Any, kind: str, fx: float, fy: float) -> str:
     page.get_by_test_id(f"palette-{kind}").click()
     page.mouse.click(*_canvas_point(page, fx, fy))
     page.wait_for_function(
-        "n => window.trustmap.ids('component').length + window.trustmap.ids('boundary').length > n", arg=len(before))
+        "n => window.trustmap.ids('component').length + window.trustmap.ids('boundary').length > n", arg=len(before)
+    )
     after = set(page.evaluate("window.trustmap.ids('component').concat(window.trustmap.ids('boundary'))"))
     (new,) = after - before
     return str(new)
@@ -51,8 +52,11 @@ def _drag(page: Any, start: dict[str, float], end: dict[str, float]) -> None:
 
 def _draw_flow(page: Any, source: str, target: str) -> None:
     count = page.evaluate("window.trustmap.count('flow')")
-    _drag(page, page.evaluate(f"window.trustmap.pagePosition('{source}')"),
-          page.evaluate(f"window.trustmap.pagePosition('{target}')"))
+    _drag(
+        page,
+        page.evaluate(f"window.trustmap.pagePosition('{source}')"),
+        page.evaluate(f"window.trustmap.pagePosition('{target}')"),
+    )
     page.wait_for_function("n => window.trustmap.count('flow') > n", arg=count)
 
 
@@ -65,8 +69,9 @@ def _set_field(page: Any, name: str, value: str) -> None:
         field.press("Enter")
 
 
-def test_draw_a_system_see_a_finding_fix_it_and_reload(browser: Any, live_server: Any, browser_user: Any,
-                                                      screenshots: Any) -> None:
+def test_draw_a_system_see_a_finding_fix_it_and_reload(
+    browser: Any, live_server: Any, browser_user: Any, screenshots: Any
+) -> None:
     model = _empty_model(browser_user.team, browser_user)
     context = login_context(browser, live_server, browser_user)
     page = context.new_page()
@@ -109,11 +114,13 @@ def test_draw_a_system_see_a_finding_fix_it_and_reload(browser: Any, live_server
     if not _live_assessment_works(live_server, page, model.pk):
         pytest.skip("waiting for API live-assessment")
     # the drawn flow to the database is TLS without client authentication: a finding appears on it
-    page.wait_for_function(f"window.trustmap.findingIds().some(f => f.startsWith('enc.') && "
-                           f"f.split('@').slice(1).includes('{db_flow}'))")
+    page.wait_for_function(
+        f"window.trustmap.findingIds().some(f => f.startsWith('enc.') && f.split('@').slice(1).includes('{db_flow}'))"
+    )
     assert page.evaluate(f"window.trustmap.severityOf('{db_flow}')") is not None
-    flow_findings = [f for f in page.evaluate("window.trustmap.findingIds()")
-                     if f.startswith("enc.") and db_flow in f.split("@")[1:]]
+    flow_findings = [
+        f for f in page.evaluate("window.trustmap.findingIds()") if f.startswith("enc.") and db_flow in f.split("@")[1:]
+    ]
     score_bad = page.evaluate("window.trustmap.score()")
     assert page.locator(f"#findings-list [data-finding='{flow_findings[0]}']").count() == 1
     page.locator(f"#findings-list [data-finding='{flow_findings[0]}']").click()  # selects the flow
@@ -124,17 +131,20 @@ def test_draw_a_system_see_a_finding_fix_it_and_reload(browser: Any, live_server
     page.evaluate(f"window.trustmap.select(['{db_flow}'])")
     _set_field(page, "encryption", "mtls")
     settle(page)
-    page.wait_for_function(f"!window.trustmap.findingIds().some(f => f.startsWith('enc.') && "
-                           f"f.split('@').slice(1).includes('{db_flow}'))")
+    page.wait_for_function(
+        f"!window.trustmap.findingIds().some(f => f.startsWith('enc.') && f.split('@').slice(1).includes('{db_flow}'))"
+    )
     assert not set(flow_findings) & set(page.evaluate("window.trustmap.findingIds()"))
     assert page.evaluate("window.trustmap.score()") > score_bad
     assert float(page.evaluate("document.body.dataset.score")) > score_bad
 
     # reload: the same diagram
-    state = ("JSON.stringify(['component','boundary','flow'].map(k => window.trustmap.ids(k).sort().map(id => "
-             "{const e = window.trustmap.element(id); return [id, window.trustmap.parentOf(id) || null, "
-             "e.position ? [Math.round(e.position.x), Math.round(e.position.y)] : null, e.source || null, "
-             "e.target || null, e.name || null, e.encryption || null]})))")
+    state = (
+        "JSON.stringify(['component','boundary','flow'].map(k => window.trustmap.ids(k).sort().map(id => "
+        "{const e = window.trustmap.element(id); return [id, window.trustmap.parentOf(id) || null, "
+        "e.position ? [Math.round(e.position.x), Math.round(e.position.y)] : null, e.source || null, "
+        "e.target || null, e.name || null, e.encryption || null]})))"
+    )
     before = page.evaluate(state)
     revision = page.evaluate("window.trustmap.revision()")
     page.reload()
@@ -242,9 +252,16 @@ def test_hostile_names_render_as_text(browser: Any, live_server: Any, browser_us
     from threatmodel.changes import ElementChange
 
     model = demo_model(team=browser_user.team, user=browser_user)
-    services.changeset_apply(model=model, user=browser_user, base_revision=model.revision, changes=[
-        ElementChange("update", "component", "cart", {"name": HOSTILE, "description": HOSTILE}),
-        ElementChange("update", "boundary", "eks", {"name": HOSTILE})], message=HOSTILE)
+    services.changeset_apply(
+        model=model,
+        user=browser_user,
+        base_revision=model.revision,
+        changes=[
+            ElementChange("update", "component", "cart", {"name": HOSTILE, "description": HOSTILE}),
+            ElementChange("update", "boundary", "eks", {"name": HOSTILE}),
+        ],
+        message=HOSTILE,
+    )
     context = login_context(browser, live_server, browser_user)
     page = context.new_page()
     errors = PageErrors(page)
@@ -255,8 +272,12 @@ def test_hostile_names_render_as_text(browser: Any, live_server: Any, browser_us
     page.evaluate("window.trustmap.select(['cart'])")
     assert page.locator("#properties [name='name']").input_value() == HOSTILE
     assert HOSTILE in page.locator("#properties h3").inner_text()
-    for path in ("/", f"/models/{model.pk}/revisions/", f"/models/{model.pk}/revisions/{model.revision + 1}/",
-                 f"/models/{model.pk}/findings/"):
+    for path in (
+        "/",
+        f"/models/{model.pk}/revisions/",
+        f"/models/{model.pk}/revisions/{model.revision + 1}/",
+        f"/models/{model.pk}/findings/",
+    ):
         page.goto(live_server.url + path)
         page.wait_for_load_state("networkidle")
         if path.endswith("revisions/"):
@@ -276,8 +297,10 @@ def test_the_automatic_layout_is_kept_with_the_first_edit(browser: Any, live_ser
     open_editor(page, f"{live_server.url}/models/{model.pk}/")
     page.wait_for_function("document.body.dataset.layout === 'done'")
     assert page.get_by_test_id("tool-save-layout").is_visible()
-    positions = ("JSON.stringify(window.trustmap.ids('component').sort().map(id => {"
-                 "const p = window.trustmap.element(id).position; return [id, Math.round(p.x), Math.round(p.y)]; }))")
+    positions = (
+        "JSON.stringify(window.trustmap.ids('component').sort().map(id => {"
+        "const p = window.trustmap.element(id).position; return [id, Math.round(p.x), Math.round(p.y)]; }))"
+    )
     before = page.evaluate(positions)
     page.evaluate("window.trustmap.select(['cart'])")
     _set_field(page, "name", "Cart service (laid out)")
@@ -320,7 +343,9 @@ def test_a_large_model_opens_whole_in_overview_mode(browser: Any, live_server: A
     page.wait_for_function("document.body.dataset.editorReady === '1'", timeout=30_000)
     assert page.evaluate("window.trustmap.zones()") is True
     assert page.evaluate("JSON.parse(window.trustmap.drawn())") == {
-        "components": len(snapshot.components), "flows": len(snapshot.flows)}
+        "components": len(snapshot.components),
+        "flows": len(snapshot.flows),
+    }
     first = snapshot.components[0]
     assert page.evaluate("window.trustmap.zoom()") < 0.45  # opened zoomed out: no label would be legible
     page.wait_for_function(f"window.trustmap.drawnLabel('{first.id}') !== ''", timeout=10_000)

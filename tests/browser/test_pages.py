@@ -39,8 +39,10 @@ def test_triage_tokens_and_reports(browser: Any, live_server: Any, browser_user:
     page.wait_for_function("/^(Saved|Triage not saved)/.test(document.getElementById('findings-count').textContent)")
     message = page.locator("#findings-count").inner_text()
     assert message.startswith("Saved"), message
-    status = page.evaluate(f"fetch('/api/v1/models/{model.pk}/live-assessment/').then(r => r.json())"
-                           f".then(r => r.findings.find(f => f.id === {fingerprint!r}).status)")
+    status = page.evaluate(
+        f"fetch('/api/v1/models/{model.pk}/live-assessment/').then(r => r.json())"
+        f".then(r => r.findings.find(f => f.id === {fingerprint!r}).status)"
+    )
     assert status == "accepted"
     page.screenshot(path=str(screenshots / "findings-triage.png"))
     # the editor no longer counts the accepted finding as open

@@ -22,14 +22,20 @@ def _runs(model: Any, scores: list[float]) -> None:
     now = timezone.now()
     for i, score in enumerate(scores):
         AssessmentRun.objects.create(
-            model=model, revision=model.revision, status=JobStatus.SUCCEEDED, overall_score=score,
-            finished_at=now - timedelta(days=len(scores) - i), progress=100,
-            counts={"critical": 1 if score < 60 else 0, "high": 3, "medium": 5 - i // 3, "low": 2, "info": 1})
+            model=model,
+            revision=model.revision,
+            status=JobStatus.SUCCEEDED,
+            overall_score=score,
+            finished_at=now - timedelta(days=len(scores) - i),
+            progress=100,
+            counts={"critical": 1 if score < 60 else 0, "high": 3, "medium": 5 - i // 3, "low": 2, "info": 1},
+        )
 
 
 @pytest.mark.parametrize(("label", "width", "height"), [("large", 1920, 1080), ("laptop", 1366, 768)])
-def test_editor_with_the_demo_model(browser: Any, live_server: Any, browser_user: Any, screenshots: Any,
-                                    label: str, width: int, height: int) -> None:
+def test_editor_with_the_demo_model(
+    browser: Any, live_server: Any, browser_user: Any, screenshots: Any, label: str, width: int, height: int
+) -> None:
     from tests.factories import demo_model
 
     model = demo_model(team=browser_user.team, user=browser_user)
@@ -90,11 +96,19 @@ def test_revision_diff_on_the_diagram(browser: Any, live_server: Any, browser_us
     from threatmodel.changes import ElementChange
 
     model = demo_model(team=browser_user.team, user=browser_user)
-    services.changeset_apply(model=model, user=browser_user, base_revision=model.revision, message="Harden", changes=[
-        ElementChange("update", "flow", "cart-to-redis", {"encryption": "tls"}),
-        ElementChange("create", "component", "waf", {"name": "Web firewall", "kind": "load-balancer",
-                                                     "boundary": "dmz"}),
-        ElementChange("update", "component", "currency", {"authentication": "mtls"})])
+    services.changeset_apply(
+        model=model,
+        user=browser_user,
+        base_revision=model.revision,
+        message="Harden",
+        changes=[
+            ElementChange("update", "flow", "cart-to-redis", {"encryption": "tls"}),
+            ElementChange(
+                "create", "component", "waf", {"name": "Web firewall", "kind": "load-balancer", "boundary": "dmz"}
+            ),
+            ElementChange("update", "component", "currency", {"authentication": "mtls"}),
+        ],
+    )
     context = login_context(browser, live_server, browser_user, 1440, 900)
     page = context.new_page()
     page.goto(f"{live_server.url}/models/{model.pk}/revisions/{model.revision}/")

@@ -52,17 +52,30 @@ ASSETS = (
 
 
 def svc(cid: str, kind: ComponentKind = K.SERVICE, **kw: Any) -> Component:
-    values: dict[str, Any] = {"kind": kind, "boundary": "ns-a", "mesh": MeshMode.SIDECAR,
-                                  "authentication": Authentication.MTLS, "authorization": Authorization.ATTRIBUTE,
-                                  "logging": Logging.AUDIT, "identity": f"sa-{cid}", "data_processed": ("int",)}
+    values: dict[str, Any] = {
+        "kind": kind,
+        "boundary": "ns-a",
+        "mesh": MeshMode.SIDECAR,
+        "authentication": Authentication.MTLS,
+        "authorization": Authorization.ATTRIBUTE,
+        "logging": Logging.AUDIT,
+        "identity": f"sa-{cid}",
+        "data_processed": ("int",),
+    }
     values.update(kw)
     return Component(cid, cid, **values)
 
 
 def store(cid: str, kind: ComponentKind = K.DATASTORE, **kw: Any) -> Component:
-    values: dict[str, Any] = {"kind": kind, "boundary": "data", "authentication": Authentication.CLOUD_IAM,
-                              "authorization": Authorization.ROLE, "encryption_at_rest": True,
-                              "logging": Logging.AUDIT, "data_stored": ("conf",)}
+    values: dict[str, Any] = {
+        "kind": kind,
+        "boundary": "data",
+        "authentication": Authentication.CLOUD_IAM,
+        "authorization": Authorization.ROLE,
+        "encryption_at_rest": True,
+        "logging": Logging.AUDIT,
+        "data_stored": ("conf",),
+    }
     values.update(kw)
     return Component(cid, cid, **values)
 
@@ -72,15 +85,24 @@ def ext(cid: str, kind: ComponentKind = K.EXTERNAL_ENTITY, boundary: str = "thir
 
 
 def fl(fid: str, source: str, target: str, **kw: Any) -> DataFlow:
-    values: dict[str, Any] = {"name": f"Call {target}", "protocol": "grpc", "encryption": Encryption.MTLS,
-                                  "authentication": Authentication.MTLS, "authorization": Authorization.ATTRIBUTE,
-                                  "data_assets": ("int",)}
+    values: dict[str, Any] = {
+        "name": f"Call {target}",
+        "protocol": "grpc",
+        "encryption": Encryption.MTLS,
+        "authentication": Authentication.MTLS,
+        "authorization": Authorization.ATTRIBUTE,
+        "data_assets": ("int",),
+    }
     values.update(kw)
     return DataFlow(fid, source, target, **values)
 
 
-def model(*elements: Any, boundaries: tuple[TrustBoundary, ...] = BOUNDARIES,
-          assets: tuple[DataAsset, ...] = ASSETS, identities: tuple[Identity, ...] = ()) -> Snapshot:
+def model(
+    *elements: Any,
+    boundaries: tuple[TrustBoundary, ...] = BOUNDARIES,
+    assets: tuple[DataAsset, ...] = ASSETS,
+    identities: tuple[Identity, ...] = (),
+) -> Snapshot:
     comps = [e for e in elements if isinstance(e, Component)]
     flows = [e for e in elements if isinstance(e, DataFlow)]
     grants = [e for e in elements if isinstance(e, Grant)]
@@ -93,5 +115,13 @@ def model(*elements: Any, boundaries: tuple[TrustBoundary, ...] = BOUNDARIES,
     for grant in grants:
         if grant.identity not in idents:
             idents[grant.identity] = Identity(grant.identity, grant.identity, IdentityKind.WORKLOAD)
-    return Snapshot.build(ModelInfo("test"), data_assets=assets, boundaries=boundaries, identities=idents.values(),
-                          components=comps, flows=flows, grants=grants, controls=controls)
+    return Snapshot.build(
+        ModelInfo("test"),
+        data_assets=assets,
+        boundaries=boundaries,
+        identities=idents.values(),
+        components=comps,
+        flows=flows,
+        grants=grants,
+        controls=controls,
+    )

@@ -11,8 +11,26 @@ from assessments.engine.results import Deduction, DeductionBuilder, Finding, Fin
 
 
 def _finding_values() -> tuple[object, ...]:
-    return ("r@a@b", "r", "Title", "high", "likely", "high", "zero-trust", "identity", "authentication", "spoofing",
-            "CWE-306", ("a", "b"), (("source", "a"),), "fix it", ("c1",), "1.2.3", 3, "zt")
+    return (
+        "r@a@b",
+        "r",
+        "Title",
+        "high",
+        "likely",
+        "high",
+        "zero-trust",
+        "identity",
+        "authentication",
+        "spoofing",
+        "CWE-306",
+        ("a", "b"),
+        (("source", "a"),),
+        "fix it",
+        ("c1",),
+        "1.2.3",
+        3,
+        "zt",
+    )
 
 
 def test_builders_have_the_field_order_of_their_types() -> None:

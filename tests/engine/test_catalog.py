@@ -31,8 +31,12 @@ def test_at_least_40_rules_and_8_per_family() -> None:
 
 
 def test_ids_are_namespaced_by_family() -> None:
-    prefixes = {"zero-trust": {"zt"}, "least-privilege": {"lp"}, "encryption": {"enc"},
-                "segmentation-exposure": {"seg", "dp", "vis", "hyg"}}
+    prefixes = {
+        "zero-trust": {"zt"},
+        "least-privilege": {"lp"},
+        "encryption": {"enc"},
+        "segmentation-exposure": {"seg", "dp", "vis", "hyg"},
+    }
     for meta in load_rule_catalog().values():
         assert meta.id.split(".")[0] in prefixes[meta.family], meta.id
 
@@ -68,11 +72,31 @@ def test_every_rule_has_the_reference_metadata() -> None:
 
 
 def test_loader_rejects_bad_documents() -> None:
-    good = {"family": "x", "rules": [{
-        "id": "x.rule", "scope": "flow", "title": "T t", "description": "D d", "rationale": "R r",
-        "stride": "spoofing", "cwe": "CWE-1", "asvs": "V1.1.1", "tenet": 1, "pillar": "identity",
-        "function": "Auth", "principle": "zero-trust", "severity": "low",
-        "likelihood": "likely", "impact": "low", "remediation": "Fix it", "references": [], "mitigated_by": []}]}
+    good = {
+        "family": "x",
+        "rules": [
+            {
+                "id": "x.rule",
+                "scope": "flow",
+                "title": "T t",
+                "description": "D d",
+                "rationale": "R r",
+                "stride": "spoofing",
+                "cwe": "CWE-1",
+                "asvs": "V1.1.1",
+                "tenet": 1,
+                "pillar": "identity",
+                "function": "Auth",
+                "principle": "zero-trust",
+                "severity": "low",
+                "likelihood": "likely",
+                "impact": "low",
+                "remediation": "Fix it",
+                "references": [],
+                "mitigated_by": [],
+            }
+        ],
+    }
     assert "x.rule" in parse_rule_documents({"x.yaml": good}, frozenset())
     bad = {"family": "x", "rules": [dict(good["rules"][0], severity="urgent")]}
     with pytest.raises(CatalogError):

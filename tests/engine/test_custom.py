@@ -17,28 +17,43 @@ def test_valid_expressions() -> None:
     assert validate_custom_rule("flow", 'source.mesh == "none" && target.kind == "datastore"') == []
 
 
-@pytest.mark.parametrize("kind,expression,needle", [
-    ("component", "kind ==", "syntax error"),
-    ("component", "nosuch == 1", "undeclared reference"),
-    ("component", "kind", "true or false"),
-    ("widget", "true", "unknown element kind"),
-    ("flow", "1 / 0 == 1", "evaluation error"),
-    ("component", "", "empty"),
-    ("component", "__import__('os').system('true')", "error"),
-])
+@pytest.mark.parametrize(
+    "kind,expression,needle",
+    [
+        ("component", "kind ==", "syntax error"),
+        ("component", "nosuch == 1", "undeclared reference"),
+        ("component", "kind", "true or false"),
+        ("widget", "true", "unknown element kind"),
+        ("flow", "1 / 0 == 1", "evaluation error"),
+        ("component", "", "empty"),
+        ("component", "__import__('os').system('true')", "error"),
+    ],
+)
 def test_invalid_expressions(kind: str, expression: str, needle: str) -> None:
     errors = validate_custom_rule(kind, expression)
     assert errors and needle in errors[0]
 
 
 def test_custom_rule_findings_count_in_the_score() -> None:
-    snapshot = model(svc("a", attributes={"team": "payments"}), svc("b"), store("s"),
-                     fl("f", "a", "s", encryption=Encryption.TLS))
-    rule = CustomRuleSpec(id="no-payments-team", title="Payments team components need review", kind="component",
-                          expression='has(attributes.team) && attributes.team == "payments"', severity="high",
-                          remediation="Ask the payments team for a review.", principle="visibility")
-    flow_rule = CustomRuleSpec(id="custom.tls-to-store", title="TLS (not mTLS) to a data store", kind="flow",
-                               expression='encryption != "mtls" && target.kind == "datastore"', severity="medium")
+    snapshot = model(
+        svc("a", attributes={"team": "payments"}), svc("b"), store("s"), fl("f", "a", "s", encryption=Encryption.TLS)
+    )
+    rule = CustomRuleSpec(
+        id="no-payments-team",
+        title="Payments team components need review",
+        kind="component",
+        expression='has(attributes.team) && attributes.team == "payments"',
+        severity="high",
+        remediation="Ask the payments team for a review.",
+        principle="visibility",
+    )
+    flow_rule = CustomRuleSpec(
+        id="custom.tls-to-store",
+        title="TLS (not mTLS) to a data store",
+        kind="flow",
+        expression='encryption != "mtls" && target.kind == "datastore"',
+        severity="medium",
+    )
     base = assess(snapshot, rules=[])
     result = assess(snapshot, rules=[], custom_rules=[rule, flow_rule])
     ids = {f.id for f in result.findings}
@@ -67,8 +82,13 @@ def test_custom_flow_rule_is_rechecked_incrementally() -> None:
 
     from threatmodel.vocabulary import Logging
 
-    rule = CustomRuleSpec(id="quiet-source", title="Flow from a component without logging", kind="flow",
-                          expression='source.logging == "none"', severity="low")
+    rule = CustomRuleSpec(
+        id="quiet-source",
+        title="Flow from a component without logging",
+        kind="flow",
+        expression='source.logging == "none"',
+        severity="low",
+    )
     engine = Engine(custom_rules=[rule], plan=False)
     snapshot = model(svc("a"), svc("b"), fl("f", "a", "b"))
     state = engine.evaluate(snapshot)

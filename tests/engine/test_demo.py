@@ -64,8 +64,14 @@ def test_blast_radius_for_every_component(demo: Snapshot, demo_result: Assessmen
 def test_score_breakdown_is_explainable(demo_result: AssessmentResult) -> None:
     scores = demo_result.scores
     assert 0 < scores.overall < 100
-    assert {e.key for e in scores.principles} == {"zero-trust", "least-privilege", "encryption", "segmentation",
-                                                  "data-protection", "visibility"}
+    assert {e.key for e in scores.principles} == {
+        "zero-trust",
+        "least-privilege",
+        "encryption",
+        "segmentation",
+        "data-protection",
+        "visibility",
+    }
     assert {"identity", "networks", "data", "applications-and-workloads"} <= {e.key for e in scores.pillars}
     for entry in (*scores.principles, *scores.pillars):
         assert entry.stage in ("traditional", "initial", "advanced", "optimal")

@@ -12,8 +12,17 @@ from threatmodel.vocabulary import Authentication, BoundaryKind, Classification,
 
 
 def test_boundary_crossing_and_trust_drop() -> None:
-    snapshot = model(svc("a"), svc("b"), svc("c", boundary="ns-b"), store("s"), ext("p"),
-                     fl("ab", "a", "b"), fl("ac", "a", "c"), fl("as", "a", "s"), fl("cp", "c", "p"))
+    snapshot = model(
+        svc("a"),
+        svc("b"),
+        svc("c", boundary="ns-b"),
+        store("s"),
+        ext("p"),
+        fl("ab", "a", "b"),
+        fl("ac", "a", "c"),
+        fl("as", "a", "s"),
+        fl("cp", "c", "p"),
+    )
     ctx = ModelContext(snapshot)
     assert not ctx.facts("ab").crosses
     assert ctx.facts("ac").crosses and ctx.facts("ac").crosses_network
@@ -32,11 +41,17 @@ def test_hop_cost_is_lower_when_unprotected() -> None:
 
 def test_attack_path_prefers_the_weak_route() -> None:
     snapshot = model(
-        ext("u", K.HUMAN_USER, boundary="internet"), svc("w", K.WEB_FRONTEND, boundary="dmz", internet_facing=True),
-        svc("a"), svc("b"), store("s"),
-        fl("uw", "u", "w"), fl("wa", "w", "a"), fl("wb", "w", "b", authentication=Authentication.NONE,
-                                                  encryption=Encryption.NONE),
-        fl("as", "a", "s"), fl("bs", "b", "s"))
+        ext("u", K.HUMAN_USER, boundary="internet"),
+        svc("w", K.WEB_FRONTEND, boundary="dmz", internet_facing=True),
+        svc("a"),
+        svc("b"),
+        store("s"),
+        fl("uw", "u", "w"),
+        fl("wa", "w", "a"),
+        fl("wb", "w", "b", authentication=Authentication.NONE, encryption=Encryption.NONE),
+        fl("as", "a", "s"),
+        fl("bs", "b", "s"),
+    )
     paths = [p for p in attack_paths(ModelContext(snapshot), {}) if p.entry == "w"]
     assert paths and paths[0].hops == ("w", "b", "s") and paths[0].flows == ("wb", "bs")
     radius = {r.component: r for r in blast_radius(ModelContext(snapshot))}
@@ -54,8 +69,11 @@ def test_synthetic_snapshot_is_deterministic_and_varied() -> None:
     kinds = Counter(b.kind for b in one.boundaries)
     assert kinds[BoundaryKind.NAMESPACE] >= 3 and kinds[BoundaryKind.INTERNET] == 1
     assert one.identities and one.grants and one.controls
-    ids = [e.id for name in ("data_assets", "boundaries", "identities", "components", "flows", "grants", "controls")
-           for e in getattr(one, name)]
+    ids = [
+        e.id
+        for name in ("data_assets", "boundaries", "identities", "components", "flows", "grants", "controls")
+        for e in getattr(one, name)
+    ]
     assert len(ids) == len(set(ids))
 
 
@@ -69,8 +87,9 @@ def test_kind_prefilters_agree_with_the_rules() -> None:
         if impl.scope == "flow" and (impl.source_kinds or impl.target_kinds):
             for flow in snapshot.flows:
                 facts = ctx.facts(flow.id)
-                outside = ((impl.source_kinds is not None and facts.source.kind not in impl.source_kinds)
-                           or (impl.target_kinds is not None and facts.target.kind not in impl.target_kinds))
+                outside = (impl.source_kinds is not None and facts.source.kind not in impl.source_kinds) or (
+                    impl.target_kinds is not None and facts.target.kind not in impl.target_kinds
+                )
                 if outside:
                     assert impl.check(ctx, facts) is None, impl.id
 

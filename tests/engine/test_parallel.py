@@ -102,8 +102,9 @@ def test_split_state_supports_the_incremental_recheck() -> None:
     assert split.evaluation.totals == serial.evaluation.totals
     assert split.evaluation.elements == serial.evaluation.elements
     flow = snapshot.flows[17]
-    edited = snapshot.replace_element(replace(flow, encryption=Encryption.NONE if flow.encryption is not
-                                              Encryption.NONE else Encryption.MTLS))
+    edited = snapshot.replace_element(
+        replace(flow, encryption=Encryption.NONE if flow.encryption is not Encryption.NONE else Encryption.MTLS)
+    )
     after_serial = serial_engine.reassess(serial, edited)
     after_split = split_engine.reassess(split, edited)
     assert after_split.evaluation.totals == after_serial.evaluation.totals
@@ -146,8 +147,9 @@ def test_side_job_result_comes_back() -> None:
     snapshot = generate_snapshot(150, 700, seed=6)
     evaluator = Engine().evaluator
     ids = all_element_ids(snapshot, evaluator)
-    elements, side = parallel.evaluate_split(ModelContext(snapshot), evaluator, ids,
-                                             side_job=lambda: (os.getpid(), ["plain", 1, 2.5]))
+    elements, side = parallel.evaluate_split(
+        ModelContext(snapshot), evaluator, ids, side_job=lambda: (os.getpid(), ["plain", 1, 2.5])
+    )
     assert side is not None and side[0] != os.getpid() and side[1] == ["plain", 1, 2.5]
     assert elements == evaluate_elements(ModelContext(snapshot), evaluator, ids)
 
@@ -226,8 +228,7 @@ def test_signal_while_waiting_for_the_worker_kills_it() -> None:
     signal.setitimer(signal.ITIMER_REAL, 0.5)
     try:
         with pytest.raises(_SoftTimeLimit):  # the worker's side job would take a minute
-            parallel.evaluate_split(ModelContext(snapshot), evaluator, ids,
-                                    side_job=lambda: threading.Event().wait(60))
+            parallel.evaluate_split(ModelContext(snapshot), evaluator, ids, side_job=lambda: threading.Event().wait(60))
         with pytest.raises(_SoftTimeLimit), parallel.ForkedJob(lambda: threading.Event().wait(60)) as job:
             signal.setitimer(signal.ITIMER_REAL, 0.3)
             job.join()
@@ -256,8 +257,9 @@ parallel.evaluate_split(ModelContext(snapshot), evaluator, all_element_ids(snaps
 def test_worker_dies_with_its_parent(tmp_path: Path) -> None:
     """A SIGKILLed analysis process (a Celery hard time limit) takes its worker with it."""
     pid_file = tmp_path / "worker.pid"
-    parent = subprocess.Popen([sys.executable, "-c", _KILLED_PARENT, str(pid_file)],
-                              cwd=Path(__file__).resolve().parents[2])
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_PARENT, str(pid_file)], cwd=Path(__file__).resolve().parents[2]
+    )
     try:
         deadline = time.monotonic() + 60
         while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:

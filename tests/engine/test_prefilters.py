@@ -40,8 +40,9 @@ def _models() -> list[tuple[str, Snapshot]]:
     # exercises the trait bits the generator rarely sets
     base = generate_snapshot(300, 1800, seed=4)
     kinds = (BoundaryKind.INTERNET, BoundaryKind.THIRD_PARTY, BoundaryKind.NAMESPACE)
-    boundaries = tuple(replace(b, trust_level=TrustLevel.UNTRUSTED, kind=kinds[i % 3])
-                       for i, b in enumerate(base.boundaries))
+    boundaries = tuple(
+        replace(b, trust_level=TrustLevel.UNTRUSTED, kind=kinds[i % 3]) for i, b in enumerate(base.boundaries)
+    )
     modes = (MeshMode.NONE, MeshMode.SIDECAR, MeshMode.AMBIENT)
     components = tuple(replace(c, mesh=modes[i % 3]) for i, c in enumerate(base.components))
     out.append(("hostile-placement", replace(base, boundaries=boundaries, components=components)))
@@ -61,10 +62,13 @@ def test_excluded_rules_are_not_applicable(name: str, snapshot: Snapshot) -> Non
         facts = ctx.facts(flow_id)
         for spec in flow_specs:
             need_all, need_none, need_any = spec.traits
-            admitted = ((spec.source_kinds is None or facts.source.kind in spec.source_kinds)
-                        and (spec.target_kinds is None or facts.target.kind in spec.target_kinds)
-                        and facts.traits & need_all == need_all and not facts.traits & need_none
-                        and (not need_any or facts.traits & need_any))
+            admitted = (
+                (spec.source_kinds is None or facts.source.kind in spec.source_kinds)
+                and (spec.target_kinds is None or facts.target.kind in spec.target_kinds)
+                and facts.traits & need_all == need_all
+                and not facts.traits & need_none
+                and (not need_any or facts.traits & need_any)
+            )
             if not admitted:
                 excluded_calls += 1
                 assert spec.check(ctx, facts) is None, (spec.id, flow_id)
@@ -77,13 +81,17 @@ def test_trait_bits_match_the_flow_facts() -> None:
     seen = 0
     for flow_id in ctx.flows:
         f = ctx.facts(flow_id)
-        expected = ((CROSSES_NETWORK if f.crosses_network else 0) | (CARRIES_SENSITIVE if f.sensitive else 0)
-                    | (CARRIES_CREDENTIALS if f.credentials else 0) | (CARRIES_RESTRICTED if f.restricted else 0)
-                    | (SOURCE_EXTERNAL if ctx.is_external(f.source) else 0)
-                    | (TARGET_EXTERNAL if ctx.is_external(f.target) else 0)
-                    | (SOURCE_MESHED if f.source.mesh in (MeshMode.SIDECAR, MeshMode.AMBIENT) else 0)
-                    | (TARGET_MESHED if f.target.mesh in (MeshMode.SIDECAR, MeshMode.AMBIENT) else 0)
-                    | (SOURCE_IN_UNTRUSTED_BOUNDARY if f.source.boundary is not None and f.source_trust == 0 else 0))
+        expected = (
+            (CROSSES_NETWORK if f.crosses_network else 0)
+            | (CARRIES_SENSITIVE if f.sensitive else 0)
+            | (CARRIES_CREDENTIALS if f.credentials else 0)
+            | (CARRIES_RESTRICTED if f.restricted else 0)
+            | (SOURCE_EXTERNAL if ctx.is_external(f.source) else 0)
+            | (TARGET_EXTERNAL if ctx.is_external(f.target) else 0)
+            | (SOURCE_MESHED if f.source.mesh in (MeshMode.SIDECAR, MeshMode.AMBIENT) else 0)
+            | (TARGET_MESHED if f.target.mesh in (MeshMode.SIDECAR, MeshMode.AMBIENT) else 0)
+            | (SOURCE_IN_UNTRUSTED_BOUNDARY if f.source.boundary is not None and f.source_trust == 0 else 0)
+        )
         assert f.traits == expected, flow_id
         seen |= f.traits
     assert seen == 511  # every bit occurs in this model

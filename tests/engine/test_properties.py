@@ -39,8 +39,11 @@ def base_score(seed: int) -> float:
 
 
 @SETTINGS
-@given(seed=seeds, index=st.integers(min_value=0, max_value=10_000),
-       method=st.sampled_from([m for m in Authentication if m is not Authentication.NONE]))
+@given(
+    seed=seeds,
+    index=st.integers(min_value=0, max_value=10_000),
+    method=st.sampled_from([m for m in Authentication if m is not Authentication.NONE]),
+)
 def test_adding_authentication_never_lowers_the_score(seed: int, index: int, method: Authentication) -> None:
     snapshot = small(seed)
     candidates = [f for f in snapshot.flows if f.authentication is Authentication.NONE]
@@ -80,14 +83,19 @@ def test_removing_a_flow_never_adds_an_attack_path(seed: int, index: int) -> Non
 
 def test_same_input_same_bytes() -> None:
     snapshot = generate_snapshot(50, 180, seed=3)
-    shuffled = Snapshot.build(snapshot.info, revision=snapshot.revision,
-                              **{name: list(reversed(getattr(snapshot, name))) for name in (
-                                  "data_assets", "boundaries", "identities", "components", "flows", "grants",
-                                  "controls")})
+    shuffled = Snapshot.build(
+        snapshot.info,
+        revision=snapshot.revision,
+        **{
+            name: list(reversed(getattr(snapshot, name)))
+            for name in ("data_assets", "boundaries", "identities", "components", "flows", "grants", "controls")
+        },
+    )
     assert result_to_json(assess(snapshot)) == result_to_json(assess(shuffled))
 
 
 # -- incremental == full ----------------------------------------------------------------------------
+
 
 def _edit(snapshot: Snapshot, kind: int, index: int, choice: int) -> Snapshot:
     comps = snapshot.components
@@ -98,18 +106,22 @@ def _edit(snapshot: Snapshot, kind: int, index: int, choice: int) -> Snapshot:
         method = list(Authentication)[choice % len(Authentication)]
         return snapshot.replace_element(replace(flow, authentication=method))
     if kind == 1:
-        return snapshot.replace_element(replace(flow, encryption=list(Encryption)[choice % 3],
-                                                protocol=("ftp", "https", "grpc")[choice % 3]))
+        return snapshot.replace_element(
+            replace(flow, encryption=list(Encryption)[choice % 3], protocol=("ftp", "https", "grpc")[choice % 3])
+        )
     if kind == 2:
         assets = snapshot.data_assets
-        return snapshot.replace_element(replace(flow, data_assets=(assets[choice % len(assets)].id,),
-                                                provenance=list(Provenance)[choice % 2]))
+        return snapshot.replace_element(
+            replace(flow, data_assets=(assets[choice % len(assets)].id,), provenance=list(Provenance)[choice % 2])
+        )
     if kind == 3:
-        return snapshot.replace_element(replace(comp, logging=list(Logging)[choice % 3],
-                                                authorization=list(Authorization)[choice % 4]))
+        return snapshot.replace_element(
+            replace(comp, logging=list(Logging)[choice % 3], authorization=list(Authorization)[choice % 4])
+        )
     if kind == 4:
-        return snapshot.replace_element(replace(comp, mesh=list(MeshMode)[choice % 3],
-                                                internet_facing=bool(choice % 2)))
+        return snapshot.replace_element(
+            replace(comp, mesh=list(MeshMode)[choice % 3], internet_facing=bool(choice % 2))
+        )
     if kind == 5:
         boundaries = snapshot.boundaries
         return snapshot.replace_element(replace(comp, boundary=boundaries[choice % len(boundaries)].id))
@@ -122,8 +134,14 @@ def _edit(snapshot: Snapshot, kind: int, index: int, choice: int) -> Snapshot:
         other = comps[(index + choice + 1) % len(comps)]
         if other.id == comp.id or f"new-{index}-{choice}" in snapshot.flow_by_id:
             return snapshot
-        new = DataFlow(f"new-{index}-{choice}", comp.id, other.id, authentication=Authentication.NONE,
-                       encryption=Encryption.NONE, data_assets=(snapshot.data_assets[choice % 7].id,))
+        new = DataFlow(
+            f"new-{index}-{choice}",
+            comp.id,
+            other.id,
+            authentication=Authentication.NONE,
+            encryption=Encryption.NONE,
+            data_assets=(snapshot.data_assets[choice % 7].id,),
+        )
         return snapshot.with_elements("flows", [*flows, new])
     if kind == 9:
         grants = snapshot.grants
@@ -140,18 +158,22 @@ def _edit(snapshot: Snapshot, kind: int, index: int, choice: int) -> Snapshot:
         target = comp.id if choice % 2 else flow.id
         if any(c.id == f"c-new-{index}-{choice}" for c in snapshot.controls):
             return snapshot
-        return snapshot.with_elements("controls", [*snapshot.controls, Control(f"c-new-{index}-{choice}", control,
-                                                                                target)])
+        return snapshot.with_elements(
+            "controls", [*snapshot.controls, Control(f"c-new-{index}-{choice}", control, target)]
+        )
     if kind == 12:
         ident = snapshot.identities[choice % len(snapshot.identities)]
         return snapshot.replace_element(replace(ident, mfa=not ident.mfa))
-    return snapshot.replace_element(replace(comp, data_stored=(snapshot.data_assets[choice % 9].id,),
-                                            kind=comps[choice % len(comps)].kind))
+    return snapshot.replace_element(
+        replace(comp, data_stored=(snapshot.data_assets[choice % 9].id,), kind=comps[choice % len(comps)].kind)
+    )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=seeds, edits=st.lists(st.tuples(st.integers(0, 13), st.integers(0, 10_000), st.integers(0, 100)),
-                                  min_size=1, max_size=4))
+@given(
+    seed=seeds,
+    edits=st.lists(st.tuples(st.integers(0, 13), st.integers(0, 10_000), st.integers(0, 100)), min_size=1, max_size=4),
+)
 def test_incremental_equals_full(seed: int, edits: list[tuple[int, int, int]]) -> None:
     snapshot = small(seed)
     state = ENGINE.evaluate(snapshot)

@@ -40,8 +40,9 @@ def test_model_page_shows_components_flows_boundaries_and_history(client: Any, a
         assert text in page
 
 
-def test_another_team_gets_404_for_the_model_and_its_revisions(client: Any, bob: Any, team_b: Any,
-                                                               demo_model: Any) -> None:
+def test_another_team_gets_404_for_the_model_and_its_revisions(
+    client: Any, bob: Any, team_b: Any, demo_model: Any
+) -> None:
     client.force_login(bob)
     assert client.get(reverse("model-detail", args=[demo_model.pk])).status_code == 404
     assert client.get(reverse("revision-diff", args=[demo_model.pk, 1])).status_code == 404
@@ -53,8 +54,9 @@ def test_missing_model_is_also_404(client: Any, alice: Any) -> None:
     assert client.get(reverse("model-detail", args=[987654])).status_code == 404
 
 
-def test_selectors_hide_other_teams_and_enforce_roles(alice: Any, bob: Any, viewer: Any, team_b: Any,
-                                                      demo_model: Any) -> None:
+def test_selectors_hide_other_teams_and_enforce_roles(
+    alice: Any, bob: Any, viewer: Any, team_b: Any, demo_model: Any
+) -> None:
     with pytest.raises(selectors.NotFound):
         selectors.model_for_user(user=bob, model_id=demo_model.pk)
     assert list(selectors.models_for_user(user=bob)) == []
@@ -74,8 +76,12 @@ def test_a_team_keeps_at_least_one_owner(alice: Any, team_a: Any) -> None:
 def test_revision_diff_page(client: Any, alice: Any, demo_model: Any) -> None:
     from threatmodel.changes import ElementChange
 
-    services.changeset_apply(model=demo_model, user=alice, base_revision=1,
-                             changes=[ElementChange("update", "flow", "cart-to-redis", {"encryption": "tls"})])
+    services.changeset_apply(
+        model=demo_model,
+        user=alice,
+        base_revision=1,
+        changes=[ElementChange("update", "flow", "cart-to-redis", {"encryption": "tls"})],
+    )
     client.force_login(alice)
     page = client.get(reverse("revision-diff", args=[demo_model.pk, 2])).content.decode()
     assert "cart-to-redis" in page and "diff-changed" in page
@@ -96,8 +102,12 @@ def test_admin_pages_render_for_staff(client: Any, admin_user: Any, demo_model: 
 def test_hostile_names_are_escaped_on_pages(client: Any, alice: Any, demo_model: Any) -> None:
     from threatmodel.changes import ElementChange
 
-    services.changeset_apply(model=demo_model, user=alice, base_revision=1, changes=[
-        ElementChange("update", "component", "cart", {"name": "<img src=x onerror=alert(1)>"})])
+    services.changeset_apply(
+        model=demo_model,
+        user=alice,
+        base_revision=1,
+        changes=[ElementChange("update", "component", "cart", {"name": "<img src=x onerror=alert(1)>"})],
+    )
     client.force_login(alice)
     page = client.get(reverse("model-detail", args=[demo_model.pk])).content.decode()
     assert "<img src=x onerror=alert(1)>" not in page
@@ -105,6 +115,7 @@ def test_hostile_names_are_escaped_on_pages(client: Any, alice: Any, demo_model:
 
 
 # -- commands ----------------------------------------------------------------------------------
+
 
 def test_tm_import_and_export_round_trip(team_a: Any, tmp_path: Path) -> None:
     out = io.StringIO()

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def apply(model: Any, user: Any, *changes: ElementChange, base: int | None = None) -> Any:
-    return services.changeset_apply(model=model, user=user, base_revision=model.revision if base is None else base,
-                                    changes=list(changes))
+    return services.changeset_apply(
+        model=model, user=user, base_revision=model.revision if base is None else base, changes=list(changes)
+    )
 
 
 def messages(exc: pytest.ExceptionInfo[ModelValidationError]) -> list[str]:
@@ -27,8 +28,10 @@ def messages(exc: pytest.ExceptionInfo[ModelValidationError]) -> list[str]:
 def test_import_creates_revision_one_with_a_change_record_per_element(demo_model: Any, demo_snapshot: Any) -> None:
     assert demo_model.revision == 1
     revision = m.Revision.objects.get(model=demo_model)
-    elements = sum(len(getattr(demo_snapshot, c)) for c in
-                   ("components", "flows", "boundaries", "data_assets", "identities", "grants", "controls"))
+    elements = sum(
+        len(getattr(demo_snapshot, c))
+        for c in ("components", "flows", "boundaries", "data_assets", "identities", "grants", "controls")
+    )
     assert revision.change_count == elements + 1  # + the model's own fields
     assert m.Component.objects.filter(model=demo_model).count() == len(demo_snapshot.components)
 
@@ -43,13 +46,18 @@ def test_snapshot_from_tables_equals_the_imported_file(demo_model: Any, demo_sna
 
 
 def test_change_log_replay_equals_tables_at_the_current_revision(demo_model: Any, alice: Any) -> None:
-    apply(demo_model, alice, ElementChange("update", "flow", "cart-to-redis", {"encryption": "tls"}),
-          ElementChange("delete", "control", "c-lb-ddos"))
+    apply(
+        demo_model,
+        alice,
+        ElementChange("update", "flow", "cart-to-redis", {"encryption": "tls"}),
+        ElementChange("delete", "control", "c-lb-ddos"),
+    )
     from_tables = selectors.snapshot_of_model(model=demo_model)
     state = selectors.element_state_at(model=demo_model, revision=demo_model.revision)
-    assert len(state) - 1 == sum(len(getattr(from_tables, c)) for c in
-                                 ("components", "flows", "boundaries", "data_assets", "identities", "grants",
-                                  "controls"))
+    assert len(state) - 1 == sum(
+        len(getattr(from_tables, c))
+        for c in ("components", "flows", "boundaries", "data_assets", "identities", "grants", "controls")
+    )
     # materialize through the log explicitly by asking for the revision on a stale model object
     stale = m.ThreatModel.objects.get(pk=demo_model.pk)
     stale.revision += 1  # forces the change-log path for the real current revision
@@ -60,8 +68,11 @@ def test_change_log_replay_equals_tables_at_the_current_revision(demo_model: Any
 
 
 def test_update_creates_a_revision_with_before_and_after(demo_model: Any, alice: Any) -> None:
-    revision = apply(demo_model, alice, ElementChange("update", "flow", "cart-to-redis",
-                                                      {"encryption": "tls", "authentication": "password"}))
+    revision = apply(
+        demo_model,
+        alice,
+        ElementChange("update", "flow", "cart-to-redis", {"encryption": "tls", "authentication": "password"}),
+    )
     assert (revision.number, demo_model.revision) == (2, 2)
     record = m.ChangeRecord.objects.get(revision=revision)
     assert (record.action, record.element_kind, record.element_key) == ("update", "flow", "cart-to-redis")
@@ -82,15 +93,21 @@ def test_stale_write_is_refused_while_the_fresh_one_lands(demo_model: Any, alice
 
 
 def test_revisions_only_grow(demo_model: Any, alice: Any) -> None:
-    numbers = [apply(demo_model, alice, ElementChange("update", "component", "cart", {"technology": f"v{i}"})).number
-               for i in range(3)]
+    numbers = [
+        apply(demo_model, alice, ElementChange("update", "component", "cart", {"technology": f"v{i}"})).number
+        for i in range(3)
+    ]
     assert numbers == [2, 3, 4]
 
 
 def test_materialize_a_past_revision(demo_model: Any, alice: Any, demo_snapshot: Any) -> None:
-    apply(demo_model, alice, ElementChange("create", "component", "new-svc", {"name": "New service"}),
-          ElementChange("update", "component", "cart", {"name": "Basket"}),
-          ElementChange("delete", "flow", "recommendation-to-catalog"))
+    apply(
+        demo_model,
+        alice,
+        ElementChange("create", "component", "new-svc", {"name": "New service"}),
+        ElementChange("update", "component", "cart", {"name": "Basket"}),
+        ElementChange("delete", "flow", "recommendation-to-catalog"),
+    )
     past = selectors.snapshot_of_model(model=demo_model, revision=1)
     assert past.revision == 1
     assert past.components == demo_snapshot.components and past.flows == demo_snapshot.flows
@@ -102,10 +119,14 @@ def test_materialize_a_past_revision(demo_model: Any, alice: Any, demo_snapshot:
 
 
 def test_diff_between_revisions_lists_added_removed_and_changed_fields(demo_model: Any, alice: Any) -> None:
-    apply(demo_model, alice, ElementChange("create", "component", "new-svc", {"name": "New service"}),
-          ElementChange("update", "flow", "cart-to-redis", {"encryption": "tls", "port": 6380}),
-          ElementChange("delete", "flow", "recommendation-to-catalog"),
-          ElementChange("update", "model", "model", {"description": "Changed"}))
+    apply(
+        demo_model,
+        alice,
+        ElementChange("create", "component", "new-svc", {"name": "New service"}),
+        ElementChange("update", "flow", "cart-to-redis", {"encryption": "tls", "port": 6380}),
+        ElementChange("delete", "flow", "recommendation-to-catalog"),
+        ElementChange("update", "model", "model", {"description": "Changed"}),
+    )
     diff = selectors.revision_diff(model=demo_model, from_revision=1, to_revision=2)
     assert [(e.kind, e.id) for e in diff.added] == [("component", "new-svc")]
     assert [(e.kind, e.id) for e in diff.removed] == [("flow", "recommendation-to-catalog")]
@@ -115,10 +136,10 @@ def test_diff_between_revisions_lists_added_removed_and_changed_fields(demo_mode
     assert diff.as_dict()["summary"] == {"added": 1, "removed": 1, "changed": 2}
 
 
-def test_flow_endpoints_must_belong_to_the_same_model(demo_model: Any, alice: Any, team_b: Any, bob: Any,
-                                                      demo_snapshot: Any) -> None:
-    without_flows = (demo_snapshot.with_elements("flows", []).with_elements("grants", [])
-                     .with_elements("controls", []))
+def test_flow_endpoints_must_belong_to_the_same_model(
+    demo_model: Any, alice: Any, team_b: Any, bob: Any, demo_snapshot: Any
+) -> None:
+    without_flows = demo_snapshot.with_elements("flows", []).with_elements("grants", []).with_elements("controls", [])
     other = services.model_create(team=team_b, snapshot=without_flows, user=bob)
     m.Component.objects.filter(model=other, key="cart").update(key="only-in-b")
     with pytest.raises(ModelValidationError) as caught:
@@ -143,10 +164,13 @@ def test_ids_are_unique_across_element_kinds(demo_model: Any, alice: Any) -> Non
 def test_a_bad_change_set_changes_nothing(demo_model: Any, alice: Any) -> None:
     before = selectors.snapshot_of_model(model=demo_model)
     with pytest.raises(ModelValidationError) as caught:
-        apply(demo_model, alice,
-              ElementChange("update", "component", "cart", {"name": "Renamed"}),
-              ElementChange("create", "flow", "f-new", {"source": "cart", "target": "ghost"}),
-              ElementChange("update", "flow", "cart-to-redis", {"port": 0}))
+        apply(
+            demo_model,
+            alice,
+            ElementChange("update", "component", "cart", {"name": "Renamed"}),
+            ElementChange("create", "flow", "f-new", {"source": "cart", "target": "ghost"}),
+            ElementChange("update", "flow", "cart-to-redis", {"port": 0}),
+        )
     assert "changes[2].data.port" in " ".join(messages(caught))
     assert selectors.snapshot_of_model(model=demo_model) == before
     assert m.Revision.objects.filter(model=demo_model).count() == 1
@@ -161,16 +185,24 @@ def test_deleting_a_referenced_element_alone_is_refused(demo_model: Any, alice: 
 def test_deleting_with_dependants_in_the_same_change_set(demo_model: Any, alice: Any) -> None:
     snapshot = selectors.snapshot_of_model(model=demo_model)
     changes = services.element_changes_for_delete(snapshot, ["redis-cart"])
-    assert {(c.kind, c.id) for c in changes} == {("component", "redis-cart"), ("flow", "cart-to-redis"),
-                                                 ("grant", "g-cart-redis")}
+    assert {(c.kind, c.id) for c in changes} == {
+        ("component", "redis-cart"),
+        ("flow", "cart-to-redis"),
+        ("grant", "g-cart-redis"),
+    }
     apply(demo_model, alice, *changes)
     assert not m.Component.objects.filter(model=demo_model, key="redis-cart").exists()
 
 
 def test_change_set_parsing_names_each_bad_entry() -> None:
     with pytest.raises(ModelValidationError) as caught:
-        services.changeset_parse([{"op": "explode", "kind": "component", "id": "a"}, "nope",
-                                  {"op": "update", "kind": "component", "id": "a", "data": {"id": "b"}}])
+        services.changeset_parse(
+            [
+                {"op": "explode", "kind": "component", "id": "a"},
+                "nope",
+                {"op": "update", "kind": "component", "id": "a", "data": {"id": "b"}},
+            ]
+        )
     assert messages(caught) == [
         "changes[0].op: 'explode' is not one of create, update, delete",
         "changes[1]: must be an object with op, kind, id and data",
@@ -178,18 +210,38 @@ def test_change_set_parsing_names_each_bad_entry() -> None:
     ]
 
 
-def test_replacing_a_model_from_a_file_records_only_the_differences(demo_model: Any, alice: Any,
-                                                                    demo_snapshot: Any) -> None:
+def test_replacing_a_model_from_a_file_records_only_the_differences(
+    demo_model: Any, alice: Any, demo_snapshot: Any
+) -> None:
     edited = demo_snapshot.replace_element(
-        demo_snapshot.flow_by_id["cart-to-redis"].__class__(**{
-            **{f: getattr(demo_snapshot.flow_by_id["cart-to-redis"], f)
-               for f in demo_snapshot.flow_by_id["cart-to-redis"].__dataclass_fields__},
-            "encryption": "tls"}))
-    revision = services.model_replace(model=demo_model, snapshot=edited, user=alice, base_revision=1,
-                                      current=selectors.snapshot_of_model(model=demo_model))
+        demo_snapshot.flow_by_id["cart-to-redis"].__class__(
+            **{
+                **{
+                    f: getattr(demo_snapshot.flow_by_id["cart-to-redis"], f)
+                    for f in demo_snapshot.flow_by_id["cart-to-redis"].__dataclass_fields__
+                },
+                "encryption": "tls",
+            }
+        )
+    )
+    revision = services.model_replace(
+        model=demo_model,
+        snapshot=edited,
+        user=alice,
+        base_revision=1,
+        current=selectors.snapshot_of_model(model=demo_model),
+    )
     assert revision is not None and revision.change_count == 1
-    assert services.model_replace(model=demo_model, snapshot=edited, user=alice, base_revision=2,
-                                  current=selectors.snapshot_of_model(model=demo_model)) is None
+    assert (
+        services.model_replace(
+            model=demo_model,
+            snapshot=edited,
+            user=alice,
+            base_revision=2,
+            current=selectors.snapshot_of_model(model=demo_model),
+        )
+        is None
+    )
 
 
 def test_boundary_parent_changes_are_stored(demo_model: Any, alice: Any) -> None:
@@ -201,14 +253,21 @@ def test_boundary_parent_changes_are_stored(demo_model: Any, alice: Any) -> None
 
 
 def test_releasing_references_and_deleting_the_target_in_one_change_set(demo_model: Any, alice: Any) -> None:
-    apply(demo_model, alice, ElementChange("create", "data_asset", "temp-data", {"name": "Temporary"}),
-          ElementChange("update", "flow", "cart-to-redis", {"data_assets": ["cart-data", "temp-data"]}))
+    apply(
+        demo_model,
+        alice,
+        ElementChange("create", "data_asset", "temp-data", {"name": "Temporary"}),
+        ElementChange("update", "flow", "cart-to-redis", {"data_assets": ["cart-data", "temp-data"]}),
+    )
     members = [c.id for c in selectors.snapshot_of_model(model=demo_model).components if c.boundary == "ns-platform"]
-    apply(demo_model, alice,
-          *[ElementChange("update", "component", key, {"boundary": "eks"}) for key in members],
-          ElementChange("delete", "boundary", "ns-platform"),
-          ElementChange("update", "flow", "cart-to-redis", {"data_assets": ["cart-data"]}),
-          ElementChange("delete", "data_asset", "temp-data"))
+    apply(
+        demo_model,
+        alice,
+        *[ElementChange("update", "component", key, {"boundary": "eks"}) for key in members],
+        ElementChange("delete", "boundary", "ns-platform"),
+        ElementChange("update", "flow", "cart-to-redis", {"data_assets": ["cart-data"]}),
+        ElementChange("delete", "data_asset", "temp-data"),
+    )
     now = selectors.snapshot_of_model(model=demo_model)
     assert "ns-platform" not in now.boundary_by_id and "temp-data" not in now.data_asset_by_id
     assert {now.component_by_id[key].boundary for key in members} == {"eks"}
@@ -217,7 +276,11 @@ def test_releasing_references_and_deleting_the_target_in_one_change_set(demo_mod
 
 
 def test_deleting_and_recreating_an_id_in_one_change_set_is_an_update(demo_model: Any, alice: Any) -> None:
-    revision = apply(demo_model, alice, ElementChange("delete", "control", "c-lb-ddos"),
-                     ElementChange("create", "control", "c-lb-ddos", {"control": "waf", "target": "edge-lb"}))
+    revision = apply(
+        demo_model,
+        alice,
+        ElementChange("delete", "control", "c-lb-ddos"),
+        ElementChange("create", "control", "c-lb-ddos", {"control": "waf", "target": "edge-lb"}),
+    )
     record = m.ChangeRecord.objects.get(revision=revision)
     assert record.action == "update" and record.after["control"] == "waf"

@@ -82,23 +82,53 @@ def _cluster(tmp: Path) -> Iterator[str]:
         for path in (data, sockets):
             shutil.chown(path, "postgres")
     port = free_port()
-    subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                                 "-E", "UTF8", "--no-sync"]), check=True, capture_output=True, timeout=60)
-    proc = subprocess.Popen(_as_postgres([
-        str(PG_BIN / "postgres"), "-D", str(data), "-p", str(port), "-k", str(sockets),
-        "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-        "-c", "full_page_writes=off"]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
+    subprocess.run(
+        _as_postgres(
+            [str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]
+        ),
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    proc = subprocess.Popen(
+        _as_postgres(
+            [
+                str(PG_BIN / "postgres"),
+                "-D",
+                str(data),
+                "-p",
+                str(port),
+                "-k",
+                str(sockets),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ]
+        ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         wait_port(port, 30, proc)
         for _ in range(50):
-            ready = subprocess.run([str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
-                                   capture_output=True)
+            ready = subprocess.run(
+                [str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)], capture_output=True
+            )
             if ready.returncode == 0:
                 break
             time.sleep(0.2)
-        subprocess.run([str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
-                        "trustmap"], check=True, capture_output=True, timeout=30)
+        subprocess.run(
+            [str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "trustmap"],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
         yield f"postgres://postgres@127.0.0.1:{port}/trustmap"
     finally:
         stop(proc, signal.SIGINT, timeout=20)
@@ -110,9 +140,24 @@ def redis() -> Iterator[str]:
     if binary is None:
         raise RuntimeError("redis-server not found (apt-get install redis-server)")
     port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--protected-mode", "yes"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "yes",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         wait_port(port, 20, proc)
         yield f"redis://127.0.0.1:{port}/0"
@@ -121,16 +166,23 @@ def redis() -> Iterator[str]:
 
 
 def django_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test", "DATABASE_URL": database_url,
-           "REDIS_URL": redis_url, "PYTHONDONTWRITEBYTECODE": "1", "LOG_LEVEL": "WARNING",
-           "API_THROTTLE_TOKEN": "100000/minute"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings_test",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "LOG_LEVEL": "WARNING",
+        "API_THROTTLE_TOKEN": "100000/minute",
+    }
     env.update(extra)
     return env
 
 
 def manage(env: dict[str, str], *args: str, timeout: float = 120) -> str:
-    done = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    done = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
     if done.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout
@@ -148,32 +200,57 @@ app.worker_main(["worker", f"--loglevel={sys.argv[3]}", "--concurrency=1", "--po
 """
 
 
-def start_worker(env: dict[str, str], name: str, *, visibility_timeout: float = 0,
-                 log: Path | None = None, loglevel: str = "WARNING") -> subprocess.Popen[Any]:
+def start_worker(
+    env: dict[str, str], name: str, *, visibility_timeout: float = 0, log: Path | None = None, loglevel: str = "WARNING"
+) -> subprocess.Popen[Any]:
     """A real Celery worker process (``celery -A config worker``), optionally with a short visibility timeout."""
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (closed with the process)
-    return subprocess.Popen([PYTHON, "-c", WORKER_BOOT, str(visibility_timeout), f"{name}@%h", loglevel], cwd=ROOT,
-                            env=env, stdout=out, stderr=out, start_new_session=True)
+    return subprocess.Popen(
+        [PYTHON, "-c", WORKER_BOOT, str(visibility_timeout), f"{name}@%h", loglevel],
+        cwd=ROOT,
+        env=env,
+        stdout=out,
+        stderr=out,
+        start_new_session=True,
+    )
 
 
-def start_gunicorn(env: dict[str, str], workers: int = 1,
-                   timeout: float = 30.0) -> tuple[subprocess.Popen[Any], str]:
+def start_gunicorn(env: dict[str, str], workers: int = 1, timeout: float = 30.0) -> tuple[subprocess.Popen[Any], str]:
     """gunicorn as deployed (``config/gunicorn.py``: gthread workers, the application frozen out of the garbage
     collector's reach) on a free loopback port, in its own session (``stop`` ends it); returns it and its URL."""
     port = free_port()
     gunicorn = str(Path(PYTHON).with_name("gunicorn"))
-    proc = subprocess.Popen([gunicorn, "-c", str(ROOT / "config" / "gunicorn.py"), "config.wsgi:application",
-                             "-b", f"127.0.0.1:{port}", "-w", str(workers), "--log-level", "warning"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            gunicorn,
+            "-c",
+            str(ROOT / "config" / "gunicorn.py"),
+            "config.wsgi:application",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     wait_port(port, timeout, proc)
     return proc, f"http://127.0.0.1:{port}"
 
 
 def api(base: str, token: str, method: str, path: str, body: Any = None) -> tuple[int, Any, dict[str, str]]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method,
-                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        base + path,
+        data=data,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             raw = response.read()

@@ -44,8 +44,9 @@ def wait_for(stack: dict[str, Any], run_id: int, statuses: set[str], timeout: fl
 
 
 def submit(stack: dict[str, Any]) -> dict[str, Any]:
-    code, body, headers = servers.api(stack["base"], stack["token"], "POST",
-                                      f"/api/v1/models/{stack['model']}/assessments/")
+    code, body, headers = servers.api(
+        stack["base"], stack["token"], "POST", f"/api/v1/models/{stack['model']}/assessments/"
+    )
     assert code == 202, body
     assert headers["Location"] == body["url"] and body["status"] == "queued"
     return body
@@ -77,8 +78,9 @@ def test_killed_worker_is_replaced_and_the_run_completes(stack: dict[str, Any]) 
         servers.stop(doomed, signal.SIGKILL)  # the whole worker, mid-run, without a chance to clean up
         code, body, _ = servers.api(stack["base"], stack["token"], "GET", f"/api/v1/assessments/{run['id']}/")
         assert body["status"] == "running"
-        replacement = servers.start_worker(stack["env"], "replacement", visibility_timeout=2,
-                                           log=Path(stack["tmp"]) / "replacement.log")
+        replacement = servers.start_worker(
+            stack["env"], "replacement", visibility_timeout=2, log=Path(stack["tmp"]) / "replacement.log"
+        )
         done = wait_for(stack, run["id"], {"succeeded", "failed"}, 45)
         assert done["status"] == "succeeded", done["error"]
         assert done["attempts"] == 2

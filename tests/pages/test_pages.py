@@ -25,8 +25,9 @@ def setup(db: Any) -> Any:
     MembershipFactory(team=team, user=owner, role=Role.OWNER)
     MembershipFactory(team=team, user=viewer, role=Role.VIEWER)
     MembershipFactory(team=TeamFactory(name="Other", slug="other"), user=outsider, role=Role.OWNER)
-    return SimpleNamespace(team=team, owner=owner, viewer=viewer, outsider=outsider,
-                           model=demo_model(team=team, user=owner))
+    return SimpleNamespace(
+        team=team, owner=owner, viewer=viewer, outsider=outsider, model=demo_model(team=team, user=owner)
+    )
 
 
 def _json_block(page: str, block_id: str) -> Any:
@@ -51,8 +52,13 @@ def test_model_pages_render_for_members_and_404_for_other_teams(client: Any, set
 
 
 def test_anonymous_users_are_sent_to_login(client: Any, setup: Any) -> None:
-    for url in (reverse("home"), reverse("model-detail", args=[setup.model.pk]), reverse("catalog-rules"),
-                reverse("model-import"), reverse("api-tokens")):
+    for url in (
+        reverse("home"),
+        reverse("model-detail", args=[setup.model.pk]),
+        reverse("catalog-rules"),
+        reverse("model-import"),
+        reverse("api-tokens"),
+    ):
         response = client.get(url)
         assert response.status_code == 302 and reverse("login") in response["Location"], url
 
@@ -88,14 +94,25 @@ def test_hostile_names_are_text_on_every_page(client: Any, setup: Any) -> None:
     from threatmodel import services
     from threatmodel.changes import ElementChange
 
-    services.changeset_apply(model=setup.model, user=setup.owner, base_revision=setup.model.revision, changes=[
-        ElementChange("update", "component", "cart", {"name": HOSTILE, "description": HOSTILE}),
-        ElementChange("update", "model", "", {"description": HOSTILE})], message=HOSTILE)
+    services.changeset_apply(
+        model=setup.model,
+        user=setup.owner,
+        base_revision=setup.model.revision,
+        changes=[
+            ElementChange("update", "component", "cart", {"name": HOSTILE, "description": HOSTILE}),
+            ElementChange("update", "model", "", {"description": HOSTILE}),
+        ],
+        message=HOSTILE,
+    )
     client.force_login(setup.owner)
-    urls = [reverse("home"), reverse("model-detail", args=[setup.model.pk]),
-            reverse("revision-list", args=[setup.model.pk]),
-            reverse("revision-diff", args=[setup.model.pk, setup.model.revision]),
-            reverse("model-findings", args=[setup.model.pk]), reverse("model-reports", args=[setup.model.pk])]
+    urls = [
+        reverse("home"),
+        reverse("model-detail", args=[setup.model.pk]),
+        reverse("revision-list", args=[setup.model.pk]),
+        reverse("revision-diff", args=[setup.model.pk, setup.model.revision]),
+        reverse("model-findings", args=[setup.model.pk]),
+        reverse("model-reports", args=[setup.model.pk]),
+    ]
     for url in urls:
         page = client.get(url).content.decode()
         assert HOSTILE not in page, url
@@ -111,9 +128,14 @@ def test_dashboard_shows_score_trend_and_open_findings(client: Any, setup: Any) 
     from assessments.models import AssessmentRun
 
     for i, score in enumerate((50.0, 62.5, 70.0)):
-        AssessmentRun.objects.create(model=setup.model, revision=1, status=JobStatus.SUCCEEDED, overall_score=score,
-                                     finished_at=timezone.now() - timezone.timedelta(days=3 - i),
-                                     counts={"critical": 0, "high": 2, "medium": 4, "low": 1, "info": 0})
+        AssessmentRun.objects.create(
+            model=setup.model,
+            revision=1,
+            status=JobStatus.SUCCEEDED,
+            overall_score=score,
+            finished_at=timezone.now() - timezone.timedelta(days=3 - i),
+            counts={"critical": 0, "high": 2, "medium": 4, "low": 1, "info": 0},
+        )
     client.force_login(setup.owner)
     page = client.get(reverse("home")).content.decode()
     assert "70.0" in page and "<polyline" in page and "+20.0" in page
@@ -131,29 +153,39 @@ def test_catalog_lists_rules_with_mappings_and_filters(client: Any, setup: Any) 
 
 def test_import_creates_a_model_or_names_every_problem(client: Any, setup: Any) -> None:
     client.force_login(setup.owner)
-    bad = ("trustmap: 1\nmodel: {name: Broken}\ncomponents:\n  - {id: a, name: A, boundary: nowhere}\n"
-           "  - {id: b, name: B, kind: spaceship}\n")
-    response = client.post(reverse("model-import"), {
-        "team": setup.team.pk, "file": SimpleUploadedFile("broken.yaml", bad.encode())})
+    bad = (
+        "trustmap: 1\nmodel: {name: Broken}\ncomponents:\n  - {id: a, name: A, boundary: nowhere}\n"
+        "  - {id: b, name: B, kind: spaceship}\n"
+    )
+    response = client.post(
+        reverse("model-import"), {"team": setup.team.pk, "file": SimpleUploadedFile("broken.yaml", bad.encode())}
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert "components[1].kind" in page and "spaceship" in page
-    response = client.post(reverse("model-import"), {
-        "team": setup.team.pk, "file": SimpleUploadedFile("broken.yaml", bad.replace("kind: spaceship", "").encode())})
+    response = client.post(
+        reverse("model-import"),
+        {"team": setup.team.pk, "file": SimpleUploadedFile("broken.yaml", bad.replace("kind: spaceship", "").encode())},
+    )
     assert response.status_code == 400 and "components[0].boundary" in response.content.decode()
-    good = ("trustmap: 1\nmodel: {name: Imported shop}\nboundaries: [{id: z, name: Zone}]\n"
-            "components:\n  - {id: a, name: A, boundary: z}\n  - {id: b, name: B}\n"
-            "flows: [{id: f, source: a, target: b}]\n")
-    response = client.post(reverse("model-import"), {
-        "team": setup.team.pk, "file": SimpleUploadedFile("good.yaml", good.encode())})
+    good = (
+        "trustmap: 1\nmodel: {name: Imported shop}\nboundaries: [{id: z, name: Zone}]\n"
+        "components:\n  - {id: a, name: A, boundary: z}\n  - {id: b, name: B}\n"
+        "flows: [{id: f, source: a, target: b}]\n"
+    )
+    response = client.post(
+        reverse("model-import"), {"team": setup.team.pk, "file": SimpleUploadedFile("good.yaml", good.encode())}
+    )
     assert response.status_code == 302
     from threatmodel.models import ThreatModel
 
     model = ThreatModel.objects.get(name="Imported shop")
     assert response["Location"] == reverse("model-detail", args=[model.pk])
     client.force_login(setup.viewer)  # a viewer cannot import into the team
-    response = client.post(reverse("model-import"), {
-        "team": setup.team.pk, "file": SimpleUploadedFile("good.yaml", good.replace("Imported", "Other").encode())})
+    response = client.post(
+        reverse("model-import"),
+        {"team": setup.team.pk, "file": SimpleUploadedFile("good.yaml", good.replace("Imported", "Other").encode())},
+    )
     assert response.status_code == 400 and not ThreatModel.objects.filter(name="Other shop").exists()
 
 
@@ -161,8 +193,12 @@ def test_revision_diff_page_highlights_changes_on_the_diagram(client: Any, setup
     from threatmodel import services
     from threatmodel.changes import ElementChange
 
-    services.changeset_apply(model=setup.model, user=setup.owner, base_revision=1, changes=[
-        ElementChange("update", "flow", "cart-to-redis", {"encryption": "tls"})])
+    services.changeset_apply(
+        model=setup.model,
+        user=setup.owner,
+        base_revision=1,
+        changes=[ElementChange("update", "flow", "cart-to-redis", {"encryption": "tls"})],
+    )
     client.force_login(setup.owner)
     page = client.get(reverse("revision-diff", args=[setup.model.pk, 2])).content.decode()
     config = _json_block(page, "editor-config")

@@ -108,16 +108,32 @@ def _setup(small: bool = False):
     result = assess_snapshot(snapshot)
     document = json.loads(json.dumps(to_json_dict(result)))
     now = timezone.now()
-    older = AssessmentRun.objects.create(model=model, revision=model.revision, status="succeeded",
-                                         overall_score=max(result.scores.overall - 7, 0), finished_at=now
-                                         - timezone.timedelta(days=3), result=document)
-    run = AssessmentRun.objects.create(model=model, revision=model.revision, status="succeeded",
-                                       overall_score=result.scores.overall, finished_at=now, result=document,
-                                       requested_by=user)
+    older = AssessmentRun.objects.create(
+        model=model,
+        revision=model.revision,
+        status="succeeded",
+        overall_score=max(result.scores.overall - 7, 0),
+        finished_at=now - timezone.timedelta(days=3),
+        result=document,
+    )
+    run = AssessmentRun.objects.create(
+        model=model,
+        revision=model.revision,
+        status="succeeded",
+        overall_score=result.scores.overall,
+        finished_at=now,
+        result=document,
+        requested_by=user,
+    )
     open_ids = [f.id for f in result.findings if not f.mitigated]
-    FindingTriage.objects.create(model=model, fingerprint=open_ids[0], status="accepted",
-                                 justification="Compensating WAF rule <b>42</b>", decided_by=user,
-                                 expires_at=now + timezone.timedelta(days=30))
+    FindingTriage.objects.create(
+        model=model,
+        fingerprint=open_ids[0],
+        status="accepted",
+        justification="Compensating WAF rule <b>42</b>",
+        decided_by=user,
+        expires_at=now + timezone.timedelta(days=30),
+    )
     return model, run, user, result, older
 
 
@@ -132,8 +148,9 @@ def small_setup(db):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "sarif", "json", "html"])
-def test_report_request_renders_and_stores_the_file(report_setup, fmt, django_capture_on_commit_callbacks,
-                                                     settings, tmp_path):
+def test_report_request_renders_and_stores_the_file(
+    report_setup, fmt, django_capture_on_commit_callbacks, settings, tmp_path
+):
     from assessments.models import Report
     from assessments.reporting.services import report_request
 

@@ -105,8 +105,11 @@ def test_demo_pdf_page_images(demo_pdf):
     for old in PAGES_DIR.glob("page-*.png"):
         old.unlink()
     (PAGES_DIR.parent / "demo-report.pdf").write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-png", "-r", "60", str(PAGES_DIR.parent / "demo-report.pdf"),
-                    str(PAGES_DIR / "page")], check=True, timeout=60)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", str(PAGES_DIR.parent / "demo-report.pdf"), str(PAGES_DIR / "page")],
+        check=True,
+        timeout=60,
+    )
     images = sorted(PAGES_DIR.glob("page-*.png"))
     assert len(images) == len(PdfReader(io.BytesIO(pdf)).pages)
 
@@ -116,7 +119,7 @@ def test_hostile_model_renders_without_any_fetch_attempt():
     report = build_report_model(snapshot, assess_snapshot(snapshot), generated_at=FIXED_NOW)
     html = render_html(report, for_pdf=True)
     assert "<img" not in html and "<script>" not in html and "<link rel" not in html.split("</head>", 1)[1]
-    assert "<style>@import" not in html and '<b>bold</b>' not in html
+    assert "<style>@import" not in html and "<b>bold</b>" not in html
     fetcher = ReportURLFetcher()
     pdf = render_pdf(report, fetcher=fetcher, html=html)
     assert fetcher.attempts == []  # not one fetch was even attempted
@@ -127,9 +130,15 @@ def test_hostile_model_renders_without_any_fetch_attempt():
 
 def test_fetcher_refuses_everything_but_report_assets(tmp_path):
     fetcher = ReportURLFetcher()
-    for url in ("http://127.0.0.1:9/x", "https://example.invalid/a.css", "ftp://127.0.0.1/x",
-                "file:///etc/passwd", (ASSETS_DIR / ".." / ".." / "pyproject.toml").as_uri(),
-                "file://remote-host/static/reports/report.css", "data:text/css,body{}"):
+    for url in (
+        "http://127.0.0.1:9/x",
+        "https://example.invalid/a.css",
+        "ftp://127.0.0.1/x",
+        "file:///etc/passwd",
+        (ASSETS_DIR / ".." / ".." / "pyproject.toml").as_uri(),
+        "file://remote-host/static/reports/report.css",
+        "data:text/css,body{}",
+    ):
         with pytest.raises(ValueError, match="refused"):
             fetcher.fetch(url)
     assert len(fetcher.refused) == 7
@@ -143,9 +152,11 @@ def test_fetcher_refuses_everything_but_report_assets(tmp_path):
 def test_injected_markup_cannot_reach_the_network_or_disk():
     """Even raw hostile HTML (which autoescaping prevents) cannot make the PDF renderer fetch anything."""
     fetcher = ReportURLFetcher()
-    html = (f'<html><head><link rel="stylesheet" href="file:///etc/passwd">'
-            f'<style>@import url("http://127.0.0.1:9/a.css"); body {{ background: url("http://127.0.0.1:9/b.png") }}'
-            f'</style></head><body>{HOSTILE}<img src="../../pyproject.toml"><p>x</p></body></html>')
+    html = (
+        f'<html><head><link rel="stylesheet" href="file:///etc/passwd">'
+        f'<style>@import url("http://127.0.0.1:9/a.css"); body {{ background: url("http://127.0.0.1:9/b.png") }}'
+        f'</style></head><body>{HOSTILE}<img src="../../pyproject.toml"><p>x</p></body></html>'
+    )
     pdf = html_to_pdf(html, fetcher=fetcher)
     assert pdf.startswith(b"%PDF-")
     assert fetcher.attempts and all(not a.allowed for a in fetcher.attempts)
@@ -158,9 +169,16 @@ def test_empty_assessment_renders_every_format(demo_snapshot, monkeypatch):
     from assessments.engine.results import AssessmentResult, ScoreBreakdown
     from assessments.reporting import csv_writer, graphviz, sarif
 
-    empty = AssessmentResult(model="m", revision=2, findings=(), attack_paths=(), blast_radius=(),
-                             scores=ScoreBreakdown(overall=100.0, stage="optimal", principles=(), pillars=()),
-                             plan=(), rules_run=())
+    empty = AssessmentResult(
+        model="m",
+        revision=2,
+        findings=(),
+        attack_paths=(),
+        blast_radius=(),
+        scores=ScoreBreakdown(overall=100.0, stage="optimal", principles=(), pillars=()),
+        plan=(),
+        rules_run=(),
+    )
     report = build_report_model(demo_snapshot, empty, generated_at=FIXED_NOW)
     monkeypatch.setattr(graphviz, "available", lambda: False)
     html = render_html(report)

@@ -30,8 +30,11 @@ def _validate_sarif(document: dict) -> None:
 
 
 def test_sarif_is_valid_against_the_official_schema(demo_report):
-    document = sarif.to_sarif(demo_report, source_uri="threatmodel/demo/online-shop.yaml",
-                              source_text=Path("threatmodel/demo/online-shop.yaml").read_text())
+    document = sarif.to_sarif(
+        demo_report,
+        source_uri="threatmodel/demo/online-shop.yaml",
+        source_text=Path("threatmodel/demo/online-shop.yaml").read_text(),
+    )
     _validate_sarif(document)
     # the writer's text output is the same document
     _validate_sarif(json.loads(sarif.write_sarif(demo_report)))
@@ -124,14 +127,17 @@ def test_csv_neutralises_formulas_from_model_names(demo_snapshot):
 # -- DOT ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("raw", "quoted"), [
-    ('a"b', '"a\\"b"'),
-    ("a\\b", '"a\\\\b"'),
-    ("line1\nline2", '"line1\\nline2"'),
-    ("x & <y>", '"x &amp; <y>"'),
-    ("ctl\x00\x07", '"ctl  "'),
-    ("\\N\\G", '"\\\\N\\\\G"'),
-])
+@pytest.mark.parametrize(
+    ("raw", "quoted"),
+    [
+        ('a"b', '"a\\"b"'),
+        ("a\\b", '"a\\\\b"'),
+        ("line1\nline2", '"line1\\nline2"'),
+        ("x & <y>", '"x &amp; <y>"'),
+        ("ctl\x00\x07", '"ctl  "'),
+        ("\\N\\G", '"\\\\N\\\\G"'),
+    ],
+)
 def test_dot_quote_escapes(raw, quoted):
     assert dot.quote(raw) == quoted
 
@@ -153,7 +159,7 @@ def test_graphviz_svg_of_hostile_model_escapes_markup(demo_snapshot, demo_report
     snapshot = hostile_snapshot(demo_snapshot)
     svg = graphviz.inline_svg(graphviz.render_svg(dot.system_dot(snapshot, demo_report.worst)))
     assert "<img" not in svg
-    assert "&lt;img src=&quot;http://127.0.0.1:9/x&quot;&gt;" in svg or "&lt;img src=\"http://" in svg
+    assert "&lt;img src=&quot;http://127.0.0.1:9/x&quot;&gt;" in svg or '&lt;img src="http://' in svg
     assert svg.startswith("<svg") and "<!DOCTYPE" not in svg and "<?xml" not in svg
 
 
@@ -194,9 +200,13 @@ def test_charts_escape_text_and_are_svg():
     from assessments.engine.results import ScoreEntry
 
     entries = [ScoreEntry(key="x", name=HOSTILE, score=42.0, stage="initial", applicable=1, failed=1)]
-    for svg in (charts.score_bars(entries, title=HOSTILE), charts.trend_chart(HISTORY),
-                charts.severity_bars({"critical": 2, "high": 5}), charts.score_gauge(55.2, "initial"),
-                charts.trend_chart(())):
+    for svg in (
+        charts.score_bars(entries, title=HOSTILE),
+        charts.trend_chart(HISTORY),
+        charts.severity_bars({"critical": 2, "high": 5}),
+        charts.score_gauge(55.2, "initial"),
+        charts.trend_chart(()),
+    ):
         assert svg.startswith("<svg") and svg.endswith("</svg>")
         assert "<img" not in svg
     assert "&lt;img src=&quot;http://127.0.0.1:9/x&quot;&gt;" in charts.score_bars(entries, title="t")
@@ -206,8 +216,10 @@ def test_charts_escape_text_and_are_svg():
 
 
 def test_report_model_orders_and_groups(demo_report):
-    ranks = [(["critical", "high", "medium", "low", "info"].index(v.finding.severity), v.finding.rule)
-             for v in demo_report.findings]
+    ranks = [
+        (["critical", "high", "medium", "low", "info"].index(v.finding.severity), v.finding.rule)
+        for v in demo_report.findings
+    ]
     assert ranks == sorted(ranks)
     gains = [p.step.gain for p in demo_report.plan]
     assert gains == sorted(gains, reverse=True)

@@ -49,8 +49,11 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        return {"type": "http", "scheme": "bearer",
-                "description": "Personal API token: `Authorization: Bearer tm_...` (or `Token tm_...`)."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Personal API token: `Authorization: Bearer tm_...` (or `Token tm_...`).",
+        }
 
 
 class TokenScopePermission(permissions.BasePermission):

@@ -25,8 +25,10 @@ class ApiPagination(LimitOffsetPagination):
 
 class PreconditionRequired(APIException):
     status_code = 428
-    default_detail = ("this write needs the model revision it is based on: send `base_revision` in the body "
-                      "(or the query string) or an `If-Match: \"<revision>\"` header")
+    default_detail = (
+        "this write needs the model revision it is based on: send `base_revision` in the body "
+        '(or the query string) or an `If-Match: "<revision>"` header'
+    )
     default_code = "precondition_required"
 
 
@@ -63,8 +65,9 @@ def conflict_response(model: m.ThreatModel, exc: RevisionConflict) -> Response:
     model.refresh_from_db(fields=["revision"])
     payload: dict[str, Any] = {"detail": str(exc), "current_revision": model.revision}
     if 0 <= exc.base_revision <= model.revision:
-        payload["diff"] = selectors.revision_diff(model=model, from_revision=exc.base_revision,
-                                                  to_revision=model.revision).as_dict()
+        payload["diff"] = selectors.revision_diff(
+            model=model, from_revision=exc.base_revision, to_revision=model.revision
+        ).as_dict()
     else:
         payload["diff"] = None
     return Response(payload, status=status.HTTP_409_CONFLICT, headers={"ETag": etag(model.revision)})

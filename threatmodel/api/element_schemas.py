@@ -26,8 +26,11 @@ def to_openapi(schema: Any) -> Any:
             merged = {**{k: v for k, v in schema.items() if k != "anyOf"}, **to_openapi(rest[0]), "nullable": True}
             return merged
         if any("const" in s for s in rest):  # grant target: an element id or "*"
-            return {"type": "string", "pattern": rf"^(\*|{ID_PATTERN[1:-1]})$",
-                    "description": "an element id, or '*' for everything"}
+            return {
+                "type": "string",
+                "pattern": rf"^(\*|{ID_PATTERN[1:-1]})$",
+                "description": "an element id, or '*' for everything",
+            }
     if "const" in schema:
         schema["enum"] = [schema.pop("const")]
     return {k: to_openapi(v) if isinstance(v, dict | list) else v for k, v in schema.items()}
@@ -38,7 +41,10 @@ def element_schema(kind: str, *, request: bool, partial: bool = False) -> dict[s
     schema = to_openapi(copy.deepcopy(ELEMENT_SCHEMAS[COLLECTION_OF_KIND[kind]]))
     if request:
         schema["properties"]["base_revision"] = {
-            "type": "integer", "minimum": 0, "description": 'The model revision this write is based on (or If-Match).'}
+            "type": "integer",
+            "minimum": 0,
+            "description": "The model revision this write is based on (or If-Match).",
+        }
         schema["properties"]["message"] = {"type": "string", "maxLength": 500, "description": "Revision message"}
         if partial:
             schema.pop("required", None)

@@ -19,8 +19,9 @@ from threatmodel.services import RevisionConflict, TeamRuleError
 
 def validation_payload(exc: ModelValidationError) -> dict[str, Any]:
     issues = list(exc.issues)
-    detail = "the change is invalid" if not issues else f"{len(issues)} problem(s): {issues[0].path}: " \
-                                                         f"{issues[0].message}"
+    detail = (
+        "the change is invalid" if not issues else f"{len(issues)} problem(s): {issues[0].path}: {issues[0].message}"
+    )
     return {"detail": detail, "errors": [{"path": i.path, "message": i.message} for i in issues]}
 
 
@@ -32,11 +33,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, ModelValidationError):
         return Response(validation_payload(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, TeamRuleError):
-        return Response({"detail": str(exc), "errors": [{"path": "", "message": str(exc)}]},
-                        status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {"detail": str(exc), "errors": [{"path": "", "message": str(exc)}]}, status=status.HTTP_400_BAD_REQUEST
+        )
     if isinstance(exc, RevisionConflict):
-        return Response({"detail": str(exc), "current_revision": exc.current_revision},
-                        status=status.HTTP_409_CONFLICT)
+        return Response({"detail": str(exc), "current_revision": exc.current_revision}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, exceptions.ValidationError):
         return Response(flatten_validation(exc.detail), status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)

@@ -63,8 +63,7 @@ class ApiTokenSerializer(serializers.ModelSerializer[m.ApiToken]):
 
     class Meta:
         model = m.ApiToken
-        fields = ["id", "name", "prefix", "scope", "created_at", "expires_at", "revoked_at", "last_used_at",
-                  "active"]
+        fields = ["id", "name", "prefix", "scope", "created_at", "expires_at", "revoked_at", "last_used_at", "active"]
         read_only_fields = fields
 
     def get_active(self, token: m.ApiToken) -> bool:
@@ -90,8 +89,18 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
 class ThreatModelSerializer(serializers.ModelSerializer[m.ThreatModel]):
     class Meta:
         model = m.ThreatModel
-        fields = ["id", "team", "name", "description", "business_criticality", "tags", "attributes", "revision",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "team",
+            "name",
+            "description",
+            "business_criticality",
+            "tags",
+            "attributes",
+            "revision",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
@@ -100,13 +109,13 @@ class ThreatModelCreateSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
     business_criticality = serializers.ChoiceField(choices=BUSINESS_CRITICALITY, default="important")
-    tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False, default=list,
-                                 max_length=64)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, default=list, max_length=64
+    )
 
 
 class ThreatModelUpdateSerializer(serializers.Serializer[Any]):
-    base_revision = serializers.IntegerField(min_value=0, required=False,
-                                             help_text="Or send If-Match: \"<revision>\".")
+    base_revision = serializers.IntegerField(min_value=0, required=False, help_text='Or send If-Match: "<revision>".')
     message = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     name = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
@@ -122,8 +131,9 @@ class DocumentSerializer(serializers.Serializer[Any]):
 
 class ChangeSerializer(serializers.Serializer[Any]):
     op = serializers.ChoiceField(choices=["create", "update", "delete"])
-    kind = serializers.ChoiceField(choices=["component", "flow", "boundary", "data_asset", "identity", "grant",
-                                            "control", "model"])
+    kind = serializers.ChoiceField(
+        choices=["component", "flow", "boundary", "data_asset", "identity", "grant", "control", "model"]
+    )
     id = serializers.CharField(required=False)
     data = serializers.DictField(required=False)
 

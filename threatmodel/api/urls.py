@@ -18,7 +18,10 @@ for segment, viewset in ELEMENT_VIEWSETS.items():
     router.register(rf"models/(?P<model_id>\d+)/{segment}", viewset, basename=f"element-{segment}")
 
 urlpatterns = [
-    path("teams/<int:team_id>/models/import/",
-         views_models.TeamModelImportViewSet.as_view({"post": "create"}), name="team-model-import"),
+    path(
+        "teams/<int:team_id>/models/import/",
+        views_models.TeamModelImportViewSet.as_view({"post": "create"}),
+        name="team-model-import",
+    ),
     *router.urls,
 ]

@@ -33,17 +33,35 @@ ID_REGEX = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}"
 
 #: URL segment -> element kind
 RESOURCES: dict[str, str] = {
-    "boundaries": "boundary", "components": "component", "flows": "flow", "data-assets": "data_asset",
-    "identities": "identity", "grants": "grant", "controls": "control",
+    "boundaries": "boundary",
+    "components": "component",
+    "flows": "flow",
+    "data-assets": "data_asset",
+    "identities": "identity",
+    "grants": "grant",
+    "controls": "control",
 }
 
 #: kind -> (plain filter fields, {filter name: reference field whose key is matched})
 FILTERS: dict[str, tuple[list[str], dict[str, str]]] = {
     "boundary": (["kind", "trust_level"], {"parent": "parent"}),
-    "component": (["kind", "technology", "internet_facing", "mesh", "authentication", "authorization",
-                   "encryption_at_rest", "logging"], {"boundary": "boundary", "identity": "identity"}),
-    "flow": (["protocol", "port", "encryption", "authentication", "authorization", "provenance"],
-             {"source": "source", "target": "target"}),
+    "component": (
+        [
+            "kind",
+            "technology",
+            "internet_facing",
+            "mesh",
+            "authentication",
+            "authorization",
+            "encryption_at_rest",
+            "logging",
+        ],
+        {"boundary": "boundary", "identity": "identity"},
+    ),
+    "flow": (
+        ["protocol", "port", "encryption", "authentication", "authorization", "provenance"],
+        {"source": "source", "target": "target"},
+    ),
     "data_asset": (["classification", "pii", "credentials"], {}),
     "identity": (["kind", "mfa"], {}),
     "grant": (["target_all"], {"identity": "identity"}),
@@ -54,8 +72,9 @@ FILTERS: dict[str, tuple[list[str], dict[str, str]]] = {
 def filterset_for(kind: str) -> type[django_filters.FilterSet]:
     fields, refs = FILTERS[kind]
     row = ROW_MODEL[kind]
-    attrs: dict[str, Any] = {name: django_filters.CharFilter(field_name=f"{ref}__key", help_text=f"{ref} id")
-                             for name, ref in refs.items()}
+    attrs: dict[str, Any] = {
+        name: django_filters.CharFilter(field_name=f"{ref}__key", help_text=f"{ref} id") for name, ref in refs.items()
+    }
     if any(f.name == "name" for f in row._meta.get_fields()):
         attrs["name"] = django_filters.CharFilter(lookup_expr="icontains")
     if kind == "control":
@@ -65,12 +84,17 @@ def filterset_for(kind: str) -> type[django_filters.FilterSet]:
     return type(f"{row.__name__}FilterSet", (django_filters.FilterSet,), {**attrs, "Meta": meta})
 
 
-REVISION_PARAMS = [OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False,
-                                    description='The model revision the write is based on, e.g. "12"'),
-                   OpenApiParameter("base_revision", int, required=False,
-                                    description="Alternative to If-Match / body base_revision")]
-WRITE_ERRORS = {400: s.ErrorSerializer, 404: s.ErrorSerializer, 409: s.ConflictSerializer,
-                428: s.ErrorSerializer}
+REVISION_PARAMS = [
+    OpenApiParameter(
+        "If-Match",
+        str,
+        OpenApiParameter.HEADER,
+        required=False,
+        description='The model revision the write is based on, e.g. "12"',
+    ),
+    OpenApiParameter("base_revision", int, required=False, description="Alternative to If-Match / body base_revision"),
+]
+WRITE_ERRORS = {400: s.ErrorSerializer, 404: s.ErrorSerializer, 409: s.ConflictSerializer, 428: s.ErrorSerializer}
 
 
 class ElementViewSet(viewsets.GenericViewSet[Any]):
@@ -147,19 +171,26 @@ class ElementViewSet(viewsets.GenericViewSet[Any]):
         else:
             changes = services.changeset_parse([{"op": "delete", "kind": self.kind, "id": key}])
         try:
-            revision = services.changeset_apply(model=model, user=request.user, base_revision=base, changes=changes,
-                                                message=f"Deleted {self.kind} {key}")
+            revision = services.changeset_apply(
+                model=model,
+                user=request.user,
+                base_revision=base,
+                changes=changes,
+                message=f"Deleted {self.kind} {key}",
+            )
         except RevisionConflict as exc:
             return conflict_response(model, exc)
         return Response(status=status.HTTP_204_NO_CONTENT, headers={"ETag": etag(revision.number)})
 
-    def _write(self, model: m.ThreatModel, base: int, change: dict[str, Any], body: dict[str, Any],
-               code: int) -> Response:
+    def _write(
+        self, model: m.ThreatModel, base: int, change: dict[str, Any], body: dict[str, Any], code: int
+    ) -> Response:
         changes = services.changeset_parse([{"kind": self.kind, **change}])
         message = body.get("message") if isinstance(body.get("message"), str) else ""
         try:
-            revision = services.changeset_apply(model=model, user=self.request.user, base_revision=base,
-                                                changes=changes, message=(message or "")[:500])
+            revision = services.changeset_apply(
+                model=model, user=self.request.user, base_revision=base, changes=changes, message=(message or "")[:500]
+            )
         except RevisionConflict as exc:
             return conflict_response(model, exc)
         return Response(self._one(model, change["id"]), status=code, headers={"ETag": etag(revision.number)})
@@ -181,26 +212,51 @@ def _viewset(segment: str, kind: str) -> type[ElementViewSet]:
     patch_body = element_schema(kind, request=True, partial=True)
     decorated = extend_schema_view(
         list=extend_schema(summary=f"List {segment}", tags=tag, responses={200: element}),
-        retrieve=extend_schema(summary=f"Read one {label}", responses={200: element, 404: s.ErrorSerializer},
-                               tags=tag),
-        create=extend_schema(summary=f"Create a {label}", request={"application/json": create_body},
-                             parameters=REVISION_PARAMS, tags=tag,
-                             responses={201: element, **WRITE_ERRORS}),
-        update=extend_schema(summary=f"Replace a {label} (unspecified fields get their defaults)",
-                             request={"application/json": replace_body}, parameters=REVISION_PARAMS, tags=tag,
-                             responses={200: element, **WRITE_ERRORS}),
-        partial_update=extend_schema(summary=f"Update fields of a {label}", request={"application/json": patch_body},
-                                     parameters=REVISION_PARAMS, tags=tag, responses={200: element, **WRITE_ERRORS}),
-        destroy=extend_schema(summary=f"Delete a {label}", responses={204: None, **WRITE_ERRORS},
-                              parameters=[*REVISION_PARAMS, OpenApiParameter(
-                                  "cascade", bool, required=False,
-                                  description="also delete flows, grants and controls referring to it")],
-                              tags=tag),
+        retrieve=extend_schema(summary=f"Read one {label}", responses={200: element, 404: s.ErrorSerializer}, tags=tag),
+        create=extend_schema(
+            summary=f"Create a {label}",
+            request={"application/json": create_body},
+            parameters=REVISION_PARAMS,
+            tags=tag,
+            responses={201: element, **WRITE_ERRORS},
+        ),
+        update=extend_schema(
+            summary=f"Replace a {label} (unspecified fields get their defaults)",
+            request={"application/json": replace_body},
+            parameters=REVISION_PARAMS,
+            tags=tag,
+            responses={200: element, **WRITE_ERRORS},
+        ),
+        partial_update=extend_schema(
+            summary=f"Update fields of a {label}",
+            request={"application/json": patch_body},
+            parameters=REVISION_PARAMS,
+            tags=tag,
+            responses={200: element, **WRITE_ERRORS},
+        ),
+        destroy=extend_schema(
+            summary=f"Delete a {label}",
+            responses={204: None, **WRITE_ERRORS},
+            parameters=[
+                *REVISION_PARAMS,
+                OpenApiParameter(
+                    "cascade",
+                    bool,
+                    required=False,
+                    description="also delete flows, grants and controls referring to it",
+                ),
+            ],
+            tags=tag,
+        ),
     )
-    cls = type(f"{ROW_MODEL[kind].__name__}ElementViewSet", (ElementViewSet,),
-               {"kind": kind, "filterset_class": filterset_for(kind), "__doc__": f"The model's {segment}."})
+    cls = type(
+        f"{ROW_MODEL[kind].__name__}ElementViewSet",
+        (ElementViewSet,),
+        {"kind": kind, "filterset_class": filterset_for(kind), "__doc__": f"The model's {segment}."},
+    )
     return decorated(cls)
 
 
-ELEMENT_VIEWSETS: dict[str, type[ElementViewSet]] = {segment: _viewset(segment, kind)
-                                                     for segment, kind in RESOURCES.items()}
+ELEMENT_VIEWSETS: dict[str, type[ElementViewSet]] = {
+    segment: _viewset(segment, kind) for segment, kind in RESOURCES.items()
+}

@@ -72,18 +72,19 @@ class ThreatModelViewSet(viewsets.GenericViewSet[m.ThreatModel]):
         values = data.validated_data
         team = selectors.team_for_user(user=request.user, team_id=values["team"], role=Role.EDITOR)
         info = info_from_dict({k: values[k] for k in ("name", "description", "business_criticality", "tags")})
-        model = services.model_create(team=team, snapshot=Snapshot.build(info), user=request.user,
-                                      message="Created")
-        return Response(self.get_serializer(model).data, status=status.HTTP_201_CREATED,
-                        headers={"ETag": etag(model.revision)})
+        model = services.model_create(team=team, snapshot=Snapshot.build(info), user=request.user, message="Created")
+        return Response(
+            self.get_serializer(model).data, status=status.HTTP_201_CREATED, headers={"ETag": etag(model.revision)}
+        )
 
     def retrieve(self, request: Request, pk: str) -> Response:
         model = self._model(pk)
         return Response(self.get_serializer(model).data, headers={"ETag": etag(model.revision)})
 
-    @extend_schema(request=s.ThreatModelUpdateSerializer,
-                   responses={200: s.ThreatModelSerializer, 409: s.ConflictSerializer, 428: s.ErrorSerializer,
-                              **ERRORS})
+    @extend_schema(
+        request=s.ThreatModelUpdateSerializer,
+        responses={200: s.ThreatModelSerializer, 409: s.ConflictSerializer, 428: s.ErrorSerializer, **ERRORS},
+    )
     def partial_update(self, request: Request, pk: str) -> Response:
         model = self._model(pk, Role.EDITOR)
         data = s.ThreatModelUpdateSerializer(data=request.data)
@@ -91,12 +92,17 @@ class ThreatModelViewSet(viewsets.GenericViewSet[m.ThreatModel]):
         base = base_revision_of(request, request.data)
         fields = {k: v for k, v in data.validated_data.items() if k in MODEL_FIELDS}
         if not fields:
-            raise ValidationError({"detail": "nothing to change: send name, description, business_criticality, "
-                                             "tags or attributes"})
+            raise ValidationError(
+                {"detail": "nothing to change: send name, description, business_criticality, tags or attributes"}
+            )
         try:
-            services.changeset_apply(model=model, user=request.user, base_revision=base,
-                                     changes=[ElementChange("update", "model", "model", fields)],
-                                     message=data.validated_data.get("message", ""))
+            services.changeset_apply(
+                model=model,
+                user=request.user,
+                base_revision=base,
+                changes=[ElementChange("update", "model", "model", fields)],
+                message=data.validated_data.get("message", ""),
+            )
         except RevisionConflict as exc:
             return conflict_response(model, exc)
         return Response(self.get_serializer(model).data, headers={"ETag": etag(model.revision)})
@@ -107,20 +113,27 @@ class ThreatModelViewSet(viewsets.GenericViewSet[m.ThreatModel]):
         services.model_delete(model=model)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses={200: s.DocumentSerializer, 404: s.ErrorSerializer},
-                   parameters=[OpenApiParameter("revision", int, required=False,
-                                                description="A past revision (default: current)")])
+    @extend_schema(
+        responses={200: s.DocumentSerializer, 404: s.ErrorSerializer},
+        parameters=[
+            OpenApiParameter("revision", int, required=False, description="A past revision (default: current)")
+        ],
+    )
     @action(detail=True, methods=["get"])
     def document(self, request: Request, pk: str) -> Response:
         """The whole model as a native document (every field present), with its revision."""
         model = self._model(pk)
         revision = _optional_int(request, "revision")
         snapshot = selectors.snapshot_of_model(model=model, revision=revision)
-        return Response({"revision": snapshot.revision, "document": snapshot_to_document(snapshot, compact=False)},
-                        headers={"ETag": etag(snapshot.revision)})
+        return Response(
+            {"revision": snapshot.revision, "document": snapshot_to_document(snapshot, compact=False)},
+            headers={"ETag": etag(snapshot.revision)},
+        )
 
-    @extend_schema(request=s.ChangeSetInputSerializer,
-                   responses={201: s.ChangeSetOutputSerializer, 409: s.ConflictSerializer, **ERRORS})
+    @extend_schema(
+        request=s.ChangeSetInputSerializer,
+        responses={201: s.ChangeSetOutputSerializer, 409: s.ConflictSerializer, **ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def changesets(self, request: Request, pk: str) -> Response:
         """Apply many element edits atomically on top of ``base_revision`` (409 if the model moved on)."""
@@ -132,16 +145,25 @@ class ThreatModelViewSet(viewsets.GenericViewSet[m.ThreatModel]):
             raise ValidationError({"message": "must be a string of at most 500 characters"})
         changes = services.changeset_parse(body.get("changes"))
         try:
-            revision = services.changeset_apply(model=model, user=request.user, base_revision=base,
-                                                changes=changes, message=message)
+            revision = services.changeset_apply(
+                model=model, user=request.user, base_revision=base, changes=changes, message=message
+            )
         except RevisionConflict as exc:
             return conflict_response(model, exc)
-        return Response({"revision": revision.number, "change_count": revision.change_count},
-                        status=status.HTTP_201_CREATED, headers={"ETag": etag(revision.number)})
+        return Response(
+            {"revision": revision.number, "change_count": revision.change_count},
+            status=status.HTTP_201_CREATED,
+            headers={"ETag": etag(revision.number)},
+        )
 
-    @extend_schema(parameters=[OpenApiParameter("format", str, enum=["yaml", "json"], required=False)],
-                   responses={(200, "application/yaml"): OpenApiTypes.OBJECT,
-                              (200, "application/json"): OpenApiTypes.OBJECT, 404: s.ErrorSerializer})
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=["yaml", "json"], required=False)],
+        responses={
+            (200, "application/yaml"): OpenApiTypes.OBJECT,
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            404: s.ErrorSerializer,
+        },
+    )
     @action(detail=True, methods=["get"])
     def export(self, request: Request, pk: str) -> HttpResponse:
         """The model as a native file (YAML by default)."""
@@ -157,14 +179,21 @@ class ThreatModelViewSet(viewsets.GenericViewSet[m.ThreatModel]):
         return response
 
     @extend_schema(
-        request={"multipart/form-data": inline_serializer("ModelFileUpload", {
-            "file": serializers.FileField(), "base_revision": serializers.IntegerField(required=False),
-            "message": serializers.CharField(required=False)}),
-                 "application/yaml": OpenApiTypes.STR},
+        request={
+            "multipart/form-data": inline_serializer(
+                "ModelFileUpload",
+                {
+                    "file": serializers.FileField(),
+                    "base_revision": serializers.IntegerField(required=False),
+                    "message": serializers.CharField(required=False),
+                },
+            ),
+            "application/yaml": OpenApiTypes.STR,
+        },
         parameters=[OpenApiParameter("base_revision", int, required=False)],
-        responses={200: s.ImportResultSerializer, 409: s.ConflictSerializer, **ERRORS})
-    @action(detail=True, methods=["post"], url_path="import",
-            parser_classes=[parsers.MultiPartParser, RawModelParser])
+        responses={200: s.ImportResultSerializer, 409: s.ConflictSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="import", parser_classes=[parsers.MultiPartParser, RawModelParser])
     def reimport(self, request: Request, pk: str) -> Response:
         """Replace the model's content with a native file, as one new revision (atomic)."""
         model = self._model(pk, Role.EDITOR)
@@ -173,16 +202,24 @@ class ThreatModelViewSet(viewsets.GenericViewSet[m.ThreatModel]):
         snapshot = read_model(raw, filename, known_controls=control_ids())
         current = selectors.snapshot_of_model(model=model)
         try:
-            revision = services.model_replace(model=model, snapshot=snapshot, user=request.user,
-                                              base_revision=base, current=current,
-                                              message=str(_form(request).get("message") or f"Re-imported {filename}"))
+            revision = services.model_replace(
+                model=model,
+                snapshot=snapshot,
+                user=request.user,
+                base_revision=base,
+                current=current,
+                message=str(_form(request).get("message") or f"Re-imported {filename}"),
+            )
         except RevisionConflict as exc:
             return conflict_response(model, exc)
         if revision is None and base != model.revision:
-            return conflict_response(model, RevisionConflict(model_id=model.pk, base_revision=base,
-                                                             current_revision=model.revision))
-        return Response({"model": self.get_serializer(model).data, "revision": model.revision,
-                         "changed": revision is not None}, headers={"ETag": etag(model.revision)})
+            return conflict_response(
+                model, RevisionConflict(model_id=model.pk, base_revision=base, current_revision=model.revision)
+            )
+        return Response(
+            {"model": self.get_serializer(model).data, "revision": model.revision, "changed": revision is not None},
+            headers={"ETag": etag(model.revision)},
+        )
 
 
 def _form(request: Request) -> dict[str, Any]:
@@ -199,8 +236,12 @@ def uploaded_file(request: Request) -> tuple[bytes, str]:
     data = request.data
     raw = data.get("raw") if isinstance(data, dict) else None
     if not raw:
-        raise ValidationError({"detail": "send the model file as multipart field `file` or as the raw body",
-                               "errors": [{"path": "file", "message": "missing"}]})
+        raise ValidationError(
+            {
+                "detail": "send the model file as multipart field `file` or as the raw body",
+                "errors": [{"path": "file", "message": "missing"}],
+            }
+        )
     content_type = request.content_type or ""
     return raw, "upload.json" if "json" in content_type else "upload.yaml"
 
@@ -221,17 +262,23 @@ class TeamModelImportViewSet(viewsets.ViewSet):
     parser_classes = [parsers.MultiPartParser, RawModelParser]
 
     @extend_schema(
-        request={"multipart/form-data": inline_serializer("ModelFileCreate", {
-            "file": serializers.FileField(), "message": serializers.CharField(required=False)}),
-                 "application/yaml": OpenApiTypes.STR},
-        responses={201: s.ThreatModelSerializer, **ERRORS})
+        request={
+            "multipart/form-data": inline_serializer(
+                "ModelFileCreate", {"file": serializers.FileField(), "message": serializers.CharField(required=False)}
+            ),
+            "application/yaml": OpenApiTypes.STR,
+        },
+        responses={201: s.ThreatModelSerializer, **ERRORS},
+    )
     def create(self, request: Request, team_id: str) -> Response:
         team = selectors.team_for_user(user=request.user, team_id=_int(team_id), role=Role.EDITOR)
         raw, filename = uploaded_file(request)
-        model = services.model_import(team=team, raw=raw, filename=filename, user=request.user,
-                                      message=str(_form(request).get("message") or ""))
-        return Response(s.ThreatModelSerializer(model).data, status=status.HTTP_201_CREATED,
-                        headers={"ETag": etag(model.revision)})
+        model = services.model_import(
+            team=team, raw=raw, filename=filename, user=request.user, message=str(_form(request).get("message") or "")
+        )
+        return Response(
+            s.ThreatModelSerializer(model).data, status=status.HTTP_201_CREATED, headers={"ETag": etag(model.revision)}
+        )
 
 
 class RevisionViewSet(viewsets.GenericViewSet[m.Revision]):
@@ -261,10 +308,13 @@ class RevisionViewSet(viewsets.GenericViewSet[m.Revision]):
         changes = selectors.changes_of_revision(revision=revision)
         return Response(s.RevisionDetailSerializer(revision, context={"changes": changes}).data)
 
-    @extend_schema(parameters=[OpenApiParameter("from", int, required=True),
-                               OpenApiParameter("to", int, required=False, description="default: current")],
-                   responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="ModelDiff"),
-                              **ERRORS})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", int, required=True),
+            OpenApiParameter("to", int, required=False, description="default: current"),
+        ],
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="ModelDiff"), **ERRORS},
+    )
     @action(detail=False, methods=["get"])
     def diff(self, request: Request, model_id: str) -> Response:
         model = self._model()
@@ -272,6 +322,7 @@ class RevisionViewSet(viewsets.GenericViewSet[m.Revision]):
         end = _optional_int(request, "to")
         if start is None:
             raise ValidationError({"from": "required"})
-        diff = selectors.revision_diff(model=model, from_revision=start,
-                                       to_revision=model.revision if end is None else end)
+        diff = selectors.revision_diff(
+            model=model, from_revision=start, to_revision=model.revision if end is None else end
+        )
         return Response(diff.as_dict())

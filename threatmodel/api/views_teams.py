@@ -44,8 +44,9 @@ class TeamViewSet(viewsets.GenericViewSet[m.Team]):
     def create(self, request: Request) -> Response:
         data = s.TeamCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        team = services.team_create(name=data.validated_data["name"], owner=request.user,
-                                    slug=data.validated_data.get("slug"))
+        team = services.team_create(
+            name=data.validated_data["name"], owner=request.user, slug=data.validated_data.get("slug")
+        )
         return Response(self.get_serializer(team).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -76,8 +77,9 @@ class MembershipViewSet(viewsets.GenericViewSet[m.Membership]):
         team = selectors.team_for_user(user=request.user, team_id=_int(team_id), role=Role.OWNER)
         data = s.MembershipSetSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.membership_set(team=team, user=data.validated_data["username"],
-                                             role=data.validated_data["role"])
+        membership = services.membership_set(
+            team=team, user=data.validated_data["username"], role=data.validated_data["role"]
+        )
         return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.MembershipRoleSerializer, responses={200: s.MembershipSerializer})

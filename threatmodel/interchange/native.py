@@ -43,8 +43,9 @@ class _NoAliasSafeLoader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         if self.check_event(yaml.events.AliasEvent):
             event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise ModelValidationError([Issue(f"line {event.start_mark.line + 1}",
-                                              "YAML aliases (*name) are not allowed in model files")])
+            raise ModelValidationError(
+                [Issue(f"line {event.start_mark.line + 1}", "YAML aliases (*name) are not allowed in model files")]
+            )
         return super().compose_node(parent, index)
 
 
@@ -126,8 +127,10 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
     if error.validator == "const" and error.absolute_path and error.absolute_path[-1] == FORMAT_NAME:
         return f"unsupported format version {error.instance!r}; this version reads {FORMAT_VERSION}"
     if error.validator == "pattern":
-        return (f"{error.instance!r} is not a valid id (letters, digits, '_', '.', ':', '-'; "
-                "starting with a letter or digit; at most 128 characters)")
+        return (
+            f"{error.instance!r} is not a valid id (letters, digits, '_', '.', ':', '-'; "
+            "starting with a letter or digit; at most 128 characters)"
+        )
     if error.validator == "anyOf":
         if error.absolute_path and error.absolute_path[-1] == "port":
             return f"{error.instance!r} is not a valid port (an integer from 1 to 65535, or null)"
@@ -154,8 +157,11 @@ def element_to_dict(element: Any, *, compact: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in _FIELDS[type(element)]:
         value = getattr(element, f.name)
-        if compact and f.name not in _REQUIRED[type(element)] and (value == f.default or value in ((), None, "")
-                                                           or (isinstance(value, Mapping) and not value)):
+        if (
+            compact
+            and f.name not in _REQUIRED[type(element)]
+            and (value == f.default or value in ((), None, "") or (isinstance(value, Mapping) and not value))
+        ):
             continue
         out[f.name] = _plain(value)
     return out
@@ -191,10 +197,23 @@ def _tuple(value: Any) -> Any:
 
 
 _ENUM_TYPES: dict[str, type[StrEnum]] = {
-    name: getattr(vocabulary, name) for name in (
-        "Classification", "Rating", "BoundaryKind", "TrustLevel", "ComponentKind", "MeshMode",
-        "Authentication", "Authorization", "Logging", "IdentityKind", "Encryption", "Provenance",
-        "ControlStatus", "BusinessCriticality")
+    name: getattr(vocabulary, name)
+    for name in (
+        "Classification",
+        "Rating",
+        "BoundaryKind",
+        "TrustLevel",
+        "ComponentKind",
+        "MeshMode",
+        "Authentication",
+        "Authorization",
+        "Logging",
+        "IdentityKind",
+        "Encryption",
+        "Provenance",
+        "ControlStatus",
+        "BusinessCriticality",
+    )
 }
 _GRANT_ACTION = _enum_converter(vocabulary.GrantAction)
 
@@ -230,20 +249,27 @@ def element_from_dict(kind: type, data: Mapping[str, Any]) -> Any:
 
 
 def info_to_dict(info: ModelInfo) -> dict[str, Any]:
-    return {"name": info.name, "description": info.description,
-            "business_criticality": info.business_criticality.value, "tags": list(info.tags),
-            "attributes": _plain(info.attributes)}
+    return {
+        "name": info.name,
+        "description": info.description,
+        "business_criticality": info.business_criticality.value,
+        "tags": list(info.tags),
+        "attributes": _plain(info.attributes),
+    }
 
 
 def info_from_dict(data: Mapping[str, Any]) -> ModelInfo:
     return ModelInfo(
-        name=data["name"], description=data.get("description", ""),
+        name=data["name"],
+        description=data.get("description", ""),
         business_criticality=vocabulary.BusinessCriticality(data.get("business_criticality", "important")),
-        tags=tuple(data.get("tags", ())), attributes=dict(data.get("attributes") or {}),
+        tags=tuple(data.get("tags", ())),
+        attributes=dict(data.get("attributes") or {}),
     )
 
 
 # -- whole documents ---------------------------------------------------------------------------
+
 
 def index_document(document: Mapping[str, Any]) -> tuple[ModelIndex, list[Issue], dict[str, str]]:
     """Index element ids of a schema-valid document; report duplicates."""
@@ -257,8 +283,9 @@ def index_document(document: Mapping[str, Any]) -> tuple[ModelIndex, list[Issue]
             if element_id == "*":
                 issues.append(Issue(f"{path}.id", "'*' is reserved for wildcard grant targets"))
             if element_id in first_path:
-                issues.append(Issue(f"{path}.id", f"duplicate id {element_id!r} (already used by "
-                                                  f"{first_path[element_id]})"))
+                issues.append(
+                    Issue(f"{path}.id", f"duplicate id {element_id!r} (already used by {first_path[element_id]})")
+                )
                 continue
             first_path[element_id] = path
             index.add(kind, element_id, item.get("parent") if kind == "boundary" else None)
@@ -280,14 +307,14 @@ def document_issues(document: Any, *, known_controls: frozenset[str] | None = No
     return issues
 
 
-def snapshot_from_document(document: Any, *, known_controls: frozenset[str] | None = None,
-                           revision: int = 0) -> Snapshot:
+def snapshot_from_document(
+    document: Any, *, known_controls: frozenset[str] | None = None, revision: int = 0
+) -> Snapshot:
     issues = document_issues(document, known_controls=known_controls)
     if issues:
         raise ModelValidationError(issues)
     collections = {
-        name: [element_from_dict(kind, item) for item in document.get(name) or []]
-        for name, kind in COLLECTIONS.items()
+        name: [element_from_dict(kind, item) for item in document.get(name) or []] for name, kind in COLLECTIONS.items()
     }
     return Snapshot.build(info_from_dict(document["model"]), revision=revision, **collections)
 

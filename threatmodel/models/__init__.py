@@ -15,6 +15,20 @@ from threatmodel.models.team import Membership, Team
 from threatmodel.models.tokens import ApiToken, TokenScope
 
 __all__ = [
-    "ApiToken", "ChangeRecord", "Component", "ComponentData", "Control", "DataAsset", "DataFlow", "FlowData", "Grant",
-    "Identity", "Membership", "Revision", "Team", "ThreatModel", "TokenScope", "TrustBoundary",
+    "ApiToken",
+    "ChangeRecord",
+    "Component",
+    "ComponentData",
+    "Control",
+    "DataAsset",
+    "DataFlow",
+    "FlowData",
+    "Grant",
+    "Identity",
+    "Membership",
+    "Revision",
+    "Team",
+    "ThreatModel",
+    "TokenScope",
+    "TrustBoundary",
 ]

@@ -26,8 +26,9 @@ class Element(models.Model):
 class NamedElement(Element):
     name = models.CharField(max_length=200)
     tags = models.JSONField(default=list, blank=True)
-    foreign_id = models.CharField(max_length=512, blank=True, default="",
-                                  help_text="Id of this element in the system it was imported from.")
+    foreign_id = models.CharField(
+        max_length=512, blank=True, default="", help_text="Id of this element in the system it was imported from."
+    )
 
     class Meta(Element.Meta):
         abstract = True
@@ -73,16 +74,16 @@ class Identity(NamedElement):
 class Component(NamedElement):
     kind = models.CharField(max_length=32, choices=choices.COMPONENT_KIND, default="service")
     technology = models.CharField(max_length=128, blank=True, default="")
-    boundary = models.ForeignKey(TrustBoundary, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="components")
+    boundary = models.ForeignKey(
+        TrustBoundary, null=True, blank=True, on_delete=models.PROTECT, related_name="components"
+    )
     internet_facing = models.BooleanField(default=False)
     mesh = models.CharField(max_length=16, choices=choices.MESH_MODE, default="none")
     authentication = models.CharField(max_length=32, choices=choices.AUTHENTICATION, default="none")
     authorization = models.CharField(max_length=16, choices=choices.AUTHORIZATION, default="none")
     encryption_at_rest = models.BooleanField(default=False)
     logging = models.CharField(max_length=16, choices=choices.LOGGING, default="basic")
-    identity = models.ForeignKey(Identity, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="components")
+    identity = models.ForeignKey(Identity, null=True, blank=True, on_delete=models.PROTECT, related_name="components")
     position_x = models.FloatField(null=True, blank=True)
     position_y = models.FloatField(null=True, blank=True)
 
@@ -100,8 +101,7 @@ class ComponentData(models.Model):
 
     class Meta:
         ordering = ["component", "role", "ordinal"]
-        constraints = [models.UniqueConstraint(fields=["component", "data_asset", "role"],
-                                               name="componentdata_unique")]
+        constraints = [models.UniqueConstraint(fields=["component", "data_asset", "role"], name="componentdata_unique")]
 
     def __str__(self) -> str:
         return f"{self.component_id} {self.role} {self.data_asset_id}"
@@ -140,10 +140,12 @@ class FlowData(models.Model):
 
 class Grant(Element):
     identity = models.ForeignKey(Identity, on_delete=models.PROTECT, related_name="grants")
-    target_component = models.ForeignKey(Component, null=True, blank=True, on_delete=models.PROTECT,
-                                         related_name="grants")
-    target_data_asset = models.ForeignKey(DataAsset, null=True, blank=True, on_delete=models.PROTECT,
-                                          related_name="grants")
+    target_component = models.ForeignKey(
+        Component, null=True, blank=True, on_delete=models.PROTECT, related_name="grants"
+    )
+    target_data_asset = models.ForeignKey(
+        DataAsset, null=True, blank=True, on_delete=models.PROTECT, related_name="grants"
+    )
     target_all = models.BooleanField(default=False, help_text="Wildcard target '*'.")
     actions = models.JSONField(default=list)
     scope = models.CharField(max_length=256, blank=True, default="")

@@ -13,13 +13,13 @@ class ThreatModel(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="threat_models")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")
-    business_criticality = models.CharField(max_length=32, choices=choices.BUSINESS_CRITICALITY,
-                                            default="important")
+    business_criticality = models.CharField(max_length=32, choices=choices.BUSINESS_CRITICALITY, default="important")
     tags = models.JSONField(default=list, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
     revision = models.PositiveIntegerField(default=0)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -13,8 +13,9 @@ class Revision(models.Model):
     model = models.ForeignKey(ThreatModel, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
     base_number = models.PositiveIntegerField(help_text="The revision the writer had seen.")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     message = models.CharField(max_length=500, blank=True, default="")
     change_count = models.PositiveIntegerField(default=0)

@@ -28,15 +28,45 @@ PEER = PEER_AUTHENTICATION
 STATIC = STATIC_SECRET_AUTHENTICATION
 END_USER = END_USER_AUTHENTICATION
 MESHED = MESHED_MODES
-SECRET_KEY_WORDS = ("password", "passwd", "secret", "token", "api_key", "apikey", "private_key", "credential",
-                    "access_key")
-READ_VERBS = frozenset({"read", "get", "fetch", "list", "query", "lookup", "consume", "download", "validate",
-                        "search", "browse", "view", "poll", "load"})
+SECRET_KEY_WORDS = (
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "private_key",
+    "credential",
+    "access_key",
+)
+READ_VERBS = frozenset(
+    {
+        "read",
+        "get",
+        "fetch",
+        "list",
+        "query",
+        "lookup",
+        "consume",
+        "download",
+        "validate",
+        "search",
+        "browse",
+        "view",
+        "poll",
+        "load",
+    }
+)
 
 
 def flow_evidence(f: FlowFacts, **extra: EvidenceValue) -> tuple[tuple[str, EvidenceValue], ...]:
     """The standard evidence of a flow finding plus rule-specific values."""
     flow = f.flow
-    base = (("source", f.source.id), ("target", f.target.id), ("protocol", flow.protocol),
-            ("data", flow.data_assets), ("crosses_boundary", f.crosses_network))
+    base = (
+        ("source", f.source.id),
+        ("target", f.target.id),
+        ("protocol", flow.protocol),
+        ("data", flow.data_assets),
+        ("crosses_boundary", f.crosses_network),
+    )
     return base + tuple(extra.items()) if extra else base

@@ -32,8 +32,12 @@ CREDENTIAL_HOLDERS = frozenset({K.SECRET_STORE, K.IDENTITY_PROVIDER})
 
 
 def _plaintext(ctx: ModelContext, f: FlowFacts) -> Hit:
-    return Hit((f.source.id, f.target.id), flow_evidence(f, encryption="none"), data_rank=f.data_rank,
-               exposed=f.crosses_network)
+    return Hit(
+        (f.source.id, f.target.id),
+        flow_evidence(f, encryption="none"),
+        data_rank=f.data_rank,
+        exposed=f.crosses_network,
+    )
 
 
 @rule("enc.plaintext-sensitive", "flow", any_of=CARRIES_SENSITIVE | CARRIES_CREDENTIALS)
@@ -43,8 +47,12 @@ def plaintext_sensitive(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.flow.encryption is not Encryption.NONE:
         return PASS
     hit = _plaintext(ctx, f)
-    return Hit(hit.elements, hit.evidence + ev(sensitive_data=f.sensitive + f.credentials),
-               data_rank=max(f.data_rank, 2), exposed=hit.exposed)
+    return Hit(
+        hit.elements,
+        hit.evidence + ev(sensitive_data=f.sensitive + f.credentials),
+        data_rank=max(f.data_rank, 2),
+        exposed=hit.exposed,
+    )
 
 
 @rule("enc.plaintext-crossing", "flow", requires=CROSSES_NETWORK)
@@ -54,9 +62,12 @@ def plaintext_crossing(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.flow.encryption is not Encryption.NONE:
         return PASS
     hit = _plaintext(ctx, f)
-    return Hit(hit.elements, hit.evidence + ev(source_boundary=f.source_boundary or "",
-                                               target_boundary=f.target_boundary or ""),
-               data_rank=f.data_rank, exposed=True)
+    return Hit(
+        hit.elements,
+        hit.evidence + ev(source_boundary=f.source_boundary or "", target_boundary=f.target_boundary or ""),
+        data_rank=f.data_rank,
+        exposed=True,
+    )
 
 
 @rule("enc.plaintext-flow", "flow")
@@ -72,9 +83,11 @@ def tls_without_client_auth(ctx: ModelContext, f: FlowFacts) -> CheckResult:
         return None
     if f.flow.encryption is not Encryption.TLS or f.flow.authentication in PEER:
         return PASS
-    return Hit((f.source.id, f.target.id),
-               flow_evidence(f, encryption="tls", authentication=f.flow.authentication.value),
-               data_rank=max(f.data_rank, ctx.component_rank(f.target)))
+    return Hit(
+        (f.source.id, f.target.id),
+        flow_evidence(f, encryption="tls", authentication=f.flow.authentication.value),
+        data_rank=max(f.data_rank, ctx.component_rank(f.target)),
+    )
 
 
 @rule("enc.at-rest-unencrypted", "component", kinds=tuple(STORES))
@@ -125,17 +138,24 @@ def secret_in_configuration(ctx: ModelContext, comp: Component) -> CheckResult:
 def legacy_protocol(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.flow.protocol.lower() not in LEGACY_PROTOCOLS:
         return PASS
-    return Hit((f.source.id, f.target.id), flow_evidence(f, encryption=f.flow.encryption.value),
-               data_rank=f.data_rank, exposed=f.crosses_network)
+    return Hit(
+        (f.source.id, f.target.id),
+        flow_evidence(f, encryption=f.flow.encryption.value),
+        data_rank=f.data_rank,
+        exposed=f.crosses_network,
+    )
 
 
 @rule("enc.basic-auth-over-plaintext", "flow")
 def basic_auth_over_plaintext(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.flow.authentication not in STATIC or f.flow.encryption is not Encryption.NONE:
         return PASS
-    return Hit((f.source.id, f.target.id),
-               flow_evidence(f, encryption="none", authentication=f.flow.authentication.value),
-               data_rank=max(2, f.data_rank), exposed=f.crosses_network)
+    return Hit(
+        (f.source.id, f.target.id),
+        flow_evidence(f, encryption="none", authentication=f.flow.authentication.value),
+        data_rank=max(2, f.data_rank),
+        exposed=f.crosses_network,
+    )
 
 
 @rule("enc.mesh-permissive", "flow", requires=SOURCE_MESHED | TARGET_MESHED)
@@ -144,6 +164,10 @@ def mesh_permissive(ctx: ModelContext, f: FlowFacts) -> CheckResult:
         return None
     if f.flow.encryption is Encryption.MTLS:
         return PASS
-    return Hit((f.source.id, f.target.id),
-               flow_evidence(f, encryption=f.flow.encryption.value, source_mesh=f.source.mesh.value,
-                             target_mesh=f.target.mesh.value), data_rank=f.data_rank)
+    return Hit(
+        (f.source.id, f.target.id),
+        flow_evidence(
+            f, encryption=f.flow.encryption.value, source_mesh=f.source.mesh.value, target_mesh=f.target.mesh.value
+        ),
+        data_rank=f.data_rank,
+    )

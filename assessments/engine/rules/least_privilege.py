@@ -68,10 +68,17 @@ def grant_unused(ctx: ModelContext, grant: Grant) -> CheckResult:
         used = _uses_asset(ctx, grant.identity, grant.target)
     if used:
         return PASS
-    return Hit((grant.identity, grant.target),
-               ev(identity=grant.identity, target=grant.target, actions=tuple(a.value for a in grant.actions),
-                  components=tuple(ctx.by_identity.get(grant.identity, ())), flows_to_target=0),
-               data_rank=_target_rank(ctx, grant))
+    return Hit(
+        (grant.identity, grant.target),
+        ev(
+            identity=grant.identity,
+            target=grant.target,
+            actions=tuple(a.value for a in grant.actions),
+            components=tuple(ctx.by_identity.get(grant.identity, ())),
+            flows_to_target=0,
+        ),
+        data_rank=_target_rank(ctx, grant),
+    )
 
 
 def _target_rank(ctx: ModelContext, grant: Grant) -> int:
@@ -87,9 +94,16 @@ def wildcard_grant(ctx: ModelContext, grant: Grant) -> CheckResult:
     wildcard_action = GrantAction.ANY in grant.actions
     if not wildcard_target and not wildcard_action:
         return PASS
-    return Hit((grant.identity,) + (() if wildcard_target else (grant.target,)),
-               ev(identity=grant.identity, target=grant.target, actions=tuple(a.value for a in grant.actions),
-                  scope=grant.scope), data_rank=2 if wildcard_target else _target_rank(ctx, grant))
+    return Hit(
+        (grant.identity,) + (() if wildcard_target else (grant.target,)),
+        ev(
+            identity=grant.identity,
+            target=grant.target,
+            actions=tuple(a.value for a in grant.actions),
+            scope=grant.scope,
+        ),
+        data_rank=2 if wildcard_target else _target_rank(ctx, grant),
+    )
 
 
 @rule("lp.shared-identity", "identity")
@@ -101,8 +115,12 @@ def shared_identity(ctx: ModelContext, ident: Identity) -> CheckResult:
         return None
     if len(users) == 1:
         return PASS
-    return Hit((), ev(components=tuple(users), count=len(users)),
-               data_rank=max(ctx.component_rank(ctx.components[c]) for c in users), related=tuple(users))
+    return Hit(
+        (),
+        ev(components=tuple(users), count=len(users)),
+        data_rank=max(ctx.component_rank(ctx.components[c]) for c in users),
+        related=tuple(users),
+    )
 
 
 @rule("lp.write-where-flows-read", "grant")
@@ -117,9 +135,15 @@ def write_where_flows_read(ctx: ModelContext, grant: Grant) -> CheckResult:
         return None
     if not all(is_read_only(f) for f in flows):
         return PASS
-    return Hit((grant.identity, grant.target),
-               ev(actions=tuple(a.value for a in grant.actions), broad_actions=tuple(broad),
-                  read_only_flows=tuple(f.id for f in flows)), data_rank=_target_rank(ctx, grant))
+    return Hit(
+        (grant.identity, grant.target),
+        ev(
+            actions=tuple(a.value for a in grant.actions),
+            broad_actions=tuple(broad),
+            read_only_flows=tuple(f.id for f in flows),
+        ),
+        data_rank=_target_rank(ctx, grant),
+    )
 
 
 def _wildcard_identities(ctx: ModelContext) -> frozenset[str]:
@@ -136,14 +160,22 @@ def datastore_too_many_identities(ctx: ModelContext, comp: Component) -> CheckRe
     identities = {g.identity for g in ctx.grants_by_target.get(comp.id, ())}
     identities.update(_wildcard_identities(ctx))
     components, flows = ctx.components, ctx.flows
-    identities.update([caller.identity for fid in ctx.in_flows.get(comp.id, ())
-                       if (caller := components[flows[fid].source]).identity is not None])
+    identities.update(
+        [
+            caller.identity
+            for fid in ctx.in_flows.get(comp.id, ())
+            if (caller := components[flows[fid].source]).identity is not None
+        ]
+    )
     if not identities:
         return None
     if len(identities) <= MAX_IDENTITIES_PER_STORE:
         return PASS
-    return Hit((), ev(identities=tuple(sorted(identities)), count=len(identities), limit=MAX_IDENTITIES_PER_STORE),
-               data_rank=ctx.component_rank(comp))
+    return Hit(
+        (),
+        ev(identities=tuple(sorted(identities)), count=len(identities), limit=MAX_IDENTITIES_PER_STORE),
+        data_rank=ctx.component_rank(comp),
+    )
 
 
 @rule("lp.secret-store-overreach", "grant")
@@ -154,17 +186,20 @@ def secret_store_overreach(ctx: ModelContext, grant: Grant) -> CheckResult:
     broad = sorted(a.value for a in grant.actions if a in BROAD_ACTIONS)
     if not broad and grant.scope:
         return PASS
-    return Hit((grant.identity, grant.target),
-               ev(actions=tuple(a.value for a in grant.actions), scope=grant.scope or "(whole store)"),
-               data_rank=ctx.component_rank(target))
+    return Hit(
+        (grant.identity, grant.target),
+        ev(actions=tuple(a.value for a in grant.actions), scope=grant.scope or "(whole store)"),
+        data_rank=ctx.component_rank(target),
+    )
 
 
 @rule("lp.human-admin-without-mfa", "identity")
 def human_admin_without_mfa(ctx: ModelContext, ident: Identity) -> CheckResult:
     if ident.kind is not IdentityKind.HUMAN_ROLE:
         return None
-    privileged = sorted(g.id for g in ctx.grants_by_identity.get(ident.id, ())
-                        if any(a in BROAD_ACTIONS for a in g.actions))
+    privileged = sorted(
+        g.id for g in ctx.grants_by_identity.get(ident.id, ()) if any(a in BROAD_ACTIONS for a in g.actions)
+    )
     if not privileged:
         return None
     if ident.mfa:
@@ -187,8 +222,11 @@ def human_direct_datastore_access(ctx: ModelContext, grant: Grant) -> CheckResul
     broad = sorted(a.value for a in grant.actions if a in BROAD_ACTIONS)
     if not broad:
         return PASS
-    return Hit((grant.identity, grant.target), ev(actions=tuple(a.value for a in grant.actions), target=target.id),
-               data_rank=ctx.component_rank(target))
+    return Hit(
+        (grant.identity, grant.target),
+        ev(actions=tuple(a.value for a in grant.actions), target=target.id),
+        data_rank=ctx.component_rank(target),
+    )
 
 
 @rule("lp.orphan-identity", "identity")

@@ -37,6 +37,7 @@ AUDIT_ALWAYS = frozenset({K.SECRET_STORE, K.IDENTITY_PROVIDER})
 
 # -- segmentation and exposure -----------------------------------------------------------------
 
+
 @rule("seg.datastore-with-internet-facing", "component", kinds=(K.DATASTORE, K.CACHE, K.QUEUE, K.SECRET_STORE))
 def datastore_with_internet_facing(ctx: ModelContext, comp: Component) -> CheckResult:
     if comp.boundary is None:
@@ -44,16 +45,22 @@ def datastore_with_internet_facing(ctx: ModelContext, comp: Component) -> CheckR
     exposed = sorted(m for m in ctx.internet_facing_members(comp.boundary) if m != comp.id)
     if not exposed:
         return PASS
-    return Hit((), ev(boundary=comp.boundary, internet_facing_neighbours=tuple(exposed)),
-               data_rank=ctx.component_rank(comp), exposed=True, related=tuple(exposed))
+    return Hit(
+        (),
+        ev(boundary=comp.boundary, internet_facing_neighbours=tuple(exposed)),
+        data_rank=ctx.component_rank(comp),
+        exposed=True,
+        related=tuple(exposed),
+    )
 
 
 @rule("seg.internet-facing-datastore", "component", kinds=(K.DATASTORE, K.CACHE, K.QUEUE, K.SECRET_STORE))
 def internet_facing_datastore(ctx: ModelContext, comp: Component) -> CheckResult:
     if not comp.internet_facing:
         return PASS
-    return Hit((), ev(internet_facing=True, data_stored=comp.data_stored), data_rank=ctx.component_rank(comp),
-               exposed=True)
+    return Hit(
+        (), ev(internet_facing=True, data_stored=comp.data_stored), data_rank=ctx.component_rank(comp), exposed=True
+    )
 
 
 @rule("seg.flat-model", "model")
@@ -65,17 +72,22 @@ def flat_model(ctx: ModelContext) -> Iterator[tuple[str, CheckResult]]:
     if len(placed - {None}) >= 2:
         yield "", PASS
         return
-    yield "", Hit((), ev(boundaries=len(ctx.snapshot.boundaries), components=len(comps),
-                         distinct_placements=len(placed)))
+    yield (
+        "",
+        Hit((), ev(boundaries=len(ctx.snapshot.boundaries), components=len(comps), distinct_placements=len(placed))),
+    )
 
 
 @rule("seg.tier-skipping", "flow", source_kinds=FRONT_KINDS, target_kinds=STORAGE_TARGETS)
 def tier_skipping(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.source.kind not in FRONT_KINDS or f.target.kind not in STORAGE_TARGETS:
         return None
-    return Hit((f.source.id, f.target.id), flow_evidence(f, source_kind=f.source.kind.value,
-                                                         target_kind=f.target.kind.value),
-               data_rank=max(f.data_rank, ctx.component_rank(f.target)), exposed=ctx.exposed(f.source))
+    return Hit(
+        (f.source.id, f.target.id),
+        flow_evidence(f, source_kind=f.source.kind.value, target_kind=f.target.kind.value),
+        data_rank=max(f.data_rank, ctx.component_rank(f.target)),
+        exposed=ctx.exposed(f.source),
+    )
 
 
 @rule("seg.untrusted-to-trusted", "flow", requires=SOURCE_IN_UNTRUSTED_BOUNDARY)
@@ -84,8 +96,12 @@ def untrusted_to_trusted(ctx: ModelContext, f: FlowFacts) -> CheckResult:
         return None
     if f.target_trust <= 1:
         return PASS
-    return Hit((f.source.id, f.target.id), flow_evidence(f, source_trust=f.source_trust, target_trust=f.target_trust),
-               data_rank=ctx.component_rank(f.target), exposed=True)
+    return Hit(
+        (f.source.id, f.target.id),
+        flow_evidence(f, source_trust=f.source_trust, target_trust=f.target_trust),
+        data_rank=ctx.component_rank(f.target),
+        exposed=True,
+    )
 
 
 def _not_isolated(ctx: ModelContext, comp: Component, allowed: frozenset[ComponentKind]) -> CheckResult:
@@ -111,19 +127,22 @@ def vault_not_isolated(ctx: ModelContext, comp: Component) -> CheckResult:
 def egress_unrestricted(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.source.kind not in WORKLOADS or f.source_external or not f.target_external:
         return None
-    return Hit((f.source.id, f.target.id), flow_evidence(f, target_boundary=f.target_boundary or ""),
-               data_rank=f.data_rank)
+    return Hit(
+        (f.source.id, f.target.id), flow_evidence(f, target_boundary=f.target_boundary or ""), data_rank=f.data_rank
+    )
 
 
 @rule("seg.missing-waf", "component", kinds=(K.WEB_FRONTEND, K.SERVICE, K.API_GATEWAY, K.SERVERLESS_FUNCTION))
 def missing_waf(ctx: ModelContext, comp: Component) -> CheckResult:
     if not ctx.exposed(comp):
         return None
-    return Hit((), ev(internet_facing=comp.internet_facing, waf="none"), data_rank=ctx.component_rank(comp),
-               exposed=True)
+    return Hit(
+        (), ev(internet_facing=comp.internet_facing, waf="none"), data_rank=ctx.component_rank(comp), exposed=True
+    )
 
 
 # -- data protection -----------------------------------------------------------------------------
+
 
 @rule("dp.restricted-to-lower-trust", "flow", requires=CARRIES_RESTRICTED)
 def restricted_to_lower_trust(ctx: ModelContext, f: FlowFacts) -> CheckResult:
@@ -131,9 +150,12 @@ def restricted_to_lower_trust(ctx: ModelContext, f: FlowFacts) -> CheckResult:
         return None
     if f.trust_drop <= 0 and f.target.kind not in OUTSIDE:
         return PASS
-    return Hit((f.source.id, f.target.id),
-               flow_evidence(f, restricted_data=f.restricted, source_trust=f.source_trust,
-                             target_trust=f.target_trust), data_rank=3, exposed=f.target_external)
+    return Hit(
+        (f.source.id, f.target.id),
+        flow_evidence(f, restricted_data=f.restricted, source_trust=f.source_trust, target_trust=f.target_trust),
+        data_rank=3,
+        exposed=f.target_external,
+    )
 
 
 @rule("dp.confidential-to-third-party", "flow", requires=TARGET_EXTERNAL, excludes=SOURCE_EXTERNAL)
@@ -142,8 +164,9 @@ def confidential_to_third_party(ctx: ModelContext, f: FlowFacts) -> CheckResult:
         return None
     if not f.sensitive:
         return PASS
-    return Hit((f.source.id, f.target.id), flow_evidence(f, sensitive_data=f.sensitive), data_rank=f.data_rank,
-               exposed=True)
+    return Hit(
+        (f.source.id, f.target.id), flow_evidence(f, sensitive_data=f.sensitive), data_rank=f.data_rank, exposed=True
+    )
 
 
 @rule("dp.pii-to-analytics", "flow", target_kinds=TELEMETRY_SINKS)
@@ -152,16 +175,22 @@ def pii_to_analytics(ctx: ModelContext, f: FlowFacts) -> CheckResult:
         return None
     if not f.pii:
         return PASS
-    return Hit((f.source.id, f.target.id), flow_evidence(f, pii_data=f.pii, target_kind=f.target.kind.value),
-               data_rank=max(2, f.data_rank), exposed=f.target_external)
+    return Hit(
+        (f.source.id, f.target.id),
+        flow_evidence(f, pii_data=f.pii, target_kind=f.target.kind.value),
+        data_rank=max(2, f.data_rank),
+        exposed=f.target_external,
+    )
 
 
-UNNECESSARY_EXEMPT = frozenset({K.LOAD_BALANCER, K.API_GATEWAY, K.LOGGING, K.ANALYTICS, K.QUEUE, K.EXTERNAL_ENTITY,
-                                K.HUMAN_USER})
+UNNECESSARY_EXEMPT = frozenset(
+    {K.LOAD_BALANCER, K.API_GATEWAY, K.LOGGING, K.ANALYTICS, K.QUEUE, K.EXTERNAL_ENTITY, K.HUMAN_USER}
+)
 
 
-@rule("dp.unnecessary-data-transfer", "flow", target_kinds=frozenset(K) - UNNECESSARY_EXEMPT,
-      requires=CARRIES_SENSITIVE)
+@rule(
+    "dp.unnecessary-data-transfer", "flow", target_kinds=frozenset(K) - UNNECESSARY_EXEMPT, requires=CARRIES_SENSITIVE
+)
 def unnecessary_data_transfer(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if not f.sensitive or f.target.kind in UNNECESSARY_EXEMPT:
         return None
@@ -174,14 +203,16 @@ def unnecessary_data_transfer(ctx: ModelContext, f: FlowFacts) -> CheckResult:
 
 @rule("dp.no-backup", "component", kinds=(K.DATASTORE, K.QUEUE, K.SECRET_STORE))
 def no_backup(ctx: ModelContext, comp: Component) -> CheckResult:
-    critical = tuple(a for a in comp.data_stored
-                     if a in ctx.data_assets and ctx.data_assets[a].availability in HIGH_AVAILABILITY)
+    critical = tuple(
+        a for a in comp.data_stored if a in ctx.data_assets and ctx.data_assets[a].availability in HIGH_AVAILABILITY
+    )
     if not critical:
         return None
     return Hit((), ev(backup="none", high_availability_data=critical), data_rank=ctx.rank_of(critical))
 
 
 # -- visibility ----------------------------------------------------------------------------------
+
 
 @rule("vis.no-audit-logging", "component")
 def no_audit_logging(ctx: ModelContext, comp: Component) -> CheckResult:
@@ -192,8 +223,11 @@ def no_audit_logging(ctx: ModelContext, comp: Component) -> CheckResult:
         return None
     if comp.logging is Logging.AUDIT:
         return PASS
-    return Hit((), ev(logging=comp.logging.value, data_stored=comp.data_stored, data_processed=comp.data_processed),
-               data_rank=rank)
+    return Hit(
+        (),
+        ev(logging=comp.logging.value, data_stored=comp.data_stored, data_processed=comp.data_processed),
+        data_rank=rank,
+    )
 
 
 @rule("vis.no-logging", "component")
@@ -213,6 +247,7 @@ def observed_undeclared_flow(ctx: ModelContext, f: FlowFacts) -> CheckResult:
 
 
 # -- model hygiene -------------------------------------------------------------------------------
+
 
 @rule("hyg.unconnected-element", "component")
 def unconnected_element(ctx: ModelContext, comp: Component) -> CheckResult:

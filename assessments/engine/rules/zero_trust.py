@@ -33,9 +33,12 @@ LOCATION_AUTHORIZATION = frozenset({Authorization.NONE, Authorization.NETWORK})
 def flow_unauthenticated(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.flow.authentication is not Authentication.NONE:
         return PASS
-    return Hit((f.source.id, f.target.id), flow_evidence(f, authentication="none"),
-               data_rank=max(f.data_rank, ctx.component_rank(f.target)),
-               exposed=f.crosses_network or ctx.in_untrusted_zone(f.source))
+    return Hit(
+        (f.source.id, f.target.id),
+        flow_evidence(f, authentication="none"),
+        data_rank=max(f.data_rank, ctx.component_rank(f.target)),
+        exposed=f.crosses_network or ctx.in_untrusted_zone(f.source),
+    )
 
 
 @rule("zt.service-without-peer-auth", "flow", source_kinds=PEER_CALLERS, target_kinds=APP_KINDS)
@@ -44,23 +47,40 @@ def service_without_peer_auth(ctx: ModelContext, f: FlowFacts) -> CheckResult:
         return None
     if f.flow.encryption is Encryption.MTLS or f.flow.authentication in PEER:
         return PASS
-    return Hit((f.source.id, f.target.id),
-               flow_evidence(f, authentication=f.flow.authentication.value,
-                              encryption=f.flow.encryption.value),
-               data_rank=f.data_rank, exposed=f.crosses_network)
+    return Hit(
+        (f.source.id, f.target.id),
+        flow_evidence(f, authentication=f.flow.authentication.value, encryption=f.flow.encryption.value),
+        data_rank=f.data_rank,
+        exposed=f.crosses_network,
+    )
 
 
-@rule("zt.network-location-trust", "component",
-      kinds=(K.SERVICE, K.SERVERLESS_FUNCTION, K.WEB_FRONTEND, K.API_GATEWAY, K.BATCH_JOB, K.DATASTORE, K.CACHE,
-             K.QUEUE, K.SECRET_STORE))
+@rule(
+    "zt.network-location-trust",
+    "component",
+    kinds=(
+        K.SERVICE,
+        K.SERVERLESS_FUNCTION,
+        K.WEB_FRONTEND,
+        K.API_GATEWAY,
+        K.BATCH_JOB,
+        K.DATASTORE,
+        K.CACHE,
+        K.QUEUE,
+        K.SECRET_STORE,
+    ),
+)
 def network_location_trust(ctx: ModelContext, comp: Component) -> CheckResult:
     rank = ctx.component_rank(comp)
     if rank < 1 or not ctx.in_flows.get(comp.id):
         return None
     if comp.authorization not in LOCATION_AUTHORIZATION:
         return PASS
-    return Hit((), ev(authorization=comp.authorization.value, data_stored=comp.data_stored,
-                      data_processed=comp.data_processed), data_rank=rank)
+    return Hit(
+        (),
+        ev(authorization=comp.authorization.value, data_stored=comp.data_stored, data_processed=comp.data_processed),
+        data_rank=rank,
+    )
 
 
 @rule("zt.boundary-crossing-unprotected", "flow", requires=CROSSES_NETWORK)
@@ -74,27 +94,46 @@ def boundary_crossing_unprotected(ctx: ModelContext, f: FlowFacts) -> CheckResul
         missing.append("authentication")
     if not missing:
         return PASS
-    return Hit((f.source.id, f.target.id),
-               ev(source=f.source.id, target=f.target.id, source_boundary=f.source_boundary or "",
-                  target_boundary=f.target_boundary or "", missing=tuple(missing),
-                  encryption=f.flow.encryption.value, authentication=f.flow.authentication.value,
-                  data=f.flow.data_assets),
-               data_rank=f.data_rank, exposed=f.source_trust > f.target_trust or f.source_trust == 0)
+    return Hit(
+        (f.source.id, f.target.id),
+        ev(
+            source=f.source.id,
+            target=f.target.id,
+            source_boundary=f.source_boundary or "",
+            target_boundary=f.target_boundary or "",
+            missing=tuple(missing),
+            encryption=f.flow.encryption.value,
+            authentication=f.flow.authentication.value,
+            data=f.flow.data_assets,
+        ),
+        data_rank=f.data_rank,
+        exposed=f.source_trust > f.target_trust or f.source_trust == 0,
+    )
 
 
-@rule("zt.internet-facing-without-gateway", "component",
-      kinds=(K.SERVICE, K.WEB_FRONTEND, K.SERVERLESS_FUNCTION, K.BATCH_JOB))
+@rule(
+    "zt.internet-facing-without-gateway",
+    "component",
+    kinds=(K.SERVICE, K.WEB_FRONTEND, K.SERVERLESS_FUNCTION, K.BATCH_JOB),
+)
 def internet_facing_without_gateway(ctx: ModelContext, comp: Component) -> CheckResult:
     if not ctx.exposed(comp):
         return None
     if comp.authentication in STRONG_AUTH:
         return PASS
-    return Hit((), ev(internet_facing=comp.internet_facing, authentication=comp.authentication.value,
-                      kind=comp.kind.value), data_rank=ctx.component_rank(comp), exposed=True)
+    return Hit(
+        (),
+        ev(internet_facing=comp.internet_facing, authentication=comp.authentication.value, kind=comp.kind.value),
+        data_rank=ctx.component_rank(comp),
+        exposed=True,
+    )
 
 
-@rule("zt.no-rate-limit-at-entry", "component",
-      kinds=(K.LOAD_BALANCER, K.API_GATEWAY, K.WEB_FRONTEND, K.SERVICE, K.SERVERLESS_FUNCTION))
+@rule(
+    "zt.no-rate-limit-at-entry",
+    "component",
+    kinds=(K.LOAD_BALANCER, K.API_GATEWAY, K.WEB_FRONTEND, K.SERVICE, K.SERVERLESS_FUNCTION),
+)
 def no_rate_limit_at_entry(ctx: ModelContext, comp: Component) -> CheckResult:
     if not ctx.exposed(comp):
         return None
@@ -117,10 +156,11 @@ def identity_not_propagated(ctx: ModelContext, f: FlowFacts) -> CheckResult:
         return None
     if f.flow.authentication in END_USER:
         return PASS
-    return Hit((f.source.id, f.target.id),
-               flow_evidence(f, authentication=f.flow.authentication.value,
-                              target_authorization=f.target.authorization.value),
-               data_rank=rank)
+    return Hit(
+        (f.source.id, f.target.id),
+        flow_evidence(f, authentication=f.flow.authentication.value, target_authorization=f.target.authorization.value),
+        data_rank=rank,
+    )
 
 
 def _meshed_workloads(ctx: ModelContext) -> frozenset[str]:
@@ -128,8 +168,9 @@ def _meshed_workloads(ctx: ModelContext) -> frozenset[str]:
     key = ("meshed_workloads",)
     cached = ctx.memo.get(key)
     if cached is None:
-        cached = ctx.memo[key] = frozenset(c.id for c in ctx.components.values()
-                                           if c.kind in APP_KINDS and c.mesh in MESHED)
+        cached = ctx.memo[key] = frozenset(
+            c.id for c in ctx.components.values() if c.kind in APP_KINDS and c.mesh in MESHED
+        )
     return cast(frozenset[str], cached)
 
 
@@ -151,8 +192,11 @@ def workload_outside_mesh(ctx: ModelContext, comp: Component) -> CheckResult:
     return Hit((), ev(mesh=comp.mesh.value, meshed_peers=tuple(meshed_peers)), data_rank=ctx.component_rank(comp))
 
 
-@rule("zt.component-unauthenticated", "component",
-      kinds=(K.SERVICE, K.SERVERLESS_FUNCTION, K.API_GATEWAY, K.DATASTORE, K.CACHE, K.QUEUE, K.SECRET_STORE))
+@rule(
+    "zt.component-unauthenticated",
+    "component",
+    kinds=(K.SERVICE, K.SERVERLESS_FUNCTION, K.API_GATEWAY, K.DATASTORE, K.CACHE, K.QUEUE, K.SECRET_STORE),
+)
 def component_unauthenticated(ctx: ModelContext, comp: Component) -> CheckResult:
     if not ctx.in_flows.get(comp.id):
         return None
@@ -168,6 +212,6 @@ def static_credential_auth(ctx: ModelContext, f: FlowFacts) -> CheckResult:
         return None
     if f.flow.authentication not in STATIC:
         return PASS
-    return Hit((f.source.id, f.target.id),
-               flow_evidence(f, authentication=f.flow.authentication.value),
-               data_rank=f.data_rank)
+    return Hit(
+        (f.source.id, f.target.id), flow_evidence(f, authentication=f.flow.authentication.value), data_rank=f.data_rank
+    )

@@ -29,8 +29,9 @@ CLI_FORMATS = ("text", "json", "sarif", "csv", "html", "pdf")
 
 
 def run_engine(snapshot: Snapshot) -> AssessmentResult:
-    return assess(snapshot, workers=settings.ENGINE_WORKERS or None,
-                  min_parallel_elements=settings.ENGINE_PARALLEL_MIN_ELEMENTS)
+    return assess(
+        snapshot, workers=settings.ENGINE_WORKERS or None, min_parallel_elements=settings.ENGINE_PARALLEL_MIN_ELEMENTS
+    )
 
 
 class Command(BaseCommand):
@@ -38,12 +39,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="path to a native .yaml/.yml/.json model file")
-        parser.add_argument("--format", default="text", choices=(*CLI_FORMATS, "all"),
-                            help="output format (default: text); 'all' writes every format into --output DIR")
-        parser.add_argument("--output", "-o", help="write to this file (or directory with --format all) "
-                                                   "instead of standard output")
-        parser.add_argument("--fail-on", choices=SEVERITIES,
-                            help=f"exit with status {EXIT_FINDINGS} when open findings at or above this severity exist")
+        parser.add_argument(
+            "--format",
+            default="text",
+            choices=(*CLI_FORMATS, "all"),
+            help="output format (default: text); 'all' writes every format into --output DIR",
+        )
+        parser.add_argument(
+            "--output", "-o", help="write to this file (or directory with --format all) instead of standard output"
+        )
+        parser.add_argument(
+            "--fail-on",
+            choices=SEVERITIES,
+            help=f"exit with status {EXIT_FINDINGS} when open findings at or above this severity exist",
+        )
         parser.add_argument("--author", default="", help="author shown on the PDF/HTML cover")
 
     def handle(self, *args: Any, **options: Any) -> None:

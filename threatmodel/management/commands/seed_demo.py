@@ -25,8 +25,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", default=os.environ.get("DEMO_USERNAME", "demo"))
-        parser.add_argument("--password", default=os.environ.get("DEMO_PASSWORD", ""),
-                            help="default: generated once and kept in var/demo_password")
+        parser.add_argument(
+            "--password",
+            default=os.environ.get("DEMO_PASSWORD", ""),
+            help="default: generated once and kept in var/demo_password",
+        )
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
@@ -39,8 +42,7 @@ class Command(BaseCommand):
             user.is_staff = True
             user.is_superuser = True
             user.save()
-        team = m.Team.objects.filter(slug="demo").first() or services.team_create(name="Demo", owner=user,
-                                                                                    slug="demo")
+        team = m.Team.objects.filter(slug="demo").first() or services.team_create(name="Demo", owner=user, slug="demo")
         services.membership_set(team=team, user=user, role=Role.OWNER)
         snapshot = read_model(DEMO_FILE.read_bytes(), DEMO_FILE.name, known_controls=control_ids())
         model = m.ThreatModel.objects.filter(team=team, name=snapshot.info.name).first()

@@ -22,8 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("file", help="path to a .yaml/.yml/.json model file")
         parser.add_argument("--team", required=True, help="team slug")
         parser.add_argument("--user", help="username recorded as the author")
-        parser.add_argument("--replace", action="store_true",
-                            help="if a model with the same name exists, apply the file as a new revision of it")
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="if a model with the same name exists, apply the file as a new revision of it",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
@@ -45,20 +48,32 @@ class Command(BaseCommand):
             existing = m.ThreatModel.objects.filter(team=team, name=snapshot.info.name).first()
             if existing and options["replace"]:
                 current = selectors.snapshot_of_model(model=existing)
-                revision = services.model_replace(model=existing, snapshot=snapshot, user=user,
-                                                  base_revision=existing.revision, current=current,
-                                                  message=f"Imported {path.name}")
+                revision = services.model_replace(
+                    model=existing,
+                    snapshot=snapshot,
+                    user=user,
+                    base_revision=existing.revision,
+                    current=current,
+                    message=f"Imported {path.name}",
+                )
                 if revision is None:
                     self.stdout.write(f"model {existing.pk} ({existing.name}) is already identical to {path.name}")
                 else:
-                    self.stdout.write(self.style.SUCCESS(
-                        f"updated model {existing.pk} ({existing.name}) to revision {revision.number} "
-                        f"({revision.change_count} changes)"))
+                    self.stdout.write(
+                        self.style.SUCCESS(
+                            f"updated model {existing.pk} ({existing.name}) to revision {revision.number} "
+                            f"({revision.change_count} changes)"
+                        )
+                    )
                 return
             model = services.model_create(team=team, snapshot=snapshot, user=user, message=f"Imported {path.name}")
         except ModelValidationError as exc:
-            raise CommandError(f"{path}: refused, nothing was written:\n  " +
-                               "\n  ".join(str(issue) for issue in exc.issues)) from None
-        self.stdout.write(self.style.SUCCESS(
-            f"imported model {model.pk} ({model.name}) into team {team.slug}: "
-            f"{len(snapshot.components)} components, {len(snapshot.flows)} flows, revision {model.revision}"))
+            raise CommandError(
+                f"{path}: refused, nothing was written:\n  " + "\n  ".join(str(issue) for issue in exc.issues)
+            ) from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"imported model {model.pk} ({model.name}) into team {team.slug}: "
+                f"{len(snapshot.components)} components, {len(snapshot.flows)} flows, revision {model.revision}"
+            )
+        )
