@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 def engine_assess(snapshot: Snapshot, *, team_id: int) -> dict[str, Any]:
     """Run the pure engine with the team's enabled custom rules; the documented JSON result."""
     from assessments import engine
-    from assessments.engine.results import to_json_dict
+    from assessments.engine.codec import to_json_dict
 
     assess: Callable[..., Any] = engine.assess
     started = time.perf_counter()

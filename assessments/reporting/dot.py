@@ -18,8 +18,9 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 
-from assessments.engine.results import SEVERITY_RANK, AttackPath
+from assessments.engine.results import AttackPath
 from threatmodel.domain import Component, Snapshot
+from threatmodel.vocabulary import SEVERITY_RANK
 
 #: Severity -> (stroke colour, fill colour).
 SEVERITY_COLOURS: dict[str, tuple[str, str]] = {

@@ -12,7 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from assessments.engine.results import SEVERITY_RANK, to_json_dict
+from assessments.engine.codec import to_json_dict
+from threatmodel.vocabulary import SEVERITY_RANK
 from assessments.reporting.csv_writer import COLUMNS
 from tests.reports.conftest import DEMO, HOSTILE_YAML, assess_snapshot, engine_assess, hostile_small
 
