@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from assessments.choices import JobStatus, ReportFormat, TriageStatus
 from assessments.models import AssessmentRun, FindingTriage, ModelWebhook, Report, RunFinding
-from catalog.selectors import custom_rule_specs
+from assessments.selectors_custom_rules import custom_rule_specs
 from threatmodel import models as tm
 from threatmodel.domain import Snapshot
 from threatmodel.invariants import Issue, ModelValidationError
