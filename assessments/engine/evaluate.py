@@ -18,7 +18,7 @@ from assessments.engine.results import Finding
 from assessments.engine.rules import load_builtin_rules
 from assessments.engine.severity import CRITICALITY_BUMP, ELEMENT_FACTOR_HALVES, SEVERITY_POINTS, rate
 from catalog.packs.loader import RuleMeta, load_rule_catalog
-from threatmodel.domain import Snapshot
+from threatmodel.domain import Control, Snapshot
 from threatmodel.vocabulary import CLASSIFICATION_ORDER, SEVERITY_RANK
 
 #: Check states.
@@ -306,20 +306,8 @@ class Evaluator:
                 criticality_bump=bump,
             )
         likelihood, impact, severity = rating
-        mitigated_by: tuple[str, ...] = ()
         controls = ctx.controls_by_target
-        if spec.mitigated_by and controls:
-            found: list[str] | None = None
-            for element_id in key_elements:  # a plain loop: most elements carry no control
-                attached = controls.get(element_id)
-                if attached:
-                    for control in attached:
-                        if control.control in spec.mitigated_by:
-                            if found is None:
-                                found = []
-                            found.append(control.id)
-            if found:
-                mitigated_by = tuple(sorted(set(found)))
+        mitigated_by = _mitigations(controls, spec.mitigated_by, key_elements) if spec.mitigated_by and controls else ()
         evidence = hit.evidence
         if folded:
             evidence = (*evidence, ("supersedes", tuple(folded)))
@@ -333,6 +321,22 @@ class Evaluator:
             evidence,
             mitigated_by,
         )
+
+
+def _mitigations(
+    controls: Mapping[str, list[Control]], mitigators: frozenset[str], elements: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Ids of the implemented controls on ``elements`` whose catalog control mitigates the rule, sorted."""
+    found: list[str] | None = None
+    for element_id in elements:  # a plain loop: most elements carry no control
+        attached = controls.get(element_id)
+        if attached:
+            for control in attached:
+                if control.control in mitigators:
+                    if found is None:
+                        found = []
+                    found.append(control.id)
+    return tuple(sorted(set(found))) if found else ()
 
 
 # -- state ---------------------------------------------------------------------------------------
