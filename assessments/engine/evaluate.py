@@ -139,8 +139,8 @@ class Evaluator:
         self.key = tuple(self.specs)
 
     def intern(self, applicable: tuple[str, ...]) -> tuple[str, ...]:
-        """One shared tuple per distinct list of applicable rule ids (there are a few hundred, for ~86k
-        elements on a 10k-component model)."""
+        """One shared tuple per distinct list of applicable rule ids (a model has far fewer distinct lists than
+        elements)."""
         interned = self._interned.get(applicable)
         if interned is None:
             interned = self._interned[applicable] = applicable

@@ -1,4 +1,4 @@
-"""A full analysis of a large model split between this process and forked workers (docs/scoring.md §9).
+"""A full analysis of a large model split between this process and forked workers (measured in benchmarks/NOTES.md).
 
 The analysis is CPU-bound Python: one interpreter uses one core. On a large model the engine forks (the worker
 shares the already built ``ModelContext`` copy-on-write: nothing is loaded or sent to it):
@@ -46,7 +46,7 @@ from assessments.engine.graph import ModelContext
 
 T = TypeVar("T")
 
-#: Below this many evaluated elements the analysis stays in one process (docs/scoring.md §9).
+#: Below this many evaluated elements the analysis stays in one process (the break-even: benchmarks/NOTES.md).
 MIN_PARALLEL_ELEMENTS = 10_000
 #: Elements per chunk of the shared queue: large enough that taking a chunk costs nothing, small enough that
 #: both processes finish within one chunk of each other.
