@@ -36,8 +36,9 @@ from threatmodel.vocabulary import SEVERITY_RANK
 
 
 def custom_spec(rule: CustomRuleSpec) -> RuleSpec:
-    """The runnable spec of a team's custom rule."""
-    return RuleSpec(rule.meta(), make_check(rule), custom=True)
+    """The runnable spec of a team's custom rule (``CustomRuleError`` when the rule is invalid)."""
+    check = make_check(rule)  # validates first, so an invalid severity is reported as such
+    return RuleSpec(rule.meta(), check, custom=True)
 
 
 @dataclass(frozen=True, slots=True)
