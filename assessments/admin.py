@@ -17,4 +17,11 @@ class FindingTriageAdmin(admin.ModelAdmin):
     search_fields = ["fingerprint"]
 
 
+@admin.register(m.CustomRule)
+class CustomRuleAdmin(admin.ModelAdmin):
+    list_display = ["team", "rule_id", "title", "element_kind", "severity", "enabled"]
+    list_filter = ["team", "enabled", "severity"]
+    readonly_fields = ["expression"]
+
+
 register_remaining("assessments")

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from assessments.choices import JobStatus, ReportFormat, TriageStatus
 from assessments.models import AssessmentRun, FindingTriage, ModelWebhook, Report, RunFinding
-from catalog.selectors import custom_rule_specs
+from assessments.selectors_custom_rules import custom_rule_specs
 from threatmodel import models as tm
 from threatmodel.domain import Snapshot
 from threatmodel.invariants import Issue, ModelValidationError
@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 def engine_assess(snapshot: Snapshot, *, team_id: int) -> dict[str, Any]:
     """Run the pure engine with the team's enabled custom rules; the documented JSON result."""
     from assessments import engine
-    from assessments.engine.results import to_json_dict
+    from assessments.engine.codec import to_json_dict
 
     assess: Callable[..., Any] = engine.assess
     started = time.perf_counter()

@@ -55,6 +55,20 @@ print(model.pk, raw)
 """
 
 
+def _response_head(head: bytes) -> tuple[int, int, bool]:
+    """(status, content length, whether the server closes the connection) of an HTTP/1.1 response head."""
+    status = int(head.split(b" ", 2)[1])
+    length = 0
+    close = False
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.lower() == b"content-length":
+            length = int(value)
+        elif name.lower() == b"connection" and value.strip().lower() == b"close":
+            close = True
+    return status, length, close
+
+
 async def _load_async(port: int, path: str, token: str, seconds: float) -> tuple[list[float], int, float]:
     """Open-loop load over keep-alive HTTP/1.1 connections driven by asyncio (light on the client's CPU)."""
     request = (
@@ -79,15 +93,7 @@ async def _load_async(port: int, path: str, token: str, seconds: float) -> tuple
             try:
                 writer.write(request)
                 head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
-                status = int(head.split(b" ", 2)[1])
-                length = 0
-                close = False
-                for line in head.split(b"\r\n"):
-                    name, _, value = line.partition(b":")
-                    if name.lower() == b"content-length":
-                        length = int(value)
-                    elif name.lower() == b"connection" and value.strip().lower() == b"close":
-                        close = True
+                status, length, close = _response_head(head)
                 await asyncio.wait_for(reader.readexactly(length), 10)
                 if status == 200:
                     latencies.append(time.perf_counter() - scheduled)

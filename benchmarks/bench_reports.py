@@ -34,8 +34,7 @@ def run(quick: bool) -> None:
 
     from assessments.engine import assess  # type: ignore[attr-defined]
     from assessments.reporting import dot, graphviz
-    from assessments.reporting.catalog import catalog_rule_infos
-    from assessments.reporting.model import build_report_model
+    from assessments.reporting.model import ReportInputs, build_report_model
     from assessments.reporting.pdf import ReportURLFetcher, render_pdf
     from threatmodel.interchange.native import read_model
     from threatmodel.synthetic import generate_snapshot
@@ -46,7 +45,7 @@ def run(quick: bool) -> None:
     engine_s = time.perf_counter() - start
     print(f"# engine on {COMPONENTS} components / {FLOWS} flows: {engine_s:.2f} s", flush=True)
     report("report_findings_1000", len(result.findings), "findings")
-    model = build_report_model(snapshot, result, catalog=catalog_rule_infos(), author="benchmark")
+    model = build_report_model(ReportInputs(snapshot, result, author="benchmark"))
 
     source = dot.system_dot(snapshot, model.worst)
     runs = 1 if quick else 3
@@ -54,7 +53,7 @@ def run(quick: bool) -> None:
 
     demo_path = Path(__file__).resolve().parents[1] / "threatmodel" / "demo" / "online-shop.yaml"
     demo = read_model(demo_path.read_text(encoding="utf-8"), demo_path.name)
-    demo_model = build_report_model(demo, assess(demo))
+    demo_model = build_report_model(ReportInputs(demo, assess(demo)))
     demo_source = dot.system_dot(demo, demo_model.worst)
     report("report_diagram_demo", median_time(lambda: graphviz.render_svg(demo_source), runs), "s")
 
@@ -72,9 +71,7 @@ def run(quick: bool) -> None:
 
     def pdf() -> None:
         fetcher = ReportURLFetcher()
-        data = render_pdf(
-            build_report_model(snapshot, result, catalog=catalog_rule_infos(), author="benchmark"), fetcher=fetcher
-        )
+        data = render_pdf(build_report_model(ReportInputs(snapshot, result, author="benchmark")), fetcher=fetcher)
         assert data.startswith(b"%PDF-") and not fetcher.attempts
 
     cpu_start = time.process_time()

@@ -15,7 +15,6 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
 urlpatterns: list = [
     path("api/v1/", include("threatmodel.api.urls")),
     path("api/v1/", include("assessments.api.urls")),
-    path("api/v1/", include("catalog.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -111,6 +111,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "threatmodel.api.authentication.TokenRateThrottle",
         "threatmodel.api.authentication.SessionRateThrottle",
+        "threatmodel.api.authentication.AnonymousRateThrottle",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -5,17 +5,16 @@ business rules.
 
 from __future__ import annotations
 
-import gc
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import models
 from django.db.models.functions import Cast
 
 from threatmodel import models as m
+from threatmodel.gcpause import gc_paused
 
 #: element kind -> Django model
 ROW_MODEL: dict[str, type[models.Model]] = {
@@ -141,23 +140,15 @@ def _decode_json(raw: str | None) -> Any:
     return json.loads(raw)
 
 
-@contextmanager
-def bulk_allocation() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many small objects (no cycles are made)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+#: The old name, still imported by ``threatmodel.selectors`` (same helper; use ``gc_paused``).
+bulk_allocation = gc_paused
 
 
 def load_element_dicts(
     model_id: int, kinds: Iterable[str] | None = None, keys: Mapping[str, Iterable[str]] | None = None
 ) -> dict[str, list[dict[str, Any]]]:
     """Native dicts of the model's elements, per kind (all, or only ``keys[kind]``)."""
-    with bulk_allocation():
+    with gc_paused():
         return _load_element_dicts(model_id, kinds, keys)
 
 

@@ -1,8 +1,8 @@
-"""The closed vocabularies of the threat-model domain.
+"""The closed vocabularies of the threat-model domain and of its assessment.
 
-Pure Python (no Django): the engine, the interchange readers/writers and the Django
-models all draw their allowed values from here, so a value means the same thing
-everywhere. Django ``choices`` are derived from these enums in ``threatmodel.choices``.
+Pure Python (no Django): the engine, the interchange readers/writers, the rule packs, the report writers and
+the Django models all draw their allowed values from here, so a value means the same thing everywhere. Django
+``choices`` are derived from these enums in ``threatmodel.choices`` and ``assessments.choices``.
 """
 
 from __future__ import annotations
@@ -211,3 +211,205 @@ ENCRYPTED_PROTOCOLS = frozenset(
 )
 #: Legacy or inherently weak protocols.
 LEGACY_PROTOCOLS = frozenset({"ftp", "telnet", "rsh", "rlogin", "tftp", "snmpv1", "snmpv2", "smbv1", "pop3", "imap"})
+
+
+# -- the assessment vocabulary -----------------------------------------------------------------------------------
+# Declared here, on the lowest floor, because every layer needs it and may import only downwards: the engine and
+# the report writers (assessments), the rule-pack schema (catalog.packs: the pure core only), and the editor of
+# this app, which shows findings (threatmodel never imports assessments). Django choices (assessments.choices),
+# serializers, the JSON Schemas (docs/schema/) and the editor's page vocabulary derive from these declarations;
+# tests/foundation/test_vocabulary_agreement.py fails when a copy disagrees.
+
+
+class Severity(StrEnum):
+    """Severity of a finding or of a rule's base rating, most severe first (the declaration order)."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+
+#: Severities, most severe first; ``SEVERITY_RANK`` orders findings (0 = most severe).
+SEVERITIES: tuple[str, ...] = tuple(s.value for s in Severity)
+SEVERITY_RANK: dict[str, int] = {name: rank for rank, name in enumerate(SEVERITIES)}
+SEVERITY_LABELS: dict[str, str] = {s.value: s.value.capitalize() for s in Severity}
+
+
+class Likelihood(StrEnum):
+    """Likelihood scale of a finding (Threagile style), least likely first (weights 1..4)."""
+
+    UNLIKELY = "unlikely"
+    LIKELY = "likely"
+    VERY_LIKELY = "very-likely"
+    FREQUENT = "frequent"
+
+
+class Impact(StrEnum):
+    """Impact scale of a finding, lowest first (weights 1..4)."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    VERY_HIGH = "very-high"
+
+
+LIKELIHOODS: tuple[str, ...] = tuple(s.value for s in Likelihood)
+IMPACTS: tuple[str, ...] = tuple(s.value for s in Impact)
+
+
+class Principle(StrEnum):
+    """The six principles of the posture score (one score entry each)."""
+
+    ZERO_TRUST = "zero-trust"
+    LEAST_PRIVILEGE = "least-privilege"
+    ENCRYPTION = "encryption"
+    SEGMENTATION = "segmentation"
+    DATA_PROTECTION = "data-protection"
+    VISIBILITY = "visibility"
+
+
+#: Principle -> display name, in score order.
+PRINCIPLES: dict[str, str] = {
+    Principle.ZERO_TRUST.value: "Zero trust",
+    Principle.LEAST_PRIVILEGE.value: "Least privilege",
+    Principle.ENCRYPTION.value: "Encryption and secrets",
+    Principle.SEGMENTATION.value: "Segmentation and exposure",
+    Principle.DATA_PROTECTION.value: "Data protection",
+    Principle.VISIBILITY.value: "Visibility",
+}
+
+
+class Pillar(StrEnum):
+    """CISA Zero Trust Maturity Model v2.0: five pillars and three cross-cutting capabilities."""
+
+    IDENTITY = "identity"
+    DEVICES = "devices"
+    NETWORKS = "networks"
+    APPLICATIONS_AND_WORKLOADS = "applications-and-workloads"
+    DATA = "data"
+    VISIBILITY_AND_ANALYTICS = "visibility-and-analytics"
+    AUTOMATION_AND_ORCHESTRATION = "automation-and-orchestration"
+    GOVERNANCE = "governance"
+
+
+#: ZTMM pillar -> display name, in score order.
+PILLARS: dict[str, str] = {
+    Pillar.IDENTITY.value: "Identity",
+    Pillar.DEVICES.value: "Devices",
+    Pillar.NETWORKS.value: "Networks",
+    Pillar.APPLICATIONS_AND_WORKLOADS.value: "Applications & Workloads",
+    Pillar.DATA.value: "Data",
+    Pillar.VISIBILITY_AND_ANALYTICS.value: "Visibility & Analytics",
+    Pillar.AUTOMATION_AND_ORCHESTRATION.value: "Automation & Orchestration",
+    Pillar.GOVERNANCE.value: "Governance",
+}
+
+
+class MaturityStage(StrEnum):
+    """ZTMM maturity stages, least mature first."""
+
+    TRADITIONAL = "traditional"
+    INITIAL = "initial"
+    ADVANCED = "advanced"
+    OPTIMAL = "optimal"
+
+
+MATURITY_STAGES: tuple[str, ...] = tuple(s.value for s in MaturityStage)
+STAGE_LABELS: dict[str, str] = {s.value: s.value.capitalize() for s in MaturityStage}
+
+
+class Stride(StrEnum):
+    """STRIDE threat category of a rule."""
+
+    SPOOFING = "spoofing"
+    TAMPERING = "tampering"
+    REPUDIATION = "repudiation"
+    INFORMATION_DISCLOSURE = "information-disclosure"
+    DENIAL_OF_SERVICE = "denial-of-service"
+    ELEVATION_OF_PRIVILEGE = "elevation-of-privilege"
+
+
+STRIDE_CATEGORIES: tuple[str, ...] = tuple(s.value for s in Stride)
+STRIDE_LABELS: dict[str, str] = {s.value: s.value.replace("-", " ").capitalize() for s in Stride}
+
+
+class FindingStatus(StrEnum):
+    """Triage status a team records for a finding fingerprint."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    MITIGATED = "mitigated"
+    FALSE_POSITIVE = "false_positive"
+
+
+FINDING_STATUS_LABELS: dict[str, str] = {
+    FindingStatus.OPEN.value: "Open",
+    FindingStatus.ACCEPTED.value: "Accepted risk",
+    FindingStatus.MITIGATED.value: "Mitigated",
+    FindingStatus.FALSE_POSITIVE.value: "False positive",
+}
+
+
+class ReportFormat(StrEnum):
+    """File formats a report can be rendered in."""
+
+    PDF = "pdf"
+    HTML = "html"
+    SARIF = "sarif"
+    CSV = "csv"
+    JSON = "json"
+    TEXT = "text"
+
+
+REPORT_FORMAT_LABELS: dict[str, str] = {
+    ReportFormat.PDF.value: "PDF",
+    ReportFormat.HTML.value: "HTML",
+    ReportFormat.SARIF.value: "SARIF 2.1.0",
+    ReportFormat.CSV.value: "CSV",
+    ReportFormat.JSON.value: "JSON",
+    ReportFormat.TEXT.value: "Text",
+}
+
+
+class RuleScope(StrEnum):
+    """What one check of a rule looks at: one element of a kind, or the whole model."""
+
+    COMPONENT = "component"
+    FLOW = "flow"
+    GRANT = "grant"
+    IDENTITY = "identity"
+    DATA_ASSET = "data_asset"
+    BOUNDARY = "boundary"
+    MODEL = "model"
+
+
+#: Rule scopes in evaluation order.
+RULE_SCOPES: tuple[str, ...] = tuple(s.value for s in RuleScope)
+
+
+class CustomRuleKind(StrEnum):
+    """Element kinds a team's custom rule can target; each is also the engine scope it runs in."""
+
+    COMPONENT = "component"
+    FLOW = "flow"
+    DATA_ASSET = "data_asset"
+    IDENTITY = "identity"
+    GRANT = "grant"
+    BOUNDARY = "boundary"
+
+
+CUSTOM_RULE_KIND_LABELS: dict[str, str] = {
+    CustomRuleKind.COMPONENT.value: "Component",
+    CustomRuleKind.FLOW.value: "Data flow",
+    CustomRuleKind.DATA_ASSET.value: "Data asset",
+    CustomRuleKind.IDENTITY.value: "Identity",
+    CustomRuleKind.GRANT.value: "Grant",
+    CustomRuleKind.BOUNDARY.value: "Trust boundary",
+}
+#: A custom rule's own id (its findings use ``custom.<id>``): the API, the database column and the engine agree.
+CUSTOM_RULE_ID_MAX_LENGTH = 96
+CUSTOM_RULE_ID_PATTERN = rf"^[A-Za-z0-9][A-Za-z0-9_.-]{{0,{CUSTOM_RULE_ID_MAX_LENGTH - 1}}}$"
+#: Longest CEL expression a custom rule may have.
+CUSTOM_RULE_EXPRESSION_MAX_LENGTH = 2000

@@ -6,6 +6,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from assessments.api import views
+from assessments.api.views_custom_rules import CustomRuleViewSet
 
 router = SimpleRouter()
 router.register(r"models/(?P<model_id>\d+)/assessments", views.ModelAssessmentViewSet, basename="model-assessment")
@@ -13,6 +14,7 @@ router.register("assessments", views.AssessmentRunViewSet, basename="assessment-
 router.register(r"models/(?P<model_id>\d+)/findings", views.FindingViewSet, basename="finding")
 router.register(r"models/(?P<model_id>\d+)/reports", views.ModelReportViewSet, basename="model-report")
 router.register("reports", views.ReportViewSet, basename="report")
+router.register(r"teams/(?P<team_id>\d+)/custom-rules", CustomRuleViewSet, basename="custom-rule")
 
 score = views.ModelScoreViewSet
 urlpatterns = [

@@ -288,6 +288,7 @@ CONTENT_TYPES = {
     "sarif": "application/sarif+json",
     "csv": "text/csv",
     "json": "application/json",
+    "text": "text/plain",
 }
 
 

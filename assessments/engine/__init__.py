@@ -1,9 +1,11 @@
 """Pure analysis engine of Trustmap (no Django imports).
 
 Entry points: :func:`assess` (full analysis of a snapshot), :class:`Engine` (configured rule set with
-``reassess`` for the incremental one-edit re-check), :func:`result_to_json` and :func:`render_text`.
+``reassess`` for the incremental one-edit re-check), :func:`result_to_json` / :func:`to_json_dict` and
+:func:`result_from_json` (the JSON codec, ``codec.py``) and :func:`render_text`.
 """
 
+from assessments.engine.codec import result_from_json, to_json_dict
 from assessments.engine.custom import CustomRuleSpec, validate_custom_rule
 from assessments.engine.engine import AssessmentState, Engine, assess
 from assessments.engine.plan import apply_step
@@ -18,7 +20,6 @@ from assessments.engine.results import (
     RuleOutcome,
     ScoreBreakdown,
     ScoreEntry,
-    to_json_dict,
 )
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "apply_step",
     "assess",
     "render_text",
+    "result_from_json",
     "result_to_json",
     "to_json_dict",
     "validate_custom_rule",

@@ -23,19 +23,13 @@ from celpy.evaluation import CELEvalError
 
 from assessments.engine.graph import FlowFacts, ModelContext
 from assessments.engine.registry import PASS, CheckResult, Hit, ev
-from assessments.engine.results import PRINCIPLES, SEVERITIES
+from catalog.packs.loader import RuleMeta
+from threatmodel import vocabulary as v
 from threatmodel.domain import Component, DataAsset, DataFlow, Grant, Identity, TrustBoundary
 from threatmodel.interchange.native import element_to_dict
 
-#: Element kinds a custom rule can target -> engine scope.
-CUSTOM_KINDS: dict[str, str] = {
-    "component": "component",
-    "flow": "flow",
-    "data_asset": "data_asset",
-    "identity": "identity",
-    "grant": "grant",
-    "boundary": "boundary",
-}
+#: Element kinds a custom rule can target (each is also the engine scope the rule runs in).
+CUSTOM_KINDS: tuple[str, ...] = tuple(k.value for k in v.CustomRuleKind)
 #: Severity -> (likelihood, impact) pair whose matrix value is that severity.
 SEVERITY_PAIRS: dict[str, tuple[str, str]] = {
     "critical": ("very-likely", "very-high"),
@@ -53,8 +47,8 @@ PRINCIPLE_PILLAR: dict[str, tuple[str, str]] = {
     "data-protection": ("data", "Data Access"),
     "visibility": ("visibility-and-analytics", "Visibility and Analytics"),
 }
-MAX_EXPRESSION_LENGTH = 2000
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,120}$")
+MAX_EXPRESSION_LENGTH = v.CUSTOM_RULE_EXPRESSION_MAX_LENGTH
+_ID = re.compile(v.CUSTOM_RULE_ID_PATTERN)
 _SAMPLES: dict[str, Any] = {
     "component": Component("sample-component", "Sample component"),
     "data_asset": DataAsset("sample-data", "Sample data"),
@@ -77,6 +71,29 @@ class CustomRuleSpec:
     @property
     def rule_id(self) -> str:
         return self.id if self.id.startswith("custom.") else f"custom.{self.id}"
+
+    def meta(self) -> RuleMeta:
+        """The rule record of this custom rule (family ``custom``; rated and mapped from its severity and
+        principle)."""
+        likelihood, impact = SEVERITY_PAIRS[self.severity]
+        principle = self.principle if self.principle in PRINCIPLE_PILLAR else v.Principle.ZERO_TRUST.value
+        pillar, function = PRINCIPLE_PILLAR[principle]
+        return RuleMeta(
+            id=self.rule_id,
+            title=self.title,
+            family="custom",
+            scope=self.kind if self.kind in CUSTOM_KINDS else v.RuleScope.COMPONENT.value,
+            principle=principle,
+            pillar=pillar,
+            function=function,
+            stride=v.Stride.ELEVATION_OF_PRIVILEGE.value,
+            cwe="CWE-1008",
+            severity=self.severity,
+            likelihood=likelihood,
+            impact=impact,
+            data_impact=False,
+            remediation=self.remediation or self.title,
+        )
 
 
 class CustomRuleError(ValueError):
@@ -173,11 +190,13 @@ def validate_custom_rule(kind: str, expression: str) -> list[str]:
 def validate_spec(spec: CustomRuleSpec) -> list[str]:
     errors = validate_custom_rule(spec.kind, spec.expression)
     if not _ID.match(spec.id):
-        errors.append(f"invalid rule id {spec.id!r} (letters, digits, '_', '.', ':', '-')")
-    if spec.severity not in SEVERITIES:
-        errors.append(f"severity must be one of {', '.join(SEVERITIES)}")
-    if spec.principle not in PRINCIPLES:
-        errors.append(f"principle must be one of {', '.join(PRINCIPLES)}")
+        errors.append(
+            f"invalid rule id {spec.id!r} (letters, digits, '_', '.', '-'; at most {v.CUSTOM_RULE_ID_MAX_LENGTH})"
+        )
+    if spec.severity not in v.SEVERITIES:
+        errors.append(f"severity must be one of {', '.join(v.SEVERITIES)}")
+    if spec.principle not in v.PRINCIPLES:
+        errors.append(f"principle must be one of {', '.join(v.PRINCIPLES)}")
     if not spec.title.strip():
         errors.append("the title is empty")
     return errors
@@ -186,8 +205,8 @@ def validate_spec(spec: CustomRuleSpec) -> list[str]:
 def make_check(spec: CustomRuleSpec) -> Any:
     """The engine check function of a (valid) custom rule."""
     errors = validate_custom_rule(spec.kind, spec.expression)
-    if spec.severity not in SEVERITIES:
-        errors.append(f"severity must be one of {', '.join(SEVERITIES)}")
+    if spec.severity not in v.SEVERITIES:
+        errors.append(f"severity must be one of {', '.join(v.SEVERITIES)}")
     if not _ID.match(spec.id):
         errors.append(f"invalid rule id {spec.id!r}")
     if errors:

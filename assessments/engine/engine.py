@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any
 
-from assessments.engine.custom import PRINCIPLE_PILLAR, SEVERITY_PAIRS, CustomRuleSpec, make_check
+from assessments.engine.custom import CustomRuleSpec, make_check
 from assessments.engine.evaluate import (
     OPEN,
     Check,
@@ -23,77 +22,23 @@ from assessments.engine.evaluate import (
     finding_key,
     state_from_elements,
 )
+from assessments.engine.fastbuild import blast_radius_from_rows
 from assessments.engine.graph import ModelContext
 from assessments.engine.incremental import reevaluate
 from assessments.engine.parallel import ForkedJob, can_split, default_workers, evaluate_split
 from assessments.engine.paths import Route, blast_radius, paths_from_routes, search_routes
 from assessments.engine.plan import MAX_CANDIDATES, build_plan
-from assessments.engine.registry import SCOPE_COLLECTION
-from assessments.engine.results import (
-    SEVERITY_RANK,
-    AssessmentResult,
-    BlastRadius,
-    BlastRadiusBuilder,
-    Finding,
-    PlanStep,
-    ScoreBreakdown,
-    severity_counts,
-)
+from assessments.engine.results import AssessmentResult, BlastRadius, Finding, PlanStep, ScoreBreakdown, severity_counts
 from assessments.engine.scoring import compute_scores, overall_score
-from assessments.engine.severity import SEVERITY_POINTS
 from threatmodel.domain import Snapshot
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: an analysis allocates many small acyclic objects, and generational
-    collections triggered by them cost more than the analysis itself on large models."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            if gc.get_freeze_count() == 0:
-                # Re-enabling would make the next allocation collect the young generation, i.e. traverse every
-                # container the analysis allocated (≈0.5 s at 10k components) although they are acyclic and
-                # freed by reference counting. Move them to the oldest generation instead (two O(1) list
-                # splices): they are examined by the next full collection like any long-lived object.
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
+from threatmodel.gcpause import gc_paused
+from threatmodel.vocabulary import SEVERITY_RANK
 
 
 def custom_spec(rule: CustomRuleSpec) -> RuleSpec:
-    likelihood, impact = SEVERITY_PAIRS[rule.severity]
-    principle = rule.principle if rule.principle in PRINCIPLE_PILLAR else "zero-trust"
-    pillar, function = PRINCIPLE_PILLAR[principle]
-    return RuleSpec(
-        id=rule.rule_id,
-        title=rule.title,
-        family="custom",
-        scope=rule.kind if rule.kind in SCOPE_COLLECTION else "component",
-        principle=principle,
-        pillar=pillar,
-        function=function,
-        stride="elevation-of-privilege",
-        cwe="CWE-1008",
-        asvs="",
-        tenet=0,
-        severity=rule.severity,
-        likelihood=likelihood,
-        impact=impact,
-        data_impact=False,
-        remediation=rule.remediation or rule.title,
-        mitigated_by=frozenset(),
-        supersedes=frozenset(),
-        fix_action="",
-        fix_title="",
-        check=make_check(rule),
-        kinds=None,
-        points=SEVERITY_POINTS[rule.severity],
-        custom=True,
-    )
+    """The runnable spec of a team's custom rule (``CustomRuleError`` when the rule is invalid)."""
+    check = make_check(rule)  # validates first, so an invalid severity is reported as such
+    return RuleSpec(rule.meta(), check, custom=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,12 +124,6 @@ def _radius_row(item: BlastRadius) -> tuple[Any, ...]:
     return (item.component, item.data_assets, item.components, item.reachable, item.truncated)
 
 
-def _radius_from_row(*fields: Any) -> BlastRadius:
-    item = BlastRadiusBuilder(*fields)
-    item.__class__ = BlastRadius  # a real BlastRadius from here on (results.builder)
-    return cast(BlastRadius, item)
-
-
 def _plan_rows(evaluation: EvalState, max_candidates: int) -> tuple[list[tuple[Any, ...]], float]:
     """The plan as plain rows (``PlanStep`` fields in order) and how long it took: the forked worker's job."""
     start = time.perf_counter()
@@ -230,7 +169,7 @@ class Engine:
         return tuple(self.evaluator.specs)
 
     def evaluate(self, snapshot: Snapshot) -> AssessmentState:
-        with _gc_paused():
+        with gc_paused():
             state, _ = self._evaluate(snapshot, with_graph=False)
         return state
 
@@ -258,17 +197,17 @@ class Engine:
         if previous.engine is not self:
             raise ValueError("reassess needs a state produced by the same engine")
         start = time.perf_counter()
-        with _gc_paused():
+        with gc_paused():
             state = reevaluate(previous.evaluation, snapshot)
         return AssessmentState(state, self, {"rules": time.perf_counter() - start})
 
     def assess(self, snapshot: Snapshot) -> AssessmentResult:
-        with _gc_paused():
+        with gc_paused():
             state, graph = self._evaluate(snapshot, with_graph=True)
             return self._result(state, graph)
 
     def result(self, state: AssessmentState) -> AssessmentResult:
-        with _gc_paused():
+        with gc_paused():
             return self._result(state)
 
     def _result(self, state: AssessmentState, graph: GraphResults | None = None) -> AssessmentResult:
@@ -307,7 +246,7 @@ class Engine:
             else:  # computed by the forked worker while this process evaluated rules (times are the worker's)
                 routes, rows, timings["attack_paths"], timings["blast_radius"] = graph
                 paths = paths_from_routes(routes, weaknesses)
-                radius = tuple([_radius_from_row(*row) for row in rows])
+                radius = blast_radius_from_rows(rows)
             planned = forked_plan.join() if forked_plan is not None else None
         if planned is not None:
             plan: tuple[PlanStep, ...] = tuple(PlanStep(*row) for row in planned[0])

@@ -8,16 +8,18 @@ kept per element so that after an edit only the elements whose inputs changed ar
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, NamedTuple, cast
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
+from assessments.engine.fastbuild import make_finding
 from assessments.engine.graph import ModelContext
-from assessments.engine.registry import SCOPE_COLLECTION, Hit, load_builtin_rules
-from assessments.engine.results import SEVERITY_RANK, Finding, FindingBuilder
+from assessments.engine.registry import SCOPE_COLLECTION, Hit
+from assessments.engine.results import Finding
+from assessments.engine.rules import load_builtin_rules
 from assessments.engine.severity import CRITICALITY_BUMP, ELEMENT_FACTOR_HALVES, SEVERITY_POINTS, rate
 from catalog.packs.loader import RuleMeta, load_rule_catalog
-from threatmodel.domain import Snapshot
-from threatmodel.vocabulary import CLASSIFICATION_ORDER
+from threatmodel.domain import Control, Snapshot
+from threatmodel.vocabulary import CLASSIFICATION_ORDER, SEVERITY_RANK
 
 #: Check states.
 PASSED, OPEN, MITIGATED, FOLDED = 0, 1, 2, 3
@@ -25,35 +27,28 @@ PASSED, OPEN, MITIGATED, FOLDED = 0, 1, 2, 3
 
 @dataclass(frozen=True, slots=True)
 class RuleSpec:
-    """A runnable rule: catalog metadata plus its implementation."""
+    """A runnable rule: its rule record (``meta``, the catalog's or a custom rule's) and its implementation.
 
-    id: str
-    title: str
-    family: str
-    scope: str
-    principle: str
-    pillar: str
-    function: str
-    stride: str
-    cwe: str
-    asvs: str
-    tenet: int
-    severity: str
-    likelihood: str
-    impact: str
-    data_impact: bool
-    remediation: str
-    mitigated_by: frozenset[str]
-    supersedes: frozenset[str]
-    fix_action: str
-    fix_title: str
+    ``kinds`` / ``source_kinds`` / ``target_kinds`` / ``traits``: the pre-filters of the implementation
+    (``registry.rule``). ``supersedes`` is the transitive closure of ``meta.supersedes``; ``mitigated_by`` is
+    ``meta.mitigated_by`` as a set; ``points`` the check weight of the rule's base severity."""
+
+    meta: RuleMeta
     check: Callable[..., Any]
-    kinds: frozenset[str] | None
-    points: int
+    kinds: frozenset[str] | None = None
+    supersedes: frozenset[str] = frozenset()
     custom: bool = False
     source_kinds: frozenset[str] | None = None
     target_kinds: frozenset[str] | None = None
     traits: tuple[int, int, int] = (0, 0, 0)  # flow rules: (all of, none of, any of) FlowFacts.traits bits
+    id: str = field(init=False)
+    mitigated_by: frozenset[str] = field(init=False)
+    points: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", self.meta.id)
+        object.__setattr__(self, "mitigated_by", frozenset(self.meta.mitigated_by))
+        object.__setattr__(self, "points", SEVERITY_POINTS[self.meta.severity])
 
 
 def supersession_closure(catalog: Mapping[str, RuleMeta]) -> dict[str, frozenset[str]]:
@@ -77,45 +72,6 @@ def supersession_closure(catalog: Mapping[str, RuleMeta]) -> dict[str, frozenset
     return closure
 
 
-def spec_from_meta(
-    meta: RuleMeta,
-    check: Callable[..., Any],
-    kinds: frozenset[str] | None,
-    supersedes: frozenset[str] | None = None,
-    source_kinds: frozenset[str] | None = None,
-    target_kinds: frozenset[str] | None = None,
-    traits: tuple[int, int, int] = (0, 0, 0),
-) -> RuleSpec:
-    return RuleSpec(
-        id=meta.id,
-        title=meta.title,
-        family=meta.family,
-        scope=meta.scope,
-        principle=meta.principle,
-        pillar=meta.pillar,
-        function=meta.function,
-        stride=meta.stride,
-        cwe=meta.cwe,
-        asvs=meta.asvs,
-        tenet=meta.tenet,
-        severity=meta.severity,
-        likelihood=meta.likelihood,
-        impact=meta.impact,
-        data_impact=meta.data_impact,
-        remediation=meta.remediation,
-        mitigated_by=frozenset(meta.mitigated_by),
-        supersedes=frozenset(meta.supersedes) if supersedes is None else supersedes,
-        fix_action=meta.fix.action if meta.fix else "",
-        fix_title=meta.fix.title if meta.fix else "",
-        check=check,
-        kinds=kinds,
-        points=SEVERITY_POINTS[meta.severity],
-        source_kinds=source_kinds,
-        target_kinds=target_kinds,
-        traits=traits,
-    )
-
-
 def builtin_specs(rules: Iterable[str] | None = None, disabled: Iterable[str] = ()) -> tuple[RuleSpec, ...]:
     """The enabled built-in rules (all catalog rules, or only ``rules``), minus ``disabled``."""
     catalog = load_rule_catalog()
@@ -127,14 +83,14 @@ def builtin_specs(rules: Iterable[str] | None = None, disabled: Iterable[str] = 
     wanted -= set(disabled)
     closure = supersession_closure(catalog)
     return tuple(
-        spec_from_meta(
+        RuleSpec(
             catalog[rid],
             impls[rid].check,
-            impls[rid].kinds,
-            closure[rid],
-            impls[rid].source_kinds,
-            impls[rid].target_kinds,
-            impls[rid].traits,
+            kinds=impls[rid].kinds,
+            supersedes=closure[rid],
+            source_kinds=impls[rid].source_kinds,
+            target_kinds=impls[rid].target_kinds,
+            traits=impls[rid].traits,
         )
         for rid in sorted(wanted)
     )
@@ -160,9 +116,6 @@ class ElementResult(NamedTuple):
 
 
 _EMPTY: tuple[Check, ...] = ()
-#: ``_new(Check, (...))`` builds a Check / ElementResult without the Python-level ``__new__`` of a NamedTuple
-#: (same object, about twice as fast; ~150k of them on a 10k-component model).
-_new = tuple.__new__
 
 
 class Evaluator:
@@ -172,7 +125,7 @@ class Evaluator:
         self.specs: dict[str, RuleSpec] = {s.id: s for s in sorted(specs, key=lambda s: s.id)}
         self.by_scope: dict[str, list[RuleSpec]] = {}
         for spec in self.specs.values():
-            self.by_scope.setdefault(spec.scope, []).append(spec)
+            self.by_scope.setdefault(spec.meta.scope, []).append(spec)
         self._component_rules: dict[str, list[RuleEntry]] = {}
         self._flow_rules: dict[tuple[str, str, int], list[RuleEntry]] = {}
         self._scope_rules: dict[str, list[RuleEntry]] = {
@@ -186,8 +139,8 @@ class Evaluator:
         self.key = tuple(self.specs)
 
     def intern(self, applicable: tuple[str, ...]) -> tuple[str, ...]:
-        """One shared tuple per distinct list of applicable rule ids (there are a few hundred, for ~86k
-        elements on a 10k-component model)."""
+        """One shared tuple per distinct list of applicable rule ids (a model has far fewer distinct lists than
+        elements)."""
         interned = self._interned.get(applicable)
         if interned is None:
             interned = self._interned[applicable] = applicable
@@ -276,8 +229,8 @@ class Evaluator:
         if interned is None:
             interned = self._interned[key] = key  # the same object as ``intern`` would return, inlined
         if not fired:
-            return _new(ElementResult, (interned, factor, _EMPTY))  # type: ignore[no-any-return]
-        return _new(ElementResult, (interned, factor, self._failed(ctx, primary, fired, factor)))  # type: ignore[no-any-return]
+            return ElementResult(interned, factor, _EMPTY)
+        return ElementResult(interned, factor, self._failed(ctx, primary, fired, factor))
 
     def evaluate_model(self, ctx: ModelContext) -> dict[str, tuple[ElementResult, ...]]:
         """Model-scope rules (always re-run), keyed by rule id."""
@@ -301,7 +254,7 @@ class Evaluator:
         if len(fired) == 1:  # nothing to supersede
             spec, hit = fired[0]
             finding = self._finding(ctx, spec, primary, hit, [])
-            return (_new(Check, (spec.id, spec.points * factor, MITIGATED if finding.mitigated_by else OPEN, finding)),)
+            return (Check(spec.id, spec.points * factor, MITIGATED if finding.mitigated_by else OPEN, finding),)
         fired_key = tuple([spec.id for spec, _ in fired])
         folding = self._folding.get(fired_key)
         if folding is None:
@@ -310,10 +263,10 @@ class Evaluator:
         for (spec, hit), folded in zip(fired, folding, strict=True):
             weight = spec.points * factor
             if folded is None:
-                checks.append(_new(Check, (spec.id, weight, FOLDED, None)))
+                checks.append(Check(spec.id, weight, FOLDED, None))
                 continue
             finding = self._finding(ctx, spec, primary, hit, folded)
-            checks.append(_new(Check, (spec.id, weight, MITIGATED if finding.mitigated_by else OPEN, finding)))
+            checks.append(Check(spec.id, weight, MITIGATED if finding.mitigated_by else OPEN, finding))
         return tuple(checks)
 
     @staticmethod
@@ -342,73 +295,48 @@ class Evaluator:
         rate_key = (spec.id, hit.exposed, hit.data_rank, criticality)
         rating = self._ratings.get(rate_key)
         if rating is None:
+            meta = spec.meta
             bump = CRITICALITY_BUMP.get(criticality, 0)
             rating = self._ratings[rate_key] = rate(
-                spec.likelihood,
-                spec.impact,
+                meta.likelihood,
+                meta.impact,
                 exposed=hit.exposed,
                 data_rank=hit.data_rank,
-                data_impact=spec.data_impact,
+                data_impact=meta.data_impact,
                 criticality_bump=bump,
             )
         likelihood, impact, severity = rating
-        mitigated_by: tuple[str, ...] = ()
         controls = ctx.controls_by_target
-        if spec.mitigated_by and controls:
-            found: list[str] | None = None
-            for element_id in key_elements:  # a plain loop: most elements carry no control
-                attached = controls.get(element_id)
-                if attached:
-                    for control in attached:
-                        if control.control in spec.mitigated_by:
-                            if found is None:
-                                found = []
-                            found.append(control.id)
-            if found:
-                mitigated_by = tuple(sorted(set(found)))
+        mitigated_by = _mitigations(controls, spec.mitigated_by, key_elements) if spec.mitigated_by and controls else ()
         evidence = hit.evidence
         if folded:
             evidence = (*evidence, ("supersedes", tuple(folded)))
         return make_finding(
-            spec, "@".join((spec.id, *key_elements)), severity, likelihood, impact, elements, evidence, mitigated_by
+            spec.meta,
+            "@".join((spec.id, *key_elements)),
+            severity,
+            likelihood,
+            impact,
+            elements,
+            evidence,
+            mitigated_by,
         )
 
 
-def make_finding(
-    spec: RuleSpec,
-    finding_id: str,
-    severity: str,
-    likelihood: str,
-    impact: str,
-    elements: tuple[str, ...],
-    evidence: tuple[tuple[str, Any], ...],
-    mitigated_by: tuple[str, ...],
-) -> Finding:
-    """A finding of ``spec``: the fields that vary between findings of one rule given, the rest from the spec
-    (parallel._pack sends exactly these; tests/engine/test_parallel.py would see a field it dropped)."""
-    # positional, in field order, through the mutable twin: building a frozen dataclass ~70k times is costly
-    finding = FindingBuilder(
-        finding_id,
-        spec.id,
-        spec.title,
-        severity,
-        likelihood,
-        impact,
-        spec.principle,
-        spec.pillar,
-        spec.function,
-        spec.stride,
-        spec.cwe,
-        elements,
-        evidence,
-        spec.remediation,
-        mitigated_by,
-        spec.asvs,
-        spec.tenet,
-        spec.family,
-    )
-    finding.__class__ = Finding  # a real Finding from here on (results.builder)
-    return cast(Finding, finding)
+def _mitigations(
+    controls: Mapping[str, list[Control]], mitigators: frozenset[str], elements: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Ids of the implemented controls on ``elements`` whose catalog control mitigates the rule, sorted."""
+    found: list[str] | None = None
+    for element_id in elements:  # a plain loop: most elements carry no control
+        attached = controls.get(element_id)
+        if attached:
+            for control in attached:
+                if control.control in mitigators:
+                    if found is None:
+                        found = []
+                    found.append(control.id)
+    return tuple(sorted(set(found))) if found else ()
 
 
 # -- state ---------------------------------------------------------------------------------------

@@ -148,14 +148,19 @@ class ModelContext:
         self, snapshot: Snapshot, *, base: ModelContext | None = None, changes: ChangeSet | None = None
     ) -> None:
         self.snapshot = snapshot
-        reuse = (
-            base is not None and changes is not None and not (changes.ids("boundaries") or changes.ids("data_assets"))
+        #: (previous context, changes) when this context is patched from the previous revision's, else None
+        delta = (
+            (base, changes)
+            if base is not None
+            and changes is not None
+            and not (changes.ids("boundaries") or changes.ids("data_assets"))
+            else None
         )
-        if reuse and base is not None and changes is not None:
+        if delta is not None:
             self.components: dict[str, Component] = patched_index(
-                base.components, snapshot.components, changes, "components"
+                delta[0].components, snapshot.components, delta[1], "components"
             )
-            self.flows: dict[str, DataFlow] = patched_index(base.flows, snapshot.flows, changes, "flows")
+            self.flows: dict[str, DataFlow] = patched_index(delta[0].flows, snapshot.flows, delta[1], "flows")
         else:
             self.components = snapshot.component_by_id
             self.flows = snapshot.flow_by_id
@@ -176,49 +181,57 @@ class ModelContext:
         self._data_facts: dict[
             tuple[str, ...], tuple[int, tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], int]
         ] = {}
-        if reuse and base is not None and changes is not None:
-            self._derive_flow_indexes(base, changes)
-        else:
-            self._build_flow_indexes()
-        self.members: dict[str | None, list[str]] = {}
-        self.by_identity: dict[str, list[str]] = {}
-        self.grants_by_identity: dict[str, list[Grant]]
-        self.grants_by_target: dict[str, list[Grant]]
-        self.controls_by_target: dict[str, list[Control]]
         self.out_flows: dict[str, list[str]]
         self.in_flows: dict[str, list[str]]
-        if reuse and base is not None and changes is not None and not _placement_changed(base, self, changes):
-            self.members = base.members
-            self.by_identity = base.by_identity
+        if delta is not None:
+            self._derive_flow_indexes(*delta)
         else:
-            for comp in snapshot.components:
-                self.members.setdefault(comp.boundary, []).append(comp.id)
-                if comp.identity is not None:
-                    self.by_identity.setdefault(comp.identity, []).append(comp.id)
-        if reuse and base is not None and changes is not None:
-            self.asset_usage = _derive_usage(base, self, changes)
-        else:
-            self.asset_usage = {}
-            for comp in snapshot.components:
-                _count_component(self.asset_usage, comp, 1)
-            for flow in snapshot.flows:
-                _count_assets(self.asset_usage, flow.data_assets, 1)
-            for grant in snapshot.grants:
-                _count_assets(self.asset_usage, (grant.target,), 1)
-        if reuse and base is not None and changes is not None and not changes.ids("grants"):
-            self.grants_by_identity = base.grants_by_identity
-            self.grants_by_target = base.grants_by_target
+            self._build_flow_indexes()
+        self._index_members(delta)
+        self.asset_usage = _derive_usage(delta[0], self, delta[1]) if delta is not None else self._count_usage()
+        self._index_grants_and_controls(delta)
+
+    def _index_members(self, delta: tuple[ModelContext, ChangeSet] | None) -> None:
+        """Components by boundary and by identity (the previous context's when no component moved)."""
+        if delta is not None and not _placement_changed(delta[0], self, delta[1]):
+            self.members: dict[str | None, list[str]] = delta[0].members
+            self.by_identity: dict[str, list[str]] = delta[0].by_identity
+            return
+        self.members = {}
+        self.by_identity = {}
+        for comp in self.snapshot.components:
+            self.members.setdefault(comp.boundary, []).append(comp.id)
+            if comp.identity is not None:
+                self.by_identity.setdefault(comp.identity, []).append(comp.id)
+
+    def _count_usage(self) -> dict[str, int]:
+        """Data asset -> number of components, flows and grants that use it."""
+        usage: dict[str, int] = {}
+        for comp in self.snapshot.components:
+            _count_component(usage, comp, 1)
+        for flow in self.snapshot.flows:
+            _count_assets(usage, flow.data_assets, 1)
+        for grant in self.snapshot.grants:
+            _count_assets(usage, (grant.target,), 1)
+        return usage
+
+    def _index_grants_and_controls(self, delta: tuple[ModelContext, ChangeSet] | None) -> None:
+        """Grants by identity and by target; implemented controls by target (the previous context's when
+        unchanged)."""
+        if delta is not None and not delta[1].ids("grants"):
+            self.grants_by_identity: dict[str, list[Grant]] = delta[0].grants_by_identity
+            self.grants_by_target: dict[str, list[Grant]] = delta[0].grants_by_target
         else:
             self.grants_by_identity = {}
             self.grants_by_target = {}
-            for grant in snapshot.grants:
+            for grant in self.snapshot.grants:
                 self.grants_by_identity.setdefault(grant.identity, []).append(grant)
                 self.grants_by_target.setdefault(grant.target, []).append(grant)
-        if reuse and base is not None and changes is not None and not changes.ids("controls"):
-            self.controls_by_target = base.controls_by_target
+        if delta is not None and not delta[1].ids("controls"):
+            self.controls_by_target: dict[str, list[Control]] = delta[0].controls_by_target
         else:
             self.controls_by_target = {}
-            for control in snapshot.controls:
+            for control in self.snapshot.controls:
                 if control.status is ControlStatus.IMPLEMENTED:
                     self.controls_by_target.setdefault(control.target, []).append(control)
 

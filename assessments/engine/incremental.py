@@ -32,119 +32,151 @@ CONTENT_FLOW_FIELDS = ("name", "attributes", "data_assets")
 
 
 def dirty_elements(old: ModelContext, new: ModelContext, changes: ChangeSet) -> set[str]:
-    """Elements whose checks may differ after ``changes`` (the dependency closure, docs/scoring.md)."""
-    dirty: set[str] = set()
-    comps: set[str] = set()
-    idents: set[str] = set()
+    """Elements whose checks may differ after ``changes`` (the dependency closure, docs/scoring.md).
 
-    def flows_of(ctx: ModelContext, comp_id: str) -> list[str]:
-        return [*ctx.in_flows.get(comp_id, ()), *ctx.out_flows.get(comp_id, ())]
+    The closure is taken in both the old and the new context (an element may have lost or gained a
+    neighbour); the data assets and the grants of touched identities come last, once every identity is known."""
+    closure = _Closure(_structural_components(old, new, changes), _flow_change_levels(old, new, changes))
+    for ctx in (old, new):
+        closure.touch_changes(ctx, changes)
+    for ctx in (old, new):
+        closure.touch_data_and_grants(ctx, changes)
+    return closure.dirty | closure.comps | closure.idents
 
-    def touch_component(ctx: ModelContext, comp_id: str) -> None:
-        comp = ctx.components.get(comp_id)
-        if comp is None:
-            return
-        comps.add(comp_id)
-        dirty.update(flows_of(ctx, comp_id))
-        if comp_id not in structural:
-            return
-        neighbours = ctx.neighbours(comp_id)
-        comps.update(neighbours)
-        for fid in ctx.out_flows.get(comp_id, ()):
-            dirty.update(ctx.out_flows.get(ctx.flows[fid].target, ()))
-        comps.update(ctx.members.get(comp.boundary, ()))
-        for member in (comp_id, *neighbours):
-            identity = ctx.components[member].identity
-            if identity is not None:
-                idents.add(identity)
-        dirty.update(g.id for g in ctx.grants_by_target.get(comp_id, ()))
 
-    def touch_flow(ctx: ModelContext, flow_id: str) -> None:
-        flow = ctx.flows.get(flow_id)
-        if flow is None:
-            return
-        dirty.add(flow_id)
-        level = flow_levels.get(flow_id, 2)
-        if level == 0:
-            return
-        if level == 1:  # name / attributes / data assets: read by grant rules and data-transfer rules
-            dirty.update(ctx.in_flows.get(flow.source, ()))
-            identity = ctx.components[flow.source].identity
-            if identity is not None:
-                idents.add(identity)
-            return
-        comps.update((flow.source, flow.target))
-        dirty.update(ctx.in_flows.get(flow.source, ()))
-        dirty.update(ctx.out_flows.get(flow.target, ()))
-        for end in (flow.source, flow.target):
-            identity = ctx.components[end].identity
-            if identity is not None:
-                idents.add(identity)
-
-    flow_levels: dict[str, int] = {}
-    for flow_id in changes.changed.get("flows", ()):
-        before_flow, after_flow = old.flows[flow_id], new.flows[flow_id]
-        if any(getattr(before_flow, n) != getattr(after_flow, n) for n in STRUCTURAL_FLOW_FIELDS):
-            flow_levels[flow_id] = 2
-        elif any(getattr(before_flow, n) != getattr(after_flow, n) for n in CONTENT_FLOW_FIELDS):
-            flow_levels[flow_id] = 1
-        else:
-            flow_levels[flow_id] = 0
+def _structural_components(old: ModelContext, new: ModelContext, changes: ChangeSet) -> set[str]:
+    """Added, removed and changed components whose change other elements' rules see."""
     structural = set(changes.added.get("components", ())) | set(changes.removed.get("components", ()))
     for comp_id in changes.changed.get("components", ()):
         before, after = old.components[comp_id], new.components[comp_id]
         if any(getattr(before, name) != getattr(after, name) for name in STRUCTURAL_COMPONENT_FIELDS):
             structural.add(comp_id)
-    for ctx in (old, new):
+    return structural
+
+
+def _flow_change_levels(old: ModelContext, new: ModelContext, changes: ChangeSet) -> dict[str, int]:
+    """Per changed flow: 2 structural, 1 content only, 0 the flow's own security attributes only."""
+    levels: dict[str, int] = {}
+    for flow_id in changes.changed.get("flows", ()):
+        before, after = old.flows[flow_id], new.flows[flow_id]
+        if any(getattr(before, n) != getattr(after, n) for n in STRUCTURAL_FLOW_FIELDS):
+            levels[flow_id] = 2
+        elif any(getattr(before, n) != getattr(after, n) for n in CONTENT_FLOW_FIELDS):
+            levels[flow_id] = 1
+        else:
+            levels[flow_id] = 0
+    return levels
+
+
+class _Closure:
+    """The growing dependency closure: elements to re-check, components and identities around them."""
+
+    def __init__(self, structural: set[str], flow_levels: dict[str, int]) -> None:
+        self.structural = structural
+        self.flow_levels = flow_levels  # added / removed flows are absent: structural (2)
+        self.dirty: set[str] = set()
+        self.comps: set[str] = set()
+        self.idents: set[str] = set()
+
+    def touch_changes(self, ctx: ModelContext, changes: ChangeSet) -> None:
         for comp_id in changes.ids("components"):
-            touch_component(ctx, comp_id)
+            self.component(ctx, comp_id)
         for flow_id in changes.ids("flows"):
-            touch_flow(ctx, flow_id)
+            self.flow(ctx, flow_id)
         for grant_id in changes.ids("grants"):
-            grant = ctx.grant_by_id.get(grant_id)
-            if grant is None:
-                continue
-            dirty.add(grant_id)
-            idents.add(grant.identity)
-            if grant.target == "*":
-                comps.update(ctx.components)
-            else:
-                dirty.add(grant.target)
+            self.grant(ctx, grant_id)
         for ident_id in changes.ids("identities"):
-            idents.add(ident_id)
-            comps.update(ctx.by_identity.get(ident_id, ()))
+            self.idents.add(ident_id)
+            self.comps.update(ctx.by_identity.get(ident_id, ()))
         for control_id in changes.ids("controls"):
-            control = ctx.snapshot_control(control_id)
-            if control is None:
-                continue
-            target = control.target
-            dirty.add(target)
-            if target in ctx.components:
-                comps.add(target)
-                comps.update(ctx.neighbours(target))
-                dirty.update(flows_of(ctx, target))
-                dirty.update(g.id for g in ctx.grants_by_target.get(target, ()))
-            elif target in ctx.identities:
-                idents.add(target)
-            dirty.update(g.id for g in ctx.grants_by_target.get(target, ()))
-    for ctx in (old, new):
+            self.control(ctx, control_id)
+
+    def _identity_of(self, ctx: ModelContext, comp_id: str) -> None:
+        identity = ctx.components[comp_id].identity
+        if identity is not None:
+            self.idents.add(identity)
+
+    def _flows_of(self, ctx: ModelContext, comp_id: str) -> None:
+        self.dirty.update(ctx.in_flows.get(comp_id, ()))
+        self.dirty.update(ctx.out_flows.get(comp_id, ()))
+
+    def component(self, ctx: ModelContext, comp_id: str) -> None:
+        comp = ctx.components.get(comp_id)
+        if comp is None:
+            return
+        self.comps.add(comp_id)
+        self._flows_of(ctx, comp_id)
+        if comp_id not in self.structural:
+            return
+        neighbours = ctx.neighbours(comp_id)
+        self.comps.update(neighbours)
+        for fid in ctx.out_flows.get(comp_id, ()):
+            self.dirty.update(ctx.out_flows.get(ctx.flows[fid].target, ()))
+        self.comps.update(ctx.members.get(comp.boundary, ()))
+        for member in (comp_id, *neighbours):
+            self._identity_of(ctx, member)
+        self.dirty.update(g.id for g in ctx.grants_by_target.get(comp_id, ()))
+
+    def flow(self, ctx: ModelContext, flow_id: str) -> None:
+        flow = ctx.flows.get(flow_id)
+        if flow is None:
+            return
+        self.dirty.add(flow_id)
+        level = self.flow_levels.get(flow_id, 2)
+        if level == 0:
+            return
+        if level == 1:  # name / attributes / data assets: read by grant rules and data-transfer rules
+            self.dirty.update(ctx.in_flows.get(flow.source, ()))
+            self._identity_of(ctx, flow.source)
+            return
+        self.comps.update((flow.source, flow.target))
+        self.dirty.update(ctx.in_flows.get(flow.source, ()))
+        self.dirty.update(ctx.out_flows.get(flow.target, ()))
+        for end in (flow.source, flow.target):
+            self._identity_of(ctx, end)
+
+    def grant(self, ctx: ModelContext, grant_id: str) -> None:
+        grant = ctx.grant_by_id.get(grant_id)
+        if grant is None:
+            return
+        self.dirty.add(grant_id)
+        self.idents.add(grant.identity)
+        if grant.target == "*":
+            self.comps.update(ctx.components)
+        else:
+            self.dirty.add(grant.target)
+
+    def control(self, ctx: ModelContext, control_id: str) -> None:
+        control = ctx.snapshot_control(control_id)
+        if control is None:
+            return
+        target = control.target
+        self.dirty.add(target)
+        if target in ctx.components:
+            self.comps.add(target)
+            self.comps.update(ctx.neighbours(target))
+            self._flows_of(ctx, target)
+        elif target in ctx.identities:
+            self.idents.add(target)
+        self.dirty.update(g.id for g in ctx.grants_by_target.get(target, ()))
+
+    def touch_data_and_grants(self, ctx: ModelContext, changes: ChangeSet) -> None:
+        """The data assets of changed components, flows and grants; the grants of every touched identity."""
         for comp_id in changes.ids("components"):
             comp = ctx.components.get(comp_id)
             if comp is not None:
-                dirty.update(comp.data_stored)
-                dirty.update(comp.data_processed)
+                self.dirty.update(comp.data_stored)
+                self.dirty.update(comp.data_processed)
         for flow_id in changes.ids("flows"):
             flow = ctx.flows.get(flow_id)
             if flow is not None:
-                dirty.update(flow.data_assets)
+                self.dirty.update(flow.data_assets)
         for grant_id in changes.ids("grants"):
             grant = ctx.grant_by_id.get(grant_id)
             if grant is not None and grant.target in ctx.data_assets:
-                dirty.add(grant.target)
-        for ident_id in idents:
-            dirty.update(g.id for g in ctx.grants_by_identity.get(ident_id, ()))
-    dirty |= comps | idents
-    return dirty
+                self.dirty.add(grant.target)
+        for ident_id in self.idents:
+            self.dirty.update(g.id for g in ctx.grants_by_identity.get(ident_id, ()))
 
 
 def reevaluate(state: EvalState, snapshot: Snapshot) -> EvalState:

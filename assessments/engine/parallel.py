@@ -1,4 +1,4 @@
-"""A full analysis of a large model split between this process and forked workers (docs/scoring.md §9).
+"""A full analysis of a large model split between this process and forked workers (measured in benchmarks/NOTES.md).
 
 The analysis is CPU-bound Python: one interpreter uses one core. On a large model the engine forks (the worker
 shares the already built ``ModelContext`` copy-on-write: nothing is loaded or sent to it):
@@ -40,12 +40,13 @@ from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import IO, Any, Generic, TypeVar, cast
 
-from assessments.engine.evaluate import Check, ElementResult, Evaluator, evaluate_elements, make_finding
+from assessments.engine.evaluate import Check, ElementResult, Evaluator, evaluate_elements
+from assessments.engine.fastbuild import make_finding
 from assessments.engine.graph import ModelContext
 
 T = TypeVar("T")
 
-#: Below this many evaluated elements the analysis stays in one process (docs/scoring.md §9).
+#: Below this many evaluated elements the analysis stays in one process (the break-even: benchmarks/NOTES.md).
 MIN_PARALLEL_ELEMENTS = 10_000
 #: Elements per chunk of the shared queue: large enough that taking a chunk costs nothing, small enough that
 #: both processes finish within one chunk of each other.
@@ -174,16 +175,14 @@ def _unpack(rows: list[PackedElement], evaluator: Evaluator) -> dict[str, Elemen
     """The inverse of ``_pack`` (rule ids and applicable-rule tuples shared with this process's own)."""
     intern = evaluator.intern
     specs = evaluator.specs
-    new = tuple.__new__
     build = make_finding
     elements: dict[str, ElementResult] = {}
     for element_id, applicable, factor, packed_checks in rows:
         checks = (
             tuple(
                 [
-                    new(
-                        Check,
-                        ((spec := specs[rule]).id, weight, state, None if values is None else build(spec, *values)),
+                    Check(
+                        (spec := specs[rule]).id, weight, state, None if values is None else build(spec.meta, *values)
                     )
                     for rule, weight, state, values in packed_checks
                 ]
@@ -191,7 +190,7 @@ def _unpack(rows: list[PackedElement], evaluator: Evaluator) -> dict[str, Elemen
             if packed_checks
             else ()
         )
-        elements[element_id] = new(ElementResult, (intern(applicable), factor, checks))
+        elements[element_id] = ElementResult(intern(applicable), factor, checks)
     return elements
 
 

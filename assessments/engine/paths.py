@@ -71,16 +71,45 @@ def search_routes(ctx: ModelContext, k: int = PATHS_PER_TARGET) -> list[Route]:
     comps = ctx.snapshot.components
     names = [c.id for c in comps]  # sorted by id, so integer order = id order (same tie-breaks)
     position = {name: i for i, name in enumerate(names)}
-    unit = HOP_COST_UNIT
     # hop costs in whole units (exact: hop_cost only adds multiples of the unit)
-    adjacency = [[(position[succ], round(move[0] / unit)) for succ, move in moves[name].items()] for name in names]
+    adjacency = [
+        [(position[succ], round(move[0] / HOP_COST_UNIT)) for succ, move in moves[name].items()] for name in names
+    ]
     entries = [i for i, c in enumerate(comps) if ctx.is_entry(c)]
     jewels = {i for i, c in enumerate(comps) if ctx.is_crown_jewel(c)}
     if not entries or not jewels:
         return []
-    # label: (cost, entry, node, parent label index); entries and nodes as integer positions
+    labels, at_target = _label_search(adjacency, entries, jewels, k)
+    routes: list[Route] = []
+    for target_index in sorted(at_target):
+        target = names[target_index]
+        at_risk = ctx.sensitive_stored(ctx.components[target])
+        for rank, index in enumerate(at_target[target_index], start=1):
+            hops: list[str] = []
+            cursor = index
+            while cursor >= 0:
+                hops.append(names[labels[cursor][2]])
+                cursor = labels[cursor][3]
+            hops.reverse()
+            flows = tuple(_cheapest_flow(ctx, moves[a][b][1]) for a, b in zip(hops, hops[1:], strict=False))
+            routes.append(
+                (names[labels[index][1]], target, tuple(hops), flows, round(labels[index][0], 3), at_risk, rank)
+            )
+    routes.sort(key=lambda route: (route[4], route[1], route[0]))
+    return routes
+
+
+def _label_search(
+    adjacency: list[list[tuple[int, int]]], entries: list[int], jewels: set[int], k: int
+) -> tuple[list[tuple[float, int, int, int]], dict[int, list[int]]]:
+    """Bucket-queue label search from every entry at once, at most ``k`` entries settled per node.
+
+    Nodes are integer positions; ``adjacency[node]``: (successor, hop cost in units). Returns the labels
+    ``(cost, entry, node, parent label index)`` in settling order and, per crown jewel, the indexes of the labels
+    that reached it (cheapest first)."""
+    unit = HOP_COST_UNIT
     labels: list[tuple[float, int, int, int]] = []
-    settled: list[list[int] | None] = [None] * len(names)
+    settled: list[list[int] | None] = [None] * len(adjacency)
     levels = int(MAX_PATH_COST / unit) + 1
     # bucket per cost level: (entry, node, parent label index); every hop costs at least one level
     buckets: list[list[tuple[int, int, int]]] = [[] for _ in range(levels)]
@@ -112,23 +141,7 @@ def search_routes(ctx: ModelContext, k: int = PATHS_PER_TARGET) -> list[Route]:
                 if taken is not None and (len(taken) >= k or entry in taken):
                     continue
                 buckets[new_level].append((entry, succ, index))
-    routes: list[Route] = []
-    for target_index in sorted(at_target):
-        target = names[target_index]
-        at_risk = ctx.sensitive_stored(ctx.components[target])
-        for rank, index in enumerate(at_target[target_index], start=1):
-            hops: list[str] = []
-            cursor = index
-            while cursor >= 0:
-                hops.append(names[labels[cursor][2]])
-                cursor = labels[cursor][3]
-            hops.reverse()
-            flows = tuple(_cheapest_flow(ctx, moves[a][b][1]) for a, b in zip(hops, hops[1:], strict=False))
-            routes.append(
-                (names[labels[index][1]], target, tuple(hops), flows, round(labels[index][0], 3), at_risk, rank)
-            )
-    routes.sort(key=lambda route: (route[4], route[1], route[0]))
-    return routes
+    return labels, at_target
 
 
 def _cheapest_flow(ctx: ModelContext, flow_ids: tuple[str, ...]) -> str:
@@ -136,7 +149,7 @@ def _cheapest_flow(ctx: ModelContext, flow_ids: tuple[str, ...]) -> str:
 
 
 def blast_radius(ctx: ModelContext) -> tuple[BlastRadius, ...]:
-    moves = ctx.adjacency
+    """Per component: the sensitive data and crown jewels reachable from it, and how many components."""
     comps = ctx.snapshot.components
     if not comps:
         return ()
@@ -145,45 +158,17 @@ def blast_radius(ctx: ModelContext) -> tuple[BlastRadius, ...]:
     jewel_ids = sorted(c.id for c in comps if ctx.is_crown_jewel(c))
     jewel_bit = {c: 1 << i for i, c in enumerate(jewel_ids)}
     node_index = {c.id: i for i, c in enumerate(comps)}
-
-    sccs = strongly_connected_components(moves)
-    scc_of: dict[str, int] = {}
-    for i, members in enumerate(sccs):
-        for node in members:
-            scc_of[node] = i
-    n = len(sccs)
-    own_data = [0] * n
-    own_jewels = [0] * n
-    own_nodes = [0] * n
-    for comp in comps:
+    condensation = _Condensation(ctx.adjacency)
+    scc_of = condensation.scc_of
+    n = len(condensation.successors)
+    reach_data, reach_jewels, reach_nodes = [0] * n, [0] * n, [0] * n
+    for comp in comps:  # what each component holds, then propagated to everything that reaches it
         i = scc_of[comp.id]
         for asset in (*comp.data_stored, *comp.data_processed):
-            own_data[i] |= data_bit.get(asset, 0)
-        own_jewels[i] |= jewel_bit.get(comp.id, 0)
-        own_nodes[i] |= 1 << node_index[comp.id]
-    succ: list[set[int]] = [set() for _ in range(n)]
-    indegree = [0] * n
-    for a, nbrs in moves.items():
-        ia = scc_of[a]
-        for b in nbrs:
-            ib = scc_of[b]
-            if ia != ib and ib not in succ[ia]:
-                succ[ia].add(ib)
-                indegree[ib] += 1
-    order: list[int] = [i for i in range(n) if indegree[i] == 0]
-    for i in order:  # Kahn: the list grows while iterating
-        for j in succ[i]:
-            indegree[j] -= 1
-            if indegree[j] == 0:
-                order.append(j)
-    reach_data = own_data[:]
-    reach_jewels = own_jewels[:]
-    reach_nodes = own_nodes[:]
-    for i in reversed(order):
-        for j in succ[i]:
-            reach_data[i] |= reach_data[j]
-            reach_jewels[i] |= reach_jewels[j]
-            reach_nodes[i] |= reach_nodes[j]
+            reach_data[i] |= data_bit.get(asset, 0)
+        reach_jewels[i] |= jewel_bit.get(comp.id, 0)
+        reach_nodes[i] |= 1 << node_index[comp.id]
+    condensation.propagate(reach_data, reach_jewels, reach_nodes)
     data_cache: dict[int, tuple[str, ...]] = {}
     jewel_cache: dict[int, tuple[tuple[str, ...], bool]] = {}
     out: list[BlastRadius] = []
@@ -206,6 +191,38 @@ def blast_radius(ctx: ModelContext) -> tuple[BlastRadius, ...]:
             )
         )
     return tuple(out)
+
+
+class _Condensation:
+    """The graph of strongly connected components of ``moves`` (a DAG) in topological order."""
+
+    def __init__(self, moves: Mapping[str, Mapping[str, object]]) -> None:
+        sccs = strongly_connected_components(moves)
+        self.scc_of: dict[str, int] = {node: i for i, members in enumerate(sccs) for node in members}
+        scc_of = self.scc_of
+        self.successors: list[set[int]] = [set() for _ in sccs]
+        indegree = [0] * len(sccs)
+        for a, nbrs in moves.items():
+            ia = scc_of[a]
+            for b in nbrs:
+                ib = scc_of[b]
+                if ia != ib and ib not in self.successors[ia]:
+                    self.successors[ia].add(ib)
+                    indegree[ib] += 1
+        self.order: list[int] = [i for i in range(len(sccs)) if indegree[i] == 0]
+        for i in self.order:  # Kahn: the list grows while iterating
+            for j in self.successors[i]:
+                indegree[j] -= 1
+                if indegree[j] == 0:
+                    self.order.append(j)
+
+    def propagate(self, data: list[int], jewels: list[int], nodes: list[int]) -> None:
+        """OR each component's three bit masks into those of the components that reach it (in place)."""
+        for i in reversed(self.order):
+            for j in self.successors[i]:
+                data[i] |= data[j]
+                jewels[i] |= jewels[j]
+                nodes[i] |= nodes[j]
 
 
 def strongly_connected_components(adjacency: Mapping[str, Mapping[str, object]]) -> list[list[str]]:
@@ -247,15 +264,19 @@ def strongly_connected_components(adjacency: Mapping[str, Mapping[str, object]])
                 if low[node] < low[parent]:
                     low[parent] = low[node]
             if low[node] == index[node]:
-                component: list[str] = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                out.append(component)
+                out.append(_pop_component(stack, on_stack, node))
     return out
+
+
+def _pop_component(stack: list[str], on_stack: set[str], root: str) -> list[str]:
+    """Tarjan: the component of ``root`` is the top of the stack down to ``root``."""
+    component: list[str] = []
+    while True:
+        member = stack.pop()
+        on_stack.discard(member)
+        component.append(member)
+        if member == root:
+            return component
 
 
 def _bits(mask: int, names: list[str], limit: int | None = None) -> tuple[str, ...]:

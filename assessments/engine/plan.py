@@ -484,7 +484,7 @@ def build_plan(
     ctx = state.ctx
     specs = state.evaluator.specs
     groups: dict[tuple[str, str], tuple[set[str], list[str], list[int]]] = {}  # elements, findings, [weight]
-    fixable = {rule_id for rule_id, spec in specs.items() if spec.fix_action}
+    fixable = {rule_id for rule_id, spec in specs.items() if spec.meta.fix is not None}
     if open_items is None:
         open_items = [
             (c.finding, c.rule, c.weight) for c in state.checks() if c.state == OPEN and c.finding is not None
@@ -509,8 +509,10 @@ def build_plan(
     before = raw_overall_score(state.totals)
     steps: list[PlanStep] = []
     for (rule_id, group), entry in ranked:
-        spec = specs[rule_id]
-        transform = resolve_fix(spec.fix_action)
+        fix = specs[rule_id].meta.fix
+        if fix is None:
+            continue
+        transform = resolve_fix(fix.action)
         if transform is None:
             continue
         elements = tuple(sorted(entry[0]))
@@ -519,8 +521,8 @@ def build_plan(
         gain = after - before
         if gain <= 1e-9:
             continue
-        singular, plural = _noun(ctx, spec.scope, elements)
-        title = spec.fix_title.format(
+        singular, plural = _noun(ctx, specs[rule_id].meta.scope, elements)
+        title = fix.title.format(
             count=len(elements), nouns=singular if len(elements) == 1 else plural, group=_group_label(ctx, group)
         )
         steps.append(
@@ -528,7 +530,7 @@ def build_plan(
                 id=f"fix@{rule_id}@{group or 'model'}",
                 title=title,
                 rule=rule_id,
-                action=spec.fix_action,
+                action=fix.action,
                 elements=elements,
                 findings=tuple(sorted(entry[1])),
                 score_before=round(before, 2),

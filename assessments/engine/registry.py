@@ -12,6 +12,7 @@ Applicability must depend only on structure (kinds, topology, data classificatio
 attributes a fix changes (authentication, encryption, ...): that keeps the score monotone (docs/scoring.md).
 
 Model-scope rules get the whole context and return ``(element id, result)`` pairs, one per check.
+The rule modules (``assessments.engine.rules``) import this module to register; it never imports them.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from assessments.engine.results import EvidenceValue
+from threatmodel.vocabulary import RULE_SCOPES
 
 #: Element scopes a rule can evaluate, in evaluation order.
-SCOPES: tuple[str, ...] = ("component", "flow", "grant", "identity", "data_asset", "boundary", "model")
+SCOPES: tuple[str, ...] = RULE_SCOPES
 #: Snapshot collection of each element scope.
 SCOPE_COLLECTION: dict[str, str] = {
     "component": "components",
@@ -111,10 +113,3 @@ def _kinds(kinds: Iterable[str] | None) -> frozenset[str] | None:
 def ev(**values: EvidenceValue) -> tuple[tuple[str, EvidenceValue], ...]:
     """Evidence pairs in the (deterministic) order the rule gives them."""
     return tuple(values.items())
-
-
-def load_builtin_rules() -> dict[str, RuleImpl]:
-    """Import the rule modules (registration happens at import) and return the registry."""
-    from assessments.engine.rules import encryption, least_privilege, segmentation, zero_trust  # noqa: F401
-
-    return IMPLEMENTATIONS

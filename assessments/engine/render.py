@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from assessments.engine.results import AssessmentResult, severity_counts, to_json_dict
+from assessments.engine.codec import to_json_dict
+from assessments.engine.results import AssessmentResult, severity_counts
 
 TEXT_FINDINGS_LIMIT = 200
 TEXT_PATHS_LIMIT = 10

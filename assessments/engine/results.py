@@ -1,47 +1,18 @@
 """Result types of the analysis engine (pure, frozen, JSON-ready).
 
-Report writers, the REST API and the CLI are coded against these dataclasses and against the JSON
-produced by :func:`to_json_dict` (documented in ``docs/assessment-json.md`` and validated by
-``docs/schema/assessment.schema.json``). Everything here is deterministic: collections are tuples in
-a documented order, and the JSON form carries no timing information, so the same snapshot always
-serialises to the same bytes with ``json.dumps(..., sort_keys=True)``.
+Report writers, the REST API and the CLI are coded against these dataclasses and against their JSON form
+(``assessments.engine.codec``, documented in ``docs/assessment-json.md`` and validated by
+``docs/schema/assessment.schema.json``). Everything here is deterministic: collections are tuples in a
+documented order. The vocabularies (severities, principles, pillars, stages) are ``threatmodel.vocabulary``'s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, make_dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-#: Severities, most severe first. ``SEVERITY_RANK`` orders findings (0 = most severe).
-SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
-SEVERITY_RANK: dict[str, int] = {name: rank for rank, name in enumerate(SEVERITIES)}
-#: Likelihood and impact scales (Threagile style), weights 1..4.
-LIKELIHOODS: tuple[str, ...] = ("unlikely", "likely", "very-likely", "frequent")
-IMPACTS: tuple[str, ...] = ("low", "medium", "high", "very-high")
-
-#: The six principles of the posture score.
-PRINCIPLES: dict[str, str] = {
-    "zero-trust": "Zero trust",
-    "least-privilege": "Least privilege",
-    "encryption": "Encryption and secrets",
-    "segmentation": "Segmentation and exposure",
-    "data-protection": "Data protection",
-    "visibility": "Visibility",
-}
-#: CISA Zero Trust Maturity Model v2.0: five pillars and three cross-cutting capabilities.
-PILLARS: dict[str, str] = {
-    "identity": "Identity",
-    "devices": "Devices",
-    "networks": "Networks",
-    "applications-and-workloads": "Applications & Workloads",
-    "data": "Data",
-    "visibility-and-analytics": "Visibility & Analytics",
-    "automation-and-orchestration": "Automation & Orchestration",
-    "governance": "Governance",
-}
-#: ZTMM maturity stages, least mature first.
-MATURITY_STAGES: tuple[str, ...] = ("traditional", "initial", "advanced", "optimal")
+from threatmodel.vocabulary import SEVERITIES, SEVERITY_RANK
 
 #: An evidence value: plain JSON scalars or a tuple of strings (ids, a path).
 EvidenceValue = str | int | float | bool | None | tuple[str, ...]
@@ -218,21 +189,6 @@ class AssessmentResult:
         return None
 
 
-def builder(cls: type) -> type:
-    """A mutable twin of the frozen slotted dataclass ``cls`` (same fields, same slot layout).
-
-    Frozen dataclasses set each field with ``object.__setattr__``, which costs ~10x a plain slot store; the
-    engine builds ~70k findings and ~200k deductions on a 10k-component model. Hot paths build the twin with
-    positional arguments and then set ``__class__`` to ``cls``: the object *is* a ``cls`` instance from then
-    on (same type, equality, hash, repr, pickling), built about 3x faster."""
-    twin = make_dataclass(
-        f"_{cls.__name__}Builder", [(f.name, f.type) for f in fields(cls)], slots=True, repr=False, eq=False
-    )
-    if twin.__slots__ != cls.__slots__:  # type: ignore[attr-defined]
-        raise TypeError(f"{cls.__name__}: slot layout differs from its builder")
-    return twin
-
-
 def fingerprint(rule: str, *elements: str) -> str:
     """Threagile-style stable finding id: ``rule@elem1@elem2``."""
     return "@".join((rule, *elements))
@@ -244,150 +200,3 @@ def severity_counts(findings: tuple[Finding, ...] | list[Finding]) -> dict[str, 
         if not item.mitigated:
             counts[item.severity] = counts.get(item.severity, 0) + 1
     return counts
-
-
-# -- JSON ---------------------------------------------------------------------------------------
-
-#: Version of the JSON document produced by :func:`to_json_dict`.
-JSON_FORMAT_VERSION = 1
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    if isinstance(value, float):
-        return round(value, 4)
-    return value
-
-
-def finding_to_dict(item: Finding) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "rule": item.rule,
-        "title": item.title,
-        "severity": item.severity,
-        "likelihood": item.likelihood,
-        "impact": item.impact,
-        "family": item.family,
-        "principle": item.principle,
-        "pillar": item.pillar,
-        "function": item.function,
-        "stride": item.stride,
-        "cwe": item.cwe,
-        "asvs": item.asvs,
-        "tenet": item.tenet,
-        "elements": list(item.elements),
-        "evidence": {key: _plain(value) for key, value in item.evidence},
-        "remediation": item.remediation,
-        "mitigated": item.mitigated,
-        "mitigated_by": list(item.mitigated_by),
-    }
-
-
-def _deduction(item: Deduction) -> dict[str, Any]:
-    return {
-        "finding": item.finding,
-        "rule": item.rule,
-        "elements": list(item.elements),
-        "points": round(item.points, 3),
-    }
-
-
-def _entry(item: ScoreEntry) -> dict[str, Any]:
-    return {
-        "key": item.key,
-        "name": item.name,
-        "score": item.score,
-        "stage": item.stage,
-        "applicable": item.applicable,
-        "failed": item.failed,
-        "deductions": [_deduction(d) for d in item.deductions],
-    }
-
-
-def _rule_outcome(item: RuleOutcome) -> dict[str, Any]:
-    return {
-        "id": item.rule,
-        "title": item.title,
-        "family": item.family,
-        "principle": item.principle,
-        "pillar": item.pillar,
-        "severity": item.severity,
-        "weight": item.weight,
-        "applicable": item.applicable,
-        "failed": item.failed,
-        "mitigated": item.mitigated,
-        "folded": item.folded,
-        "passed": item.passed,
-        "compliance": round(item.compliance * 100, 1),
-    }
-
-
-def to_json_dict(result: AssessmentResult) -> dict[str, Any]:
-    """The documented JSON form (``docs/assessment-json.md``). Deterministic: no timings."""
-    counts = severity_counts(result.findings)
-    return {
-        "format": JSON_FORMAT_VERSION,
-        "model": {"name": result.model, "revision": result.revision},
-        "summary": {
-            "findings": len(result.findings),
-            "open": sum(1 for f in result.findings if not f.mitigated),
-            "mitigated": sum(1 for f in result.findings if f.mitigated),
-            "by_severity": counts,
-            "attack_paths": len(result.attack_paths),
-        },
-        "findings": [finding_to_dict(f) for f in result.findings],
-        "attack_paths": [
-            {
-                "id": p.id,
-                "entry": p.entry,
-                "target": p.target,
-                "rank": p.rank,
-                "hops": list(p.hops),
-                "flows": list(p.flows),
-                "cost": round(p.cost, 3),
-                "data_at_risk": list(p.data_at_risk),
-                "weaknesses": list(p.weaknesses),
-            }
-            for p in result.attack_paths
-        ],
-        "blast_radius": [
-            {
-                "component": b.component,
-                "data_assets": list(b.data_assets),
-                "components": list(b.components),
-                "reachable": b.reachable,
-                "truncated": b.truncated,
-            }
-            for b in result.blast_radius
-        ],
-        "scores": {
-            "overall": result.scores.overall,
-            "stage": result.scores.stage,
-            "principles": [_entry(e) for e in result.scores.principles],
-            "pillars": [_entry(e) for e in result.scores.pillars],
-            "deductions": [_deduction(d) for d in result.scores.deductions],
-        },
-        "plan": [
-            {
-                "id": s.id,
-                "title": s.title,
-                "rule": s.rule,
-                "action": s.action,
-                "group": s.group,
-                "elements": list(s.elements),
-                "findings": list(s.findings),
-                "score_before": s.score_before,
-                "score_after": s.score_after,
-                "gain": s.gain,
-            }
-            for s in result.plan
-        ],
-        "rules": [_rule_outcome(r) for r in result.scores.rules],
-    }
-
-
-#: Fast builders (see :func:`builder`); positional arguments in field order.
-FindingBuilder = builder(Finding)
-DeductionBuilder = builder(Deduction)
-BlastRadiusBuilder = builder(BlastRadius)

@@ -15,18 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from assessments.engine.evaluate import OPEN, Check, EvalState, RuleSpec
-from assessments.engine.results import (
-    PILLARS,
-    PRINCIPLES,
-    SEVERITY_RANK,
-    Deduction,
-    DeductionBuilder,
-    Finding,
-    RuleOutcome,
-    ScoreBreakdown,
-    ScoreEntry,
-)
+from assessments.engine.fastbuild import make_deductions
+from assessments.engine.results import Deduction, Finding, RuleOutcome, ScoreBreakdown, ScoreEntry
 from assessments.engine.severity import ELEMENT_FACTOR_HALVES
+from threatmodel.vocabulary import PILLARS, PRINCIPLES, SEVERITY_RANK
 
 #: Maturity thresholds: (stage, minimum score, worst open severity allowed). First match wins.
 STAGE_THRESHOLDS: tuple[tuple[str, float, str], ...] = (
@@ -78,15 +70,15 @@ def compute_scores(
     open_checks = open_items
     groups: dict[str, dict[str, list[str]]] = {"principle": {}, "pillar": {}}
     for spec in specs.values():
-        groups["principle"].setdefault(spec.principle, []).append(spec.id)
-        groups["pillar"].setdefault(spec.pillar, []).append(spec.id)
+        groups["principle"].setdefault(spec.meta.principle, []).append(spec.id)
+        groups["pillar"].setdefault(spec.meta.pillar, []).append(spec.id)
 
     bucket: dict[tuple[str, str], list[tuple[Finding, str, int]]] = {}
     lists_of_rule: dict[str, tuple[list[tuple[Finding, str, int]], list[tuple[Finding, str, int]]]] = {}
     for rule_id, spec in specs.items():
         lists_of_rule[rule_id] = (
-            bucket.setdefault(("principle", spec.principle), []),
-            bucket.setdefault(("pillar", spec.pillar), []),
+            bucket.setdefault(("principle", spec.meta.principle), []),
+            bucket.setdefault(("pillar", spec.meta.pillar), []),
         )
     for item in open_checks:
         by_principle, by_pillar = lists_of_rule[item[1]]
@@ -100,14 +92,7 @@ def compute_scores(
         worst = mine[0][0].severity if mine else None
         deductions: tuple[Deduction, ...] = ()
         if explain and applicable:
-            scale = 100.0 / applicable
-            built: list[Deduction] = []
-            append = built.append
-            for f, rule, weight in mine:  # ~3 deductions per open finding: through the fast builder
-                item = DeductionBuilder(f.id, rule, f.elements, scale * weight)
-                item.__class__ = Deduction
-                append(item)
-            deductions = tuple(built)
+            deductions = make_deductions(mine, 100.0 / applicable)
         return ScoreEntry(
             key=key,
             name=name,
@@ -143,14 +128,15 @@ def rule_outcomes(specs: Mapping[str, RuleSpec], totals: Mapping[str, list[int]]
     out: list[RuleOutcome] = []
     for rule_id, spec in specs.items():
         row = totals.get(rule_id, [0, 0, 0, 0, 0, 0])
+        meta = spec.meta
         out.append(
             RuleOutcome(
                 rule=rule_id,
-                title=spec.title,
-                family=spec.family,
-                principle=spec.principle,
-                pillar=spec.pillar,
-                severity=spec.severity,
+                title=meta.title,
+                family=meta.family,
+                principle=meta.principle,
+                pillar=meta.pillar,
+                severity=meta.severity,
                 weight=float(spec.points * ELEMENT_FACTOR_HALVES[0]) / 2.0,
                 applicable=row[0],
                 failed=row[2],

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from assessments.engine.results import IMPACTS, LIKELIHOODS
-from threatmodel.vocabulary import BusinessCriticality
+from threatmodel.vocabulary import IMPACTS, LIKELIHOODS, BusinessCriticality
 
 LIKELIHOOD_INDEX: dict[str, int] = {name: i for i, name in enumerate(LIKELIHOODS)}
 IMPACT_INDEX: dict[str, int] = {name: i for i, name in enumerate(IMPACTS)}

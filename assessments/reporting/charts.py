@@ -11,8 +11,8 @@ import math
 from collections.abc import Mapping, Sequence
 from html import escape
 
-from assessments.engine.results import SEVERITIES
-from assessments.reporting.model import SEVERITY_LABELS, STAGE_LABELS, HistoryPoint
+from assessments.reporting.model import HistoryPoint
+from threatmodel.vocabulary import SEVERITIES, SEVERITY_LABELS, STAGE_LABELS
 
 SEVERITY_FILL: dict[str, str] = {
     "critical": "#8b0a1a",

@@ -18,8 +18,9 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 
-from assessments.engine.results import SEVERITY_RANK, AttackPath
-from threatmodel.domain import Component, Snapshot
+from assessments.engine.results import AttackPath
+from threatmodel.domain import Component, DataFlow, Snapshot
+from threatmodel.vocabulary import SEVERITY_RANK
 
 #: Severity -> (stroke colour, fill colour).
 SEVERITY_COLOURS: dict[str, tuple[str, str]] = {
@@ -114,15 +115,6 @@ def system_dot(
     if len(snapshot.components) > overview_threshold:
         return overview_dot(snapshot, worst, title=title)
     node_ids = {c.id: f"n{i}" for i, c in enumerate(snapshot.components)}
-    cluster_ids = {b.id: f"cluster_{i}" for i, b in enumerate(snapshot.boundaries)}
-    children: dict[str | None, list[str]] = defaultdict(list)
-    for b in snapshot.boundaries:
-        parent = b.parent if b.parent in snapshot.boundary_by_id else None
-        children[parent].append(b.id)
-    members: dict[str | None, list[Component]] = defaultdict(list)
-    for c in snapshot.components:
-        members[c.boundary if c.boundary in snapshot.boundary_by_id else None].append(c)
-
     lines = [
         "digraph system {",
         f'  graph [rankdir=LR, fontname="{FONT}", fontsize=11, nodesep=0.35, ranksep=0.7, newrank=true, '
@@ -130,49 +122,76 @@ def system_dot(
         f'  node [fontname="{FONT}", fontsize=10, margin="0.12,0.06"];',
         f'  edge [fontname="{FONT}", fontsize=8, arrowsize=0.7];',
     ]
-    visited: set[str] = set()
+    lines += _SystemClusters(snapshot, worst, node_ids).lines()
+    for flow in snapshot.flows:
+        if flow.source in node_ids and flow.target in node_ids:
+            lines.append(_flow_line(flow, node_ids, worst.get(flow.id), edge_labels=edge_labels))
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
-    def emit(boundary_id: str, depth: int) -> None:
-        if boundary_id in visited:  # defensive: a parent cycle must not recurse forever
+
+class _SystemClusters:
+    """The system diagram's nodes: components inside nested ``cluster_*`` subgraphs of their boundaries."""
+
+    def __init__(self, snapshot: Snapshot, worst: Mapping[str, str], node_ids: Mapping[str, str]) -> None:
+        self.snapshot = snapshot
+        self.worst = worst
+        self.node_ids = node_ids
+        self.cluster_ids = {b.id: f"cluster_{i}" for i, b in enumerate(snapshot.boundaries)}
+        self.children: dict[str | None, list[str]] = defaultdict(list)
+        for b in snapshot.boundaries:
+            self.children[b.parent if b.parent in snapshot.boundary_by_id else None].append(b.id)
+        self.members: dict[str | None, list[Component]] = defaultdict(list)
+        for c in snapshot.components:
+            self.members[c.boundary if c.boundary in snapshot.boundary_by_id else None].append(c)
+        self.out: list[str] = []
+        self.visited: set[str] = set()
+
+    def lines(self) -> list[str]:
+        for root in self.children.get(None, ()):
+            self.emit(root, 0)
+        for component in self.members.get(None, ()):
+            self.out.append(_node_line(self.node_ids[component.id], component, self.worst.get(component.id), "  "))
+        return self.out
+
+    def emit(self, boundary_id: str, depth: int) -> None:
+        if boundary_id in self.visited:  # defensive: a parent cycle must not recurse forever
             return
-        visited.add(boundary_id)
-        boundary = snapshot.boundary_by_id[boundary_id]
+        self.visited.add(boundary_id)
+        boundary = self.snapshot.boundary_by_id[boundary_id]
         indent = "  " * (depth + 1)
         fill = BOUNDARY_STYLE.get(str(boundary.trust_level), "#f6f8fb")
         kind = str(boundary.kind).replace("-", " ")
-        lines.append(f"{indent}subgraph {cluster_ids[boundary_id]} {{")
+        self.out.append(f"{indent}subgraph {self.cluster_ids[boundary_id]} {{")
         label = _label(boundary.name or boundary.id, f"{kind} · trust {boundary.trust_level}")
-        lines.append(
+        self.out.append(
             f"{indent}  label={label}; "
             f'style="rounded,filled"; fillcolor="{fill}"; color="#8a94a3"; fontsize=10; labeljust=l;'
         )
-        for child in children.get(boundary_id, ()):
-            emit(child, depth + 1)
-        for component in members.get(boundary_id, ()):
-            lines.append(_node_line(node_ids[component.id], component, worst.get(component.id), indent + "  "))
-        lines.append(f"{indent}}}")
+        for child in self.children.get(boundary_id, ()):
+            self.emit(child, depth + 1)
+        for component in self.members.get(boundary_id, ()):
+            node_id = self.node_ids[component.id]
+            self.out.append(_node_line(node_id, component, self.worst.get(component.id), indent + "  "))
+        self.out.append(f"{indent}}}")
 
-    for root in children.get(None, ()):
-        emit(root, 0)
-    for component in members.get(None, ()):
-        lines.append(_node_line(node_ids[component.id], component, worst.get(component.id), "  "))
-    for flow in snapshot.flows:
-        if flow.source not in node_ids or flow.target not in node_ids:
-            continue
-        severity = worst.get(flow.id)
-        stroke = colours(severity)[0] if severity else "#7a8594"
-        style = "dashed" if str(flow.encryption) == "none" else "solid"
-        attrs = [f'color="{stroke}"', f"style={style}"]
-        if severity in ("critical", "high"):
-            attrs.append("penwidth=1.8")
-        if edge_labels:
-            attrs.append(f"label={quote(flow.protocol, limit=16)}")
-            attrs.append(f'fontcolor="{stroke}"')
-        if flow.bidirectional:
-            attrs.append("dir=both")
-        lines.append(f"  {node_ids[flow.source]} -> {node_ids[flow.target]} [{', '.join(attrs)}];")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+
+def _flow_line(flow: DataFlow, node_ids: Mapping[str, str], severity: str | None, *, edge_labels: bool) -> str:
+    """One flow edge: coloured by its worst severity, dashed when unencrypted."""
+    stroke = colours(severity)[0] if severity else "#7a8594"
+    style = "dashed" if str(flow.encryption) == "none" else "solid"
+    attrs = [f'color="{stroke}"', f"style={style}"]
+    if severity in ("critical", "high"):
+        attrs.append("penwidth=1.8")
+    if edge_labels:
+        attrs.append(f"label={quote(flow.protocol, limit=16)}")
+        attrs.append(f'fontcolor="{stroke}"')
+    if flow.bidirectional:
+        attrs.append("dir=both")
+    return f"  {node_ids[flow.source]} -> {node_ids[flow.target]} [{', '.join(attrs)}];"
+
+
+_OUTSIDE = "__outside__"  # the overview's pseudo-boundary of the components outside every boundary
 
 
 def overview_dot(
@@ -184,19 +203,8 @@ def overview_dot(
     the graph label says how many were left out.
     """
     worst = worst or {}
-    count: Counter[str] = Counter()
-    boundary_worst: dict[str, str | None] = {}
-    outside = "__outside__"
-    for c in snapshot.components:
-        key = c.boundary if c.boundary in snapshot.boundary_by_id else outside
-        count[key] += 1
-        boundary_worst[key] = _worse(boundary_worst.get(key), worst.get(c.id))
-    children: dict[str | None, list[str]] = defaultdict(list)
-    for b in snapshot.boundaries:
-        parent = b.parent if b.parent in snapshot.boundary_by_id else None
-        children[parent].append(b.id)
     node_ids = {b.id: f"b{i}" for i, b in enumerate(snapshot.boundaries)}
-    node_ids[outside] = "bx"
+    node_ids[_OUTSIDE] = "bx"
     lines = [
         "digraph overview {",
         f'  graph [rankdir=LR, fontname="{FONT}", fontsize=11, nodesep=0.3, ranksep=0.9, pad=0.2, '
@@ -204,62 +212,8 @@ def overview_dot(
         f'  node [fontname="{FONT}", fontsize=10, shape=box, style="filled,rounded", margin="0.14,0.08"];',
         f'  edge [fontname="{FONT}", fontsize=8, arrowsize=0.7];',
     ]
-
-    def node(boundary_id: str, name: str, indent: str) -> None:
-        severity = boundary_worst.get(boundary_id)
-        stroke, fill = colours(severity)
-        n = count.get(boundary_id, 0)
-        sub = f"{n} component{'s' if n != 1 else ''}" + (f" · worst {severity}" if severity else "")
-        lines.append(
-            f'{indent}{node_ids[boundary_id]} [label={_label(name, sub)}, color="{stroke}", fillcolor="{fill}"];'
-        )
-
-    visited: set[str] = set()
-
-    def emit(boundary_id: str, depth: int) -> None:
-        if boundary_id in visited:
-            return
-        visited.add(boundary_id)
-        boundary = snapshot.boundary_by_id[boundary_id]
-        indent = "  " * (depth + 1)
-        kids = children.get(boundary_id, ())
-        if not kids:
-            node(boundary_id, boundary.name or boundary.id, indent)
-            return
-        fill = BOUNDARY_STYLE.get(str(boundary.trust_level), "#f6f8fb")
-        lines.append(f"{indent}subgraph cluster_{node_ids[boundary_id]} {{")
-        lines.append(
-            f'{indent}  label={quote(boundary.name or boundary.id)}; style="rounded,filled"; '
-            f'fillcolor="{fill}"; color="#8a94a3"; fontsize=10; labeljust=l;'
-        )
-        if count.get(boundary_id):
-            node(boundary_id, f"{boundary.name or boundary.id} (direct)", indent + "  ")
-        for kid in kids:
-            emit(kid, depth + 1)
-        lines.append(f"{indent}}}")
-
-    for root in children.get(None, ()):
-        emit(root, 0)
-    if count.get(outside):
-        node(outside, "No boundary", "  ")
-    place = {c.id: (c.boundary if c.boundary in snapshot.boundary_by_id else outside) for c in snapshot.components}
-    pairs: Counter[tuple[str, str]] = Counter()
-    pair_worst: dict[tuple[str, str], str | None] = {}
-    for flow in snapshot.flows:
-        src, dst = place.get(flow.source), place.get(flow.target)
-        if src is None or dst is None or src == dst:
-            continue
-        pairs[(src, dst)] += 1
-        pair_worst[(src, dst)] = _worse(pair_worst.get((src, dst)), worst.get(flow.id))
-    ranked = sorted(
-        pairs.items(),
-        key=lambda kv: (
-            SEVERITY_RANK.get(pair_worst.get(kv[0]) or "", 99),
-            -kv[1],
-            node_ids[kv[0][0]],
-            node_ids[kv[0][1]],
-        ),
-    )
+    lines += _OverviewNodes(snapshot, worst, node_ids).lines()
+    ranked, pair_worst = _boundary_pairs(snapshot, worst, node_ids)
     kept = ranked[:max_edges]
     if len(ranked) > len(kept):
         note = (
@@ -277,6 +231,95 @@ def overview_dot(
         )
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _place(snapshot: Snapshot, component: Component) -> str:
+    """The overview node a component is counted in: its boundary, or the outside pseudo-boundary."""
+    return component.boundary if component.boundary in snapshot.boundary_by_id else _OUTSIDE
+
+
+class _OverviewNodes:
+    """The overview's nodes: leaf boundaries (and the "direct" members of inner ones) with their component
+    count and worst severity, nested in clusters of their ancestors."""
+
+    def __init__(self, snapshot: Snapshot, worst: Mapping[str, str], node_ids: Mapping[str, str]) -> None:
+        self.snapshot = snapshot
+        self.node_ids = node_ids
+        self.count: Counter[str] = Counter()
+        self.worst: dict[str, str | None] = {}
+        for c in snapshot.components:
+            key = _place(snapshot, c)
+            self.count[key] += 1
+            self.worst[key] = _worse(self.worst.get(key), worst.get(c.id))
+        self.children: dict[str | None, list[str]] = defaultdict(list)
+        for b in snapshot.boundaries:
+            self.children[b.parent if b.parent in snapshot.boundary_by_id else None].append(b.id)
+        self.out: list[str] = []
+        self.visited: set[str] = set()
+
+    def lines(self) -> list[str]:
+        for root in self.children.get(None, ()):
+            self.emit(root, 0)
+        if self.count.get(_OUTSIDE):
+            self.node(_OUTSIDE, "No boundary", "  ")
+        return self.out
+
+    def node(self, boundary_id: str, name: str, indent: str) -> None:
+        severity = self.worst.get(boundary_id)
+        stroke, fill = colours(severity)
+        n = self.count.get(boundary_id, 0)
+        sub = f"{n} component{'s' if n != 1 else ''}" + (f" · worst {severity}" if severity else "")
+        self.out.append(
+            f'{indent}{self.node_ids[boundary_id]} [label={_label(name, sub)}, color="{stroke}", fillcolor="{fill}"];'
+        )
+
+    def emit(self, boundary_id: str, depth: int) -> None:
+        if boundary_id in self.visited:  # defensive: a parent cycle must not recurse forever
+            return
+        self.visited.add(boundary_id)
+        boundary = self.snapshot.boundary_by_id[boundary_id]
+        indent = "  " * (depth + 1)
+        kids = self.children.get(boundary_id, ())
+        if not kids:
+            self.node(boundary_id, boundary.name or boundary.id, indent)
+            return
+        fill = BOUNDARY_STYLE.get(str(boundary.trust_level), "#f6f8fb")
+        self.out.append(f"{indent}subgraph cluster_{self.node_ids[boundary_id]} {{")
+        self.out.append(
+            f'{indent}  label={quote(boundary.name or boundary.id)}; style="rounded,filled"; '
+            f'fillcolor="{fill}"; color="#8a94a3"; fontsize=10; labeljust=l;'
+        )
+        if self.count.get(boundary_id):
+            self.node(boundary_id, f"{boundary.name or boundary.id} (direct)", indent + "  ")
+        for kid in kids:
+            self.emit(kid, depth + 1)
+        self.out.append(f"{indent}}}")
+
+
+def _boundary_pairs(
+    snapshot: Snapshot, worst: Mapping[str, str], node_ids: Mapping[str, str]
+) -> tuple[list[tuple[tuple[str, str], int]], dict[tuple[str, str], str | None]]:
+    """Flows between different overview nodes, counted per (source, target) pair and ranked worst severity
+    first, then most flows; and each pair's worst severity."""
+    place = {c.id: _place(snapshot, c) for c in snapshot.components}
+    pairs: Counter[tuple[str, str]] = Counter()
+    pair_worst: dict[tuple[str, str], str | None] = {}
+    for flow in snapshot.flows:
+        src, dst = place.get(flow.source), place.get(flow.target)
+        if src is None or dst is None or src == dst:
+            continue
+        pairs[(src, dst)] += 1
+        pair_worst[(src, dst)] = _worse(pair_worst.get((src, dst)), worst.get(flow.id))
+    ranked = sorted(
+        pairs.items(),
+        key=lambda kv: (
+            SEVERITY_RANK.get(pair_worst.get(kv[0]) or "", 99),
+            -kv[1],
+            node_ids[kv[0][0]],
+            node_ids[kv[0][1]],
+        ),
+    )
+    return ranked, pair_worst
 
 
 def path_dot(snapshot: Snapshot, path: AttackPath, worst: Mapping[str, str] | None = None) -> str:

@@ -15,8 +15,8 @@ import shutil
 import subprocess
 
 FAST_OPTIONS: tuple[str, ...] = ("-Gsplines=line", "-Gnslimit=2", "-Gnslimit1=2", "-Gmclimit=0.5", "-Gsearchsize=10")
-#: Even cheaper layout for a full (not overview) diagram of ~1,000 nodes: straight edges, minimal network-simplex
-#: and crossing-minimisation effort (6-20 s for 1,000 nodes / 2,000 flows on 2 busy cores; see docs/reports.md).
+#: Even cheaper layout for a full (not overview) diagram of a large model: straight edges, minimal network-simplex
+#: and crossing-minimisation effort (layout times in docs/reports.md and ``BENCH report_diagram_full_1000``).
 LARGE_OPTIONS: tuple[str, ...] = (
     "-Gsplines=false",
     "-Gnslimit=1",

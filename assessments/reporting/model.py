@@ -2,7 +2,7 @@
 
 Inputs: the ``Snapshot`` the run assessed, the engine's ``AssessmentResult``, the model's triage decisions
 (:class:`TriageDecision`), its score history (:class:`HistoryPoint`) and, optionally, rule metadata from the
-catalog (:class:`RuleInfo`). The HTML/PDF templates, the SARIF and CSV writers and the DOT writer read this
+catalog (:class:`RuleMeta`). The HTML/PDF templates, the SARIF and CSV writers and the DOT writer read this
 model only, so every format shows the same facts in the same order.
 
 Ordering rules (documented in ``docs/reports.md``): findings by severity (critical first), then rule id, then
@@ -13,58 +13,31 @@ measured score gain, largest first (ties: engine order).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from assessments.engine.results import (
-    PILLARS,
-    PRINCIPLES,
-    SEVERITIES,
-    SEVERITY_RANK,
     AssessmentResult,
     AttackPath,
-    BlastRadius,
-    Deduction,
     EvidenceValue,
     Finding,
     PlanStep,
-    RuleOutcome,
-    ScoreBreakdown,
     ScoreEntry,
     severity_counts,
 )
+from catalog.packs.loader import RuleMeta, load_rule_catalog
 from threatmodel.domain import Component, DataFlow, Snapshot
+from threatmodel.vocabulary import (
+    FINDING_STATUS_LABELS,
+    PILLARS,
+    SEVERITIES,
+    SEVERITY_LABELS,
+    SEVERITY_RANK,
+    STAGE_LABELS,
+    STRIDE_LABELS,
+)
 
-T = TypeVar("T")
-
-SEVERITY_LABELS: dict[str, str] = {
-    "critical": "Critical",
-    "high": "High",
-    "medium": "Medium",
-    "low": "Low",
-    "info": "Info",
-}
-STAGE_LABELS: dict[str, str] = {
-    "traditional": "Traditional",
-    "initial": "Initial",
-    "advanced": "Advanced",
-    "optimal": "Optimal",
-}
-STRIDE_LABELS: dict[str, str] = {
-    "S": "Spoofing",
-    "T": "Tampering",
-    "R": "Repudiation",
-    "I": "Information disclosure",
-    "D": "Denial of service",
-    "E": "Elevation of privilege",
-    "spoofing": "Spoofing",
-    "tampering": "Tampering",
-    "repudiation": "Repudiation",
-    "information-disclosure": "Information disclosure",
-    "denial-of-service": "Denial of service",
-    "elevation-of-privilege": "Elevation of privilege",
-}
 #: NIST SP 800-207 section 2.1 tenets (short form).
 NIST_TENETS: dict[int, str] = {
     1: "All data sources and computing services are considered resources",
@@ -75,38 +48,14 @@ NIST_TENETS: dict[int, str] = {
     6: "Authentication and authorization are dynamic and strictly enforced before access is allowed",
     7: "The enterprise collects as much information as possible to improve its security posture",
 }
+#: A finding's triage in a report: the recorded status, or one of the two states the report derives.
 TRIAGE_LABELS: dict[str, str] = {
-    "open": "Open",
-    "accepted": "Accepted risk",
-    "mitigated": "Mitigated",
-    "false_positive": "False positive",
+    **FINDING_STATUS_LABELS,
     "expired": "Acceptance expired",
     "engine-mitigated": "Mitigated by control",
 }
 
 # -- inputs --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RuleInfo:
-    """Catalog metadata of one rule (whatever the catalog knows; findings fill the gaps)."""
-
-    id: str
-    title: str
-    severity: str = "medium"
-    family: str = ""
-    principle: str = ""
-    description: str = ""
-    rationale: str = ""
-    stride: str = ""
-    cwe: str = ""
-    asvs: str = ""
-    tenet: int = 0
-    pillar: str = ""
-    function: str = ""
-    remediation: str = ""
-    references: tuple[str, ...] = ()
-    steps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +119,7 @@ class FindingView:
 
 @dataclass(frozen=True, slots=True)
 class RuleGroup:
-    rule: RuleInfo
+    rule: RuleMeta
     findings: tuple[FindingView, ...]
 
     @property
@@ -228,7 +177,7 @@ class AcceptedRisk:
 
 @dataclass(frozen=True, slots=True)
 class RuleRow:
-    rule: RuleInfo
+    rule: RuleMeta
     applicable: int
     failed: int
     mitigated: int
@@ -260,7 +209,7 @@ class ReportModel:
     accepted: tuple[AcceptedRisk, ...]
     rules: tuple[RuleRow, ...]
     worst: Mapping[str, str]  # element id -> worst severity of its findings that count as risk
-    rule_info: Mapping[str, RuleInfo] = field(default_factory=dict)
+    rule_info: Mapping[str, RuleMeta] = field(default_factory=dict)
 
     @property
     def overall(self) -> float:
@@ -336,9 +285,10 @@ def humanize_key(key: str) -> str:
     return key.replace("_", " ").replace("-", " ").strip().capitalize()
 
 
-def rule_infos(result: AssessmentResult, catalog: Mapping[str, RuleInfo] | None = None) -> dict[str, RuleInfo]:
-    """Rule metadata for every rule that ran or fired: the catalog's, completed from findings/outcomes."""
-    infos: dict[str, RuleInfo] = dict(catalog or {})
+def rule_infos(result: AssessmentResult, catalog: Mapping[str, RuleMeta] | None = None) -> dict[str, RuleMeta]:
+    """The rule record of every rule that ran or fired: the catalog's, completed from findings and outcomes for
+    rules the catalog does not know (a team's custom rules)."""
+    infos: dict[str, RuleMeta] = dict(catalog or {})
     outcomes = {o.rule: o for o in result.scores.rules}
     ids = list(dict.fromkeys([*result.rules_run, *outcomes, *(f.rule for f in result.findings)]))
     first: dict[str, Finding] = {}
@@ -350,17 +300,15 @@ def rule_infos(result: AssessmentResult, catalog: Mapping[str, RuleInfo] | None 
         outcome = outcomes.get(rule_id)
         if known is not None and (sample is None or (known.cwe and known.stride)):
             continue
-        base = known or RuleInfo(id=rule_id, title=(outcome.title if outcome else "") or rule_id)
-        infos[rule_id] = RuleInfo(
-            id=rule_id,
+        base = known or RuleMeta(id=rule_id, title=(outcome.title if outcome else "") or rule_id)
+        infos[rule_id] = replace(
+            base,
             title=base.title if base.title != rule_id else (sample.title if sample else base.title),
             severity=base.severity
             if known
             else (outcome.severity if outcome else (sample.severity if sample else "medium")),
             family=base.family or (outcome.family if outcome else "") or (sample.family if sample else ""),
             principle=base.principle or (outcome.principle if outcome else "") or (sample.principle if sample else ""),
-            description=base.description,
-            rationale=base.rationale,
             stride=base.stride or (sample.stride if sample else ""),
             cwe=base.cwe or (sample.cwe if sample else ""),
             asvs=base.asvs or (sample.asvs if sample else ""),
@@ -368,8 +316,6 @@ def rule_infos(result: AssessmentResult, catalog: Mapping[str, RuleInfo] | None 
             pillar=base.pillar or (outcome.pillar if outcome else "") or (sample.pillar if sample else ""),
             function=base.function or (sample.function if sample else ""),
             remediation=base.remediation or (sample.remediation if sample else ""),
-            references=base.references,
-            steps=base.steps,
         )
     return infos
 
@@ -410,45 +356,78 @@ def _path_sentence(snapshot: Snapshot, path: AttackPath) -> str:
     return f"An attacker entering at {entry} can reach {target}{what} in {hops} hop{'s' if hops != 1 else ''}{weak}."
 
 
-def build_report_model(
-    snapshot: Snapshot,
-    result: AssessmentResult,
-    *,
-    triage: Iterable[TriageDecision] = (),
-    history: Sequence[HistoryPoint] = (),
-    catalog: Mapping[str, RuleInfo] | None = None,
-    author: str = "",
-    generated_at: datetime | None = None,
-    title: str = "",
-    max_paths: int = 12,
-    top_risk_count: int = 6,
-) -> ReportModel:
+@dataclass(frozen=True, slots=True)
+class ReportInputs:
+    """What a report is computed from. ``catalog``: rule records by id (``None``: the built-in catalog,
+    ``catalog.packs.loader.load_rule_catalog``); rules it does not know are described from their findings.
+    ``generated_at`` fixes the report's clock (``None``: now), so the same inputs give the same report."""
+
+    snapshot: Snapshot
+    result: AssessmentResult
+    triage: Iterable[TriageDecision] = ()
+    history: Sequence[HistoryPoint] = ()
+    catalog: Mapping[str, RuleMeta] | None = None
+    author: str = ""
+    generated_at: datetime | None = None
+    title: str = ""
+    max_paths: int = 12  # attack paths shown
+    top_risk_count: int = 6  # sentences in the executive summary
+
+
+def build_report_model(inputs: ReportInputs) -> ReportModel:
     """Compute the report model. Deterministic for the same inputs (``generated_at`` fixed)."""
-    now = generated_at or datetime.now(tz=UTC)
-    decisions = {d.fingerprint: d for d in triage}
-    infos = rule_infos(result, catalog)
+    snapshot, result = inputs.snapshot, inputs.result
+    now = inputs.generated_at or datetime.now(tz=UTC)
+    decisions = {d.fingerprint: d for d in inputs.triage}
+    infos = rule_infos(result, load_rule_catalog() if inputs.catalog is None else inputs.catalog)
     findings = tuple(
         _finding_view(snapshot, f, decisions.get(f.id), now) for f in sorted(result.findings, key=lambda f: f.sort_key)
     )
+    return ReportModel(
+        title=inputs.title or f"Threat model assessment: {snapshot.info.name}",
+        model_name=snapshot.info.name,
+        model_description=snapshot.info.description,
+        business_criticality=str(snapshot.info.business_criticality),
+        revision=result.revision if result.revision else snapshot.revision,
+        generated_at=now,
+        author=inputs.author,
+        snapshot=snapshot,
+        result=result,
+        counts=severity_counts(result.findings),
+        history=tuple(inputs.history)
+        or (HistoryPoint(revision=result.revision or snapshot.revision, score=result.scores.overall, when=now),),
+        top_risks=_top_risks(snapshot, result, findings, inputs.top_risk_count),
+        severity_groups=_severity_groups(findings, infos),
+        findings=findings,
+        attack_paths=tuple(_path_view(snapshot, p) for p in result.attack_paths[: inputs.max_paths]),
+        plan=_plan_views(snapshot, result.plan),
+        accepted=_accepted_risks(findings, decisions, now),
+        rules=_rule_rows(result, infos),
+        worst=_worst_severities(findings),
+        rule_info=infos,
+    )
 
+
+def _severity_groups(findings: Sequence[FindingView], infos: Mapping[str, RuleMeta]) -> tuple[SeverityGroup, ...]:
+    """Findings by severity (most severe first), then by rule id."""
     groups: list[SeverityGroup] = []
     for severity in SEVERITIES:
-        in_sev = [v for v in findings if v.finding.severity == severity]
-        if not in_sev:
-            continue
         by_rule: dict[str, list[FindingView]] = {}
-        for view in in_sev:
-            by_rule.setdefault(view.finding.rule, []).append(view)
-        groups.append(
-            SeverityGroup(
-                severity,
-                tuple(
-                    RuleGroup(infos.get(rule) or RuleInfo(id=rule, title=views[0].finding.title), tuple(views))
-                    for rule, views in sorted(by_rule.items())
-                ),
-            )
+        for view in findings:
+            if view.finding.severity == severity:
+                by_rule.setdefault(view.finding.rule, []).append(view)
+        if not by_rule:
+            continue
+        rule_groups = tuple(
+            RuleGroup(infos.get(rule) or RuleMeta(id=rule, title=views[0].finding.title), tuple(views))
+            for rule, views in sorted(by_rule.items())
         )
+        groups.append(SeverityGroup(severity, rule_groups))
+    return tuple(groups)
 
+
+def _worst_severities(findings: Sequence[FindingView]) -> dict[str, str]:
+    """Element id -> the worst severity of its findings that still count as risk."""
     worst: dict[str, str] = {}
     for view in findings:
         if not view.counts_as_risk:
@@ -457,9 +436,15 @@ def build_report_model(
             current = worst.get(element_id)
             if current is None or SEVERITY_RANK[view.finding.severity] < SEVERITY_RANK.get(current, 99):
                 worst[element_id] = view.finding.severity
+    return worst
 
+
+def _top_risks(
+    snapshot: Snapshot, result: AssessmentResult, findings: Sequence[FindingView], count: int
+) -> tuple[str, ...]:
+    """The executive summary: one sentence per rule among the worst risks, then the cheapest attack path."""
     risky = [v for v in findings if v.counts_as_risk and v.finding.severity in ("critical", "high")]
-    if len(risky) < top_risk_count:
+    if len(risky) < count:
         risky += [v for v in findings if v.counts_as_risk and v.finding.severity == "medium"]
     top: list[str] = []
     seen_rules: set[str] = set()
@@ -468,42 +453,54 @@ def build_report_model(
             continue
         seen_rules.add(view.finding.rule)
         top.append(_plain_sentence(view))
-        if len(top) >= top_risk_count - 1:
+        if len(top) >= count - 1:
             break
     if result.attack_paths:
         top.append(_path_sentence(snapshot, result.attack_paths[0]))
+    return tuple(top)
 
-    paths = tuple(
-        PathView(
-            path=p,
-            hops=tuple(element_ref(snapshot, h) for h in p.hops),
-            flows=tuple(element_ref(snapshot, f) for f in p.flows),
-            data_at_risk=tuple(element_ref(snapshot, d) for d in p.data_at_risk),
-            weaknesses=p.weaknesses,
-            sentence=_path_sentence(snapshot, p),
-        )
-        for p in result.attack_paths[:max_paths]
+
+def _path_view(snapshot: Snapshot, path: AttackPath) -> PathView:
+    return PathView(
+        path=path,
+        hops=tuple(element_ref(snapshot, h) for h in path.hops),
+        flows=tuple(element_ref(snapshot, f) for f in path.flows),
+        data_at_risk=tuple(element_ref(snapshot, d) for d in path.data_at_risk),
+        weaknesses=path.weaknesses,
+        sentence=_path_sentence(snapshot, path),
     )
-    ordered_plan = sorted(enumerate(result.plan), key=lambda pair: (-pair[1].gain, pair[0]))
-    plan = tuple(
+
+
+def _plan_views(snapshot: Snapshot, plan: Sequence[PlanStep]) -> tuple[PlanView, ...]:
+    """The remediation plan by measured gain, largest first (ties: engine order)."""
+    ordered = sorted(enumerate(plan), key=lambda pair: (-pair[1].gain, pair[0]))
+    return tuple(
         PlanView(rank=i + 1, step=step, elements=tuple(element_ref(snapshot, e) for e in step.elements))
-        for i, (_, step) in enumerate(ordered_plan)
+        for i, (_, step) in enumerate(ordered)
     )
 
+
+def _accepted_risks(
+    findings: Sequence[FindingView], decisions: Mapping[str, TriageDecision], now: datetime
+) -> tuple[AcceptedRisk, ...]:
+    """Accepted risks of findings in the run: those still in force first, then by finding order."""
     by_id = {v.finding.id: v for v in findings}
-    accepted = tuple(
+    accepted = [
         AcceptedRisk(view=by_id[d.fingerprint], decision=d, expired=d.effective_status(now) == "expired")
         for d in sorted(decisions.values(), key=lambda d: d.fingerprint)
         if d.status == "accepted" and d.fingerprint in by_id
-    )
-    accepted = tuple(sorted(accepted, key=lambda a: (a.expired, a.view.finding.sort_key)))
+    ]
+    return tuple(sorted(accepted, key=lambda a: (a.expired, a.view.finding.sort_key)))
 
+
+def _rule_rows(result: AssessmentResult, infos: Mapping[str, RuleMeta]) -> tuple[RuleRow, ...]:
+    """One row per rule that ran, by rule id: applicable checks, open, mitigated and fired findings."""
     outcomes = {o.rule: o for o in result.scores.rules}
     fired: dict[str, int] = {}
     for item in result.findings:
         fired[item.rule] = fired.get(item.rule, 0) + 1
     rule_ids = list(dict.fromkeys([*result.rules_run, *outcomes]))
-    rules = tuple(
+    return tuple(
         RuleRow(
             rule=infos[r],
             applicable=outcomes[r].applicable if r in outcomes else 0,
@@ -513,139 +510,22 @@ def build_report_model(
         )
         for r in sorted(rule_ids)
     )
-    return ReportModel(
-        title=title or f"Threat model assessment: {snapshot.info.name}",
-        model_name=snapshot.info.name,
-        model_description=snapshot.info.description,
-        business_criticality=str(snapshot.info.business_criticality),
-        revision=result.revision if result.revision else snapshot.revision,
-        generated_at=now,
-        author=author,
-        snapshot=snapshot,
-        result=result,
-        counts=severity_counts(result.findings),
-        history=tuple(history)
-        or (HistoryPoint(revision=result.revision or snapshot.revision, score=result.scores.overall, when=now),),
-        top_risks=tuple(top),
-        severity_groups=tuple(groups),
-        findings=findings,
-        attack_paths=paths,
-        plan=plan,
-        accepted=accepted,
-        rules=rules,
-        worst=worst,
-        rule_info=infos,
-    )
-
-
-# -- JSON back to the result types ---------------------------------------------------------------
-
-
-def _tuple(value: Any) -> tuple[str, ...]:
-    return tuple(str(v) for v in (value or ()))
-
-
-def _evidence_value(value: Any) -> EvidenceValue:
-    if isinstance(value, list | tuple):
-        return tuple(str(v) for v in value)
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
-
-
-def _plain_value(value: Any) -> Any:
-    if isinstance(value, list | tuple):
-        return tuple(_plain_value(v) for v in value)
-    return value
-
-
-def _make(cls: type[T], data: Mapping[str, Any], *, renames: Mapping[str, str] | None = None, **overrides: Any) -> T:
-    """An instance of the frozen dataclass ``cls`` from its JSON object: known fields only, lists as tuples.
-
-    Fields the JSON does not carry keep their defaults, and JSON keys the dataclass does not know are ignored,
-    so stored runs stay readable when the engine adds fields.
-    """
-    renames = renames or {}
-    values: dict[str, Any] = {}
-    for item in fields(cls):  # type: ignore[arg-type]
-        if item.name in overrides:
-            values[item.name] = overrides[item.name]
-            continue
-        key = renames.get(item.name, item.name)
-        if key in data:
-            values[item.name] = _plain_value(data[key])
-    return cls(**values)
-
-
-def _deductions(items: Any) -> tuple[Deduction, ...]:
-    return tuple(_make(Deduction, d) for d in items or ())
-
-
-def _entries(items: Any) -> tuple[ScoreEntry, ...]:
-    return tuple(_make(ScoreEntry, e, deductions=_deductions(e.get("deductions"))) for e in items or ())
-
-
-def result_from_json(doc: Mapping[str, Any]) -> AssessmentResult:
-    """Rebuild an ``AssessmentResult`` from the engine's documented JSON (``to_json_dict``).
-
-    Used to render a report of a stored run exactly as it was recorded (``AssessmentRun.result``).
-    """
-    findings = tuple(
-        _make(
-            Finding,
-            f,
-            evidence=tuple((str(k), _evidence_value(v)) for k, v in (f.get("evidence") or {}).items()),
-            mitigated_by=_tuple(f.get("mitigated_by")),
-            elements=_tuple(f.get("elements")),
-            title=str(f.get("title") or f["rule"]),
-            tenet=int(f.get("tenet") or 0),
-        )
-        for f in doc.get("findings", ())
-    )
-    paths = tuple(_make(AttackPath, p) for p in doc.get("attack_paths", ()))
-    blast = tuple(_make(BlastRadius, b) for b in doc.get("blast_radius", ()))
-    rules = tuple(_make(RuleOutcome, r, renames={"rule": "id"}) for r in doc.get("rules", ()))
-    scores_doc = doc.get("scores") or {}
-    scores = _make(
-        ScoreBreakdown,
-        scores_doc,
-        principles=_entries(scores_doc.get("principles")),
-        pillars=_entries(scores_doc.get("pillars")),
-        rules=rules,
-        deductions=_deductions(scores_doc.get("deductions")),
-    )
-    plan = tuple(_make(PlanStep, step) for step in doc.get("plan", ()))
-    model = doc.get("model") or {}
-    rules_run = tuple(str(r) for r in doc.get("rules_run", ())) or tuple(r.rule for r in rules)
-    return AssessmentResult(
-        model=str(model.get("name", "")),
-        revision=int(model.get("revision", 0)),
-        findings=findings,
-        attack_paths=paths,
-        blast_radius=blast,
-        scores=scores,
-        plan=plan,
-        rules_run=rules_run,
-    )
 
 
 __all__ = [
-    "PILLARS",
-    "PRINCIPLES",
     "AcceptedRisk",
     "ElementRef",
     "FindingView",
     "HistoryPoint",
     "PathView",
     "PlanView",
+    "ReportInputs",
     "ReportModel",
     "RuleGroup",
-    "RuleInfo",
     "RuleRow",
     "SeverityGroup",
     "TriageDecision",
     "build_report_model",
     "element_ref",
-    "result_from_json",
     "rule_infos",
 ]

@@ -21,13 +21,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from assessments.reporting.model import (
-    NIST_TENETS,
-    STRIDE_LABELS,
-    FindingView,
-    ReportModel,
-    RuleInfo,
-)
+from assessments.reporting.model import NIST_TENETS, FindingView, ReportModel
+from catalog.packs.loader import RuleMeta
+from threatmodel.vocabulary import STRIDE_LABELS
 
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "trustmapFindingId/v1"
@@ -48,7 +44,7 @@ def cwe_ids(cwe: str) -> list[str]:
     return [f"CWE-{n}" for n in dict.fromkeys(_CWE.findall(cwe or ""))]
 
 
-def _tags(rule: RuleInfo) -> list[str]:
+def _tags(rule: RuleMeta) -> list[str]:
     tags = ["security"]
     tags += [f"external/cwe/cwe-{c.split('-')[1]}" for c in cwe_ids(rule.cwe)]
     if rule.stride:
@@ -60,7 +56,7 @@ def _tags(rule: RuleInfo) -> list[str]:
     return list(dict.fromkeys(tags))
 
 
-def _mappings(rule: RuleInfo) -> list[tuple[str, str]]:
+def _mappings(rule: RuleMeta) -> list[tuple[str, str]]:
     rows = []
     if rule.stride:
         rows.append(("STRIDE", STRIDE_LABELS.get(rule.stride, rule.stride)))
@@ -80,7 +76,7 @@ def _md(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]<>()#+!|])", r"\\\1", text)
 
 
-def _help(rule: RuleInfo) -> dict[str, str]:
+def _help(rule: RuleMeta) -> dict[str, str]:
     parts_text = [rule.title]
     parts_md = [f"**{_md(rule.title)}**"]
     for heading, body in (
@@ -91,9 +87,11 @@ def _help(rule: RuleInfo) -> dict[str, str]:
         if body:
             parts_text.append(f"{heading}: {body}")
             parts_md.append(f"### {heading}\n\n{_md(body)}")
-    if rule.steps:
-        parts_text.append("Steps: " + " ".join(f"{i}. {step}" for i, step in enumerate(rule.steps, start=1)))
-        parts_md.append("\n".join(f"{i}. {_md(step)}" for i, step in enumerate(rule.steps, start=1)))
+    if rule.remediation_steps:
+        parts_text.append(
+            "Steps: " + " ".join(f"{i}. {step}" for i, step in enumerate(rule.remediation_steps, start=1))
+        )
+        parts_md.append("\n".join(f"{i}. {_md(step)}" for i, step in enumerate(rule.remediation_steps, start=1)))
     mappings = _mappings(rule)
     if mappings:
         parts_text.append("Mappings: " + "; ".join(f"{k} {v}" for k, v in mappings))
@@ -104,7 +102,7 @@ def _help(rule: RuleInfo) -> dict[str, str]:
     return {"text": "\n\n".join(parts_text), "markdown": "\n\n".join(parts_md)}
 
 
-def _descriptor(rule: RuleInfo) -> dict[str, Any]:
+def _descriptor(rule: RuleMeta) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "tags": _tags(rule),
         "security-severity": SECURITY_SEVERITY.get(rule.severity, "5.5"),
@@ -215,7 +213,7 @@ def to_sarif(
     """The SARIF log as a JSON-ready dict."""
     rule_ids = list(dict.fromkeys([*(r.rule.id for r in report.rules), *(v.finding.rule for v in report.findings)]))
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
-    descriptors = [_descriptor(report.rule_info.get(r) or RuleInfo(id=r, title=r)) for r in rule_ids]
+    descriptors = [_descriptor(report.rule_info.get(r) or RuleMeta(id=r, title=r)) for r in rule_ids]
     lines = _line_index(source_text) if source_text else {}
     results = [_result(v, index[v.finding.rule], report.model_name, source_uri, lines) for v in report.findings]
     run: dict[str, Any] = {

@@ -24,11 +24,11 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from assessments.choices import JobStatus, ReportFormat
-from assessments.engine.results import AssessmentResult, to_json_dict
+from assessments.engine.codec import result_from_json, to_json_dict
+from assessments.engine.results import AssessmentResult
 from assessments.models import AssessmentRun, FindingTriage, Report
 from assessments.reporting import csv_writer, sarif, text
-from assessments.reporting.catalog import catalog_rule_infos
-from assessments.reporting.model import HistoryPoint, ReportModel, TriageDecision, build_report_model, result_from_json
+from assessments.reporting.model import HistoryPoint, ReportInputs, ReportModel, TriageDecision, build_report_model
 from threatmodel.domain import Snapshot
 
 if TYPE_CHECKING:
@@ -100,13 +100,7 @@ def build_model(
     author: str = "",
 ) -> ReportModel:
     return build_report_model(
-        snapshot,
-        result,
-        triage=triage,
-        history=history,
-        catalog=catalog_rule_infos(),
-        author=author,
-        generated_at=timezone.now(),
+        ReportInputs(snapshot, result, triage=triage, history=history, author=author, generated_at=timezone.now())
     )
 
 

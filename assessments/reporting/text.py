@@ -6,7 +6,8 @@ and is used otherwise (and shows triage decisions, which the engine does not kno
 
 from __future__ import annotations
 
-from assessments.reporting.model import SEVERITY_LABELS, ReportModel
+from assessments.reporting.model import ReportModel
+from threatmodel.vocabulary import SEVERITY_LABELS
 
 
 def write_text(report: ReportModel, *, max_findings: int = 0) -> str:

@@ -1,8 +1,10 @@
 """Pure loader of the rule catalog (``catalog/packs/rules/*.yaml``) and the control catalog (``controls.yaml``).
 
-Both are validated with JSON Schema plus cross-checks (unique ids, known controls in ``mitigated_by``, known rules
-in ``supersedes``) and cached: the files ship with the code, so they are read once per process.
-No Django imports: the engine, the CLI and the Django app all use this module.
+The only reader of those files. Both are validated with JSON Schema plus cross-checks (unique ids, known controls
+in ``mitigated_by``, known rules in ``supersedes``) and cached: the files ship with the code, so they are read once
+per process. :class:`RuleMeta` is the one typed rule record: the engine runs it (``evaluate.RuleSpec`` pairs it
+with its implementation), the reports print it and the catalog page lists it; a team's custom rule is described
+by a ``RuleMeta`` too (``assessments.engine.custom``). No Django imports.
 """
 
 from __future__ import annotations
@@ -16,34 +18,13 @@ from typing import Any
 import jsonschema
 import yaml
 
+from threatmodel import vocabulary as v
+
 PACKS_DIR = Path(__file__).resolve().parent
 RULES_DIR = PACKS_DIR / "rules"
 CONTROLS_FILE = PACKS_DIR / "controls.yaml"
 
-SCOPES = ("component", "flow", "grant", "identity", "data_asset", "boundary", "model")
-STRIDE = (
-    "spoofing",
-    "tampering",
-    "repudiation",
-    "information-disclosure",
-    "denial-of-service",
-    "elevation-of-privilege",
-)
-PRINCIPLES = ("zero-trust", "least-privilege", "encryption", "segmentation", "data-protection", "visibility")
-PILLARS = (
-    "identity",
-    "devices",
-    "networks",
-    "applications-and-workloads",
-    "data",
-    "visibility-and-analytics",
-    "automation-and-orchestration",
-    "governance",
-)
-SEVERITIES = ("critical", "high", "medium", "low", "info")
-LIKELIHOODS = ("unlikely", "likely", "very-likely", "frequent")
-IMPACTS = ("low", "medium", "high", "very-high")
-
+#: The pack schema; its closed values come from ``threatmodel.vocabulary``.
 _ID = r"^[a-z][a-z0-9]*\.[a-z0-9][a-z0-9-]*$"
 RULE_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -80,20 +61,20 @@ RULE_SCHEMA: dict[str, Any] = {
                 ],
                 "properties": {
                     "id": {"type": "string", "pattern": _ID},
-                    "scope": {"enum": list(SCOPES)},
+                    "scope": {"enum": list(v.RULE_SCOPES)},
                     "title": {"type": "string", "minLength": 3},
                     "description": {"type": "string", "minLength": 3},
                     "rationale": {"type": "string", "minLength": 3},
-                    "stride": {"enum": list(STRIDE)},
+                    "stride": {"enum": list(v.STRIDE_CATEGORIES)},
                     "cwe": {"type": "string", "pattern": r"^CWE-\d+$"},
                     "asvs": {"type": "string", "pattern": r"^V\d+\.\d+\.\d+$"},
                     "tenet": {"type": "integer", "minimum": 1, "maximum": 7},
-                    "pillar": {"enum": list(PILLARS)},
+                    "pillar": {"enum": list(v.PILLARS)},
                     "function": {"type": "string", "minLength": 3},
-                    "principle": {"enum": list(PRINCIPLES)},
-                    "severity": {"enum": list(SEVERITIES)},
-                    "likelihood": {"enum": list(LIKELIHOODS)},
-                    "impact": {"enum": list(IMPACTS)},
+                    "principle": {"enum": list(v.PRINCIPLES)},
+                    "severity": {"enum": list(v.SEVERITIES)},
+                    "likelihood": {"enum": list(v.LIKELIHOODS)},
+                    "impact": {"enum": list(v.IMPACTS)},
                     "data_impact": {"type": "boolean"},
                     "remediation": {"type": "string", "minLength": 3},
                     "remediation_steps": {"type": "array", "items": {"type": "string"}},
@@ -154,58 +135,35 @@ class FixMeta:
 
 @dataclass(frozen=True, slots=True)
 class RuleMeta:
-    id: str
-    family: str
-    scope: str
-    title: str
-    description: str
-    rationale: str
-    stride: str
-    cwe: str
-    asvs: str
-    tenet: int
-    pillar: str
-    function: str
-    principle: str
-    severity: str
-    likelihood: str
-    impact: str
-    data_impact: bool
-    remediation: str
-    remediation_steps: tuple[str, ...]
-    references: tuple[str, ...]
-    mitigated_by: tuple[str, ...]
-    supersedes: tuple[str, ...]
-    fix: FixMeta | None
-    source: str
+    """Everything known about one rule: what it checks, why, how it is rated and mapped, how to fix it.
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain form for the API / UI."""
-        return {
-            "id": self.id,
-            "family": self.family,
-            "scope": self.scope,
-            "title": self.title,
-            "description": self.description,
-            "rationale": self.rationale,
-            "stride": self.stride,
-            "cwe": self.cwe,
-            "asvs": self.asvs,
-            "tenet": self.tenet,
-            "pillar": self.pillar,
-            "function": self.function,
-            "principle": self.principle,
-            "severity": self.severity,
-            "likelihood": self.likelihood,
-            "impact": self.impact,
-            "data_impact": self.data_impact,
-            "remediation": self.remediation,
-            "remediation_steps": list(self.remediation_steps),
-            "references": list(self.references),
-            "mitigated_by": list(self.mitigated_by),
-            "supersedes": list(self.supersedes),
-            "fix": {"action": self.fix.action, "title": self.fix.title} if self.fix else None,
-        }
+    Catalog rules fill every field from their pack; a rule known only from its findings (a team's custom rule in
+    a stored run) has the defaults where nothing is known."""
+
+    id: str
+    title: str
+    family: str = ""
+    scope: str = v.RuleScope.COMPONENT.value
+    description: str = ""
+    rationale: str = ""
+    stride: str = ""
+    cwe: str = ""
+    asvs: str = ""
+    tenet: int = 0  # NIST SP 800-207 tenet (1..7), 0 = none
+    pillar: str = ""
+    function: str = ""
+    principle: str = ""
+    severity: str = v.Severity.MEDIUM.value
+    likelihood: str = v.Likelihood.LIKELY.value
+    impact: str = v.Impact.MEDIUM.value
+    data_impact: bool = True  # impact raised to the most sensitive data involved
+    remediation: str = ""
+    remediation_steps: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    mitigated_by: tuple[str, ...] = ()  # catalog control ids whose presence on an element mitigates a finding
+    supersedes: tuple[str, ...] = ()  # rules whose findings on the same element this rule's finding folds
+    fix: FixMeta | None = None
+    source: str = ""  # pack file name ("" outside the packs)
 
 
 def _read_yaml(path: Path) -> Any:

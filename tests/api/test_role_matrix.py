@@ -9,8 +9,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from assessments.choices import JobStatus
-from assessments.models import AssessmentRun, FindingTriage, Report, RunFinding
-from catalog.models import CustomRule
+from assessments.models import AssessmentRun, CustomRule, FindingTriage, Report, RunFinding
 
 pytestmark = pytest.mark.django_db
 

@@ -37,8 +37,7 @@ def api_env(team_setup: Any, engine: Any) -> dict[str, Any]:
     from django.core.files.base import ContentFile
 
     from assessments.choices import JobStatus
-    from assessments.models import AssessmentRun, Report, RunFinding
-    from catalog.models import CustomRule
+    from assessments.models import AssessmentRun, CustomRule, Report, RunFinding
     from threatmodel.persistence import load_element_dicts
     from threatmodel.services_tokens import api_token_create
 

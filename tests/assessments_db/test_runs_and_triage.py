@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from assessments import selectors, services
 from assessments.choices import JobStatus, TriageStatus
-from assessments.models import AssessmentRun, FindingTriage, RunFinding
-from catalog.models import CustomRule
+from assessments.models import AssessmentRun, CustomRule, FindingTriage, RunFinding
 from threatmodel.invariants import ModelValidationError
 
 pytestmark = pytest.mark.django_db

@@ -79,7 +79,7 @@ def test_synthetic_snapshot_is_deterministic_and_varied() -> None:
 
 def test_kind_prefilters_agree_with_the_rules() -> None:
     """The registry's kind pre-filters only skip calls that would have returned "not applicable"."""
-    from assessments.engine.registry import load_builtin_rules
+    from assessments.engine.rules import load_builtin_rules
 
     snapshot = generate_snapshot(300, 1500, seed=5)
     ctx = ModelContext(snapshot)

@@ -56,7 +56,7 @@ MODELS = _models()
 def test_excluded_rules_are_not_applicable(name: str, snapshot: Snapshot) -> None:
     ctx = ModelContext(snapshot)
     specs = builtin_specs()
-    flow_specs = [s for s in specs if s.scope == "flow"]
+    flow_specs = [s for s in specs if s.meta.scope == "flow"]
     excluded_calls = 0
     for flow_id in ctx.flows:
         facts = ctx.facts(flow_id)

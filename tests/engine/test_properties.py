@@ -98,6 +98,15 @@ def test_same_input_same_bytes() -> None:
 
 
 def _edit(snapshot: Snapshot, kind: int, index: int, choice: int) -> Snapshot:
+    """Edit number ``kind`` (0..13) of an element picked by ``index``, with a value picked by ``choice``."""
+    if kind in (0, 1, 2, 7, 8):
+        return _edit_flow(snapshot, kind, index, choice)
+    if kind in (9, 10, 11, 12):
+        return _edit_access(snapshot, kind, index, choice)
+    return _edit_component(snapshot, kind, index, choice)
+
+
+def _edit_flow(snapshot: Snapshot, kind: int, index: int, choice: int) -> Snapshot:
     comps = snapshot.components
     flows = snapshot.flows
     comp = comps[index % len(comps)]
@@ -114,6 +123,25 @@ def _edit(snapshot: Snapshot, kind: int, index: int, choice: int) -> Snapshot:
         return snapshot.replace_element(
             replace(flow, data_assets=(assets[choice % len(assets)].id,), provenance=list(Provenance)[choice % 2])
         )
+    if kind == 7:
+        return snapshot.without_elements([flow.id])
+    other = comps[(index + choice + 1) % len(comps)]
+    if other.id == comp.id or f"new-{index}-{choice}" in snapshot.flow_by_id:
+        return snapshot
+    new = DataFlow(
+        f"new-{index}-{choice}",
+        comp.id,
+        other.id,
+        authentication=Authentication.NONE,
+        encryption=Encryption.NONE,
+        data_assets=(snapshot.data_assets[choice % 7].id,),
+    )
+    return snapshot.with_elements("flows", [*flows, new])
+
+
+def _edit_component(snapshot: Snapshot, kind: int, index: int, choice: int) -> Snapshot:
+    comps = snapshot.components
+    comp = comps[index % len(comps)]
     if kind == 3:
         return snapshot.replace_element(
             replace(comp, logging=list(Logging)[choice % 3], authorization=list(Authorization)[choice % 4])
@@ -128,21 +156,14 @@ def _edit(snapshot: Snapshot, kind: int, index: int, choice: int) -> Snapshot:
     if kind == 6:
         identities = snapshot.identities
         return snapshot.replace_element(replace(comp, identity=identities[choice % len(identities)].id))
-    if kind == 7:
-        return snapshot.without_elements([flow.id])
-    if kind == 8:
-        other = comps[(index + choice + 1) % len(comps)]
-        if other.id == comp.id or f"new-{index}-{choice}" in snapshot.flow_by_id:
-            return snapshot
-        new = DataFlow(
-            f"new-{index}-{choice}",
-            comp.id,
-            other.id,
-            authentication=Authentication.NONE,
-            encryption=Encryption.NONE,
-            data_assets=(snapshot.data_assets[choice % 7].id,),
-        )
-        return snapshot.with_elements("flows", [*flows, new])
+    return snapshot.replace_element(
+        replace(comp, data_stored=(snapshot.data_assets[choice % 9].id,), kind=comps[choice % len(comps)].kind)
+    )
+
+
+def _edit_access(snapshot: Snapshot, kind: int, index: int, choice: int) -> Snapshot:
+    comp = snapshot.components[index % len(snapshot.components)]
+    flow = snapshot.flows[index % len(snapshot.flows)]
     if kind == 9:
         grants = snapshot.grants
         return snapshot.without_elements([grants[choice % len(grants)].id])
@@ -161,12 +182,8 @@ def _edit(snapshot: Snapshot, kind: int, index: int, choice: int) -> Snapshot:
         return snapshot.with_elements(
             "controls", [*snapshot.controls, Control(f"c-new-{index}-{choice}", control, target)]
         )
-    if kind == 12:
-        ident = snapshot.identities[choice % len(snapshot.identities)]
-        return snapshot.replace_element(replace(ident, mfa=not ident.mfa))
-    return snapshot.replace_element(
-        replace(comp, data_stored=(snapshot.data_assets[choice % 9].id,), kind=comps[choice % len(comps)].kind)
-    )
+    ident = snapshot.identities[choice % len(snapshot.identities)]
+    return snapshot.replace_element(replace(ident, mfa=not ident.mfa))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -19,8 +19,7 @@ from assessments.engine.results import (
     ScoreEntry,
     fingerprint,
 )
-from assessments.reporting.catalog import catalog_rule_infos
-from assessments.reporting.model import HistoryPoint, TriageDecision, build_report_model
+from assessments.reporting.model import HistoryPoint, ReportInputs, TriageDecision, build_report_model
 from threatmodel.domain import Component, Snapshot
 from threatmodel.interchange.native import read_model
 
@@ -330,13 +329,14 @@ def demo_result(demo_snapshot: Snapshot) -> AssessmentResult:
 @pytest.fixture(scope="session")
 def demo_report(demo_snapshot: Snapshot, demo_result: AssessmentResult):
     return build_report_model(
-        demo_snapshot,
-        demo_result,
-        triage=triage_for(demo_result),
-        history=HISTORY,
-        catalog=catalog_rule_infos(),
-        author="Alice Reviewer",
-        generated_at=FIXED_NOW,
+        ReportInputs(
+            demo_snapshot,
+            demo_result,
+            triage=triage_for(demo_result),
+            history=HISTORY,
+            author="Alice Reviewer",
+            generated_at=FIXED_NOW,
+        )
     )
 
 

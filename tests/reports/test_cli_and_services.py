@@ -12,9 +12,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from assessments.engine.results import SEVERITY_RANK, to_json_dict
+from assessments.engine.codec import to_json_dict
 from assessments.reporting.csv_writer import COLUMNS
 from tests.reports.conftest import DEMO, HOSTILE_YAML, assess_snapshot, engine_assess, hostile_small
+from threatmodel.vocabulary import SEVERITY_RANK
 
 needs_engine = pytest.mark.skipif(engine_assess() is None, reason="the analysis engine is not importable yet")
 

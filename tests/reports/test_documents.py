@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from assessments.reporting.html import SECTIONS, render_html
-from assessments.reporting.model import build_report_model
+from assessments.reporting.model import ReportInputs, build_report_model
 from assessments.reporting.pdf import ASSETS_DIR, ReportURLFetcher, html_to_pdf, render_pdf
 from tests.reports.conftest import FIXED_NOW, HOSTILE, ROOT, assess_snapshot, hostile_small, hostile_snapshot
 
@@ -67,7 +67,7 @@ def test_html_mappings_are_shown(demo_report, demo_html):
 
 def test_html_escapes_hostile_names(demo_snapshot):
     snapshot = hostile_snapshot(demo_snapshot)
-    report = build_report_model(snapshot, assess_snapshot(snapshot), generated_at=FIXED_NOW)
+    report = build_report_model(ReportInputs(snapshot, assess_snapshot(snapshot), generated_at=FIXED_NOW))
     html = render_html(report)
     assert "<img" not in html
     assert "<script>alert" not in html
@@ -116,7 +116,7 @@ def test_demo_pdf_page_images(demo_pdf):
 
 def test_hostile_model_renders_without_any_fetch_attempt():
     snapshot = hostile_small()
-    report = build_report_model(snapshot, assess_snapshot(snapshot), generated_at=FIXED_NOW)
+    report = build_report_model(ReportInputs(snapshot, assess_snapshot(snapshot), generated_at=FIXED_NOW))
     html = render_html(report, for_pdf=True)
     assert "<img" not in html and "<script>" not in html and "<link rel" not in html.split("</head>", 1)[1]
     assert "<style>@import" not in html and "<b>bold</b>" not in html
@@ -179,7 +179,7 @@ def test_empty_assessment_renders_every_format(demo_snapshot, monkeypatch):
         plan=(),
         rules_run=(),
     )
-    report = build_report_model(demo_snapshot, empty, generated_at=FIXED_NOW)
+    report = build_report_model(ReportInputs(demo_snapshot, empty, generated_at=FIXED_NOW))
     monkeypatch.setattr(graphviz, "available", lambda: False)
     html = render_html(report)
     assert "No findings." in html and "Graphviz is not installed" in html
@@ -196,7 +196,7 @@ def test_big_models_get_a_condensed_pdf_and_a_boundary_overview():
     snapshot = generate_snapshot(300, 600, seed=5)
     result = assess_snapshot(snapshot)
     assert len(result.findings) > html_module.PDF_DETAIL_THRESHOLD
-    report = build_report_model(snapshot, result, generated_at=FIXED_NOW)
+    report = build_report_model(ReportInputs(snapshot, result, generated_at=FIXED_NOW))
     diagrams = html_module.Diagrams(None, "", {})
     printed = render_html(report, for_pdf=True, diagrams=diagrams)
     assert "the PDF details the first" in printed and "more findings of this rule" in printed

@@ -11,10 +11,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from assessments.engine.results import to_json_dict
+from assessments.engine.codec import result_from_json, to_json_dict
 from assessments.reporting import charts, csv_writer, dot, graphviz, sarif
-from assessments.reporting.catalog import catalog_rule_infos
-from assessments.reporting.model import build_report_model, result_from_json
+from assessments.reporting.model import ReportInputs, build_report_model
+from catalog.packs.loader import load_rule_catalog
 from tests.reports.conftest import FIXED_NOW, HISTORY, HOSTILE, assess_snapshot, hostile_snapshot, triage_for
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "data" / "sarif-2.1.0.schema.json").read_text())
@@ -86,7 +86,7 @@ def test_sarif_physical_locations_point_at_the_model_file(demo_report):
 def test_sarif_of_hostile_model_is_valid_and_keeps_text_as_data(demo_snapshot):
     snapshot = hostile_snapshot(demo_snapshot)
     result = assess_snapshot(snapshot)
-    report = build_report_model(snapshot, result, generated_at=FIXED_NOW)
+    report = build_report_model(ReportInputs(snapshot, result, generated_at=FIXED_NOW))
     document = sarif.to_sarif(report)
     _validate_sarif(document)
     for rule in document["runs"][0]["tool"]["driver"]["rules"]:
@@ -114,7 +114,7 @@ def test_csv_neutralises_formulas_from_model_names(demo_snapshot):
 
     comps = [replace(c, name="=cmd|' /C calc'!A0") for c in demo_snapshot.components]
     snapshot = demo_snapshot.with_elements("components", comps)
-    report = build_report_model(snapshot, assess_snapshot(snapshot), generated_at=FIXED_NOW)
+    report = build_report_model(ReportInputs(snapshot, assess_snapshot(snapshot), generated_at=FIXED_NOW))
     rows = list(csv.reader(io.StringIO(csv_writer.write_csv(report))))[1:]
     assert rows
     for row in rows:
@@ -237,7 +237,7 @@ def test_result_json_round_trip(demo_result):
 
 
 def test_catalog_metadata_reaches_the_report(demo_report):
-    catalog = catalog_rule_infos()
+    catalog = load_rule_catalog()
     shared = [r for r in demo_report.rule_info if r in catalog]
     for rule_id in shared:
         assert demo_report.rule_info[rule_id].description == catalog[rule_id].description

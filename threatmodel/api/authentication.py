@@ -4,7 +4,9 @@
   ``request.auth`` to the :class:`~threatmodel.models.ApiToken`.
 * ``TokenScopePermission``: a read-only token may only use safe methods (403 otherwise).
 * ``TokenRateThrottle`` (scope ``token``) throttles per token; ``SessionRateThrottle`` (scope ``user``)
-  throttles browser sessions per user. Rates come from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``.
+  throttles browser sessions per user; ``AnonymousRateThrottle`` (scope ``anon``) throttles unauthenticated
+  requests per client address (the views open to them: the OpenAPI schema and its documentation pages).
+  Rates come from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (``API_THROTTLE_*`` in config/env.py).
 """
 
 from __future__ import annotations
@@ -117,4 +119,13 @@ class SessionRateThrottle(FixedWindowThrottle):
             return None
         if request.user and request.user.is_authenticated:
             return f"user-{request.user.pk}"
+        return None
+
+
+class AnonymousRateThrottle(FixedWindowThrottle):
+    scope = "anon"
+
+    def ident_for(self, request: Request) -> str | None:
+        if request.auth is not None or (request.user and request.user.is_authenticated):
+            return None
         return f"ip-{self.get_ident(request)}"

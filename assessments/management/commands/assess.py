@@ -18,11 +18,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.engine import assess, render_text
-from assessments.engine.results import SEVERITIES, SEVERITY_RANK, AssessmentResult
+from assessments.engine.results import AssessmentResult
 from assessments.reporting.services import FORMATS, build_model, render_bytes
 from threatmodel.domain import Snapshot
 from threatmodel.interchange.native import MAX_FILE_BYTES, read_model
 from threatmodel.invariants import ModelValidationError
+from threatmodel.vocabulary import SEVERITIES, SEVERITY_RANK
 
 EXIT_FINDINGS = 3
 CLI_FORMATS = ("text", "json", "sarif", "csv", "html", "pdf")

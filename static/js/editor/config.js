@@ -11,8 +11,11 @@ export const KINDS = ENABLED ? VOCAB.kinds : {};
 export const KIND_OF = {};
 Object.keys(KINDS).forEach(function (k) { KIND_OF[KINDS[k].collection] = k; });
 export const VISUAL = { boundary: true, component: true, flow: true };
-export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
-export const SEV_RANK = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+// Severities, most severe first, as the page vocabulary gives them (threatmodel/editor.py); the colours below are
+// keyed by them (tests/foundation/test_vocabulary_agreement.py checks that the keys agree).
+export const SEVERITIES = VOCAB && VOCAB.severities ? VOCAB.severities : [];
+export const SEV_RANK = {};
+SEVERITIES.forEach(function (s, i) { SEV_RANK[s] = i; });
 export const SEV_COLOR = { critical: '#9f1239', high: '#dc2626', medium: '#d97706', low: '#2563eb', info: '#64748b' };
 export const KIND_STYLE = {
   'service': ['round-rectangle', '#dbeafe', '#1d4ed8'],

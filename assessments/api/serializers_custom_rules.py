@@ -1,4 +1,4 @@
-"""Serializers of the catalog API (a team's custom rules)."""
+"""Serializer of a team's custom rules (limits and choices from ``threatmodel.vocabulary``)."""
 
 from __future__ import annotations
 
@@ -6,20 +6,22 @@ from typing import Any
 
 from rest_framework import serializers
 
-from catalog.models import CustomRule
+from assessments.choices import Principle
+from assessments.models import CustomRule
+from threatmodel import vocabulary as v
 
 
 class CustomRuleSerializer(serializers.ModelSerializer[CustomRule]):
     rule_id = serializers.RegexField(
-        r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$", max_length=96, help_text="Stable id; findings use 'custom.<rule_id>'."
+        v.CUSTOM_RULE_ID_PATTERN,
+        max_length=v.CUSTOM_RULE_ID_MAX_LENGTH,
+        help_text="Stable id; findings use 'custom.<rule_id>'.",
     )
     expression = serializers.CharField(
-        max_length=4000, help_text="CEL expression over the element's attributes; true = the element violates it."
+        max_length=v.CUSTOM_RULE_EXPRESSION_MAX_LENGTH,
+        help_text="CEL expression over the element's attributes; true = the element violates it.",
     )
-    principle = serializers.ChoiceField(
-        choices=["zero-trust", "least-privilege", "encryption", "segmentation", "data-protection", "visibility"],
-        default="zero-trust",
-    )
+    principle = serializers.ChoiceField(choices=Principle.choices, default=Principle.ZERO_TRUST)
 
     class Meta:
         model = CustomRule

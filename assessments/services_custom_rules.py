@@ -1,4 +1,4 @@
-"""Writes of the catalog app: a team's custom rules, validated when saved (CEL; never evaluated as Python)."""
+"""Writes of a team's custom rules, validated when saved (CEL; never evaluated as Python)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from catalog.choices import CustomRuleKind
-from catalog.models import CustomRule
+from assessments.choices import CustomRuleKind
+from assessments.engine.custom import validate_custom_rule
+from assessments.models import CustomRule
 from threatmodel import models as tm
 from threatmodel.invariants import Issue, ModelValidationError
 
@@ -31,8 +32,6 @@ def custom_rule_validate(*, element_kind: str, expression: str) -> list[str]:
         return [f"unknown element kind {element_kind!r}"]
     if not expression.strip():
         return ["the expression is empty"]
-    from assessments.engine.custom import validate_custom_rule
-
     return list(validate_custom_rule(element_kind, expression))
 
 

@@ -9,9 +9,10 @@ from rest_framework import status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog import selectors, services
-from catalog.api.serializers import CustomRuleSerializer
-from catalog.models import CustomRule
+from assessments import selectors_custom_rules as selectors
+from assessments import services_custom_rules as services
+from assessments.api.serializers_custom_rules import CustomRuleSerializer
+from assessments.models import CustomRule
 from threatmodel.api.serializers import ErrorSerializer
 from threatmodel.api.views_teams import _int
 from threatmodel.choices import Role

@@ -1,0 +1,90 @@
+"""Fast construction of the engine's frozen result objects: the one module that builds objects by a trick.
+
+Why: a frozen dataclass's ``__init__`` sets every field through ``object.__setattr__`` (the class's own
+``__setattr__`` refuses), which makes a ``Finding`` (18 fields) several times dearer to build than a plain slotted
+object, and a full analysis of a large model builds one per finding and several ``Deduction`` entries per open
+finding. So this module builds a *mutable twin* of the frozen class (same fields in the same order, same slot
+layout, checked when the twin is made), fills it positionally, and then sets its ``__class__`` to the frozen
+class. From then on the object *is* an instance of the frozen class: same type, equality, hash, repr, pickling
+and immutability (tests/engine/test_fastbuild.py). Only the public object model is used (``__class__``
+assignment between classes of the same layout is documented Python behaviour).
+
+Everything else in the engine builds its objects plainly. The trick stays only while the paired benchmark in
+benchmarks/NOTES.md ("Fast builders") shows it pays; to drop it, make these functions call the frozen classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import fields, make_dataclass
+from typing import Any
+
+from assessments.engine.results import BlastRadius, Deduction, Finding
+from catalog.packs.loader import RuleMeta
+
+
+def mutable_twin(cls: type) -> type:
+    """A mutable slotted dataclass with the fields and the slot layout of the frozen slotted dataclass ``cls``."""
+    twin = make_dataclass(
+        f"_{cls.__name__}Twin", [(f.name, f.type) for f in fields(cls)], slots=True, repr=False, eq=False
+    )
+    if twin.__slots__ != cls.__slots__:  # type: ignore[attr-defined]
+        raise TypeError(f"{cls.__name__}: slot layout differs from its twin")
+    return twin
+
+
+_FindingTwin = mutable_twin(Finding)
+_DeductionTwin = mutable_twin(Deduction)
+
+
+def make_finding(
+    meta: RuleMeta,
+    finding_id: str,
+    severity: str,
+    likelihood: str,
+    impact: str,
+    elements: tuple[str, ...],
+    evidence: tuple[tuple[str, Any], ...],
+    mitigated_by: tuple[str, ...],
+) -> Finding:
+    """A finding of the rule ``meta``: the fields that vary between its findings given, the others the rule's
+    (parallel._pack sends exactly these; tests/engine/test_parallel.py would see a field it dropped)."""
+    finding = _FindingTwin(
+        finding_id,
+        meta.id,
+        meta.title,
+        severity,
+        likelihood,
+        impact,
+        meta.principle,
+        meta.pillar,
+        meta.function,
+        meta.stride,
+        meta.cwe,
+        elements,
+        evidence,
+        meta.remediation,
+        mitigated_by,
+        meta.asvs,
+        meta.tenet,
+        meta.family,
+    )
+    finding.__class__ = Finding
+    return finding  # type: ignore[no-any-return]  # a Finding now (typing.cast would cost a call per finding)
+
+
+def make_deductions(items: Iterable[tuple[Finding, str, int]], scale: float) -> tuple[Deduction, ...]:
+    """One deduction per open ``(finding, rule, weight)`` item, worth ``scale * weight`` points."""
+    built: list[Any] = []
+    append = built.append
+    twin = _DeductionTwin
+    for finding, rule, weight in items:
+        item = twin(finding.id, rule, finding.elements, scale * weight)
+        item.__class__ = Deduction
+        append(item)
+    return tuple(built)
+
+
+def blast_radius_from_rows(rows: Iterable[tuple[Any, ...]]) -> tuple[BlastRadius, ...]:
+    """Blast-radius entries from rows of their fields in order (what the forked worker sends)."""
+    return tuple([BlastRadius(*row) for row in rows])

@@ -1,3 +1,0 @@
-from catalog.models.custom_rules import CustomRule
-
-__all__ = ["CustomRule"]
