@@ -5,3 +5,8 @@ class AssessmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "assessments"
     verbose_name = "Assessments"
+
+    def ready(self) -> None:
+        # The services enqueue the Celery tasks by name (assessments.services.jobs): register them in every
+        # process, the web server's and a management command's as much as a worker's.
+        from assessments import tasks  # noqa: F401

@@ -6,6 +6,8 @@ another team is reported as not found, exactly like a missing one.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,11 +15,12 @@ from django.db.models import Case, CharField, OuterRef, Q, QuerySet, Subquery, V
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from assessments.choices import JobStatus, TriageStatus
-from assessments.models import AssessmentRun, FindingTriage, ModelWebhook, Report, RunFinding
+from assessments.choices import JobStatus, Severity, TriageStatus
+from assessments.engine.custom import CustomRuleSpec
+from assessments.models import AssessmentRun, CustomRule, FindingTriage, ModelWebhook, Report, RunFinding
+from assessments.reporting.model import HistoryPoint, TriageDecision
 from threatmodel import models as tm
 from threatmodel.choices import Role
-from threatmodel.prepared import PreparedValuesQuery
 from threatmodel.selectors import NotFound, User, require_role
 
 #: Columns of a run that are cheap to load (the full engine result is deferred).
@@ -67,24 +70,17 @@ def run_of_model(*, model: tm.ThreatModel, run_id: int | None) -> AssessmentRun:
 SCORE_COLUMNS = ("pk", "revision", "finished_at", "overall_score", "scores", "counts")
 
 
-def _latest_score(model_id: int) -> QuerySet[AssessmentRun, dict[str, Any]]:
-    return (
-        AssessmentRun.objects.filter(model_id=model_id, status=JobStatus.SUCCEEDED)
-        .order_by("-finished_at", "-pk")
-        .values(*SCORE_COLUMNS, "model__team_id")[:1]
-    )
-
-
-#: Dashboards poll the latest score: its query is compiled once (threatmodel.prepared).
-_LATEST_SCORE = PreparedValuesQuery(_latest_score, model_id=-7_000_101)
-
-
 def latest_score_for_user(*, user: User, model_id: int) -> dict[str, Any]:
     """The latest successful run's score columns (a hot path: dashboards poll it; no ORM instances).
 
     One query finds the run with its model's team; the access check is still ``require_role``.
     """
-    row = _LATEST_SCORE.first(model_id=int(model_id))
+    row: dict[str, Any] | None = (
+        AssessmentRun.objects.filter(model_id=int(model_id), status=JobStatus.SUCCEEDED)
+        .order_by("-finished_at", "-pk")
+        .values(*SCORE_COLUMNS, "model__team_id")
+        .first()
+    )
     team_id = (
         row["model__team_id"]
         if row
@@ -98,15 +94,16 @@ def latest_score_for_user(*, user: User, model_id: int) -> dict[str, Any]:
     return row
 
 
-def score_history(*, model: tm.ThreatModel, since: datetime | None = None, limit: int = 1000) -> list[dict[str, Any]]:
-    """Oldest first: ``[{"at", "run", "revision", "overall", "stage", "principles": {key: score}, "pillars"}]``."""
-    queryset = AssessmentRun.objects.filter(model=model, status=JobStatus.SUCCEEDED, finished_at__isnull=False)
-    if since is not None:
-        queryset = queryset.filter(finished_at__gte=since)
+def scored_runs_of_model(*, model: tm.ThreatModel) -> QuerySet[AssessmentRun]:
+    """The model's finished successful runs: the points of its score history."""
+    return AssessmentRun.objects.filter(model=model, status=JobStatus.SUCCEEDED, finished_at__isnull=False)
+
+
+def score_points(*, runs: QuerySet[AssessmentRun], limit: int = 1000) -> list[dict[str, Any]]:
+    """The latest ``limit`` of ``runs`` (see ``scored_runs_of_model``) as score points, oldest first:
+    ``[{"at", "run", "revision", "overall", "stage", "principles": {key: score}, "pillars"}]``."""
     rows = list(
-        queryset.order_by("-finished_at", "-pk").values("pk", "finished_at", "revision", "overall_score", "scores")[
-            :limit
-        ]
+        runs.order_by("-finished_at", "-pk").values("pk", "finished_at", "revision", "overall_score", "scores")[:limit]
     )
     points = []
     for row in reversed(rows):
@@ -218,12 +215,89 @@ def reports_of_model(*, model: tm.ThreatModel) -> QuerySet[Report]:
     return Report.objects.filter(model=model).order_by("-created_at", "-pk")
 
 
+#: Points of the score trend drawn in a report.
+REPORT_HISTORY_LIMIT = 40
+
+
+def user_label(user: Any) -> str:
+    """A user as a report names them: the full name, else the user name ("" for nobody)."""
+    if user is None:
+        return ""
+    full = (getattr(user, "get_full_name", lambda: "")() or "").strip()
+    return full or str(user.get_username())
+
+
+def report_triage_decisions(*, model: tm.ThreatModel) -> list[TriageDecision]:
+    """The model's triage decisions as the report model takes them, by fingerprint."""
+    rows = FindingTriage.objects.filter(model=model).select_related("decided_by").order_by("fingerprint")
+    return [
+        TriageDecision(
+            fingerprint=t.fingerprint,
+            status=t.status,
+            justification=t.justification,
+            decided_by=user_label(t.decided_by),
+            decided_at=t.decided_at,
+            expires_at=t.expires_at,
+        )
+        for t in rows
+    ]
+
+
+def report_score_history(*, model: tm.ThreatModel, until: AssessmentRun | None = None) -> list[HistoryPoint]:
+    """Overall score of the model's successful runs, oldest first (up to ``until`` included)."""
+    runs = AssessmentRun.objects.filter(model=model, status=JobStatus.SUCCEEDED, overall_score__isnull=False)
+    if until is not None and until.finished_at is not None:
+        runs = runs.filter(finished_at__lte=until.finished_at)
+    rows = list(
+        runs.order_by("-finished_at", "-pk").values("revision", "overall_score", "finished_at")[:REPORT_HISTORY_LIMIT]
+    )
+    rows.reverse()
+    return [
+        HistoryPoint(revision=r["revision"], score=float(r["overall_score"]), when=r["finished_at"])
+        for r in rows
+        if r["overall_score"] is not None  # excluded by the query: says so to the type checker
+    ]
+
+
 def webhook_of_model(*, model: tm.ThreatModel) -> ModelWebhook | None:
     """The model's webhook (the caller has checked access to the model)."""
     return ModelWebhook.objects.filter(model=model).first()
 
 
-# -- dashboard feed ----------------------------------------------------------------------------
+# -- dashboard ---------------------------------------------------------------------------------
+
+SEVERITY_ORDER = [s.value for s in Severity]
+#: Points of the score trend on the dashboard.
+TREND_POINTS = 12
+
+
+def dashboard_rows(*, models: Sequence[tm.ThreatModel]) -> dict[int, dict[str, Any]]:
+    """Per model (the caller has checked access to them): the latest successful run's score, assessed revision
+    and open findings by severity, and the score trend (``scores``, oldest first; ``trend``: last minus first)."""
+    history: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
+    runs = (
+        AssessmentRun.objects.filter(model__in=models, status=JobStatus.SUCCEEDED, overall_score__isnull=False)
+        .order_by("model_id", "-finished_at", "-pk")
+        .values("model_id", "overall_score", "counts", "revision")
+    )
+    for run in runs:
+        if len(history[run["model_id"]]) < TREND_POINTS:
+            history[run["model_id"]].append(run)
+    rows: dict[int, dict[str, Any]] = {}
+    for model in models:
+        series = list(reversed(history.get(model.pk, [])))
+        latest = series[-1] if series else None
+        counts = (latest or {}).get("counts") or {}
+        rows[model.pk] = {
+            "model": model,
+            "score": latest["overall_score"] if latest else None,
+            "assessed_revision": latest["revision"] if latest else None,
+            "severity_counts": [(s, int(counts.get(s, 0) or 0)) for s in SEVERITY_ORDER],
+            "open_total": sum(int(counts.get(s, 0) or 0) for s in SEVERITY_ORDER),
+            "scores": [r["overall_score"] for r in series],
+            "trend": (series[-1]["overall_score"] - series[0]["overall_score"]) if len(series) > 1 else None,
+        }
+    return rows
 
 
 def posture_feed(*, user: User) -> list[dict[str, Any]]:
@@ -257,3 +331,36 @@ def posture_feed(*, user: User) -> list[dict[str, Any]]:
             entry["open"] = counts
         out.append(entry)
     return out
+
+
+# -- team custom rules (access through the team) ----------------------------------------------------
+
+
+def custom_rules_of_team(*, team_id: int) -> QuerySet[CustomRule]:
+    """The team's custom rules by rule id (the caller has checked access to the team)."""
+    return CustomRule.objects.filter(team_id=team_id).order_by("rule_id", "pk")
+
+
+def custom_rule_for_user(*, user: User, team_id: int, rule_pk: int, role: str = Role.VIEWER) -> CustomRule:
+    """One custom rule of a team the user has ``role`` in (``NotFound`` / ``Forbidden`` otherwise)."""
+    require_role(user=user, team_id=team_id, role=role)
+    rule = CustomRule.objects.filter(team_id=team_id, pk=rule_pk).first()
+    if rule is None:
+        raise NotFound("custom rule not found")
+    return rule
+
+
+def custom_rule_specs(*, team_id: int) -> tuple[CustomRuleSpec, ...]:
+    """The team's enabled custom rules as engine specs."""
+    return tuple(
+        CustomRuleSpec(
+            id=rule.rule_id,
+            title=rule.title,
+            kind=rule.element_kind,
+            expression=rule.expression,
+            severity=rule.severity,
+            remediation=rule.remediation,
+            principle=rule.principle,
+        )
+        for rule in custom_rules_of_team(team_id=team_id).filter(enabled=True)
+    )

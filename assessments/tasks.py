@@ -1,4 +1,6 @@
-"""Celery tasks: thin wrappers taking row ids; state, progress and attempts live in the rows.
+"""Celery tasks: thin wrappers taking row ids; state, progress and attempts live in the rows, written by the
+services (``assessments.services``), which enqueue these tasks by the names declared in
+``assessments.services.jobs``.
 
 Late acknowledgement plus ``reject_on_worker_lost``: a task whose worker dies is delivered again, and the
 service restarts a run left ``running``; a redelivered task for a finished row does nothing. Transient
@@ -8,7 +10,6 @@ row and not retried. Time limits come from settings (``CELERY_TASK_TIME_LIMIT`` 
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -17,20 +18,11 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
-from assessments import services, webhooks
-
-#: Test hook: seconds to sleep before the engine runs (lets the integration test kill a worker mid-run).
-SLOW_HOOK_ENV = "TRUSTMAP_TEST_ASSESSMENT_DELAY"
+from assessments.services import jobs, reports, runs, webhooks
 
 
 def _backoff(retries: int) -> int:
     return int(min(60, 2 ** (retries + 1)))
-
-
-def _slow_hook() -> None:
-    delay = float(os.environ.get(SLOW_HOOK_ENV, "0") or 0)
-    if delay > 0:
-        time.sleep(min(delay, 120))
 
 
 def _retry(task: Any, exc: Exception, give_up: Callable[[str], None]) -> None:
@@ -47,6 +39,7 @@ def _retry(task: Any, exc: Exception, give_up: Callable[[str], None]) -> None:
 
 
 @shared_task(
+    name=jobs.RUN_ASSESSMENT,
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -55,14 +48,15 @@ def _retry(task: Any, exc: Exception, give_up: Callable[[str], None]) -> None:
 )
 def run_assessment(self: Any, run_id: int) -> None:
     try:
-        services.assessment_run_execute(run_id=run_id, before_engine=_slow_hook)
-    except services.TransientJobError as exc:
-        _retry(self, exc, lambda error: services.assessment_run_fail(run_id=run_id, error=error))
+        runs.assessment_run_execute(run_id=run_id)
+    except jobs.TransientJobError as exc:
+        _retry(self, exc, lambda error: runs.assessment_run_fail(run_id=run_id, error=error))
     except SoftTimeLimitExceeded:
-        services.assessment_run_fail(run_id=run_id, error="the assessment exceeded its time limit")
+        runs.assessment_run_fail(run_id=run_id, error="the assessment exceeded its time limit")
 
 
 @shared_task(
+    name=jobs.RENDER_REPORT,
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -71,14 +65,15 @@ def run_assessment(self: Any, run_id: int) -> None:
 )
 def render_report(self: Any, report_id: int) -> None:
     try:
-        services.report_execute(report_id=report_id)
-    except services.TransientJobError as exc:
-        _retry(self, exc, lambda error: services.report_fail(report_id=report_id, error=error))
+        reports.report_execute(report_id=report_id)
+    except jobs.TransientJobError as exc:
+        _retry(self, exc, lambda error: reports.report_fail(report_id=report_id, error=error))
     except SoftTimeLimitExceeded:
-        services.report_fail(report_id=report_id, error="rendering exceeded its time limit")
+        reports.report_fail(report_id=report_id, error="rendering exceeded its time limit")
 
 
 @shared_task(
+    name=jobs.DELIVER_WEBHOOK,
     bind=True,
     acks_late=True,
     ignore_result=True,

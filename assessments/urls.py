@@ -1,10 +1,10 @@
 """Pages of the assessments app."""
 
-from django.urls import path
+from django.urls import URLPattern, path
 
 from assessments import views
 
-urlpatterns: list = [
+urlpatterns: list[URLPattern] = [
     path("models/<int:model_id>/findings/", views.model_findings, name="model-findings"),
     path("models/<int:model_id>/reports/", views.model_reports, name="model-reports"),
     path("models/<int:model_id>/diagram.svg", views.model_diagram_svg, name="model-diagram-svg"),

@@ -1,4 +1,4 @@
-"""Pages of the assessments app: findings with triage, reports, and the dashboard's per-model figures.
+"""Pages of the assessments app: findings with triage, reports, the system diagram as SVG.
 
 Thin: reads go through ``threatmodel.selectors`` (access) and the assessment tables; writes (triage, report
 requests) go through the REST API from the page's script, so the rules live in one place.
@@ -6,92 +6,30 @@ requests) go through the REST API from the page's script, so the rules live in o
 
 from __future__ import annotations
 
-from collections import defaultdict
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from assessments.choices import JobStatus, ReportFormat, Severity, TriageStatus
-from assessments.models import AssessmentRun, Report
-from threatmodel import selectors
-from threatmodel.choices import ROLE_RANK, Role
-from threatmodel.selectors import Forbidden, NotFound
-
-SEVERITY_ORDER = [s.value for s in Severity]
-SPARK_POINTS = 12
-
-
-def _model_or_404(request: HttpRequest, model_id: int) -> Any:
-    try:
-        return selectors.model_for_user(user=request.user, model_id=model_id)
-    except (NotFound, Forbidden):
-        raise Http404("model not found") from None
-
-
-def _can_edit(request: HttpRequest, model: Any) -> bool:
-    role = selectors.role_in_team(user=request.user, team_id=model.team_id)
-    return role is not None and ROLE_RANK[Role(role)] >= ROLE_RANK[Role.EDITOR]
-
-
-def sparkline_points(scores: list[float], width: int = 120, height: int = 28) -> str:
-    """SVG polyline points for a 0..100 score series (oldest first)."""
-    if not scores:
-        return ""
-    if len(scores) == 1:
-        scores = scores * 2
-    step = width / (len(scores) - 1)
-    low, high = max(0.0, min(scores) - 5), min(100.0, max(scores) + 5)  # the trend's own range, padded
-    span = max(high - low, 10.0)
-    return " ".join(
-        f"{i * step:.1f},{height - 2 - ((max(low, min(high, s)) - low) / span) * (height - 4):.1f}"
-        for i, s in enumerate(scores)
-    )
-
-
-def dashboard_rows(models: list[Any]) -> dict[int, dict[str, Any]]:
-    """Per model: the latest finished run's score and open findings by severity, and the score trend."""
-    history: dict[int, list[Any]] = defaultdict(list)
-    runs = (
-        AssessmentRun.objects.filter(model__in=models, status=JobStatus.SUCCEEDED, overall_score__isnull=False)
-        .order_by("model_id", "-finished_at", "-pk")
-        .values("model_id", "overall_score", "counts", "revision")
-    )
-    for run in runs:
-        if len(history[run["model_id"]]) < SPARK_POINTS:
-            history[run["model_id"]].append(run)
-    rows: dict[int, dict[str, Any]] = {}
-    for model in models:
-        series = list(reversed(history.get(model.pk, [])))
-        latest = series[-1] if series else None
-        counts = (latest or {}).get("counts") or {}
-        rows[model.pk] = {
-            "model": model,
-            "score": latest["overall_score"] if latest else None,
-            "assessed_revision": latest["revision"] if latest else None,
-            "severity_counts": [(s, int(counts.get(s, 0) or 0)) for s in SEVERITY_ORDER],
-            "open_total": sum(int(counts.get(s, 0) or 0) for s in SEVERITY_ORDER),
-            "spark": sparkline_points([r["overall_score"] for r in series]),
-            "trend": (series[-1]["overall_score"] - series[0]["overall_score"]) if len(series) > 1 else None,
-        }
-    return rows
+from assessments.choices import ReportFormat, TriageStatus
+from assessments.selectors import SEVERITY_ORDER, reports_of_model
+from threatmodel import page_access, selectors
 
 
 @login_required
 def model_findings(request: HttpRequest, model_id: int) -> HttpResponse:
-    model = _model_or_404(request, model_id)
+    model = page_access.model_or_404(request, model_id)
+    editable = page_access.can_edit(request, model)
     return render(
         request,
         "assessments/findings.html",
         {
             "model": model,
-            "can_edit": _can_edit(request, model),
+            "can_edit": editable,
             "severities": SEVERITY_ORDER,
             "statuses": [(s.value, s.label) for s in TriageStatus],
             "config": {
                 "model_id": model.pk,
-                "can_edit": _can_edit(request, model),
+                "can_edit": editable,
                 "urls": {
                     "live_assessment": f"/api/v1/models/{model.pk}/live-assessment/",
                     "triage": f"/api/v1/models/{model.pk}/findings/",
@@ -104,14 +42,14 @@ def model_findings(request: HttpRequest, model_id: int) -> HttpResponse:
 
 @login_required
 def model_reports(request: HttpRequest, model_id: int) -> HttpResponse:
-    model = _model_or_404(request, model_id)
-    reports = list(Report.objects.filter(model=model).order_by("-created_at", "-pk")[:50])
+    model = page_access.model_or_404(request, model_id)
+    reports = list(reports_of_model(model=model)[:50])
     return render(
         request,
         "assessments/reports.html",
         {
             "model": model,
-            "can_edit": _can_edit(request, model),
+            "can_edit": page_access.can_edit(request, model),
             "formats": [(f.value, f.label) for f in ReportFormat],
             "reports": reports,
             "config": {
@@ -131,15 +69,15 @@ def model_reports(request: HttpRequest, model_id: int) -> HttpResponse:
 def model_diagram_svg(request: HttpRequest, model_id: int) -> HttpResponse:
     """The system diagram as SVG, laid out by the server's Graphviz (the reports' DOT writer), coloured by the
     worst open finding of each element. Downloaded as a file; served with a restrictive CSP."""
-    from assessments import services as assessment_services
     from assessments.reporting.dot import system_dot
     from assessments.reporting.graphviz import GraphvizError, render_svg
+    from assessments.services.runs import live_assessment
 
-    model = _model_or_404(request, model_id)
+    model = page_access.model_or_404(request, model_id)
     snapshot = selectors.snapshot_of_model(model=model)
     worst: dict[str, str] = {}
     try:
-        result = assessment_services.live_assessment(model=model)
+        result = live_assessment(model=model)
         for finding in result.get("findings", []):
             if finding.get("mitigated"):
                 continue

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import report
-from tests.integration.servers import start_gunicorn, stop
+from testkit.servers import start_gunicorn, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 RATE = 200  # requests per second
@@ -37,16 +37,13 @@ WORKERS = 2  # threads per worker and keep-alive: config/gunicorn.py
 SEED = """
 from django.contrib.auth import get_user_model
 from assessments.models import AssessmentRun
-from assessments.services import assessment_run_execute
+from assessments.services.runs import assessment_run_execute
+from testkit.demo import demo_model
 from threatmodel import services
-from threatmodel.interchange.native import read_model
-from threatmodel.management.commands.seed_demo import DEMO_FILE
-from catalog.packs.controls import control_ids
 from threatmodel.services_tokens import api_token_create
 user = get_user_model().objects.create_user("bench", password="x")
 team = services.team_create(name="Bench", owner=user)
-snapshot = read_model(DEMO_FILE.read_bytes(), DEMO_FILE.name, known_controls=control_ids())
-model = services.model_create(team=team, snapshot=snapshot, user=user)
+model = demo_model(team=team, user=user)
 run = AssessmentRun.objects.create(model=model, revision=model.revision, requested_by=user)
 assessment_run_execute(run_id=run.pk)
 assert AssessmentRun.objects.get(pk=run.pk).status == "succeeded"

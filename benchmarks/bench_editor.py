@@ -46,10 +46,10 @@ def child(quick: bool) -> None:
     from django.test import Client
     from playwright.sync_api import sync_playwright
 
-    from tests.factories import demo_model
-    from tests.integration.servers import start_gunicorn, stop
+    from testkit.demo import demo_model
+    from testkit.servers import start_gunicorn, stop
+    from testkit.synthetic import generate_snapshot
     from threatmodel import services
-    from threatmodel.synthetic import generate_snapshot
 
     user = get_user_model().objects.create_user("bench-editor")
     team = services.team_create(name="Bench editor", owner=user)

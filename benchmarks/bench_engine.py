@@ -27,7 +27,7 @@ def _child(code: str, timeout: float = 900) -> dict[str, float]:
 
 _FULL = """
 import json, resource, statistics, time
-from threatmodel.synthetic import generate_snapshot
+from testkit.synthetic import generate_snapshot
 from assessments.engine import Engine
 snapshot = generate_snapshot({components}, {flows}, seed={seed})
 engines = {{"default": Engine(), "one_process": Engine(workers=1)}}
@@ -61,7 +61,7 @@ print(json.dumps({{"seconds": m(samples["default"]), "cpu": m(cpu["default"]), "
 _RECHECK = """
 import json, statistics, time
 from dataclasses import replace
-from threatmodel.synthetic import generate_snapshot
+from testkit.synthetic import generate_snapshot
 from threatmodel.vocabulary import Encryption, Logging
 from assessments.engine import Engine
 snapshot = generate_snapshot(2000, 10000, seed={seed})
@@ -111,7 +111,7 @@ def build(assets=1200, flows=1800, seed={seed}):
         flow.controls.isEncrypted = flow.protocol == "HTTPS"
     return tm
 
-from threatmodel.synthetic import generate_snapshot
+from testkit.synthetic import generate_snapshot
 from assessments.engine import Engine
 snapshot = generate_snapshot(1200, 1800, seed={seed})
 engine = Engine()

@@ -17,10 +17,10 @@ def child(quick: bool) -> None:
     django_ready()
     from django.contrib.auth import get_user_model
 
+    from testkit.synthetic import generate_snapshot
     from threatmodel import models as m
     from threatmodel import selectors, services
     from threatmodel.interchange.native import read_model, write_model
-    from threatmodel.synthetic import generate_snapshot
 
     components, flows = (2_000, 10_000) if quick else (10_000, 50_000)
     label = f"{components // 1000}k"

@@ -36,8 +36,8 @@ def run(quick: bool) -> None:
     from assessments.reporting import dot, graphviz
     from assessments.reporting.model import ReportInputs, build_report_model
     from assessments.reporting.pdf import ReportURLFetcher, render_pdf
+    from testkit.synthetic import generate_snapshot
     from threatmodel.interchange.native import read_model
-    from threatmodel.synthetic import generate_snapshot
 
     snapshot = generate_snapshot(COMPONENTS, FLOWS, seed=SEED)
     start = time.perf_counter()

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from assessments.engine import Engine, engine as engine_module, evaluate, fastbuild, scoring
 from assessments.engine.results import Deduction, Finding
 from threatmodel.gcpause import gc_paused
-from threatmodel.synthetic import generate_snapshot
+from testkit.synthetic import generate_snapshot
 
 def plain_finding(meta, finding_id, severity, likelihood, impact, elements, evidence, mitigated_by):
     return Finding(finding_id, meta.id, meta.title, severity, likelihood, impact, meta.principle, meta.pillar,

@@ -1,9 +1,9 @@
 """Pages of the catalog app."""
 
-from django.urls import path
+from django.urls import URLPattern, path
 
 from catalog import views
 
-urlpatterns: list = [
+urlpatterns: list[URLPattern] = [
     path("catalog/rules/", views.rules, name="catalog-rules"),
 ]

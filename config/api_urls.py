@@ -1,7 +1,7 @@
 """REST API routes (``/api/v1/...``), the OpenAPI schema and docs, and ``/metrics``."""
 
 from django.http import HttpRequest, JsonResponse
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from assessments.api.metrics import MetricsView
@@ -12,7 +12,7 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"detail": "not found"}, status=404)
 
 
-urlpatterns: list = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", include("threatmodel.api.urls")),
     path("api/v1/", include("assessments.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
 
-from catalog.packs.controls import control_ids
+from testkit.demo import demo_model
 from threatmodel import models as m
-from threatmodel import services
 from threatmodel.choices import Role
 
-DEMO_FILE = Path(__file__).resolve().parents[1] / "threatmodel" / "demo" / "online-shop.yaml"
+__all__ = ["MembershipFactory", "TeamFactory", "ThreatModelFactory", "UserFactory", "demo_model"]
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -58,15 +56,3 @@ class ThreatModelFactory(factory.django.DjangoModelFactory):
     team = factory.SubFactory(TeamFactory)
     name = factory.Sequence(lambda n: f"Model {n}")
     revision = 0
-
-
-def demo_model(*, team: m.Team, user: Any = None, name: str | None = None) -> m.ThreatModel:
-    """The demo model (online shop) created through the service, as revision 1."""
-    from threatmodel.interchange.native import read_model
-
-    snapshot = read_model(DEMO_FILE.read_bytes(), DEMO_FILE.name, known_controls=control_ids())
-    if name:
-        from dataclasses import replace
-
-        snapshot = replace(snapshot, info=replace(snapshot.info, name=name))
-    return services.model_create(team=team, snapshot=snapshot, user=user, message="Demo model")

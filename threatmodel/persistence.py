@@ -8,16 +8,17 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, overload
 
 from django.db import models
 from django.db.models.functions import Cast
 
 from threatmodel import models as m
 from threatmodel.gcpause import gc_paused
+from threatmodel.models.elements import Element
 
 #: element kind -> Django model
-ROW_MODEL: dict[str, type[models.Model]] = {
+ROW_MODEL: dict[str, type[Element]] = {
     "data_asset": m.DataAsset,
     "boundary": m.TrustBoundary,
     "identity": m.Identity,
@@ -92,6 +93,10 @@ class KeyMap:
             self._pk[kind] = dict(rows)
             self._key[kind] = {pk: key for key, pk in self._pk[kind].items()}
 
+    @overload
+    def pk(self, kind: str, key: str) -> int: ...
+    @overload
+    def pk(self, kind: str, key: None) -> None: ...
     def pk(self, kind: str, key: str | None) -> int | None:
         if key is None:
             return None
@@ -338,7 +343,7 @@ def fast_insert(row_model: type[models.Model], rows: Iterable[Mapping[str, Any]]
         raise ValueError(f"{meta.label} has no columns {sorted(unknown)}")
     quote = connection.ops.quote_name
     # identifiers come from the model definition (never from input) and are quoted
-    column_list = ", ".join(quote(fields[c].column) for c in columns)
+    column_list = ", ".join(quote(fields[c].column or c) for c in columns)
     placeholders = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {quote(meta.db_table)} ({column_list}) VALUES ({placeholders})"  # noqa: S608
     with connection.cursor() as cursor:

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
 from threatmodel import models as m
+from threatmodel.accounts import RequestUser
 from threatmodel.changes import MODEL_KEY, MODEL_KIND, ModelDiff, diff_element_dicts
 from threatmodel.choices import ROLE_RANK, Role
 from threatmodel.domain import COLLECTION_OF_KIND, COLLECTIONS, KIND_OF_COLLECTION, Snapshot
 from threatmodel.interchange.native import element_from_dict, info_from_dict
 from threatmodel.persistence import bulk_allocation, load_element_dicts
-from threatmodel.prepared import PreparedValuesQuery
 
 
 class NotFound(Exception):
@@ -27,23 +26,23 @@ class Forbidden(Exception):
     """The user may see the object but lacks the role for this action."""
 
 
-User = AbstractBaseUser | AnonymousUser
-
-
-def _membership_role(team_id: int, user_id: int) -> QuerySet[m.Membership, dict[str, Any]]:
-    # no ordering: the default one would join the team and user tables for nothing
-    return m.Membership.objects.filter(team_id=team_id, user_id=user_id).order_by().values("role")[:1]
-
-
-#: Runs on every API request: compiled once (threatmodel.prepared).
-_MEMBERSHIP_ROLE = PreparedValuesQuery(_membership_role, team_id=-7_000_001, user_id=-7_000_002)
+#: Whoever reads (the name other apps import).
+User = RequestUser
 
 
 def role_in_team(*, user: User, team_id: int) -> str | None:
+    """The user's role in the team, or None for a non-member (runs on every API request: one indexed lookup)."""
     if not user.is_authenticated:
         return None
-    row = _MEMBERSHIP_ROLE.first(team_id=int(team_id), user_id=user.pk)
-    return row["role"] if row else None
+    # no ordering: the default one would join the team and user tables for nothing
+    roles = m.Membership.objects.filter(team_id=int(team_id), user_id=user.pk).order_by().values_list("role", flat=True)
+    return next(iter(roles[:1]), None)
+
+
+def has_role(*, user: User, team_id: int, role: str) -> bool:
+    """Whether the user's role in the team is at least ``role`` (False for non-members)."""
+    actual = role_in_team(user=user, team_id=team_id)
+    return actual is not None and ROLE_RANK[Role(actual)] >= ROLE_RANK[Role(role)]
 
 
 def require_role(*, user: User, team_id: int, role: str) -> str:

@@ -5,48 +5,37 @@ invariants, writes the rows, appends the change log and bumps the revision, all 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.text import slugify
 
 from catalog.packs.controls import control_ids
 from threatmodel import models as m
+from threatmodel.accounts import Account, RequestUser
 from threatmodel.changes import (
-    MODEL_KEY,
     MODEL_KIND,
     ElementChange,
     changes_between,
     normalize,
     parse_change,
-    summarize,
 )
 from threatmodel.choices import ROLE_RANK, Role
-from threatmodel.domain import COLLECTION_OF_KIND, COLLECTIONS, KIND_OF_COLLECTION, Snapshot
+from threatmodel.domain import COLLECTIONS, KIND_OF_COLLECTION, Snapshot
 from threatmodel.interchange.native import info_to_dict, read_model, snapshot_to_document
 from threatmodel.invariants import (
     REFERENCES,
     Issue,
-    ModelIndex,
     ModelValidationError,
-    boundary_cycle_issues,
-    reference_issues,
 )
 from threatmodel.persistence import (
     ROW_MODEL,
-    KeyMap,
     delete_links,
-    fast_insert,
-    link_rows,
-    load_element_dicts,
-    row_values,
 )
+from threatmodel.revisions import DEPENDENCY_ORDER, apply_changes
 from threatmodel.selectors import model_info
 
-DEPENDENCY_ORDER: tuple[str, ...] = tuple(KIND_OF_COLLECTION.values())
 MAX_CHANGES = 20_000
 
 
@@ -71,7 +60,7 @@ class TeamRuleError(ValueError):
 
 
 @transaction.atomic
-def team_create(*, name: str, owner: AbstractBaseUser, slug: str | None = None) -> m.Team:
+def team_create(*, name: str, owner: Account, slug: str | None = None) -> m.Team:
     base = slugify(slug or name)[:56] or "team"
     candidate, n = base, 1
     while m.Team.objects.filter(slug=candidate).exists():
@@ -83,7 +72,7 @@ def team_create(*, name: str, owner: AbstractBaseUser, slug: str | None = None) 
 
 
 @transaction.atomic
-def membership_set(*, team: m.Team, user: AbstractBaseUser, role: str) -> m.Membership:
+def membership_set(*, team: m.Team, user: Account, role: str) -> m.Membership:
     if role not in ROLE_RANK:
         raise TeamRuleError(f"unknown role {role!r}")
     membership, created = m.Membership.objects.select_for_update().get_or_create(
@@ -98,7 +87,7 @@ def membership_set(*, team: m.Team, user: AbstractBaseUser, role: str) -> m.Memb
 
 
 @transaction.atomic
-def membership_remove(*, team: m.Team, user: AbstractBaseUser) -> None:
+def membership_remove(*, team: m.Team, user: Account) -> None:
     membership = m.Membership.objects.select_for_update().filter(team=team, user=user).first()
     if membership is None:
         return
@@ -107,7 +96,7 @@ def membership_remove(*, team: m.Team, user: AbstractBaseUser) -> None:
     membership.delete()
 
 
-def _ensure_other_owner(team: m.Team, user: AbstractBaseUser) -> None:
+def _ensure_other_owner(team: m.Team, user: Account) -> None:
     if not m.Membership.objects.filter(team=team, role=Role.OWNER).exclude(user=user).exists():
         raise TeamRuleError("a team must keep at least one owner")
 
@@ -116,7 +105,7 @@ def _ensure_other_owner(team: m.Team, user: AbstractBaseUser) -> None:
 
 
 def model_import(
-    *, team: m.Team, raw: bytes | str, filename: str = "", user: AbstractBaseUser | None, message: str = ""
+    *, team: m.Team, raw: bytes | str, filename: str = "", user: RequestUser | None, message: str = ""
 ) -> m.ThreatModel:
     """Create a model from a native file. All-or-nothing: raises ``ModelValidationError``."""
     snapshot = read_model(raw, filename, known_controls=control_ids())
@@ -125,7 +114,7 @@ def model_import(
 
 @transaction.atomic
 def model_create(
-    *, team: m.Team, snapshot: Snapshot, user: AbstractBaseUser | None, message: str = "Created"
+    *, team: m.Team, snapshot: Snapshot, user: RequestUser | None, message: str = "Created"
 ) -> m.ThreatModel:
     """Create a model and all its elements as revision 1 (bulk writes)."""
     if m.ThreatModel.objects.filter(team=team, name=snapshot.info.name).exists():
@@ -151,7 +140,7 @@ def model_create(
             for item in document.get(collection, [])
         )
     )
-    _apply(
+    apply_changes(
         model=model,
         user=user,
         base_revision=0,
@@ -180,7 +169,7 @@ def model_replace(
     *,
     model: m.ThreatModel,
     snapshot: Snapshot,
-    user: AbstractBaseUser | None,
+    user: RequestUser | None,
     base_revision: int,
     current: Snapshot,
     message: str = "",
@@ -215,7 +204,7 @@ def changeset_parse(raw_changes: Any) -> list[ElementChange]:
 def changeset_apply(
     *,
     model: m.ThreatModel,
-    user: AbstractBaseUser | None,
+    user: RequestUser | None,
     base_revision: int,
     changes: Sequence[ElementChange],
     message: str = "",
@@ -231,12 +220,13 @@ def changeset_apply(
     element_changes = []
     for i, change in enumerate(changes):
         if change.kind == MODEL_KIND:
-            info_after, issues = normalize(MODEL_KIND, {**info_after, **change.data}, f"changes[{i}].data")
-            if issues:
+            normalized, issues = normalize(MODEL_KIND, {**info_after, **change.data}, f"changes[{i}].data")
+            if issues or normalized is None:
                 raise ModelValidationError(issues)
+            info_after = normalized
         else:
             element_changes.append((i, change))
-    revision = _apply(
+    revision = apply_changes(
         model=locked,
         user=user,
         base_revision=base_revision,
@@ -250,249 +240,6 @@ def changeset_apply(
     for name in ("name", "description", "business_criticality", "tags", "attributes"):
         setattr(model, name, getattr(locked, name))
     return revision
-
-
-def _index(model_id: int) -> ModelIndex:
-    index = ModelIndex()
-    for kind in DEPENDENCY_ORDER:
-        if kind == "boundary":
-            parents = dict(m.TrustBoundary.objects.filter(model_id=model_id).values_list("pk", "parent_id"))
-            keys = dict(m.TrustBoundary.objects.filter(model_id=model_id).values_list("pk", "key"))
-            for pk, key in keys.items():
-                index.add(kind, key, keys.get(parents[pk]) if parents[pk] else None)
-        else:
-            for key in ROW_MODEL[kind].objects.filter(model_id=model_id).values_list("key", flat=True):
-                index.add(kind, key)
-    return index
-
-
-def _apply(
-    *,
-    model: m.ThreatModel,
-    user: AbstractBaseUser | None,
-    base_revision: int,
-    changes: Sequence[tuple[int, ElementChange]],
-    message: str,
-    bulk: bool,
-    model_info_before: dict[str, Any] | None,
-    model_info_after: dict[str, Any],
-) -> m.Revision:
-    numbered = list(changes)
-    index = ModelIndex() if bulk else _index(model.pk)
-    touched: dict[str, set[str]] = defaultdict(set)
-    for _, change in numbered:
-        touched[change.kind].add(change.id)
-    current = (
-        {}
-        if bulk
-        else {
-            (kind, item["id"]): item
-            for kind, items in load_element_dicts(model.pk, kinds=list(touched), keys=touched).items()
-            for item in items
-        }
-    )
-
-    issues: list[Issue] = []
-    final: dict[tuple[str, str], dict[str, Any] | None] = {}
-    before_of: dict[tuple[str, str], dict[str, Any] | None] = {}
-    path_of: dict[tuple[str, str], str] = {}
-    for i, change in numbered:
-        path = f"changes[{i}]" if not bulk else f"{COLLECTION_OF_KIND.get(change.kind, change.kind)}[{change.id}]"
-        key = (change.kind, change.id)
-        existing = final[key] if key in final else current.get(key)
-        before_of.setdefault(key, current.get(key))
-        if change.op == "create":
-            if existing is not None or change.id in index.kind_of_id:
-                other = index.kind_of_id.get(change.id, change.kind)
-                issues.append(Issue(f"{path}.id", f"id {change.id!r} is already used by a {other} in this model"))
-                continue
-            if bulk:  # already validated and canonical (comes from a Snapshot)
-                after, problems = dict(change.data), []
-            else:
-                after, problems = normalize(change.kind, {**change.data, "id": change.id}, f"{path}.data")
-        elif existing is None:
-            issues.append(Issue(f"{path}.id", f"no {change.kind} {change.id!r} in this model"))
-            continue
-        elif change.op == "update":
-            after, problems = normalize(change.kind, {**existing, **change.data, "id": change.id}, f"{path}.data")
-        else:
-            after, problems = None, []
-        if problems:
-            issues.extend(problems)
-            continue
-        final[key] = after
-        path_of[key] = path
-        if after is None:
-            index.remove(change.id)
-        else:
-            index.add(change.kind, change.id, after.get("parent") if change.kind == "boundary" else None)
-    if issues:
-        raise ModelValidationError(issues)
-
-    for (kind, key), after in final.items():
-        if after is not None:
-            issues.extend(reference_issues(kind, after, index, path_of[(kind, key)] + ".data"))
-    deleted = {key for (kind, key), after in final.items() if after is None}
-    if deleted and not bulk:
-        issues.extend(_dangling_after_delete(model.pk, deleted, final))
-    if any(kind == "boundary" for kind, _ in final):
-        issues.extend(
-            boundary_cycle_issues(
-                index,
-                {k: path_of[("boundary", k)] for (kd, k) in final if kd == "boundary" and ("boundary", k) in path_of},
-            )
-        )
-    controls = control_ids()
-    for (kind, key), after in final.items():
-        if kind == "control" and after is not None and after["control"] not in controls:
-            issues.append(
-                Issue(path_of[(kind, key)] + ".data.control", f"unknown catalog control {after['control']!r}")
-            )
-    if issues:
-        raise ModelValidationError(issues)
-
-    _write_rows(model.pk, final, before_of, bulk=bulk)
-
-    number = model.revision + 1
-    records: list[tuple[str, str, str, Any, Any]] = []
-    if model_info_before != model_info_after:
-        records.append(
-            (
-                MODEL_KIND,
-                MODEL_KEY,
-                "create" if model_info_before is None else "update",
-                model_info_before,
-                model_info_after,
-            )
-        )
-    for (kind, key), after in final.items():
-        before = before_of.get((kind, key))
-        if before == after:
-            continue
-        action = "create" if before is None else ("delete" if after is None else "update")
-        records.append((kind, key, action, before, after))
-    if not records:
-        raise ModelValidationError([Issue("changes", "the change set changes nothing")])
-    revision = m.Revision.objects.create(
-        model=model,
-        number=number,
-        base_number=base_revision,
-        author=user if user is not None and user.is_authenticated else None,
-        message=(message or summarize([c for _, c in numbered]) or "Edited model")[:500],
-        change_count=len(records),
-    )
-    fast_insert(
-        m.ChangeRecord,
-        (
-            {
-                "model_id": model.pk,
-                "revision_id": revision.pk,
-                "revision_number": number,
-                "seq": seq,
-                "element_kind": kind,
-                "element_key": key,
-                "action": action,
-                "before": before,
-                "after": after,
-            }
-            for seq, (kind, key, action, before, after) in enumerate(records)
-        ),
-    )
-    model.revision = number
-    for name, value in model_info_after.items():
-        setattr(model, name, value)
-    model.save(
-        update_fields=["revision", "name", "description", "business_criticality", "tags", "attributes", "updated_at"]
-    )
-    return revision
-
-
-def _dangling_after_delete(
-    model_id: int, deleted: set[str], final: Mapping[tuple[str, str], dict[str, Any] | None]
-) -> list[Issue]:
-    """Elements left untouched by the change set that still point at a deleted element."""
-    rewritten = {key for (kind, key) in final}
-    issues = []
-    everything = load_element_dicts(model_id)
-    for kind, items in everything.items():
-        for item in items:
-            if item["id"] in rewritten:
-                continue
-            for field_name in REFERENCES[kind]:
-                value = item.get(field_name)
-                refs = value if isinstance(value, list) else [value]
-                for ref in refs:
-                    if ref in deleted:
-                        issues.append(
-                            Issue(
-                                f"{COLLECTION_OF_KIND.get(kind, kind)}[{item['id']}].{field_name}",
-                                f"still refers to {ref!r}, which this change set deletes; "
-                                f"delete or update {item['id']!r} in the same change set",
-                            )
-                        )
-    return issues
-
-
-def _write_rows(
-    model_id: int,
-    final: Mapping[tuple[str, str], dict[str, Any] | None],
-    before_of: Mapping[tuple[str, str], dict[str, Any] | None],
-    *,
-    bulk: bool,
-) -> None:
-    keymap = KeyMap(model_id)
-    by_kind: dict[str, list[tuple[str, dict[str, Any] | None]]] = defaultdict(list)
-    for (kind, key), after in final.items():
-        by_kind[kind].append((key, after))
-
-    # 1. creations and updates, dependencies first (so rows may point at new rows); boundary parents are
-    #    written once every boundary exists
-    for kind in DEPENDENCY_ORDER:
-        items = [(key, after) for key, after in by_kind.get(kind, []) if after is not None]
-        if not items:
-            continue
-        row_model = ROW_MODEL[kind]
-        new = [(key, after) for key, after in items if before_of.get((kind, key)) is None]
-        old = [(key, after) for key, after in items if before_of.get((kind, key)) is not None]
-        if new:
-            fast_insert(
-                row_model, ({"model_id": model_id, "key": key, **row_values(kind, after, keymap)} for key, after in new)
-            )
-            new_keys = {key for key, _ in new}
-            for key, pk in row_model.objects.filter(model_id=model_id).values_list("key", "pk").iterator(5000):
-                if key in new_keys:
-                    keymap.remember(kind, key, pk)
-        for key, after in old:
-            row_model.objects.filter(pk=keymap.pk(kind, key)).update(**row_values(kind, after, keymap))
-        if kind == "boundary":
-            parents = [
-                (key, after.get("parent"))
-                for key, after in items
-                if after.get("parent") or (before_of.get((kind, key)) or {}).get("parent")
-            ]
-            for key, parent in parents:
-                m.TrustBoundary.objects.filter(pk=keymap.pk(kind, key)).update(parent_id=keymap.pk(kind, parent))
-        if kind in ("component", "flow"):
-            old_pks = [keymap.pk(kind, key) for key, _ in old]
-            if old_pks:
-                delete_links(kind, old_pks)  # type: ignore[arg-type]
-            link_model = m.ComponentData if kind == "component" else m.FlowData
-            fast_insert(
-                link_model,
-                (row for key, after in items for row in link_rows(kind, keymap.pk(kind, key), after, keymap)),
-            )  # type: ignore[arg-type]
-
-    # 2. deletions last, dependants first: updates above may have released references to deleted rows
-    for kind in reversed(DEPENDENCY_ORDER):
-        keys = [key for key, after in by_kind.get(kind, []) if after is None and before_of.get((kind, key))]
-        if keys:
-            pks = [keymap.pk(kind, k) for k in keys]
-            delete_links(kind, pks)  # type: ignore[arg-type]
-            if kind == "boundary":
-                m.TrustBoundary.objects.filter(pk__in=pks).update(parent=None)
-            ROW_MODEL[kind].objects.filter(pk__in=pks).delete()
-            for k in keys:
-                keymap.forget(kind, k)
 
 
 def element_changes_for_delete(snapshot: Snapshot, ids: Iterable[str]) -> list[ElementChange]:

@@ -9,16 +9,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
-from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import QuerySet
+from django.db import transaction
 from django.utils import timezone
 
+from threatmodel.accounts import Account
 from threatmodel.models import ApiToken, TokenScope
-from threatmodel.prepared import PreparedValuesQuery
 from threatmodel.services import TeamRuleError
 
 TOKEN_PREFIX = "tm_"
@@ -33,7 +29,7 @@ def token_digest(raw: str) -> str:
 
 @transaction.atomic
 def api_token_create(
-    *, user: AbstractBaseUser, name: str, scope: str = TokenScope.READ, expires_at: datetime | None = None
+    *, user: Account, name: str, scope: str = TokenScope.READ, expires_at: datetime | None = None
 ) -> tuple[ApiToken, str]:
     """Create a token; returns the row and the secret (shown once, never stored)."""
     if scope not in TokenScope.values:
@@ -59,32 +55,11 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
     return token
 
 
-_TOKEN_FIELDS = tuple(field.attname for field in ApiToken._meta.concrete_fields)
-_USER_FIELDS = tuple(field.attname for field in get_user_model()._meta.concrete_fields)
-
-
-def _token_with_user(key_hash: str) -> QuerySet[ApiToken, dict[str, Any]]:
-    return (
-        ApiToken.objects.filter(key_hash=key_hash)
-        .order_by()
-        .values(*_TOKEN_FIELDS, *(f"user__{name}" for name in _USER_FIELDS))[:1]
-    )
-
-
-#: The token and its user in one query (what ``select_related("user")`` reads), compiled once.
-_TOKEN_LOOKUP = PreparedValuesQuery(_token_with_user, key_hash="<key_hash>")
-
-
 def api_token_lookup(*, key_hash: str) -> ApiToken | None:
     """The token with this digest, with its user loaded (no liveness check), or None."""
-    row = _TOKEN_LOOKUP.first(key_hash=key_hash)
-    if row is None:
-        return None
-    token = ApiToken.from_db(DEFAULT_DB_ALIAS, list(_TOKEN_FIELDS), [row[name] for name in _TOKEN_FIELDS])
-    token.user = get_user_model().from_db(
-        DEFAULT_DB_ALIAS, list(_USER_FIELDS), [row[f"user__{name}"] for name in _USER_FIELDS]
-    )
-    return token
+    # no ordering: a digest names at most one token
+    tokens = ApiToken.objects.filter(key_hash=key_hash).select_related("user").order_by()
+    return next(iter(tokens[:1]), None)
 
 
 def api_token_authenticate(*, raw: str) -> ApiToken | None:

@@ -23,13 +23,13 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods
 
-from threatmodel import selectors, services
-from threatmodel.choices import ROLE_RANK, Role
+from threatmodel import page_access, selectors, services
+from threatmodel.choices import Role
 from threatmodel.domain import COLLECTION_OF_KIND, COLLECTIONS
 from threatmodel.editor import compact_document, editor_vocabulary, model_document, with_positions
 from threatmodel.invariants import ModelValidationError
 from threatmodel.persistence import load_element_dicts
-from threatmodel.selectors import Forbidden, NotFound
+from threatmodel.selectors import NotFound
 from threatmodel.vocabulary import ComponentKind
 
 #: Above this many components the editor opens on a fast grid instead of running the layered layout.
@@ -93,26 +93,14 @@ def json_for_script(value: Any) -> SafeString:
     return mark_safe(text)  # noqa: S308 - JSON with <, > and & escaped, as json_script does
 
 
-def _model_or_404(request: HttpRequest, model_id: int, role: str = Role.VIEWER) -> Any:
-    try:
-        return selectors.model_for_user(user=request.user, model_id=model_id, role=role)
-    except (NotFound, Forbidden):
-        raise Http404("model not found") from None
-
-
-def _can_edit(request: HttpRequest, model: Any) -> bool:
-    role = selectors.role_in_team(user=request.user, team_id=model.team_id)
-    return role is not None and ROLE_RANK[Role(role)] >= ROLE_RANK[Role.EDITOR]
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The team dashboard: models with their current score, trend and open findings by severity."""
-    from assessments.views import dashboard_rows  # pages of the assessments app know the runs
+    from assessments.selectors import dashboard_rows  # the assessments app knows the runs
 
     teams = list(selectors.teams_for_user(user=request.user))
     models = list(selectors.models_for_user(user=request.user).order_by("name"))
-    rows = dashboard_rows(models)
+    rows = dashboard_rows(models=models)
     models_by_team: dict[int, list[Any]] = {team.pk: [] for team in teams}
     for model in models:
         models_by_team.setdefault(model.team_id, []).append(rows[model.pk])
@@ -124,9 +112,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @gzip_page
 def model_detail(request: HttpRequest, model_id: int) -> HttpResponse:
-    model = _model_or_404(request, model_id)
+    model = page_access.model_or_404(request, model_id)
     document, missing = current_document(model)
-    can_edit = _can_edit(request, model)
+    can_edit = page_access.can_edit(request, model)
     config = _editor_config(request, model, can_edit=can_edit, positions_missing=missing)
     return render(
         request,
@@ -152,7 +140,7 @@ def model_detail(request: HttpRequest, model_id: int) -> HttpResponse:
 
 @login_required
 def revision_list(request: HttpRequest, model_id: int) -> HttpResponse:
-    model = _model_or_404(request, model_id)
+    model = page_access.model_or_404(request, model_id)
     return render(
         request,
         "threatmodel/revision_list.html",
@@ -163,7 +151,7 @@ def revision_list(request: HttpRequest, model_id: int) -> HttpResponse:
 @login_required
 def revision_diff(request: HttpRequest, model_id: int, number: int) -> HttpResponse:
     """One revision against the one before it: the diagram with added/removed/changed elements highlighted."""
-    model = _model_or_404(request, model_id)
+    model = page_access.model_or_404(request, model_id)
     try:
         revision = selectors.revision_of_model(model=model, number=number)
         previous = max(number - 1, 0)
@@ -210,8 +198,7 @@ def model_import(request: HttpRequest) -> HttpResponse:
     teams = [
         t
         for t in selectors.teams_for_user(user=request.user)
-        if ROLE_RANK[Role(selectors.role_in_team(user=request.user, team_id=t.pk) or Role.VIEWER)]
-        >= ROLE_RANK[Role.EDITOR]
+        if selectors.has_role(user=request.user, team_id=t.pk, role=Role.EDITOR)
     ]
     errors: list[dict[str, str]] = []
     if request.method == "POST":
@@ -224,7 +211,9 @@ def model_import(request: HttpRequest) -> HttpResponse:
             errors.append({"path": "file", "message": "choose a model file (.yaml, .yml or .json)"})
         if not errors and team is not None and upload is not None:
             try:
-                model = services.model_import(team=team, raw=upload.read(), filename=upload.name, user=request.user)
+                model = services.model_import(
+                    team=team, raw=upload.read(), filename=upload.name or "", user=request.user
+                )
             except ModelValidationError as exc:
                 errors = [{"path": i.path or "(file)", "message": i.message} for i in exc.issues]
             else:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.http import FileResponse
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -17,13 +15,15 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from assessments import selectors, services, webhooks
+from assessments import selectors
 from assessments.api import serializers as s
-from assessments.choices import JobStatus, Severity, TriageStatus
+from assessments.api.filters import FindingFilterSet, ScoreHistoryFilterSet
+from assessments.choices import JobStatus
 from assessments.models import AssessmentRun, Report, RunFinding
+from assessments.services import reports, runs, triage, webhooks
 from threatmodel import models as tm
+from threatmodel.api.common import parse_id
 from threatmodel.api.serializers import ErrorSerializer
-from threatmodel.api.views_teams import _int
 from threatmodel.choices import Role
 from threatmodel.selectors import NotFound, model_for_user
 
@@ -31,7 +31,7 @@ ERRORS = {400: ErrorSerializer, 404: ErrorSerializer}
 
 
 def _model(request: Request, model_id: Any, role: str = Role.VIEWER) -> tm.ThreatModel:
-    return model_for_user(user=request.user, model_id=_int(model_id), role=role)
+    return model_for_user(user=request.user, model_id=parse_id(model_id), role=role)
 
 
 class ModelAssessmentViewSet(viewsets.GenericViewSet[AssessmentRun]):
@@ -57,7 +57,7 @@ class ModelAssessmentViewSet(viewsets.GenericViewSet[AssessmentRun]):
     )
     def create(self, request: Request, model_id: str) -> Response:
         model = _model(request, model_id, Role.EDITOR)
-        run = services.assessment_run_start(model=model, user=request.user)
+        run = runs.assessment_run_start(model=model, user=request.user)
         run = AssessmentRun.objects.defer("result").get(pk=run.pk)
         url = reverse("assessment-run-detail", kwargs={"pk": run.pk})
         return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
@@ -71,32 +71,8 @@ class AssessmentRunViewSet(viewsets.GenericViewSet[AssessmentRun]):
     filter_backends: list[Any] = []
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        run = selectors.run_for_user(user=request.user, run_id=_int(pk), with_result=True)
+        run = selectors.run_for_user(user=request.user, run_id=parse_id(pk), with_result=True)
         return Response(self.get_serializer(run).data)
-
-
-class FindingFilterSet(django_filters.FilterSet):
-    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
-    status = django_filters.MultipleChoiceFilter(field_name="triage_status", choices=TriageStatus.choices)
-    rule = django_filters.CharFilter()
-    pillar = django_filters.CharFilter()
-    principle = django_filters.CharFilter()
-    element = django_filters.CharFilter(method="filter_element", help_text="an element id the finding involves")
-    mitigated = django_filters.BooleanFilter(method="filter_mitigated")
-
-    class Meta:
-        model = RunFinding
-        fields = ["severity", "rule", "pillar", "principle"]
-
-    def filter_element(self, queryset: Any, name: str, value: str) -> Any:
-        import json
-
-        return queryset.filter(elements__icontains=json.dumps(value))
-
-    def filter_mitigated(self, queryset: Any, name: str, value: bool | None) -> Any:
-        if value is None:
-            return queryset
-        return queryset.exclude(mitigated_by=[]) if value else queryset.filter(mitigated_by=[])
 
 
 class FindingViewSet(viewsets.GenericViewSet[RunFinding]):
@@ -112,7 +88,7 @@ class FindingViewSet(viewsets.GenericViewSet[RunFinding]):
             return RunFinding.objects.none()
         model = _model(self.request, self.kwargs["model_id"])
         raw_run = self.request.query_params.get("run")
-        run = selectors.run_of_model(model=model, run_id=_int(raw_run) if raw_run else None)
+        run = selectors.run_of_model(model=model, run_id=parse_id(raw_run) if raw_run else None)
         return selectors.findings_of_run(run=run)
 
     @extend_schema(
@@ -141,18 +117,18 @@ class FindingViewSet(viewsets.GenericViewSet[RunFinding]):
         model = _model(request, model_id, Role.EDITOR)
         data = s.TriageInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.finding_triage_set(model=model, fingerprint=fingerprint, user=request.user, **data.validated_data)
+        triage.finding_triage_set(model=model, fingerprint=fingerprint, user=request.user, **data.validated_data)
         return Response(self._detail(model, fingerprint))
 
     def _detail(self, model: tm.ThreatModel, fingerprint: str) -> dict[str, Any]:
-        triage = selectors.triage_of_model(model_id=model.pk).get(fingerprint)
+        decision = selectors.triage_of_model(model_id=model.pk).get(fingerprint)
         finding = selectors.finding_of_model(model=model, fingerprint=fingerprint)
-        if finding is None and triage is None:
+        if finding is None and decision is None:
             raise NotFound("finding not found")
         return {
             "fingerprint": fingerprint,
             "finding": s.RunFindingSerializer(finding).data if finding is not None else None,
-            "triage": selectors.triage_payload(triage),
+            "triage": selectors.triage_payload(decision),
         }
 
 
@@ -164,11 +140,11 @@ class ModelScoreViewSet(viewsets.ViewSet):
         description="The latest successful run's overall score, principles and pillars (with stages).",
     )
     def latest(self, request: Request, model_id: str) -> Response:
-        row = selectors.latest_score_for_user(user=request.user, model_id=_int(model_id))
+        row = selectors.latest_score_for_user(user=request.user, model_id=parse_id(model_id))
         scores = row["scores"] or {}
         return Response(
             {
-                "model": _int(model_id),
+                "model": parse_id(model_id),
                 "run": row["pk"],
                 "revision": row["revision"],
                 "at": row["finished_at"],
@@ -187,16 +163,12 @@ class ModelScoreViewSet(viewsets.ViewSet):
     )
     def history(self, request: Request, model_id: str) -> Response:
         model = _model(request, model_id)
-        raw = request.query_params.get("since")
-        since = None
-        if raw:
-            try:
-                since = parse_datetime(raw)
-            except ValueError:
-                since = None
-            if since is None:
-                raise ValidationError({"since": "an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z"})
-        return Response(selectors.score_history(model=model, since=since))
+        runs = ScoreHistoryFilterSet(
+            request.query_params, queryset=selectors.scored_runs_of_model(model=model), request=request
+        )
+        if not runs.is_valid():
+            raise ValidationError(runs.errors)
+        return Response(selectors.score_points(runs=runs.qs))
 
     @extend_schema(
         responses={200: s.LiveAssessmentSerializer, 404: ErrorSerializer},
@@ -205,10 +177,10 @@ class ModelScoreViewSet(viewsets.ViewSet):
     )
     def live(self, request: Request, model_id: str) -> Response:
         model = _model(request, model_id)
-        result = services.live_assessment(model=model)
-        triage = selectors.triage_of_model(model_id=model.pk)
+        result = runs.live_assessment(model=model)
+        decisions = selectors.triage_of_model(model_id=model.pk)
         for finding in result.get("findings", []):
-            finding["status"] = selectors.effective_status(triage.get(finding.get("id")))
+            finding["status"] = selectors.effective_status(decisions.get(finding.get("id")))
         return Response(result)
 
 
@@ -237,7 +209,7 @@ class ModelReportViewSet(viewsets.GenericViewSet[Report]):
             run = selectors.run_of_model(model=model, run_id=run_id)
         except NotFound as exc:
             raise ValidationError({"detail": str(exc), "errors": [{"path": "run", "message": str(exc)}]}) from None
-        report = services.report_request(model=model, run=run, fmt=data.validated_data["format"], user=request.user)
+        report = reports.report_request(model=model, run=run, fmt=data.validated_data["format"], user=request.user)
         report = Report.objects.get(pk=report.pk)
         return Response(
             self.get_serializer(report).data,
@@ -300,7 +272,7 @@ class ReportViewSet(viewsets.GenericViewSet[Report]):
     filter_backends: list[Any] = []
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(self.get_serializer(selectors.report_for_user(user=request.user, report_id=_int(pk))).data)
+        return Response(self.get_serializer(selectors.report_for_user(user=request.user, report_id=parse_id(pk))).data)
 
     @extend_schema(
         responses={
@@ -311,7 +283,7 @@ class ReportViewSet(viewsets.GenericViewSet[Report]):
     )
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str) -> Any:
-        report = selectors.report_for_user(user=request.user, report_id=_int(pk))
+        report = selectors.report_for_user(user=request.user, report_id=parse_id(pk))
         if report.status != JobStatus.SUCCEEDED or not report.file:
             return Response(
                 {"detail": f"the report is {report.status}, not ready for download"}, status=status.HTTP_409_CONFLICT

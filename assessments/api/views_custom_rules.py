@@ -9,12 +9,12 @@ from rest_framework import status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from assessments import selectors_custom_rules as selectors
-from assessments import services_custom_rules as services
+from assessments import selectors
 from assessments.api.serializers_custom_rules import CustomRuleSerializer
 from assessments.models import CustomRule
+from assessments.services import custom_rules as services
+from threatmodel.api.common import parse_id
 from threatmodel.api.serializers import ErrorSerializer
-from threatmodel.api.views_teams import _int
 from threatmodel.choices import Role
 from threatmodel.selectors import team_for_user
 
@@ -28,12 +28,12 @@ class CustomRuleViewSet(viewsets.GenericViewSet[CustomRule]):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return CustomRule.objects.none()
-        team = team_for_user(user=self.request.user, team_id=_int(self.kwargs["team_id"]))
+        team = team_for_user(user=self.request.user, team_id=parse_id(self.kwargs["team_id"]))
         return selectors.custom_rules_of_team(team_id=team.pk)
 
     def _rule(self, pk: str, role: str) -> CustomRule:
         return selectors.custom_rule_for_user(
-            user=self.request.user, team_id=_int(self.kwargs["team_id"]), rule_pk=_int(pk), role=role
+            user=self.request.user, team_id=parse_id(self.kwargs["team_id"]), rule_pk=parse_id(pk), role=role
         )
 
     def list(self, request: Request, team_id: str) -> Response:
@@ -42,7 +42,7 @@ class CustomRuleViewSet(viewsets.GenericViewSet[CustomRule]):
 
     @extend_schema(responses={201: CustomRuleSerializer, **ERRORS})
     def create(self, request: Request, team_id: str) -> Response:
-        team = team_for_user(user=request.user, team_id=_int(team_id), role=Role.EDITOR)
+        team = team_for_user(user=request.user, team_id=parse_id(team_id), role=Role.EDITOR)
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         rule = services.custom_rule_create(team=team, user=request.user, **data.validated_data)

@@ -83,9 +83,10 @@ def test_deterministic_failure_is_recorded_not_retried(team_setup: Any, monkeypa
 def test_transient_failure_is_retried(team_setup: Any, engine: Any, monkeypatch: Any) -> None:
     from django.db import OperationalError
 
-    from assessments import services, tasks
+    from assessments import tasks
+    from assessments.services import runs
 
-    real = services.engine_assess
+    real = runs.engine_assess
     calls = []
 
     def flaky(*args: Any, **kwargs: Any) -> Any:
@@ -94,7 +95,7 @@ def test_transient_failure_is_retried(team_setup: Any, engine: Any, monkeypatch:
             raise OperationalError("database is locked")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "engine_assess", flaky)
+    monkeypatch.setattr(runs, "engine_assess", flaky)
     monkeypatch.setattr(tasks, "_backoff", lambda retries: 0)
     run = AssessmentRun.objects.create(model=team_setup.model, revision=1)
     tasks.run_assessment.apply(args=[run.pk])
@@ -188,7 +189,9 @@ def test_scores_and_history(
         f"/api/v1/models/{model.pk}/score/history/", {"since": (timezone.now() + timedelta(hours=1)).isoformat()}
     ).json()
     assert later == []
-    assert clients.viewer.get(f"/api/v1/models/{model.pk}/score/history/?since=yesterday").status_code == 400
+    bad = clients.viewer.get(f"/api/v1/models/{model.pk}/score/history/?since=yesterday")
+    assert bad.status_code == 400
+    assert bad.json()["errors"] == [{"path": "since", "message": "an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z"}]
     assert clients.outsider.get(f"/api/v1/models/{model.pk}/score/").status_code == 404
     assert clients.outsider.get(f"/api/v1/models/{model.pk}/score/history/").status_code == 404
 

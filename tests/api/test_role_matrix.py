@@ -109,13 +109,7 @@ def test_reads(clients: Any, objects: dict[str, Any], path: str) -> None:
 
 
 @pytest.mark.parametrize(("method", "path", "body", "role"), WRITES, ids=[f"{w[0]} {w[1]}" for w in WRITES])
-def test_writes(
-    clients: Any, objects: dict[str, Any], monkeypatch: Any, method: str, path: str, body: Any, role: str
-) -> None:
-    from assessments import services
-
-    monkeypatch.setattr(services, "_enqueue_run", lambda run_id: None)
-    monkeypatch.setattr(services, "_enqueue_report", lambda report_id: None)
+def test_writes(clients: Any, objects: dict[str, Any], method: str, path: str, body: Any, role: str) -> None:
     url = fill(path, objects)
     assert getattr(clients.outsider, method)(url, body, format="json").status_code == 404
     for name in ("viewer", "editor", "owner"):

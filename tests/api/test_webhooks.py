@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
-from assessments import webhooks
+from assessments import webhook_http
 from assessments.models import AssessmentRun, ModelWebhook
-from assessments.services import assessment_run_execute
+from assessments.services import webhooks
+from assessments.services.runs import assessment_run_execute
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +103,7 @@ def test_webhook_is_called_signed_with_score_and_new_findings(
     second = _assess(model, team_setup.editor, django_capture_on_commit_callbacks)
     payload = json.loads(receiver.requests[1]["body"])
     assert payload["run"] == second.pk and payload["previous_run"] == first.pk and payload["new_findings"] == []
-    assert webhooks.signature(secret, int(timestamp), delivery["body"] + b" ") != f"sha256={expected}"
+    assert webhook_http.signature(secret, int(timestamp), delivery["body"] + b" ") != f"sha256={expected}"
 
     assert clients.editor.delete(url).status_code == 204
     _assess(model, team_setup.editor, django_capture_on_commit_callbacks)
@@ -143,7 +144,7 @@ def test_private_and_loopback_addresses_are_refused_unless_allowed(
         assert response.status_code == 400, (target, response.json())
     assert not ModelWebhook.objects.exists()
     with pytest.raises(webhooks.WebhookError, match="non-public"):
-        webhooks.check_url("http://192.168.0.10:9000/")
+        webhook_http.check_url("http://192.168.0.10:9000/")
     # a webhook set while allowed is still refused at delivery once it is not
     settings.WEBHOOK_ALLOW_PRIVATE = True
     webhooks.webhook_set(model=team_setup.model, url=receiver.url, user=team_setup.owner)

@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from assessments import selectors, services
+from assessments import selectors
 from assessments.choices import JobStatus, TriageStatus
 from assessments.models import AssessmentRun, CustomRule, FindingTriage, RunFinding
+from assessments.services import runs
+from assessments.services.triage import finding_triage_set
 from threatmodel.invariants import ModelValidationError
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 def run_now(model: Any, user: Any = None) -> AssessmentRun:
     run = AssessmentRun.objects.create(model=model, revision=model.revision, requested_by=user)
-    services.assessment_run_execute(run_id=run.pk)
+    runs.assessment_run_execute(run_id=run.pk)
     return AssessmentRun.objects.get(pk=run.pk)
 
 
@@ -40,7 +42,7 @@ def test_rerun_after_interruption_rewrites_rows(team_setup: Any, engine: Any) ->
     run = run_now(team_setup.model)
     count = RunFinding.objects.filter(run=run).count()
     AssessmentRun.objects.filter(pk=run.pk).update(status=JobStatus.RUNNING)
-    services.assessment_run_execute(run_id=run.pk)
+    runs.assessment_run_execute(run_id=run.pk)
     assert RunFinding.objects.filter(run=run).count() == count
     assert AssessmentRun.objects.get(pk=run.pk).attempts == 2
 
@@ -48,13 +50,13 @@ def test_rerun_after_interruption_rewrites_rows(team_setup: Any, engine: Any) ->
 def test_triage_rules(team_setup: Any) -> None:
     model, user = team_setup.model, team_setup.editor
     with pytest.raises(ModelValidationError):
-        services.finding_triage_set(model=model, fingerprint="r@a", status="accepted", user=user)
+        finding_triage_set(model=model, fingerprint="r@a", status="accepted", user=user)
     with pytest.raises(ModelValidationError):
-        services.finding_triage_set(
+        finding_triage_set(
             model=model, fingerprint="r@a", status="mitigated", user=user, expires_at=timezone.now() + timedelta(days=1)
         )
     with pytest.raises(ModelValidationError):
-        services.finding_triage_set(
+        finding_triage_set(
             model=model,
             fingerprint="r@a",
             status="accepted",
@@ -63,8 +65,8 @@ def test_triage_rules(team_setup: Any) -> None:
             expires_at=timezone.now() - timedelta(days=1),
         )
     with pytest.raises(ModelValidationError):
-        services.finding_triage_set(model=model, fingerprint="has space", status="open", user=user)
-    triage = services.finding_triage_set(
+        finding_triage_set(model=model, fingerprint="has space", status="open", user=user)
+    triage = finding_triage_set(
         model=model,
         fingerprint="r@a",
         status="accepted",
@@ -76,7 +78,7 @@ def test_triage_rules(team_setup: Any) -> None:
     assert selectors.effective_status(triage) == TriageStatus.ACCEPTED
     triage.expires_at = timezone.now() - timedelta(seconds=1)
     assert selectors.effective_status(triage) == TriageStatus.OPEN
-    services.finding_triage_set(model=model, fingerprint="r@a", status="mitigated", user=user)
+    finding_triage_set(model=model, fingerprint="r@a", status="mitigated", user=user)
     assert FindingTriage.objects.get(model=model, fingerprint="r@a").expires_at is None
 
 
@@ -84,14 +86,14 @@ def test_accepted_findings_still_count_as_open_risk_in_the_feed(team_setup: Any,
     run = run_now(team_setup.model)
     open_rows = list(RunFinding.objects.filter(run=run, mitigated_by=[]))
     first, second = open_rows[0], open_rows[1]
-    services.finding_triage_set(
+    finding_triage_set(
         model=team_setup.model,
         fingerprint=first.fingerprint,
         status="accepted",
         user=None,
         justification="risk owner signed off",
     )
-    services.finding_triage_set(
+    finding_triage_set(
         model=team_setup.model,
         fingerprint=second.fingerprint,
         status="false_positive",
@@ -130,7 +132,8 @@ def test_score_history_series(team_setup: Any, engine: Any) -> None:
     first = run_now(team_setup.model)
     second = run_now(team_setup.model)
     AssessmentRun.objects.create(model=team_setup.model, revision=1, status=JobStatus.FAILED)
-    points = selectors.score_history(model=team_setup.model)
+    runs = selectors.scored_runs_of_model(model=team_setup.model)
+    points = selectors.score_points(runs=runs)
     assert [p["run"] for p in points] == [first.pk, second.pk]
     assert points[0]["principles"] and points[0]["pillars"]
-    assert selectors.score_history(model=team_setup.model, since=second.finished_at)[0]["run"] == second.pk
+    assert [p["run"] for p in selectors.score_points(runs=runs, limit=1)] == [second.pk]

@@ -33,8 +33,7 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("chromium is not installed (make system-test installs it)")
+    assert Path(CHROMIUM).exists() or shutil.which("chromium"), "chromium is missing: run make system-test"
     from playwright.sync_api import sync_playwright
 
     # The tests' own ORM calls are synchronous and run between Playwright calls, never concurrently with it.

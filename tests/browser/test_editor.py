@@ -20,11 +20,6 @@ def _empty_model(team: Any, user: Any, name: str = "Payments platform") -> Any:
     return services.model_create(team=team, snapshot=Snapshot.build(ModelInfo(name=name)), user=user)
 
 
-def _live_assessment_works(live_server: Any, page: Any, model_id: int) -> bool:
-    status = page.evaluate(f"fetch('/api/v1/models/{model_id}/live-assessment/').then(r => r.status)")
-    return bool(status == 200)
-
-
 def _canvas_point(page: Any, fx: float, fy: float) -> tuple[float, float]:
     box = page.locator("#diagram").bounding_box()
     return box["x"] + box["width"] * fx, box["y"] + box["height"] * fy
@@ -111,8 +106,8 @@ def test_draw_a_system_see_a_finding_fix_it_and_reload(
     assert page.evaluate(f"window.trustmap.labelOf('{api}')") == "Orders API", status
     assert "Orders API" in page.get_by_test_id("text-components").inner_text()
 
-    if not _live_assessment_works(live_server, page, model.pk):
-        pytest.skip("waiting for API live-assessment")
+    live = page.evaluate(f"fetch('/api/v1/models/{model.pk}/live-assessment/').then(r => r.status)")
+    assert live == 200, f"the live assessment answered {live}"
     # the drawn flow to the database is TLS without client authentication: a finding appears on it
     page.wait_for_function(
         f"window.trustmap.findingIds().some(f => f.startsWith('enc.') && f.split('@').slice(1).includes('{db_flow}'))"
@@ -331,8 +326,8 @@ def test_the_automatic_layout_is_kept_with_the_first_edit(browser: Any, live_ser
 def test_a_large_model_opens_whole_in_overview_mode(browser: Any, live_server: Any, browser_user: Any) -> None:
     """Above 600 components the editor opens in overview mode: the first frame holds every component and
     flow, labels (too small to read at that zoom) are switched on after it, and at once when zooming in."""
+    from testkit.synthetic import generate_snapshot
     from threatmodel import services
-    from threatmodel.synthetic import generate_snapshot
 
     snapshot = generate_snapshot(700, 1_600, seed=3)
     model = services.model_create(team=browser_user.team, snapshot=snapshot, user=browser_user)

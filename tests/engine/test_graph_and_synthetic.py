@@ -6,8 +6,8 @@ from collections import Counter
 
 from assessments.engine.graph import ModelContext, build_graph, hop_cost
 from assessments.engine.paths import attack_paths, blast_radius
+from testkit.synthetic import generate_snapshot
 from tests.engine.builders import K, ext, fl, model, store, svc
-from threatmodel.synthetic import generate_snapshot
 from threatmodel.vocabulary import Authentication, BoundaryKind, Classification, ComponentKind, Encryption
 
 

@@ -21,9 +21,9 @@ from assessments.engine.evaluate import all_element_ids, evaluate_elements
 from assessments.engine.graph import ModelContext
 from assessments.engine.render import result_to_json
 from catalog.packs.loader import known_control_ids
+from testkit.synthetic import generate_snapshot
 from threatmodel.domain import Snapshot
 from threatmodel.interchange.native import read_model
-from threatmodel.synthetic import generate_snapshot
 from threatmodel.vocabulary import Encryption
 
 DEMO = Path(__file__).resolve().parents[2] / "threatmodel" / "demo" / "online-shop.yaml"
@@ -243,7 +243,7 @@ import os, sys, time
 from assessments.engine import Engine, parallel
 from assessments.engine.evaluate import all_element_ids
 from assessments.engine.graph import ModelContext
-from threatmodel.synthetic import generate_snapshot
+from testkit.synthetic import generate_snapshot
 snapshot = generate_snapshot(60, 200, seed=8)
 evaluator = Engine().evaluator
 def side():

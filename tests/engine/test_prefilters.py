@@ -23,9 +23,9 @@ from assessments.engine.graph import (
 )
 from assessments.engine.registry import IMPLEMENTATIONS, rule
 from catalog.packs.loader import known_control_ids
+from testkit.synthetic import generate_snapshot
 from threatmodel.domain import Snapshot
 from threatmodel.interchange.native import read_model
-from threatmodel.synthetic import generate_snapshot
 from threatmodel.vocabulary import BoundaryKind, MeshMode, TrustLevel
 
 DEMO = Path(__file__).resolve().parents[2] / "threatmodel" / "demo" / "online-shop.yaml"

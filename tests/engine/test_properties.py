@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from assessments.engine import Engine, assess, result_to_json
 from assessments.engine.paths import attack_paths
+from testkit.synthetic import generate_snapshot
 from threatmodel.domain import Control, DataFlow, Grant, Snapshot
-from threatmodel.synthetic import generate_snapshot
 from threatmodel.vocabulary import (
     Authentication,
     Authorization,

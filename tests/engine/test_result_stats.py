@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assessments.engine import assess
 from assessments.engine.results import severity_counts
-from threatmodel.synthetic import generate_snapshot
+from testkit.synthetic import generate_snapshot
 
 
 def test_stats_match_findings() -> None:

@@ -24,7 +24,7 @@ from assessments.engine import custom, json_schema, severity
 from assessments.models import CustomRule, Report
 from assessments.reporting import charts, dot, sarif
 from assessments.reporting.model import TRIAGE_LABELS
-from assessments.reporting.services import FORMATS
+from assessments.reporting.render import FORMATS
 from catalog.packs.loader import RULE_SCHEMA
 from threatmodel import vocabulary as v
 from threatmodel.editor import editor_vocabulary

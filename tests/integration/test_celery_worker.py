@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration import servers
+from testkit import servers
 
 pytestmark = pytest.mark.integration
 
@@ -67,8 +67,7 @@ def test_run_completes_in_worker_and_score_is_readable(stack: dict[str, Any]) ->
 
 
 def test_killed_worker_is_replaced_and_the_run_completes(stack: dict[str, Any]) -> None:
-    slow_env = {**stack["env"], "TRUSTMAP_TEST_ASSESSMENT_DELAY": "60"}
-    doomed = servers.start_worker(slow_env, "doomed", log=Path(stack["tmp"]) / "doomed.log")
+    doomed = servers.start_worker(stack["env"], "doomed", engine_delay=60, log=Path(stack["tmp"]) / "doomed.log")
     replacement = None
     try:
         run = submit(stack)

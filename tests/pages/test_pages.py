@@ -139,6 +139,8 @@ def test_dashboard_shows_score_trend_and_open_findings(client: Any, setup: Any) 
     client.force_login(setup.owner)
     page = client.get(reverse("home")).content.decode()
     assert "70.0" in page and "<polyline" in page and "+20.0" in page
+    # the trend drawn over its own padded range (45..75) in the 120 x 28 box, oldest first
+    assert 'points="0.0,22.0 60.0,12.0 120.0,6.0"' in page
     assert "2 high" in page and "4 medium" in page and "critical" not in page.split("2 high")[1].split("</td>")[0]
 
 
@@ -220,8 +222,7 @@ def test_token_and_report_pages_render(client: Any, setup: Any) -> None:
 def test_svg_export_from_the_servers_graphviz(client: Any, setup: Any) -> None:
     import shutil
 
-    if not shutil.which("dot"):
-        pytest.skip("Graphviz is not installed")
+    assert shutil.which("dot"), "Graphviz is missing: run make system-test"
     client.force_login(setup.viewer)
     page = client.get(reverse("model-detail", args=[setup.model.pk])).content.decode()
     assert 'data-testid="tool-svg"' in page

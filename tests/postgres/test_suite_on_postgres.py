@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.servers import postgres
+from testkit.servers import postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 

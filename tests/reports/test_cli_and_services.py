@@ -12,12 +12,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from assessments.engine import assess
 from assessments.engine.codec import to_json_dict
 from assessments.reporting.csv_writer import COLUMNS
-from tests.reports.conftest import DEMO, HOSTILE_YAML, assess_snapshot, engine_assess, hostile_small
+from tests.reports.conftest import DEMO, HOSTILE_YAML, hostile_small
 from threatmodel.vocabulary import SEVERITY_RANK
-
-needs_engine = pytest.mark.skipif(engine_assess() is None, reason="the analysis engine is not importable yet")
 
 
 def _run(*args: str) -> tuple[str, str, int]:
@@ -30,7 +29,6 @@ def _run(*args: str) -> tuple[str, str, int]:
     return out.getvalue(), err.getvalue(), code
 
 
-@needs_engine
 def test_assess_text_and_json_to_stdout(demo_snapshot):
     out, _, code = _run(str(DEMO))
     assert code == 0 and out.strip()
@@ -38,10 +36,9 @@ def test_assess_text_and_json_to_stdout(demo_snapshot):
     document = json.loads(out)
     assert code == 0
     assert {"findings", "attack_paths", "scores", "plan"} <= set(document)
-    assert document == json.loads(json.dumps(to_json_dict(assess_snapshot(demo_snapshot)), sort_keys=True))
+    assert document == json.loads(json.dumps(to_json_dict(assess(demo_snapshot)), sort_keys=True))
 
 
-@needs_engine
 @pytest.mark.parametrize("fmt", ["sarif", "csv", "html", "pdf", "json", "text"])
 def test_assess_writes_each_format(tmp_path, fmt):
     source = DEMO
@@ -63,9 +60,8 @@ def test_assess_writes_each_format(tmp_path, fmt):
         assert data.startswith(b"%PDF-")
 
 
-@needs_engine
 def test_assess_fail_on_exit_code(demo_snapshot):
-    result = assess_snapshot(demo_snapshot)
+    result = assess(demo_snapshot)
     open_severities = {f.severity for f in result.findings if not f.mitigated}
     worst = min(open_severities, key=SEVERITY_RANK.__getitem__)
     _, err, code = _run(str(DEMO), "--format", "json", "--fail-on", worst)
@@ -106,7 +102,7 @@ def _setup(small: bool = False):
     else:
         model = demo_model(team=team, user=user)
     snapshot = snapshot_of_model(model=model)
-    result = assess_snapshot(snapshot)
+    result = assess(snapshot)
     document = json.loads(json.dumps(to_json_dict(result)))
     now = timezone.now()
     older = AssessmentRun.objects.create(
@@ -153,7 +149,7 @@ def test_report_request_renders_and_stores_the_file(
     report_setup, fmt, django_capture_on_commit_callbacks, settings, tmp_path
 ):
     from assessments.models import Report
-    from assessments.reporting.services import report_request
+    from assessments.services.reports import report_request
 
     settings.MEDIA_ROOT = str(tmp_path)
     model, run, user, result, _ = report_setup
@@ -177,38 +173,37 @@ def test_report_request_renders_and_stores_the_file(
         assert any(r.get("suppressions") for r in results)
 
 
-def test_report_render_pdf_directly_with_progress(small_setup, settings, tmp_path):
+def test_report_execute_pdf_with_progress(small_setup, settings, tmp_path):
     from assessments.models import Report
-    from assessments.reporting.services import report_render
+    from assessments.services.reports import report_execute
 
     settings.MEDIA_ROOT = str(tmp_path)
     model, run, user, _, _ = small_setup
     report = Report.objects.create(model=model, run=run, format="pdf", requested_by=user)
     steps: list[tuple[int, str]] = []
-    report_render(report_id=report.pk, progress=lambda p, m: steps.append((p, m)))
+    report_execute(report_id=report.pk, progress=lambda p, m: steps.append((p, m)))
     report.refresh_from_db()
-    assert report.status == "succeeded"
+    assert report.status == "succeeded" and report.attempts == 1 and report.progress == 100
     assert Path(report.file.path).read_bytes().startswith(b"%PDF-")
     percents = [p for p, _ in steps]
     assert percents == sorted(percents) and percents[0] < 50 < percents[-1]
 
 
-def test_report_render_records_failures(report_setup, settings, tmp_path):
+def test_report_execute_records_failures(report_setup, settings, tmp_path):
     from assessments.models import Report
-    from assessments.reporting.services import report_render
+    from assessments.services.reports import report_execute
 
     settings.MEDIA_ROOT = str(tmp_path)
     model, run, user, _, _ = report_setup
     run.result = {"findings": [{"no": "id"}]}
     run.save()
     report = Report.objects.create(model=model, run=run, format="csv", requested_by=user)
-    with pytest.raises(KeyError):
-        report_render(report_id=report.pk)
+    returned = report_execute(report_id=report.pk)
     report.refresh_from_db()
-    assert report.status == "failed" and "KeyError" in report.error and not report.file
+    assert returned == report and report.status == "failed" and "KeyError" in report.error and not report.file
+    assert report_execute(report_id=report.pk) is None  # a finished report is left alone
 
 
-@needs_engine
 def test_json_output_is_the_engines_documented_document(demo_snapshot):
     import jsonschema
 
@@ -216,31 +211,29 @@ def test_json_output_is_the_engines_documented_document(demo_snapshot):
 
     out, _, code = _run(str(DEMO), "--format", "json")
     assert code == 0
-    assert out == result_to_json(assess_snapshot(demo_snapshot))
+    assert out == result_to_json(assess(demo_snapshot))
     schema_path = Path(__file__).resolve().parents[2] / "docs" / "schema" / "assessment.schema.json"
-    if schema_path.exists():
-        schema = json.loads(schema_path.read_text())
-        jsonschema.validators.validator_for(schema)(schema).validate(json.loads(out))
+    schema = json.loads(schema_path.read_text())
+    jsonschema.validators.validator_for(schema)(schema).validate(json.loads(out))
 
 
-@needs_engine
 def test_report_of_a_run_without_stored_json_reassesses_the_revision(small_setup, settings, tmp_path):
     from assessments.models import Report
-    from assessments.reporting.services import report_render
+    from assessments.services.reports import report_execute
 
     settings.MEDIA_ROOT = str(tmp_path)
     model, run, user, result, _ = small_setup
     run.result = None
     run.save()
     report = Report.objects.create(model=model, run=run, format="csv", requested_by=user)
-    report_render(report_id=report.pk)
+    report_execute(report_id=report.pk)
     report.refresh_from_db()
     rows = list(csv.reader(io.StringIO(Path(report.file.path).read_text())))
     assert report.status == "succeeded" and len(rows) == 1 + len(result.findings)
 
 
 def test_report_request_enqueues_only_after_commit(report_setup, django_capture_on_commit_callbacks):
-    from assessments.reporting.services import report_request
+    from assessments.services.reports import report_request
 
     model, run, user, _, _ = report_setup
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

@@ -10,10 +10,11 @@ import subprocess
 import pytest
 from pypdf import PdfReader
 
+from assessments.engine import assess
 from assessments.reporting.html import SECTIONS, render_html
 from assessments.reporting.model import ReportInputs, build_report_model
 from assessments.reporting.pdf import ASSETS_DIR, ReportURLFetcher, html_to_pdf, render_pdf
-from tests.reports.conftest import FIXED_NOW, HOSTILE, ROOT, assess_snapshot, hostile_small, hostile_snapshot
+from tests.reports.conftest import FIXED_NOW, HOSTILE, ROOT, hostile_small, hostile_snapshot
 
 PAGES_DIR = ROOT / "artifacts" / "report-pages"
 
@@ -67,7 +68,7 @@ def test_html_mappings_are_shown(demo_report, demo_html):
 
 def test_html_escapes_hostile_names(demo_snapshot):
     snapshot = hostile_snapshot(demo_snapshot)
-    report = build_report_model(ReportInputs(snapshot, assess_snapshot(snapshot), generated_at=FIXED_NOW))
+    report = build_report_model(ReportInputs(snapshot, assess(snapshot), generated_at=FIXED_NOW))
     html = render_html(report)
     assert "<img" not in html
     assert "<script>alert" not in html
@@ -98,8 +99,7 @@ def test_demo_pdf_pages_toc_and_text(demo_report, demo_pdf):
 
 def test_demo_pdf_page_images(demo_pdf):
     """Page images for a human look (``artifacts/`` is gitignored)."""
-    if not shutil.which("pdftoppm"):
-        pytest.skip("poppler-utils not installed")
+    assert shutil.which("pdftoppm"), "poppler-utils is missing: run make system-test"
     pdf, _ = demo_pdf
     PAGES_DIR.mkdir(parents=True, exist_ok=True)
     for old in PAGES_DIR.glob("page-*.png"):
@@ -116,7 +116,7 @@ def test_demo_pdf_page_images(demo_pdf):
 
 def test_hostile_model_renders_without_any_fetch_attempt():
     snapshot = hostile_small()
-    report = build_report_model(ReportInputs(snapshot, assess_snapshot(snapshot), generated_at=FIXED_NOW))
+    report = build_report_model(ReportInputs(snapshot, assess(snapshot), generated_at=FIXED_NOW))
     html = render_html(report, for_pdf=True)
     assert "<img" not in html and "<script>" not in html and "<link rel" not in html.split("</head>", 1)[1]
     assert "<style>@import" not in html and "<b>bold</b>" not in html
@@ -191,10 +191,10 @@ def test_empty_assessment_renders_every_format(demo_snapshot, monkeypatch):
 def test_big_models_get_a_condensed_pdf_and_a_boundary_overview():
     """Above 250 findings the PDF details 3 findings per rule and names the rest; the HTML keeps every finding."""
     from assessments.reporting import html as html_module
-    from threatmodel.synthetic import generate_snapshot
+    from testkit.synthetic import generate_snapshot
 
     snapshot = generate_snapshot(300, 600, seed=5)
-    result = assess_snapshot(snapshot)
+    result = assess(snapshot)
     assert len(result.findings) > html_module.PDF_DETAIL_THRESHOLD
     report = build_report_model(ReportInputs(snapshot, result, generated_at=FIXED_NOW))
     diagrams = html_module.Diagrams(None, "", {})

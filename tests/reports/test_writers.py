@@ -11,11 +11,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from assessments.engine import assess
 from assessments.engine.codec import result_from_json, to_json_dict
 from assessments.reporting import charts, csv_writer, dot, graphviz, sarif
 from assessments.reporting.model import ReportInputs, build_report_model
 from catalog.packs.loader import load_rule_catalog
-from tests.reports.conftest import FIXED_NOW, HISTORY, HOSTILE, assess_snapshot, hostile_snapshot, triage_for
+from tests.reports.conftest import FIXED_NOW, HISTORY, HOSTILE, hostile_snapshot, triage_for
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "data" / "sarif-2.1.0.schema.json").read_text())
 
@@ -85,7 +86,7 @@ def test_sarif_physical_locations_point_at_the_model_file(demo_report):
 
 def test_sarif_of_hostile_model_is_valid_and_keeps_text_as_data(demo_snapshot):
     snapshot = hostile_snapshot(demo_snapshot)
-    result = assess_snapshot(snapshot)
+    result = assess(snapshot)
     report = build_report_model(ReportInputs(snapshot, result, generated_at=FIXED_NOW))
     document = sarif.to_sarif(report)
     _validate_sarif(document)
@@ -114,7 +115,7 @@ def test_csv_neutralises_formulas_from_model_names(demo_snapshot):
 
     comps = [replace(c, name="=cmd|' /C calc'!A0") for c in demo_snapshot.components]
     snapshot = demo_snapshot.with_elements("components", comps)
-    report = build_report_model(ReportInputs(snapshot, assess_snapshot(snapshot), generated_at=FIXED_NOW))
+    report = build_report_model(ReportInputs(snapshot, assess(snapshot), generated_at=FIXED_NOW))
     rows = list(csv.reader(io.StringIO(csv_writer.write_csv(report))))[1:]
     assert rows
     for row in rows:
@@ -154,7 +155,6 @@ def test_dot_of_hostile_model_has_no_raw_user_text_outside_quotes(demo_snapshot,
     assert "URL=" not in source and "href" not in source and "image=" not in source
 
 
-@pytest.mark.skipif(not graphviz.available(), reason="graphviz not installed")
 def test_graphviz_svg_of_hostile_model_escapes_markup(demo_snapshot, demo_report):
     snapshot = hostile_snapshot(demo_snapshot)
     svg = graphviz.inline_svg(graphviz.render_svg(dot.system_dot(snapshot, demo_report.worst)))
@@ -163,7 +163,6 @@ def test_graphviz_svg_of_hostile_model_escapes_markup(demo_snapshot, demo_report
     assert svg.startswith("<svg") and "<!DOCTYPE" not in svg and "<?xml" not in svg
 
 
-@pytest.mark.skipif(not graphviz.available(), reason="graphviz not installed")
 def test_system_diagram_nests_boundaries_and_colours_by_worst_finding(demo_snapshot, demo_report):
     source = dot.system_dot(demo_snapshot, demo_report.worst)
     nested = [b for b in demo_snapshot.boundaries if b.parent]
@@ -176,7 +175,7 @@ def test_system_diagram_nests_boundaries_and_colours_by_worst_finding(demo_snaps
 
 
 def test_overview_for_big_models(demo_snapshot):
-    from threatmodel.synthetic import generate_snapshot
+    from testkit.synthetic import generate_snapshot
 
     big = generate_snapshot(400, 900, seed=3)
     source = dot.system_dot(big, {}, overview_threshold=250)

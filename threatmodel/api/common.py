@@ -1,4 +1,4 @@
-"""Shared API helpers: pagination, the base-revision precondition, conflict answers."""
+"""Shared API helpers: pagination, ids from the URL, the base-revision precondition, conflict answers."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ import re
 from typing import Any
 
 from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, NotAuthenticated, ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from threatmodel import models as m
 from threatmodel import selectors
+from threatmodel.accounts import Account
+from threatmodel.selectors import NotFound
 from threatmodel.services import RevisionConflict
 
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
@@ -21,6 +23,33 @@ _ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
 class ApiPagination(LimitOffsetPagination):
     default_limit = 100
     max_limit = 1000
+
+
+#: Primary keys are positive 64-bit integers.
+MAX_ID = 2**63 - 1
+
+
+def parse_id(raw: str | int | None) -> int:
+    """An object id from the URL or the query string; anything but a positive 64-bit integer is not found (404),
+    exactly like an id that names no object."""
+    if raw is None:
+        raise NotFound("not found")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise NotFound("not found") from None
+    if not 0 < value <= MAX_ID:
+        raise NotFound("not found")
+    return value
+
+
+def account_of(request: Request) -> Account:
+    """The signed-in account making the request (the API's permission classes have refused anonymous users
+    before any view runs; this says so to the type checker, and answers 401 should one get through)."""
+    user = request.user
+    if not isinstance(user, Account):
+        raise NotAuthenticated()
+    return user
 
 
 class PreconditionRequired(APIException):

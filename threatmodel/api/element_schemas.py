@@ -38,7 +38,7 @@ def to_openapi(schema: Any) -> Any:
 
 def element_schema(kind: str, *, request: bool, partial: bool = False) -> dict[str, Any]:
     """The element object of ``kind``; request bodies also accept ``base_revision`` and ``message``."""
-    schema = to_openapi(copy.deepcopy(ELEMENT_SCHEMAS[COLLECTION_OF_KIND[kind]]))
+    schema: dict[str, Any] = to_openapi(copy.deepcopy(ELEMENT_SCHEMAS[COLLECTION_OF_KIND[kind]]))
     if request:
         schema["properties"]["base_revision"] = {
             "type": "integer",

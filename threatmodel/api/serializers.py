@@ -135,7 +135,7 @@ class ChangeSerializer(serializers.Serializer[Any]):
         choices=["component", "flow", "boundary", "data_asset", "identity", "grant", "control", "model"]
     )
     id = serializers.CharField(required=False)
-    data = serializers.DictField(required=False)
+    data = serializers.DictField(required=False)  # type: ignore[assignment]  # the API's field shadows Serializer.data
 
 
 class ChangeSetInputSerializer(serializers.Serializer[Any]):
@@ -156,7 +156,7 @@ class ErrorItemSerializer(serializers.Serializer[Any]):
 
 class ErrorSerializer(serializers.Serializer[Any]):
     detail = serializers.CharField()
-    errors = ErrorItemSerializer(many=True, required=False)
+    errors = ErrorItemSerializer(many=True, required=False)  # type: ignore[assignment]  # shadows Serializer.errors
 
 
 class ConflictSerializer(serializers.Serializer[Any]):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.exceptions import ValidationError
@@ -19,9 +18,9 @@ from rest_framework.response import Response
 from threatmodel import models as m
 from threatmodel import selectors, services
 from threatmodel.api import serializers as s
-from threatmodel.api.common import base_revision_of, conflict_response, etag
+from threatmodel.api.common import base_revision_of, conflict_response, etag, parse_id
 from threatmodel.api.element_schemas import element_schema
-from threatmodel.api.views_teams import _int
+from threatmodel.api.filters import element_filterset
 from threatmodel.changes import normalize
 from threatmodel.choices import Role
 from threatmodel.invariants import Issue, ModelValidationError
@@ -41,48 +40,6 @@ RESOURCES: dict[str, str] = {
     "grants": "grant",
     "controls": "control",
 }
-
-#: kind -> (plain filter fields, {filter name: reference field whose key is matched})
-FILTERS: dict[str, tuple[list[str], dict[str, str]]] = {
-    "boundary": (["kind", "trust_level"], {"parent": "parent"}),
-    "component": (
-        [
-            "kind",
-            "technology",
-            "internet_facing",
-            "mesh",
-            "authentication",
-            "authorization",
-            "encryption_at_rest",
-            "logging",
-        ],
-        {"boundary": "boundary", "identity": "identity"},
-    ),
-    "flow": (
-        ["protocol", "port", "encryption", "authentication", "authorization", "provenance"],
-        {"source": "source", "target": "target"},
-    ),
-    "data_asset": (["classification", "pii", "credentials"], {}),
-    "identity": (["kind", "mfa"], {}),
-    "grant": (["target_all"], {"identity": "identity"}),
-    "control": (["control", "status"], {}),
-}
-
-
-def filterset_for(kind: str) -> type[django_filters.FilterSet]:
-    fields, refs = FILTERS[kind]
-    row = ROW_MODEL[kind]
-    attrs: dict[str, Any] = {
-        name: django_filters.CharFilter(field_name=f"{ref}__key", help_text=f"{ref} id") for name, ref in refs.items()
-    }
-    if any(f.name == "name" for f in row._meta.get_fields()):
-        attrs["name"] = django_filters.CharFilter(lookup_expr="icontains")
-    if kind == "control":
-        attrs["target"] = django_filters.CharFilter(field_name="target_key", help_text="target element id")
-    attrs["id"] = django_filters.CharFilter(field_name="key", lookup_expr="startswith", help_text="id prefix")
-    meta = type("Meta", (), {"model": row, "fields": fields})
-    return type(f"{row.__name__}FilterSet", (django_filters.FilterSet,), {**attrs, "Meta": meta})
-
 
 REVISION_PARAMS = [
     OpenApiParameter(
@@ -111,7 +68,7 @@ class ElementViewSet(viewsets.GenericViewSet[Any]):
         return row.objects.filter(model_id=self._model().pk).order_by("key")
 
     def _model(self, role: str = Role.VIEWER) -> m.ThreatModel:
-        return selectors.model_for_user(user=self.request.user, model_id=_int(self.kwargs["model_id"]), role=role)
+        return selectors.model_for_user(user=self.request.user, model_id=parse_id(self.kwargs["model_id"]), role=role)
 
     def _dicts(self, model: m.ThreatModel, keys: list[str]) -> list[dict[str, Any]]:
         return load_element_dicts(model.pk, kinds=[self.kind], keys={self.kind: keys})[self.kind]
@@ -252,7 +209,7 @@ def _viewset(segment: str, kind: str) -> type[ElementViewSet]:
     cls = type(
         f"{ROW_MODEL[kind].__name__}ElementViewSet",
         (ElementViewSet,),
-        {"kind": kind, "filterset_class": filterset_for(kind), "__doc__": f"The model's {segment}."},
+        {"kind": kind, "filterset_class": element_filterset(kind), "__doc__": f"The model's {segment}."},
     )
     return decorated(cls)
 

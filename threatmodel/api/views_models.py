@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -18,8 +17,8 @@ from catalog.packs.controls import control_ids
 from threatmodel import models as m
 from threatmodel import selectors, services
 from threatmodel.api import serializers as s
-from threatmodel.api.common import base_revision_of, conflict_response, etag
-from threatmodel.api.views_teams import _int
+from threatmodel.api.common import base_revision_of, conflict_response, etag, parse_id
+from threatmodel.api.filters import ThreatModelFilterSet
 from threatmodel.changes import ElementChange
 from threatmodel.choices import Role
 from threatmodel.domain import Snapshot
@@ -38,14 +37,6 @@ class RawModelParser(parsers.BaseParser):
         return {"raw": stream.read() if stream is not None else b""}
 
 
-class ThreatModelFilterSet(django_filters.FilterSet):
-    name = django_filters.CharFilter(lookup_expr="icontains")
-
-    class Meta:
-        model = m.ThreatModel
-        fields = ["team", "name", "business_criticality"]
-
-
 ERRORS = {400: s.ErrorSerializer, 404: s.ErrorSerializer}
 
 
@@ -59,7 +50,7 @@ class ThreatModelViewSet(viewsets.GenericViewSet[m.ThreatModel]):
         return selectors.models_for_user(user=self.request.user).order_by("team_id", "name", "pk")
 
     def _model(self, pk: str, role: str = Role.VIEWER) -> m.ThreatModel:
-        return selectors.model_for_user(user=self.request.user, model_id=_int(pk), role=role)
+        return selectors.model_for_user(user=self.request.user, model_id=parse_id(pk), role=role)
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -248,7 +239,7 @@ def uploaded_file(request: Request) -> tuple[bytes, str]:
 
 def _optional_int(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
-    if raw in (None, ""):
+    if not raw:
         return None
     try:
         return int(raw)
@@ -271,7 +262,7 @@ class TeamModelImportViewSet(viewsets.ViewSet):
         responses={201: s.ThreatModelSerializer, **ERRORS},
     )
     def create(self, request: Request, team_id: str) -> Response:
-        team = selectors.team_for_user(user=request.user, team_id=_int(team_id), role=Role.EDITOR)
+        team = selectors.team_for_user(user=request.user, team_id=parse_id(team_id), role=Role.EDITOR)
         raw, filename = uploaded_file(request)
         model = services.model_import(
             team=team, raw=raw, filename=filename, user=request.user, message=str(_form(request).get("message") or "")
@@ -295,7 +286,7 @@ class RevisionViewSet(viewsets.GenericViewSet[m.Revision]):
         return selectors.revisions_of_model(model=self._model())
 
     def _model(self) -> m.ThreatModel:
-        return selectors.model_for_user(user=self.request.user, model_id=_int(self.kwargs["model_id"]))
+        return selectors.model_for_user(user=self.request.user, model_id=parse_id(self.kwargs["model_id"]))
 
     def list(self, request: Request, model_id: str) -> Response:
         page = self.paginate_queryset(self.get_queryset())
@@ -304,7 +295,7 @@ class RevisionViewSet(viewsets.GenericViewSet[m.Revision]):
     @extend_schema(responses={200: s.RevisionDetailSerializer, 404: s.ErrorSerializer})
     def retrieve(self, request: Request, model_id: str, number: str) -> Response:
         model = self._model()
-        revision = selectors.revision_of_model(model=model, number=_int(number))
+        revision = selectors.revision_of_model(model=model, number=parse_id(number))
         changes = selectors.changes_of_revision(revision=revision)
         return Response(s.RevisionDetailSerializer(revision, context={"changes": changes}).data)
 

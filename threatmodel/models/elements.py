@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar, Self
+
 from django.db import models
 
 from threatmodel import choices
@@ -14,6 +16,9 @@ class Element(models.Model):
     key = models.CharField(max_length=128)
     description = models.TextField(blank=True, default="")
     attributes = models.JSONField(default=dict, blank=True)
+
+    if TYPE_CHECKING:  # every concrete element has Django's default manager (code takes element classes by kind)
+        objects: ClassVar[models.Manager[Self]]
 
     class Meta:
         abstract = True

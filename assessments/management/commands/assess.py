@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.engine import assess, render_text
 from assessments.engine.results import AssessmentResult
-from assessments.reporting.services import FORMATS, build_model, render_bytes
+from assessments.reporting.render import FORMATS, build_model, render_bytes
 from threatmodel.domain import Snapshot
 from threatmodel.interchange.native import MAX_FILE_BYTES, read_model
 from threatmodel.invariants import ModelValidationError

@@ -53,7 +53,7 @@ class Command(BaseCommand):
             self.stdout.write(f"demo model already present ({model.pk}: {model.name}, revision {model.revision})")
         if not model.assessment_runs.exists():
             # a first assessment, so the dashboard shows a score and findings straight away
-            from assessments.services import assessment_run_start
+            from assessments.services.runs import assessment_run_start
 
             assessment_run_start(model=model, user=user)
             self.stdout.write("queued the first assessment of the demo model")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from assessments.choices import CustomRuleKind
 from assessments.engine.custom import validate_custom_rule
 from assessments.models import CustomRule
+from assessments.services.jobs import requester
 from threatmodel import models as tm
+from threatmodel.accounts import RequestUser
 from threatmodel.invariants import Issue, ModelValidationError
 
 EDITABLE = (
@@ -42,14 +43,14 @@ def _check(values: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def custom_rule_create(*, team: tm.Team, user: AbstractBaseUser | None, **values: Any) -> CustomRule:
+def custom_rule_create(*, team: tm.Team, user: RequestUser | None, **values: Any) -> CustomRule:
     unknown = set(values) - set(EDITABLE)
     if unknown:
         raise ValueError(f"unknown custom rule fields: {sorted(unknown)}")
     if CustomRule.objects.filter(team=team, rule_id=values["rule_id"]).exists():
         raise ModelValidationError([Issue("rule_id", f"the team already has a rule {values['rule_id']!r}")])
     _check(values)
-    return CustomRule.objects.create(team=team, created_by=user if user and user.is_authenticated else None, **values)
+    return CustomRule.objects.create(team=team, created_by=requester(user), **values)
 
 
 @transaction.atomic

@@ -1,5 +1,5 @@
-"""Real servers for the integration tests: PostgreSQL (initdb in a temp dir), redis-server, gunicorn and
-Celery workers, each on a free loopback port and always stopped by the fixture that started it."""
+"""Real servers for the integration tests and the benchmarks: PostgreSQL (initdb in a temp dir), redis-server,
+gunicorn and Celery workers, each on a free loopback port and always stopped by the fixture that started it."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PYTHON = sys.executable
 
@@ -191,7 +191,17 @@ def manage(env: dict[str, str], *args: str, timeout: float = 120) -> str:
 WORKER_BOOT = """
 import sys
 from config.celery import app
-visibility = float(sys.argv[1])
+visibility, engine_delay = float(sys.argv[1]), float(sys.argv[4])
+if engine_delay > 0:  # every assessment of this worker waits first, so that a test can kill it mid-run
+    import time
+    import django
+    django.setup()
+    from assessments.services import runs
+    engine_assess = runs.engine_assess
+    def slow_engine_assess(*args, **kwargs):
+        time.sleep(engine_delay)
+        return engine_assess(*args, **kwargs)
+    runs.engine_assess = slow_engine_assess
 if visibility > 0:
     app.conf.broker_transport_options = {**(app.conf.broker_transport_options or {}), "visibility_timeout": visibility,
                                          "unacked_restore_interval": 1, "unacked_restore_throttle": 1}
@@ -201,12 +211,19 @@ app.worker_main(["worker", f"--loglevel={sys.argv[3]}", "--concurrency=1", "--po
 
 
 def start_worker(
-    env: dict[str, str], name: str, *, visibility_timeout: float = 0, log: Path | None = None, loglevel: str = "WARNING"
+    env: dict[str, str],
+    name: str,
+    *,
+    visibility_timeout: float = 0,
+    engine_delay: float = 0,
+    log: Path | None = None,
+    loglevel: str = "WARNING",
 ) -> subprocess.Popen[Any]:
-    """A real Celery worker process (``celery -A config worker``), optionally with a short visibility timeout."""
+    """A real Celery worker process (``celery -A config worker``), optionally with a short visibility timeout,
+    and optionally waiting ``engine_delay`` seconds before each assessment's engine run."""
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (closed with the process)
     return subprocess.Popen(
-        [PYTHON, "-c", WORKER_BOOT, str(visibility_timeout), f"{name}@%h", loglevel],
+        [PYTHON, "-c", WORKER_BOOT, str(visibility_timeout), f"{name}@%h", loglevel, str(engine_delay)],
         cwd=ROOT,
         env=env,
         stdout=out,
@@ -262,7 +279,7 @@ def api(base: str, token: str, method: str, path: str, body: Any = None) -> tupl
 
 SEED = """
 from django.contrib.auth import get_user_model
-from tests.factories import demo_model
+from testkit.demo import demo_model
 from threatmodel import services
 from threatmodel.services_tokens import api_token_create
 user = get_user_model().objects.create_user("integration", password="x")

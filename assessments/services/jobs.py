@@ -1,0 +1,44 @@
+"""What the background jobs (assessment runs, report renders, webhook deliveries) share.
+
+Services enqueue a task by its registered name (``enqueue_on_commit``) instead of importing
+``assessments.tasks``: the tasks call the services, so the dependency runs one way. The task names are
+declared here and used by the ``@shared_task`` decorators; ``AssessmentsConfig.ready`` imports the tasks
+module, so every process (web, worker, management command) has them registered before a service looks one up.
+"""
+
+from __future__ import annotations
+
+from celery import current_app
+from django.db import InterfaceError, OperationalError, transaction
+
+from assessments.choices import JobStatus
+from assessments.models import AssessmentRun, Report
+from threatmodel.accounts import Account, RequestUser
+
+RUN_ASSESSMENT = "assessments.tasks.run_assessment"
+RENDER_REPORT = "assessments.tasks.render_report"
+DELIVER_WEBHOOK = "assessments.tasks.deliver_webhook"
+
+FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+#: Failures worth retrying: the database or the broker went away, a connection timed out.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+class TransientJobError(Exception):
+    """A failure worth retrying (the database or the broker went away)."""
+
+
+def enqueue_on_commit(task_name: str, *args: int) -> None:
+    """Send the task once the current transaction commits (a worker never sees a row that is not there yet)."""
+    task = current_app.tasks[task_name]  # KeyError: a task name that nothing registered, a bug
+    transaction.on_commit(lambda: task.delay(*args))
+
+
+def record_progress(model: type[AssessmentRun] | type[Report], pk: int, percent: int, message: str) -> None:
+    model.objects.filter(pk=pk).update(progress=max(0, min(100, percent)), progress_message=message[:200])
+
+
+def requester(user: RequestUser | None) -> Account | None:
+    """The account to record as the requester of a job: nobody for an anonymous or missing user."""
+    return user if isinstance(user, Account) and user.is_authenticated else None

@@ -1,0 +1,58 @@
+"""Triage decisions on findings, by fingerprint: they apply to the run they were made on and every later run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.choices import TriageStatus
+from assessments.models import FindingTriage
+from assessments.services.jobs import requester
+from assessments.services.runs import MAX_FINGERPRINT
+from threatmodel import models as tm
+from threatmodel.accounts import RequestUser
+from threatmodel.invariants import Issue, ModelValidationError
+
+NEEDS_JUSTIFICATION = (TriageStatus.ACCEPTED, TriageStatus.FALSE_POSITIVE)
+
+
+def _triage_issues(fingerprint: str, status: str, justification: str, expires_at: datetime | None) -> list[Issue]:
+    issues = []
+    if not fingerprint or len(fingerprint) > MAX_FINGERPRINT or any(c.isspace() for c in fingerprint):
+        issues.append(Issue("fingerprint", "not a finding fingerprint"))
+    if status not in TriageStatus.values:
+        issues.append(Issue("status", f"{status!r} is not one of {', '.join(TriageStatus.values)}"))
+    if status in NEEDS_JUSTIFICATION and not justification:
+        issues.append(Issue("justification", f"a justification is required for {status}"))
+    if expires_at is not None:
+        if status != TriageStatus.ACCEPTED:
+            issues.append(Issue("expires_at", "only an accepted risk can expire"))
+        elif expires_at <= timezone.now():
+            issues.append(Issue("expires_at", "must be in the future"))
+    return issues
+
+
+@transaction.atomic
+def finding_triage_set(
+    *,
+    model: tm.ThreatModel,
+    fingerprint: str,
+    status: str,
+    user: RequestUser | None,
+    justification: str = "",
+    expires_at: datetime | None = None,
+) -> FindingTriage:
+    """Record a triage decision for a fingerprint; it applies to this and every later run of the model."""
+    justification = (justification or "").strip()
+    issues = _triage_issues(fingerprint, status, justification, expires_at)
+    if issues:
+        raise ModelValidationError(issues)
+    triage, _ = FindingTriage.objects.select_for_update().get_or_create(model=model, fingerprint=fingerprint)
+    triage.status = status
+    triage.justification = justification
+    triage.expires_at = expires_at
+    triage.decided_by = requester(user)
+    triage.save()
+    return triage

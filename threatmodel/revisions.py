@@ -1,0 +1,348 @@
+"""Applying element changes to a stored model as one new revision: the steps behind every model write of
+``threatmodel.services`` (``changeset_apply``, ``model_create``, ``model_replace``), which hold the lock and the
+transaction.
+
+:func:`apply_changes` resolves the changes in order against the model, checks what the changed model would
+break (all problems reported at once, nothing written), writes the element rows, and records the revision with
+its change log.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from catalog.packs.controls import control_ids
+from threatmodel import models as m
+from threatmodel.accounts import RequestUser
+from threatmodel.changes import MODEL_KEY, MODEL_KIND, ElementChange, normalize, summarize
+from threatmodel.domain import COLLECTION_OF_KIND, KIND_OF_COLLECTION
+from threatmodel.invariants import (
+    REFERENCES,
+    Issue,
+    ModelIndex,
+    ModelValidationError,
+    boundary_cycle_issues,
+    reference_issues,
+)
+from threatmodel.persistence import (
+    ROW_MODEL,
+    KeyMap,
+    delete_links,
+    fast_insert,
+    link_rows,
+    load_element_dicts,
+    row_values,
+)
+
+#: Element kinds in the order their rows are written (a row may refer to rows of the kinds before it).
+DEPENDENCY_ORDER: tuple[str, ...] = tuple(KIND_OF_COLLECTION.values())
+
+
+def _index(model_id: int) -> ModelIndex:
+    index = ModelIndex()
+    for kind in DEPENDENCY_ORDER:
+        if kind == "boundary":
+            parents = dict(m.TrustBoundary.objects.filter(model_id=model_id).values_list("pk", "parent_id"))
+            keys = dict(m.TrustBoundary.objects.filter(model_id=model_id).values_list("pk", "key"))
+            for pk, key in keys.items():
+                index.add(kind, key, keys.get(parents[pk]) if parents[pk] else None)
+        else:
+            for key in ROW_MODEL[kind].objects.filter(model_id=model_id).values_list("key", flat=True):
+                index.add(kind, key)
+    return index
+
+
+Key = tuple[str, str]  # (element kind, element id)
+ElementDict = dict[str, Any]
+
+
+@dataclass
+class _Resolved:
+    """What a change set does, element by element: the state after it (None: deleted), the state before it and
+    the path of the change that set it (for error messages)."""
+
+    after: dict[Key, ElementDict | None] = field(default_factory=dict)
+    before: dict[Key, ElementDict | None] = field(default_factory=dict)
+    path: dict[Key, str] = field(default_factory=dict)
+
+
+def apply_changes(
+    *,
+    model: m.ThreatModel,
+    user: RequestUser | None,
+    base_revision: int,
+    changes: Sequence[tuple[int, ElementChange]],
+    message: str,
+    bulk: bool,
+    model_info_before: dict[str, Any] | None,
+    model_info_after: dict[str, Any],
+) -> m.Revision:
+    """Validate the numbered element changes against the model, write the rows and record one revision.
+
+    ``bulk`` is a whole model from a validated ``Snapshot`` into an empty model: no current state to load, no
+    per-change normalization, no dangling references to look for.
+    """
+    numbered = list(changes)
+    index, current = (ModelIndex(), {}) if bulk else _current_state(model.pk, numbered)
+    resolved = _resolve(numbered, index, current, bulk=bulk)
+    issues = _consistency_issues(model.pk, resolved, index, bulk=bulk)
+    if issues:
+        raise ModelValidationError(issues)
+    _write_rows(model.pk, resolved.after, resolved.before, bulk=bulk)
+    records = _change_records(resolved, model_info_before, model_info_after)
+    if not records:
+        raise ModelValidationError([Issue("changes", "the change set changes nothing")])
+    message = message or summarize([c for _, c in numbered]) or "Edited model"
+    return _record_revision(model, user, base_revision, message, records, model_info_after)
+
+
+def _current_state(
+    model_id: int, numbered: Sequence[tuple[int, ElementChange]]
+) -> tuple[ModelIndex, dict[Key, ElementDict]]:
+    """The model's index of ids, and the current dicts of the elements the changes touch."""
+    touched: dict[str, set[str]] = defaultdict(set)
+    for _, change in numbered:
+        touched[change.kind].add(change.id)
+    current = {
+        (kind, item["id"]): item
+        for kind, items in load_element_dicts(model_id, kinds=list(touched), keys=touched).items()
+        for item in items
+    }
+    return _index(model_id), current
+
+
+def _resolve(
+    numbered: Sequence[tuple[int, ElementChange]],
+    index: ModelIndex,
+    current: Mapping[Key, ElementDict],
+    *,
+    bulk: bool,
+) -> _Resolved:
+    """Apply the changes in order to the touched elements (each sees the ones before it) and to ``index``;
+    every change that cannot apply is reported (raised together)."""
+    resolved = _Resolved()
+    issues: list[Issue] = []
+    for i, change in numbered:
+        path = f"{COLLECTION_OF_KIND.get(change.kind, change.kind)}[{change.id}]" if bulk else f"changes[{i}]"
+        key = (change.kind, change.id)
+        existing = resolved.after[key] if key in resolved.after else current.get(key)
+        resolved.before.setdefault(key, current.get(key))
+        after, problems = _after_change(change, existing, index, path, bulk=bulk)
+        if problems:
+            issues.extend(problems)
+            continue
+        resolved.after[key] = after
+        resolved.path[key] = path
+        if after is None:
+            index.remove(change.id)
+        else:
+            index.add(change.kind, change.id, after.get("parent") if change.kind == "boundary" else None)
+    if issues:
+        raise ModelValidationError(issues)
+    return resolved
+
+
+def _after_change(
+    change: ElementChange, existing: ElementDict | None, index: ModelIndex, path: str, *, bulk: bool
+) -> tuple[ElementDict | None, list[Issue]]:
+    """One element after one change (None: deleted), or the problems that stop the change."""
+    if change.op == "create":
+        if existing is not None or change.id in index.kind_of_id:
+            other = index.kind_of_id.get(change.id, change.kind)
+            return None, [Issue(f"{path}.id", f"id {change.id!r} is already used by a {other} in this model")]
+        if bulk:  # already validated and canonical (comes from a Snapshot)
+            return dict(change.data), []
+        return normalize(change.kind, {**change.data, "id": change.id}, f"{path}.data")
+    if existing is None:
+        return None, [Issue(f"{path}.id", f"no {change.kind} {change.id!r} in this model")]
+    if change.op == "update":
+        return normalize(change.kind, {**existing, **change.data, "id": change.id}, f"{path}.data")
+    return None, []
+
+
+def _consistency_issues(model_id: int, resolved: _Resolved, index: ModelIndex, *, bulk: bool) -> list[Issue]:
+    """What the model would break once changed: references to missing elements, references left dangling by a
+    deletion, boundary cycles, controls the catalog does not know."""
+    issues: list[Issue] = []
+    for (kind, key), after in resolved.after.items():
+        if after is not None:
+            issues.extend(reference_issues(kind, after, index, resolved.path[(kind, key)] + ".data"))
+    deleted = {key for (kind, key), after in resolved.after.items() if after is None}
+    if deleted and not bulk:
+        issues.extend(_dangling_after_delete(model_id, deleted, resolved.after))
+    if any(kind == "boundary" for kind, _ in resolved.after):
+        boundary_paths = {key: path for (kind, key), path in resolved.path.items() if kind == "boundary"}
+        issues.extend(boundary_cycle_issues(index, boundary_paths))
+    controls = control_ids()
+    for (kind, key), after in resolved.after.items():
+        if kind == "control" and after is not None and after["control"] not in controls:
+            issues.append(
+                Issue(resolved.path[(kind, key)] + ".data.control", f"unknown catalog control {after['control']!r}")
+            )
+    return issues
+
+
+ChangeRow = tuple[str, str, str, Any, Any]  # (kind, key, action, before, after)
+
+
+def _change_records(
+    resolved: _Resolved, model_info_before: dict[str, Any] | None, model_info_after: dict[str, Any]
+) -> list[ChangeRow]:
+    """The change log rows of the revision: the model's own fields first, then each element that changed."""
+    records: list[ChangeRow] = []
+    if model_info_before != model_info_after:
+        action = "create" if model_info_before is None else "update"
+        records.append((MODEL_KIND, MODEL_KEY, action, model_info_before, model_info_after))
+    for (kind, key), after in resolved.after.items():
+        before = resolved.before.get((kind, key))
+        if before == after:
+            continue
+        action = "create" if before is None else ("delete" if after is None else "update")
+        records.append((kind, key, action, before, after))
+    return records
+
+
+def _record_revision(
+    model: m.ThreatModel,
+    user: RequestUser | None,
+    base_revision: int,
+    message: str,
+    records: Sequence[ChangeRow],
+    model_info_after: dict[str, Any],
+) -> m.Revision:
+    """The new revision with its change log, and the model moved to it."""
+    number = model.revision + 1
+    revision = m.Revision.objects.create(
+        model=model,
+        number=number,
+        base_number=base_revision,
+        author=user if user is not None and user.is_authenticated else None,
+        message=message[:500],
+        change_count=len(records),
+    )
+    fast_insert(
+        m.ChangeRecord,
+        (
+            {
+                "model_id": model.pk,
+                "revision_id": revision.pk,
+                "revision_number": number,
+                "seq": seq,
+                "element_kind": kind,
+                "element_key": key,
+                "action": action,
+                "before": before,
+                "after": after,
+            }
+            for seq, (kind, key, action, before, after) in enumerate(records)
+        ),
+    )
+    model.revision = number
+    for name, value in model_info_after.items():
+        setattr(model, name, value)
+    model.save(
+        update_fields=["revision", "name", "description", "business_criticality", "tags", "attributes", "updated_at"]
+    )
+    return revision
+
+
+def _dangling_after_delete(
+    model_id: int, deleted: set[str], final: Mapping[tuple[str, str], dict[str, Any] | None]
+) -> list[Issue]:
+    """Elements left untouched by the change set that still point at a deleted element."""
+    rewritten = {key for (kind, key) in final}
+    issues = []
+    everything = load_element_dicts(model_id)
+    for kind, items in everything.items():
+        for item in items:
+            if item["id"] in rewritten:
+                continue
+            for field_name in REFERENCES[kind]:
+                value = item.get(field_name)
+                refs = value if isinstance(value, list) else [value]
+                for ref in refs:
+                    if ref in deleted:
+                        issues.append(
+                            Issue(
+                                f"{COLLECTION_OF_KIND.get(kind, kind)}[{item['id']}].{field_name}",
+                                f"still refers to {ref!r}, which this change set deletes; "
+                                f"delete or update {item['id']!r} in the same change set",
+                            )
+                        )
+    return issues
+
+
+def _write_rows(
+    model_id: int,
+    final: Mapping[Key, ElementDict | None],
+    before_of: Mapping[Key, ElementDict | None],
+    *,
+    bulk: bool,
+) -> None:
+    keymap = KeyMap(model_id)
+    by_kind: dict[str, list[tuple[str, ElementDict | None]]] = defaultdict(list)
+    for (kind, key), after in final.items():
+        by_kind[kind].append((key, after))
+    # 1. creations and updates, dependencies first (so rows may point at new rows)
+    for kind in DEPENDENCY_ORDER:
+        items = [(key, after) for key, after in by_kind.get(kind, []) if after is not None]
+        if items:
+            _write_kind(model_id, kind, items, before_of, keymap)
+    # 2. deletions last, dependants first: updates above may have released references to deleted rows
+    for kind in reversed(DEPENDENCY_ORDER):
+        keys = [key for key, after in by_kind.get(kind, []) if after is None and before_of.get((kind, key))]
+        if keys:
+            _delete_kind(kind, keys, keymap)
+
+
+def _write_kind(
+    model_id: int,
+    kind: str,
+    items: list[tuple[str, ElementDict]],
+    before_of: Mapping[Key, ElementDict | None],
+    keymap: KeyMap,
+) -> None:
+    """Insert the new and update the existing elements of one kind, then their boundary parents and links."""
+    row_model = ROW_MODEL[kind]
+    new = [(key, after) for key, after in items if before_of.get((kind, key)) is None]
+    old = [(key, after) for key, after in items if before_of.get((kind, key)) is not None]
+    if new:
+        fast_insert(
+            row_model, ({"model_id": model_id, "key": key, **row_values(kind, after, keymap)} for key, after in new)
+        )
+        new_keys = {key for key, _ in new}
+        for key, pk in row_model.objects.filter(model_id=model_id).values_list("key", "pk").iterator(5000):
+            if key in new_keys:
+                keymap.remember(kind, key, pk)
+    for key, after in old:
+        row_model.objects.filter(pk=keymap.pk(kind, key)).update(**row_values(kind, after, keymap))
+    if kind == "boundary":  # parents once every boundary of the change set exists
+        parents = [
+            (key, after.get("parent"))
+            for key, after in items
+            if after.get("parent") or (before_of.get((kind, key)) or {}).get("parent")
+        ]
+        for key, parent in parents:
+            m.TrustBoundary.objects.filter(pk=keymap.pk(kind, key)).update(parent_id=keymap.pk(kind, parent))
+    if kind in ("component", "flow"):
+        old_pks = [keymap.pk(kind, key) for key, _ in old]
+        if old_pks:
+            delete_links(kind, old_pks)  # type: ignore[arg-type]
+        link_model = m.ComponentData if kind == "component" else m.FlowData
+        fast_insert(
+            link_model,
+            (row for key, after in items for row in link_rows(kind, keymap.pk(kind, key), after, keymap)),
+        )  # type: ignore[arg-type]
+
+
+def _delete_kind(kind: str, keys: list[str], keymap: KeyMap) -> None:
+    pks = [keymap.pk(kind, k) for k in keys]
+    delete_links(kind, pks)  # type: ignore[arg-type]
+    if kind == "boundary":
+        m.TrustBoundary.objects.filter(pk__in=pks).update(parent=None)
+    ROW_MODEL[kind].objects.filter(pk__in=pks).delete()
+    for k in keys:
+        keymap.forget(kind, k)
