@@ -197,20 +197,15 @@ def test_scores_and_history(
 
 
 def test_live_assessment(clients: Any, team_setup: Any, engine: Any) -> None:
-    import time
-
+    # Its latency is a benchmark figure (bench_api), not a timed test.
     model = team_setup.model
     url = f"/api/v1/models/{model.pk}/live-assessment/"
-    clients.viewer.get(url)  # warm up imports
-    started = time.perf_counter()
     response = clients.viewer.get(url)
-    elapsed = time.perf_counter() - started
     assert response.status_code == 200
     body = response.json()
     assert body["revision"] == 1
     assert body["findings"] and all(f["status"] == "open" for f in body["findings"])
     assert not AssessmentRun.objects.exists()
-    assert elapsed < 0.3, f"live assessment took {elapsed * 1000:.0f} ms"
     assert clients.outsider.get(url).status_code == 404
 
 
