@@ -276,9 +276,12 @@ class IstioEvaluator:
                 if match > NONE:
                     admitted.append((policy, rule, match))
         if not admitted:
-            empty = [p for p in allows if not p.rules]
-            detail = "an ALLOW policy with no rules allows nothing" if empty else "no ALLOW rule admits the caller"
-            culprit = (empty or allows)[0]
+            with_rules = [p for p in allows if p.rules]
+            listed = ", ".join(policy_name("AuthorizationPolicy", p) for p in allows)
+            if with_rules:
+                detail, culprit = f"no ALLOW rule admits the caller ({listed})", with_rules[0]
+            else:
+                detail, culprit = "an ALLOW policy with no rules allows nothing", allows[0]
             reasons.append(
                 Reason("authz", "denied", detail, policy_name("AuthorizationPolicy", culprit), source_of(culprit))
             )

@@ -74,7 +74,8 @@ class NetworkEvaluator:
             return NetworkDecision(
                 OPEN, (Reason("network", OPEN, "no NetworkPolicy isolates either side (Kubernetes default allow)"),)
             )
-        return NetworkDecision(BROAD if BROAD in verdicts else SPECIFIC, tuple(reasons))
+        # One side admitting the peer by pod label is enough for the pair to be specific.
+        return NetworkDecision(SPECIFIC if SPECIFIC in verdicts else BROAD, tuple(reasons))
 
     def _admit(
         self,
