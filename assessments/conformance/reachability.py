@@ -29,6 +29,7 @@ class PortDecision:
     port: int
     service: str
     protocol: str
+    service_port: int | None
     network: str  # open | allowed-specific | allowed-broad | denied
     transport: str  # mtls | plaintext | tls | refused
     enforced: bool  # the port refuses plaintext (STRICT / ambient)
@@ -36,6 +37,10 @@ class PortDecision:
     authz: str  # no-policy | allow-all | broad | least-privilege | denied | not-enforced
     allowed: bool
     reasons: tuple[Reason, ...]
+
+    def names_port(self, ports: set[int]) -> bool:
+        """Does a flow on one of ``ports`` (container or Service port numbers) use this port?"""
+        return self.port in ports or (self.service_port is not None and self.service_port in ports)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,13 +128,18 @@ class Reachability:
                 server, Request(principal=principal, port=target.port, protocol=target.protocol)
             )
         allowed = net.allowed and transport.mode != REFUSED and authz.allowed
+        enforced = transport.enforced
+        if transport.server_mode == "LINKERD":
+            # Linkerd refuses plaintext only where the authorization asks for a mesh identity.
+            enforced = authenticated and authz.kind in ("least-privilege", "broad")
         return PortDecision(
             port=target.port,
             service=target.service,
             protocol=target.protocol,
+            service_port=target.service_port,
             network=net.verdict,
             transport=transport.mode,
-            enforced=transport.enforced,
+            enforced=enforced,
             caller_authenticated=authenticated,
             authz=authz.kind,
             allowed=allowed,
