@@ -77,10 +77,28 @@ class IstioEvaluator:
         self.dr_by_ns: dict[str, list[DestinationRule]] = defaultdict(list)
         for dr in manifests.destination_rules:
             self.dr_by_ns[dr.namespace].append(dr)
+        self.selective_dr_namespaces = {dr.namespace for dr in manifests.destination_rules if dr.workload_selector}
+        self.ap_by_ns: dict[str, list[AuthorizationPolicy]] = defaultdict(list)
+        for ap in manifests.authorization_policies:
+            self.ap_by_ns[ap.namespace].append(ap)
+        self.ra_by_ns: dict[str, list[RequestAuthentication]] = defaultdict(list)
+        for ra in manifests.request_authentications:
+            self.ra_by_ns[ra.namespace].append(ra)
+        self._mode_cache: dict[tuple[str, int], tuple[str, Reason]] = {}
+        self._client_cache: dict[tuple[str, str, str, int | None], tuple[str | None, Reason | None]] = {}
+        self._transport_cache: dict[tuple[str, str, str, int, str, int | None], Transport] = {}
+        self._authz_cache: dict[tuple[str, str | None, int, str], AuthzDecision] = {}
 
     # -- PeerAuthentication ----------------------------------------------------------------------
     def server_mode(self, workload: Workload, port: int) -> tuple[str, Reason]:
         """Most specific wins: port level > workload > namespace > mesh (root namespace) > PERMISSIVE."""
+        key = (workload.key, port)
+        found = self._mode_cache.get(key)
+        if found is None:
+            found = self._mode_cache[key] = self._server_mode(workload, port)
+        return found
+
+    def _server_mode(self, workload: Workload, port: int) -> tuple[str, Reason]:
         labels = workload.label_map
         own = self.pa_by_ns.get(workload.namespace, [])
         selected = [pa for pa in own if pa.selector is not None and pa.selector.matches(labels)]
@@ -132,8 +150,17 @@ class IstioEvaluator:
         )
 
     def transport(self, client: Workload, server: Workload, target: Target) -> Transport:
-        reasons: list[Reason] = []
         client_mode, dr_reason = self.client_mode(client, server.namespace, target.service, target.service_port)
+        key = (client.mesh.value, client_mode or "", server.key, target.port, target.service, target.service_port)
+        found = self._transport_cache.get(key)
+        if found is None:
+            found = self._transport_cache[key] = self._transport(client, server, target, client_mode, dr_reason)
+        return found
+
+    def _transport(
+        self, client: Workload, server: Workload, target: Target, client_mode: str | None, dr_reason: Reason | None
+    ) -> Transport:
+        reasons: list[Reason] = []
         if dr_reason:
             reasons.append(dr_reason)
         if server.mesh is MeshMode.NONE:
@@ -192,14 +219,20 @@ class IstioEvaluator:
     def policies_for(self, workload: Workload) -> list[AuthorizationPolicy]:
         cached = self.ap_cache.get(workload.key)
         if cached is None:
-            cached = [p for p in self.index.manifests.authorization_policies if self._applies(p, workload)]
+            candidates = self.ap_by_ns.get(workload.namespace, []) + (
+                self.ap_by_ns.get(self.root, []) if workload.namespace != self.root else []
+            )
+            cached = [p for p in candidates if self._applies(p, workload)]
             self.ap_cache[workload.key] = cached
         return cached
 
     def request_authentications_for(self, workload: Workload) -> list[RequestAuthentication]:
         cached = self.ra_cache.get(workload.key)
         if cached is None:
-            cached = [p for p in self.index.manifests.request_authentications if self._applies(p, workload)]
+            candidates = self.ra_by_ns.get(workload.namespace, []) + (
+                self.ra_by_ns.get(self.root, []) if workload.namespace != self.root else []
+            )
+            cached = [p for p in candidates if self._applies(p, workload)]
             self.ra_cache[workload.key] = cached
         return cached
 
@@ -212,6 +245,19 @@ class IstioEvaluator:
 
     def authorize(self, server: Workload, request: Request) -> AuthzDecision:
         """CUSTOM -> DENY -> (no ALLOW policy: allow) -> ALLOW match: allow -> deny. AUDIT never decides."""
+        static = request.token is None and request.method is None and request.path is None and request.host is None
+        if not static or request.ip is not None:
+            return self._authorize(server, request)
+        # A static question depends on the caller only through its principal: one answer per principal, or one
+        # for every caller when no policy binds the workload.
+        bound = bool(self.policies_for(server) or self.request_authentications_for(server))
+        key = (server.key, request.principal if bound else "*", request.port, request.protocol)
+        found = self._authz_cache.get(key)
+        if found is None:
+            found = self._authz_cache[key] = self._authorize(server, request)
+        return found
+
+    def _authorize(self, server: Workload, request: Request) -> AuthzDecision:
         if server.mesh is MeshMode.NONE:
             return AuthzDecision(
                 True,
@@ -346,8 +392,9 @@ class IstioEvaluator:
         values = self._values(match.field, request)
         if values is None:
             return SOME
-        positive = ALL if not match.values or any(_glob(p, v) for p in match.values for v in values) else NONE
-        if match.not_values and any(_glob(p, v) for p in match.not_values for v in values):
+        test = _in_cidr if match.field in ("ipBlocks", "remoteIpBlocks") else _glob
+        positive = ALL if not match.values or any(test(p, v) for p in match.values for v in values) else NONE
+        if match.not_values and any(test(p, v) for p in match.not_values for v in values):
             return NONE
         if match.field in MTLS_FIELDS and not values:
             return NONE  # needs a peer identity; plaintext never matches, not even a not* field
@@ -433,20 +480,16 @@ def _glob(pattern: str, value: str) -> bool:
         return value.startswith(pattern[:-1])
     if pattern.startswith("*"):
         return value.endswith(pattern[1:])
-    if "/" in pattern and _is_cidr(pattern):
-        try:
-            return ipaddress.ip_address(value) in ipaddress.ip_network(pattern, strict=False)
-        except ValueError:
-            return False
     return pattern == value
 
 
-def _is_cidr(text: str) -> bool:
+def _in_cidr(pattern: str, value: str) -> bool:
+    if "/" not in pattern:
+        return pattern == value
     try:
-        ipaddress.ip_network(text, strict=False)
+        return ipaddress.ip_address(value) in ipaddress.ip_network(pattern, strict=False)
     except ValueError:
         return False
-    return True
 
 
 def _namespace_of(principal: str | None) -> str | None:

@@ -31,11 +31,17 @@ class NetworkDecision:
         return self.verdict != DENIED
 
 
+_OPEN = NetworkDecision(
+    OPEN, (Reason("network", OPEN, "no NetworkPolicy isolates either side (Kubernetes default allow)"),)
+)
+
+
 class NetworkEvaluator:
     def __init__(self, index: ClusterIndex):
         self.index = index
         self.ingress_of: dict[str, list[NetworkPolicy]] = defaultdict(list)
         self.egress_of: dict[str, list[NetworkPolicy]] = defaultdict(list)
+        self._reasons: dict[tuple[str, str, str, str], Reason] = {}
         for policy in index.manifests.network_policies:
             for workload in index.select(policy.namespace, policy.pod_selector):
                 if "Ingress" in policy.policy_types:
@@ -71,9 +77,7 @@ class NetworkEvaluator:
             verdicts.append(found[0])
             reasons.append(found[1])
         if not verdicts:
-            return NetworkDecision(
-                OPEN, (Reason("network", OPEN, "no NetworkPolicy isolates either side (Kubernetes default allow)"),)
-            )
+            return _OPEN
         # One side admitting the peer by pod label is enough for the pair to be specific.
         return NetworkDecision(SPECIFIC if SPECIFIC in verdicts else BROAD, tuple(reasons))
 
@@ -94,17 +98,21 @@ class NetworkEvaluator:
                 verdict = self._rule(policy, rule, peer, port, target, protocol)
                 if verdict is None:
                     continue
-                reason = Reason(
-                    "network",
-                    verdict,
-                    f"{direction} of {local.key} admits {peer.key} on port {port}",
-                    policy_name("NetworkPolicy", policy),
-                    source_of(policy),
-                )
+                reason = self._admit_reason(policy, direction, verdict)
                 if verdict == SPECIFIC:
                     return verdict, reason
                 best = best or (verdict, reason)
         return best
+
+    def _admit_reason(self, policy: NetworkPolicy, direction: str, verdict: str) -> Reason:
+        key = (policy.namespace, policy.name, direction, verdict)
+        found = self._reasons.get(key)
+        if found is None:
+            how = "by pod label" if verdict == SPECIFIC else "broadly (empty rule, namespace, ipBlock or all pods)"
+            detail = f"an {direction} rule admits the peer {how}"
+            found = Reason("network", verdict, detail, policy_name("NetworkPolicy", policy), source_of(policy))
+            self._reasons[key] = found
+        return found
 
     def _rule(
         self, policy: NetworkPolicy, rule: NetRule, peer: Workload, port: int, target: Workload, protocol: str

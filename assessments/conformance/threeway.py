@@ -107,14 +107,13 @@ class ConformanceReport:
 @dataclass
 class _Designed:
     flows: list[DataFlow] = field(default_factory=list)
+    wants_mtls: bool = False
+    wants_authenticated: bool = False
 
-    @property
-    def wants_mtls(self) -> bool:
-        return any(f.encryption is Encryption.MTLS for f in self.flows)
-
-    @property
-    def wants_authenticated(self) -> bool:
-        return any(f.authentication is not Authentication.NONE for f in self.flows)
+    def add(self, flow: DataFlow) -> None:
+        self.flows.append(flow)
+        self.wants_mtls = self.wants_mtls or flow.encryption is Encryption.MTLS
+        self.wants_authenticated = self.wants_authenticated or flow.authentication is not Authentication.NONE
 
 
 def map_components(snapshot: Snapshot, reach: Reachability) -> dict[str, tuple[str, ...]]:
@@ -223,9 +222,9 @@ def conformance(snapshot: Snapshot, reach: Reachability, observation: Observatio
         for source in mapping.get(flow.source, ()):
             for target in mapping.get(flow.target, ()):
                 if source != target:
-                    designed[(source, target)].flows.append(flow)
+                    designed[(source, target)].add(flow)
                     if flow.bidirectional:
-                        designed[(target, source)].flows.append(flow)
+                        designed[(target, source)].add(flow)
     observed, identityless, unresolved = _observed_pairs(observation, reach) if observation else ({}, set(), [])
     callers_must_authenticate = {t for (_, t), d in designed.items() if d.wants_authenticated}
     keys = set(designed) | set(observed)

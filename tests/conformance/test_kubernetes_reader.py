@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from tests.conformance.helpers import load
@@ -201,3 +203,25 @@ def test_kubectl_list_documents_are_expanded() -> None:
     )
     manifests = read_manifests([ManifestFile("list.yaml", text.encode())], ImportOptions(default_namespace="ns"))
     assert [(a.namespace, a.name) for a in manifests.service_accounts] == [("ns", "a"), ("ns", "b")]
+
+
+def test_the_pure_python_loader_refuses_aliases_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    from threatmodel.interchange import kubernetes
+
+    monkeypatch.setattr(kubernetes, "_Loader", kubernetes._NoAliasSafeLoader)
+    with pytest.raises(ModelValidationError, match="aliases"):
+        _read("a: &x [1]\nb: *x\n")
+    assert len(load("sock-shop").workloads) == 14
+
+
+def test_the_synthetic_benchmark_cluster_is_deterministic_and_as_specified() -> None:
+    from testkit.synthetic_mesh import generate_mesh
+
+    first, second = generate_mesh(60, 3, 300, seed=3), generate_mesh(60, 3, 300, seed=3)
+    assert first == second and first.policies == 30 and first.edges == 300
+    manifests = read_manifests([ManifestFile("c.json", first.manifests_json)])
+    assert len(manifests.workloads) == 60 and all(w.mesh is MeshMode.SIDECAR for w in manifests.workloads)
+    from_yaml = read_manifests([ManifestFile("c.yaml", first.manifests)])
+    strip = lambda items: [replace(i, source=None) for i in items]  # noqa: E731
+    assert strip(from_yaml.workloads) == strip(manifests.workloads)
+    assert strip(from_yaml.authorization_policies) == strip(manifests.authorization_policies)

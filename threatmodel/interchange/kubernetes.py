@@ -85,14 +85,38 @@ _QUIET_KINDS = {
 }  # fmt: skip
 
 
-class _NoAliasSafeLoader(yaml.SafeLoader):
-    """Safe YAML without anchors/aliases (defeats "billion laughs" expansion)."""
+def _compose_without_aliases(loader: Any, parent: Any, index: Any) -> Any:
+    """Refuse aliases (defeats "billion laughs" expansion), then compose as PyYAML does."""
+    if loader.check_event(yaml.events.AliasEvent):
+        event = loader.peek_event()
+        raise yaml.MarkedYAMLError(problem="YAML aliases (*name) are not allowed", problem_mark=event.start_mark)
+    return yaml.composer.Composer.compose_node(loader, parent, index)  # type: ignore[no-untyped-call]
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
-        if self.check_event(yaml.events.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.MarkedYAMLError(problem="YAML aliases (*name) are not allowed", problem_mark=event.start_mark)
-        return super().compose_node(parent, index)
+
+class _NoAliasSafeLoader(yaml.SafeLoader):
+    """Safe YAML without aliases."""
+
+    compose_node = _compose_without_aliases
+
+
+_Loader: type = _NoAliasSafeLoader
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml import _yaml  # type: ignore[attr-defined]
+
+    class _FastNoAliasLoader(  # type: ignore[misc]
+        yaml.composer.Composer, _yaml.CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
+    ):
+        """libyaml's parser with PyYAML's composer on top, so the alias check above still runs (4x faster)."""
+
+        def __init__(self, stream: str) -> None:
+            _yaml.CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            yaml.composer.Composer.__init__(self)  # type: ignore[no-untyped-call]
+
+        compose_node = _compose_without_aliases
+
+    _Loader = _FastNoAliasLoader
 
 
 def _depth(value: Any, limit: int) -> int:
@@ -142,7 +166,7 @@ def parse_documents(manifest: ManifestFile) -> list[tuple[int, Any]]:
 def _yaml_documents(name: str, text: str) -> list[Any]:
     documents: list[Any] = []
     try:
-        for document in yaml.load_all(text, Loader=_NoAliasSafeLoader):
+        for document in yaml.load_all(text, Loader=_Loader):
             documents.append(document)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from threatmodel.vocabulary import MeshMode
 
 Labels = tuple[tuple[str, str], ...]
+
+
+@lru_cache(maxsize=65536)
+def _label_dict(labels: Labels) -> Mapping[str, str]:
+    return dict(labels)
 
 
 def labels_of(value: Mapping[str, Any] | None) -> Labels:
@@ -101,14 +107,15 @@ class Workload:
     mesh: MeshMode = MeshMode.NONE
     mesh_provider: str = ""  # istio | linkerd when meshed
     source: SourceRef | None = None
+    key: str = field(init=False, repr=False, compare=False, default="")  # "<namespace>/<name>"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", f"{self.namespace}/{self.name}")
 
     @property
-    def key(self) -> str:
-        return f"{self.namespace}/{self.name}"
-
-    @property
-    def label_map(self) -> dict[str, str]:
-        return dict(self.labels)
+    def label_map(self) -> Mapping[str, str]:
+        """The labels as a mapping (shared between equal label sets: do not mutate)."""
+        return _label_dict(self.labels)
 
     def port_named(self, name: str) -> ContainerPort | None:
         return next((p for p in self.ports if p.name == name), None)
