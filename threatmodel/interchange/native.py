@@ -19,6 +19,7 @@ import yaml
 
 from threatmodel import vocabulary
 from threatmodel.domain import COLLECTIONS, KIND_OF_COLLECTION, ModelInfo, Position, Snapshot
+from threatmodel.interchange.base import ImportResult, line_index, locations_for, triage_from_attributes
 from threatmodel.interchange.schema import FORMAT_NAME, FORMAT_VERSION, MODEL_SCHEMA
 from threatmodel.invariants import (
     Issue,
@@ -68,6 +69,8 @@ def parse_document(raw: bytes | str, filename: str = "") -> Any:
         except json.JSONDecodeError as exc:
             if filename.lower().endswith(".json"):
                 raise ModelValidationError([Issue(f"line {exc.lineno}", f"invalid JSON: {exc.msg}")]) from None
+        except RecursionError:
+            raise ModelValidationError([Issue("", "document is nested too deeply")]) from None
     try:
         return yaml.load(text, Loader=_NoAliasSafeLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
@@ -76,7 +79,7 @@ def parse_document(raw: bytes | str, filename: str = "") -> Any:
         raise ModelValidationError([Issue(where, f"invalid YAML: {exc.problem}")]) from None
     except yaml.YAMLError as exc:
         raise ModelValidationError([Issue("", f"invalid YAML: {exc}")]) from None
-    except RecursionError:
+    except (RecursionError, MemoryError):
         raise ModelValidationError([Issue("", "document is nested too deeply")]) from None
 
 
@@ -342,3 +345,23 @@ def write_model(snapshot: Snapshot, fmt: str = "yaml") -> str:
     if fmt == "yaml":
         return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
     raise ValueError(f"unknown format {fmt!r}; use yaml or json")
+
+
+# -- the registry's entry points ---------------------------------------------------------------
+
+
+def sniff(document: Mapping[str, Any]) -> bool:
+    return FORMAT_NAME in document
+
+
+def read_result(document: Any, text: str, filename: str, known_controls: frozenset[str] | None) -> ImportResult:
+    """A parsed native document -> ``ImportResult`` with the line of every element."""
+    snapshot = snapshot_from_document(document, known_controls=known_controls)
+    lines = line_index(text)
+    ids = ((e_id, e_id) for e_id in snapshot.element_by_id)
+    return ImportResult(
+        format="native",
+        snapshot=snapshot,
+        locations=locations_for(filename, lines, ids),
+        triage=triage_from_attributes(snapshot.info.attributes, "model.attributes"),
+    )
