@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from catalog.packs.controls import control_ids
 from threatmodel.domain import Snapshot
-from threatmodel.interchange import native, otm
+from threatmodel.interchange import native, otm, threat_dragon
 from threatmodel.interchange.base import ImportResult, refuse
 from threatmodel.interchange.native import MAX_FILE_BYTES, parse_document
 
@@ -71,6 +71,15 @@ FORMATS: dict[str, Format] = {
         otm.read_result,
         otm.write_bytes,
         otm.sniff,
+    ),
+    "threat-dragon": Format(
+        "threat-dragon",
+        "OWASP Threat Dragon v2",
+        (".json",),
+        "application/json",
+        threat_dragon.read_result,
+        threat_dragon.write_bytes,
+        threat_dragon.sniff,
     ),
 }
 READABLE = tuple(name for name, f in FORMATS.items() if f.read is not None)
