@@ -165,3 +165,23 @@ def test_other_report_formats_render_without_a_django_project(tmp_path: Path, fm
     code, _, err = run("assess", str(DEMO), "--format", fmt, "--output", str(target))
     assert code == EXIT_OK, err
     assert target.stat().st_size > 1000
+
+
+def test_sarif_run_is_truncated_with_a_notice() -> None:
+    from assessments.engine import assess
+    from assessments.reporting import sarif
+    from assessments.reporting.model import ReportInputs, build_report_model
+
+    snapshot = registry.read(DEMO.read_bytes(), filename="online-shop.yaml").snapshot
+    report = build_report_model(ReportInputs(snapshot, assess(snapshot)))
+    assert sarif.MAX_RESULTS == 25_000
+    run_ = sarif.sarif_run(report, source_uri="online-shop.yaml", max_results=5)
+    assert len(run_["results"]) == 5
+    assert run_["properties"]["truncated"] is True and run_["properties"]["totalFindings"] == len(report.findings)
+    (notice,) = run_["invocations"][0]["toolExecutionNotifications"]
+    assert f"{len(report.findings):,} findings; only the 5 most severe" in notice["message"]["text"]
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(json.loads(sarif.write_sarif_log([run_])))
+    # a report of a stored model (no file) points at its native export
+    stored = sarif.sarif_run(report)
+    assert stored["artifacts"][0]["location"]["uri"] == "boutique-online-shop.trustmap.yaml"
+    assert all("physicalLocation" in r["locations"][0] for r in stored["results"])
