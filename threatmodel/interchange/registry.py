@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from catalog.packs.controls import control_ids
 from threatmodel.domain import Snapshot
-from threatmodel.interchange import native, otm, threat_dragon
+from threatmodel.interchange import native, otm, threat_dragon, tm7
 from threatmodel.interchange.base import ImportResult, refuse
 from threatmodel.interchange.native import MAX_FILE_BYTES, parse_document
 
@@ -80,6 +80,9 @@ FORMATS: dict[str, Format] = {
         threat_dragon.read_result,
         threat_dragon.write_bytes,
         threat_dragon.sniff,
+    ),
+    "tm7": Format(
+        "tm7", "Microsoft Threat Modeling Tool (.tm7)", (".tm7",), "application/xml", tm7.read_result, None, None
     ),
 }
 READABLE = tuple(name for name, f in FORMATS.items() if f.read is not None)
@@ -142,6 +145,8 @@ def read(
     text = _decode(data)
     if format is not None and (format not in FORMATS or FORMATS[format].read is None):
         raise refuse("", f"unknown import format {format!r}; use one of {', '.join(READABLE)}")
+    if format == "tm7" or (format is None and text.lstrip().startswith("<")):
+        return tm7.read_result(None, text, name, controls)
     document = parse_document(data, name)
     chosen = format or _detect_document(document)
     reader = FORMATS[chosen].read

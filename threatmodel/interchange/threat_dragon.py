@@ -177,6 +177,7 @@ class _Cell:
     role: str
     native_id: str
     box: Box | None
+    diagram: int = 0
 
 
 class _Reader:
@@ -235,7 +236,7 @@ class _Reader:
                 self.ids.native_of[("cell", foreign)] = native_id
                 self.foreign_of[native_id] = foreign
                 box = _node_box(cell, path) if role != "curve" else _curve_box(cell, path)
-                self.cells.append(_Cell(path, cell, data, role, native_id, box))
+                self.cells.append(_Cell(path, cell, data, role, native_id, box, d_index))
 
     def _model(self, summary: Mapping[str, Any]) -> dict[str, Any]:
         ours = mapping_of(self.ours.get("model"), "detail.trustmap.model")
@@ -299,7 +300,11 @@ class _Reader:
         out["kind"] = "network-zone"
         if cell.box is not None and cell.role == "box":
             out["position"] = {"x": cell.box.x, "y": cell.box.y}
-            parents = [b for b in boundaries if b.role == "box" and b.box is not None and b.box.encloses(cell.box)]
+            parents = [
+                b
+                for b in boundaries
+                if b.role == "box" and b.box is not None and b.diagram == cell.diagram and b.box.encloses(cell.box)
+            ]
             if parents:
                 out["parent"] = min(parents, key=lambda b: b.box.area if b.box else 0.0).native_id
         out["attributes"]["threat-dragon:shape"] = (
@@ -328,7 +333,8 @@ class _Reader:
             if key in cell.data and cell.data[key] not in (None, "", False):
                 out["attributes"][f"threat-dragon:{key}"] = cell.data[key]
         listed = self._listed_member(cell, boundaries)
-        out["boundary"] = listed or self._innermost(cell.box.centre if cell.box else None, boundaries)
+        same_diagram = [b for b in boundaries if b.diagram == cell.diagram]
+        out["boundary"] = listed or self._innermost(cell.box.centre if cell.box else None, same_diagram)
         if cell.box is not None:
             out["position"] = {"x": cell.box.x, "y": cell.box.y}
         return out
@@ -358,7 +364,9 @@ class _Reader:
         point = _point(end, f"{cell.path}.{side}")
         if point is None:
             return None
-        near = sorted((n.box.distance(point), n.native_id) for n in nodes if n.box is not None)
+        near = sorted(
+            (n.box.distance(point), n.native_id) for n in nodes if n.box is not None and n.diagram == cell.diagram
+        )
         if near and near[0][0] <= SNAP_DISTANCE:
             self.assume(f"{cell.path}.{side}", f"free flow end at {point} attached to the nearest node {near[0][1]!r}")
             return near[0][1]
