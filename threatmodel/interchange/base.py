@@ -8,6 +8,7 @@ tool recorded (kept as data: the domain has no manual threats yet).
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -129,7 +130,13 @@ def number_of(value: Any, path: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise refuse(path, f"must be a number, not {type(value).__name__}")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        raise refuse(path, "number out of range") from None
+    if not math.isfinite(number):
+        raise refuse(path, f"{value} is not a finite number")
+    return number
 
 
 class IdAllocator:
