@@ -23,7 +23,8 @@ from threatmodel.changes import (
 )
 from threatmodel.choices import ROLE_RANK, Role
 from threatmodel.domain import COLLECTIONS, KIND_OF_COLLECTION, Snapshot
-from threatmodel.interchange.native import info_to_dict, read_model, snapshot_to_document
+from threatmodel.interchange import registry
+from threatmodel.interchange.native import info_to_dict, snapshot_to_document
 from threatmodel.invariants import (
     REFERENCES,
     Issue,
@@ -107,8 +108,11 @@ def _ensure_other_owner(team: m.Team, user: Account) -> None:
 def model_import(
     *, team: m.Team, raw: bytes | str, filename: str = "", user: RequestUser | None, message: str = ""
 ) -> m.ThreatModel:
-    """Create a model from a native file. All-or-nothing: raises ``ModelValidationError``."""
-    snapshot = read_model(raw, filename, known_controls=control_ids())
+    """Create a model from a file of any importable format (``threatmodel.interchange.registry``).
+
+    All-or-nothing: raises ``ModelValidationError``."""
+    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    snapshot = registry.read(data, filename=filename, known_controls=control_ids()).snapshot
     return model_create(team=team, snapshot=snapshot, user=user, message=message or f"Imported {filename}".strip())
 
 

@@ -194,7 +194,7 @@ def revision_diff(request: HttpRequest, model_id: int, number: int) -> HttpRespo
 @login_required
 @require_http_methods(["GET", "POST"])
 def model_import(request: HttpRequest) -> HttpResponse:
-    """Upload a native model file (YAML or JSON) into one of the user's teams; errors name their paths."""
+    """Upload a model file of any importable format into one of the user's teams; errors name their paths."""
     teams = [
         t
         for t in selectors.teams_for_user(user=request.user)
@@ -208,7 +208,7 @@ def model_import(request: HttpRequest) -> HttpResponse:
         if team is None:
             errors.append({"path": "team", "message": "choose a team you can edit"})
         if upload is None:
-            errors.append({"path": "file", "message": "choose a model file (.yaml, .yml or .json)"})
+            errors.append({"path": "file", "message": "choose a model file (.yaml, .yml, .json, .otm or .tm7)"})
         if not errors and team is not None and upload is not None:
             try:
                 model = services.model_import(

@@ -4,11 +4,13 @@
   ``help`` (text and markdown: rationale, remediation, mappings), ``defaultConfiguration.level`` and
   ``properties`` (``tags``: ``security``, ``external/cwe/cwe-NNN``, STRIDE, family, ZTMM pillar;
   ``security-severity`` as GitHub code scanning reads it; ``precision``).
-* ``results``: one per finding, ``ruleId``/``ruleIndex``, ``level`` from severity (critical/high -> error,
-  medium -> warning, low/info -> note), ``partialFingerprints["trustmapFindingId/v1"]`` = the stable finding id
-  (``rule@elem@...``) so code-scanning tools track a finding across runs and revisions, logical locations for
-  the elements (``fullyQualifiedName`` = ``model/kind/id``), and - when the source file of the model is known
-  (CLI) - a physical location at the line that declares the primary element.
+* ``results``: one per finding, at most ``MAX_RESULTS`` (25,000, what code scanning accepts) with a truncation
+  notice; ``ruleId``/``ruleIndex``, ``level`` from severity (critical/high -> error, medium -> warning,
+  low/info -> note), ``partialFingerprints["trustmapFindingId/v1"]`` = the stable finding id (``rule@elem@...``)
+  so code-scanning tools track a finding across runs and revisions, logical locations for the elements
+  (``fullyQualifiedName`` = ``model/kind/id``), and always a physical location: the line that declares the
+  primary element in the model file (the CLI knows the file; a report of a stored model points at its native
+  export, ``<model-name>.trustmap.yaml``).
 * Accepted risks, false positives and findings triaged as mitigated are emitted with ``suppressions``
   (kind ``external``) and the justification; findings mitigated by a control in the model are results at level
   ``none``.
@@ -23,6 +25,7 @@ from typing import Any
 
 from assessments.reporting.model import NIST_TENETS, FindingView, ReportModel
 from catalog.packs.loader import RuleMeta
+from threatmodel.interchange.native import write_model
 from threatmodel.vocabulary import STRIDE_LABELS
 
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -147,6 +150,8 @@ def _line_index(source_text: str) -> dict[str, int]:
 def _result(
     view: FindingView, rule_index: int, model_name: str, source_uri: str, lines: Mapping[str, int]
 ) -> dict[str, Any]:
+    """One result. Code scanning rejects a whole upload for one result without a physical location, so every
+    result has one: the line of its primary element (of any of its elements; else line 1 of the file)."""
     finding = view.finding
     where = ", ".join(e.label for e in view.elements) or "the model"
     message = f"{finding.title}: {where}."
@@ -162,12 +167,8 @@ def _result(
             for e in view.elements
         ],
     }
-    if source_uri:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": source_uri}}
-        line = lines.get(finding.primary)
-        if line:
-            physical["region"] = {"startLine": line}
-        location["physicalLocation"] = physical
+    line = lines.get(finding.primary) or next((lines[e] for e in finding.elements if e in lines), 1)
+    location["physicalLocation"] = {"artifactLocation": {"uri": source_uri}, "region": {"startLine": line}}
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
@@ -207,15 +208,36 @@ TRIAGE_DEFAULT: dict[str, str] = {
 }
 
 
-def to_sarif(
-    report: ReportModel, *, source_uri: str = "", source_text: str = "", tool_version: str = "0.1.0"
+#: GitHub code scanning keeps at most this many results of one run (the rest of an upload is refused).
+MAX_RESULTS = 25_000
+DEFAULT_URI_SUFFIX = ".trustmap.yaml"
+
+
+def default_source(report: ReportModel) -> tuple[str, dict[str, int]]:
+    """Where results point when the model did not come from a file: its native export (``tm_export``)."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", report.model_name).strip("-").lower() or "model"
+    return name + DEFAULT_URI_SUFFIX, _line_index(write_model(report.snapshot, "yaml"))
+
+
+def sarif_run(
+    report: ReportModel,
+    *,
+    source_uri: str = "",
+    lines: Mapping[str, int] | None = None,
+    source_text: str = "",
+    tool_version: str = "0.1.0",
+    max_results: int = MAX_RESULTS,
 ) -> dict[str, Any]:
-    """The SARIF log as a JSON-ready dict."""
+    """One SARIF run. ``lines`` (element id -> line in ``source_uri``) wins over scanning ``source_text``."""
     rule_ids = list(dict.fromkeys([*(r.rule.id for r in report.rules), *(v.finding.rule for v in report.findings)]))
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     descriptors = [_descriptor(report.rule_info.get(r) or RuleMeta(id=r, title=r)) for r in rule_ids]
-    lines = _line_index(source_text) if source_text else {}
-    results = [_result(v, index[v.finding.rule], report.model_name, source_uri, lines) for v in report.findings]
+    if not source_uri:
+        source_uri, found = default_source(report)
+    else:
+        found = dict(lines) if lines is not None else (_line_index(source_text) if source_text else {})
+    views = report.findings[:max_results]
+    results = [_result(v, index[v.finding.rule], report.model_name, source_uri, found) for v in views]
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -228,6 +250,7 @@ def to_sarif(
         },
         "automationDetails": {"id": f"trustmap/{report.model_name}/"},
         "columnKind": "unicodeCodePoints",
+        "artifacts": [{"location": {"uri": source_uri}, "roles": ["analysisTarget"]}],
         "results": results,
         "properties": {
             "model": report.model_name,
@@ -237,9 +260,35 @@ def to_sarif(
             "openBySeverity": dict(report.counts),
         },
     }
-    if source_uri:
-        run["artifacts"] = [{"location": {"uri": source_uri}, "roles": ["analysisTarget"]}]
+    if len(report.findings) > max_results:
+        notice = (
+            f"{len(report.findings):,} findings; only the {max_results:,} most severe are in this run "
+            "(code scanning accepts at most 25,000 results per run). The JSON report has all of them."
+        )
+        run["properties"]["truncated"] = True
+        run["properties"]["totalFindings"] = len(report.findings)
+        run["invocations"] = [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [{"level": "warning", "message": {"text": notice}}],
+            }
+        ]
+    return run
+
+
+def to_sarif(
+    report: ReportModel, *, source_uri: str = "", source_text: str = "", tool_version: str = "0.1.0"
+) -> dict[str, Any]:
+    """The SARIF log as a JSON-ready dict."""
+    run = sarif_run(report, source_uri=source_uri, source_text=source_text, tool_version=tool_version)
     return {"$schema": SARIF_SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def write_sarif_log(runs: list[dict[str, Any]]) -> str:
+    """A SARIF log of several runs (the CLI: one per model file)."""
+    return (
+        json.dumps({"$schema": SARIF_SCHEMA_URI, "version": "2.1.0", "runs": runs}, indent=2, ensure_ascii=False) + "\n"
+    )
 
 
 def write_sarif(report: ReportModel, *, source_uri: str = "", source_text: str = "") -> str:

@@ -22,7 +22,8 @@ from threatmodel.api.filters import ThreatModelFilterSet
 from threatmodel.changes import ElementChange
 from threatmodel.choices import Role
 from threatmodel.domain import Snapshot
-from threatmodel.interchange.native import info_from_dict, read_model, snapshot_to_document, write_model
+from threatmodel.interchange import registry
+from threatmodel.interchange.native import info_from_dict, snapshot_to_document, write_model
 from threatmodel.services import RevisionConflict
 
 MODEL_FIELDS = ("name", "description", "business_criticality", "tags", "attributes")
@@ -190,7 +191,7 @@ class ThreatModelViewSet(viewsets.GenericViewSet[m.ThreatModel]):
         model = self._model(pk, Role.EDITOR)
         raw, filename = uploaded_file(request)
         base = base_revision_of(request, _form(request))
-        snapshot = read_model(raw, filename, known_controls=control_ids())
+        snapshot = registry.read(raw, filename=filename, known_controls=control_ids()).snapshot
         current = selectors.snapshot_of_model(model=model)
         try:
             revision = services.model_replace(

@@ -8,6 +8,7 @@ any problem raises ``ModelValidationError`` listing every issue with its path
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, fields
 from enum import StrEnum
@@ -19,6 +20,7 @@ import yaml
 
 from threatmodel import vocabulary
 from threatmodel.domain import COLLECTIONS, KIND_OF_COLLECTION, ModelInfo, Position, Snapshot
+from threatmodel.interchange.base import ImportResult, line_index, locations_for, triage_from_attributes
 from threatmodel.interchange.schema import FORMAT_NAME, FORMAT_VERSION, MODEL_SCHEMA
 from threatmodel.invariants import (
     Issue,
@@ -49,8 +51,52 @@ class _NoAliasSafeLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+#: Integers beyond this are refused: they do not fit the floats positions and numbers become.
+MAX_INTEGER = 2**63
+
+
+def _plain_issue(value: Any, path: str) -> Issue | None:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return None
+    if isinstance(value, int):
+        return None if abs(value) <= MAX_INTEGER else Issue(path, "number out of range")
+    if isinstance(value, float):
+        return None if math.isfinite(value) else Issue(path, f"{value} is not a finite number")
+    kind = {"date": "a date", "datetime": "a date and time", "bytes": "binary data", "set": "a set"}.get(
+        type(value).__name__, f"a {type(value).__name__}"
+    )
+    return Issue(path, f"{kind} is not allowed in a model file (quote it to make it text)")
+
+
+def plain_issues(document: Any) -> list[Issue]:
+    """The first value of ``document`` that JSON cannot hold (YAML dates, sets, binary, non-text keys, NaN)."""
+    stack: list[tuple[Any, str]] = [(document, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    return [Issue(path, f"key {key!r} must be text (quote it)")]
+                stack.append((item, f"{path}.{key}" if path else key))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{index}]") for index, item in enumerate(value))
+        else:
+            issue = _plain_issue(value, path)
+            if issue is not None:
+                return [issue]
+    return []
+
+
 def parse_document(raw: bytes | str, filename: str = "") -> Any:
-    """Bytes of a YAML or JSON file -> plain Python data, with size and syntax checks."""
+    """Bytes of a YAML or JSON file -> plain (JSON-compatible) Python data, with size and syntax checks."""
+    document = _parse(raw, filename)
+    issues = plain_issues(document)
+    if issues:
+        raise ModelValidationError(issues)
+    return document
+
+
+def _parse(raw: bytes | str, filename: str) -> Any:
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
     if len(raw) > MAX_FILE_BYTES:
@@ -68,6 +114,8 @@ def parse_document(raw: bytes | str, filename: str = "") -> Any:
         except json.JSONDecodeError as exc:
             if filename.lower().endswith(".json"):
                 raise ModelValidationError([Issue(f"line {exc.lineno}", f"invalid JSON: {exc.msg}")]) from None
+        except RecursionError:
+            raise ModelValidationError([Issue("", "document is nested too deeply")]) from None
     try:
         return yaml.load(text, Loader=_NoAliasSafeLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
@@ -76,7 +124,7 @@ def parse_document(raw: bytes | str, filename: str = "") -> Any:
         raise ModelValidationError([Issue(where, f"invalid YAML: {exc.problem}")]) from None
     except yaml.YAMLError as exc:
         raise ModelValidationError([Issue("", f"invalid YAML: {exc}")]) from None
-    except RecursionError:
+    except (RecursionError, MemoryError):
         raise ModelValidationError([Issue("", "document is nested too deeply")]) from None
 
 
@@ -342,3 +390,23 @@ def write_model(snapshot: Snapshot, fmt: str = "yaml") -> str:
     if fmt == "yaml":
         return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
     raise ValueError(f"unknown format {fmt!r}; use yaml or json")
+
+
+# -- the registry's entry points ---------------------------------------------------------------
+
+
+def sniff(document: Mapping[str, Any]) -> bool:
+    return FORMAT_NAME in document
+
+
+def read_result(document: Any, text: str, filename: str, known_controls: frozenset[str] | None) -> ImportResult:
+    """A parsed native document -> ``ImportResult`` with the line of every element."""
+    snapshot = snapshot_from_document(document, known_controls=known_controls)
+    lines = line_index(text)
+    ids = ((e_id, e_id) for e_id in snapshot.element_by_id)
+    return ImportResult(
+        format="native",
+        snapshot=snapshot,
+        locations=locations_for(filename, lines, ids),
+        triage=triage_from_attributes(snapshot.info.attributes, "model.attributes"),
+    )

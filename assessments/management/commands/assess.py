@@ -1,113 +1,37 @@
-"""Assess a native model file and print or write the result in any report format (no database needed).
+"""``manage.py assess``: the ``trustmap assess`` CLI (``assessments.cli``) with the project's engine settings.
 
-    python manage.py assess FILE [--format text|json|sarif|csv|html|pdf|all] [--output PATH] [--fail-on SEVERITY]
+    python manage.py assess FILE... [--format text|json|sarif|csv|html|pdf] [--output PATH] [--fail-on SEVERITY]
+                                    [--baseline PREVIOUS.json] [--convert-to FORMAT]
 
-Exit status: 0 when the assessment ran (and, with ``--fail-on``, no open finding is at or above the
-threshold); 3 when ``--fail-on`` is given and open (unmitigated) findings at or above that severity exist;
-1 for an unreadable or invalid model file or another error; 2 for a usage error. ``--format all`` writes
-every format into the directory given by ``--output``.
+Same options and exit status as ``trustmap assess`` (0 ok, 1 unreadable or invalid file, 2 usage error, 3 open
+findings at or above ``--fail-on``). No database is used.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
-from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.engine import assess, render_text
-from assessments.engine.results import AssessmentResult
-from assessments.reporting.render import FORMATS, build_model, render_bytes
-from threatmodel.domain import Snapshot
-from threatmodel.interchange.native import MAX_FILE_BYTES, read_model
-from threatmodel.invariants import ModelValidationError
-from threatmodel.vocabulary import SEVERITIES, SEVERITY_RANK
-
-EXIT_FINDINGS = 3
-CLI_FORMATS = ("text", "json", "sarif", "csv", "html", "pdf")
-
-
-def run_engine(snapshot: Snapshot) -> AssessmentResult:
-    return assess(
-        snapshot, workers=settings.ENGINE_WORKERS or None, min_parallel_elements=settings.ENGINE_PARALLEL_MIN_ELEMENTS
-    )
+from assessments import cli
 
 
 class Command(BaseCommand):
-    help = "Run the assessment engine on a native model file and print or write the result."
+    help = "Run the assessment engine on model files (any importable format) and print or write the result."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="path to a native .yaml/.yml/.json model file")
-        parser.add_argument(
-            "--format",
-            default="text",
-            choices=(*CLI_FORMATS, "all"),
-            help="output format (default: text); 'all' writes every format into --output DIR",
-        )
-        parser.add_argument(
-            "--output", "-o", help="write to this file (or directory with --format all) instead of standard output"
-        )
-        parser.add_argument(
-            "--fail-on",
-            choices=SEVERITIES,
-            help=f"exit with status {EXIT_FINDINGS} when open findings at or above this severity exist",
-        )
-        parser.add_argument("--author", default="", help="author shown on the PDF/HTML cover")
+        cli.add_assess_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"{path}: no such file")
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise CommandError(f"{path}: file is larger than {MAX_FILE_BYTES:,} bytes")
-        raw = path.read_text(encoding="utf-8")
+        namespace = argparse.Namespace(**options)
+        namespace.workers = options.get("workers") or settings.ENGINE_WORKERS or None
+        namespace.min_parallel = options.get("min_parallel") or settings.ENGINE_PARALLEL_MIN_ELEMENTS
         try:
-            snapshot = read_model(raw, path.name)
-        except ModelValidationError as exc:
-            raise CommandError(f"{path}: invalid model:\n{exc}") from exc
-        result = run_engine(snapshot)
-        report = build_model(snapshot, result, author=options.get("author") or "")
-        fmt: str = options["format"]
-        output = options.get("output")
-        if fmt == "all":
-            if not output:
-                raise CommandError("--format all needs --output DIRECTORY")
-            folder = Path(output)
-            folder.mkdir(parents=True, exist_ok=True)
-            for name in CLI_FORMATS:
-                target = folder / f"{path.stem}.{FORMATS[name][0]}"
-                target.write_bytes(self._render(name, report, result, path, raw))
-                self.stderr.write(f"wrote {target}")
-        else:
-            data = self._render(fmt, report, result, path, raw)
-            if output:
-                Path(output).write_bytes(data)
-                self.stderr.write(f"wrote {output} ({len(data):,} bytes)")
-            elif fmt == "pdf" and sys.stdout.isatty():
-                raise CommandError("refusing to write a PDF to a terminal: use --output FILE")
-            else:
-                self._write_stdout(data)
-        threshold = options.get("fail_on")
-        if threshold:
-            limit = SEVERITY_RANK[threshold]
-            failing = [f for f in result.findings if not f.mitigated and SEVERITY_RANK.get(f.severity, 99) <= limit]
-            if failing:
-                self.stderr.write(f"{len(failing)} open finding(s) at or above {threshold}")
-                sys.exit(EXIT_FINDINGS)
-
-    def _render(self, fmt: str, report: Any, result: AssessmentResult, path: Path, raw: str) -> bytes:
-        if fmt == "text":
-            text = render_text(result)
-            return (text if text.endswith("\n") else text + "\n").encode("utf-8")
-        return render_bytes(fmt, report, source_uri=path.name, source_text=raw)
-
-    def _write_stdout(self, data: bytes) -> None:
-        buffer = getattr(self.stdout._out, "buffer", None)
-        if buffer is not None:
-            self.stdout.flush()
-            buffer.write(data)
-            buffer.flush()
-        else:
-            self.stdout.write(data.decode("utf-8", "replace"), ending="")
+            status = cli.run_assess(namespace, cast(TextIO, self.stdout._out), cast(TextIO, self.stderr._out))
+        except cli.CliError as exc:
+            raise CommandError(str(exc)) from None
+        if status:
+            sys.exit(status)

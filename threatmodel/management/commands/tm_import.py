@@ -1,4 +1,4 @@
-"""Import a native model file (YAML or JSON) into a team: ``tm_import FILE --team SLUG``."""
+"""Import a model file (native YAML/JSON, OTM, Threat Dragon, .tm7) into a team: ``tm_import FILE --team SLUG``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from catalog.packs.controls import control_ids
 from threatmodel import models as m
 from threatmodel import selectors, services
-from threatmodel.interchange.native import MAX_FILE_BYTES, read_model
+from threatmodel.interchange import registry
+from threatmodel.interchange.native import MAX_FILE_BYTES
 from threatmodel.invariants import ModelValidationError
 
 
@@ -19,7 +20,9 @@ class Command(BaseCommand):
     help = "Import a model file into a team (atomic: a bad file changes nothing)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="path to a .yaml/.yml/.json model file")
+        parser.add_argument(
+            "file", help="path to a model file: native .yaml/.yml/.json, OTM, Threat Dragon v2 .json or .tm7"
+        )
         parser.add_argument("--team", required=True, help="team slug")
         parser.add_argument("--user", help="username recorded as the author")
         parser.add_argument(
@@ -44,7 +47,8 @@ class Command(BaseCommand):
                 raise CommandError(f"no user {options['user']!r}")
         raw = path.read_bytes()
         try:
-            snapshot = read_model(raw, path.name, known_controls=control_ids())
+            result = registry.read(raw, filename=path.name, known_controls=control_ids())
+            snapshot = result.snapshot
             existing = m.ThreatModel.objects.filter(team=team, name=snapshot.info.name).first()
             if existing and options["replace"]:
                 current = selectors.snapshot_of_model(model=existing)
@@ -71,6 +75,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{path}: refused, nothing was written:\n  " + "\n  ".join(str(issue) for issue in exc.issues)
             ) from None
+        for assumption in result.assumptions:
+            self.stdout.write(f"  assumed: {assumption}")
         self.stdout.write(
             self.style.SUCCESS(
                 f"imported model {model.pk} ({model.name}) into team {team.slug}: "
