@@ -15,6 +15,7 @@ from threatmodel.changes import MODEL_KEY, MODEL_KIND, ModelDiff, diff_element_d
 from threatmodel.choices import ROLE_RANK, Role
 from threatmodel.domain import COLLECTION_OF_KIND, COLLECTIONS, KIND_OF_COLLECTION, Snapshot
 from threatmodel.interchange.native import element_from_dict, info_from_dict
+from threatmodel.model_templates import TEMPLATES
 from threatmodel.persistence import bulk_allocation, load_element_dicts
 
 
@@ -85,6 +86,16 @@ def model_for_user(*, user: User, model_id: int | str, role: str = Role.VIEWER) 
         raise NotFound("model not found") from None
     require_role(user=user, team_id=model.team_id, role=role)
     return model
+
+
+def model_templates() -> list[dict[str, Any]]:
+    """The templates "New model" offers, with how many elements of each collection they bring."""
+    out = []
+    for template in TEMPLATES:
+        snapshot = template.snapshot()
+        counts = {name: len(getattr(snapshot, name)) for name in COLLECTIONS}
+        out.append({"slug": template.slug, "title": template.title, "summary": template.summary, "counts": counts})
+    return out
 
 
 def memberships_of_team(*, team: m.Team) -> QuerySet[m.Membership]:

@@ -8,10 +8,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from catalog.packs.controls import control_ids
 from threatmodel import models as m
 from threatmodel import selectors, services
-from threatmodel.interchange.native import MAX_FILE_BYTES, read_model
+from threatmodel.interchange.native import MAX_FILE_BYTES
 from threatmodel.invariants import ModelValidationError
 
 
@@ -44,7 +43,7 @@ class Command(BaseCommand):
                 raise CommandError(f"no user {options['user']!r}")
         raw = path.read_bytes()
         try:
-            snapshot = read_model(raw, path.name, known_controls=control_ids())
+            snapshot = services.read_upload(raw, path.name)
             existing = m.ThreatModel.objects.filter(team=team, name=snapshot.info.name).first()
             if existing and options["replace"]:
                 current = selectors.snapshot_of_model(model=existing)
