@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from threatmodel import models as m
 from threatmodel.accounts import RequestUser
@@ -77,6 +77,38 @@ def models_for_user(*, user: User) -> QuerySet[m.ThreatModel]:
     if not user.is_authenticated:
         return m.ThreatModel.objects.none()
     return m.ThreatModel.objects.filter(team__memberships__user_id=user.pk).select_related("team").distinct()
+
+
+def search_models(*, user: User, query: str = "", archived: bool = False) -> QuerySet[m.ThreatModel]:
+    """The user's active (or archived) models whose name contains ``query``, by team and name."""
+    models = models_for_user(user=user).filter(archived_at__isnull=not archived)
+    if query:
+        models = models.filter(name__icontains=query)
+    return models.order_by("team__name", "name", "pk")
+
+
+def teams_with_role(*, user: User, role: str) -> list[m.Team]:
+    """The user's teams in which they have at least ``role``."""
+    allowed = {r for r, rank in ROLE_RANK.items() if rank >= ROLE_RANK[Role(role)]}
+    if not user.is_authenticated:
+        return []
+    return list(
+        m.Team.objects.filter(memberships__user_id=user.pk, memberships__role__in=allowed).distinct().order_by("name")
+    )
+
+
+def team_ids_with_role(*, user: User, role: str) -> set[int]:
+    return {team.pk for team in teams_with_role(user=user, role=role)}
+
+
+def last_revisions(*, models: list[m.ThreatModel]) -> dict[int, m.Revision]:
+    """The current revision of each model (the caller has checked access to them): who changed it last, when, what."""
+    rows = (
+        m.Revision.objects.filter(model__in=models, number=F("model__revision"))
+        .select_related("author")
+        .order_by("model_id")
+    )
+    return {revision.model_id: revision for revision in rows}
 
 
 def model_for_user(*, user: User, model_id: int | str, role: str = Role.VIEWER) -> m.ThreatModel:

@@ -169,6 +169,7 @@ def model_start(
 ) -> m.ThreatModel:
     """A new model named ``name``: blank, or a copy of a template's content (the given fields override the
     template's)."""
+    name = _require_name(team, name)
     base = template if template is not None else Snapshot.build(info_from_dict({"name": name}))
     info = info_to_dict(base.info)
     info["name"] = name
