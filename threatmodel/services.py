@@ -25,14 +25,11 @@ from threatmodel.changes import (
     parse_change,
 )
 from threatmodel.choices import ROLE_RANK, Role
+from threatmodel.deletion import deletion_plan
 from threatmodel.domain import COLLECTIONS, KIND_OF_COLLECTION, Snapshot
 from threatmodel.interchange.native import info_from_dict, info_to_dict, read_model, snapshot_to_document
 from threatmodel.interchange.schema import MAX_NAME
-from threatmodel.invariants import (
-    REFERENCES,
-    Issue,
-    ModelValidationError,
-)
+from threatmodel.invariants import Issue, ModelValidationError
 from threatmodel.persistence import (
     ROW_MODEL,
     delete_links,
@@ -385,36 +382,9 @@ def changeset_apply(
 
 
 def element_changes_for_delete(snapshot: Snapshot, ids: Iterable[str]) -> list[ElementChange]:
-    """Delete elements together with everything that refers to them (flows, grants, controls...)."""
-    doomed = set(ids)
-    changed = True
-    while changed:
-        changed = False
-        for collection, kind in KIND_OF_COLLECTION.items():
-            for element in getattr(snapshot, collection):
-                if element.id in doomed:
-                    continue
-                refs = _refs_of(kind, element)
-                if kind in ("flow", "grant", "control") and refs & doomed:
-                    doomed.add(element.id)
-                    changed = True
-    changes = []
-    for collection, kind in reversed(list(KIND_OF_COLLECTION.items())):
-        for element in getattr(snapshot, collection):
-            if element.id in doomed:
-                changes.append(ElementChange("delete", kind, element.id))
-    return changes
-
-
-def _refs_of(kind: str, element: Any) -> set[str]:
-    out: set[str] = set()
-    for name in REFERENCES[kind]:
-        value = getattr(element, name, None)
-        if isinstance(value, tuple):
-            out.update(value)
-        elif value:
-            out.add(value)
-    return out
+    """Delete elements together with what refers to them (``threatmodel.deletion``): dependent flows, grants and
+    controls go, members move to the surviving parent boundary, identity and data references are cleared."""
+    return list(deletion_plan(snapshot, ids).changes)
 
 
 __all__ = [

@@ -240,6 +240,24 @@ class RevisionDetailSerializer(RevisionSerializer):
         return list(ChangeRecordSerializer(records, many=True).data)
 
 
+class ReferenceSerializer(serializers.Serializer[Any]):
+    kind = serializers.CharField()
+    id = serializers.CharField()
+    name = serializers.CharField()
+    field = serializers.CharField(help_text="The field that refers to the element.")
+    target = serializers.CharField(help_text="The element deleted.")
+    consequence = serializers.ChoiceField(choices=["deleted", "updated"], help_text="What cascade does to it.")
+
+
+class DeletionPlanSerializer(serializers.Serializer[Any]):
+    detail = serializers.CharField()
+    kind = serializers.CharField()
+    id = serializers.CharField()
+    referenced_by = ReferenceSerializer(many=True)
+    cascade_changes = ChangeSerializer(many=True, help_text="The change set a delete with cascade=true applies.")
+    errors = ErrorItemSerializer(many=True, required=False)  # type: ignore[assignment]  # shadows Serializer.errors
+
+
 class ImportResultSerializer(serializers.Serializer[Any]):
     model = ThreatModelSerializer()
     revision = serializers.IntegerField()
