@@ -109,3 +109,42 @@ def test_model_lifecycle_from_an_empty_team(browser: Any, live_server: Any, brow
     expected = ("status of 400", "status of 404", "live-assessment", "favicon")
     assert not [e for e in errors.errors if not any(text in e for text in expected)], errors.errors
     context.close()
+
+
+def test_deleting_a_referenced_element_asks_first(browser: Any, live_server: Any, browser_user: Any) -> None:
+    from tests.browser.conftest import login_context, settle
+    from threatmodel import models as m
+    from threatmodel import services
+    from threatmodel.domain import Component, DataFlow, ModelInfo, Snapshot
+
+    snapshot = Snapshot.build(
+        ModelInfo(name="Refs"),
+        components=[Component(id="api", name="API"), Component(id="db", name="Database")],
+        flows=[DataFlow(id="api-db", source="api", target="db")],
+    )
+    model = services.model_create(team=browser_user.team, snapshot=snapshot, user=browser_user)
+    context = login_context(browser, live_server, browser_user)
+    page = context.new_page()
+    asked: list[str] = []
+    answer = {"accept": False}
+
+    def on_dialog(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.accept() if answer["accept"] else dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    open_editor(page, f"{live_server.url}/models/{model.pk}/")
+    page.evaluate("window.trustmap.select(['db'])")
+    page.locator("#diagram").focus()
+    page.keyboard.press("Delete")
+    assert asked == ["Also delete what refers to Database: flow API → Database?"]
+    assert page.evaluate("[window.trustmap.count('component'), window.trustmap.count('flow')]") == [2, 1]
+    assert "Nothing deleted." in page.locator("#editor-status").inner_text()
+    answer["accept"] = True
+    page.keyboard.press("Delete")
+    page.wait_for_function("window.trustmap.count('flow') === 0")
+    settle(page)
+    assert len(asked) == 2
+    assert list(m.Component.objects.filter(model=model).values_list("key", flat=True)) == ["api"]
+    assert not m.DataFlow.objects.filter(model=model).exists()
+    context.close()
