@@ -355,8 +355,11 @@ def changeset_apply(
     info_before = model_info(locked)
     info_after = info_before
     element_changes = []
+    name_path = "name"
     for i, change in enumerate(changes):
         if change.kind == MODEL_KIND:
+            if "name" in change.data:
+                name_path = f"changes[{i}].data.name"
             normalized, issues = normalize(MODEL_KIND, {**info_after, **change.data}, f"changes[{i}].data")
             if issues or normalized is None:
                 raise ModelValidationError(issues)
@@ -364,7 +367,10 @@ def changeset_apply(
         else:
             element_changes.append((i, change))
     if info_after["name"] != info_before["name"]:
-        info_after = {**info_after, "name": _require_name(locked.team, info_after["name"], exclude_pk=locked.pk)}
+        issues = model_name_issues(team=locked.team, name=info_after["name"], exclude_pk=locked.pk)
+        if issues:
+            raise ModelValidationError([dataclasses.replace(issue, path=name_path) for issue in issues])
+        info_after = {**info_after, "name": info_after["name"].strip()}
     revision = apply_changes(
         model=locked,
         user=user,

@@ -171,3 +171,21 @@ def test_other_teams_models_are_not_found(clients: Any, team_setup: Any) -> None
     model = team_setup.model
     for action in ("duplicate", "archive", "restore"):
         assert clients.outsider.post(f"/api/v1/models/{model.pk}/{action}/").status_code == 404
+
+
+def test_rename_through_a_change_set_names_the_path(clients: Any, team_setup: Any) -> None:
+    _create(clients.editor, team_setup.team, name="Other")
+    change = {"op": "update", "kind": "model", "data": {"name": "other"}}
+    response = clients.editor.post(
+        f"/api/v1/models/{team_setup.model.pk}/changesets/", {"base_revision": 1, "changes": [change]}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"path": "changes[0].data.name", "message": "a model named 'Other' already exists in team 'Shop'"}
+    ]
+    change["data"] = {"name": "Shop renamed"}
+    response = clients.editor.post(
+        f"/api/v1/models/{team_setup.model.pk}/changesets/", {"base_revision": 1, "changes": [change]}, format="json"
+    )
+    assert response.status_code == 201
+    assert response.json()["message"] == "Renamed the model to 'Shop renamed'"
