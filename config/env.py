@@ -122,6 +122,7 @@ class Env:
     webhook_allow_private: bool
     engine_workers: int
     engine_parallel_min_elements: int
+    revision_coalesce_seconds: int
 
 
 def load() -> Env:
@@ -146,6 +147,7 @@ def load() -> Env:
         webhook_allow_private=_bool("WEBHOOK_ALLOW_PRIVATE", False),
         engine_workers=_int("ENGINE_WORKERS", 0),
         engine_parallel_min_elements=_int("ENGINE_PARALLEL_MIN_ELEMENTS", 10_000),
+        revision_coalesce_seconds=_int("REVISION_COALESCE_SECONDS", 5),
     )
 
 

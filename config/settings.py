@@ -170,6 +170,8 @@ WEBHOOK_TIMEOUT = ENV.webhook_timeout
 ENGINE_WORKERS = ENV.engine_workers
 #: Smallest model (evaluated elements) an analysis forks for.
 ENGINE_PARALLEL_MIN_ELEMENTS = ENV.engine_parallel_min_elements
+#: Seconds within which an author's consecutive editor change sets merge into one revision (0: never).
+REVISION_COALESCE_SECONDS = ENV.revision_coalesce_seconds
 #: Webhook URLs resolving to private, loopback or link-local addresses are refused unless this is on.
 WEBHOOK_ALLOW_PRIVATE = ENV.webhook_allow_private
 

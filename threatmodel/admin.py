@@ -58,7 +58,12 @@ class ThreatModelAdmin(admin.ModelAdmin):
         "business_criticality",
         "tags",
         "attributes",
+        "archived_at",
     ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # a model starts in the app or the API (named, with revision 1 in its change log), never here
+        return False
 
 
 @admin.register(m.Revision)

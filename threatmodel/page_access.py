@@ -19,5 +19,6 @@ def model_or_404(request: HttpRequest, model_id: int, *, role: str = Role.VIEWER
 
 
 def can_edit(request: HttpRequest, model: m.ThreatModel) -> bool:
-    """Whether the page may offer the model's editing controls (the API checks every write again)."""
-    return selectors.has_role(user=request.user, team_id=model.team_id, role=Role.EDITOR)
+    """Whether the page may offer the model's editing controls (the API checks every write again): not on an
+    archived model, which is read-only until restored."""
+    return model.archived_at is None and selectors.has_role(user=request.user, team_id=model.team_id, role=Role.EDITOR)

@@ -10,14 +10,18 @@ its change log.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
 
 from catalog.packs.controls import control_ids
 from threatmodel import models as m
 from threatmodel.accounts import RequestUser
-from threatmodel.changes import MODEL_KEY, MODEL_KIND, ElementChange, normalize, summarize
+from threatmodel.changes import MODEL_KEY, MODEL_KIND, ElementChange, normalize
 from threatmodel.domain import COLLECTION_OF_KIND, KIND_OF_COLLECTION
 from threatmodel.invariants import (
     REFERENCES,
@@ -27,6 +31,7 @@ from threatmodel.invariants import (
     boundary_cycle_issues,
     reference_issues,
 )
+from threatmodel.messages import describe
 from threatmodel.persistence import (
     ROW_MODEL,
     KeyMap,
@@ -73,17 +78,20 @@ def apply_changes(
     *,
     model: m.ThreatModel,
     user: RequestUser | None,
-    base_revision: int,
     changes: Sequence[tuple[int, ElementChange]],
     message: str,
     bulk: bool,
     model_info_before: dict[str, Any] | None,
     model_info_after: dict[str, Any],
+    coalesce: bool = False,
 ) -> m.Revision:
-    """Validate the numbered element changes against the model, write the rows and record one revision.
+    """Validate the numbered element changes against the model, write the rows and record one revision (based on
+    the model's current revision: the caller holds its lock and has refused stale writes).
 
     ``bulk`` is a whole model from a validated ``Snapshot`` into an empty model: no current state to load, no
-    per-change normalization, no dangling references to look for.
+    per-change normalization, no dangling references to look for. ``coalesce``: an editor change set, which
+    merges into the author's previous one if that was one too and came within ``REVISION_COALESCE_SECONDS``;
+    its message is written from what the (merged) revision changes.
     """
     numbered = list(changes)
     index, current = (ModelIndex(), {}) if bulk else _current_state(model.pk, numbered)
@@ -95,8 +103,88 @@ def apply_changes(
     records = _change_records(resolved, model_info_before, model_info_after)
     if not records:
         raise ModelValidationError([Issue("changes", "the change set changes nothing")])
-    message = message or summarize([c for _, c in numbered]) or "Edited model"
-    return _record_revision(model, user, base_revision, message, records, model_info_after)
+    previous = _coalescible_previous(model, user) if coalesce else None
+    if previous is not None:
+        return _merge_into(model, previous, records, model_info_after)
+    if coalesce or not message:
+        message = describe(records, _name_lookup(model.pk))
+    return _record_revision(model, user, message, records, model_info_after, coalescible=coalesce)
+
+
+def _name_lookup(model_id: int) -> Callable[[str], str]:
+    """Element id -> name for the messages (loaded on the first id the revision's own rows do not name)."""
+    names: dict[str, str] = {}
+
+    def name_of(key: str) -> str:
+        if not names:
+            for row in (m.Component, m.DataAsset, m.Identity, m.TrustBoundary):
+                names.update(row.objects.filter(model_id=model_id).values_list("key", "name"))
+            names.setdefault("", "")
+        return names.get(key) or key
+
+    return name_of
+
+
+def _coalescible_previous(model: m.ThreatModel, user: RequestUser | None) -> m.Revision | None:
+    """The model's latest revision if this author's change set may merge into it: an editor change set by the
+    same person whose last change came less than ``REVISION_COALESCE_SECONDS`` ago. (The caller holds the model
+    lock and has checked that the writer's base revision is the current one, so the author has seen it.)"""
+    window = int(getattr(settings, "REVISION_COALESCE_SECONDS", 0))
+    if window <= 0 or user is None or not user.is_authenticated:
+        return None
+    return (
+        m.Revision.objects.select_for_update()
+        .filter(
+            model_id=model.pk,
+            number=model.revision,
+            coalescible=True,
+            author_id=user.pk,
+            last_change_at__gte=timezone.now() - timedelta(seconds=window),
+        )
+        .first()
+    )
+
+
+def merge_rows(earlier: Sequence[ChangeRow], later: Sequence[ChangeRow]) -> list[ChangeRow]:
+    """The change log of two consecutive change sets as one: each element keeps its first ``before`` and its last
+    ``after``; an element back where it started (added then deleted, changed then undone) drops out."""
+    merged: dict[tuple[str, str], ChangeRow] = {(row[0], row[1]): row for row in earlier}
+    for kind, key, action, before, after in later:
+        first = merged.get((kind, key))
+        if first is None:
+            merged[(kind, key)] = (kind, key, action, before, after)
+            continue
+        before = first[3]
+        if before == after:
+            del merged[(kind, key)]
+        else:
+            action = "create" if before is None else ("delete" if after is None else "update")
+            merged[(kind, key)] = (kind, key, action, before, after)
+    return list(merged.values())
+
+
+def _merge_into(
+    model: m.ThreatModel, previous: m.Revision, records: Sequence[ChangeRow], model_info_after: dict[str, Any]
+) -> m.Revision:
+    """Fold the change set into the author's previous revision, which moves to the next number: writers based on
+    the old number are refused as stale, as after any new revision, and history keeps one revision per action."""
+    earlier: list[ChangeRow] = list(
+        m.ChangeRecord.objects.filter(revision=previous)
+        .order_by("seq")
+        .values_list("element_kind", "element_key", "action", "before", "after")
+    )
+    merged = merge_rows(earlier, records)
+    m.ChangeRecord.objects.filter(revision=previous).delete()
+    number = model.revision + 1
+    previous.number = number
+    previous.message = describe(merged, _name_lookup(model.pk))[:500]
+    previous.change_count = len(merged)
+    previous.last_change_at = timezone.now()
+    previous.save(update_fields=["number", "message", "change_count", "last_change_at"])
+    _insert_records(model, previous, merged)
+    _advance_model(model, number, model_info_after)
+    previous.coalesced = True  # type: ignore[attr-defined]  # tells the caller the revision absorbed this one
+    return previous
 
 
 def _current_state(
@@ -208,21 +296,33 @@ def _change_records(
 def _record_revision(
     model: m.ThreatModel,
     user: RequestUser | None,
-    base_revision: int,
     message: str,
     records: Sequence[ChangeRow],
     model_info_after: dict[str, Any],
+    *,
+    coalescible: bool = False,
 ) -> m.Revision:
     """The new revision with its change log, and the model moved to it."""
     number = model.revision + 1
+    author = user if user is not None and user.is_authenticated else None
     revision = m.Revision.objects.create(
         model=model,
         number=number,
-        base_number=base_revision,
-        author=user if user is not None and user.is_authenticated else None,
+        base_number=model.revision,
+        author=author,
         message=message[:500],
         change_count=len(records),
+        last_change_at=timezone.now(),
+        coalescible=coalescible and author is not None,
     )
+    _insert_records(model, revision, records)
+    _advance_model(model, number, model_info_after)
+    revision.coalesced = False  # type: ignore[attr-defined]
+    return revision
+
+
+def _insert_records(model: m.ThreatModel, revision: m.Revision, records: Sequence[ChangeRow]) -> None:
+    number = revision.number
     fast_insert(
         m.ChangeRecord,
         (
@@ -240,13 +340,15 @@ def _record_revision(
             for seq, (kind, key, action, before, after) in enumerate(records)
         ),
     )
+
+
+def _advance_model(model: m.ThreatModel, number: int, model_info_after: dict[str, Any]) -> None:
     model.revision = number
     for name, value in model_info_after.items():
         setattr(model, name, value)
     model.save(
         update_fields=["revision", "name", "description", "business_criticality", "tags", "attributes", "updated_at"]
     )
-    return revision
 
 
 def _dangling_after_delete(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from threatmodel import models as m
 from threatmodel.accounts import RequestUser
@@ -15,6 +15,7 @@ from threatmodel.changes import MODEL_KEY, MODEL_KIND, ModelDiff, diff_element_d
 from threatmodel.choices import ROLE_RANK, Role
 from threatmodel.domain import COLLECTION_OF_KIND, COLLECTIONS, KIND_OF_COLLECTION, Snapshot
 from threatmodel.interchange.native import element_from_dict, info_from_dict
+from threatmodel.model_templates import TEMPLATES
 from threatmodel.persistence import bulk_allocation, load_element_dicts
 
 
@@ -78,6 +79,38 @@ def models_for_user(*, user: User) -> QuerySet[m.ThreatModel]:
     return m.ThreatModel.objects.filter(team__memberships__user_id=user.pk).select_related("team").distinct()
 
 
+def search_models(*, user: User, query: str = "", archived: bool = False) -> QuerySet[m.ThreatModel]:
+    """The user's active (or archived) models whose name contains ``query``, by team and name."""
+    models = models_for_user(user=user).filter(archived_at__isnull=not archived)
+    if query:
+        models = models.filter(name__icontains=query)
+    return models.order_by("team__name", "name", "pk")
+
+
+def teams_with_role(*, user: User, role: str) -> list[m.Team]:
+    """The user's teams in which they have at least ``role``."""
+    allowed = {r for r, rank in ROLE_RANK.items() if rank >= ROLE_RANK[Role(role)]}
+    if not user.is_authenticated:
+        return []
+    return list(
+        m.Team.objects.filter(memberships__user_id=user.pk, memberships__role__in=allowed).distinct().order_by("name")
+    )
+
+
+def team_ids_with_role(*, user: User, role: str) -> set[int]:
+    return {team.pk for team in teams_with_role(user=user, role=role)}
+
+
+def last_revisions(*, models: list[m.ThreatModel]) -> dict[int, m.Revision]:
+    """The current revision of each model (the caller has checked access to them): who changed it last, when, what."""
+    rows = (
+        m.Revision.objects.filter(model__in=models, number=F("model__revision"))
+        .select_related("author")
+        .order_by("model_id")
+    )
+    return {revision.model_id: revision for revision in rows}
+
+
 def model_for_user(*, user: User, model_id: int | str, role: str = Role.VIEWER) -> m.ThreatModel:
     try:
         model = m.ThreatModel.objects.select_related("team").get(pk=int(model_id))
@@ -85,6 +118,16 @@ def model_for_user(*, user: User, model_id: int | str, role: str = Role.VIEWER) 
         raise NotFound("model not found") from None
     require_role(user=user, team_id=model.team_id, role=role)
     return model
+
+
+def model_templates() -> list[dict[str, Any]]:
+    """The templates "New model" offers, with how many elements of each collection they bring."""
+    out = []
+    for template in TEMPLATES:
+        snapshot = template.snapshot()
+        counts = {name: len(getattr(snapshot, name)) for name in COLLECTIONS}
+        out.append({"slug": template.slug, "title": template.title, "summary": template.summary, "counts": counts})
+    return out
 
 
 def memberships_of_team(*, team: m.Team) -> QuerySet[m.Membership]:

@@ -5,16 +5,19 @@ invariants, writes the rows, appends the change log and bumps the revision, all 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from catalog.packs.controls import control_ids
 from threatmodel import models as m
 from threatmodel.accounts import Account, RequestUser
 from threatmodel.changes import (
+    MODEL_KEY,
     MODEL_KIND,
     ElementChange,
     changes_between,
@@ -22,22 +25,22 @@ from threatmodel.changes import (
     parse_change,
 )
 from threatmodel.choices import ROLE_RANK, Role
+from threatmodel.deletion import deletion_plan
 from threatmodel.domain import COLLECTIONS, KIND_OF_COLLECTION, Snapshot
 from threatmodel.interchange import registry
-from threatmodel.interchange.native import info_to_dict, snapshot_to_document
-from threatmodel.invariants import (
-    REFERENCES,
-    Issue,
-    ModelValidationError,
-)
+from threatmodel.interchange.native import info_from_dict, info_to_dict, snapshot_to_document
+from threatmodel.interchange.schema import MAX_NAME
+from threatmodel.invariants import Issue, ModelValidationError
 from threatmodel.persistence import (
     ROW_MODEL,
     delete_links,
 )
 from threatmodel.revisions import DEPENDENCY_ORDER, apply_changes
-from threatmodel.selectors import model_info
+from threatmodel.selectors import model_info, snapshot_of_model
 
 MAX_CHANGES = 20_000
+#: Duplicates are named "<name> (copy)", then "(copy 2)", ...
+COPY_SUFFIX = "copy"
 
 
 class RevisionConflict(Exception):
@@ -105,15 +108,139 @@ def _ensure_other_owner(team: m.Team, user: Account) -> None:
 # -- models --------------------------------------------------------------------------------------
 
 
-def model_import(
-    *, team: m.Team, raw: bytes | str, filename: str = "", user: RequestUser | None, message: str = ""
-) -> m.ThreatModel:
-    """Create a model from a file of any importable format (``threatmodel.interchange.registry``).
-
-    All-or-nothing: raises ``ModelValidationError``."""
+def read_upload(raw: bytes | str, filename: str) -> Snapshot:
+    """An uploaded file of any importable format -> snapshot: the one reader behind every upload (page, API,
+    ``tm_import``). Raises ``ModelValidationError`` naming each problem."""
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
-    snapshot = registry.read(data, filename=filename, known_controls=control_ids()).snapshot
+    return registry.read(data, filename=filename, known_controls=control_ids()).snapshot
+
+
+def model_name_issues(*, team: m.Team, name: str, exclude_pk: int | None = None) -> list[Issue]:
+    """What is wrong with ``name`` as the name of a model of ``team``: blank, too long, or taken (names are
+    compared without regard to case, so "Shop" and "shop" cannot both exist)."""
+    if not isinstance(name, str) or not name.strip():
+        return [Issue("name", "a model needs a name")]
+    if len(name) > MAX_NAME:
+        return [Issue("name", f"at most {MAX_NAME} characters ({len(name)} given)")]
+    taken = m.ThreatModel.objects.filter(team=team, name__iexact=name.strip())
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    other = taken.values_list("name", flat=True).first()
+    if other is not None:
+        return [Issue("name", f"a model named {other!r} already exists in team {team.name!r}")]
+    return []
+
+
+def _require_name(team: m.Team, name: str, exclude_pk: int | None = None) -> str:
+    issues = model_name_issues(team=team, name=name, exclude_pk=exclude_pk)
+    if issues:
+        raise ModelValidationError(issues)
+    return name.strip()
+
+
+def model_import(
+    *,
+    team: m.Team,
+    raw: bytes | str,
+    filename: str = "",
+    user: RequestUser | None,
+    message: str = "",
+    name: str | None = None,
+) -> m.ThreatModel:
+    """Create a model from a file of any importable format (``threatmodel.interchange.registry``), named
+    ``name`` or as the file says. All-or-nothing: raises ``ModelValidationError``."""
+    snapshot = read_upload(raw, filename)
+    if name is not None and name.strip():
+        snapshot = _renamed(snapshot, name)
     return model_create(team=team, snapshot=snapshot, user=user, message=message or f"Imported {filename}".strip())
+
+
+def model_start(
+    *,
+    team: m.Team,
+    user: RequestUser | None,
+    name: str,
+    template: Snapshot | None = None,
+    template_title: str = "",
+    description: str | None = None,
+    business_criticality: str | None = None,
+    tags: Sequence[str] | None = None,
+) -> m.ThreatModel:
+    """A new model named ``name``: blank, or a copy of a template's content (the given fields override the
+    template's)."""
+    name = _require_name(team, name)
+    base = template if template is not None else Snapshot.build(info_from_dict({"name": name}))
+    info = info_to_dict(base.info)
+    info["name"] = name
+    for key, value in (("description", description), ("business_criticality", business_criticality)):
+        if value is not None:
+            info[key] = value
+    if tags is not None:
+        info["tags"] = list(tags)
+    normalized, issues = normalize(MODEL_KIND, info, "model")
+    if issues or normalized is None:
+        raise ModelValidationError([dataclasses.replace(i, path=i.path.removeprefix("model.")) for i in issues])
+    snapshot = dataclasses.replace(base, info=info_from_dict(normalized))
+    message = f"Created from the template {template_title}" if template is not None else "Created"
+    return model_create(team=team, snapshot=snapshot, user=user, message=message)
+
+
+def model_duplicate(*, model: m.ThreatModel, user: RequestUser | None, name: str | None = None) -> m.ThreatModel:
+    """A new model in the same team with the current content of ``model`` (its own history starts at 1)."""
+    new_name = name.strip() if name and name.strip() else _copy_name(model)
+    snapshot = _renamed(snapshot_of_model(model=model), new_name)
+    return model_create(
+        team=model.team,
+        snapshot=snapshot,
+        user=user,
+        message=f"Duplicated from {model.name} (revision {model.revision})",
+    )
+
+
+def _copy_name(model: m.ThreatModel) -> str:
+    stem = model.name[: MAX_NAME - 12]
+    n = 1
+    while True:
+        candidate = f"{stem} ({COPY_SUFFIX})" if n == 1 else f"{stem} ({COPY_SUFFIX} {n})"
+        if not model_name_issues(team=model.team, name=candidate):
+            return candidate
+        n += 1
+
+
+def _renamed(snapshot: Snapshot, name: str) -> Snapshot:
+    return dataclasses.replace(snapshot, info=dataclasses.replace(snapshot.info, name=name.strip()))
+
+
+def model_archive(*, model: m.ThreatModel) -> m.ThreatModel:
+    """Archive: the model stays with its history and assessments, leaves the dashboard and becomes read-only."""
+    if model.archived_at is None:
+        model.archived_at = timezone.now()
+        m.ThreatModel.objects.filter(pk=model.pk).update(archived_at=model.archived_at)
+    return model
+
+
+def model_restore(*, model: m.ThreatModel) -> m.ThreatModel:
+    if model.archived_at is not None:
+        model.archived_at = None
+        m.ThreatModel.objects.filter(pk=model.pk).update(archived_at=None)
+    return model
+
+
+def model_update_info(
+    *, model: m.ThreatModel, user: RequestUser | None, base_revision: int, fields: dict[str, Any], message: str = ""
+) -> m.Revision:
+    """Rename the model or change its description, criticality, tags or attributes, as one revision."""
+    if not fields:
+        raise ModelValidationError(
+            [Issue("", "nothing to change: send name, description, business_criticality, tags or attributes")]
+        )
+    return changeset_apply(
+        model=model,
+        user=user,
+        base_revision=base_revision,
+        changes=[ElementChange("update", MODEL_KIND, MODEL_KEY, fields)],
+        message=message,
+    )
 
 
 @transaction.atomic
@@ -121,21 +248,22 @@ def model_create(
     *, team: m.Team, snapshot: Snapshot, user: RequestUser | None, message: str = "Created"
 ) -> m.ThreatModel:
     """Create a model and all its elements as revision 1 (bulk writes)."""
-    if m.ThreatModel.objects.filter(team=team, name=snapshot.info.name).exists():
-        raise ModelValidationError(
-            [Issue("model.name", f"a model named {snapshot.info.name!r} already exists in team {team.slug!r}")]
-        )
-    info = info_to_dict(snapshot.info)
-    model = m.ThreatModel.objects.create(
-        team=team,
-        name=info["name"],
-        description=info["description"],
-        business_criticality=info["business_criticality"],
-        tags=info["tags"],
-        attributes=info["attributes"],
-        revision=0,
-        created_by=user if user and user.is_authenticated else None,
-    )
+    name = _require_name(team, snapshot.info.name)
+    info = {**info_to_dict(snapshot.info), "name": name}
+    try:
+        with transaction.atomic():
+            model = m.ThreatModel.objects.create(
+                team=team,
+                name=info["name"],
+                description=info["description"],
+                business_criticality=info["business_criticality"],
+                tags=info["tags"],
+                attributes=info["attributes"],
+                revision=0,
+                created_by=user if user and user.is_authenticated else None,
+            )
+    except IntegrityError:  # a concurrent create took the name between the check and the insert
+        raise ModelValidationError([Issue("name", f"a model named {name!r} already exists in this team")]) from None
     document = snapshot_to_document(snapshot, compact=False)
     changes = list(
         enumerate(
@@ -147,7 +275,6 @@ def model_create(
     apply_changes(
         model=model,
         user=user,
-        base_revision=0,
         changes=changes,
         message=message,
         bulk=True,
@@ -212,33 +339,49 @@ def changeset_apply(
     base_revision: int,
     changes: Sequence[ElementChange],
     message: str = "",
+    coalesce: bool = False,
 ) -> m.Revision:
-    """Apply element edits atomically on top of ``base_revision``; refuse stale writes."""
+    """Apply element edits atomically on top of ``base_revision``; refuse stale writes.
+
+    ``coalesce``: an editor change set, which merges into the same author's previous editor change set when it
+    follows within ``REVISION_COALESCE_SECONDS`` (the revision then moves to the next number, so other writers
+    based on it are still refused as stale); its message is written from what it changes.
+    """
     locked = m.ThreatModel.objects.select_for_update().get(pk=model.pk)
     if locked.revision != base_revision:
         raise RevisionConflict(model_id=locked.pk, base_revision=base_revision, current_revision=locked.revision)
+    if locked.archived_at is not None:
+        raise ModelValidationError([Issue("model", "the model is archived (read-only); restore it to edit")])
     if not changes:
         raise ModelValidationError([Issue("changes", "a change set needs at least one change")])
     info_before = model_info(locked)
     info_after = info_before
     element_changes = []
+    name_path = "name"
     for i, change in enumerate(changes):
         if change.kind == MODEL_KIND:
+            if "name" in change.data:
+                name_path = f"changes[{i}].data.name"
             normalized, issues = normalize(MODEL_KIND, {**info_after, **change.data}, f"changes[{i}].data")
             if issues or normalized is None:
                 raise ModelValidationError(issues)
             info_after = normalized
         else:
             element_changes.append((i, change))
+    if info_after["name"] != info_before["name"]:
+        issues = model_name_issues(team=locked.team, name=info_after["name"], exclude_pk=locked.pk)
+        if issues:
+            raise ModelValidationError([dataclasses.replace(issue, path=name_path) for issue in issues])
+        info_after = {**info_after, "name": info_after["name"].strip()}
     revision = apply_changes(
         model=locked,
         user=user,
-        base_revision=base_revision,
         changes=element_changes,
         message=message,
         bulk=False,
         model_info_before=info_before,
         model_info_after=info_after,
+        coalesce=coalesce,
     )
     model.revision = locked.revision
     for name in ("name", "description", "business_criticality", "tags", "attributes"):
@@ -247,36 +390,9 @@ def changeset_apply(
 
 
 def element_changes_for_delete(snapshot: Snapshot, ids: Iterable[str]) -> list[ElementChange]:
-    """Delete elements together with everything that refers to them (flows, grants, controls...)."""
-    doomed = set(ids)
-    changed = True
-    while changed:
-        changed = False
-        for collection, kind in KIND_OF_COLLECTION.items():
-            for element in getattr(snapshot, collection):
-                if element.id in doomed:
-                    continue
-                refs = _refs_of(kind, element)
-                if kind in ("flow", "grant", "control") and refs & doomed:
-                    doomed.add(element.id)
-                    changed = True
-    changes = []
-    for collection, kind in reversed(list(KIND_OF_COLLECTION.items())):
-        for element in getattr(snapshot, collection):
-            if element.id in doomed:
-                changes.append(ElementChange("delete", kind, element.id))
-    return changes
-
-
-def _refs_of(kind: str, element: Any) -> set[str]:
-    out: set[str] = set()
-    for name in REFERENCES[kind]:
-        value = getattr(element, name, None)
-        if isinstance(value, tuple):
-            out.update(value)
-        elif value:
-            out.add(value)
-    return out
+    """Delete elements together with what refers to them (``threatmodel.deletion``): dependent flows, grants and
+    controls go, members move to the surviving parent boundary, identity and data references are cleared."""
+    return list(deletion_plan(snapshot, ids).changes)
 
 
 __all__ = [
@@ -288,9 +404,16 @@ __all__ = [
     "element_changes_for_delete",
     "membership_remove",
     "membership_set",
+    "model_archive",
     "model_create",
     "model_delete",
+    "model_duplicate",
     "model_import",
+    "model_name_issues",
     "model_replace",
+    "model_restore",
+    "model_start",
+    "model_update_info",
+    "read_upload",
     "team_create",
 ]

@@ -99,13 +99,19 @@ def home(request: HttpRequest) -> HttpResponse:
     from assessments.selectors import dashboard_rows  # the assessments app knows the runs
 
     teams = list(selectors.teams_for_user(user=request.user))
-    models = list(selectors.models_for_user(user=request.user).order_by("name"))
+    models = list(selectors.models_for_user(user=request.user).filter(archived_at__isnull=True).order_by("name"))
     rows = dashboard_rows(models=models)
     models_by_team: dict[int, list[Any]] = {team.pk: [] for team in teams}
     for model in models:
         models_by_team.setdefault(model.team_id, []).append(rows[model.pk])
+    editable = selectors.team_ids_with_role(user=request.user, role=Role.EDITOR)
     return render(
-        request, "threatmodel/home.html", {"teams": [(team, models_by_team.get(team.pk, [])) for team in teams]}
+        request,
+        "threatmodel/home.html",
+        {
+            "teams": [(team, models_by_team.get(team.pk, []), team.pk in editable) for team in teams],
+            "can_create": bool(editable),
+        },
     )
 
 

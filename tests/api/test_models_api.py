@@ -75,7 +75,12 @@ def test_changeset_applies_and_conflicts(clients: Any, team_setup: Any) -> None:
         url(model, "changesets/"), {"base_revision": 1, "message": "m", "changes": changes}, format="json"
     )
     assert response.status_code == 201, response.json()
-    assert response.json() == {"revision": 2, "change_count": 1}
+    assert response.json() == {
+        "revision": 2,
+        "change_count": 1,
+        "coalesced": False,
+        "message": f"Set description of {component['name']}",
+    }
     # stale: based on revision 1 again
     stale = [{"op": "update", "kind": "component", "id": component["id"], "data": {"description": "other"}}]
     response = clients.editor.post(url(model, "changesets/"), {"base_revision": 1, "changes": stale}, format="json")

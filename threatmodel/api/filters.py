@@ -18,6 +18,9 @@ class TeamFilterSet(django_filters.FilterSet):
 
 class ThreatModelFilterSet(django_filters.FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains")
+    archived = django_filters.BooleanFilter(
+        field_name="archived_at", lookup_expr="isnull", exclude=True, help_text="true: archived only; false: active"
+    )
 
     class Meta:
         model = m.ThreatModel

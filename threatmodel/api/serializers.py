@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from threatmodel import models as m
 from threatmodel.choices import BUSINESS_CRITICALITY, Role
+from threatmodel.model_templates import TEMPLATES
 
 
 class TeamSerializer(serializers.ModelSerializer[m.Team]):
@@ -86,6 +87,14 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
         read_only_fields = fields
 
 
+#: The services' own words for a missing name (the serializer would say "This field may not be blank.").
+NAME_ERRORS: dict[str, Any] = {
+    "blank": "a model needs a name",
+    "required": "a model needs a name",
+    "null": "a model needs a name",
+}
+
+
 class ThreatModelSerializer(serializers.ModelSerializer[m.ThreatModel]):
     class Meta:
         model = m.ThreatModel
@@ -100,24 +109,53 @@ class ThreatModelSerializer(serializers.ModelSerializer[m.ThreatModel]):
             "revision",
             "created_at",
             "updated_at",
+            "archived",
+            "archived_at",
         ]
         read_only_fields = fields
+
+    archived = serializers.SerializerMethodField(help_text="Archived models are read-only until restored.")
+
+    def get_archived(self, model: m.ThreatModel) -> bool:
+        return model.archived_at is not None
 
 
 class ThreatModelCreateSerializer(serializers.Serializer[Any]):
     team = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
-    business_criticality = serializers.ChoiceField(choices=BUSINESS_CRITICALITY, default="important")
-    tags = serializers.ListField(
-        child=serializers.CharField(max_length=64), required=False, default=list, max_length=64
+    name = serializers.CharField(
+        max_length=200, help_text="Unique in the team (case-insensitive), not blank.", error_messages=NAME_ERRORS
+    )
+    template = serializers.ChoiceField(
+        choices=[t.slug for t in TEMPLATES],
+        required=False,
+        help_text="Start from this template's content (see GET /api/v1/models/templates/); default: blank.",
+    )
+    description = serializers.CharField(
+        max_length=10_000, required=False, allow_blank=True, help_text="Default: blank, or the template's."
+    )
+    business_criticality = serializers.ChoiceField(
+        choices=BUSINESS_CRITICALITY, required=False, help_text="Default: important, or the template's."
+    )
+    tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=64)
+
+
+class ModelTemplateSerializer(serializers.Serializer[Any]):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    counts = serializers.DictField(child=serializers.IntegerField(), help_text="Elements per collection.")
+
+
+class ThreatModelDuplicateSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text='Default: "<name> (copy)".'
     )
 
 
 class ThreatModelUpdateSerializer(serializers.Serializer[Any]):
     base_revision = serializers.IntegerField(min_value=0, required=False, help_text='Or send If-Match: "<revision>".')
     message = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    name = serializers.CharField(max_length=200, required=False)
+    name = serializers.CharField(max_length=200, required=False, error_messages=NAME_ERRORS)
     description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
     business_criticality = serializers.ChoiceField(choices=BUSINESS_CRITICALITY, required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=64)
@@ -140,13 +178,22 @@ class ChangeSerializer(serializers.Serializer[Any]):
 
 class ChangeSetInputSerializer(serializers.Serializer[Any]):
     base_revision = serializers.IntegerField(min_value=0)
-    message = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    message = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, help_text="Kept only when `coalesce` is false."
+    )
     changes = ChangeSerializer(many=True)
+    coalesce = serializers.BooleanField(
+        default=True,
+        help_text="Merge into your previous change set if it came within REVISION_COALESCE_SECONDS (the merged "
+        "revision takes the next number); the message is then written from what the revision changes.",
+    )
 
 
 class ChangeSetOutputSerializer(serializers.Serializer[Any]):
     revision = serializers.IntegerField()
-    change_count = serializers.IntegerField()
+    change_count = serializers.IntegerField(help_text="Change log rows of the (merged) revision.")
+    coalesced = serializers.BooleanField(help_text="Whether the change set merged into your previous revision.")
+    message = serializers.CharField()
 
 
 class ErrorItemSerializer(serializers.Serializer[Any]):
@@ -191,6 +238,24 @@ class RevisionDetailSerializer(RevisionSerializer):
     def get_changes(self, revision: m.Revision) -> list[dict[str, Any]]:
         records = self.context["changes"]
         return list(ChangeRecordSerializer(records, many=True).data)
+
+
+class ReferenceSerializer(serializers.Serializer[Any]):
+    kind = serializers.CharField()
+    id = serializers.CharField()
+    name = serializers.CharField()
+    field = serializers.CharField(help_text="The field that refers to the element.")
+    target = serializers.CharField(help_text="The element deleted.")
+    consequence = serializers.ChoiceField(choices=["deleted", "updated"], help_text="What cascade does to it.")
+
+
+class DeletionPlanSerializer(serializers.Serializer[Any]):
+    detail = serializers.CharField()
+    kind = serializers.CharField()
+    id = serializers.CharField()
+    referenced_by = ReferenceSerializer(many=True)
+    cascade_changes = ChangeSerializer(many=True, help_text="The change set a delete with cascade=true applies.")
+    errors = ErrorItemSerializer(many=True, required=False)  # type: ignore[assignment]  # shadows Serializer.errors
 
 
 class ImportResultSerializer(serializers.Serializer[Any]):

@@ -11,6 +11,7 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,10 +24,11 @@ from threatmodel.api.element_schemas import element_schema
 from threatmodel.api.filters import element_filterset
 from threatmodel.changes import normalize
 from threatmodel.choices import Role
+from threatmodel.deletion import DeletionPlan, deletion_plan
 from threatmodel.invariants import Issue, ModelValidationError
 from threatmodel.persistence import ROW_MODEL, load_element_dicts
 from threatmodel.selectors import NotFound
-from threatmodel.services import RevisionConflict, element_changes_for_delete
+from threatmodel.services import RevisionConflict
 
 ID_REGEX = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}"
 
@@ -119,14 +121,32 @@ class ElementViewSet(viewsets.GenericViewSet[Any]):
         self._one(model, key)
         return self._write(model, base, {"op": "update", "id": key, "data": data}, body, status.HTTP_200_OK)
 
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def references(self, request: Request, model_id: str, key: str) -> Response:
+        """What refers to the element, and the one change set deleting it with ``cascade`` would apply."""
+        model = self._model()
+        self._one(model, key)
+        plan = deletion_plan(selectors.snapshot_of_model(model=model), [key])
+        return Response(_plan_payload(self.kind, key, plan), headers={"ETag": etag(model.revision)})
+
     def destroy(self, request: Request, model_id: str, key: str) -> Response:
         model = self._model(Role.EDITOR)
         base = base_revision_of(request)
         self._one(model, key)
-        if request.query_params.get("cascade") in ("1", "true"):
-            changes = element_changes_for_delete(selectors.snapshot_of_model(model=model), [key])
-        else:
-            changes = services.changeset_parse([{"op": "delete", "kind": self.kind, "id": key}])
+        plan = deletion_plan(selectors.snapshot_of_model(model=model), [key])
+        cascade = request.query_params.get("cascade") in ("1", "true")
+        if plan.references and not cascade:
+            # the client chooses: repeat with ?cascade=true (one revision, undoable) or leave it
+            payload = _plan_payload(self.kind, key, plan)
+            payload["errors"] = [
+                {
+                    "path": f"{r.kind}[{r.id}].{r.field}",
+                    "message": f"refers to {key!r} ({r.name} would be {r.consequence})",
+                }
+                for r in plan.references
+            ]
+            return Response(payload, status=status.HTTP_400_BAD_REQUEST, headers={"ETag": etag(model.revision)})
+        changes = list(plan.changes)
         try:
             revision = services.changeset_apply(
                 model=model,
@@ -151,6 +171,25 @@ class ElementViewSet(viewsets.GenericViewSet[Any]):
         except RevisionConflict as exc:
             return conflict_response(model, exc)
         return Response(self._one(model, change["id"]), status=code, headers={"ETag": etag(revision.number)})
+
+
+def _plan_payload(kind: str, key: str, plan: DeletionPlan) -> dict[str, Any]:
+    count = len(plan.references)
+    if count:
+        names = ", ".join(dict.fromkeys(r.name for r in plan.references))
+        detail = (
+            f"{count} reference{'s' if count != 1 else ''} to {kind} {key!r} ({names}): delete with cascade=true to "
+            "delete or update them too, or cancel"
+        )
+    else:
+        detail = f"nothing refers to {kind} {key!r}"
+    return {
+        "detail": detail,
+        "kind": kind,
+        "id": key,
+        "referenced_by": [r.as_dict() for r in plan.references],
+        "cascade_changes": [{"op": c.op, "kind": c.kind, "id": c.id, "data": dict(c.data)} for c in plan.changes],
+    }
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -191,16 +230,24 @@ def _viewset(segment: str, kind: str) -> type[ElementViewSet]:
             tags=tag,
             responses={200: element, **WRITE_ERRORS},
         ),
+        references=extend_schema(
+            summary=f"What refers to a {label}, and what deleting it with cascade changes",
+            responses={200: s.DeletionPlanSerializer, 404: s.ErrorSerializer},
+            tags=tag,
+        ),
         destroy=extend_schema(
             summary=f"Delete a {label}",
-            responses={204: None, **WRITE_ERRORS},
+            description="Refused (400, with `referenced_by` and `cascade_changes`) while other elements refer to "
+            "it, unless `cascade=true`: then the references go too, in the same revision.",
+            responses={204: None, **WRITE_ERRORS, 400: s.DeletionPlanSerializer},
             parameters=[
                 *REVISION_PARAMS,
                 OpenApiParameter(
                     "cascade",
                     bool,
                     required=False,
-                    description="also delete flows, grants and controls referring to it",
+                    description="also delete the flows, grants and controls referring to it, move members of a "
+                    "boundary to its parent and clear identity and data references",
                 ),
             ],
             tags=tag,

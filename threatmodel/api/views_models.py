@@ -13,17 +13,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog.packs.controls import control_ids
 from threatmodel import models as m
 from threatmodel import selectors, services
 from threatmodel.api import serializers as s
 from threatmodel.api.common import base_revision_of, conflict_response, etag, parse_id
 from threatmodel.api.filters import ThreatModelFilterSet
-from threatmodel.changes import ElementChange
 from threatmodel.choices import Role
-from threatmodel.domain import Snapshot
-from threatmodel.interchange import registry
-from threatmodel.interchange.native import info_from_dict, snapshot_to_document, write_model
+from threatmodel.interchange.native import snapshot_to_document, write_model
+from threatmodel.model_templates import TEMPLATE_BY_SLUG
 from threatmodel.services import RevisionConflict
 
 MODEL_FIELDS = ("name", "description", "business_criticality", "tags", "attributes")
@@ -59,15 +56,60 @@ class ThreatModelViewSet(viewsets.GenericViewSet[m.ThreatModel]):
 
     @extend_schema(request=s.ThreatModelCreateSerializer, responses={201: s.ThreatModelSerializer, **ERRORS})
     def create(self, request: Request) -> Response:
+        """Create a model: blank, or from a template (``template``). The name must be new in the team."""
         data = s.ThreatModelCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         team = selectors.team_for_user(user=request.user, team_id=values["team"], role=Role.EDITOR)
-        info = info_from_dict({k: values[k] for k in ("name", "description", "business_criticality", "tags")})
-        model = services.model_create(team=team, snapshot=Snapshot.build(info), user=request.user, message="Created")
+        template = TEMPLATE_BY_SLUG.get(values.get("template", ""))
+        model = services.model_start(
+            team=team,
+            user=request.user,
+            name=values["name"],
+            template=template.snapshot() if template else None,
+            template_title=template.title if template else "",
+            description=values.get("description"),
+            business_criticality=values.get("business_criticality"),
+            tags=values.get("tags"),
+        )
         return Response(
             self.get_serializer(model).data, status=status.HTTP_201_CREATED, headers={"ETag": etag(model.revision)}
         )
+
+    @extend_schema(responses={200: s.ModelTemplateSerializer(many=True)}, filters=False)
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def templates(self, request: Request) -> Response:
+        """The templates a model can start from (each a native model file shipped with Trustmap)."""
+        return Response(selectors.model_templates())
+
+    @extend_schema(
+        request=s.ThreatModelDuplicateSerializer,
+        responses={201: s.ThreatModelSerializer, 403: s.ErrorSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def duplicate(self, request: Request, pk: str) -> Response:
+        """A new model in the same team with this model's current content (its history starts at revision 1)."""
+        model = self._model(pk, Role.EDITOR)
+        data = s.ThreatModelDuplicateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        copy = services.model_duplicate(model=model, user=request.user, name=data.validated_data.get("name"))
+        return Response(
+            self.get_serializer(copy).data, status=status.HTTP_201_CREATED, headers={"ETag": etag(copy.revision)}
+        )
+
+    @extend_schema(request=None, responses={200: s.ThreatModelSerializer, 403: s.ErrorSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def archive(self, request: Request, pk: str) -> Response:
+        """Archive the model: kept with its history, read-only, off the dashboard (undo with ``restore``)."""
+        model = services.model_archive(model=self._model(pk, Role.EDITOR))
+        return Response(self.get_serializer(model).data, headers={"ETag": etag(model.revision)})
+
+    @extend_schema(request=None, responses={200: s.ThreatModelSerializer, 403: s.ErrorSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Request, pk: str) -> Response:
+        """Bring an archived model back: editable and on the dashboard again."""
+        model = services.model_restore(model=self._model(pk, Role.EDITOR))
+        return Response(self.get_serializer(model).data, headers={"ETag": etag(model.revision)})
 
     def retrieve(self, request: Request, pk: str) -> Response:
         model = self._model(pk)
@@ -83,16 +125,12 @@ class ThreatModelViewSet(viewsets.GenericViewSet[m.ThreatModel]):
         data.is_valid(raise_exception=True)
         base = base_revision_of(request, request.data)
         fields = {k: v for k, v in data.validated_data.items() if k in MODEL_FIELDS}
-        if not fields:
-            raise ValidationError(
-                {"detail": "nothing to change: send name, description, business_criticality, tags or attributes"}
-            )
         try:
-            services.changeset_apply(
+            services.model_update_info(
                 model=model,
                 user=request.user,
                 base_revision=base,
-                changes=[ElementChange("update", "model", "model", fields)],
+                fields=fields,
                 message=data.validated_data.get("message", ""),
             )
         except RevisionConflict as exc:
@@ -128,22 +166,33 @@ class ThreatModelViewSet(viewsets.GenericViewSet[m.ThreatModel]):
     )
     @action(detail=True, methods=["post"])
     def changesets(self, request: Request, pk: str) -> Response:
-        """Apply many element edits atomically on top of ``base_revision`` (409 if the model moved on)."""
+        """Apply many element edits atomically on top of ``base_revision`` (409 if the model moved on).
+
+        Your consecutive change sets within a few seconds merge into one revision (send ``coalesce: false`` to
+        keep this one separate); the revision number still grows with every change set."""
         model = self._model(pk, Role.EDITOR)
         body = request.data if isinstance(request.data, dict) else {}
         base = base_revision_of(request, body)
         message = body.get("message", "")
         if not isinstance(message, str) or len(message) > 500:
             raise ValidationError({"message": "must be a string of at most 500 characters"})
+        coalesce = body.get("coalesce", True)
+        if not isinstance(coalesce, bool):
+            raise ValidationError({"coalesce": "must be true or false"})
         changes = services.changeset_parse(body.get("changes"))
         try:
             revision = services.changeset_apply(
-                model=model, user=request.user, base_revision=base, changes=changes, message=message
+                model=model, user=request.user, base_revision=base, changes=changes, message=message, coalesce=coalesce
             )
         except RevisionConflict as exc:
             return conflict_response(model, exc)
         return Response(
-            {"revision": revision.number, "change_count": revision.change_count},
+            {
+                "revision": revision.number,
+                "change_count": revision.change_count,
+                "coalesced": bool(getattr(revision, "coalesced", False)),
+                "message": revision.message,
+            },
             status=status.HTTP_201_CREATED,
             headers={"ETag": etag(revision.number)},
         )
@@ -191,7 +240,7 @@ class ThreatModelViewSet(viewsets.GenericViewSet[m.ThreatModel]):
         model = self._model(pk, Role.EDITOR)
         raw, filename = uploaded_file(request)
         base = base_revision_of(request, _form(request))
-        snapshot = registry.read(raw, filename=filename, known_controls=control_ids()).snapshot
+        snapshot = services.read_upload(raw, filename)
         current = selectors.snapshot_of_model(model=model)
         try:
             revision = services.model_replace(
@@ -256,7 +305,12 @@ class TeamModelImportViewSet(viewsets.ViewSet):
     @extend_schema(
         request={
             "multipart/form-data": inline_serializer(
-                "ModelFileCreate", {"file": serializers.FileField(), "message": serializers.CharField(required=False)}
+                "ModelFileCreate",
+                {
+                    "file": serializers.FileField(),
+                    "name": serializers.CharField(required=False, help_text="Default: the name in the file."),
+                    "message": serializers.CharField(required=False),
+                },
             ),
             "application/yaml": OpenApiTypes.STR,
         },
@@ -265,8 +319,14 @@ class TeamModelImportViewSet(viewsets.ViewSet):
     def create(self, request: Request, team_id: str) -> Response:
         team = selectors.team_for_user(user=request.user, team_id=parse_id(team_id), role=Role.EDITOR)
         raw, filename = uploaded_file(request)
+        form = _form(request)
         model = services.model_import(
-            team=team, raw=raw, filename=filename, user=request.user, message=str(_form(request).get("message") or "")
+            team=team,
+            raw=raw,
+            filename=filename,
+            user=request.user,
+            message=str(form.get("message") or ""),
+            name=str(form["name"]) if form.get("name") else None,
         )
         return Response(
             s.ThreatModelSerializer(model).data, status=status.HTTP_201_CREATED, headers={"ETag": etag(model.revision)}

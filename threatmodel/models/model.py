@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Length, Trim
+from django.db.models.lookups import GreaterThan
 
 from threatmodel import choices
 from threatmodel.models.team import Team
@@ -22,10 +24,17 @@ class ThreatModel(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set while the model is archived: read-only and off the dashboard."
+    )
 
     class Meta:
         ordering = ["team", "name"]
-        constraints = [models.UniqueConstraint(fields=["team", "name"], name="threatmodel_unique_team_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "name"], name="threatmodel_unique_team_name"),
+            # the services refuse a blank name with a message; this is the floor under every other writer
+            models.CheckConstraint(condition=GreaterThan(Length(Trim("name")), 0), name="threatmodel_name_not_blank"),
+        ]
 
     def __str__(self) -> str:
         return self.name

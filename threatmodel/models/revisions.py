@@ -19,6 +19,12 @@ class Revision(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     message = models.CharField(max_length=500, blank=True, default="")
     change_count = models.PositiveIntegerField(default=0)
+    last_change_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last change set merged into this revision was accepted."
+    )
+    coalescible = models.BooleanField(
+        default=False, help_text="Whether the author's next change set within a few seconds merges into it."
+    )
 
     class Meta:
         ordering = ["model", "-number"]

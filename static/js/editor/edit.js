@@ -128,6 +128,14 @@ export function deleteSelection() {
   var ids = selection.ids.filter(function (id) { return getEl(id); });
   if (!ids.length) { announce('Nothing selected to delete.'); return; }
   var changes = deletionChanges(ids);
+  // flows, grants and controls that refer to the selection go with it: say which, and let the person cancel
+  var also = changes.filter(function (c) { return c.op === 'delete' && ids.indexOf(c.id) < 0; });
+  var label = function (id) { return displayName(getEl(id), kindOfId(id)) || id; };
+  if (also.length && !window.confirm('Also delete what refers to ' + ids.map(label).join(', ') + ': ' +
+      also.map(function (c) { return c.kind + ' ' + label(c.id); }).join(', ') + '?')) {
+    announce('Nothing deleted.');
+    return;
+  }
   if (commit(changes, 'Delete ' + ids.join(', '))) {
     selection.ids = []; cy.elements(':selected').unselect(); renderProperties();
     announce('Deleted ' + ids.length + ' element' + (ids.length === 1 ? '' : 's') + ' (' + changes.length + ' changes). Ctrl+Z undoes.', 'ok');
