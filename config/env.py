@@ -48,6 +48,13 @@ def _str(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = os.environ.get(name) or default
+    if raw not in choices:
+        raise ImproperlyConfiguredEnv(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
 def parse_database_url(url: str) -> dict[str, object]:
     """``sqlite:///path`` or ``postgres://user:pass@host:port/name`` -> Django DATABASES entry."""
     parsed = urlparse(url)
@@ -122,6 +129,11 @@ class Env:
     webhook_allow_private: bool
     engine_workers: int
     engine_parallel_min_elements: int
+    job_runner: str
+    job_heartbeat_interval: int
+    job_heartbeat_timeout: int
+    job_requeue_after: int
+    job_sweep_interval: int
 
 
 def load() -> Env:
@@ -146,6 +158,11 @@ def load() -> Env:
         webhook_allow_private=_bool("WEBHOOK_ALLOW_PRIVATE", False),
         engine_workers=_int("ENGINE_WORKERS", 0),
         engine_parallel_min_elements=_int("ENGINE_PARALLEL_MIN_ELEMENTS", 10_000),
+        job_runner=_choice("JOB_RUNNER", "thread", ("thread", "inline")),
+        job_heartbeat_interval=_int("JOB_HEARTBEAT_INTERVAL", 10),
+        job_heartbeat_timeout=_int("JOB_HEARTBEAT_TIMEOUT", 60),
+        job_requeue_after=_int("JOB_REQUEUE_AFTER", 60),
+        job_sweep_interval=_int("JOB_SWEEP_INTERVAL", 20),
     )
 
 

@@ -19,6 +19,7 @@ from threatmodel import models as m
 from threatmodel.accounts import RequestUser
 from threatmodel.changes import MODEL_KEY, MODEL_KIND, ElementChange, normalize, summarize
 from threatmodel.domain import COLLECTION_OF_KIND, KIND_OF_COLLECTION
+from threatmodel.hooks import revision_accepted
 from threatmodel.invariants import (
     REFERENCES,
     Issue,
@@ -246,6 +247,7 @@ def _record_revision(
     model.save(
         update_fields=["revision", "name", "description", "business_criticality", "tags", "attributes", "updated_at"]
     )
+    revision_accepted(model.pk, number)  # after commit: e.g. the assessments app schedules an assessment
     return revision
 
 
