@@ -37,6 +37,7 @@ class InProcessRunner:
         self._threads: list[threading.Thread] = []
         self._pid = 0
         self._next_sweep = 0.0
+        self._started_sweep = False
         self.busy = 0
 
     def submit(self, task_name: str, *args: Any) -> None:
@@ -56,6 +57,7 @@ class InProcessRunner:
                 self._queue = queue.Queue()
                 self._threads = []
                 self._next_sweep = 0.0  # sweep at start-up
+                self._started_sweep = False
             self._pid = os.getpid()
             self._threads = [t for t in self._threads if t.is_alive()]
             while len(self._threads) < max(1, settings.JOB_THREADS):
@@ -67,19 +69,22 @@ class InProcessRunner:
         """Nothing queued and nothing running (tests and benchmarks wait for this)."""
         return self._queue.unfinished_tasks == 0
 
-    def _take_sweep(self) -> bool:
+    def _take_sweep(self) -> tuple[bool, bool]:
+        """(sweep now, first sweep of this process)."""
         with self._lock:
             now = time.monotonic()
             if now < self._next_sweep:
-                return False
+                return False, False
             self._next_sweep = now + max(1, settings.JOB_SWEEP_INTERVAL)
-            return True
+            first, self._started_sweep = not self._started_sweep, True
+            return True, first
 
     def _loop(self) -> None:
         jobs = self._queue
         while True:
-            if self._take_sweep():
-                self._run(SWEEP_TASK, ())
+            sweep, first = self._take_sweep()
+            if sweep:
+                self._run(SWEEP_TASK, (first,))
             try:
                 job = jobs.get(timeout=max(0.5, min(5.0, self._next_sweep - time.monotonic())))
             except queue.Empty:
@@ -104,3 +109,9 @@ class InProcessRunner:
 
 
 RUNNER = InProcessRunner()
+
+
+def start_at_boot() -> None:
+    """Start the threads (and their first sweep) when the web process boots, in the embedded default only."""
+    if settings.CELERY_TASK_ALWAYS_EAGER and settings.JOB_RUNNER == "thread":
+        RUNNER.ensure_started()

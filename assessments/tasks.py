@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from celery import shared_task
+from celery import current_app, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_ready
 from django.conf import settings
@@ -95,12 +95,12 @@ def deliver_webhook(self: Any, webhook_id: int, run_id: int) -> None:
 
 
 @shared_task(name=jobs.SWEEP_JOBS, ignore_result=True, time_limit=120, soft_time_limit=100)
-def sweep_jobs() -> None:
+def sweep_jobs(at_start: bool = False) -> None:
     """Re-send lost jobs, re-queue interrupted ones, schedule unassessed revisions (Celery beat, the runner)."""
-    sweeper.jobs_sweep()
+    sweeper.jobs_sweep(at_start=at_start)
 
 
 @worker_ready.connect
 def _sweep_at_start(**_: Any) -> None:
     """A worker that starts picks up what the last one left (queued or interrupted jobs)."""
-    jobs.enqueue(jobs.SWEEP_JOBS)
+    current_app.tasks[jobs.SWEEP_JOBS].apply_async(kwargs={"at_start": True})

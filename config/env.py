@@ -40,6 +40,16 @@ def _int(name: str, default: int) -> int:
         raise ImproperlyConfiguredEnv(f"{name} must be an integer, got {raw!r}") from None
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfiguredEnv(f"{name} must be a number, got {raw!r}") from None
+
+
 def _list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -134,6 +144,7 @@ class Env:
     job_heartbeat_timeout: int
     job_requeue_after: int
     job_sweep_interval: int
+    job_coalesce_seconds: float
 
 
 def load() -> Env:
@@ -163,6 +174,7 @@ def load() -> Env:
         job_heartbeat_timeout=_int("JOB_HEARTBEAT_TIMEOUT", 60),
         job_requeue_after=_int("JOB_REQUEUE_AFTER", 60),
         job_sweep_interval=_int("JOB_SWEEP_INTERVAL", 20),
+        job_coalesce_seconds=_float("JOB_COALESCE_SECONDS", 1.0),
     )
 
 

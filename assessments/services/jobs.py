@@ -50,11 +50,11 @@ def uses_celery() -> bool:
     return not settings.CELERY_TASK_ALWAYS_EAGER
 
 
-def enqueue_on_commit(task_name: str, *args: int) -> None:
+def enqueue_on_commit(task_name: str, *args: int, countdown: float = 0) -> None:
     """Send the task once the current transaction commits (a worker never sees a row that is not there yet)."""
     if task_name not in current_app.tasks:
         raise KeyError(f"no task is registered as {task_name!r}")  # a bug, not a runtime condition
-    transaction.on_commit(lambda: enqueue(task_name, *args))
+    transaction.on_commit(lambda: enqueue(task_name, *args, countdown=countdown))
 
 
 def enqueue(task_name: str, *args: int, countdown: float = 0) -> bool:

@@ -40,10 +40,12 @@ class SweepReport:
     scheduled: list[int] = field(default_factory=list)
 
 
-def jobs_sweep(*, schedule_models: bool = True) -> SweepReport:
+def jobs_sweep(*, schedule_models: bool = True, at_start: bool = False) -> SweepReport:
+    """One sweep. ``at_start``: a runner or worker that just started re-sends every queued job whatever its age
+    (the in-process queue of a process that ended is gone; a duplicate in a broker is harmless)."""
     now = timezone.now()
     report = SweepReport()
-    stale = now - timedelta(seconds=settings.JOB_REQUEUE_AFTER)
+    stale = now if at_start else now - timedelta(seconds=settings.JOB_REQUEUE_AFTER)
     dead = heartbeat_cutoff(now)
     for task_name, row in ((RUN_ASSESSMENT, AssessmentRun), (RENDER_REPORT, Report)):
         lost = row.objects.filter(status=JobStatus.RUNNING).filter(
@@ -60,7 +62,7 @@ def jobs_sweep(*, schedule_models: bool = True) -> SweepReport:
                 report.interrupted.append((task_name, pk))
                 enqueue(task_name, pk)
         waiting = row.objects.filter(status=JobStatus.QUEUED).filter(
-            Q(enqueued_at__lt=stale) | Q(enqueued_at__isnull=True, created_at__lt=stale)
+            Q(enqueued_at__lte=stale) | Q(enqueued_at__isnull=True, created_at__lte=stale)
         )
         for pk in list(waiting.values_list("pk", flat=True)[:500]):
             if (task_name, pk) not in report.interrupted:
