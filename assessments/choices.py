@@ -14,6 +14,13 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class RunTrigger(models.TextChoices):
+    """Why a run exists: asked for (API, page) or scheduled by an accepted revision (coalesced per model)."""
+
+    REQUEST = "request", "Requested"
+    REVISION = "revision", "New revision"
+
+
 _STATUS = v.FINDING_STATUS_LABELS
 
 

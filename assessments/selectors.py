@@ -25,6 +25,9 @@ from threatmodel.selectors import NotFound, User, require_role
 
 #: Columns of a run that are cheap to load (the full engine result is deferred).
 HEAVY_RUN_FIELDS = ("result",)
+#: "The latest run" describes the newest revision assessed (a run of an older revision that finished later, e.g.
+#: one requested before a burst of edits, does not replace it), then the latest finished.
+LATEST_FIRST = ("-revision", "-finished_at", "-pk")
 
 
 def run_for_user(*, user: User, run_id: int, role: str = Role.VIEWER, with_result: bool = False) -> AssessmentRun:
@@ -51,7 +54,7 @@ def latest_successful_run(*, model_id: int, with_result: bool = False) -> Assess
     queryset = AssessmentRun.objects.filter(model_id=model_id, status=JobStatus.SUCCEEDED)
     if not with_result:
         queryset = queryset.defer(*HEAVY_RUN_FIELDS)
-    return queryset.order_by("-finished_at", "-pk").first()
+    return queryset.order_by(*LATEST_FIRST).first()
 
 
 def run_of_model(*, model: tm.ThreatModel, run_id: int | None) -> AssessmentRun:
@@ -77,7 +80,7 @@ def latest_score_for_user(*, user: User, model_id: int) -> dict[str, Any]:
     """
     row: dict[str, Any] | None = (
         AssessmentRun.objects.filter(model_id=int(model_id), status=JobStatus.SUCCEEDED)
-        .order_by("-finished_at", "-pk")
+        .order_by(*LATEST_FIRST)
         .values(*SCORE_COLUMNS, "model__team_id")
         .first()
     )

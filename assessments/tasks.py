@@ -14,11 +14,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from celery import shared_task
+from celery import current_app, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_ready
 from django.conf import settings
 
-from assessments.services import jobs, reports, runs, webhooks
+from assessments.services import jobs, reports, runs, sweeper, webhooks
 
 
 def _backoff(retries: int) -> int:
@@ -49,6 +50,8 @@ def _retry(task: Any, exc: Exception, give_up: Callable[[str], None]) -> None:
 def run_assessment(self: Any, run_id: int) -> None:
     try:
         runs.assessment_run_execute(run_id=run_id)
+    except runs.RunBusy:
+        jobs.defer(self, run_id)
     except jobs.TransientJobError as exc:
         _retry(self, exc, lambda error: runs.assessment_run_fail(run_id=run_id, error=error))
     except SoftTimeLimitExceeded:
@@ -89,3 +92,15 @@ def deliver_webhook(self: Any, webhook_id: int, run_id: int) -> None:
         _retry(self, exc, lambda error: webhooks.webhook_delivery_failed(webhook_id=webhook_id, error=error))
     except webhooks.WebhookError:
         pass  # final (refused URL, 4xx): recorded on the webhook row
+
+
+@shared_task(name=jobs.SWEEP_JOBS, ignore_result=True, time_limit=120, soft_time_limit=100)
+def sweep_jobs(at_start: bool = False) -> None:
+    """Re-send lost jobs, re-queue interrupted ones, schedule unassessed revisions (Celery beat, the runner)."""
+    sweeper.jobs_sweep(at_start=at_start)
+
+
+@worker_ready.connect
+def _sweep_at_start(**_: Any) -> None:
+    """A worker that starts picks up what the last one left (queued or interrupted jobs)."""
+    current_app.tasks[jobs.SWEEP_JOBS].apply_async(kwargs={"at_start": True})

@@ -40,12 +40,29 @@ def _int(name: str, default: int) -> int:
         raise ImproperlyConfiguredEnv(f"{name} must be an integer, got {raw!r}") from None
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfiguredEnv(f"{name} must be a number, got {raw!r}") from None
+
+
 def _list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
 def _str(name: str, default: str) -> str:
     return os.environ.get(name, default)
+
+
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = os.environ.get(name) or default
+    if raw not in choices:
+        raise ImproperlyConfiguredEnv(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
 
 
 def parse_database_url(url: str) -> dict[str, object]:
@@ -123,6 +140,12 @@ class Env:
     engine_workers: int
     engine_parallel_min_elements: int
     revision_coalesce_seconds: int
+    job_runner: str
+    job_heartbeat_interval: int
+    job_heartbeat_timeout: int
+    job_requeue_after: int
+    job_sweep_interval: int
+    job_coalesce_seconds: float
 
 
 def load() -> Env:
@@ -148,6 +171,12 @@ def load() -> Env:
         engine_workers=_int("ENGINE_WORKERS", 0),
         engine_parallel_min_elements=_int("ENGINE_PARALLEL_MIN_ELEMENTS", 10_000),
         revision_coalesce_seconds=_int("REVISION_COALESCE_SECONDS", 5),
+        job_runner=_choice("JOB_RUNNER", "thread", ("thread", "inline")),
+        job_heartbeat_interval=_int("JOB_HEARTBEAT_INTERVAL", 10),
+        job_heartbeat_timeout=_int("JOB_HEARTBEAT_TIMEOUT", 60),
+        job_requeue_after=_int("JOB_REQUEUE_AFTER", 60),
+        job_sweep_interval=_int("JOB_SWEEP_INTERVAL", 20),
+        job_coalesce_seconds=_float("JOB_COALESCE_SECONDS", 1.0),
     )
 
 

@@ -164,6 +164,24 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": ENV.task_time_limit + 6
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True  # redelivered, restarted by the service
+# A broker that is down fails the enqueue within about a second (the row stays queued for the sweeper).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-jobs": {"task": "assessments.tasks.sweep_jobs", "schedule": float(ENV.job_sweep_interval)},
+}
+
+# -- Background jobs (assessments/services/jobs.py, assessments/runner.py). Without REDIS_URL an in-process
+# worker thread runs them ("thread"); "inline" runs them right after the commit in the committing thread (the
+# unit-test setting, so that a test sees the result at once). Running jobs beat every ..._INTERVAL seconds; one
+# silent for ..._TIMEOUT is interrupted and re-queued; a queued job older than JOB_REQUEUE_AFTER is re-sent.
+JOB_RUNNER = ENV.job_runner
+JOB_THREADS = 2
+JOB_HEARTBEAT_INTERVAL = ENV.job_heartbeat_interval
+JOB_HEARTBEAT_TIMEOUT = ENV.job_heartbeat_timeout
+JOB_REQUEUE_AFTER = ENV.job_requeue_after
+JOB_SWEEP_INTERVAL = ENV.job_sweep_interval
+#: During a burst of edits to one model, a scheduled assessment waits this long for the next edits to join it.
+JOB_COALESCE_SECONDS = ENV.job_coalesce_seconds
 
 WEBHOOK_TIMEOUT = ENV.webhook_timeout
 #: Processes one analysis of a large model may use (assessments/engine/parallel.py); 0 = automatic.

@@ -9,6 +9,7 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-insecure-key-0123456789-abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("JOB_RUNNER", "inline")  # jobs right after the commit; the thread runner has its own tests
 os.environ.setdefault("MEDIA_ROOT", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test-media"))
 
 from config import settings as _base

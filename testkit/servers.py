@@ -205,8 +205,9 @@ if engine_delay > 0:  # every assessment of this worker waits first, so that a t
 if visibility > 0:
     app.conf.broker_transport_options = {**(app.conf.broker_transport_options or {}), "visibility_timeout": visibility,
                                          "unacked_restore_interval": 1, "unacked_restore_throttle": 1}
+beat = ["--beat", "--schedule", sys.argv[6]] if sys.argv[5] == "1" else []  # the job sweeper, embedded in the worker
 app.worker_main(["worker", f"--loglevel={sys.argv[3]}", "--concurrency=1", "--pool=prefork", "--without-heartbeat",
-                 "--without-mingle", "--without-gossip", "-n", sys.argv[2]])
+                 "--without-mingle", "--without-gossip", "-n", sys.argv[2], *beat])
 """
 
 
@@ -218,12 +219,25 @@ def start_worker(
     engine_delay: float = 0,
     log: Path | None = None,
     loglevel: str = "WARNING",
+    beat: bool = False,
 ) -> subprocess.Popen[Any]:
     """A real Celery worker process (``celery -A config worker``), optionally with a short visibility timeout,
-    and optionally waiting ``engine_delay`` seconds before each assessment's engine run."""
+    optionally waiting ``engine_delay`` seconds before each assessment's engine run, optionally running beat
+    (the job sweeper's schedule) in the same process."""
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (closed with the process)
+    schedule = Path(tempfile.mkdtemp(prefix="trustmap-beat-")) / "schedule"
     return subprocess.Popen(
-        [PYTHON, "-c", WORKER_BOOT, str(visibility_timeout), f"{name}@%h", loglevel, str(engine_delay)],
+        [
+            PYTHON,
+            "-c",
+            WORKER_BOOT,
+            str(visibility_timeout),
+            f"{name}@%h",
+            loglevel,
+            str(engine_delay),
+            "1" if beat else "0",
+            str(schedule),
+        ],
         cwd=ROOT,
         env=env,
         stdout=out,

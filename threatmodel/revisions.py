@@ -23,6 +23,7 @@ from threatmodel import models as m
 from threatmodel.accounts import RequestUser
 from threatmodel.changes import MODEL_KEY, MODEL_KIND, ElementChange, normalize
 from threatmodel.domain import COLLECTION_OF_KIND, KIND_OF_COLLECTION
+from threatmodel.hooks import revision_accepted
 from threatmodel.invariants import (
     REFERENCES,
     Issue,
@@ -349,6 +350,7 @@ def _advance_model(model: m.ThreatModel, number: int, model_info_after: dict[str
     model.save(
         update_fields=["revision", "name", "description", "business_criticality", "tags", "attributes", "updated_at"]
     )
+    revision_accepted(model.pk, number)  # after commit: e.g. the assessments app schedules an assessment
 
 
 def _dangling_after_delete(

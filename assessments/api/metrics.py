@@ -45,6 +45,12 @@ def build_registry(feed: list[dict[str, Any]]) -> CollectorRegistry:
         ["model"],
         registry=registry,
     )
+    revision = Gauge(
+        "trustmap_assessed_revision",
+        "Model revision that the latest successful assessment describes",
+        ["model"],
+        registry=registry,
+    )
     now = timezone.now()
     for entry in feed:
         model, run = entry["model"], entry["run"]
@@ -62,6 +68,7 @@ def build_registry(feed: list[dict[str, Any]]) -> CollectorRegistry:
                 pillar.labels(model=label, pillar=item["key"]).set(item["score"])
         for severity in Severity.values:
             open_findings.labels(model=label, severity=severity).set(entry["open"].get(severity, 0))
+        revision.labels(model=label).set(run.revision)
         if run.finished_at is not None:
             age.labels(model=label).set(max(0.0, (now - run.finished_at).total_seconds()))
     return registry

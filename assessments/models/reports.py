@@ -27,6 +27,8 @@ class Report(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True, default="")
+    enqueued_at = models.DateTimeField(null=True, blank=True, help_text="last time the job was sent to a worker")
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="last sign of life of its worker")
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from assessments.choices import JobStatus, Severity
+from assessments.choices import JobStatus, RunTrigger, Severity
 from threatmodel.models import ThreatModel
 
 
@@ -24,6 +24,9 @@ class AssessmentRun(models.Model):
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True, default="")
+    trigger = models.CharField(max_length=16, choices=RunTrigger.choices, default=RunTrigger.REQUEST)
+    enqueued_at = models.DateTimeField(null=True, blank=True, help_text="last time the job was sent to a worker")
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="last sign of life of its worker")
     overall_score = models.FloatField(null=True, blank=True)
     scores = models.JSONField(null=True, blank=True, help_text="principles and pillars breakdown")
     counts = models.JSONField(null=True, blank=True, help_text="open findings by severity")

@@ -28,7 +28,10 @@ from assessments.services.jobs import (
     TRANSIENT_ERRORS,
     TransientJobError,
     enqueue_on_commit,
+    heartbeat,
+    is_alive,
     record_progress,
+    release,
     requester,
 )
 from assessments.services.runs import engine_assess
@@ -61,17 +64,23 @@ def report_request(*, model: tm.ThreatModel, run: AssessmentRun, fmt: str, user:
 
 
 def report_claim(*, report_id: int) -> Report | None:
-    """Mark the report running (attempts + 1); None when it is missing or already finished (redelivery)."""
+    """Mark the report running (attempts + 1, heartbeat now); None when it is missing, already finished, or
+    running in a live worker (a duplicate message)."""
+    now = timezone.now()
     with transaction.atomic():
         report = Report.objects.select_for_update().filter(pk=report_id).first()
         if report is None or report.status in FINISHED:
             return None
+        restarted = report.status == JobStatus.RUNNING
+        if restarted and is_alive(report.heartbeat_at, now):
+            return None
         report.status = JobStatus.RUNNING
         report.attempts += 1
+        report.heartbeat_at = now
         report.progress = 1
-        report.progress_message = "started"
+        report.progress_message = "restarted after an interruption" if restarted else "started"
         report.error = ""
-        report.save(update_fields=["status", "attempts", "progress", "progress_message", "error"])
+        report.save(update_fields=["status", "attempts", "heartbeat_at", "progress", "progress_message", "error"])
     return report
 
 
@@ -82,7 +91,11 @@ def report_execute(*, report_id: int, progress: Progress | None = None) -> Repor
     renderer's error, an unreadable stored result) mark the report failed; database/broker errors are raised
     as ``TransientJobError`` so the task retries.
     """
-    if report_claim(report_id=report_id) is None:
+    try:
+        claimed = report_claim(report_id=report_id)
+    except TRANSIENT_ERRORS as exc:
+        raise TransientJobError(str(exc)) from exc
+    if claimed is None:
         return None
 
     def step(percent: int, message: str) -> None:
@@ -92,10 +105,12 @@ def report_execute(*, report_id: int, progress: Progress | None = None) -> Repor
 
     try:
         report = Report.objects.select_related("model", "run", "requested_by", "run__requested_by").get(pk=report_id)
-        data = _render(report, step)
+        with heartbeat(Report, report_id):
+            data = _render(report, step)
         step(90, "Storing the file")
-        _store(report_id, _file_name(report), data)
+        _store(report_id, _file_name(report), data, attempt=claimed.attempts)
     except TRANSIENT_ERRORS as exc:
+        release(Report, report_id, claimed.attempts, exc)
         raise TransientJobError(str(exc)) from exc
     except Exception as exc:  # deterministic: record it, do not retry
         LOGGER.exception("report %s failed", report_id)
@@ -135,9 +150,13 @@ def _file_name(report: Report) -> str:
 
 
 @transaction.atomic
-def _store(report_id: int, name: str, data: bytes) -> None:
-    """Save the file (replacing an earlier attempt's) and mark the report succeeded."""
+def _store(report_id: int, name: str, data: bytes, *, attempt: int) -> None:
+    """Save the file (replacing an earlier attempt's) and mark the report succeeded, unless another attempt took
+    the report over (this worker was thought dead): then its file is the one kept."""
     locked = Report.objects.select_for_update().get(pk=report_id)
+    if locked.status != JobStatus.RUNNING or locked.attempts != attempt:
+        LOGGER.warning("report %s: attempt %s lost the report, its file is dropped", report_id, attempt)
+        return
     if locked.file:
         locked.file.delete(save=False)
     locked.file.save(name, ContentFile(data), save=False)

@@ -1,14 +1,22 @@
-"""Assessment runs: start one (a background job), execute it (the task), record its failure; the live
-assessment that persists nothing.
+"""Assessment runs: start one (a background job), schedule one for an accepted revision (coalesced), execute
+it (the task), record its failure; the live assessment that persists nothing. The stored run and the live
+assessment are one engine call (``engine_assess``).
 
-``assessment_run_execute`` is idempotent: a finished run is left alone, a run left ``running`` by a killed
-worker is restarted from scratch (its findings are rewritten).
+``assessment_run_execute`` is idempotent: a finished run is left alone, a run whose worker is alive (fresh
+heartbeat) is left to it, a run left ``running`` by a dead worker is restarted from scratch (its findings are
+rewritten), and only the attempt that holds the run stores a result.
+
+Coalescing (``assessment_run_schedule``): a model has at most one scheduled run waiting; a newer revision moves
+that waiting run to itself, so when edits come faster than runs finish the revisions in between are skipped
+and the newest is assessed next. At most one run of a model is in flight: a worker that claims a run while
+another of the same model is running sends it back to the queue for later (``RunBusy``).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments import engine
-from assessments.choices import JobStatus
+from assessments.choices import JobStatus, RunTrigger
 from assessments.engine.codec import to_json_dict
 from assessments.models import AssessmentRun, ModelWebhook, RunFinding
 from assessments.selectors import custom_rule_specs
@@ -27,7 +35,10 @@ from assessments.services.jobs import (
     TRANSIENT_ERRORS,
     TransientJobError,
     enqueue_on_commit,
+    heartbeat_cutoff,
+    is_alive,
     record_progress,
+    release,
     requester,
 )
 from threatmodel import models as tm
@@ -38,6 +49,10 @@ from threatmodel.selectors import snapshot_of_model
 MAX_FINGERPRINT = 512
 
 logger = logging.getLogger(__name__)
+
+
+class RunBusy(Exception):
+    """Another run of the same model is in flight: try this one again later."""
 
 
 # -- the engine ---------------------------------------------------------------------------------
@@ -109,25 +124,91 @@ def assessment_run_start(*, model: tm.ThreatModel, user: RequestUser | None) -> 
             status=JobStatus.QUEUED,
             requested_by=requester(user),
             progress_message="queued",
+            trigger=RunTrigger.REQUEST,
         )
         enqueue_on_commit(RUN_ASSESSMENT, run.pk)
     return run
 
 
+def assessment_run_schedule(*, model_id: int) -> AssessmentRun | None:
+    """Make sure the model's current revision gets assessed: reuse the model's waiting scheduled run (moved to
+    this revision) or queue a new one. None when nothing is needed (the model is gone, or its current revision
+    already has a run waiting, running or done)."""
+    with transaction.atomic():
+        model = tm.ThreatModel.objects.select_for_update().filter(pk=model_id).first()
+        if model is None:
+            return None
+        waiting = (
+            AssessmentRun.objects.filter(model_id=model_id, status=JobStatus.QUEUED, trigger=RunTrigger.REVISION)
+            .defer("result")
+            .order_by("pk")
+            .first()
+        )
+        if waiting is not None:
+            if waiting.revision >= model.revision:
+                return waiting
+            moved = AssessmentRun.objects.filter(pk=waiting.pk, status=JobStatus.QUEUED).update(
+                revision=model.revision, progress_message=f"queued (revision {model.revision})"
+            )
+            if moved:  # its message is already on its way: no second one
+                waiting.revision = model.revision
+                return waiting
+        if (
+            AssessmentRun.objects.filter(model_id=model_id, revision=model.revision)
+            .exclude(status=JobStatus.FAILED)
+            .exists()
+        ):
+            return None
+        now = timezone.now()
+        window = timedelta(seconds=settings.JOB_COALESCE_SECONDS)
+        busy = AssessmentRun.objects.filter(
+            model_id=model_id, trigger=RunTrigger.REVISION, created_at__gt=now - 2 * window
+        ).exists()
+        run = AssessmentRun.objects.create(
+            model=model,
+            revision=model.revision,
+            status=JobStatus.QUEUED,
+            progress_message=f"queued (revision {model.revision})",
+            trigger=RunTrigger.REVISION,
+        )
+        # A first edit after a quiet spell is assessed at once; during a burst the run waits a moment, so that
+        # the edits that follow move it instead of each queuing a run of its own.
+        inline = settings.JOB_RUNNER == "inline" and settings.CELERY_TASK_ALWAYS_EAGER  # the unit tests' runner
+        enqueue_on_commit(RUN_ASSESSMENT, run.pk, countdown=window.total_seconds() if busy and not inline else 0)
+    return run
+
+
+def schedule_after_revision(model_id: int, revision: int) -> None:
+    """The listener of ``threatmodel.hooks``: an accepted revision is assessed (coalesced) in the background."""
+    assessment_run_schedule(model_id=model_id)
+
+
 def assessment_run_claim(*, run_id: int) -> AssessmentRun | None:
-    """Mark the run running (attempts + 1); None when it is missing or already finished (redelivery)."""
+    """Mark the run running (attempts + 1, heartbeat now); None when it is missing, already finished, or running
+    in a live worker (a duplicate message). ``RunBusy`` when another run of the model is in flight."""
+    now = timezone.now()
     with transaction.atomic():
         run = AssessmentRun.objects.select_for_update().defer("result").filter(pk=run_id).first()
         if run is None or run.status in FINISHED:
             return None
         restarted = run.status == JobStatus.RUNNING
+        if restarted and is_alive(run.heartbeat_at, now):
+            return None
+        in_flight = AssessmentRun.objects.filter(
+            model_id=run.model_id, status=JobStatus.RUNNING, heartbeat_at__gt=heartbeat_cutoff(now)
+        )
+        if in_flight.exclude(pk=run.pk).exists():
+            raise RunBusy(f"model {run.model_id} has a run in flight")
         run.status = JobStatus.RUNNING
         run.attempts += 1
-        run.started_at = timezone.now()
+        run.started_at = now
+        run.heartbeat_at = now
         run.progress = 5
         run.progress_message = "restarted after an interruption" if restarted else "started"
         run.error = ""
-        run.save(update_fields=["status", "attempts", "started_at", "progress", "progress_message", "error"])
+        run.save(
+            update_fields=["status", "attempts", "started_at", "heartbeat_at", "progress", "progress_message", "error"]
+        )
     return run
 
 
@@ -137,17 +218,23 @@ def assessment_run_execute(*, run_id: int) -> AssessmentRun | None:
     Deterministic failures (invalid model, engine error) mark the run failed; database/broker errors are
     raised as ``TransientJobError`` so the task retries.
     """
-    run = assessment_run_claim(run_id=run_id)
+    try:
+        run = assessment_run_claim(run_id=run_id)
+    except TRANSIENT_ERRORS as exc:
+        raise TransientJobError(str(exc)) from exc
     if run is None:
         return None
     started = time.perf_counter()
     try:
+        # Each step beats (record_progress); no beating thread: the engine forks only from a single-threaded
+        # process, and one analysis lasts seconds even at 10k elements, far inside JOB_HEARTBEAT_TIMEOUT.
         model = tm.ThreatModel.objects.get(pk=run.model_id)
         record_progress(AssessmentRun, run.pk, 15, "loading the model")
         snapshot = snapshot_of_model(model=model, revision=run.revision)
         record_progress(AssessmentRun, run.pk, 40, "analysing")
         result = engine_assess(snapshot, team_id=model.team_id)
     except TRANSIENT_ERRORS as exc:
+        release(AssessmentRun, run.pk, run.attempts, exc)
         raise TransientJobError(str(exc)) from exc
     except Exception as exc:  # deterministic: record it, do not retry
         assessment_run_fail(run_id=run.pk, error=f"{type(exc).__name__}: {exc}")
@@ -155,11 +242,21 @@ def assessment_run_execute(*, run_id: int) -> AssessmentRun | None:
     record_progress(AssessmentRun, run.pk, 90, "saving findings")
     try:
         with transaction.atomic():
+            held = (
+                AssessmentRun.objects.select_for_update()
+                .filter(pk=run.pk, status=JobStatus.RUNNING, attempts=run.attempts)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if held is None:  # another attempt took the run over (this worker was thought dead): its result wins
+                logger.warning("run %s: attempt %s lost the run, its result is dropped", run.pk, run.attempts)
+                return None
             run = _persist_run(run, result, duration_ms=int((time.perf_counter() - started) * 1000))
             webhook_id = ModelWebhook.objects.filter(model_id=run.model_id).values_list("pk", flat=True).first()
             if webhook_id is not None:
                 enqueue_on_commit(DELIVER_WEBHOOK, webhook_id, run.pk)
     except TRANSIENT_ERRORS as exc:
+        release(AssessmentRun, run.pk, run.attempts, exc)
         raise TransientJobError(str(exc)) from exc
     return run
 

@@ -41,10 +41,20 @@ def test_run_is_persisted_with_scores_counts_and_rows(team_setup: Any, engine: A
 def test_rerun_after_interruption_rewrites_rows(team_setup: Any, engine: Any) -> None:
     run = run_now(team_setup.model)
     count = RunFinding.objects.filter(run=run).count()
-    AssessmentRun.objects.filter(pk=run.pk).update(status=JobStatus.RUNNING)
+    # its worker died: running, with a heartbeat older than the timeout
+    AssessmentRun.objects.filter(pk=run.pk).update(
+        status=JobStatus.RUNNING, heartbeat_at=timezone.now() - timedelta(minutes=5)
+    )
     runs.assessment_run_execute(run_id=run.pk)
     assert RunFinding.objects.filter(run=run).count() == count
     assert AssessmentRun.objects.get(pk=run.pk).attempts == 2
+
+
+def test_a_duplicate_message_leaves_a_run_with_a_live_worker_alone(team_setup: Any, engine: Any) -> None:
+    run = run_now(team_setup.model)
+    AssessmentRun.objects.filter(pk=run.pk).update(status=JobStatus.RUNNING, heartbeat_at=timezone.now())
+    assert runs.assessment_run_execute(run_id=run.pk) is None
+    assert AssessmentRun.objects.get(pk=run.pk).attempts == 1
 
 
 def test_triage_rules(team_setup: Any) -> None:

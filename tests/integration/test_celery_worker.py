@@ -67,19 +67,22 @@ def test_run_completes_in_worker_and_score_is_readable(stack: dict[str, Any]) ->
 
 
 def test_killed_worker_is_replaced_and_the_run_completes(stack: dict[str, Any]) -> None:
-    doomed = servers.start_worker(stack["env"], "doomed", engine_delay=60, log=Path(stack["tmp"]) / "doomed.log")
+    """No short visibility timeout: the heartbeat goes silent, the sweeper (beat in the replacement) shows the
+    run interrupted and re-queues it long before the broker would redeliver its message."""
+    fast = {"JOB_HEARTBEAT_INTERVAL": "1", "JOB_HEARTBEAT_TIMEOUT": "5", "JOB_SWEEP_INTERVAL": "1"}
+    env = {**stack["env"], **fast}
+    doomed = servers.start_worker(env, "doomed", engine_delay=60, log=Path(stack["tmp"]) / "doomed.log")
     replacement = None
     try:
         run = submit(stack)
         running = wait_for(stack, run["id"], {"running"}, 40)
         assert running["attempts"] == 1
+        assert running["heartbeat_at"]
         time.sleep(0.5)
         servers.stop(doomed, signal.SIGKILL)  # the whole worker, mid-run, without a chance to clean up
         code, body, _ = servers.api(stack["base"], stack["token"], "GET", f"/api/v1/assessments/{run['id']}/")
         assert body["status"] == "running"
-        replacement = servers.start_worker(
-            stack["env"], "replacement", visibility_timeout=2, log=Path(stack["tmp"]) / "replacement.log"
-        )
+        replacement = servers.start_worker(env, "replacement", beat=True, log=Path(stack["tmp"]) / "replacement.log")
         done = wait_for(stack, run["id"], {"succeeded", "failed"}, 45)
         assert done["status"] == "succeeded", done["error"]
         assert done["attempts"] == 2
