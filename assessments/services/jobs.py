@@ -8,12 +8,16 @@ module, so every process (web, worker, management command) has them registered b
 
 from __future__ import annotations
 
+import logging
+
 from celery import current_app
 from django.db import InterfaceError, OperationalError, transaction
 
 from assessments.choices import JobStatus
 from assessments.models import AssessmentRun, Report
 from threatmodel.accounts import Account, RequestUser
+
+log = logging.getLogger("trustmap.jobs")
 
 RUN_ASSESSMENT = "assessments.tasks.run_assessment"
 RENDER_REPORT = "assessments.tasks.render_report"
@@ -32,7 +36,16 @@ class TransientJobError(Exception):
 def enqueue_on_commit(task_name: str, *args: int) -> None:
     """Send the task once the current transaction commits (a worker never sees a row that is not there yet)."""
     task = current_app.tasks[task_name]  # KeyError: a task name that nothing registered, a bug
-    transaction.on_commit(lambda: task.delay(*args))
+
+    def send() -> None:
+        # The row is committed: a broker that is down must not turn the answer into a 500 (the job stays
+        # visibly queued for a later enqueue).
+        try:
+            task.delay(*args)
+        except Exception:
+            log.exception("could not enqueue %s%r; the job stays queued", task_name, args)
+
+    transaction.on_commit(send)
 
 
 def record_progress(model: type[AssessmentRun] | type[Report], pk: int, percent: int, message: str) -> None:
