@@ -57,7 +57,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": parse_database_url(ENV.database_url)}
+DATABASES = {"default": parse_database_url(ENV.database_url, ENV.database_timeout)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
