@@ -169,7 +169,8 @@ def loads(text: str | bytes, *, max_depth: int = BODY_MAX_DEPTH) -> Any:
     try:
         value = json.loads(text, parse_constant=_refuse_constant, parse_float=_parse_float, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
-        raise InputRefused([Issue(f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}")]) from None
+        where, problem = f"line {exc.lineno}", f"invalid JSON: {exc.msg} (column {exc.colno})"
+        raise InputRefused([Issue(where, problem)]) from None
     except RecursionError:  # pragma: no cover - bracket_depth refuses first
         raise InputRefused([Issue("", "JSON nested too deeply")]) from None
     return check_value(value, max_depth=max_depth)
