@@ -2,11 +2,13 @@
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from assessments.api.metrics import MetricsView
 
 
+@csrf_exempt  # an unknown path is a 404 whatever the method, never a CSRF page
 def api_not_found(request: HttpRequest) -> JsonResponse:
     """Unknown ``/api/...`` URLs answer JSON like the rest of the API (not the HTML 404 page)."""
     return JsonResponse({"detail": "not found"}, status=404)

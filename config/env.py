@@ -65,8 +65,11 @@ def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return raw
 
 
-def parse_database_url(url: str) -> dict[str, object]:
-    """``sqlite:///path`` or ``postgres://user:pass@host:port/name`` -> Django DATABASES entry."""
+def parse_database_url(url: str, timeout: float = 3.0) -> dict[str, object]:
+    """``sqlite:///path`` or ``postgres://user:pass@host:port/name`` -> Django DATABASES entry.
+
+    ``timeout`` (``DATABASE_TIMEOUT``, seconds): how long a SQLite write waits for another writer's lock, and
+    how long connecting to PostgreSQL may take, before the request answers 503 (not a 20 s hang)."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path)
@@ -80,7 +83,7 @@ def parse_database_url(url: str) -> dict[str, object]:
             "CONN_MAX_AGE": 600,
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
-                "timeout": 20,
+                "timeout": timeout,
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
@@ -95,6 +98,7 @@ def parse_database_url(url: str) -> dict[str, object]:
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": {"connect_timeout": max(1, round(timeout))},
         }
     raise ImproperlyConfiguredEnv(f"DATABASE_URL scheme {parsed.scheme!r} is not supported (sqlite, postgres)")
 
@@ -125,6 +129,7 @@ class Env:
     allowed_hosts: list[str]
     csrf_trusted_origins: list[str]
     database_url: str
+    database_timeout: float
     redis_url: str
     task_time_limit: int
     task_soft_time_limit: int
@@ -156,6 +161,7 @@ def load() -> Env:
         allowed_hosts=_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver"),
         csrf_trusted_origins=_list("DJANGO_CSRF_TRUSTED_ORIGINS", ""),
         database_url=_str("DATABASE_URL", "sqlite:///var/db.sqlite3"),
+        database_timeout=_float("DATABASE_TIMEOUT", 3.0),
         redis_url=_str("REDIS_URL", ""),
         task_time_limit=_int("TASK_TIME_LIMIT", 600),
         task_soft_time_limit=_int("TASK_SOFT_TIME_LIMIT", 540),

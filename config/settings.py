@@ -34,7 +34,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "threatmodel.api.unavailable.FailureAnswerMiddleware",
 ]
+CSRF_FAILURE_VIEW = "threatmodel.api.unavailable.csrf_failure"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -55,7 +57,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": parse_database_url(ENV.database_url)}
+DATABASES = {"default": parse_database_url(ENV.database_url, ENV.database_timeout)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -118,6 +120,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "threatmodel.api.common.ApiPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "threatmodel.api.errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "threatmodel.api.parsers.GatedJSONParser",  # the input gate: nesting, finite numbers, valid Unicode
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "URL_FORMAT_OVERRIDE": None,  # ``?format=`` is the export format, not content negotiation
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -200,6 +207,8 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": ENV.redis_url,
         "KEY_PREFIX": "trustmap",
+        # an unreachable Redis fails fast: the throttles fall back to local counters
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
     if ENV.redis_url
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}

@@ -11,3 +11,8 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("threatmodel.urls")),
 ]
+
+handler400 = "threatmodel.api.unavailable.bad_request"
+handler403 = "threatmodel.api.unavailable.permission_denied"
+handler404 = "threatmodel.api.unavailable.not_found"
+handler500 = "threatmodel.api.unavailable.server_error"

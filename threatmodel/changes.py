@@ -15,6 +15,7 @@ from typing import Any, Literal, cast
 import jsonschema
 
 from threatmodel.domain import COLLECTION_OF_KIND, COLLECTIONS, KIND_OF_COLLECTION, Snapshot
+from threatmodel.inputgate import ELEMENT_MAX_DEPTH, name_issues, value_issues
 from threatmodel.interchange.native import (
     _schema_message,
     element_from_dict,
@@ -51,6 +52,9 @@ def normalize(kind: str, data: Mapping[str, Any], path: str) -> tuple[dict[str, 
     validator = _MODEL_VALIDATOR if kind == MODEL_KIND else _VALIDATORS[kind]
     if not isinstance(data, Mapping):
         return None, [Issue(path, "must be an object")]
+    gate = gate_issues(data, path)
+    if gate:
+        return None, gate
     errors = sorted(validator.iter_errors(dict(data)), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         return None, [
@@ -63,6 +67,15 @@ def normalize(kind: str, data: Mapping[str, Any], path: str) -> tuple[dict[str, 
         return info_to_dict(info_from_dict(data)), []
     element = element_from_dict(COLLECTIONS[COLLECTION_OF_KIND[kind]], data)
     return element_to_dict(element), []
+
+
+def gate_issues(data: Mapping[str, Any], path: str) -> list[Issue]:
+    """The input gate for one element's data: what a model file could hold at an element's place (so anything
+    accepted exports and re-imports), and a name without control or bidirectional characters."""
+    issues = value_issues(dict(data), path, max_depth=ELEMENT_MAX_DEPTH)
+    if not issues and isinstance(data.get("name"), str):
+        issues = name_issues(data["name"], f"{path}.name")
+    return issues
 
 
 def parse_change(raw: Any, path: str) -> tuple[ElementChange | None, list[Issue]]:
@@ -89,6 +102,8 @@ def parse_change(raw: Any, path: str) -> tuple[ElementChange | None, list[Issue]
         issues.append(Issue(f"{path}.data", "must be an object"))
     elif "id" in data and data["id"] != element_id:
         issues.append(Issue(f"{path}.data.id", "an element's id cannot be changed; delete and re-create it"))
+    else:
+        issues.extend(gate_issues(data, f"{path}.data"))
     if issues:
         return None, issues
     operation = cast(Operation, op)  # validated against OPERATIONS above

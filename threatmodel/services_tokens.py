@@ -6,11 +6,14 @@ the first characters (``prefix``) kept in clear so people can tell their tokens 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import secrets
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from threatmodel.accounts import Account
@@ -76,6 +79,40 @@ def api_token_authenticate(*, raw: str) -> ApiToken | None:
     if not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
+        _touch(token, now)
     return token
+
+
+#: How long the ``last_used_at`` write may wait for a lock held by another writer.
+TOUCH_LOCK_WAIT_MS = 100
+
+
+def _touch(token: ApiToken, now: datetime) -> None:
+    """Best effort: a locked or read-only database must not fail a read because of this bookkeeping write."""
+    try:
+        with _quick_write():
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    except DatabaseError as exc:
+        logging.getLogger("trustmap.tokens").info("last_used_at of token %s not written: %s", token.pk, exc)
+
+
+@contextlib.contextmanager
+def _quick_write() -> Iterator[None]:
+    """A transaction (a savepoint inside another) that waits at most :data:`TOUCH_LOCK_WAIT_MS` for locks."""
+    if connection.vendor != "sqlite":
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = %s", [f"{TOUCH_LOCK_WAIT_MS}ms"])
+            yield
+        return
+    with connection.cursor() as cursor:  # SQLite: the wait is the connection's busy timeout, BEGIN included
+        previous = int(cursor.execute("PRAGMA busy_timeout").fetchone()[0])
+        cursor.execute(f"PRAGMA busy_timeout = {TOUCH_LOCK_WAIT_MS}")
+    try:
+        with transaction.atomic():
+            yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {previous}")

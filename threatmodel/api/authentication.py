@@ -7,15 +7,22 @@
   throttles browser sessions per user; ``AnonymousRateThrottle`` (scope ``anon``) throttles unauthenticated
   requests per client address (the views open to them: the OpenAPI schema and its documentation pages).
   Rates come from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (``API_THROTTLE_*`` in config/env.py).
+
+The counters live in the shared cache (Redis when ``REDIS_URL`` is set). When it cannot be reached the
+throttles count in this process instead (:class:`CounterStore`) and retry the shared cache after
+:data:`SHARED_RETRY_SECONDS`: a Redis outage never fails a request, and the rates still hold per process.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
@@ -83,6 +90,44 @@ def _rate(scope: str) -> str | None:
     return rates.get(scope)
 
 
+#: After the shared cache failed, count locally for this long before trying it again.
+SHARED_RETRY_SECONDS = 5.0
+log = logging.getLogger("trustmap.throttle")
+
+
+class CounterStore:
+    """The shared cache, or this process's own counters while the shared one is unreachable."""
+
+    def __init__(self) -> None:
+        self.local = LocMemCache("trustmap-throttle-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
+        self.down_until = 0.0
+        self.lock = threading.Lock()
+
+    def count(self, key: str, timeout: int) -> int:
+        """Add one to ``key`` (created with ``timeout``) and return its new value."""
+        if time.monotonic() >= self.down_until:
+            try:
+                return _count(cache, key, timeout)
+            except Exception as exc:  # any backend error: redis.ConnectionError, TimeoutError...
+                with self.lock:
+                    self.down_until = time.monotonic() + SHARED_RETRY_SECONDS
+                log.warning("throttle counters: shared cache unavailable (%s); counting locally", exc)
+        return _count(self.local, key, timeout)
+
+
+def _count(store: Any, key: str, timeout: int) -> int:
+    if store.add(key, 1, timeout):
+        return 1
+    try:
+        return int(store.incr(key))
+    except ValueError:  # expired between add and incr
+        store.add(key, 1, timeout)
+        return 1
+
+
+COUNTERS = CounterStore()
+
+
 class FixedWindowThrottle(throttling.BaseThrottle):
     """O(1) throttling: one cache counter per identity and time window (no request history lists)."""
 
@@ -101,14 +146,7 @@ class FixedWindowThrottle(throttling.BaseThrottle):
         window = int(now // self.duration)
         self.reset_at = (window + 1) * self.duration
         key = f"throttle:{self.scope}:{ident}:{window}"
-        if cache.add(key, 1, self.duration + 1):
-            return True
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, self.duration + 1)
-            return True
-        return bool(count <= self.num_requests)
+        return COUNTERS.count(key, self.duration + 1) <= self.num_requests
 
     def wait(self) -> float | None:
         return max(0.0, getattr(self, "reset_at", 0) - time.time())

@@ -1,17 +1,20 @@
 """The API's exception handler: maps domain exceptions to HTTP answers in one place.
 
 ``NotFound`` -> 404, ``Forbidden`` -> 403, ``ModelValidationError`` -> 400 with ``errors`` (path + message),
-``TeamRuleError`` -> 400, ``RevisionConflict`` -> 409 with ``current_revision``.
+``TeamRuleError`` -> 400, ``RevisionConflict`` -> 409 with ``current_revision``; a database that is locked,
+read-only or gone -> 503 with ``Retry-After`` (``threatmodel.api.unavailable``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from threatmodel.api.unavailable import DATABASE_ERRORS, DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, log
 from threatmodel.invariants import ModelValidationError
 from threatmodel.selectors import Forbidden, NotFound
 from threatmodel.services import RevisionConflict, TeamRuleError
@@ -40,6 +43,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response({"detail": str(exc), "current_revision": exc.current_revision}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, exceptions.ValidationError):
         return Response(flatten_validation(exc.detail), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DATABASE_ERRORS):
+        log.warning("database unavailable: %s", exc)
+        return Response(
+            {"detail": DATABASE_UNAVAILABLE},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"detail": "the request body is too large"}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     return drf_exception_handler(exc, context)
 
 

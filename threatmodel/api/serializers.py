@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from threatmodel import models as m
+from threatmodel.api.gate_fields import gated_name, gated_structure
 from threatmodel.choices import BUSINESS_CRITICALITY, Role
 from threatmodel.model_templates import TEMPLATES
 
@@ -30,7 +31,7 @@ class TeamSerializer(serializers.ModelSerializer[m.Team]):
 
 
 class TeamCreateSerializer(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=200)
+    name = serializers.CharField(max_length=200, validators=[gated_name])
     slug = serializers.SlugField(max_length=56, required=False)
 
 
@@ -74,7 +75,7 @@ class ApiTokenSerializer(serializers.ModelSerializer[m.ApiToken]):
 
 
 class ApiTokenCreateSerializer(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=100)
+    name = serializers.CharField(max_length=100, validators=[gated_name])
     scope = serializers.ChoiceField(choices=m.TokenScope.choices, default=m.TokenScope.READ)
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
 
@@ -123,7 +124,10 @@ class ThreatModelSerializer(serializers.ModelSerializer[m.ThreatModel]):
 class ThreatModelCreateSerializer(serializers.Serializer[Any]):
     team = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     name = serializers.CharField(
-        max_length=200, help_text="Unique in the team (case-insensitive), not blank.", error_messages=NAME_ERRORS
+        max_length=200,
+        help_text="Unique in the team (case-insensitive), not blank.",
+        error_messages=NAME_ERRORS,
+        validators=[gated_name],
     )
     template = serializers.ChoiceField(
         choices=[t.slug for t in TEMPLATES],
@@ -155,11 +159,11 @@ class ThreatModelDuplicateSerializer(serializers.Serializer[Any]):
 class ThreatModelUpdateSerializer(serializers.Serializer[Any]):
     base_revision = serializers.IntegerField(min_value=0, required=False, help_text='Or send If-Match: "<revision>".')
     message = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    name = serializers.CharField(max_length=200, required=False, error_messages=NAME_ERRORS)
+    name = serializers.CharField(max_length=200, required=False, error_messages=NAME_ERRORS, validators=[gated_name])
     description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
     business_criticality = serializers.ChoiceField(choices=BUSINESS_CRITICALITY, required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=64)
-    attributes = serializers.DictField(required=False)
+    attributes = serializers.DictField(required=False, validators=[gated_structure])
 
 
 class DocumentSerializer(serializers.Serializer[Any]):

@@ -8,7 +8,6 @@ any problem raises ``ModelValidationError`` listing every issue with its path
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, fields
 from enum import StrEnum
@@ -18,7 +17,7 @@ import jsonschema
 import jsonschema_rs
 import yaml
 
-from threatmodel import vocabulary
+from threatmodel import inputgate, vocabulary
 from threatmodel.domain import COLLECTIONS, KIND_OF_COLLECTION, ModelInfo, Position, Snapshot
 from threatmodel.interchange.base import ImportResult, line_index, locations_for, triage_from_attributes
 from threatmodel.interchange.schema import FORMAT_NAME, FORMAT_VERSION, MODEL_SCHEMA
@@ -32,7 +31,7 @@ from threatmodel.invariants import (
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
 MAX_ELEMENTS = 250_000
-MAX_DEPTH = 32
+MAX_DEPTH = inputgate.MAX_DEPTH
 
 _VALIDATOR = jsonschema.Draft202012Validator(MODEL_SCHEMA)
 #: Compiled (Rust) validator: the fast path for valid files; the Python one words the errors.
@@ -51,52 +50,70 @@ class _NoAliasSafeLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-#: Integers beyond this are refused: they do not fit the floats positions and numbers become.
-MAX_INTEGER = 2**63
+#: The YAML tags a model file may use: the JSON types. Dates, ``!!binary``, ``!!set``, ``!!omap``... are refused
+#: (a date would come back as a ``datetime`` that JSON, the database and the exporter do not hold).
+JSON_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "str", "seq", "map"))
 
 
-def _plain_issue(value: Any, path: str) -> Issue | None:
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return None
-    if isinstance(value, int):
-        return None if abs(value) <= MAX_INTEGER else Issue(path, "number out of range")
-    if isinstance(value, float):
-        return None if math.isfinite(value) else Issue(path, f"{value} is not a finite number")
-    kind = {"date": "a date", "datetime": "a date and time", "bytes": "binary data", "set": "a set"}.get(
-        type(value).__name__, f"a {type(value).__name__}"
-    )
-    return Issue(path, f"{kind} is not allowed in a model file (quote it to make it text)")
+class _JsonTypesLoader(_NoAliasSafeLoader):
+    """Safe YAML without aliases, producing only JSON types."""
+
+    yaml_constructors = {tag: c for tag, c in yaml.SafeLoader.yaml_constructors.items() if tag in JSON_TAGS}
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag in JSON_TAGS]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def construct_undefined(self, node: Any) -> Any:
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"the tag {node.tag!r} is not allowed (only JSON types: no dates, binary, sets)",
+            node.start_mark,
+        )
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        digits = str(self.construct_scalar(node)).lstrip("+-").replace("_", "")
+        if len(digits) > inputgate.MAX_NUMBER_LITERAL:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"an integer of {len(digits):,} digits is out of range", node.start_mark
+            )
+        return super().construct_yaml_int(node)
 
 
-def plain_issues(document: Any) -> list[Issue]:
-    """The first value of ``document`` that JSON cannot hold (YAML dates, sets, binary, non-text keys, NaN)."""
-    stack: list[tuple[Any, str]] = [(document, "")]
-    while stack:
-        value, path = stack.pop()
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if not isinstance(key, str):
-                    return [Issue(path, f"key {key!r} must be text (quote it)")]
-                stack.append((item, f"{path}.{key}" if path else key))
-        elif isinstance(value, list):
-            stack.extend((item, f"{path}[{index}]") for index, item in enumerate(value))
-        else:
-            issue = _plain_issue(value, path)
-            if issue is not None:
-                return [issue]
-    return []
+_JsonTypesLoader.add_constructor("tag:yaml.org,2002:int", _JsonTypesLoader.construct_yaml_int)
+_JsonTypesLoader.add_constructor(None, _JsonTypesLoader.construct_undefined)
 
 
 def parse_document(raw: bytes | str, filename: str = "") -> Any:
-    """Bytes of a YAML or JSON file -> plain (JSON-compatible) Python data, with size and syntax checks."""
-    document = _parse(raw, filename)
-    issues = plain_issues(document)
+    """Bytes of a YAML or JSON file -> plain Python data, with size and syntax checks and the input gate
+    (``threatmodel.inputgate``: JSON types only, valid Unicode, finite numbers, at most :data:`MAX_DEPTH` levels,
+    names without control characters)."""
+    document = _load_document(raw, filename)
+    inputgate.check_value(document, max_depth=MAX_DEPTH)
+    issues = document_name_issues(document)
     if issues:
         raise ModelValidationError(issues)
     return document
 
 
-def _parse(raw: bytes | str, filename: str) -> Any:
+def document_name_issues(document: Any) -> list[Issue]:
+    """Names of the model and of its elements are names shown to people (no bidirectional overrides)."""
+    if not isinstance(document, dict):
+        return []
+    issues: list[Issue] = []
+    info = document.get("model")
+    if isinstance(info, dict) and isinstance(info.get("name"), str):
+        issues += inputgate.name_issues(info["name"], "model.name")
+    for collection in COLLECTIONS:
+        items = document.get(collection)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                issues += inputgate.name_issues(item["name"], f"{collection}[{index}].name")
+    return issues
+
+
+def _load_document(raw: bytes | str, filename: str) -> Any:
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
     if len(raw) > MAX_FILE_BYTES:
@@ -108,16 +125,16 @@ def _parse(raw: bytes | str, filename: str) -> Any:
     stripped = text.lstrip()
     if not stripped:
         raise ModelValidationError([Issue("", "file is empty")])
+    if inputgate.bracket_depth(text, stop_after=MAX_DEPTH) > MAX_DEPTH:  # flow-style YAML included
+        raise ModelValidationError([Issue("", f"document is nested deeper than {MAX_DEPTH} levels")])
     if filename.lower().endswith(".json") or stripped.startswith(("{", "[")):
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            if filename.lower().endswith(".json"):
-                raise ModelValidationError([Issue(f"line {exc.lineno}", f"invalid JSON: {exc.msg}")]) from None
-        except RecursionError:
-            raise ModelValidationError([Issue("", "document is nested too deeply")]) from None
+            return inputgate.loads(text, max_depth=MAX_DEPTH)
+        except inputgate.InputRefused as exc:
+            if filename.lower().endswith(".json") or not exc.issues[0].message.startswith("invalid JSON"):
+                raise
     try:
-        return yaml.load(text, Loader=_NoAliasSafeLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_JsonTypesLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -135,26 +152,12 @@ def _json_path(path: Any) -> str:
     return out
 
 
-def _depth(value: Any, limit: int) -> int:
-    stack = [(value, 1)]
-    deepest = 0
-    while stack:
-        item, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > limit:
-            return deepest
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return deepest
-
-
 def schema_issues(document: Any) -> list[Issue]:
     if not isinstance(document, dict):
         return [Issue("", f"a model file must be a mapping at the top level, not {type(document).__name__}")]
-    if _depth(document, MAX_DEPTH) > MAX_DEPTH:
-        return [Issue("", f"document is nested deeper than {MAX_DEPTH} levels")]
+    gate = inputgate.value_issues(document, max_depth=MAX_DEPTH)  # the same rule as change sets
+    if gate:
+        return gate
     total = sum(len(document.get(name) or []) for name in COLLECTIONS if isinstance(document.get(name), list))
     if total > MAX_ELEMENTS:
         return [Issue("", f"model has {total:,} elements; the limit is {MAX_ELEMENTS:,}")]

@@ -1,0 +1,199 @@
+"""The one input gate: every piece of text or structured input (API JSON bodies, change sets, element writes,
+imported model files, team, token and model names) passes these checks before anything else reads it.
+
+Pure Python, no Django. The limits make anything accepted storable on SQLite and PostgreSQL alike and
+exportable and re-importable: strings are valid Unicode without NUL (PostgreSQL refuses NUL in text and
+JSON), numbers are finite and within what a JSON reader (the editor's JavaScript included) holds exactly,
+keys are strings, and nesting stays within the importer's limit (:data:`MAX_DEPTH`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from threatmodel.invariants import Issue, ModelValidationError
+
+#: Deepest nesting of a model document (the document itself is level 1). An element sits at level 3
+#: (document -> collection list -> element), so an element's own nesting may be :data:`ELEMENT_MAX_DEPTH`.
+MAX_DEPTH = 32
+ELEMENT_MAX_DEPTH = MAX_DEPTH - 2
+#: Deepest nesting of any API request body (a change set wraps elements three levels deep).
+BODY_MAX_DEPTH = MAX_DEPTH + 4
+#: Integers a JSON reader holds exactly (IEEE double): the editor reads the same numbers the server stored.
+MAX_SAFE_INTEGER = 2**53 - 1
+#: Longest single string (a description, an attribute value) and longest key.
+MAX_STRING = 100_000
+MAX_KEY = 256
+#: Longest name (team, token, model, element).
+MAX_NAME = 200
+#: Longest run of digits a number literal may have before it is parsed (Python refuses > 4,300 itself).
+MAX_NUMBER_LITERAL = 40
+
+#: Bidirectional formatting controls: they reorder how a name is shown (U+202E shows "exe.txt" for "txt.exe").
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NAME_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+class InputRefused(ModelValidationError):
+    """Input the gate refuses; ``issues`` name the place (``changes[2].data.attributes.x``)."""
+
+
+def text_issues(value: str, path: str) -> list[Issue]:
+    """A string (value or key) is valid Unicode without NUL and of a sane length."""
+    if "\x00" in value:
+        return [Issue(path, "NUL characters (\\u0000) are not allowed in text")]
+    if _SURROGATE.search(value):
+        return [Issue(path, "text is not valid Unicode (a lone surrogate such as \\ud800)")]
+    if len(value) > MAX_STRING:
+        return [Issue(path, f"text is {len(value):,} characters; the limit is {MAX_STRING:,}")]
+    return []
+
+
+def name_issues(value: Any, path: str, *, max_length: int = MAX_NAME) -> list[Issue]:
+    """A name shown to people: text as above, no control characters, no bidirectional overrides."""
+    if not isinstance(value, str):
+        return [Issue(path, "must be a string")]
+    issues = text_issues(value, path)
+    if issues:
+        return issues
+    if any(ch in BIDI_CONTROLS for ch in value):
+        return [Issue(path, "bidirectional control characters (such as U+202E) are not allowed in names")]
+    if _NAME_CONTROLS.search(value):
+        return [Issue(path, "control characters (tabs, line breaks) are not allowed in names")]
+    if len(value) > max_length:
+        return [Issue(path, f"name is {len(value)} characters; the limit is {max_length}")]
+    return []
+
+
+def _number_issues(value: int | float, path: str) -> list[Issue]:
+    if isinstance(value, float):
+        return [] if math.isfinite(value) else [Issue(path, f"{value!r} is not a finite number")]
+    if abs(value) > MAX_SAFE_INTEGER:
+        return [Issue(path, f"integer out of range (at most {MAX_SAFE_INTEGER:,} in absolute value)")]
+    return []
+
+
+def _child(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def _walk(value: Any, path: str, max_depth: int) -> Iterator[Issue]:
+    """Issues of a JSON-like value, depth first, without recursion (any depth is safe to walk)."""
+    stack: list[tuple[Any, str, int]] = [(value, path, 1)]
+    while stack:
+        item, where, depth = stack.pop()
+        if isinstance(item, dict | list) and depth > max_depth:
+            yield Issue(where, f"nested deeper than {max_depth} levels")
+            continue
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if not isinstance(key, str):
+                    yield Issue(where, f"keys must be strings, not {type(key).__name__} ({key!r})")
+                    continue
+                key_issues = text_issues(key, _child(where, "<key>"))
+                if key_issues or len(key) > MAX_KEY:
+                    yield from key_issues or [Issue(where, f"a key is longer than {MAX_KEY} characters")]
+                    continue
+                stack.append((child, _child(where, key), depth + 1))
+        elif isinstance(item, list):
+            stack.extend((child, _child(where, index), depth + 1) for index, child in enumerate(item))
+        elif isinstance(item, str):
+            yield from text_issues(item, where)
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif isinstance(item, int | float):
+            yield from _number_issues(item, where)
+        else:
+            yield Issue(where, f"{type(item).__name__} values are not allowed (only JSON types)")
+
+
+def value_issues(value: Any, path: str = "", *, max_depth: int = MAX_DEPTH, limit: int = 20) -> list[Issue]:
+    """At most ``limit`` issues of a JSON-like value (sorted by place, so the answer is deterministic)."""
+    issues: list[Issue] = []
+    for issue in _walk(value, path, max_depth):
+        issues.append(issue)
+        if len(issues) >= limit:
+            break
+    return sorted(issues, key=lambda i: i.path)
+
+
+def check_value(value: Any, path: str = "", *, max_depth: int = MAX_DEPTH) -> Any:
+    """``value`` itself, or :class:`InputRefused` naming every place that breaks a rule."""
+    issues = value_issues(value, path, max_depth=max_depth)
+    if issues:
+        raise InputRefused(issues)
+    return value
+
+
+def check_name(value: Any, path: str, *, max_length: int = MAX_NAME) -> str:
+    issues = name_issues(value, path, max_length=max_length)
+    if issues:
+        raise InputRefused(issues)
+    return str(value)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise InputRefused([Issue("", f"{name} is not a JSON number (only finite numbers are allowed)")])
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise InputRefused([Issue("", f"{text[:20]} is out of range (only finite numbers are allowed)")])
+    return value
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_LITERAL:
+        raise InputRefused([Issue("", f"an integer of {len(text.lstrip('-')):,} digits is out of range")])
+    return int(text)
+
+
+def loads(text: str | bytes, *, max_depth: int = BODY_MAX_DEPTH) -> Any:
+    """Strict JSON: no NaN/Infinity, no 1e999, no 5,000-digit integers, no nesting past ``max_depth``, and
+    everything :func:`check_value` asks. Raises :class:`InputRefused` (never ``RecursionError``)."""
+    if isinstance(text, bytes | bytearray):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputRefused([Issue("", f"the body is not UTF-8 text (byte {exc.start})")]) from None
+    if bracket_depth(text, stop_after=max_depth) > max_depth:
+        raise InputRefused([Issue("", f"JSON nested deeper than {max_depth} levels")])
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_parse_float, parse_int=_parse_int)
+    except json.JSONDecodeError as exc:
+        where, problem = f"line {exc.lineno}", f"invalid JSON: {exc.msg} (column {exc.colno})"
+        raise InputRefused([Issue(where, problem)]) from None
+    except RecursionError:  # pragma: no cover - bracket_depth refuses first
+        raise InputRefused([Issue("", "JSON nested too deeply")]) from None
+    return check_value(value, max_depth=max_depth)
+
+
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(r"[\[\]{}]+")
+
+
+def bracket_depth(text: str, stop_after: int = 2**31) -> int:
+    """Deepest bracket nesting of JSON-like text outside string literals (an upper bound for invalid text);
+    counting stops once it passes ``stop_after``."""
+    if "[" not in text and "{" not in text:
+        return 0
+    depth = deepest = 0
+    for run in _BRACKETS.findall(_STRINGS.sub("", text)):
+        for ch in run:
+            if ch in "[{":
+                depth += 1
+                if depth > deepest:
+                    deepest = depth
+                    if deepest > stop_after:
+                        return deepest
+            else:
+                depth -= 1
+    return deepest
