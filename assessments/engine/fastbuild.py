@@ -73,13 +73,24 @@ def make_finding(
     return finding  # type: ignore[no-any-return]  # a Finding now (typing.cast would cost a call per finding)
 
 
-def make_deductions(items: Iterable[tuple[Finding, str, int]], scale: float) -> tuple[Deduction, ...]:
-    """One deduction per open ``(finding, rule, weight)`` item, worth ``scale * weight`` points."""
+def make_deductions(
+    items: Iterable[tuple[Finding, str, int]],
+    scale: float,
+    cap_severity: str | None = None,
+    cap_scale: float = 0.0,
+    floor_rules: frozenset[str] = frozenset(),
+    floor_scale: float = 0.0,
+) -> tuple[Deduction, ...]:
+    """One deduction per open ``(finding, rule, weight)`` item: ``scale * weight`` points of risk, plus
+    ``cap_scale * weight`` when the finding has ``cap_severity``, plus ``floor_scale * weight`` when its rule is
+    in ``floor_rules`` (docs/scoring.md §3)."""
     built: list[Any] = []
     append = built.append
     twin = _DeductionTwin
     for finding, rule, weight in items:
-        item = twin(finding.id, rule, finding.elements, scale * weight)
+        cap = cap_scale * weight if cap_scale and finding.severity == cap_severity else 0.0
+        floor = floor_scale * weight if floor_scale and rule in floor_rules else 0.0
+        item = twin(finding.id, rule, finding.elements, scale * weight + cap + floor, cap, floor)
         item.__class__ = Deduction
         append(item)
     return tuple(built)

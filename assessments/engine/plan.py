@@ -18,6 +18,7 @@ from assessments.engine.incremental import reevaluate
 from assessments.engine.results import Finding, PlanStep
 from assessments.engine.rules.common import APP_KINDS, MESHED, OUTSIDE, STORES
 from assessments.engine.rules.encryption import secret_attributes
+from assessments.engine.rules.exposure_paths import weak_flows_into
 from assessments.engine.scoring import raw_overall_score
 from assessments.engine.snapshot_delta import index_of_id
 from threatmodel.domain import Component, Control, DataFlow, Grant, Identity, Snapshot
@@ -164,6 +165,21 @@ SECURE_PROTOCOLS = {
 
 def _secure_protocol(protocol: str) -> str:
     return SECURE_PROTOCOLS.get(protocol.lower(), protocol)
+
+
+@fix("protect-path")
+def protect_path(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
+    """Workload (mTLS) or user (OAuth2) identity on every weak flow of the weak routes into the ``ids`` stores."""
+    weak = weak_flows_into(ModelContext(snapshot), ids)
+    return _update_flows(
+        snapshot,
+        weak,
+        lambda f, s: replace(
+            f,
+            authentication=_peer_method(f, s),
+            encryption=Encryption.MTLS if _peer_method(f, s) is Authentication.MTLS else _encryption_for(f, s),
+        ),
+    )
 
 
 @fix("encrypt-flow")
@@ -506,7 +522,7 @@ def build_plan(
         entry[2][0] += weight
     limit = candidate_count(max_candidates, len(state.elements))
     ranked = sorted(groups.items(), key=lambda kv: (-kv[1][2][0], kv[0]))[:limit]
-    before = raw_overall_score(state.totals)
+    before = raw_overall_score(state.totals, specs)
     steps: list[PlanStep] = []
     for (rule_id, group), entry in ranked:
         fix = specs[rule_id].meta.fix
@@ -517,7 +533,7 @@ def build_plan(
             continue
         elements = tuple(sorted(entry[0]))
         after_state = reevaluate(state, transform(state.snapshot, elements))
-        after = raw_overall_score(after_state.totals)
+        after = raw_overall_score(after_state.totals, specs)
         gain = after - before
         if gain <= 1e-9:
             continue

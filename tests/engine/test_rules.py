@@ -232,6 +232,24 @@ CASES = [
         lambda: model(svc("a"), svc("b", boundary="ns-b")),
     ),
     Case(
+        "seg.untrusted-path-to-crown-jewel",
+        "s",
+        lambda: model(
+            ext("u", K.HUMAN_USER, boundary="internet"),
+            svc("w", K.WEB_FRONTEND, internet_facing=True),
+            store("s", data_stored=("restr",)),
+            fl("f1", "u", "w", authentication=A.PASSWORD),
+            fl("f2", "w", "s", authentication=A.API_KEY),
+        ),
+        lambda: model(
+            ext("u", K.HUMAN_USER, boundary="internet"),
+            svc("w", K.WEB_FRONTEND, internet_facing=True),
+            store("s", data_stored=("restr",)),
+            fl("f1", "u", "w", authentication=A.PASSWORD),
+            fl("f2", "w", "s"),
+        ),
+    ),
+    Case(
         "seg.tier-skipping",
         "f",
         lambda: model(svc("w", K.WEB_FRONTEND), store("s"), fl("f", "w", "s")),
