@@ -313,6 +313,8 @@ class Evaluator:
         evidence = hit.evidence
         if folded:
             evidence = (*evidence, ("supersedes", tuple(folded)))
+        if mitigated_by:
+            evidence = (*evidence, ("mitigation", _mitigation_reasons(ctx, mitigated_by)))
         return make_finding(
             spec.meta,
             "@".join((spec.id, *key_elements)),
@@ -322,6 +324,7 @@ class Evaluator:
             elements,
             evidence,
             mitigated_by,
+            hit.title,
         )
 
 
@@ -339,6 +342,16 @@ def _mitigations(
                         found = []
                     found.append(control.id)
     return tuple(sorted(set(found))) if found else ()
+
+
+def _mitigation_reasons(ctx: ModelContext, control_ids: tuple[str, ...]) -> tuple[str, ...]:
+    """Why the finding costs nothing: per mitigating control, its catalog id and its description in the model."""
+    reasons = []
+    for control_id in control_ids:
+        control = ctx.snapshot_control(control_id)
+        if control is not None:
+            reasons.append(f"{control.control}: {control.description}" if control.description else control.control)
+    return tuple(reasons)
 
 
 # -- state ---------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ _FindingTwin = mutable_twin(Finding)
 _DeductionTwin = mutable_twin(Deduction)
 
 
-def make_finding(
+def make_finding(  # noqa: PLR0913 - one positional field each, the hot path of every analysis
     meta: RuleMeta,
     finding_id: str,
     severity: str,
@@ -46,13 +46,14 @@ def make_finding(
     elements: tuple[str, ...],
     evidence: tuple[tuple[str, Any], ...],
     mitigated_by: tuple[str, ...],
+    title: str = "",
 ) -> Finding:
     """A finding of the rule ``meta``: the fields that vary between its findings given, the others the rule's
     (parallel._pack sends exactly these; tests/engine/test_parallel.py would see a field it dropped)."""
     finding = _FindingTwin(
         finding_id,
         meta.id,
-        meta.title,
+        title or meta.title,
         severity,
         likelihood,
         impact,

@@ -16,7 +16,7 @@ from assessments.engine.evaluate import OPEN, EvalState
 from assessments.engine.graph import ModelContext
 from assessments.engine.incremental import reevaluate
 from assessments.engine.results import Finding, PlanStep
-from assessments.engine.rules.common import APP_KINDS, MESHED, OUTSIDE, STORES
+from assessments.engine.rules.common import APP_KINDS, MESHED, NO_AUTHENTICATION, OUTSIDE, STORES
 from assessments.engine.rules.encryption import secret_attributes
 from assessments.engine.rules.exposure_paths import weak_flows_into
 from assessments.engine.scoring import raw_overall_score
@@ -124,7 +124,7 @@ def require_flow_authentication(snapshot: Snapshot, ids: tuple[str, ...]) -> Sna
     return _update_flows(
         snapshot,
         ids,
-        lambda f, s: replace(f, authentication=_peer_method(f, s)) if f.authentication is Authentication.NONE else f,
+        lambda f, s: replace(f, authentication=_peer_method(f, s)) if f.authentication in NO_AUTHENTICATION else f,
     )
 
 
@@ -138,7 +138,7 @@ def enforce_mtls(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
 @fix("protect-flow")
 def protect_flow(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
     def change(f: DataFlow, s: Snapshot) -> DataFlow:
-        auth = _peer_method(f, s) if f.authentication is Authentication.NONE else f.authentication
+        auth = _peer_method(f, s) if f.authentication in NO_AUTHENTICATION else f.authentication
         enc = _encryption_for(f, s) if f.encryption is Encryption.NONE else f.encryption
         return replace(f, authentication=auth, encryption=enc, protocol=_secure_protocol(f.protocol))
 
@@ -180,6 +180,11 @@ def protect_path(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
             encryption=Encryption.MTLS if _peer_method(f, s) is Authentication.MTLS else _encryption_for(f, s),
         ),
     )
+
+
+@fix("authorize-flow")
+def authorize_flow(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
+    return _update_flows(snapshot, ids, lambda f, s: replace(f, authorization=Authorization.ATTRIBUTE))
 
 
 @fix("encrypt-flow")
@@ -269,7 +274,7 @@ def join_mesh(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
                 comps[i],
                 mesh=MeshMode.SIDECAR,
                 authentication=comps[i].authentication
-                if comps[i].authentication is not Authentication.NONE
+                if comps[i].authentication not in NO_AUTHENTICATION
                 else Authentication.MTLS,
             )
             for i in ids

@@ -116,6 +116,12 @@ CASES = [
     ),
     Case("zt.static-credential-auth", "f", lambda: two(authentication=A.API_KEY), lambda: two()),
     Case(
+        "zt.flow-authorized-by-location",
+        "f",
+        lambda: two(authorization=Authorization.NETWORK, data_assets=("conf",)),
+        lambda: two(data_assets=("conf",)),
+    ),
+    Case(
         "lp.grant-unused",
         "g",
         lambda: model(svc("a"), store("s"), Grant("g", "sa-a", "s")),
