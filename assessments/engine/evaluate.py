@@ -235,12 +235,15 @@ class Evaluator:
     def evaluate_model(self, ctx: ModelContext) -> dict[str, tuple[ElementResult, ...]]:
         """Model-scope rules (always re-run), keyed by rule id."""
         out: dict[str, tuple[ElementResult, ...]] = {}
+        # a model-wide check ("" element) weighs as much as one check per component, so that its share of the
+        # score does not depend on the model's size (two disjoint copies of a model score as one, docs/scoring.md)
+        model_wide = ELEMENT_FACTOR_HALVES[0] * max(1, len(ctx.components))
         for spec in self.by_scope.get("model", ()):
             results: list[ElementResult] = []
             for element_id, result in spec.check(ctx):
                 if result is None:
                     continue
-                factor = ELEMENT_FACTOR_HALVES[0]
+                factor = ELEMENT_FACTOR_HALVES[0] if element_id else model_wide
                 if element_id in ctx.data_assets:
                     factor = ELEMENT_FACTOR_HALVES[CLASSIFICATION_ORDER[ctx.data_assets[element_id].classification]]
                 elif element_id in ctx.components:
