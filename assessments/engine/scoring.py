@@ -29,7 +29,7 @@ from assessments.engine.severity import ELEMENT_FACTOR_HALVES
 from threatmodel.vocabulary import GRADE_STAGE, PILLARS, PRINCIPLES, SEVERITIES, MaturityStage
 
 #: Open share of the applicable weight at which the risk part is 100 / e (about 36.8).
-RISK_SCALE = 0.25
+RISK_SCALE = 0.3
 #: Highest score allowed while a finding of this severity is open (better-threagile caps at F on open highs).
 SEVERITY_CAPS: dict[str, float] = {"critical": 39.0, "high": 74.0}
 #: When the overall is above the weakest pillar's score plus this margin, it is pulled halfway down to it.

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from typing import cast
 
-from assessments.engine.graph import CARRIES_SENSITIVE, CROSSES_NETWORK, TARGET_EXTERNAL, FlowFacts, ModelContext
+from assessments.engine.graph import (
+    CARRIES_SENSITIVE,
+    CROSSES_NETWORK,
+    SOURCE_EXTERNAL,
+    TARGET_EXTERNAL,
+    FlowFacts,
+    ModelContext,
+)
 from assessments.engine.registry import PASS, CheckResult, Hit, ev, rule
 from assessments.engine.rules.common import (
     APP_KINDS,
+    BACKING,
     END_USER,
     MESHED,
     NO_AUTHENTICATION,
-    OUTSIDE,
     PEER,
     STATIC,
     STRONG_AUTH,
@@ -242,10 +249,21 @@ def static_credential_auth(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     )
 
 
-@rule("zt.flow-authorized-by-location", "flow", requires=CARRIES_SENSITIVE, excludes=TARGET_EXTERNAL)
+#: Targets that decide per request who may do what (load balancers forward, they do not authorise).
+AUTHORIZING_TARGETS = frozenset(APP_KINDS - {K.LOAD_BALANCER}) | BACKING
+
+
+@rule(
+    "zt.flow-authorized-by-location",
+    "flow",
+    requires=CARRIES_SENSITIVE,
+    excludes=TARGET_EXTERNAL | SOURCE_EXTERNAL,
+    target_kinds=AUTHORIZING_TARGETS,
+)
 def flow_authorized_by_location(ctx: ModelContext, f: FlowFacts) -> CheckResult:
-    """Sensitive data into our own component, authorised per request or not at all."""
-    if not f.sensitive or f.target_external or f.target.kind in OUTSIDE:
+    """Sensitive data between our own components, authorised by network location only or not at all (both: a
+    rule that fired on ``network`` alone would make ``none`` -> ``network`` lower the score)."""
+    if not f.sensitive or f.target_external or f.source_external or f.target.kind not in AUTHORIZING_TARGETS:
         return None
     authorization = f.flow.authorization
     if authorization not in LOCATION_AUTHORIZATION:
