@@ -74,20 +74,29 @@ class EntryRisk:
         return SEVERITY_CAPS.get(severity) if severity else None
 
 
-def entry_risk(totals: Mapping[str, list[int]], rule_ids: Iterable[str]) -> EntryRisk:
-    applicable = 0
-    open_weight = 0
-    by_severity = [0] * len(SEVERITIES)
+def _sums(totals: Mapping[str, list[int]], rule_ids: Iterable[str]) -> list[int]:
+    """[applicable weight, open weight, open count per severity...] over ``rule_ids``."""
+    sums = [0] * (2 + len(SEVERITIES))
     for rule in rule_ids:
         row = totals[rule]
-        applicable += row[1]
-        open_weight += row[3]
-        for rank in range(len(SEVERITIES)):
-            by_severity[rank] += row[_SEVERITY_COLUMN + rank]
-    worst = next((rank for rank, count in enumerate(by_severity) if count > 0), len(SEVERITIES))
+        if row[1] or row[3]:
+            sums[0] += row[1]
+            sums[1] += row[3]
+            for rank in range(len(SEVERITIES)):
+                sums[2 + rank] += row[_SEVERITY_COLUMN + rank]
+    return sums
+
+
+def _risk_of(sums: list[int]) -> EntryRisk:
+    applicable, open_weight = sums[0], sums[1]
+    worst = next((rank for rank in range(len(SEVERITIES)) if sums[2 + rank] > 0), len(SEVERITIES))
     risk = 100.0 if applicable <= 0 or open_weight <= 0 else 100.0 * math.exp(-open_weight / applicable / RISK_SCALE)
     cap = SEVERITY_CAPS.get(SEVERITIES[worst], 100.0) if worst < len(SEVERITIES) else 100.0
     return EntryRisk(applicable, open_weight, worst, risk, risk * cap / 100.0)
+
+
+def entry_risk(totals: Mapping[str, list[int]], rule_ids: Iterable[str]) -> EntryRisk:
+    return _risk_of(_sums(totals, rule_ids))
 
 
 def _groups(specs: Mapping[str, RuleSpec], attribute: str) -> dict[str, list[str]]:
@@ -101,8 +110,13 @@ def overall_parts(
     totals: Mapping[str, list[int]], specs: Mapping[str, RuleSpec]
 ) -> tuple[EntryRisk, float, str, dict[str, EntryRisk]]:
     """(overall risk parts, unrounded overall score, weakest pillar key if its floor binds else "", pillars)."""
-    overall = entry_risk(totals, specs)
-    pillars = {key: entry_risk(totals, ids) for key, ids in _groups(specs, "pillar").items()}
+    pillar_sums = {key: _sums(totals, ids) for key, ids in _groups(specs, "pillar").items()}
+    overall = _risk_of(
+        [sum(column) for column in zip(*pillar_sums.values(), strict=True)]
+        if pillar_sums
+        else [0] * (2 + len(SEVERITIES))
+    )
+    pillars = {key: _risk_of(sums) for key, sums in pillar_sums.items()}
     final = overall.capped
     weakest = ""
     judged = [(risk.capped, key) for key, risk in pillars.items() if risk.applicable > 0]

@@ -6,12 +6,17 @@ stays equal to a full analysis). A *weak hop* is a flow that asks no per-workloa
 restricted or credential data that some entry point reaches along flows at all (structure only), and fires
 when an entry reaches it along weak hops only. Adding authentication removes weak hops (only closes findings);
 adding flows can only add reach (only opens them). docs/scoring.md §5.
+
+What it reads (``MODEL_RULE_FLOW_FIELDS`` / ``MODEL_RULE_COMPONENT_FIELDS`` in incremental.py): flow endpoints,
+direction and authentication; component kind, exposure and stored data; controls. An edit that touches none of
+them keeps the previous results of the model-scope rules.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import cast
 
 from assessments.engine.graph import CROWN_JEWEL_KINDS, ModelContext
 from assessments.engine.registry import PASS, CheckResult, Hit, ev, rule
@@ -38,30 +43,39 @@ def _jewel_data(ctx: ModelContext, comp: Component) -> tuple[str, ...]:
     return tuple(out)
 
 
-def reach(
-    ctx: ModelContext, starts: Iterable[str], usable: Callable[[DataFlow], bool]
-) -> dict[str, tuple[str, str] | None]:
-    """Breadth-first reach from ``starts`` along usable flows (both ways when bidirectional), in a deterministic
-    order: node -> (previous node, flow id) of its first discovery (None for a start)."""
+#: (next node, flow id, weak hop) per node, sorted: both searches walk it, built once per context.
+Adjacency = dict[str, list[tuple[str, str, bool]]]
+
+
+def adjacency(ctx: ModelContext) -> Adjacency:
+    cached = ctx.memo.get(("exposure-adjacency",))
+    if cached is None:
+        adj: Adjacency = {}
+        for fid, flow in ctx.flows.items():
+            weak = weak_hop(flow)
+            adj.setdefault(flow.source, []).append((flow.target, fid, weak))
+            if flow.bidirectional:
+                adj.setdefault(flow.target, []).append((flow.source, fid, weak))
+        for steps in adj.values():
+            steps.sort()
+        cached = ctx.memo[("exposure-adjacency",)] = adj
+    return cast(Adjacency, cached)
+
+
+def reach(ctx: ModelContext, starts: Iterable[str], *, weak_only: bool) -> dict[str, tuple[str, str] | None]:
+    """Breadth-first reach from ``starts`` along flows (both ways when bidirectional; weak hops only when
+    ``weak_only``), deterministic: node -> (previous node, flow id) of its first discovery (None for a start)."""
+    adj = adjacency(ctx)
     parent: dict[str, tuple[str, str] | None] = {}
     queue: deque[str] = deque()
     for start in sorted(starts):
         parent[start] = None
         queue.append(start)
-    flows = ctx.flows
+    empty: list[tuple[str, str, bool]] = []
     while queue:
         node = queue.popleft()
-        steps: list[tuple[str, str]] = []
-        for fid in ctx.out_flows.get(node, ()):
-            flow = flows[fid]
-            if usable(flow):
-                steps.append((flow.target, fid))
-        for fid in ctx.in_flows.get(node, ()):
-            flow = flows[fid]
-            if flow.bidirectional and usable(flow):
-                steps.append((flow.source, fid))
-        for nxt, fid in sorted(steps):
-            if nxt not in parent:
+        for nxt, fid, weak in adj.get(node, empty):
+            if nxt not in parent and (weak or not weak_only):
                 parent[nxt] = (node, fid)
                 queue.append(nxt)
     return parent
@@ -90,8 +104,8 @@ def untrusted_path_to_crown_jewel(ctx: ModelContext) -> Iterator[tuple[str, Chec
     jewels, entries = jewels_and_entries(ctx)
     if not jewels or not entries:
         return
-    anyway = reach(ctx, entries, lambda _flow: True)
-    weak = reach(ctx, entries, weak_hop)
+    anyway = reach(ctx, entries, weak_only=False)
+    weak = reach(ctx, entries, weak_only=True)
     for comp in sorted(jewels, key=lambda c: c.id):
         if comp.id not in anyway or anyway[comp.id] is None:  # unreachable, or itself an entry (seg.* rules)
             continue
@@ -115,7 +129,7 @@ def untrusted_path_to_crown_jewel(ctx: ModelContext) -> Iterator[tuple[str, Chec
 def weak_flows_into(ctx: ModelContext, targets: Iterable[str]) -> list[str]:
     """The weak flows on some weak route from an entry to one of ``targets`` (what the plan's fix upgrades)."""
     _jewels, entries = jewels_and_entries(ctx)
-    forward = reach(ctx, entries, weak_hop)
+    forward = reach(ctx, entries, weak_only=True)
     backward: set[str] = set(targets)
     queue = deque(sorted(backward))
     while queue:  # nodes from which a target is weakly reachable
