@@ -118,6 +118,8 @@ def score_points(*, runs: QuerySet[AssessmentRun], limit: int = 1000) -> list[di
                 "revision": row["revision"],
                 "overall": row["overall_score"],
                 "stage": scores.get("stage", ""),
+                "grade": scores.get("grade"),
+                "coverage": (scores.get("coverage") or {}).get("ratio"),
                 "principles": {e["key"]: e["score"] for e in scores.get("principles", [])},
                 "pillars": {e["key"]: e["score"] for e in scores.get("pillars", [])},
             }

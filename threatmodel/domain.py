@@ -80,7 +80,8 @@ class Component:
     description: str = ""
     internet_facing: bool = False
     mesh: MeshMode = MeshMode.NONE
-    authentication: Authentication = Authentication.NONE
+    #: unspecified: the model does not say; the component then requires what its inbound flows present
+    authentication: Authentication = Authentication.UNSPECIFIED
     authorization: Authorization = Authorization.NONE
     encryption_at_rest: bool = False
     logging: Logging = Logging.BASIC

@@ -98,8 +98,12 @@ class MeshMode(StrEnum):
 
 
 class Authentication(StrEnum):
-    """How a caller proves who it is (for a flow), or what a component requires."""
+    """How a caller proves who it is (for a flow), or what a component requires.
 
+    ``unspecified`` (a component's default): the model does not say; a component then requires what its inbound
+    flows present (docs/scoring.md, "Unspecified authentication") and the gap lowers the model's coverage."""
+
+    UNSPECIFIED = "unspecified"
     NONE = "none"
     API_KEY = "api-key"
     BASIC = "basic"
@@ -308,8 +312,9 @@ PILLARS: dict[str, str] = {
 
 
 class MaturityStage(StrEnum):
-    """ZTMM maturity stages, least mature first."""
+    """ZTMM maturity stages, least mature first; ``not-assessed`` when the model states too little to judge."""
 
+    NOT_ASSESSED = "not-assessed"
     TRADITIONAL = "traditional"
     INITIAL = "initial"
     ADVANCED = "advanced"
@@ -317,7 +322,16 @@ class MaturityStage(StrEnum):
 
 
 MATURITY_STAGES: tuple[str, ...] = tuple(s.value for s in MaturityStage)
-STAGE_LABELS: dict[str, str] = {s.value: s.value.capitalize() for s in MaturityStage}
+STAGE_LABELS: dict[str, str] = {s.value: s.value.replace("-", " ").capitalize() for s in MaturityStage}
+#: Letter grades of the posture score, best first, and the ZTMM stage each one means (thresholds: scoring.py).
+GRADES: tuple[str, ...] = ("A", "B", "C", "D", "F")
+GRADE_STAGE: dict[str, str] = {
+    "A": MaturityStage.OPTIMAL.value,
+    "B": MaturityStage.ADVANCED.value,
+    "C": MaturityStage.INITIAL.value,
+    "D": MaturityStage.INITIAL.value,
+    "F": MaturityStage.TRADITIONAL.value,
+}
 
 
 class Stride(StrEnum):

@@ -17,6 +17,10 @@ from rest_framework.views import APIView
 
 from assessments import selectors
 from assessments.choices import Severity
+from threatmodel.vocabulary import GRADES
+
+#: Grade -> gauge value (higher is better, so alerts read ``< 2`` as "worse than C").
+GRADE_VALUE = {grade: len(GRADES) - 1 - index for index, grade in enumerate(GRADES)}
 
 
 def build_registry(feed: list[dict[str, Any]]) -> CollectorRegistry:
@@ -37,6 +41,24 @@ def build_registry(feed: list[dict[str, Any]]) -> CollectorRegistry:
         "trustmap_open_findings",
         "Findings not mitigated by a control nor triaged mitigated/false positive (accepted risk counts)",
         ["model", "severity"],
+        registry=registry,
+    )
+    coverage = Gauge(
+        "trustmap_model_coverage",
+        "Share (0-1) of what the engine needs that the model states (no grade below the threshold)",
+        ["model"],
+        registry=registry,
+    )
+    assessed = Gauge(
+        "trustmap_posture_assessed",
+        "1 when the model states enough to be graded, 0 when it has no grade (not enough detail to assess)",
+        ["model"],
+        registry=registry,
+    )
+    grade = Gauge(
+        "trustmap_posture_grade",
+        "Letter grade of the latest assessment as a number: A=4, B=3, C=2, D=1, F=0 (absent when not assessed)",
+        ["model", "grade"],
         registry=registry,
     )
     age = Gauge(
@@ -60,6 +82,11 @@ def build_registry(feed: list[dict[str, Any]]) -> CollectorRegistry:
         if run.overall_score is not None:
             posture.labels(model=label, team=model.team.slug).set(run.overall_score)
         scores = run.scores or {}
+        if scores.get("coverage"):
+            coverage.labels(model=label).set(scores["coverage"].get("ratio") or 0.0)
+        assessed.labels(model=label).set(1 if scores.get("assessed", True) else 0)
+        if scores.get("grade") in GRADE_VALUE:
+            grade.labels(model=label, grade=scores["grade"]).set(GRADE_VALUE[scores["grade"]])
         for item in scores.get("principles", []):
             if item.get("score") is not None:
                 principle.labels(model=label, principle=item["key"]).set(item["score"])

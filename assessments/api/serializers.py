@@ -115,7 +115,24 @@ class ScoreEntrySerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
     score = serializers.FloatField(allow_null=True)
     stage = serializers.CharField(allow_blank=True)
+    grade = serializers.CharField(allow_null=True, required=False, help_text="A-F; null when not assessed.")
     failed = serializers.IntegerField(required=False)
+
+
+class CoverageItemSerializer(serializers.Serializer[Any]):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    covered = serializers.IntegerField()
+    total = serializers.IntegerField()
+    hint = serializers.CharField(help_text="What to add to the model.")
+
+
+class CoverageSerializer(serializers.Serializer[Any]):
+    ratio = serializers.FloatField(help_text="Share (0-1) of what the engine needs that the model states.")
+    threshold = serializers.FloatField(help_text="Below this ratio the model gets no grade.")
+    covered = serializers.IntegerField()
+    total = serializers.IntegerField()
+    items = CoverageItemSerializer(many=True)
 
 
 class ScoreSerializer(serializers.Serializer[Any]):
@@ -125,6 +142,10 @@ class ScoreSerializer(serializers.Serializer[Any]):
     at = serializers.DateTimeField(allow_null=True)
     overall = serializers.FloatField(allow_null=True)
     stage = serializers.CharField(allow_blank=True)
+    grade = serializers.CharField(allow_null=True, help_text="A-F (docs/scoring.md); null when not assessed.")
+    assessed = serializers.BooleanField(help_text="False: not enough detail to assess (see verdict, coverage).")
+    verdict = serializers.CharField(allow_blank=True)
+    coverage = CoverageSerializer(allow_null=True)
     principles = ScoreEntrySerializer(many=True)
     pillars = ScoreEntrySerializer(many=True)
     counts = serializers.DictField(allow_null=True)
@@ -136,6 +157,8 @@ class ScorePointSerializer(serializers.Serializer[Any]):
     revision = serializers.IntegerField()
     overall = serializers.FloatField(allow_null=True)
     stage = serializers.CharField(allow_blank=True)
+    grade = serializers.CharField(allow_null=True)
+    coverage = serializers.FloatField(allow_null=True, help_text="Coverage ratio (0-1) of the run's model.")
     principles = serializers.DictField(child=serializers.FloatField(allow_null=True))
     pillars = serializers.DictField(child=serializers.FloatField(allow_null=True))
 

@@ -18,6 +18,8 @@ from assessments.engine.results import (
     AssessmentResult,
     AttackPath,
     BlastRadius,
+    Coverage,
+    CoverageItem,
     Deduction,
     EvidenceValue,
     Finding,
@@ -74,6 +76,30 @@ def _deduction(item: Deduction) -> dict[str, Any]:
         "rule": item.rule,
         "elements": list(item.elements),
         "points": round(item.points, 3),
+        "cap": round(item.cap, 3),
+        "floor": round(item.floor, 3),
+    }
+
+
+def _coverage(item: Coverage | None) -> dict[str, Any] | None:
+    if item is None:
+        return None
+    return {
+        "ratio": round(item.ratio, 4),
+        "covered": item.covered,
+        "total": item.total,
+        "threshold": item.threshold,
+        "items": [
+            {
+                "key": i.key,
+                "name": i.name,
+                "covered": i.covered,
+                "total": i.total,
+                "hint": i.hint,
+                "missing": list(i.missing),
+            }
+            for i in item.items
+        ],
     }
 
 
@@ -85,6 +111,9 @@ def _entry(item: ScoreEntry) -> dict[str, Any]:
         "stage": item.stage,
         "applicable": item.applicable,
         "failed": item.failed,
+        "grade": item.grade,
+        "cap": item.cap,
+        "worst": item.worst,
         "deductions": [_deduction(d) for d in item.deductions],
     }
 
@@ -148,6 +177,13 @@ def to_json_dict(result: AssessmentResult) -> dict[str, Any]:
         "scores": {
             "overall": result.scores.overall,
             "stage": result.scores.stage,
+            "grade": result.scores.grade,
+            "assessed": result.scores.assessed,
+            "verdict": result.scores.verdict,
+            "coverage": _coverage(result.scores.coverage),
+            "cap": result.scores.cap,
+            "worst": result.scores.worst,
+            "weakest_pillar": result.scores.weakest_pillar,
             "principles": [_entry(e) for e in result.scores.principles],
             "pillars": [_entry(e) for e in result.scores.pillars],
             "deductions": [_deduction(d) for d in result.scores.deductions],
@@ -218,6 +254,13 @@ def _entries(items: Any) -> tuple[ScoreEntry, ...]:
     return tuple(_make(ScoreEntry, e, deductions=_deductions(e.get("deductions"))) for e in items or ())
 
 
+def _coverage_from(doc: Any) -> Coverage | None:
+    if not doc:
+        return None
+    items = tuple(_make(CoverageItem, i) for i in doc.get("items") or ())
+    return _make(Coverage, doc, items=items)
+
+
 def result_from_json(doc: Mapping[str, Any]) -> AssessmentResult:
     """Rebuild an ``AssessmentResult`` from the engine's documented JSON (``to_json_dict``).
 
@@ -246,6 +289,7 @@ def result_from_json(doc: Mapping[str, Any]) -> AssessmentResult:
         pillars=_entries(scores_doc.get("pillars")),
         rules=rules,
         deductions=_deductions(scores_doc.get("deductions")),
+        coverage=_coverage_from(scores_doc.get("coverage")),
     )
     plan = tuple(_make(PlanStep, step) for step in doc.get("plan", ()))
     model = doc.get("model") or {}

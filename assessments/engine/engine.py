@@ -84,7 +84,7 @@ class AssessmentState:
 
     @property
     def overall(self) -> float:
-        return overall_score(self.evaluation.totals)
+        return overall_score(self.evaluation.totals, self.evaluation.evaluator.specs)
 
     def scores(self, *, explain: bool = True) -> ScoreBreakdown:
         return compute_scores(self.evaluation, explain=explain)

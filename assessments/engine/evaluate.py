@@ -235,14 +235,19 @@ class Evaluator:
     def evaluate_model(self, ctx: ModelContext) -> dict[str, tuple[ElementResult, ...]]:
         """Model-scope rules (always re-run), keyed by rule id."""
         out: dict[str, tuple[ElementResult, ...]] = {}
+        # a model-wide check ("" element) weighs as much as one check per component, so that its share of the
+        # score does not depend on the model's size (two disjoint copies of a model score as one, docs/scoring.md)
+        model_wide = ELEMENT_FACTOR_HALVES[0] * max(1, len(ctx.components))
         for spec in self.by_scope.get("model", ()):
             results: list[ElementResult] = []
             for element_id, result in spec.check(ctx):
                 if result is None:
                     continue
-                factor = ELEMENT_FACTOR_HALVES[0]
+                factor = ELEMENT_FACTOR_HALVES[0] if element_id else model_wide
                 if element_id in ctx.data_assets:
                     factor = ELEMENT_FACTOR_HALVES[CLASSIFICATION_ORDER[ctx.data_assets[element_id].classification]]
+                elif element_id in ctx.components:
+                    factor = ELEMENT_FACTOR_HALVES[ctx.component_rank(ctx.components[element_id])]
                 checks = _EMPTY if result is False else self._failed(ctx, element_id, [(spec, result)], factor)
                 results.append(ElementResult((spec.id,), factor, checks))
             out[spec.id] = tuple(results)
@@ -311,6 +316,8 @@ class Evaluator:
         evidence = hit.evidence
         if folded:
             evidence = (*evidence, ("supersedes", tuple(folded)))
+        if mitigated_by:
+            evidence = (*evidence, ("mitigation", _mitigation_reasons(ctx, mitigated_by)))
         return make_finding(
             spec.meta,
             "@".join((spec.id, *key_elements)),
@@ -320,6 +327,7 @@ class Evaluator:
             elements,
             evidence,
             mitigated_by,
+            hit.title,
         )
 
 
@@ -339,10 +347,23 @@ def _mitigations(
     return tuple(sorted(set(found))) if found else ()
 
 
+def _mitigation_reasons(ctx: ModelContext, control_ids: tuple[str, ...]) -> tuple[str, ...]:
+    """Why the finding costs nothing: per mitigating control, its catalog id and its description in the model."""
+    reasons = []
+    for control_id in control_ids:
+        control = ctx.snapshot_control(control_id)
+        if control is not None:
+            reasons.append(f"{control.control}: {control.description}" if control.description else control.control)
+    return tuple(reasons)
+
+
 # -- state ---------------------------------------------------------------------------------------
 
-#: Per-rule totals: applicable count, applicable weight, open count, open weight, mitigated, folded.
+#: Per-rule totals: applicable count, applicable weight, open count, open weight, mitigated, folded, then the
+#: open findings by severity (one count per ``SEVERITIES`` entry, most severe first; the score caps read them).
 Totals = dict[str, list[int]]
+#: Length of a failure row: open count, open weight, mitigated, folded, open count per severity.
+FAILURE_ROW = 4 + len(SEVERITY_RANK)
 #: (applicable rule ids, element factor) -> number of elements with exactly that applicability.
 Applicability = dict[tuple[tuple[str, ...], int], int]
 
@@ -357,7 +378,7 @@ class EvalState:
     elements: dict[str, ElementResult]
     model: dict[str, tuple[ElementResult, ...]]
     applicability: Applicability
-    failures: Totals  # rule -> [open count, open weight, mitigated, folded]
+    failures: Totals  # rule -> [open count, open weight, mitigated, folded, open count per severity]
     reevaluated: int = 0  # elements evaluated to produce this state
     touched: frozenset[str] | None = None  # element ids re-evaluated by the incremental run (None = all)
 
@@ -377,19 +398,18 @@ class EvalState:
     @property
     def totals(self) -> Totals:
         points = self.evaluator.points
-        totals: Totals = {rule: [0, 0, 0, 0, 0, 0] for rule in self.evaluator.specs}
+        width = 2 + FAILURE_ROW
+        totals: Totals = {rule: [0] * width for rule in self.evaluator.specs}
         for (rules, factor), count in self.applicability.items():
             if count:
                 for rule in rules:
                     row = totals[rule]
                     row[0] += count
                     row[1] += count * points[rule] * factor
-        for rule, (n_open, w_open, n_mit, n_fold) in self.failures.items():
+        for rule, failed in self.failures.items():
             row = totals[rule]
-            row[2] += n_open
-            row[3] += w_open
-            row[4] += n_mit
-            row[5] += n_fold
+            for index, value in enumerate(failed):
+                row[2 + index] += value
         return totals
 
 
@@ -403,10 +423,11 @@ def account_result(applicability: Applicability, failures: Totals, result: Eleme
     for check in result.checks:
         row = failures.get(check.rule)
         if row is None:
-            row = failures[check.rule] = [0, 0, 0, 0]
+            row = failures[check.rule] = [0] * FAILURE_ROW
         if check.state == OPEN:
             row[0] += sign
             row[1] += sign * check.weight
+            row[4 + SEVERITY_RANK[check.finding.severity]] += sign  # type: ignore[union-attr]  # open => finding
         elif check.state == MITIGATED:
             row[2] += sign
         else:

@@ -37,7 +37,7 @@ _FindingTwin = mutable_twin(Finding)
 _DeductionTwin = mutable_twin(Deduction)
 
 
-def make_finding(
+def make_finding(  # noqa: PLR0913 - one positional field each, the hot path of every analysis
     meta: RuleMeta,
     finding_id: str,
     severity: str,
@@ -46,13 +46,14 @@ def make_finding(
     elements: tuple[str, ...],
     evidence: tuple[tuple[str, Any], ...],
     mitigated_by: tuple[str, ...],
+    title: str = "",
 ) -> Finding:
     """A finding of the rule ``meta``: the fields that vary between its findings given, the others the rule's
     (parallel._pack sends exactly these; tests/engine/test_parallel.py would see a field it dropped)."""
     finding = _FindingTwin(
         finding_id,
         meta.id,
-        meta.title,
+        title or meta.title,
         severity,
         likelihood,
         impact,
@@ -73,13 +74,24 @@ def make_finding(
     return finding  # type: ignore[no-any-return]  # a Finding now (typing.cast would cost a call per finding)
 
 
-def make_deductions(items: Iterable[tuple[Finding, str, int]], scale: float) -> tuple[Deduction, ...]:
-    """One deduction per open ``(finding, rule, weight)`` item, worth ``scale * weight`` points."""
+def make_deductions(
+    items: Iterable[tuple[Finding, str, int]],
+    scale: float,
+    cap_severity: str | None = None,
+    cap_scale: float = 0.0,
+    floor_rules: frozenset[str] = frozenset(),
+    floor_scale: float = 0.0,
+) -> tuple[Deduction, ...]:
+    """One deduction per open ``(finding, rule, weight)`` item: ``scale * weight`` points of risk, plus
+    ``cap_scale * weight`` when the finding has ``cap_severity``, plus ``floor_scale * weight`` when its rule is
+    in ``floor_rules`` (docs/scoring.md §3)."""
     built: list[Any] = []
     append = built.append
     twin = _DeductionTwin
     for finding, rule, weight in items:
-        item = twin(finding.id, rule, finding.elements, scale * weight)
+        cap = cap_scale * weight if cap_scale and finding.severity == cap_severity else 0.0
+        floor = floor_scale * weight if floor_scale and rule in floor_rules else 0.0
+        item = twin(finding.id, rule, finding.elements, scale * weight + cap + floor, cap, floor)
         item.__class__ = Deduction
         append(item)
     return tuple(built)

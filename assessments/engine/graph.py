@@ -68,13 +68,13 @@ SOURCE_IN_UNTRUSTED_BOUNDARY = 256  # the source sits in a boundary of trust "un
 
 #: Attack-path hop cost components (see docs/scoring.md, "Attack paths").
 HOP_BASE_COST = 1.0
-AUTH_COST: dict[str, float] = {Authentication.NONE: 0.0}
+AUTH_COST: dict[str, float] = {Authentication.NONE: 0.0, Authentication.UNSPECIFIED: 0.0}
 for _method in Authentication:
     if _method in PEER_AUTHENTICATION:
         AUTH_COST[_method] = 3.0
     elif _method in STATIC_SECRET_AUTHENTICATION:
         AUTH_COST[_method] = 1.0
-    elif _method is not Authentication.NONE:
+    elif _method not in AUTH_COST:
         AUTH_COST[_method] = 2.0
 ENCRYPTION_COST: dict[str, float] = {Encryption.NONE: 0.0, Encryption.TLS: 0.5, Encryption.MTLS: 1.0}
 AUTHORIZATION_COST: dict[str, float] = {

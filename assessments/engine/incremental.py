@@ -31,6 +31,30 @@ STRUCTURAL_FLOW_FIELDS = ("source", "target", "bidirectional")
 CONTENT_FLOW_FIELDS = ("name", "attributes", "data_assets")
 
 
+#: What the model-scope rules (seg.flat-model, seg.untrusted-path-to-crown-jewel) read besides controls and the
+#: set of components and flows: an edit changing none of these keeps their previous results (no re-run).
+MODEL_RULE_FLOW_FIELDS = ("source", "target", "bidirectional", "authentication")
+MODEL_RULE_COMPONENT_FIELDS = ("kind", "boundary", "internet_facing", "data_stored")
+
+
+def model_rules_unaffected(old: ModelContext, new: ModelContext, changes: ChangeSet) -> bool:
+    """Whether the model-scope rules give the same results on ``new`` as on ``old``."""
+    for collection in ("components", "flows", "controls"):
+        if changes.added.get(collection) or changes.removed.get(collection):
+            return False
+    if changes.changed.get("controls"):
+        return False
+    for flow_id in changes.changed.get("flows", ()):
+        before, after = old.flows[flow_id], new.flows[flow_id]
+        if any(getattr(before, n) != getattr(after, n) for n in MODEL_RULE_FLOW_FIELDS):
+            return False
+    for comp_id in changes.changed.get("components", ()):
+        before_c, after_c = old.components[comp_id], new.components[comp_id]
+        if any(getattr(before_c, n) != getattr(after_c, n) for n in MODEL_RULE_COMPONENT_FIELDS):
+            return False
+    return True
+
+
 def dirty_elements(old: ModelContext, new: ModelContext, changes: ChangeSet) -> set[str]:
     """Elements whose checks may differ after ``changes`` (the dependency closure, docs/scoring.md).
 
@@ -212,13 +236,16 @@ def reevaluate(state: EvalState, snapshot: Snapshot) -> EvalState:
         if new is not None and (new.applicable or new.checks):
             elements[element_id] = new
             account_result(applicability, failures, new, 1)
-    for results in state.model.values():
-        for result in results:
-            account_result(applicability, failures, result, -1)
-    model = state.evaluator.evaluate_model(ctx)
-    for results in model.values():
-        for result in results:
-            account_result(applicability, failures, result, 1)
+    if model_rules_unaffected(state.ctx, ctx, changes):
+        model = state.model
+    else:
+        for results in state.model.values():
+            for result in results:
+                account_result(applicability, failures, result, -1)
+        model = state.evaluator.evaluate_model(ctx)
+        for results in model.values():
+            for result in results:
+                account_result(applicability, failures, result, 1)
     applicability = {k: v for k, v in applicability.items() if v}
     return EvalState(
         snapshot,

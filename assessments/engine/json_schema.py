@@ -88,6 +88,9 @@ _BLAST_RADIUS = _object(
         "truncated": {"type": "boolean"},
     }
 )
+_GRADE = {"anyOf": [{"enum": list(v.GRADES)}, {"type": "null"}]}
+_CAP = {"anyOf": [_PERCENT, {"type": "null"}]}
+_WORST = {"anyOf": [{"enum": list(v.SEVERITIES)}, {"type": "null"}]}
 _SCORE_ENTRY = _object(
     {
         "key": _STRING,
@@ -96,10 +99,43 @@ _SCORE_ENTRY = _object(
         "stage": _enum(v.MATURITY_STAGES),
         "applicable": _COUNT,
         "failed": _COUNT,
+        "grade": _GRADE,
+        "cap": _CAP,
+        "worst": _WORST,
         "deductions": _array_of("deduction"),
     }
 )
-_DEDUCTION = _object({"finding": _STRING, "rule": _STRING, "elements": _STRINGS, "points": _PERCENT})
+_DEDUCTION = _object(
+    {
+        "finding": _STRING,
+        "rule": _STRING,
+        "elements": _STRINGS,
+        "points": _PERCENT,
+        "cap": _PERCENT,
+        "floor": _PERCENT,
+    }
+)
+_COVERAGE = _object(
+    {
+        "ratio": {"type": "number", "minimum": 0, "maximum": 1},
+        "covered": _COUNT,
+        "total": _COUNT,
+        "threshold": {"type": "number", "minimum": 0, "maximum": 1},
+        "items": {
+            "type": "array",
+            "items": _object(
+                {
+                    "key": _STRING,
+                    "name": _STRING,
+                    "covered": _COUNT,
+                    "total": _COUNT,
+                    "hint": _STRING,
+                    "missing": _STRINGS,
+                }
+            ),
+        },
+    }
+)
 _PLAN_STEP = _object(
     {
         "id": _STRING,
@@ -159,6 +195,13 @@ ASSESSMENT_SCHEMA: dict[str, Any] = {
                 {
                     "overall": _PERCENT,
                     "stage": _enum(v.MATURITY_STAGES),
+                    "grade": _GRADE,
+                    "assessed": {"type": "boolean"},
+                    "verdict": _STRING,
+                    "coverage": {"anyOf": [_COVERAGE, {"type": "null"}]},
+                    "cap": _CAP,
+                    "worst": _WORST,
+                    "weakest_pillar": _STRING,
                     "principles": _array_of("score_entry"),
                     "pillars": _array_of("score_entry"),
                     "deductions": _array_of("deduction"),

@@ -161,7 +161,16 @@ def _pack(elements: dict[str, ElementResult]) -> list[PackedElement]:
                         check.state,
                         None
                         if (f := check.finding) is None
-                        else (f.id, f.severity, f.likelihood, f.impact, f.elements, f.evidence, f.mitigated_by),
+                        else (
+                            f.id,
+                            f.severity,
+                            f.likelihood,
+                            f.impact,
+                            f.elements,
+                            f.evidence,
+                            f.mitigated_by,
+                            f.title,
+                        ),
                     )
                     for check in result.checks
                 ]

@@ -16,9 +16,10 @@ from assessments.engine.evaluate import OPEN, EvalState
 from assessments.engine.graph import ModelContext
 from assessments.engine.incremental import reevaluate
 from assessments.engine.results import Finding, PlanStep
-from assessments.engine.rules.common import APP_KINDS, MESHED, OUTSIDE, STORES
+from assessments.engine.rules.common import APP_KINDS, MESHED, NO_AUTHENTICATION, OUTSIDE, STORES
 from assessments.engine.rules.encryption import secret_attributes
-from assessments.engine.scoring import raw_overall_score
+from assessments.engine.rules.exposure_paths import weak_flows_into
+from assessments.engine.scoring import SEVERITY_CAPS, overall_parts, raw_overall_score
 from assessments.engine.snapshot_delta import index_of_id
 from threatmodel.domain import Component, Control, DataFlow, Grant, Identity, Snapshot
 from threatmodel.vocabulary import (
@@ -123,7 +124,7 @@ def require_flow_authentication(snapshot: Snapshot, ids: tuple[str, ...]) -> Sna
     return _update_flows(
         snapshot,
         ids,
-        lambda f, s: replace(f, authentication=_peer_method(f, s)) if f.authentication is Authentication.NONE else f,
+        lambda f, s: replace(f, authentication=_peer_method(f, s)) if f.authentication in NO_AUTHENTICATION else f,
     )
 
 
@@ -137,7 +138,7 @@ def enforce_mtls(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
 @fix("protect-flow")
 def protect_flow(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
     def change(f: DataFlow, s: Snapshot) -> DataFlow:
-        auth = _peer_method(f, s) if f.authentication is Authentication.NONE else f.authentication
+        auth = _peer_method(f, s) if f.authentication in NO_AUTHENTICATION else f.authentication
         enc = _encryption_for(f, s) if f.encryption is Encryption.NONE else f.encryption
         return replace(f, authentication=auth, encryption=enc, protocol=_secure_protocol(f.protocol))
 
@@ -164,6 +165,26 @@ SECURE_PROTOCOLS = {
 
 def _secure_protocol(protocol: str) -> str:
     return SECURE_PROTOCOLS.get(protocol.lower(), protocol)
+
+
+@fix("protect-path")
+def protect_path(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
+    """Workload (mTLS) or user (OAuth2) identity on every weak flow of the weak routes into the ``ids`` stores."""
+    weak = weak_flows_into(ModelContext(snapshot), ids)
+    return _update_flows(
+        snapshot,
+        weak,
+        lambda f, s: replace(
+            f,
+            authentication=_peer_method(f, s),
+            encryption=Encryption.MTLS if _peer_method(f, s) is Authentication.MTLS else _encryption_for(f, s),
+        ),
+    )
+
+
+@fix("authorize-flow")
+def authorize_flow(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
+    return _update_flows(snapshot, ids, lambda f, s: replace(f, authorization=Authorization.ATTRIBUTE))
 
 
 @fix("encrypt-flow")
@@ -253,7 +274,7 @@ def join_mesh(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
                 comps[i],
                 mesh=MeshMode.SIDECAR,
                 authentication=comps[i].authentication
-                if comps[i].authentication is not Authentication.NONE
+                if comps[i].authentication not in NO_AUTHENTICATION
                 else Authentication.MTLS,
             )
             for i in ids
@@ -416,7 +437,34 @@ def _add_control(control_id: str) -> Fix:
     return apply
 
 
+#: Action of a combined step: ``all-of:<action>@<id>,<id>;<action>@<id>...`` (ids never contain ``@ ; ,``).
+ALL_OF = "all-of:"
+
+
+def _all_of(parts: list[tuple[str, tuple[str, ...]]]) -> str:
+    return ALL_OF + ";".join(f"{action}@{','.join(ids)}" for action, ids in parts)
+
+
+def _apply_all_of(action: str) -> Fix | None:
+    parts: list[tuple[Fix, tuple[str, ...]]] = []
+    for item in action[len(ALL_OF) :].split(";"):
+        name, _, ids = item.rpartition("@")
+        transform = resolve_fix(name)
+        if transform is None or name.startswith(ALL_OF):
+            return None
+        parts.append((transform, tuple(ids.split(",")) if ids else ()))
+
+    def apply(snapshot: Snapshot, _ids: tuple[str, ...]) -> Snapshot:
+        for transform, own in parts:
+            snapshot = transform(snapshot, own)
+        return snapshot
+
+    return apply
+
+
 def resolve_fix(action: str) -> Fix | None:
+    if action.startswith(ALL_OF):
+        return _apply_all_of(action)
     if action.startswith("add-control:"):
         return _add_control(action.split(":", 1)[1])
     return FIXES.get(action)
@@ -506,7 +554,7 @@ def build_plan(
         entry[2][0] += weight
     limit = candidate_count(max_candidates, len(state.elements))
     ranked = sorted(groups.items(), key=lambda kv: (-kv[1][2][0], kv[0]))[:limit]
-    before = raw_overall_score(state.totals)
+    before = raw_overall_score(state.totals, specs)
     steps: list[PlanStep] = []
     for (rule_id, group), entry in ranked:
         fix = specs[rule_id].meta.fix
@@ -517,7 +565,7 @@ def build_plan(
             continue
         elements = tuple(sorted(entry[0]))
         after_state = reevaluate(state, transform(state.snapshot, elements))
-        after = raw_overall_score(after_state.totals)
+        after = raw_overall_score(after_state.totals, specs)
         gain = after - before
         if gain <= 1e-9:
             continue
@@ -539,8 +587,56 @@ def build_plan(
                 group=group,
             )
         )
+    combined = _combined_worst_step(state, ranked, before)
+    if combined is not None:
+        steps.append(combined)
     steps.sort(key=lambda s: (-s.gain, s.id))  # measured gain, largest first
     return tuple(steps)
+
+
+def _combined_worst_step(
+    state: EvalState, ranked: list[tuple[tuple[str, str], tuple[set[str], list[str], list[int]]]], before: float
+) -> PlanStep | None:
+    """One step closing together every measured group that holds the open findings of the worst severity, when
+    there are several: while one of them stays open the score keeps its cap (scoring.SEVERITY_CAPS), so only
+    fixing them all shows what they are worth."""
+    specs = state.evaluator.specs
+    worst = overall_parts(state.totals, specs)[0].worst_severity
+    if worst not in SEVERITY_CAPS:
+        return None
+    worst_ids = {c.finding.id for c in state.checks() if c.state == OPEN and c.finding and c.finding.severity == worst}
+    parts: list[tuple[str, tuple[str, ...]]] = []
+    findings: set[str] = set()
+    covered: set[str] = set()
+    for (rule_id, _group), entry in ranked:
+        fix = specs[rule_id].meta.fix
+        hit = worst_ids.intersection(entry[1])
+        if fix is None or not hit or resolve_fix(fix.action) is None:
+            continue
+        parts.append((fix.action, tuple(sorted(entry[0]))))
+        findings.update(entry[1])
+        covered |= hit
+    if len(parts) < 2 or covered != worst_ids:  # one group: its own step says it; some left open: no cap lift
+        return None
+    action = _all_of(parts)
+    transform = resolve_fix(action)
+    assert transform is not None  # every part resolved above
+    elements = tuple(sorted({e for _a, ids in parts for e in ids}))
+    after = raw_overall_score(reevaluate(state, transform(state.snapshot, elements)).totals, specs)
+    if after - before <= 1e-9:
+        return None
+    return PlanStep(
+        id=f"fix@all-{worst}",
+        title=f"Close the {len(worst_ids)} open {worst} findings together (lifts the {worst} cap)",
+        rule="",
+        action=action,
+        elements=elements,
+        findings=tuple(sorted(findings)),
+        score_before=round(before, 2),
+        score_after=round(after, 2),
+        gain=round(after - before, 3),
+        group="",
+    )
 
 
 __all__ = ["FIXES", "apply_step", "build_plan", "candidate_count", "resolve_fix"]

@@ -45,6 +45,7 @@ class Hit:
     data_rank: int = 0
     exposed: bool = False
     related: tuple[str, ...] = ()  # further affected elements (listed, not part of the fingerprint)
+    title: str = ""  # the finding's own title when it says more exactly what is wrong (default: the rule's)
 
 
 CheckResult = Hit | bool | None

@@ -91,12 +91,17 @@ class BlastRadius:
 
 @dataclass(frozen=True, slots=True)
 class Deduction:
-    """Points lost in one score entry because of one finding."""
+    """Points lost in one score entry because of one finding (docs/scoring.md §3).
+
+    ``points`` is the total; ``cap`` and ``floor`` are the parts of it due to the worst-finding cap and to the
+    weakest-pillar floor (the rest is the finding's share of the risk deduction)."""
 
     finding: str
     rule: str
     elements: tuple[str, ...]
     points: float
+    cap: float = 0.0
+    floor: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,10 +111,40 @@ class ScoreEntry:
     key: str
     name: str
     score: float  # 0..100, one decimal
-    stage: str  # maturity stage (one of MATURITY_STAGES)
+    stage: str  # maturity stage (one of MATURITY_STAGES), the one of ``grade``
     applicable: int  # rule-element checks counted in this entry
     failed: int  # open (unmitigated) findings counted in this entry
     deductions: tuple[Deduction, ...] = ()
+    grade: str | None = None  # A-F from ``score``; None when the model is not assessed (not enough detail)
+    cap: float | None = None  # the ceiling set by the worst open finding (None: no cap applies)
+    worst: str | None = None  # severity of the worst open finding of the entry
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageItem:
+    """One kind of detail the engine needs, and how much of the model states it."""
+
+    key: str
+    name: str
+    covered: int
+    total: int
+    hint: str  # what to add to the model
+    missing: tuple[str, ...] = ()  # ids of (up to 10) elements that lack it
+
+    @property
+    def ratio(self) -> float:
+        return self.covered / self.total if self.total else 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """How much of the system the model lets the engine judge (docs/scoring.md §4)."""
+
+    ratio: float  # covered / total over every item, 0..1 (0 for an empty model)
+    covered: int
+    total: int
+    threshold: float  # below it the model gets no grade
+    items: tuple[CoverageItem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +183,13 @@ class ScoreBreakdown:
     pillars: tuple[ScoreEntry, ...]
     rules: tuple[RuleOutcome, ...] = ()
     deductions: tuple[Deduction, ...] = ()  # overall points lost per finding (sum = 100 - overall)
+    grade: str | None = None  # A-F; None = "not enough detail to assess" (see ``coverage``)
+    assessed: bool = True  # False: the model is empty or under the coverage threshold (no grade, no stage)
+    coverage: Coverage | None = None
+    verdict: str = ""  # one sentence: the grade and stage, or what the model lacks to be assessed
+    cap: float | None = None  # the ceiling set by the worst open finding (None: no cap applies)
+    worst: str | None = None  # severity of the worst open finding
+    weakest_pillar: str = ""  # key of the pillar whose floor holds the overall down ("" = the floor did not bind)
 
 
 @dataclass(frozen=True, slots=True)

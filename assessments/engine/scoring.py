@@ -1,63 +1,190 @@
-"""Explainable posture score (formula in docs/scoring.md).
+"""Posture score: a risk number, a letter grade and a ZTMM stage that agree, every point traced to findings.
 
-A *check* is one rule applied to one element; its weight is ``points(rule base severity) x element factor``
-(element factor 1, 1.5 or 2 by the most sensitive data the element handles; integers in halves). An open
-finding costs its check's full weight; mitigated and superseded (folded) checks cost nothing.
+Formula and reasons in docs/scoring.md §3-4. For one entry (overall, a principle, a ZTMM pillar) over its rules:
 
-    score(set of rules) = 100 x (1 - open weight / applicable weight)      (100 when nothing applies)
+    share  = open weight / applicable weight                   (check weights: severity points x element factor)
+    risk   = 100 x exp(-share / RISK_SCALE)                     (steep: a few serious checks matter)
+    capped = risk x cap / 100, cap by the worst open finding    (open critical: <= 39, open high: <= 74)
+    overall = min(capped, (capped + weakest pillar + PILLAR_MARGIN) / 2)     (a broken pillar pulls it down)
 
-Overall uses every enabled rule, a principle its rules, a ZTMM pillar its rules. Each open finding's deduction
-is ``100 x weight / applicable weight`` of the entry, so the deductions of an entry add up to ``100 - score``.
+Both the cap and the floor scale rather than clip, so that every further finding still lowers the score.
+
+Deductions: ``100 - risk`` is shared by the open findings in proportion to their weights; ``risk - capped`` by
+the open findings of the worst severity; the floor by the open findings of the weakest pillar, so the deductions
+of an entry add up to ``100 - score``. The score depends only on the rule totals (integers kept exact by the
+incremental re-check), so incremental and full analyses give the same number.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
+from assessments.engine.coverage import assessable, model_coverage, what_to_add
 from assessments.engine.evaluate import OPEN, Check, EvalState, RuleSpec
 from assessments.engine.fastbuild import make_deductions
 from assessments.engine.results import Deduction, Finding, RuleOutcome, ScoreBreakdown, ScoreEntry
 from assessments.engine.severity import ELEMENT_FACTOR_HALVES
-from threatmodel.vocabulary import PILLARS, PRINCIPLES, SEVERITY_RANK
+from threatmodel.vocabulary import GRADE_STAGE, PILLARS, PRINCIPLES, SEVERITIES, MaturityStage
 
-#: Maturity thresholds: (stage, minimum score, worst open severity allowed). First match wins.
-STAGE_THRESHOLDS: tuple[tuple[str, float, str], ...] = (
-    ("optimal", 90.0, "medium"),
-    ("advanced", 75.0, "high"),
-    ("initial", 50.0, "critical"),
-)
+#: Open share of the applicable weight at which the risk part is 100 / e (about 36.8).
+RISK_SCALE = 0.3
+#: Highest score allowed while a finding of this severity is open (better-threagile caps at F on open highs).
+SEVERITY_CAPS: dict[str, float] = {"critical": 39.0, "high": 74.0}
+#: When the overall is above the weakest pillar's score plus this margin, it is pulled halfway down to it.
+PILLAR_MARGIN = 10.0
+#: Letter grade thresholds (minimum rounded score), best first; the stage of a grade is ``GRADE_STAGE``.
+GRADE_THRESHOLDS: tuple[tuple[str, float], ...] = (("A", 90.0), ("B", 75.0), ("C", 60.0), ("D", 40.0), ("F", 0.0))
 
-
-def stage_for(score: float, worst_open: str | None) -> str:
-    """ZTMM maturity stage from a score and the most severe open finding of the entry."""
-    worst_rank = SEVERITY_RANK[worst_open] if worst_open else len(SEVERITY_RANK)
-    for stage, minimum, allowed in STAGE_THRESHOLDS:
-        if score >= minimum and worst_rank >= SEVERITY_RANK[allowed]:
-            return stage
-    return "traditional"
+#: Column of the totals row holding the open count of severity ``SEVERITIES[i]`` (see evaluate.Totals).
+_SEVERITY_COLUMN = 6
 
 
-def _score(open_weight: int, applicable_weight: int) -> float:
-    if applicable_weight <= 0:
-        return 100.0
-    return round(100.0 * (1.0 - open_weight / applicable_weight), 1)
+def grade_for(score: float) -> str:
+    """Letter grade of a (rounded) score."""
+    for grade, minimum in GRADE_THRESHOLDS:
+        if score >= minimum:
+            return grade
+    return GRADE_THRESHOLDS[-1][0]
 
 
-def overall_score(totals: Mapping[str, list[int]]) -> float:
-    """Overall score straight from the rule totals, rounded to one decimal."""
-    return round(raw_overall_score(totals), 1)
+def stage_for(score: float) -> str:
+    """ZTMM maturity stage of a score: the stage of its grade (so the two always agree)."""
+    return GRADE_STAGE[grade_for(score)]
 
 
-def raw_overall_score(totals: Mapping[str, list[int]]) -> float:
+@dataclass(frozen=True, slots=True)
+class EntryRisk:
+    """The unrounded parts of one entry's score."""
+
+    applicable: int  # applicable weight
+    open: int  # open weight
+    worst: int  # rank of the worst open severity (len(SEVERITIES) when nothing is open)
+    risk: float  # 100 x exp(-share / RISK_SCALE)
+    capped: float  # risk x cap / 100
+
+    @property
+    def worst_severity(self) -> str | None:
+        return SEVERITIES[self.worst] if self.worst < len(SEVERITIES) else None
+
+    @property
+    def cap(self) -> float | None:
+        severity = self.worst_severity
+        return SEVERITY_CAPS.get(severity) if severity else None
+
+
+def _sums(totals: Mapping[str, list[int]], rule_ids: Iterable[str]) -> list[int]:
+    """[applicable weight, open weight, open count per severity...] over ``rule_ids``."""
+    sums = [0] * (2 + len(SEVERITIES))
+    for rule in rule_ids:
+        row = totals[rule]
+        if row[1] or row[3]:
+            sums[0] += row[1]
+            sums[1] += row[3]
+            for rank in range(len(SEVERITIES)):
+                sums[2 + rank] += row[_SEVERITY_COLUMN + rank]
+    return sums
+
+
+def _risk_of(sums: list[int]) -> EntryRisk:
+    applicable, open_weight = sums[0], sums[1]
+    worst = next((rank for rank in range(len(SEVERITIES)) if sums[2 + rank] > 0), len(SEVERITIES))
+    risk = 100.0 if applicable <= 0 or open_weight <= 0 else 100.0 * math.exp(-open_weight / applicable / RISK_SCALE)
+    cap = SEVERITY_CAPS.get(SEVERITIES[worst], 100.0) if worst < len(SEVERITIES) else 100.0
+    return EntryRisk(applicable, open_weight, worst, risk, risk * cap / 100.0)
+
+
+def entry_risk(totals: Mapping[str, list[int]], rule_ids: Iterable[str]) -> EntryRisk:
+    return _risk_of(_sums(totals, rule_ids))
+
+
+def _groups(specs: Mapping[str, RuleSpec], attribute: str) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for spec in specs.values():
+        groups.setdefault(getattr(spec.meta, attribute), []).append(spec.id)
+    return groups
+
+
+def overall_parts(
+    totals: Mapping[str, list[int]], specs: Mapping[str, RuleSpec]
+) -> tuple[EntryRisk, float, str, dict[str, EntryRisk]]:
+    """(overall risk parts, unrounded overall score, weakest pillar key if its floor binds else "", pillars)."""
+    pillar_sums = {key: _sums(totals, ids) for key, ids in _groups(specs, "pillar").items()}
+    overall = _risk_of(
+        [sum(column) for column in zip(*pillar_sums.values(), strict=True)]
+        if pillar_sums
+        else [0] * (2 + len(SEVERITIES))
+    )
+    pillars = {key: _risk_of(sums) for key, sums in pillar_sums.items()}
+    final = overall.capped
+    weakest = ""
+    judged = [(risk.capped, key) for key, risk in pillars.items() if risk.applicable > 0]
+    if judged:
+        floor_score, floor_key = min(judged)
+        if floor_score + PILLAR_MARGIN < final:
+            final = (final + floor_score + PILLAR_MARGIN) / 2.0
+            weakest = floor_key
+    return overall, final, weakest, pillars
+
+
+def raw_overall_score(totals: Mapping[str, list[int]], specs: Mapping[str, RuleSpec]) -> float:
     """Unrounded overall score (plan steps are measured with it, so small gains on big models still count)."""
-    applicable = sum(row[1] for row in totals.values())
-    failed = sum(row[3] for row in totals.values())
-    return 100.0 if applicable <= 0 else 100.0 * (1.0 - failed / applicable)
+    return overall_parts(totals, specs)[1]
 
 
-def compute_scores(
-    state: EvalState, *, explain: bool = True, open_items: list[tuple[Finding, str, int]] | None = None
-) -> ScoreBreakdown:
+def overall_score(totals: Mapping[str, list[int]], specs: Mapping[str, RuleSpec]) -> float:
+    """Overall score straight from the rule totals, rounded to one decimal."""
+    return round(raw_overall_score(totals, specs), 1)
+
+
+Item = tuple[Finding, str, int]
+
+
+def _explain(
+    items: list[Item], parts: EntryRisk, floor: float = 0.0, floor_rules: frozenset[str] = frozenset()
+) -> tuple[Deduction, ...]:
+    """The deductions of one entry: risk by weight, cap among the worst findings, floor among a pillar's."""
+    if not items:
+        return ()
+    worst = parts.worst_severity
+    worst_weight = sum(w for f, _r, w in items if f.severity == worst)
+    floor_weight = sum(w for _f, r, w in items if r in floor_rules) if floor > 0 else 0
+    return make_deductions(
+        items,
+        (100.0 - parts.risk) / parts.open if parts.open else 0.0,
+        worst,
+        (parts.risk - parts.capped) / worst_weight if worst_weight else 0.0,
+        floor_rules,
+        floor / floor_weight if floor_weight else 0.0,
+    )
+
+
+def _entry(
+    key: str,
+    name: str,
+    parts: EntryRisk,
+    score: float,
+    row: tuple[int, int],
+    assessed: bool,
+    deductions: tuple[Deduction, ...] = (),
+) -> ScoreEntry:
+    rounded = round(score, 1)
+    return ScoreEntry(
+        key=key,
+        name=name,
+        score=rounded,
+        stage=stage_for(rounded) if assessed else MaturityStage.NOT_ASSESSED.value,
+        applicable=row[0],
+        failed=row[1],
+        deductions=deductions,
+        grade=grade_for(rounded) if assessed else None,
+        cap=parts.cap,
+        worst=parts.worst_severity,
+    )
+
+
+def compute_scores(state: EvalState, *, explain: bool = True, open_items: list[Item] | None = None) -> ScoreBreakdown:
     """The score breakdown. ``open_items``: the open (finding, rule, weight) triples already sorted by finding
     order, when the caller has them (saves a pass and a sort)."""
     specs = state.evaluator.specs
@@ -67,67 +194,61 @@ def compute_scores(
             (c.finding, c.rule, c.weight) for c in state.checks() if c.state == OPEN and c.finding is not None
         ]
         open_items.sort(key=lambda item: item[0].sort_key)
-    open_checks = open_items
-    groups: dict[str, dict[str, list[str]]] = {"principle": {}, "pillar": {}}
-    for spec in specs.values():
-        groups["principle"].setdefault(spec.meta.principle, []).append(spec.id)
-        groups["pillar"].setdefault(spec.meta.pillar, []).append(spec.id)
+    coverage = model_coverage(state.snapshot)
+    assessed = assessable(state.snapshot, coverage)
+    by_principle = _groups(specs, "principle")
+    by_pillar = _groups(specs, "pillar")
+    mine: dict[tuple[str, str], list[Item]] = {}
+    for item in open_items:
+        meta = specs[item[1]].meta
+        mine.setdefault(("principle", meta.principle), []).append(item)
+        mine.setdefault(("pillar", meta.pillar), []).append(item)
 
-    bucket: dict[tuple[str, str], list[tuple[Finding, str, int]]] = {}
-    lists_of_rule: dict[str, tuple[list[tuple[Finding, str, int]], list[tuple[Finding, str, int]]]] = {}
-    for rule_id, spec in specs.items():
-        lists_of_rule[rule_id] = (
-            bucket.setdefault(("principle", spec.meta.principle), []),
-            bucket.setdefault(("pillar", spec.meta.pillar), []),
-        )
-    for item in open_checks:
-        by_principle, by_pillar = lists_of_rule[item[1]]
-        by_principle.append(item)
-        by_pillar.append(item)
+    def counts(rule_ids: list[str]) -> tuple[int, int]:
+        return sum(totals[r][0] for r in rule_ids), sum(totals[r][2] for r in rule_ids)
 
-    def entry(key: str, name: str, rule_ids: list[str], mine: list[tuple[Finding, str, int]]) -> ScoreEntry:
-        applicable = sum(totals[r][1] for r in rule_ids)
-        failed = sum(totals[r][3] for r in rule_ids)
-        score = _score(failed, applicable)
-        worst = mine[0][0].severity if mine else None
-        deductions: tuple[Deduction, ...] = ()
-        if explain and applicable:
-            deductions = make_deductions(mine, 100.0 / applicable)
-        return ScoreEntry(
-            key=key,
-            name=name,
-            score=score,
-            stage=stage_for(score, worst),
-            applicable=sum(totals[r][0] for r in rule_ids),
-            failed=sum(totals[r][2] for r in rule_ids),
-            deductions=deductions,
-        )
+    def group_entries(kind: str, names: Mapping[str, str], groups: dict[str, list[str]]) -> tuple[ScoreEntry, ...]:
+        out = []
+        for key, name in names.items():
+            if key not in groups:
+                continue
+            parts = entry_risk(totals, groups[key])
+            explained = _explain(mine.get((kind, key), []), parts) if explain else ()
+            out.append(_entry(key, name, parts, parts.capped, counts(groups[key]), assessed, explained))
+        return tuple(out)
 
-    principles = tuple(
-        entry(k, n, groups["principle"][k], bucket.get(("principle", k), []))
-        for k, n in PRINCIPLES.items()
-        if k in groups["principle"]
+    overall, final, weakest, _pillars = overall_parts(totals, specs)
+    deductions: tuple[Deduction, ...] = ()
+    if explain:
+        floor_rules = frozenset(by_pillar.get(weakest, ())) if weakest else frozenset()
+        deductions = _explain(open_items, overall, overall.capped - final, floor_rules)
+    head = _entry("overall", "Overall", overall, final, counts(list(specs)), assessed)
+    verdict = (
+        f"Grade {head.grade} ({head.stage.capitalize()}): {head.score:g} / 100, coverage {coverage.ratio:.0%}."
+        if assessed
+        else what_to_add(state.snapshot, coverage)
     )
-    pillars = tuple(
-        entry(k, n, groups["pillar"][k], bucket.get(("pillar", k), []))
-        for k, n in PILLARS.items()
-        if k in groups["pillar"]
-    )
-    overall = entry("overall", "Overall", list(specs), open_checks)
     return ScoreBreakdown(
-        overall=overall.score,
-        stage=overall.stage,
-        principles=principles,
-        pillars=pillars,
+        overall=head.score,
+        stage=head.stage,
+        principles=group_entries("principle", PRINCIPLES, by_principle),
+        pillars=group_entries("pillar", PILLARS, by_pillar),
         rules=rule_outcomes(specs, totals),
-        deductions=overall.deductions,
+        deductions=deductions,
+        grade=head.grade,
+        assessed=assessed,
+        coverage=coverage,
+        verdict=verdict,
+        cap=overall.cap,
+        worst=overall.worst_severity,
+        weakest_pillar=weakest,
     )
 
 
 def rule_outcomes(specs: Mapping[str, RuleSpec], totals: Mapping[str, list[int]]) -> tuple[RuleOutcome, ...]:
     out: list[RuleOutcome] = []
     for rule_id, spec in specs.items():
-        row = totals.get(rule_id, [0, 0, 0, 0, 0, 0])
+        row = totals.get(rule_id) or [0] * (_SEVERITY_COLUMN + len(SEVERITIES))
         meta = spec.meta
         out.append(
             RuleOutcome(

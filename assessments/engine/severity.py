@@ -10,8 +10,9 @@ IMPACT_INDEX: dict[str, int] = {name: i for i, name in enumerate(IMPACTS)}
 DATA_IMPACT: tuple[int, ...] = (0, 1, 2, 3)
 #: Model business criticality -> impact steps added (capped at very-high).
 CRITICALITY_BUMP: dict[str, int] = {BusinessCriticality.MISSION_CRITICAL: 1}
-#: Score weight of a check by the rule's base severity (Kubescape-like base score).
-SEVERITY_POINTS: dict[str, int] = {"critical": 10, "high": 7, "medium": 4, "low": 2, "info": 1}
+#: Score weight of a check by the rule's base severity: steep, so that one open critical check weighs as much as
+#: several high ones and many low ones (docs/scoring.md §3).
+SEVERITY_POINTS: dict[str, int] = {"critical": 40, "high": 16, "medium": 6, "low": 2, "info": 1}
 #: Element factor, in halves, by the highest data classification rank the element handles.
 ELEMENT_FACTOR_HALVES: tuple[int, ...] = (2, 2, 3, 4)
 

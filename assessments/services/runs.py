@@ -91,6 +91,7 @@ def score_summary(result: dict[str, Any]) -> dict[str, Any]:
                 "name": e.get("name", e.get("key")),
                 "score": e.get("score"),
                 "stage": e.get("stage", ""),
+                "grade": e.get("grade"),
                 "failed": e.get("failed", 0),
             }
             for e in items or []
@@ -99,8 +100,27 @@ def score_summary(result: dict[str, Any]) -> dict[str, Any]:
     return {
         "overall": scores.get("overall"),
         "stage": scores.get("stage", ""),
+        "grade": scores.get("grade"),
+        "assessed": scores.get("assessed", True),
+        "verdict": scores.get("verdict", ""),
+        "coverage": compact_coverage(scores.get("coverage")),
         "principles": entries(scores.get("principles")),
         "pillars": entries(scores.get("pillars")),
+    }
+
+
+def compact_coverage(coverage: Any) -> dict[str, Any] | None:
+    """The engine's coverage without the lists of missing element ids (what runs store and the API returns)."""
+    if not coverage:
+        return None
+    return {
+        "ratio": coverage.get("ratio"),
+        "threshold": coverage.get("threshold"),
+        "covered": coverage.get("covered"),
+        "total": coverage.get("total"),
+        "items": [
+            {k: item.get(k) for k in ("key", "name", "covered", "total", "hint")} for item in coverage.get("items", [])
+        ],
     }
 
 

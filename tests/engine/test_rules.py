@@ -116,6 +116,12 @@ CASES = [
     ),
     Case("zt.static-credential-auth", "f", lambda: two(authentication=A.API_KEY), lambda: two()),
     Case(
+        "zt.flow-authorized-by-location",
+        "f",
+        lambda: two(authorization=Authorization.NETWORK, data_assets=("conf",)),
+        lambda: two(data_assets=("conf",)),
+    ),
+    Case(
         "lp.grant-unused",
         "g",
         lambda: model(svc("a"), store("s"), Grant("g", "sa-a", "s")),
@@ -230,6 +236,24 @@ CASES = [
         "",
         lambda: model(svc("a", boundary=None), svc("b", boundary=None), boundaries=()),
         lambda: model(svc("a"), svc("b", boundary="ns-b")),
+    ),
+    Case(
+        "seg.untrusted-path-to-crown-jewel",
+        "s",
+        lambda: model(
+            ext("u", K.HUMAN_USER, boundary="internet"),
+            svc("w", K.WEB_FRONTEND, internet_facing=True),
+            store("s", data_stored=("restr",)),
+            fl("f1", "u", "w", authentication=A.PASSWORD),
+            fl("f2", "w", "s", authentication=A.API_KEY),
+        ),
+        lambda: model(
+            ext("u", K.HUMAN_USER, boundary="internet"),
+            svc("w", K.WEB_FRONTEND, internet_facing=True),
+            store("s", data_stored=("restr",)),
+            fl("f1", "u", "w", authentication=A.PASSWORD),
+            fl("f2", "w", "s"),
+        ),
     ),
     Case(
         "seg.tier-skipping",

@@ -84,7 +84,7 @@ class Component(NamedElement):
     )
     internet_facing = models.BooleanField(default=False)
     mesh = models.CharField(max_length=16, choices=choices.MESH_MODE, default="none")
-    authentication = models.CharField(max_length=32, choices=choices.AUTHENTICATION, default="none")
+    authentication = models.CharField(max_length=32, choices=choices.AUTHENTICATION, default="unspecified")
     authorization = models.CharField(max_length=16, choices=choices.AUTHORIZATION, default="none")
     encryption_at_rest = models.BooleanField(default=False)
     logging = models.CharField(max_length=16, choices=choices.LOGGING, default="basic")

@@ -14,6 +14,7 @@ def load_builtin_rules() -> dict[str, RuleImpl]:
     from assessments.engine.rules import (  # noqa: F401
         data_protection,
         encryption,
+        exposure_paths,
         hygiene,
         least_privilege,
         segmentation,

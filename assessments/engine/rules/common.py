@@ -9,6 +9,7 @@ from threatmodel.vocabulary import (
     EXTERNAL_KINDS,
     PEER_AUTHENTICATION,
     STATIC_SECRET_AUTHENTICATION,
+    Authentication,
     ComponentKind,
 )
 
@@ -24,6 +25,9 @@ BACKING = frozenset({K.DATASTORE, K.CACHE, K.QUEUE, K.SECRET_STORE, K.IDENTITY_P
 OUTSIDE = EXTERNAL_KINDS
 FRONT_KINDS = frozenset({K.WEB_FRONTEND, K.API_GATEWAY, K.LOAD_BALANCER, K.HUMAN_USER, K.EXTERNAL_ENTITY})
 STRONG_AUTH = frozenset(END_USER_AUTHENTICATION | PEER_AUTHENTICATION)
+#: A flow that presents nothing: ``none``, or ``unspecified`` (a flow the model does not describe is judged as
+#: unauthenticated; the gap also lowers the coverage).
+NO_AUTHENTICATION = frozenset({Authentication.NONE, Authentication.UNSPECIFIED})
 PEER = PEER_AUTHENTICATION
 STATIC = STATIC_SECRET_AUTHENTICATION
 END_USER = END_USER_AUTHENTICATION

@@ -12,12 +12,13 @@ from assessments.engine.graph import (
 )
 from assessments.engine.registry import PASS, CheckResult, Hit, ev, rule
 from assessments.engine.rules.common import (
+    NO_AUTHENTICATION,
     OUTSIDE,
     K,
     flow_evidence,
 )
 from threatmodel.domain import Component
-from threatmodel.vocabulary import Rating
+from threatmodel.vocabulary import Encryption, Rating
 
 HIGH_AVAILABILITY = frozenset({Rating.HIGH, Rating.CRITICAL})
 #: Telemetry sinks (PII must not reach them).
@@ -30,12 +31,27 @@ def restricted_to_lower_trust(ctx: ModelContext, f: FlowFacts) -> CheckResult:
         return None
     if f.trust_drop <= 0 and f.target.kind not in OUTSIDE:
         return PASS
+    protected = protected_transfer(f)
     return Hit(
         (f.source.id, f.target.id),
-        flow_evidence(f, restricted_data=f.restricted, source_trust=f.source_trust, target_trust=f.target_trust),
+        flow_evidence(
+            f,
+            restricted_data=f.restricted,
+            source_trust=f.source_trust,
+            target_trust=f.target_trust,
+            transfer="encrypted and authenticated" if protected else "unprotected",
+        ),
         data_rank=3,
-        exposed=f.target_external,
+        exposed=f.target_external and not protected,
     )
+
+
+def protected_transfer(f: FlowFacts) -> bool:
+    """The expected pattern of a transfer to a processor: encrypted and authenticated (e.g. TLS + API key).
+
+    It still hands the data over (the finding stays), but it is not *more likely* to leak than any other flow, so
+    it is not rated as exposed; a data processing agreement or tokenisation control mitigates it."""
+    return f.flow.encryption is not Encryption.NONE and f.flow.authentication not in NO_AUTHENTICATION
 
 
 @rule("dp.confidential-to-third-party", "flow", requires=TARGET_EXTERNAL, excludes=SOURCE_EXTERNAL)
@@ -44,8 +60,14 @@ def confidential_to_third_party(ctx: ModelContext, f: FlowFacts) -> CheckResult:
         return None
     if not f.sensitive:
         return PASS
+    protected = protected_transfer(f)
     return Hit(
-        (f.source.id, f.target.id), flow_evidence(f, sensitive_data=f.sensitive), data_rank=f.data_rank, exposed=True
+        (f.source.id, f.target.id),
+        flow_evidence(
+            f, sensitive_data=f.sensitive, transfer="encrypted and authenticated" if protected else "unprotected"
+        ),
+        data_rank=f.data_rank,
+        exposed=not protected,
     )
 
 

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import cast
 
-from assessments.engine.graph import CROSSES_NETWORK, FlowFacts, ModelContext
+from assessments.engine.graph import (
+    CARRIES_SENSITIVE,
+    CROSSES_NETWORK,
+    SOURCE_EXTERNAL,
+    TARGET_EXTERNAL,
+    FlowFacts,
+    ModelContext,
+)
 from assessments.engine.registry import PASS, CheckResult, Hit, ev, rule
 from assessments.engine.rules.common import (
     APP_KINDS,
+    BACKING,
     END_USER,
     MESHED,
+    NO_AUTHENTICATION,
     PEER,
     STATIC,
     STRONG_AUTH,
@@ -31,11 +40,11 @@ LOCATION_AUTHORIZATION = frozenset({Authorization.NONE, Authorization.NETWORK})
 
 @rule("zt.flow-unauthenticated", "flow")
 def flow_unauthenticated(ctx: ModelContext, f: FlowFacts) -> CheckResult:
-    if f.flow.authentication is not Authentication.NONE:
+    if f.flow.authentication not in NO_AUTHENTICATION:
         return PASS
     return Hit(
         (f.source.id, f.target.id),
-        flow_evidence(f, authentication="none"),
+        flow_evidence(f, authentication=f.flow.authentication.value),
         data_rank=max(f.data_rank, ctx.component_rank(f.target)),
         exposed=f.crosses_network or ctx.in_untrusted_zone(f.source),
     )
@@ -90,7 +99,7 @@ def boundary_crossing_unprotected(ctx: ModelContext, f: FlowFacts) -> CheckResul
     missing = []
     if f.flow.encryption is Encryption.NONE:
         missing.append("encryption")
-    if f.flow.authentication is Authentication.NONE:
+    if f.flow.authentication in NO_AUTHENTICATION:
         missing.append("authentication")
     if not missing:
         return PASS
@@ -108,6 +117,7 @@ def boundary_crossing_unprotected(ctx: ModelContext, f: FlowFacts) -> CheckResul
         ),
         data_rank=f.data_rank,
         exposed=f.source_trust > f.target_trust or f.source_trust == 0,
+        title=f"Boundary-crossing flow without {' and '.join(missing)}",
     )
 
 
@@ -198,11 +208,25 @@ def workload_outside_mesh(ctx: ModelContext, comp: Component) -> CheckResult:
     kinds=(K.SERVICE, K.SERVERLESS_FUNCTION, K.API_GATEWAY, K.DATASTORE, K.CACHE, K.QUEUE, K.SECRET_STORE),
 )
 def component_unauthenticated(ctx: ModelContext, comp: Component) -> CheckResult:
-    if not ctx.in_flows.get(comp.id):
+    inbound = ctx.in_flows.get(comp.id)
+    if not inbound:
         return None
+    if comp.authentication is Authentication.UNSPECIFIED:
+        # unspecified: the component requires what its callers present; only unauthenticated callers count
+        open_callers = sorted(
+            {ctx.flows[f].source for f in inbound if ctx.flows[f].authentication in NO_AUTHENTICATION}
+        )
+        if not open_callers:
+            return PASS
+        return Hit(
+            (),
+            ev(authentication="unspecified", unauthenticated_callers=tuple(open_callers)),
+            data_rank=ctx.component_rank(comp),
+            title="Component reached by unauthenticated flows and its own authentication is not specified",
+        )
     if comp.authentication is not Authentication.NONE:
         return PASS
-    callers = sorted({ctx.flows[fid].source for fid in ctx.in_flows.get(comp.id, ())})
+    callers = sorted({ctx.flows[fid].source for fid in inbound})
     return Hit((), ev(authentication="none", callers=tuple(callers)), data_rank=ctx.component_rank(comp))
 
 
@@ -212,6 +236,47 @@ def static_credential_auth(ctx: ModelContext, f: FlowFacts) -> CheckResult:
         return None
     if f.flow.authentication not in STATIC:
         return PASS
+    if f.target_external and f.flow.encryption is not Encryption.NONE:
+        # the expected pattern with an external processor: the API key it issues, sent over TLS; the key's risk
+        # does not grow with the data the flow carries (that is dp.*'s finding), so it is rated at its defaults
+        return Hit(
+            (f.source.id, f.target.id),
+            flow_evidence(f, authentication=f.flow.authentication.value, pattern="provider-issued key over TLS"),
+            title="External processor authenticated with a long-lived API key (over TLS)",
+        )
     return Hit(
         (f.source.id, f.target.id), flow_evidence(f, authentication=f.flow.authentication.value), data_rank=f.data_rank
+    )
+
+
+#: Targets that decide per request who may do what (load balancers forward, they do not authorise).
+AUTHORIZING_TARGETS = frozenset(APP_KINDS - {K.LOAD_BALANCER}) | BACKING
+
+
+@rule(
+    "zt.flow-authorized-by-location",
+    "flow",
+    requires=CARRIES_SENSITIVE,
+    excludes=TARGET_EXTERNAL | SOURCE_EXTERNAL,
+    target_kinds=AUTHORIZING_TARGETS,
+)
+def flow_authorized_by_location(ctx: ModelContext, f: FlowFacts) -> CheckResult:
+    """Sensitive data between our own components, authorised by network location only or not at all (both: a
+    rule that fired on ``network`` alone would make ``none`` -> ``network`` lower the score)."""
+    if not f.sensitive or f.target_external or f.source_external or f.target.kind not in AUTHORIZING_TARGETS:
+        return None
+    authorization = f.flow.authorization
+    if authorization not in LOCATION_AUTHORIZATION:
+        return PASS
+    title = (
+        "Flow authorised by network location only"
+        if authorization is Authorization.NETWORK
+        else "Flow carrying sensitive data without per-request authorization"
+    )
+    return Hit(
+        (f.source.id, f.target.id),
+        flow_evidence(f, authorization=authorization.value, sensitive_data=f.sensitive),
+        data_rank=f.data_rank,
+        exposed=f.crosses_network,
+        title=title,
     )

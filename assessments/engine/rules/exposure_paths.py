@@ -1,0 +1,155 @@
+"""Attack paths as findings: an untrusted entry reaching restricted or credential data without a real identity.
+
+``seg.untrusted-path-to-crown-jewel`` (model scope, so it re-runs on every incremental re-check and the score
+stays equal to a full analysis). A *weak hop* is a flow that asks no per-workload or per-user identity
+(authentication none, unspecified or a long-lived shared secret). The rule applies to every crown jewel holding
+restricted or credential data that some entry point reaches along flows at all (structure only), and fires
+when an entry reaches it along weak hops only. Adding authentication removes weak hops (only closes findings);
+adding flows can only add reach (only opens them). docs/scoring.md §5.
+
+What it reads (``MODEL_RULE_FLOW_FIELDS`` / ``MODEL_RULE_COMPONENT_FIELDS`` in incremental.py): flow endpoints,
+direction and authentication; component kind, exposure and stored data; controls. An edit that touches none of
+them keeps the previous results of the model-scope rules.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import cast
+
+from assessments.engine.graph import CROWN_JEWEL_KINDS, ModelContext
+from assessments.engine.registry import PASS, CheckResult, Hit, ev, rule
+from threatmodel.domain import Component, DataFlow
+from threatmodel.vocabulary import CLASSIFICATION_ORDER, END_USER_AUTHENTICATION, PEER_AUTHENTICATION
+
+#: Methods that bind the caller's own identity (a workload certificate or an end-user token).
+IDENTITY_BOUND = frozenset(PEER_AUTHENTICATION | END_USER_AUTHENTICATION)
+RESTRICTED_RANK = 3
+
+
+def weak_hop(flow: DataFlow) -> bool:
+    """A hop an attacker passes with no identity of its own (none, unspecified, or a shared secret)."""
+    return flow.authentication not in IDENTITY_BOUND
+
+
+def _jewel_data(ctx: ModelContext, comp: Component) -> tuple[str, ...]:
+    """Restricted or credential data the component stores."""
+    out = []
+    for asset_id in comp.data_stored:
+        asset = ctx.data_assets.get(asset_id)
+        if asset is not None and (asset.credentials or CLASSIFICATION_ORDER[asset.classification] >= RESTRICTED_RANK):
+            out.append(asset_id)
+    return tuple(out)
+
+
+#: (next node, flow id, weak hop) per node, sorted: both searches walk it, built once per context.
+Adjacency = dict[str, list[tuple[str, str, bool]]]
+
+
+def adjacency(ctx: ModelContext) -> Adjacency:
+    cached = ctx.memo.get(("exposure-adjacency",))
+    if cached is None:
+        adj: Adjacency = {}
+        for fid, flow in ctx.flows.items():
+            weak = weak_hop(flow)
+            adj.setdefault(flow.source, []).append((flow.target, fid, weak))
+            if flow.bidirectional:
+                adj.setdefault(flow.target, []).append((flow.source, fid, weak))
+        for steps in adj.values():
+            steps.sort()
+        cached = ctx.memo[("exposure-adjacency",)] = adj
+    return cast(Adjacency, cached)
+
+
+def reach(ctx: ModelContext, starts: Iterable[str], *, weak_only: bool) -> dict[str, tuple[str, str] | None]:
+    """Breadth-first reach from ``starts`` along flows (both ways when bidirectional; weak hops only when
+    ``weak_only``), deterministic: node -> (previous node, flow id) of its first discovery (None for a start)."""
+    adj = adjacency(ctx)
+    parent: dict[str, tuple[str, str] | None] = {}
+    queue: deque[str] = deque()
+    for start in sorted(starts):
+        parent[start] = None
+        queue.append(start)
+    empty: list[tuple[str, str, bool]] = []
+    while queue:
+        node = queue.popleft()
+        for nxt, fid, weak in adj.get(node, empty):
+            if nxt not in parent and (weak or not weak_only):
+                parent[nxt] = (node, fid)
+                queue.append(nxt)
+    return parent
+
+
+def _route(parent: dict[str, tuple[str, str] | None], target: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    hops = [target]
+    flows: list[str] = []
+    step = parent[target]
+    while step is not None:
+        hops.append(step[0])
+        flows.append(step[1])
+        step = parent[step[0]]
+    return tuple(reversed(hops)), tuple(reversed(flows))
+
+
+def jewels_and_entries(ctx: ModelContext) -> tuple[list[Component], list[str]]:
+    comps = ctx.components.values()
+    jewels = [c for c in comps if c.kind in CROWN_JEWEL_KINDS and _jewel_data(ctx, c)]
+    entries = [c.id for c in comps if ctx.is_entry(c)] if jewels else []
+    return jewels, entries
+
+
+@rule("seg.untrusted-path-to-crown-jewel", "model")
+def untrusted_path_to_crown_jewel(ctx: ModelContext) -> Iterator[tuple[str, CheckResult]]:
+    jewels, entries = jewels_and_entries(ctx)
+    if not jewels or not entries:
+        return
+    anyway = reach(ctx, entries, weak_only=False)
+    weak = reach(ctx, entries, weak_only=True)
+    for comp in sorted(jewels, key=lambda c: c.id):
+        if comp.id not in anyway or anyway[comp.id] is None:  # unreachable, or itself an entry (seg.* rules)
+            continue
+        if comp.id not in weak:
+            yield comp.id, PASS
+            continue
+        hops, flows = _route(weak, comp.id)
+        data = _jewel_data(ctx, comp)
+        yield (
+            comp.id,
+            Hit(
+                (),
+                ev(entry=hops[0], hops=hops, flows=flows, data=data, weak_hops=len(flows)),
+                data_rank=RESTRICTED_RANK,
+                exposed=True,
+                related=(*hops[:-1], *flows),
+            ),
+        )
+
+
+def weak_flows_into(ctx: ModelContext, targets: Iterable[str]) -> list[str]:
+    """The weak flows on some weak route from an entry to one of ``targets`` (what the plan's fix upgrades)."""
+    _jewels, entries = jewels_and_entries(ctx)
+    forward = reach(ctx, entries, weak_only=True)
+    backward: set[str] = set(targets)
+    queue = deque(sorted(backward))
+    while queue:  # nodes from which a target is weakly reachable
+        node = queue.popleft()
+        for fid in ctx.in_flows.get(node, ()):
+            flow = ctx.flows[fid]
+            if weak_hop(flow) and flow.source not in backward:
+                backward.add(flow.source)
+                queue.append(flow.source)
+        for fid in ctx.out_flows.get(node, ()):
+            flow = ctx.flows[fid]
+            if flow.bidirectional and weak_hop(flow) and flow.target not in backward:
+                backward.add(flow.target)
+                queue.append(flow.target)
+    out = []
+    for fid, flow in ctx.flows.items():
+        if not weak_hop(flow):
+            continue
+        if (flow.source in forward and flow.target in backward) or (
+            flow.bidirectional and flow.target in forward and flow.source in backward
+        ):
+            out.append(fid)
+    return sorted(out)
