@@ -36,8 +36,9 @@ export function initPalette() {
   });
   cy.on('tap', function (ev) {
     if (state.armed && (ev.target === cy || (ev.target.hasClass && ev.target.hasClass('boundary')))) {
-      const what = state.armed; setArmed(null);
-      if (what === 'boundary') addBoundary(ev.position); else addComponent(what, ev.position);
+      const what = state.armed, pos = ev.position; setArmed(null);
+      // after Cytoscape has finished the tap (a tap on the background clears the selection last)
+      setTimeout(function () { if (what === 'boundary') addBoundary(pos); else addComponent(what, pos); }, 0);
     } else if (ev.target === cy) {
       clearPath();
     }

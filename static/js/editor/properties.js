@@ -74,6 +74,8 @@ function readField(f, input) {
   if (f.type === 'json') { if (!input.value.trim()) return {}; const v = JSON.parse(input.value); if (typeof v !== 'object' || Array.isArray(v) || v === null) throw new Error('a JSON object'); return v; }
   return input.value;
 }
+function caret(node, which) { try { return node[which]; } catch (e) { return null; } }
+function isTextField(node) { return node && (node.tagName === 'TEXTAREA' || (node.tagName === 'INPUT' && (node.type === 'text' || node.type === 'number'))); }
 let renderingProps = false, propsAgain = false;
 export function renderProperties() {
   if (!propsEl) return;
@@ -84,6 +86,13 @@ export function renderProperties() {
 }
 function renderPropertiesNow() {
   const active = document.activeElement && propsEl.contains(document.activeElement) ? document.activeElement.id : null;
+  // a field being typed in keeps what was typed and where the caret was (the panel re-renders after each
+  // save and assessment, while the user may already be typing the next value)
+  const form0 = propsEl.querySelector('form');
+  const typing = active && form0 && isTextField(document.activeElement) ? {
+    item: form0.dataset.id, value: document.activeElement.value,
+    start: caret(document.activeElement, 'selectionStart'), end: caret(document.activeElement, 'selectionEnd')
+  } : null;
   clear(propsEl);
   const ids = selection.ids.filter(function (id) { return getEl(id); });
   if (!ids.length) {
@@ -153,7 +162,13 @@ function renderPropertiesNow() {
     state.focusName = false;
     const name = document.getElementById('prop-name') || propsEl.querySelector('input:not([readonly]), select, textarea');
     if (name && !READONLY) { name.focus(); name.select(); }
-  } else if (active) { const again = document.getElementById(active); if (again) again.focus(); }
+  } else if (active) {
+    const again = document.getElementById(active);
+    if (again) {
+      again.focus();
+      if (typing && typing.item === id && isTextField(again)) { again.value = typing.value; try { again.setSelectionRange(typing.start, typing.end); } catch (e) { /* number fields have no caret range */ } }
+    }
+  }
 }
 export function initProperties() {
   ['selection', 'applied', 'assessed'].forEach(function (name) { on(name, function () { renderProperties(); }); });

@@ -61,7 +61,12 @@ function markTextSelection() {
   });
   if (selection.ids.length === 1) {
     const n = document.querySelector('.textview li[data-id="' + CSS.escape(selection.ids[0]) + '"]');
-    if (n && n.scrollIntoView && !n.closest('.textview').contains(document.activeElement)) n.scrollIntoView({ block: 'nearest' });
+    // scroll the list only, never the page (a click on the canvas must not move the canvas away)
+    const list = n && n.parentElement;
+    if (list && !list.contains(document.activeElement)) {
+      if (n.offsetTop < list.scrollTop) list.scrollTop = n.offsetTop;
+      else if (n.offsetTop + n.offsetHeight > list.scrollTop + list.clientHeight) list.scrollTop = n.offsetTop + n.offsetHeight - list.clientHeight;
+    }
   }
 }
 
