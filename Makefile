@@ -8,7 +8,7 @@ PORT ?= 8000
 QUICK ?=
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test bench worker lint typecheck importlint schema-check system-run system-test venv migrate demo clean
+.PHONY: run test bench worker lint typecheck importlint schema-check system-run system-test venv migrate demo clean node-tools
 
 venv: $(VENV)/.installed
 
@@ -16,6 +16,13 @@ $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || (apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV))
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+## The editor's JS linter (ESLint), at the versions package-lock.json pins; reinstalled only when the lock changes
+node-tools: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --prefer-offline --loglevel=error
 	@touch $@
 
 system-run:
@@ -41,7 +48,9 @@ run: system-run venv demo
 test: system-test venv lint
 	$(PY) -m pytest
 
-lint: venv
+lint: venv node-tools
+	node_modules/.bin/eslint --max-warnings 0 static/js/editor
+	$(PY) scripts/check_js_imports.py
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache

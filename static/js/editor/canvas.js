@@ -1,7 +1,8 @@
 // The Cytoscape canvas: element builders, overview zones, the instance itself and its first frame.
-import { CONFIG, KIND_STYLE, NODE_H, NODE_W, READONLY, SEV_COLOR, T0, TRUST_COLOR } from './config.js';
+import { CONFIG, KIND_STYLE, NODE_H, NODE_W, READONLY, SEV_COLOR, T0, TRUST_COLOR, VISUAL } from './config.js';
 import { $ } from './dom.js';
-import { state } from './state.js';
+import { on } from './events.js';
+import { boundaryDepth, state } from './state.js';
 import { fullStyle, leanStyle } from './styles.js';
 
 export const container = $('#diagram');
@@ -13,10 +14,10 @@ export let cy = null;
 export let labelsOn = true;
 const badgeCache = {};
 export function badgeUri(sev, count) {
-  var key = sev + count;
+  const key = sev + count;
   if (!badgeCache[key]) {
-    var label = count > 99 ? '99+' : String(count);
-    var svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><circle cx="20" cy="20" r="18" fill="' +
+    const label = count > 99 ? '99+' : String(count);
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><circle cx="20" cy="20" r="18" fill="' +
       SEV_COLOR[sev] + '" stroke="white" stroke-width="3"/><text x="20" y="26" font-family="Arial,sans-serif" ' +
       'font-size="' + (label.length > 2 ? 13 : 18) + '" font-weight="bold" fill="white" text-anchor="middle">' + label + '</text></svg>';
     badgeCache[key] = 'data:image/svg+xml;utf8,' + encodeURIComponent(svg);
@@ -27,20 +28,15 @@ export function badgeUri(sev, count) {
 // Large models open in overview mode: boundaries are fixed zones (plain nodes drawn under their members)
 // instead of compound nodes, which Cytoscape cannot style and draw quickly at thousands of nodes.
 // Membership stays data (component.boundary / boundary.parent) and dropping a node on a zone still sets it.
-export function boundaryDepth(id) {
-  var d = 0, seen = {};
-  while (id && state.elements.boundary.has(id) && !seen[id]) { seen[id] = 1; id = state.elements.boundary.get(id).parent; d++; }
-  return d;
-}
 function zoneBoxes() {
-  var boxes = {};
-  var grow = function (bid, x1, y1, x2, y2) {
-    var seen = {};
-    var depth = 0;
+  const boxes = {};
+  const grow = function (bid, x1, y1, x2, y2) {
+    const seen = {};
+    let depth = 0;
     while (bid && state.elements.boundary.has(bid) && !seen[bid]) {
       seen[bid] = 1; depth++;
-      var pad = 18 + 14 * depth;
-      var b = boxes[bid] || (boxes[bid] = { x1: Infinity, y1: Infinity, x2: -Infinity, y2: -Infinity });
+      const pad = 18 + 14 * depth;
+      const b = boxes[bid] || (boxes[bid] = { x1: Infinity, y1: Infinity, x2: -Infinity, y2: -Infinity });
       b.x1 = Math.min(b.x1, x1 - pad); b.y1 = Math.min(b.y1, y1 - pad - 22); b.x2 = Math.max(b.x2, x2 + pad); b.y2 = Math.max(b.y2, y2 + pad);
       bid = state.elements.boundary.get(bid).parent;
     }
@@ -51,17 +47,17 @@ function zoneBoxes() {
   return boxes;
 }
 export function componentElement(c) {
-  var ks = KIND_STYLE[c.kind] || KIND_STYLE.service;
-  var data = { id: c.id, label: c.name, etype: 'component', ckind: c.kind, shape: ks[0], fill: ks[1], stroke: ks[2] };
+  const ks = KIND_STYLE[c.kind] || KIND_STYLE.service;
+  const data = { id: c.id, label: c.name, etype: 'component', ckind: c.kind, shape: ks[0], fill: ks[1], stroke: ks[2] };
   if (c.boundary && state.elements.boundary.has(c.boundary) && !ZONES) data.parent = c.boundary;
-  var out = { group: 'nodes', data: data, classes: 'component' + (c.internet_facing ? ' internet' : '') + (c._removed ? ' diff-removed' : '') + (labelsOn ? ' lbl' : '') };
+  const out = { group: 'nodes', data: data, classes: 'component' + (c.internet_facing ? ' internet' : '') + (c._removed ? ' diff-removed' : '') + (labelsOn ? ' lbl' : '') };
   if (c.position) out.position = { x: c.position.x, y: c.position.y };
   return out;
 }
 export function boundaryElement(b, box) {
-  var data = { id: b.id, label: b.name, etype: 'boundary', bkind: b.kind, trust: b.trust_level, tcolor: TRUST_COLOR[b.trust_level] || '#64748b' };
+  const data = { id: b.id, label: b.name, etype: 'boundary', bkind: b.kind, trust: b.trust_level, tcolor: TRUST_COLOR[b.trust_level] || '#64748b' };
   if (b.parent && state.elements.boundary.has(b.parent) && !ZONES) data.parent = b.parent;
-  var out = { group: 'nodes', data: data, classes: 'boundary' + (ZONES ? ' zone' : '') + (b._removed ? ' diff-removed' : '') + (labelsOn ? ' lbl' : '') };
+  const out = { group: 'nodes', data: data, classes: 'boundary' + (ZONES ? ' zone' : '') + (b._removed ? ' diff-removed' : '') + (labelsOn ? ' lbl' : '') };
   if (b.position) out.position = { x: b.position.x, y: b.position.y };
   if (ZONES) {
     box = box || zoneBoxes()[b.id];
@@ -78,12 +74,12 @@ export function flowElement(f) {
     classes: 'flow' + (f.encryption === 'none' ? ' plain' : '') + (f.bidirectional ? ' both' : '') + (f._removed ? ' diff-removed' : '') };
 }
 export function cyElements() {
-  var out = [];
+  const out = [];
   // boundaries parents first
-  var bs = Array.from(state.elements.boundary.values());
-  var depth = function (b) { var d = 0, seen = {}; while (b && b.parent && !seen[b.id]) { seen[b.id] = 1; b = state.elements.boundary.get(b.parent); d++; } return d; };
+  const bs = Array.from(state.elements.boundary.values());
+  const depth = function (b) { let d = 0; const seen = {}; while (b && b.parent && !seen[b.id]) { seen[b.id] = 1; b = state.elements.boundary.get(b.parent); d++; } return d; };
   bs.sort(function (a, b) { return depth(a) - depth(b); });
-  var boxes = ZONES ? zoneBoxes() : {};
+  const boxes = ZONES ? zoneBoxes() : {};
   bs.forEach(function (b) { out.push(boundaryElement(b, boxes[b.id])); });
   state.elements.component.forEach(function (c) { out.push(componentElement(c)); });
   state.elements.flow.forEach(function (f) {
@@ -92,19 +88,81 @@ export function cyElements() {
   return out;
 }
 
+function syncCy(kind, before, after) {
+  if (!VISUAL[kind]) return;
+  let ele = cy.$id(after.id);
+  if (ele.empty()) return;
+  if (kind === 'component') {
+    const ks = KIND_STYLE[after.kind] || KIND_STYLE.service;
+    ele.data({ label: after.name, ckind: after.kind, shape: ks[0], fill: ks[1], stroke: ks[2] });
+    ele.toggleClass('internet', !!after.internet_facing);
+    const parent = after.boundary && cy.$id(after.boundary).nonempty() ? after.boundary : null;
+    if (!ZONES && (ele.data('parent') || null) !== parent) ele.move({ parent: parent });
+    ele = cy.$id(after.id);
+    if (after.position && (!before || !before.position || before.position.x !== after.position.x || before.position.y !== after.position.y)) {
+      const p = ele.position();
+      if (Math.abs(p.x - after.position.x) > 0.5 || Math.abs(p.y - after.position.y) > 0.5) ele.position({ x: after.position.x, y: after.position.y });
+    }
+  } else if (kind === 'boundary') {
+    ele.data({ label: after.name, bkind: after.kind, trust: after.trust_level, tcolor: TRUST_COLOR[after.trust_level] || '#64748b' });
+    const bp = after.parent && cy.$id(after.parent).nonempty() ? after.parent : null;
+    if (!ZONES && (ele.data('parent') || null) !== bp) ele.move({ parent: bp });
+    ele = cy.$id(after.id);
+    if (!ZONES && ele.isChildless() && after.position) ele.position({ x: after.position.x, y: after.position.y });
+    if (ZONES) ele.data('z', boundaryDepth(after.id));
+  } else if (kind === 'flow') {
+    ele.data('label', flowLabel(after));
+    ele.toggleClass('plain', after.encryption === 'none');
+    ele.toggleClass('both', !!after.bidirectional);
+    if (ele.data('source') !== after.source || ele.data('target') !== after.target) ele.move({ source: after.source, target: after.target });
+  }
+}
+function addCy(kind, item) {
+  if (!VISUAL[kind]) return;
+  if (kind === 'flow') {
+    if (cy.$id(item.source).nonempty() && cy.$id(item.target).nonempty()) cy.add(flowElement(item));
+  } else if (kind === 'component') {
+    cy.add(componentElement(item));
+  } else {
+    cy.add(boundaryElement(item));
+  }
+}
+function removeCy(kind, id) {
+  if (!VISUAL[kind]) return;
+  const ele = cy.$id(id);
+  if (ele.empty()) return;
+  if (ele.isParent && ele.isParent()) ele.children().move({ parent: ele.data('parent') || null });
+  cy.$id(id).remove();
+}
+// Keeps the canvas in step with the state (subscribed to 'applied' before every other view).
+function syncCanvas(records) {
+  cy.batch(function () {
+    records.forEach(function (r) {
+      if (r.op === 'create') addCy(r.kind, r.after);
+      else if (r.op === 'update') syncCy(r.kind, r.before, r.after);
+      else removeCy(r.kind, r.id);
+    });
+  });
+}
+// Fit the view, never past 100 % (a small model opens at its real size, centred).
+export function fitView(eles) {
+  cy.fit(eles, 30);
+  if (cy.zoom() > 1) { cy.zoom(1); cy.center(eles); }
+}
+
 // Large models: the initial viewport comes from the stored positions, so Cytoscape need not measure every
 // label to fit the view before the first frame.
 function initialViewport(elements) {
-  var x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
+  let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
   elements.forEach(function (e) {
     if (e.group !== 'nodes' || !e.position) return;
-    var w = (e.data.w || NODE_W) / 2, h = (e.data.h || NODE_H) / 2;
+    const w = (e.data.w || NODE_W) / 2, h = (e.data.h || NODE_H) / 2;
     x1 = Math.min(x1, e.position.x - w); x2 = Math.max(x2, e.position.x + w);
     y1 = Math.min(y1, e.position.y - h); y2 = Math.max(y2, e.position.y + h);
   });
   if (!isFinite(x1)) return null;
-  var pad = 30, cw = container.clientWidth || 800, ch = container.clientHeight || 600;
-  var zoom = Math.max(0.02, Math.min(1.5, (cw - 2 * pad) / Math.max(1, x2 - x1), (ch - 2 * pad) / Math.max(1, y2 - y1)));
+  const pad = 30, cw = container.clientWidth || 800, ch = container.clientHeight || 600;
+  const zoom = Math.max(0.02, Math.min(1, (cw - 2 * pad) / Math.max(1, x2 - x1), (ch - 2 * pad) / Math.max(1, y2 - y1)));
   return { zoom: zoom, pan: { x: (cw - zoom * (x1 + x2)) / 2, y: (ch - zoom * (y1 + y2)) / 2 } };
 }
 
@@ -129,8 +187,8 @@ function whenIdle(fn) {
 // elements directly in that frame and fills the layers in the following frames. Internal (3.x) switch, so
 // it is checked before it is used; without it the first frame is just slower.
 function lazyLayers(instance) {
-  var renderer = instance.renderer();
-  var layers = renderer && renderer.data && renderer.data.lyrTxrCache;
+  const renderer = instance.renderer();
+  const layers = renderer && renderer.data && renderer.data.lyrTxrCache;
   if (layers && layers.firstGet === true) layers.firstGet = false;
 }
 
@@ -139,22 +197,22 @@ export function initCanvas(afterReady) {
   // Large models open in overview mode (see above).
   ZONES = big;
   labelsOn = !ZONES;
-  var tStart = performance.now();
+  const tStart = performance.now();
   performance.mark('editor:cytoscape');
-  var initialElements = cyElements();
+  const initialElements = cyElements();
   performance.mark('editor:elements');
-  var viewport = big ? initialViewport(initialElements) : null;
+  const viewport = big ? initialViewport(initialElements) : null;
   cy = window.cytoscape({
     container: container,
     elements: initialElements,
     style: ZONES ? leanStyle() : fullStyle(big, ZONES),
-    layout: { name: 'preset', fit: !viewport, padding: 30 },
+    layout: { name: 'preset', fit: false },
     zoom: viewport ? viewport.zoom : 1,
     pan: viewport ? viewport.pan : { x: 0, y: 0 },
     wheelSensitivity: 0.4,
     minZoom: 0.02, maxZoom: 3,
     boxSelectionEnabled: true,
-    selectionType: 'additive',
+    selectionType: 'single',  // a click replaces the selection; Shift/Ctrl adds (Cytoscape's multi-select keys)
     textureOnViewport: big,
     hideEdgesOnViewport: big,
     hideLabelsOnViewport: big,
@@ -163,10 +221,12 @@ export function initCanvas(afterReady) {
     autounselectify: false
   });
   cy.boxSelectionEnabled(true);
+  if (!viewport) fitView();
+  on('applied', syncCanvas);
   if (!labelsOn) { lazyLayers(cy); cy.on('zoom', onZoomForLabels); }
   performance.mark('editor:built');
 
-  var readyFired = false;
+  let readyFired = false;
   cy.one('render', function () {
     if (readyFired) return;
     readyFired = true;
@@ -191,8 +251,8 @@ export function initCanvas(afterReady) {
   if (CONFIG.diff) {
     cy.batch(function () {
       Object.keys(CONFIG.diff).forEach(function (id) {
-        var status = CONFIG.diff[id];
-        var ele = cy.$id(id);
+        const status = CONFIG.diff[id];
+        const ele = cy.$id(id);
         if (ele.nonempty() && status !== 'removed') ele.addClass('diff-' + status);
       });
     });

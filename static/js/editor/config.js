@@ -1,6 +1,6 @@
 // The page's embedded configuration (json_script blocks) and the fixed vocabulary of the editor.
 export const T0 = performance.now();
-var readJSON = function (id) { var node = document.getElementById(id); return node ? JSON.parse(node.textContent) : null; };
+const readJSON = function (id) { const node = document.getElementById(id); return node ? JSON.parse(node.textContent) : null; };
 export const CONFIG = readJSON('editor-config');
 export const VOCAB = readJSON('editor-vocabulary');
 export const INITIAL = readJSON('editor-document');

@@ -3,9 +3,8 @@ import { refreshAssessment } from './assessment.js';
 import { cy, cyElements } from './canvas.js';
 import { CONFIG } from './config.js';
 import { $, announce, clear, el } from './dom.js';
-import { renderProperties } from './properties.js';
-import { updateRevisionUI } from './save.js';
-import { renderTextView } from './selection.js';
+import { emit, on } from './events.js';
+import { persistHistory } from './history.js';
 import { loadDocument, state } from './state.js';
 
 const conflictDialog = $('#conflict-dialog');
@@ -16,11 +15,11 @@ export function showConflict(body) {
   if (!conflictDialog) return;
   $('#conflict-detail').textContent = body.detail || 'The model changed since you opened it.';
   $('#conflict-revision').textContent = String(body.current_revision || '?');
-  var list = $('#conflict-diff'); clear(list);
-  var elements = (body.diff && body.diff.elements) || [];
+  const list = $('#conflict-diff'); clear(list);
+  const elements = (body.diff && body.diff.elements) || [];
   if (!elements.length) list.appendChild(el('li', null, 'The server did not list the changes.'));
   elements.forEach(function (e) {
-    var li = el('li', { class: 'diff-' + e.status });
+    const li = el('li', { class: 'diff-' + e.status });
     li.appendChild(el('strong', null, e.status + ' '));
     li.appendChild(el('span', null, e.kind + ' '));
     li.appendChild(el('code', null, e.id));
@@ -32,7 +31,7 @@ export function showConflict(body) {
   });
   if (typeof conflictDialog.showModal === 'function') { if (!conflictDialog.open) conflictDialog.showModal(); } else conflictDialog.setAttribute('open', '');
   document.body.dataset.conflict = '1';
-  updateRevisionUI();
+  emit('status');
 }
 export function showConflictAgain() { if (lastConflict) showConflict(lastConflict); }
 function reloadLatest() {
@@ -43,9 +42,10 @@ function reloadLatest() {
       loadDocument(body.document, body.revision);
       cy.batch(function () { cy.elements().remove(); cy.add(cyElements()); });
       state.undo = []; state.redo = []; state.conflict = false; lastConflict = null;
+      persistHistory();
       delete document.body.dataset.conflict;
       if (conflictDialog && conflictDialog.open) conflictDialog.close();
-      renderTextView(); renderProperties(); updateRevisionUI();
+      emit('applied', []); emit('status');
       announce('Reloaded revision ' + state.revision + '.', 'ok');
       return refreshAssessment(null);
     })
@@ -53,6 +53,7 @@ function reloadLatest() {
 }
 
 export function initConflicts() {
+  on('conflict', function (body) { if (body) showConflict(body); else showConflictAgain(); });
   if (conflictDialog) {
     $('#conflict-reload').addEventListener('click', function () { reloadLatest(); });
     $('#conflict-close').addEventListener('click', function () { conflictDialog.close(); });

@@ -10,7 +10,7 @@ export function setConnectMode(on) {
   if (!eh) return;
   connectMode = on;
   if (on) eh.enableDrawMode(); else eh.disableDrawMode();
-  var b = $('[data-testid="tool-connect"]'); if (b) b.setAttribute('aria-pressed', on ? 'true' : 'false');
+  const b = $('[data-testid="tool-connect"]'); if (b) b.setAttribute('aria-pressed', on ? 'true' : 'false');
   container.classList.toggle('connecting', on);
   announce(on ? 'Connect mode: drag from one component to another to draw a data flow (Esc to stop).' : 'Select mode.');
 }
@@ -30,7 +30,7 @@ export function initConnect() {
   // Shift-drag from a component also starts a flow
   cy.on('tapstart', 'node.component', function (ev) {
     if (!eh || connectMode) return;
-    var oe = ev.originalEvent;
+    const oe = ev.originalEvent;
     if (oe && oe.shiftKey && oe.altKey) { eh.start(ev.target); }
   });
 }

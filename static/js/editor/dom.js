@@ -1,7 +1,7 @@
 // Small DOM helpers and the status line.
 export function $(sel, root) { return (root || document).querySelector(sel); }
 export function el(tag, attrs, text) {
-  var node = document.createElement(tag);
+  const node = document.createElement(tag);
   if (attrs) Object.keys(attrs).forEach(function (k) {
     if (k === 'class') node.className = attrs[k];
     else if (k === 'dataset') Object.keys(attrs[k]).forEach(function (d) { node.dataset[d] = attrs[k][d]; });
@@ -13,9 +13,9 @@ export function el(tag, attrs, text) {
 export function clear(node) { while (node && node.firstChild) node.removeChild(node.firstChild); }
 export function clone(v) { return v === undefined ? undefined : JSON.parse(JSON.stringify(v)); }
 export function csrf() {
-  var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
   if (m) return decodeURIComponent(m[1]);
-  var input = document.querySelector('input[name=csrfmiddlewaretoken]');
+  const input = document.querySelector('input[name=csrfmiddlewaretoken]');
   return input ? input.value : '';
 }
 

@@ -1,59 +1,57 @@
 // Moving nodes: dragging (and dropping into boundaries) and nudging with the arrow keys.
 import { cy } from './canvas.js';
+import { positionChange as change } from './changes.js';
 import { READONLY } from './config.js';
 import { announce } from './dom.js';
 import { deepestBoundaryAt } from './edit.js';
 import { commit } from './save.js';
 import { displayName, getEl, kindOfId, state } from './state.js';
 
-export function positionChange(node) {
-  var p = node.position();
-  return { op: 'update', kind: node.hasClass('boundary') ? 'boundary' : 'component', id: node.id(), data: { position: { x: Math.round(p.x * 10) / 10, y: Math.round(p.y * 10) / 10 } } };
-}
+function positionChange(node) { return change(node.hasClass('boundary') ? 'boundary' : 'component', node.id(), node.position()); }
 // After a drag: save positions and (for dropped nodes) the boundary they landed in.
 let dragged = new Set();
 let dragTimer = null;
 function finishDrag() {
   dragTimer = null;
-  var roots = cy.collection();
-  dragged.forEach(function (id) { var n = cy.$id(id); if (n.nonempty()) roots = roots.union(n); });
+  let roots = cy.collection();
+  dragged.forEach(function (id) { const n = cy.$id(id); if (n.nonempty()) roots = roots.union(n); });
   dragged = new Set();
   if (roots.empty()) return;
   // only the outermost dragged nodes change membership
   roots = roots.filter(function (n) { return !n.ancestors().some(function (a) { return roots.contains(a); }); });
-  var exclude = new Set();
+  const exclude = new Set();
   roots.forEach(function (n) { exclude.add(n.id()); n.descendants().forEach(function (d) { exclude.add(d.id()); }); });
-  var changes = [], moved = [];
+  const changes = [], moved = [];
   roots.forEach(function (n) {
-    var isBoundary = n.hasClass('boundary');
-    var target = deepestBoundaryAt(n.position(), exclude);
-    var current = (isBoundary ? (state.elements.boundary.get(n.id()) || {}).parent : (state.elements.component.get(n.id()) || {}).boundary) || null;
+    const isBoundary = n.hasClass('boundary');
+    const target = deepestBoundaryAt(n.position(), exclude);
+    const current = (isBoundary ? (state.elements.boundary.get(n.id()) || {}).parent : (state.elements.component.get(n.id()) || {}).boundary) || null;
     if (target !== current) {
-      var data = {}; data[isBoundary ? 'parent' : 'boundary'] = target;
+      const data = {}; data[isBoundary ? 'parent' : 'boundary'] = target;
       changes.push({ op: 'update', kind: isBoundary ? 'boundary' : 'component', id: n.id(), data: data });
       moved.push([n.id(), target]);
     }
   });
-  var nodes = roots.union(roots.descendants());
-  var positions = [];
+  const nodes = roots.union(roots.descendants());
+  const positions = [];
   nodes.forEach(function (n) {
     if (n.hasClass('component') || (n.hasClass('boundary') && n.isChildless())) positions.push(positionChange(n));
   });
   // merge position + membership per element
-  var byId = {};
+  const byId = {};
   changes.concat(positions).forEach(function (c) { if (byId[c.id]) Object.assign(byId[c.id].data, c.data); else byId[c.id] = { op: 'update', kind: c.kind, id: c.id, data: Object.assign({}, c.data) }; });
-  var all = Object.keys(byId).map(function (k) { return byId[k]; });
+  const all = Object.keys(byId).map(function (k) { return byId[k]; });
   if (!all.length) return;
-  var label = moved.length ? 'Move ' + moved.map(function (m) { return m[0] + ' into ' + (m[1] || 'no boundary'); }).join(', ') : 'Move ' + nodes.length + ' element' + (nodes.length === 1 ? '' : 's');
+  const label = moved.length ? 'Move ' + moved.map(function (m) { return m[0] + ' into ' + (m[1] || 'no boundary'); }).join(', ') : 'Move ' + nodes.length + ' element' + (nodes.length === 1 ? '' : 's');
   commit(all, label);
-  if (moved.length) announce(moved.map(function (m) { var b = m[1] ? state.elements.boundary.get(m[1]) : null; return displayName(getEl(m[0]), kindOfId(m[0])) + ' is now ' + (b ? 'in ' + b.name : 'outside every boundary'); }).join('; ') + '.', 'ok');
+  if (moved.length) announce(moved.map(function (m) { const b = m[1] ? state.elements.boundary.get(m[1]) : null; return displayName(getEl(m[0]), kindOfId(m[0])) + ' is now ' + (b ? 'in ' + b.name : 'outside every boundary'); }).join('; ') + '.', 'ok');
 }
 export function nudge(dx, dy) {
-  var nodes = cy.$('node:selected');
+  let nodes = cy.$('node:selected');
   if (!nodes.nonempty()) return;
   nodes = nodes.filter(function (n) { return !n.ancestors().some(function (a) { return a.selected(); }); });
-  var all = nodes.union(nodes.descendants());
-  cy.batch(function () { all.filter('.component, .boundary:childless').forEach(function (n) { var p = n.position(); n.position({ x: p.x + dx, y: p.y + dy }); }); });
+  const all = nodes.union(nodes.descendants());
+  cy.batch(function () { all.filter('.component, .boundary:childless').forEach(function (n) { const p = n.position(); n.position({ x: p.x + dx, y: p.y + dy }); }); });
   all.forEach(function (n) { if (n.hasClass('component') || (n.hasClass('boundary') && n.isChildless())) dragged.add(n.id()); });
   if (dragTimer) clearTimeout(dragTimer);
   dragTimer = setTimeout(finishDrag, 400);

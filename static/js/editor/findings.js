@@ -1,32 +1,32 @@
 // The findings list and attack paths (highlighting a path on the canvas).
-import { isOpen } from './assessment.js';
 import { cy } from './canvas.js';
 import { SEVERITIES } from './config.js';
 import { $, announce, clear, el } from './dom.js';
+import { on } from './events.js';
 import { selectIds } from './selection.js';
-import { displayName, getEl, kindOfId, state } from './state.js';
+import { displayName, getEl, isOpen, kindOfId, state } from './state.js';
 
 export function renderFindings() {
-  var list = $('#findings-list'); if (!list) return;
+  const list = $('#findings-list'); if (!list) return;
   clear(list);
-  var open = state.findings.filter(isOpen);
-  var counts = {}; SEVERITIES.forEach(function (s) { counts[s] = 0; });
+  const open = state.findings.filter(isOpen);
+  const counts = {}; SEVERITIES.forEach(function (s) { counts[s] = 0; });
   open.forEach(function (f) { counts[f.severity] = (counts[f.severity] || 0) + 1; });
-  var summary = $('#findings-summary');
+  const summary = $('#findings-summary');
   if (summary) {
     clear(summary);
     SEVERITIES.forEach(function (s) { if (counts[s]) summary.appendChild(el('span', { class: 'sev sev-' + s }, counts[s] + ' ' + s)); });
     if (!open.length) summary.appendChild(el('span', { class: 'muted' }, state.assessed ? 'No open findings.' : 'Not assessed yet.'));
   }
   open.slice(0, 300).forEach(function (f) {
-    var li = el('li');
-    var b = el('button', { type: 'button', class: 'finding', 'data-finding': f.id, 'data-rule': f.rule });
+    const li = el('li');
+    const b = el('button', { type: 'button', class: 'finding', 'data-finding': f.id, 'data-rule': f.rule });
     b.appendChild(el('span', { class: 'sev sev-' + f.severity }, f.severity));
     b.appendChild(el('span', { class: 'finding-title' }, f.title));
-    b.appendChild(el('span', { class: 'muted finding-els' }, (f.elements || []).map(function (id) { var x = getEl(id); return x ? displayName(x, kindOfId(id)) : id; }).join(', ')));
+    b.appendChild(el('span', { class: 'muted finding-els' }, (f.elements || []).map(function (id) { const x = getEl(id); return x ? displayName(x, kindOfId(id)) : id; }).join(', ')));
     b.addEventListener('click', function () { selectIds(f.elements || []); announce('Selected the elements of: ' + f.title); });
     li.appendChild(b);
-    if (f.remediation) { var d = el('details'); d.appendChild(el('summary', null, 'How to fix')); d.appendChild(el('p', null, f.remediation)); li.appendChild(d); }
+    if (f.remediation) { const d = el('details'); d.appendChild(el('summary', null, 'How to fix')); d.appendChild(el('p', null, f.remediation)); li.appendChild(d); }
     list.appendChild(li);
   });
   if (open.length > 300) list.appendChild(el('li', { class: 'muted' }, (open.length - 300) + ' more on the findings page.'));
@@ -38,22 +38,22 @@ export function clearPath() {
 }
 function highlightPath(p) {
   clearPath();
-  var on = cy.collection();
-  (p.hops || []).concat(p.flows || []).forEach(function (id) { var e = cy.$id(id); if (e.nonempty()) on = on.union(e); });
+  let on = cy.collection();
+  (p.hops || []).concat(p.flows || []).forEach(function (id) { const e = cy.$id(id); if (e.nonempty()) on = on.union(e); });
   cy.batch(function () { cy.elements().not(on).not(on.ancestors()).addClass('path-dim'); on.addClass('path-on'); });
   state.highlightedPath = p.id;
-  var names = (p.hops || []).map(function (id) { var c = state.elements.component.get(id); return c ? c.name : id; });
+  const names = (p.hops || []).map(function (id) { const c = state.elements.component.get(id); return c ? c.name : id; });
   announce('Attack path highlighted: ' + names.join(' → '));
   if (on.nonempty()) cy.animate({ fit: { eles: on, padding: 80 }, duration: 250 });
 }
 export function renderPaths() {
-  var list = $('#paths-list'); if (!list) return;
+  const list = $('#paths-list'); if (!list) return;
   clear(list);
   if (!state.paths.length) { list.appendChild(el('li', { class: 'muted' }, state.assessed ? 'No attack paths found.' : 'Not assessed yet.')); return; }
   state.paths.slice(0, 50).forEach(function (p) {
-    var li = el('li');
-    var names = (p.hops || []).map(function (id) { var c = state.elements.component.get(id); return c ? c.name : id; });
-    var b = el('button', { type: 'button', class: 'path', 'data-path': p.id, 'aria-pressed': 'false' });
+    const li = el('li');
+    const names = (p.hops || []).map(function (id) { const c = state.elements.component.get(id); return c ? c.name : id; });
+    const b = el('button', { type: 'button', class: 'path', 'data-path': p.id, 'aria-pressed': 'false' });
     b.appendChild(el('span', { class: 'path-hops' }, names.join(' → ')));
     b.appendChild(el('span', { class: 'muted' }, ' cost ' + p.cost + (p.data_at_risk && p.data_at_risk.length ? ' · data at risk: ' + p.data_at_risk.join(', ') : '')));
     b.addEventListener('click', function () {
@@ -62,4 +62,8 @@ export function renderPaths() {
     });
     li.appendChild(b); list.appendChild(li);
   });
+}
+
+export function initFindings() {
+  on('assessed', function () { renderFindings(); renderPaths(); });
 }

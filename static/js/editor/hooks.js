@@ -1,11 +1,10 @@
 // Test hooks on window.trustmap (they return primitives only).
-import { isOpen } from './assessment.js';
 import { container, cy, ZONES } from './canvas.js';
-import { clear, clone } from './dom.js';
+import { clone } from './dom.js';
 import { tidyUp } from './layout.js';
-import { commit, save, saveChain } from './save.js';
+import { commit, saveChain } from './save.js';
 import { selectIds } from './selection.js';
-import { getEl, selection, state } from './state.js';
+import { getEl, isOpen, selection, state } from './state.js';
 
 export function initHooks() {
   window.trustmap = {
@@ -15,19 +14,19 @@ export function initHooks() {
     ids: function (kind) { return Array.from(state.elements[kind].keys()); },
     element: function (id) { return clone(getEl(id)); },
     parentOf: function (id) {
-      var n = cy.$id(id); if (n.empty()) return undefined;
+      const n = cy.$id(id); if (n.empty()) return undefined;
       if (!ZONES) return n.data('parent') || null;
-      var item = getEl(id); return (item && (item.boundary || item.parent)) || null;
+      const item = getEl(id); return (item && (item.boundary || item.parent)) || null;
     },
     zones: function () { return ZONES; },
     highlightedPath: function () { return state.highlightedPath; },
     emptyPagePoint: function () {  // a point of the canvas clear of every boundary and component (for tests)
-      var rect = container.getBoundingClientRect(), pan = cy.pan(), z = cy.zoom();
-      var boxes = cy.nodes().map(function (n) { return n.boundingBox({ includeLabels: true }); });
-      for (var py = 30; py < rect.height - 30; py += 15) {
-        for (var px = 30; px < rect.width - 30; px += 15) {
-          var mx = (px - pan.x) / z, my = (py - pan.y) / z, m = 40 / z;
-          var clear = boxes.every(function (b) { return mx < b.x1 - m || mx > b.x2 + m || my < b.y1 - m || my > b.y2 + m; });
+      const rect = container.getBoundingClientRect(), pan = cy.pan(), z = cy.zoom();
+      const boxes = cy.nodes().map(function (n) { return n.boundingBox({ includeLabels: true }); });
+      for (let py = 30; py < rect.height - 30; py += 15) {
+        for (let px = 30; px < rect.width - 30; px += 15) {
+          const mx = (px - pan.x) / z, my = (py - pan.y) / z, m = 40 / z;
+          const clear = boxes.every(function (b) { return mx < b.x1 - m || mx > b.x2 + m || my < b.y1 - m || my > b.y2 + m; });
           if (clear) return { x: rect.left + px, y: rect.top + py };
         }
       }
@@ -35,35 +34,35 @@ export function initHooks() {
     },
     pathElementsOn: function () { return cy.$('.path-on').length; },
     pagePosition: function (id) {
-      var n = cy.$id(id); if (n.empty()) return null;
-      var rect = container.getBoundingClientRect(); var p = n.renderedPosition();
+      const n = cy.$id(id); if (n.empty()) return null;
+      const rect = container.getBoundingClientRect(); const p = n.renderedPosition();
       return { x: rect.left + p.x, y: rect.top + p.y };
     },
     modelToPage: function (x, y) {
-      var rect = container.getBoundingClientRect(); var pan = cy.pan(), z = cy.zoom();
+      const rect = container.getBoundingClientRect(); const pan = cy.pan(), z = cy.zoom();
       return { x: rect.left + pan.x + x * z, y: rect.top + pan.y + y * z };
     },
-    boundingBox: function (id) { var n = cy.$id(id); if (n.empty()) return null; var b = n.boundingBox({ includeLabels: false }); return { x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 }; },
-    renderedBox: function (id) { var n = cy.$id(id); if (n.empty()) return null; var b = n.renderedBoundingBox({ includeLabels: false }); var r = container.getBoundingClientRect(); return { x1: r.left + b.x1, y1: r.top + b.y1, x2: r.left + b.x2, y2: r.top + b.y2 }; },
+    boundingBox: function (id) { const n = cy.$id(id); if (n.empty()) return null; const b = n.boundingBox({ includeLabels: false }); return { x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 }; },
+    renderedBox: function (id) { const n = cy.$id(id); if (n.empty()) return null; const b = n.renderedBoundingBox({ includeLabels: false }); const r = container.getBoundingClientRect(); return { x1: r.left + b.x1, y1: r.top + b.y1, x2: r.left + b.x2, y2: r.top + b.y2 }; },
     boundaryOverlaps: function () {
-      var out = 0, bs = cy.nodes('.boundary');
+      let out = 0; const bs = cy.nodes('.boundary');
       bs.forEach(function (a, i) {
         bs.forEach(function (b, j) {
           if (j <= i || a.ancestors().contains(b) || b.ancestors().contains(a)) return;
-          var p = a.boundingBox({ includeLabels: true }), q = b.boundingBox({ includeLabels: true });
+          const p = a.boundingBox({ includeLabels: true }), q = b.boundingBox({ includeLabels: true });
           if (p.x1 < q.x2 && q.x1 < p.x2 && p.y1 < q.y2 && q.y1 < p.y2) out++;
         });
       });
       return out;
     },
     nodeOverlaps: function () {
-      var out = 0, ns = cy.nodes('.component');
+      let out = 0; const ns = cy.nodes('.component');
       if (ns.length > 800) return -1;
-      var box = function (n) { var p = n.position(), w = n.width() / 2, h = n.height() / 2; return { x1: p.x - w, x2: p.x + w, y1: p.y - h, y2: p.y + h }; };
-      ns.forEach(function (a, i) { ns.forEach(function (b, j) { if (j <= i) return; var p = box(a), q = box(b); if (p.x1 < q.x2 && q.x1 < p.x2 && p.y1 < q.y2 && q.y1 < p.y2) out++; }); });
+      const box = function (n) { const p = n.position(), w = n.width() / 2, h = n.height() / 2; return { x1: p.x - w, x2: p.x + w, y1: p.y - h, y2: p.y + h }; };
+      ns.forEach(function (a, i) { ns.forEach(function (b, j) { if (j <= i) return; const p = box(a), q = box(b); if (p.x1 < q.x2 && q.x1 < p.x2 && p.y1 < q.y2 && q.y1 < p.y2) out++; }); });
       return out;
     },
-    severityOf: function (id) { var n = cy.$id(id); return n.nonempty() ? (n.data('sev') || null) : null; },
+    severityOf: function (id) { const n = cy.$id(id); return n.nonempty() ? (n.data('sev') || null) : null; },
     findingIds: function () { return state.findings.filter(isOpen).map(function (f) { return f.id; }); },
     score: function () { return state.scores ? state.scores.overall : null; },
     selected: function () { return selection.ids.slice(); },
@@ -78,9 +77,9 @@ export function initHooks() {
     zoom: function () { return cy.zoom(); },
     zoomTo: function (level) { cy.zoom(level); return cy.zoom(); },
     update: function (kind, id, data) { return commit([{ op: 'update', kind: kind, id: id, data: data }], 'Set ' + Object.keys(data).join(', ') + ' of ' + id) ? 1 : 0; },
-    labelOf: function (id) { var n = cy.$id(id); return n.nonempty() ? n.data('label') : null; },
+    labelOf: function (id) { const n = cy.$id(id); return n.nonempty() ? n.data('label') : null; },
     // the label the canvas draws (its style), '' while overview mode has not switched labels on yet
-    drawnLabel: function (id) { var n = cy.$id(id); return n.nonempty() ? String(n.style('label') || '') : null; },
+    drawnLabel: function (id) { const n = cy.$id(id); return n.nonempty() ? String(n.style('label') || '') : null; },
     drawn: function () { return document.body.dataset.editorDrawn || null; }
   };
 }

@@ -6,48 +6,61 @@
  * reload, never overwrites. Data is only ever put into the page with textContent / form values; Cytoscape
  * labels are canvas text. Test hooks live on window.trustmap (they return primitives only).
  *
- * Modules: config (embedded configuration, constants), dom (helpers, status line), state (the model in the
- * page), styles + canvas (Cytoscape), changes (apply / invert change sets), save (commit and the save queue),
- * conflicts, assessment (live assessment, badges, score), findings (findings list, attack paths), selection
- * (selection + text view), properties, edit (add / delete / undo / redo), clipboard, drag, connect (drawing
- * flows), palette, layout (ELK), toolbar (buttons, PNG export, keyboard), hooks (test hooks).
- * main.js starts them in the order the single-file editor ran its top-level code.
+ * Layers (scripts/check_js_imports.py enforces them and the absence of import cycles; a module imports only
+ * from its own layer or a lower one):
+ *   base        config (embedded configuration, constants), dom (helpers, status line)
+ *   state       state (the model in the page), events (publish/subscribe), changes (apply / invert change
+ *               sets), history (undo/redo kept in sessionStorage)
+ *   operations  save (commit and the save queue), ops (deletion, undo, redo), fixes (one-click fixes)
+ *   views       styles + canvas (Cytoscape), assessment, findings, selection + text view, properties, panels
+ *               (data assets, identities, grants, controls), conflicts, layout (ELK), edit (placing), drag,
+ *               connect, palette, clipboard, toolbar (buttons, keyboard)
+ *   entry       main, hooks (test hooks)
+ * Lower layers report what happened through events ('applied', 'status', 'saved', 'conflict', 'assessed',
+ * 'selection'); the views subscribe in main.js's order.
  */
 import { CONFIG, READONLY, ENABLED } from './config.js';
 import { announce } from './dom.js';
 import { state, initState } from './state.js';
+import { restoreHistory } from './history.js';
 import { initCanvas } from './canvas.js';
 import { initConflicts } from './conflicts.js';
-import { refreshAssessment, renderScore } from './assessment.js';
+import { initAssessment, refreshAssessment, renderScore } from './assessment.js';
+import { initFindings } from './findings.js';
 import { renderTextView, initSelection } from './selection.js';
-import { renderProperties } from './properties.js';
-import { updateRevisionUI } from './save.js';
+import { initProperties, renderProperties } from './properties.js';
+import { initPanels } from './panels.js';
 import { initDrag } from './drag.js';
 import { initConnect } from './connect.js';
 import { initPalette } from './palette.js';
 import { tidyUp } from './layout.js';
-import { updateButtons, initToolbar } from './toolbar.js';
+import { updateRevisionUI, initToolbar } from './toolbar.js';
 import { initHooks } from './hooks.js';
 
 function afterReady() {
   renderTextView();
   renderProperties();
   renderScore();
-  updateButtons();
   updateRevisionUI();
-  var n = state.elements.component.size;
-  announce((READONLY ? 'Viewing' : 'Editing') + ' ' + n + ' component' + (n === 1 ? '' : 's') + ' and ' + state.elements.flow.size + ' flow' + (state.elements.flow.size === 1 ? '' : 's') + ' at revision ' + state.revision + '.');
-  var auto = CONFIG.positions_missing && n > 0 && n <= (CONFIG.auto_layout_limit || 0) && !CONFIG.readonly;
-  var chain = auto ? tidyUp({ save: false }) : Promise.resolve();
+  const n = state.elements.component.size;
+  const restored = !READONLY && restoreHistory();
+  if (restored) updateRevisionUI();
+  announce((READONLY ? 'Viewing' : 'Editing') + ' ' + n + ' component' + (n === 1 ? '' : 's') + ' and ' + state.elements.flow.size + ' flow' + (state.elements.flow.size === 1 ? '' : 's') + ' at revision ' + state.revision + '.' + (restored ? ' Undo history restored.' : ''));
+  const auto = CONFIG.positions_missing && n > 0 && n <= (CONFIG.auto_layout_limit || 0) && !CONFIG.readonly;
+  const chain = auto ? tidyUp({ save: false }) : Promise.resolve();
   chain.then(function () { return CONFIG.urls.live_assessment ? refreshAssessment(null) : null; })
     .then(function () { document.body.dataset.editorSettled = '1'; });
 }
 
 if (ENABLED) {
   initState();
-  initCanvas(afterReady);
+  initCanvas(afterReady);  // first: the canvas syncs itself to each change before the other views render
+  initAssessment();
   initConflicts();
   initSelection();
+  initProperties();
+  initFindings();
+  initPanels();
   initDrag();
   initConnect();
   initPalette();

@@ -17,7 +17,7 @@ export function initPalette() {
   document.querySelectorAll('.palette [data-kind]').forEach(function (b) {
     b.addEventListener('click', function () {
       if (READONLY) return;
-      var what = b.dataset.kind;
+      const what = b.dataset.kind;
       if (state.armed === what) { setArmed(null); if (what === 'boundary') addBoundary(null); else addComponent(what, null); return; }
       setArmed(what);
     });
@@ -26,18 +26,19 @@ export function initPalette() {
   });
   container.addEventListener('dragover', function (ev) { if (!READONLY) { ev.preventDefault(); ev.dataTransfer.dropEffect = 'copy'; } });
   container.addEventListener('drop', function (ev) {
-    var what = ev.dataTransfer.getData('text/x-trustmap-kind');
+    const what = ev.dataTransfer.getData('text/x-trustmap-kind');
     if (!what || READONLY) return;
     ev.preventDefault();
-    var rect = container.getBoundingClientRect();
-    var pan = cy.pan(), zoom = cy.zoom();
-    var pos = { x: (ev.clientX - rect.left - pan.x) / zoom, y: (ev.clientY - rect.top - pan.y) / zoom };
+    const rect = container.getBoundingClientRect();
+    const pan = cy.pan(), zoom = cy.zoom();
+    const pos = { x: (ev.clientX - rect.left - pan.x) / zoom, y: (ev.clientY - rect.top - pan.y) / zoom };
     if (what === 'boundary') addBoundary(pos); else addComponent(what, pos);
   });
   cy.on('tap', function (ev) {
     if (state.armed && (ev.target === cy || (ev.target.hasClass && ev.target.hasClass('boundary')))) {
-      var what = state.armed; setArmed(null);
-      if (what === 'boundary') addBoundary(ev.position); else addComponent(what, ev.position);
+      const what = state.armed, pos = ev.position; setArmed(null);
+      // after Cytoscape has finished the tap (a tap on the background clears the selection last)
+      setTimeout(function () { if (what === 'boundary') addBoundary(pos); else addComponent(what, pos); }, 0);
     } else if (ev.target === cy) {
       clearPath();
     }

@@ -2,13 +2,14 @@
 import { KINDS, READONLY } from './config.js';
 import { $, announce, clear, el } from './dom.js';
 import { createFlow, deleteSelection } from './edit.js';
+import { on } from './events.js';
 import { commit, same } from './save.js';
 import { displayName, getEl, kindOfId, selection, state } from './state.js';
 
 const propsEl = $('#properties');
 function optionsFor(ref, selfId) {
-  var out = [];
-  var kinds = ref === '*any' ? ['component', 'flow', 'boundary', 'data_asset', 'identity'] : ref.split('|').filter(function (k) { return k !== '*'; });
+  const out = [];
+  const kinds = ref === '*any' ? ['component', 'flow', 'boundary', 'data_asset', 'identity'] : ref.split('|').filter(function (k) { return k !== '*'; });
   kinds.forEach(function (k) {
     state.elements[k].forEach(function (x) { if (x.id !== selfId) out.push([x.id, displayName(x, k) + ' (' + x.id + ')']); });
   });
@@ -17,14 +18,14 @@ function optionsFor(ref, selfId) {
   return out;
 }
 function renderField(kind, item, f) {
-  var id = 'prop-' + f.name;
-  var wrap = el('div', { class: 'field field-' + f.type, 'data-field': f.name });
-  var value = item[f.name];
-  var input;
+  const id = 'prop-' + f.name;
+  const wrap = el('div', { class: 'field field-' + f.type, 'data-field': f.name });
+  const value = item[f.name];
+  let input;
   if (f.type === 'bool') {
     input = el('input', { type: 'checkbox', id: id, name: f.name });
     input.checked = !!value;
-    var lab = el('label', { for: id });
+    const lab = el('label', { for: id });
     lab.appendChild(input); lab.appendChild(document.createTextNode(' ' + f.label));
     wrap.appendChild(lab);
     return [wrap, input];
@@ -32,18 +33,18 @@ function renderField(kind, item, f) {
   wrap.appendChild(el('label', { for: id }, f.label));
   if (f.type === 'enum') {
     input = el('select', { id: id, name: f.name });
-    f.values.forEach(function (v) { var o = el('option', { value: v }, f.labels && f.labels[v] ? f.labels[v] + ' (' + v + ')' : v); if (v === value) o.selected = true; input.appendChild(o); });
+    f.values.forEach(function (v) { const o = el('option', { value: v }, f.labels && f.labels[v] ? f.labels[v] + ' (' + v + ')' : v); if (v === value) o.selected = true; input.appendChild(o); });
   } else if (f.type === 'ref') {
     input = el('select', { id: id, name: f.name });
     if (f.nullable) input.appendChild(el('option', { value: '' }, '— none —'));
     optionsFor(f.ref, kind === 'boundary' ? item.id : null).forEach(function (o) {
-      var opt = el('option', { value: o[0] }, o[1]); if (o[0] === value) opt.selected = true; input.appendChild(opt);
+      const opt = el('option', { value: o[0] }, o[1]); if (o[0] === value) opt.selected = true; input.appendChild(opt);
     });
-    if (value && !getEl(value) && value !== '*') { var missing = el('option', { value: value }, value + ' (missing)'); missing.selected = true; input.appendChild(missing); }
+    if (value && !getEl(value) && value !== '*') { const missing = el('option', { value: value }, value + ' (missing)'); missing.selected = true; input.appendChild(missing); }
   } else if (f.type === 'refs' || f.type === 'multi') {
     input = el('select', { id: id, name: f.name, multiple: true, size: '4' });
-    var opts = f.type === 'multi' ? f.values.map(function (v) { return [v, v]; }) : optionsFor(f.ref, null);
-    opts.forEach(function (o) { var opt = el('option', { value: o[0] }, o[1]); if ((value || []).indexOf(o[0]) >= 0) opt.selected = true; input.appendChild(opt); });
+    const opts = f.type === 'multi' ? f.values.map(function (v) { return [v, v]; }) : optionsFor(f.ref, null);
+    opts.forEach(function (o) { const opt = el('option', { value: o[0] }, o[1]); if ((value || []).indexOf(o[0]) >= 0) opt.selected = true; input.appendChild(opt); });
   } else if (f.type === 'text') {
     input = el('textarea', { id: id, name: f.name, rows: '3', maxlength: f.maxLength || null });
     input.value = value || '';
@@ -68,11 +69,13 @@ function readField(f, input) {
   if (f.type === 'bool') return input.checked;
   if (f.type === 'refs' || f.type === 'multi') return Array.from(input.selectedOptions).map(function (o) { return o.value; });
   if (f.type === 'ref') return input.value === '' ? null : input.value;
-  if (f.type === 'int') { if (input.value.trim() === '') return null; var n = parseInt(input.value, 10); if (isNaN(n)) throw new Error('a whole number'); return n; }
+  if (f.type === 'int') { if (input.value.trim() === '') return null; const n = parseInt(input.value, 10); if (isNaN(n)) throw new Error('a whole number'); return n; }
   if (f.type === 'tags') return input.value.split(',').map(function (s) { return s.trim(); }).filter(Boolean).filter(function (t, i, a) { return a.indexOf(t) === i; });
-  if (f.type === 'json') { if (!input.value.trim()) return {}; var v = JSON.parse(input.value); if (typeof v !== 'object' || Array.isArray(v) || v === null) throw new Error('a JSON object'); return v; }
+  if (f.type === 'json') { if (!input.value.trim()) return {}; const v = JSON.parse(input.value); if (typeof v !== 'object' || Array.isArray(v) || v === null) throw new Error('a JSON object'); return v; }
   return input.value;
 }
+function caret(node, which) { try { return node[which]; } catch (e) { return null; } }
+function isTextField(node) { return node && (node.tagName === 'TEXTAREA' || (node.tagName === 'INPUT' && (node.type === 'text' || node.type === 'number'))); }
 let renderingProps = false, propsAgain = false;
 export function renderProperties() {
   if (!propsEl) return;
@@ -82,9 +85,16 @@ export function renderProperties() {
   if (propsAgain) { propsAgain = false; renderProperties(); }
 }
 function renderPropertiesNow() {
-  var active = document.activeElement && propsEl.contains(document.activeElement) ? document.activeElement.id : null;
+  const active = document.activeElement && propsEl.contains(document.activeElement) ? document.activeElement.id : null;
+  // a field being typed in keeps what was typed and where the caret was (the panel re-renders after each
+  // save and assessment, while the user may already be typing the next value)
+  const form0 = propsEl.querySelector('form');
+  const typing = active && form0 && isTextField(document.activeElement) ? {
+    item: form0.dataset.id, value: document.activeElement.value,
+    start: caret(document.activeElement, 'selectionStart'), end: caret(document.activeElement, 'selectionEnd')
+  } : null;
   clear(propsEl);
-  var ids = selection.ids.filter(function (id) { return getEl(id); });
+  const ids = selection.ids.filter(function (id) { return getEl(id); });
   if (!ids.length) {
     propsEl.appendChild(el('p', { class: 'muted' }, READONLY ? 'Select an element to see its properties.' : 'Select an element to edit it, or add one from the palette.'));
     return;
@@ -92,37 +102,37 @@ function renderPropertiesNow() {
   if (ids.length > 1) {
     propsEl.appendChild(el('p', null, ids.length + ' elements selected.'));
     if (!READONLY) {
-      var del = el('button', { type: 'button', class: 'danger' }, 'Delete ' + ids.length + ' elements');
+      const del = el('button', { type: 'button', class: 'danger' }, 'Delete ' + ids.length + ' elements');
       del.addEventListener('click', deleteSelection); propsEl.appendChild(del);
     }
     return;
   }
-  var id = ids[0], kind = kindOfId(id), item = state.elements[kind].get(id);
-  var head = el('div', { class: 'props-head' });
+  const id = ids[0], kind = kindOfId(id), item = state.elements[kind].get(id);
+  const head = el('div', { class: 'props-head' });
   head.appendChild(el('h3', null, displayName(item, kind)));
   head.appendChild(el('span', { class: 'muted' }, kind.replace('_', ' ')));
   propsEl.appendChild(head);
-  var fs = state.findingsByElement[id] || [];
+  const fs = state.findingsByElement[id] || [];
   if (fs.length) {
-    var fl = el('ul', { class: 'props-findings' });
-    fs.forEach(function (f) { var li = el('li'); li.appendChild(el('span', { class: 'sev sev-' + f.severity }, f.severity)); li.appendChild(el('span', null, ' ' + f.title)); fl.appendChild(li); });
+    const fl = el('ul', { class: 'props-findings' });
+    fs.forEach(function (f) { const li = el('li'); li.appendChild(el('span', { class: 'sev sev-' + f.severity }, f.severity)); li.appendChild(el('span', null, ' ' + f.title)); fl.appendChild(li); });
     propsEl.appendChild(fl);
   }
-  var form = el('form', { class: 'props-form', 'data-kind': kind, 'data-id': id, novalidate: true });
+  const form = el('form', { class: 'props-form', 'data-kind': kind, 'data-id': id, novalidate: true });
   form.addEventListener('submit', function (ev) { ev.preventDefault(); });
   KINDS[kind].fields.forEach(function (f) {
     if (f.type === 'position') return;
-    var pair = renderField(kind, item, f);
-    var input = pair[1];
+    const pair = renderField(kind, item, f);
+    const input = pair[1];
     if (READONLY || f.readonly) { input.disabled = !f.readonly; }
-    var onChange = function () {
-      var v;
+    const onChange = function () {
+      let v;
       try { v = readField(f, input); } catch (err) { announce(f.label + ' must be ' + err.message + '.', 'error'); input.setAttribute('aria-invalid', 'true'); return; }
       input.removeAttribute('aria-invalid');
-      var now = state.elements[kind].get(id);
+      const now = state.elements[kind].get(id);
       if (!now || same(v, now[f.name])) return;
       if (f.required && (v === '' || v === null)) { announce(f.label + ' is required.', 'error'); input.setAttribute('aria-invalid', 'true'); return; }
-      var data = {}; data[f.name] = v;
+      const data = {}; data[f.name] = v;
       commit([{ op: 'update', kind: kind, id: id, data: data }], 'Set ' + f.name + ' of ' + id);
     };
     input.addEventListener('change', onChange);
@@ -131,22 +141,35 @@ function renderPropertiesNow() {
   });
   propsEl.appendChild(form);
   if (kind === 'component' && !READONLY) {
-    var connect = el('div', { class: 'field' });
+    const connect = el('div', { class: 'field' });
     connect.appendChild(el('label', { for: 'prop-new-flow' }, 'Add a flow to'));
-    var sel = el('select', { id: 'prop-new-flow' });
+    const sel = el('select', { id: 'prop-new-flow' });
     sel.appendChild(el('option', { value: '' }, '— choose a component —'));
     optionsFor('component', id).forEach(function (o) { sel.appendChild(el('option', { value: o[0] }, o[1])); });
-    var add = el('button', { type: 'button' }, 'Add flow');
+    const add = el('button', { type: 'button' }, 'Add flow');
     add.addEventListener('click', function () { if (sel.value) createFlow(id, sel.value); });
     connect.appendChild(sel); connect.appendChild(add);
     propsEl.appendChild(connect);
   }
   if (!READONLY) {
-    var actions = el('div', { class: 'props-actions' });
-    var delBtn = el('button', { type: 'button', class: 'danger', 'data-testid': 'props-delete' }, 'Delete ' + kind.replace('_', ' '));
+    const actions = el('div', { class: 'props-actions' });
+    const delBtn = el('button', { type: 'button', class: 'danger', 'data-testid': 'props-delete' }, 'Delete ' + kind.replace('_', ' '));
     delBtn.addEventListener('click', deleteSelection);
     actions.appendChild(delBtn);
     propsEl.appendChild(actions);
   }
-  if (active) { var again = document.getElementById(active); if (again) again.focus(); }
+  if (state.focusName) {
+    state.focusName = false;
+    const name = document.getElementById('prop-name') || propsEl.querySelector('input:not([readonly]), select, textarea');
+    if (name && !READONLY) { name.focus(); name.select(); }
+  } else if (active) {
+    const again = document.getElementById(active);
+    if (again) {
+      again.focus();
+      if (typing && typing.item === id && isTextField(again)) { again.value = typing.value; try { again.setSelectionRange(typing.start, typing.end); } catch (e) { /* number fields have no caret range */ } }
+    }
+  }
+}
+export function initProperties() {
+  ['selection', 'applied', 'assessed'].forEach(function (name) { on(name, function () { renderProperties(); }); });
 }

@@ -1,44 +1,36 @@
 // Committing edits: no-op filtering, the undo entry, and the serialised save queue against the change-set API.
-import { refreshAssessment } from './assessment.js';
-import { cy } from './canvas.js';
-import { applyLocal, invert, wireChanges } from './changes.js';
+import { applyLocal, invert, positionChange, wireChanges } from './changes.js';
 import { CONFIG, READONLY } from './config.js';
-import { showConflict, showConflictAgain } from './conflicts.js';
-import { $, announce, csrf } from './dom.js';
-import { positionChange } from './drag.js';
+import { announce, csrf } from './dom.js';
+import { emit } from './events.js';
+import { persistHistory } from './history.js';
 import { state } from './state.js';
-import { updateButtons } from './toolbar.js';
 
 export let saveChain = Promise.resolve();
-export function updateRevisionUI() {
-  document.querySelectorAll('[data-revision]').forEach(function (n) { n.textContent = String(state.revision); });
-  var pend = $('#save-state');
-  if (pend) pend.textContent = state.pending ? 'Saving…' : (state.conflict ? 'Not saved: conflict' : 'All changes saved');
-  updateButtons();
-}
+// The revision, the save state and the buttons are views: they listen to 'status'.
+function updateRevisionUI() { emit('status'); }
 // Updates that set what is already there are dropped (the server refuses a change set that changes nothing).
 export function same(a, b) { return JSON.stringify(a === undefined ? null : a) === JSON.stringify(b === undefined ? null : b); }
 function withoutNoOps(changes) {
-  var touched = {};
+  const touched = {};
   changes.forEach(function (ch) { if (ch.op !== 'update') touched[ch.kind + '\u0000' + ch.id] = true; });
   return changes.map(function (ch) {
     if (ch.op !== 'update' || touched[ch.kind + '\u0000' + ch.id]) return ch;
-    var current = ch.kind === 'model' ? state.info : state.elements[ch.kind].get(ch.id);
+    const current = ch.kind === 'model' ? state.info : state.elements[ch.kind].get(ch.id);
     if (!current) return ch;
-    var data = {};
+    const data = {};
     Object.keys(ch.data || {}).forEach(function (k) { if (!same(current[k], ch.data[k]) || (k === 'position' && current._unsaved_position)) data[k] = ch.data[k]; });
     return Object.keys(data).length ? { op: 'update', kind: ch.kind, id: ch.id, data: data } : null;
   }).filter(Boolean);
 }
 function unsavedPositionChanges(changes) {
-  var skip = {};
+  const skip = {};
   changes.forEach(function (ch) { if (ch.op !== 'update' || (ch.data && ch.data.position)) skip[ch.id] = true; });
-  var out = [];
+  const out = [];
   ['component', 'boundary'].forEach(function (kind) {
     state.elements[kind].forEach(function (item) {
       if (!item._unsaved_position || skip[item.id]) return;
-      var n = cy.$id(item.id);
-      if (n.nonempty()) out.push(positionChange(n));
+      if (item.position) out.push(positionChange(kind, item.id, item.position));
     });
   });
   return out;
@@ -46,19 +38,20 @@ function unsavedPositionChanges(changes) {
 export function commit(changes, label, opts) {
   opts = opts || {};
   if (READONLY) { announce('This model is read-only for you.', 'error'); return false; }
-  if (state.conflict) { showConflictAgain(); return false; }
+  if (state.conflict) { emit('conflict', null); return false; }
   changes = withoutNoOps(changes);
   if (!changes.length) return false;
   if (state.unsavedLayout && opts.layout !== false) {
     // the layout computed on open is saved with the first edit, so the diagram reopens as it is seen now
     changes = changes.concat(unsavedPositionChanges(changes));
     state.unsavedLayout = false;
-    updateButtons();
+    emit('status');
   }
-  var inverse = invert(changes);
+  const inverse = invert(changes);
   applyLocal(changes);
-  var entry = { changes: changes, inverse: inverse, label: label };
+  const entry = { changes: changes, inverse: inverse, label: label };
   if (opts.history !== false) { state.undo.push(entry); if (!opts.keepRedo) state.redo = []; }
+  persistHistory();
   enqueueSave(changes, label, entry, opts);
   return true;
 }
@@ -67,7 +60,7 @@ export function enqueueSave(changes, label, entry) {
   updateRevisionUI();
   saveChain = saveChain.then(function () { return save(changes, label, entry); })
     .catch(function (err) { announce('Saving failed: ' + (err && err.message ? err.message : err), 'error'); })
-    .then(function () { state.pending--; updateRevisionUI(); });
+    .then(function () { state.pending--; persistHistory(); updateRevisionUI(); });
 }
 function post(changes, label) {
   return fetch(CONFIG.urls.changesets, {
@@ -82,26 +75,27 @@ function post(changes, label) {
 // deletions, so a set may release references (e.g. members leave a boundary) and delete what they pointed at.
 export function save(changes, label, entry) {
   if (state.conflict) return Promise.resolve();
-  var t0 = performance.now();
+  const t0 = performance.now();
   announce('Saving: ' + label + '…');
   return post(changes, label).then(function (res) {
-    var body = res.body;
+    const body = res.body;
     if (res.status === 201 || res.status === 200) {
       state.revision = body.revision;
       state.saves++;
       updateRevisionUI();
       announce('Saved: ' + label + ' (revision ' + state.revision + ').', 'ok');
-      return refreshAssessment(t0);
+      return Promise.all(emit('saved', t0));
     }
     if (res.status === 409) {
       state.conflict = true;
-      showConflict(body);
+      emit('conflict', body);
       return null;
     }
     // refused: put the diagram back as it was and say why
     applyLocal(entry.inverse);
-    var at = state.undo.indexOf(entry); if (at >= 0) state.undo.splice(at, 1);
-    var errors = (body.errors || []).map(function (e) { return (e.path ? e.path + ': ' : '') + e.message; });
+    const at = state.undo.indexOf(entry); if (at >= 0) state.undo.splice(at, 1);
+    persistHistory();
+    const errors = (body.errors || []).map(function (e) { return (e.path ? e.path + ': ' : '') + e.message; });
     announce('Not saved (' + res.status + '): ' + (body.detail || 'refused') + (errors.length ? ' — ' + errors.join('; ') : ''), 'error');
     return null;
   });

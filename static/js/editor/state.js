@@ -1,6 +1,6 @@
 // The model held in the page: elements by kind, undo/redo stacks, the selection, ids and names.
-import { INITIAL, KIND_OF, KINDS, VOCAB } from './config.js';
-import { $, clone } from './dom.js';
+import { INITIAL, KIND_OF, KINDS, SEV_RANK, VOCAB } from './config.js';
+import { clone } from './dom.js';
 
 export const state = {
   revision: null,  // revision and info are set by loadDocument (initState)
@@ -13,9 +13,9 @@ export const state = {
 // The page sends fields left at their default only once, in the vocabulary: put them back.
 const DEFAULTS = {};
 function withDefaults(kind, item) {
-  var d = DEFAULTS[kind], out = {};
-  for (var key in d) { var v = d[key]; out[key] = Array.isArray(v) ? [] : (v !== null && typeof v === 'object') ? {} : v; }
-  for (var own in item) out[own] = item[own];
+  const d = DEFAULTS[kind], out = {};
+  for (const key in d) { const v = d[key]; out[key] = Array.isArray(v) ? [] : (v !== null && typeof v === 'object') ? {} : v; }
+  for (const own in item) out[own] = item[own];
   if (out.position === undefined && (kind === 'component' || kind === 'boundary')) out.position = null;
   return out;
 }
@@ -23,7 +23,7 @@ export function loadDocument(doc, revision) {
   state.revision = revision;
   state.info = doc.model || {};
   Object.keys(KINDS).forEach(function (k) { state.elements[k] = new Map(); });
-  var unsaved = false;
+  let unsaved = false;
   Object.keys(KIND_OF).forEach(function (collection) {
     (doc[collection] || []).forEach(function (item) {
       if (item._unsaved_position) { unsaved = true; }
@@ -35,15 +35,27 @@ export function loadDocument(doc, revision) {
 
 export const selection = { ids: [] };
 
+// How deep a boundary sits (1 = top level).
+export function boundaryDepth(id) {
+  let d = 0; const seen = {};
+  while (id && state.elements.boundary.has(id) && !seen[id]) { seen[id] = 1; id = state.elements.boundary.get(id).parent; d++; }
+  return d;
+}
+// Findings: open ones count, and the worst severity of a list.
+export function isOpen(f) { return !f.mitigated && (!f.status || f.status === 'open'); }
+export function worst(list) {
+  let w = null; (list || []).forEach(function (f) { if (w === null || SEV_RANK[f.severity] < SEV_RANK[w]) w = f.severity; }); return w;
+}
+
 export function kindOfId(id) {
-  for (var k in state.elements) if (state.elements[k].has(id)) return k;
+  for (const k in state.elements) if (state.elements[k].has(id)) return k;
   return null;
 }
-export function getEl(id) { var k = kindOfId(id); return k ? state.elements[k].get(id) : null; }
+export function getEl(id) { const k = kindOfId(id); return k ? state.elements[k].get(id) : null; }
 export function displayName(item, kind) {
   if (!item) return '';
   if (kind === 'flow') {
-    var s = state.elements.component.get(item.source), t = state.elements.component.get(item.target);
+    const s = state.elements.component.get(item.source), t = state.elements.component.get(item.target);
     return item.name || ((s ? s.name : item.source) + ' → ' + (t ? t.name : item.target));
   }
   if (kind === 'grant') return item.identity + ' → ' + item.target;
@@ -51,15 +63,15 @@ export function displayName(item, kind) {
   return item.name || item.id;
 }
 export function defaults(kind) {
-  var out = {};
+  const out = {};
   KINDS[kind].fields.forEach(function (f) { if (f.default !== null && f.default !== undefined) out[f.name] = clone(f.default); });
   return out;
 }
 export let idPattern = null;
 export function newId(base) {
-  var slug = String(base).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'element';
-  for (var n = 1; ; n++) {
-    var candidate = slug + '-' + n;
+  const slug = String(base).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'element';
+  for (let n = 1; ; n++) {
+    const candidate = slug + '-' + n;
     if (!kindOfId(candidate) && idPattern.test(candidate)) return candidate;
   }
 }

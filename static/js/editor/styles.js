@@ -19,7 +19,7 @@ export function fullStyle(big, ZONES) {
       'width': 2, 'line-color': '#64748b', 'target-arrow-color': '#64748b', 'target-arrow-shape': 'triangle',
       'curve-style': big ? 'haystack' : 'bezier', 'arrow-scale': 1.1, 'label': big ? '' : 'data(label)', 'font-size': 11,
       'color': '#334155', 'text-background-color': '#ffffff', 'text-background-opacity': 0.9, 'text-background-padding': 2,
-      'text-rotation': 'autorotate', 'min-zoomed-font-size': 6, 'haystack-radius': 0 } },
+      'text-rotation': 'none', 'text-wrap': 'none', 'text-margin-y': -8, 'min-zoomed-font-size': 6, 'haystack-radius': 0 } },
     { selector: 'node.zone', style: { 'width': 'data(w)', 'height': 'data(h)', 'z-index-compare': 'manual', 'z-index': 'data(z)', 'text-margin-y': 22 } },
     { selector: 'node.component', style: ZONES ? { 'z-index-compare': 'manual', 'z-index': 100 } : {} },
     { selector: 'edge', style: ZONES ? { 'z-index-compare': 'manual', 'z-index': 90, 'width': 1, 'arrow-scale': 0.8 } : {} },

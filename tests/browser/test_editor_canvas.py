@@ -1,0 +1,158 @@
+"""Canvas interaction of the editor in real headless Chromium (issue 13, items 3 and 4): selection as in
+draw.io, membership by dragging, the opening zoom, sibling boundaries kept apart, undo history across a reload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import PageErrors, login_context, open_editor, settle
+
+pytestmark = pytest.mark.browser
+
+NESTED = """
+trustmap: 1
+model: {name: Canvas}
+boundaries:
+  - {id: cloud, name: Cloud account, kind: cloud-account, trust_level: high}
+  - {id: cluster, name: Cluster, kind: cluster, trust_level: high, parent: cloud}
+  - {id: other, name: Partner, kind: third-party, trust_level: low}
+components:
+  - {id: api, name: Orders API, kind: service, boundary: cluster, position: {x: 400, y: 300}}
+  - {id: db, name: Orders DB, kind: datastore, boundary: cluster, position: {x: 400, y: 420}}
+  - {id: user, name: Shopper, kind: human-user, position: {x: 60, y: 300}}
+  - {id: bank, name: Bank, kind: external-entity, boundary: other, position: {x: 800, y: 300}}
+flows:
+  - {id: user-api, source: user, target: api, protocol: https}
+  - {id: api-db, source: api, target: db, protocol: postgresql, port: 5432}
+"""
+SMALL = """
+trustmap: 1
+model: {name: Small}
+components:
+  - {id: a, name: Web, kind: web-frontend, position: {x: 0, y: 0}}
+  - {id: b, name: API, kind: service, position: {x: 200, y: 0}}
+  - {id: c, name: DB, kind: datastore, position: {x: 400, y: 0}}
+"""
+
+
+def _model(team: Any, user: Any, text: str) -> Any:
+    from threatmodel import services
+    from threatmodel.interchange.native import read_model
+
+    return services.model_create(team=team, snapshot=read_model(text, "model.yaml"), user=user)
+
+
+def _open(browser: Any, live_server: Any, user: Any, model: Any) -> tuple[Any, Any, PageErrors]:
+    context = login_context(browser, live_server, user)
+    page = context.new_page()
+    errors = PageErrors(page)
+    open_editor(page, f"{live_server.url}/models/{model.pk}/")
+    return context, page, errors
+
+
+def _at(page: Any, id_: str) -> tuple[float, float]:
+    p = page.evaluate(f"window.trustmap.pagePosition('{id_}')")
+    return p["x"], p["y"]
+
+
+def _selected(page: Any) -> list[str]:
+    return sorted(page.evaluate("window.trustmap.selected()"))
+
+
+def _wait_selected(page: Any, ids: list[str]) -> None:
+    page.wait_for_function(
+        "ids => JSON.stringify(window.trustmap.selected().slice().sort()) === JSON.stringify(ids)", arg=sorted(ids)
+    )
+
+
+def _drag(page: Any, start: tuple[float, float], end: tuple[float, float], shift: bool = False) -> None:
+    if shift:
+        page.keyboard.down("Shift")
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move((start[0] + end[0]) / 2, (start[1] + end[1]) / 2, steps=8)
+    page.mouse.move(*end, steps=8)
+    page.mouse.up()
+    if shift:
+        page.keyboard.up("Shift")
+
+
+def _no_errors(errors: PageErrors) -> None:
+    assert not errors.dialogs
+    assert not [e for e in errors.errors if "favicon" not in e], errors.errors
+
+
+def test_click_replaces_shift_adds_inner_element_wins_esc_clears(
+    browser: Any, live_server: Any, browser_user: Any
+) -> None:
+    model = _model(browser_user.team, browser_user, NESTED)
+    context, page, errors = _open(browser, live_server, browser_user, model)
+
+    page.mouse.click(*_at(page, "api"))  # inside cluster inside cloud: the component, not its boundaries
+    _wait_selected(page, ["api"])
+    page.mouse.click(*_at(page, "user"))  # a plain click replaces the selection
+    _wait_selected(page, ["user"])
+    page.keyboard.down("Shift")
+    page.mouse.click(*_at(page, "db"))  # Shift adds
+    page.keyboard.up("Shift")
+    _wait_selected(page, ["db", "user"])
+    page.keyboard.down("Control")
+    page.mouse.click(*_at(page, "bank"))  # so does Ctrl
+    page.keyboard.up("Control")
+    _wait_selected(page, ["bank", "db", "user"])
+    assert page.locator("#properties").inner_text().startswith("3 elements selected")
+
+    # a click on the cluster's own area (between its members' edge and its border) selects the cluster
+    box = page.evaluate("window.trustmap.renderedBox('cluster')")
+    page.mouse.click(box["x1"] + 6, (box["y1"] + box["y2"]) / 2)
+    _wait_selected(page, ["cluster"])
+    page.keyboard.press("Escape")
+    _wait_selected(page, [])
+
+    # rubber band (Shift + drag from the empty canvas) selects what it encloses, and only that
+    cloud = page.evaluate("window.trustmap.renderedBox('cloud')")
+    _drag(page, (cloud["x1"] - 12, cloud["y1"] - 12), (cloud["x2"] + 12, cloud["y2"] + 12), shift=True)
+    _wait_selected(page, ["api", "api-db", "cloud", "cluster", "db"])  # the flow between them too
+    empty = page.evaluate("window.trustmap.emptyPagePoint()")
+    assert page.evaluate("window.scrollY") == 0  # selecting never scrolled the page away from the canvas
+    page.mouse.click(empty["x"], empty["y"])  # a click on nothing clears
+    _wait_selected(page, [])
+    _no_errors(errors)
+    context.close()
+
+
+def test_new_element_is_selected_with_its_name_field_focused(browser: Any, live_server: Any, browser_user: Any) -> None:
+    model = _model(browser_user.team, browser_user, SMALL)
+    context, page, errors = _open(browser, live_server, browser_user, model)
+    page.get_by_test_id("palette-cache").click()
+    empty = page.evaluate("window.trustmap.emptyPagePoint()")
+    page.mouse.click(empty["x"], empty["y"])
+    page.wait_for_function("window.trustmap.count('component') === 4")
+    (new,) = set(page.evaluate("window.trustmap.ids('component')")) - {"a", "b", "c"}
+    _wait_selected(page, [new])
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'prop-name'")
+    page.keyboard.type("Session cache")
+    page.keyboard.press("Enter")
+    settle(page)
+    assert page.evaluate(f"window.trustmap.element('{new}').name") == "Session cache"
+    _no_errors(errors)
+    context.close()
+
+
+def test_opening_zoom_of_a_small_model_is_at_most_100_percent(
+    browser: Any, live_server: Any, browser_user: Any
+) -> None:
+    model = _model(browser_user.team, browser_user, SMALL)
+    context, page, errors = _open(browser, live_server, browser_user, model)
+    assert 0 < page.evaluate("window.trustmap.zoom()") <= 1.0
+    page.get_by_test_id("tool-fit").click()
+    assert 0 < page.evaluate("window.trustmap.zoom()") <= 1.0
+    # the three components are all in view, and labels keep their size (15 px at 100 %)
+    for id_ in ("a", "b", "c"):
+        box = page.evaluate(f"window.trustmap.renderedBox('{id_}')")
+        frame = page.locator("#diagram").bounding_box()
+        assert frame["x"] <= box["x1"] and box["x2"] <= frame["x"] + frame["width"]
+    _no_errors(errors)
+    context.close()
