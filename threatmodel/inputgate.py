@@ -139,21 +139,41 @@ def check_name(value: Any, path: str, *, max_length: int = MAX_NAME) -> str:
     return str(value)
 
 
+class _RefusedLiteral(Exception):
+    """A number literal the JSON parser's hooks refuse; :func:`loads` turns it into an issue with its place."""
+
+    def __init__(self, literal: str, problem: str) -> None:
+        super().__init__(problem)
+        self.literal = literal
+        self.problem = problem
+
+
 def _refuse_constant(name: str) -> Any:
-    raise InputRefused([Issue("", f"{name} is not a JSON number (only finite numbers are allowed)")])
+    raise _RefusedLiteral(name, f"{name} is not a JSON number (only finite numbers are allowed)")
 
 
 def _parse_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise InputRefused([Issue("", f"{text[:20]} is out of range (only finite numbers are allowed)")])
+        raise _RefusedLiteral(text, f"{text[:20]} is out of range (only finite numbers are allowed)")
     return value
 
 
 def _parse_int(text: str) -> int:
     if len(text.lstrip("-")) > MAX_NUMBER_LITERAL:
-        raise InputRefused([Issue("", f"an integer of {len(text.lstrip('-')):,} digits is out of range")])
+        raise _RefusedLiteral(text, f"an integer of {len(text.lstrip('-')):,} digits is out of range")
     return int(text)
+
+
+def _place_of(text: str, literal: str) -> str:
+    """``line L, column C`` of the first ``literal`` outside string literals (the parser's hooks get no position)."""
+    blanked = _STRINGS.sub(lambda match: re.sub(r"[^\n]", " ", match.group()), text)
+    offset = blanked.find(literal)
+    if offset < 0:
+        return ""
+    line = blanked.count("\n", 0, offset) + 1
+    column = offset - (blanked.rfind("\n", 0, offset) + 1) + 1
+    return f"line {line}, column {column}"
 
 
 def loads(text: str | bytes, *, max_depth: int = BODY_MAX_DEPTH) -> Any:
@@ -168,6 +188,8 @@ def loads(text: str | bytes, *, max_depth: int = BODY_MAX_DEPTH) -> Any:
         raise InputRefused([Issue("", f"JSON nested deeper than {max_depth} levels")])
     try:
         value = json.loads(text, parse_constant=_refuse_constant, parse_float=_parse_float, parse_int=_parse_int)
+    except _RefusedLiteral as exc:
+        raise InputRefused([Issue(_place_of(text, exc.literal), exc.problem)]) from None
     except json.JSONDecodeError as exc:
         where, problem = f"line {exc.lineno}", f"invalid JSON: {exc.msg} (column {exc.colno})"
         raise InputRefused([Issue(where, problem)]) from None

@@ -38,7 +38,7 @@ def test_yaml_alias_bomb_is_refused() -> None:
     [b"[" * 100_000, b'{"otmVersion": "0.2.0", "project": ' + b'{"a": ' * 5000, b"a: " + b"[" * 20_000],
 )
 def test_deeply_nested_input_is_refused(raw: bytes) -> None:
-    assert _issues(raw) in (["document is nested too deeply"], ["line 1: invalid JSON: Expecting value"])
+    assert _issues(raw) == ["document is nested deeper than 32 levels"]
 
 
 def test_nesting_within_the_parser_limit_but_past_the_model_limit_is_refused() -> None:
@@ -59,24 +59,20 @@ OTM_HEAD = b'{"otmVersion": "0.2.0", "project": {"name": "n", "id": "p"}, '
     ("raw", "message"),
     [
         (
-            b"trustmap: 1\nmodel: {name: 2020-01-01}\n",
-            "model.name: a date is not allowed in a model file (quote it to make it text)",
-        ),
-        (
             b"trustmap: 1\nmodel: {name: x}\ncomponents: [{id: a, name: b, 7: c}]\n",
-            "components[0]: key 7 must be text (quote it)",
+            "components[0]: keys must be strings, not int (7)",
         ),
         (
             b"otmVersion: 0.2.0\nproject: {name: n, id: p, attributes: {blob: !!binary aGk=}}\n",
-            "project.attributes.blob: binary data is not allowed in a model file (quote it to make it text)",
+            "line 2, column 46: invalid YAML: the tag 'tag:yaml.org,2002:binary' is not allowed",
         ),
         (
             OTM_HEAD + b'"assets": [{"id": "a", "name": "a", "risk": {"confidentiality": NaN}}]}',
-            "assets[0].risk.confidentiality: nan is not a finite number",
+            "line 1, column 126: NaN is not a JSON number",
         ),
         (
             OTM_HEAD + b'"trustZones": [{"id": "z", "name": "z", "risk": {"trustRating": 1' + b"0" * 400 + b"}}]}",
-            "trustZones[0].risk.trustRating: number out of range",
+            "line 1, column 126: an integer of 401 digits is out of range",
         ),
         (
             b'{"otmVersion": 2, "project": {"name": "n", "id": "p"}}',
@@ -90,3 +86,9 @@ OTM_HEAD = b'{"otmVersion": "0.2.0", "project": {"name": "n", "id": "p"}, '
 def test_wrong_types_are_refused_naming_the_place(raw: bytes, message: str) -> None:
     issues = _issues(raw)
     assert any(issue.startswith(message) for issue in issues), issues
+
+
+def test_a_date_like_name_is_read_as_the_text_it_is() -> None:
+    # YAML's implicit dates are not a JSON type: the loader keeps the characters as written.
+    snapshot = registry.read(b"trustmap: 1\nmodel: {name: 2020-01-01}\n", filename="m.yaml").snapshot
+    assert snapshot.info.name == "2020-01-01"
