@@ -102,8 +102,10 @@ def _create_from_form(request: HttpRequest, teams: list[Any], values: dict[str, 
     team = next((t for t in teams if str(t.pk) == values["team"]), None)
     if team is None:
         return None, {"team": "choose a team in which you are an editor"}
-    start = values["start"]
     upload = request.FILES.get("file")
+    if upload is not None and values["start"] == "blank":  # a file chosen without its radio button: meant it
+        values["start"] = "file"
+    start = values["start"]
     if start == "file" and upload is None:
         return None, {"file": "choose a model file to upload"}
     if start not in ("blank", "file") and start not in TEMPLATE_BY_SLUG:

@@ -91,10 +91,10 @@ def test_new_model_from_template_and_from_file(setup: Any) -> None:
     assert m.Component.objects.filter(model=model).count() == 10 and model.business_criticality == "critical"
     upload = SimpleUploadedFile("minimal.json", (DATA / "minimal.json").read_bytes())
     response = client.post(
-        reverse("model-new"), {"team": setup.team.pk, "name": "From file", "start": "file", "file": upload}
+        reverse("model-new"), {"team": setup.team.pk, "name": "From file", "start": "blank", "file": upload}
     )
     assert response.status_code == 302
-    assert m.ThreatModel.objects.filter(name="From file").exists()
+    assert m.DataFlow.objects.filter(model__name="From file").exists()  # the file's content, not a blank model
     bad = SimpleUploadedFile("bad.yaml", b"trustmap: 1\nmodel: {name: X}\ncomponents: [{id: 'no spaces', name: A}]\n")
     response = client.post(reverse("model-new"), {"team": setup.team.pk, "name": "Bad", "start": "file", "file": bad})
     assert response.status_code == 400
