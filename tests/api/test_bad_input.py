@@ -25,7 +25,7 @@ def _url(model: Any, suffix: str) -> str:
         ({"id": "-dash-first", "name": "A"}, "changes[0].data.id", "is not a valid id (letters, digits"),
         ({"id": "x" * 129, "name": "A"}, "changes[0].data.id", "is not a valid id (letters, digits"),
         ({"id": "ok", "name": ""}, "changes[0].data.name", "should be non-empty"),
-        ({"id": "ok", "name": "n" * 201}, "changes[0].data.name", "is too long"),
+        ({"id": "ok", "name": "n" * 201}, "changes[0].data.name", "name is 201 characters; the limit is 200"),
     ],
 )
 def test_ids_and_names_follow_the_file_format(

@@ -131,6 +131,11 @@ def test_latest_score_by_token_costs_three_queries_and_answers_the_stored_scores
         "principles": SCORES["principles"],
         "pillars": SCORES["pillars"],
         "counts": {"high": 2, "low": 1},
+        # a run stored before the score had grades and coverage answers them empty
+        "assessed": True,
+        "grade": None,
+        "coverage": None,
+        "verdict": "",
     }
     # access is still checked: another team's token sees nothing, a revoked token nothing at all
     _, outsider = api_token_create(user=team_setup.outsider, name="other")

@@ -58,8 +58,9 @@ def _rest() -> dict[str, Any]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_enqueue_failure_is_not_a_500(team_setup: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_enqueue_failure_is_not_a_500(team_setup: Any, monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
     """The broker is a closed port: the run is created, the answer is 202 and the run says it is queued."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # jobs go to the broker (assessments.services.jobs.uses_celery)
     for key, value in {
         "task_always_eager": False,
         "broker_url": f"redis://127.0.0.1:{closed_port()}/0",

@@ -103,10 +103,9 @@ def test_new_model_from_template_and_from_file(setup: Any) -> None:
 
 
 def test_list_search_score_and_last_change(setup: Any) -> None:
-    from assessments.services.runs import assessment_run_claim, assessment_run_execute, assessment_run_start
+    from assessments.services.runs import assessment_run_execute, assessment_run_start
 
     run = assessment_run_start(model=setup.model, user=setup.owner)
-    assessment_run_claim(run_id=run.pk)
     assessment_run_execute(run_id=run.pk)
     client = _client(setup.editor)
     client.post(reverse("model-new"), {"team": setup.team.pk, "name": "Payments", "start": "blank"})
