@@ -1,6 +1,7 @@
 """Assess a native model file and print or write the result in any report format (no database needed).
 
     python manage.py assess FILE [--format text|json|sarif|csv|html|pdf|all] [--output PATH] [--fail-on SEVERITY]
+    python manage.py assess THREAGILE.yaml --format threagile --output DIR [--threagile-mode threagile-fixed]
 
 Exit status: 0 when the assessment ran (and, with ``--fail-on``, no open finding is at or above the
 threshold); 3 when ``--fail-on`` is given and open (unmitigated) findings at or above that severity exist;
@@ -19,6 +20,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.engine import assess, render_text
 from assessments.engine.results import AssessmentResult
+from assessments.engine.threagile.command import (
+    THREAGILE_FORMAT,
+    ThreagileCommandError,
+    add_threagile_arguments,
+    run_threagile_command,
+)
 from assessments.reporting.render import FORMATS, build_model, render_bytes
 from threatmodel.domain import Snapshot
 from threatmodel.interchange.native import MAX_FILE_BYTES, read_model
@@ -43,8 +50,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--format",
             default="text",
-            choices=(*CLI_FORMATS, "all"),
-            help="output format (default: text); 'all' writes every format into --output DIR",
+            choices=(*CLI_FORMATS, "all", THREAGILE_FORMAT),
+            help="output format (default: text); 'all' writes every format into --output DIR; 'threagile' reads a "
+            "Threagile model and writes risks.json, stats.json and technical-assets.json into --output DIR",
         )
         parser.add_argument(
             "--output", "-o", help="write to this file (or directory with --format all) instead of standard output"
@@ -55,8 +63,24 @@ class Command(BaseCommand):
             help=f"exit with status {EXIT_FINDINGS} when open findings at or above this severity exist",
         )
         parser.add_argument("--author", default="", help="author shown on the PDF/HTML cover")
+        add_threagile_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["format"] == THREAGILE_FORMAT:
+            self._handle_threagile(options)
+        else:
+            self._handle_native(options)
+
+    def _handle_threagile(self, options: dict[str, Any]) -> None:
+        try:
+            run = run_threagile_command(options)
+        except ThreagileCommandError as exc:
+            raise CommandError(str(exc)) from exc
+        for written in run.files:
+            self.stderr.write(f"wrote {written}")
+        self.stdout.write(run.summary())
+
+    def _handle_native(self, options: dict[str, Any]) -> None:
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
