@@ -173,10 +173,16 @@ V09_DATA_FORMAT_COUNT = DATA_FORMAT.index("csv") + 1
 SEVERITY_WEIGHT_LIMITS = ((1, "low"), (3, "medium"), (8, "elevated"), (12, "high"))
 
 
-def severity_of(likelihood: int, impact: int) -> int:
-    """Threagile's matrix: the product of the 1-based weights of likelihood and impact, banded into 5 levels."""
-    product = (likelihood + 1) * (impact + 1)
+def _band(product: int) -> int:
     for limit, name in SEVERITY_WEIGHT_LIMITS:
         if product <= limit:
             return SEVERITY.index(name)
     return SEVERITY.index("critical")
+
+
+#: Threagile's matrix: the product of the 1-based weights of likelihood and impact, banded into 5 levels.
+_SEVERITY_TABLE = tuple(tuple(_band((lk + 1) * (im + 1)) for im in range(len(IMPACT))) for lk in range(len(LIKELIHOOD)))
+
+
+def severity_of(likelihood: int, impact: int) -> int:
+    return _SEVERITY_TABLE[likelihood][impact]
