@@ -2,6 +2,7 @@
 
     trustmap assess FILE... [--format text|json|sarif|csv|html|pdf] [--output PATH]
                             [--fail-on SEVERITY] [--baseline PREVIOUS.json] [--convert-to FORMAT]
+    trustmap assess THREAGILE.yaml --format threagile --output DIR [--threagile-mode threagile-fixed]
     trustmap convert FILE --to FORMAT [--output PATH]
     trustmap formats
 
@@ -31,6 +32,12 @@ from typing import Any, TextIO
 
 from assessments.engine import assess, render_text, to_json_dict
 from assessments.engine.results import AssessmentResult
+from assessments.engine.threagile.command import (
+    THREAGILE_FORMAT,
+    ThreagileCommandError,
+    add_threagile_arguments,
+    run_threagile,
+)
 from assessments.reporting import csv_writer, sarif
 from assessments.reporting.model import ReportInputs, ReportModel, TriageDecision, build_report_model
 from threatmodel.interchange import registry
@@ -261,8 +268,28 @@ def convert(paths: Iterable[Path], target: str, output: str | None, out: TextIO,
     return EXIT_OK
 
 
+def _run_threagile(args: argparse.Namespace, paths: Sequence[Path], out: TextIO, err: TextIO) -> int:
+    """``--format threagile``: Threagile's own files (risks.json, stats.json, technical-assets.json) per model."""
+    if not args.output:
+        raise CliError("--format threagile needs --output DIRECTORY")
+    for path in paths:
+        folder = Path(args.output) if len(paths) == 1 else Path(args.output) / path.stem
+        try:
+            run = run_threagile(
+                path, folder, mode=args.threagile_mode, ignore_orphans=args.ignore_orphaned_risk_tracking
+            )
+        except ThreagileCommandError as exc:
+            raise CliError(str(exc)) from None
+        for written in run.files:
+            err.write(f"wrote {written}\n")
+        out.write(f"{path}: {run.summary()}\n")
+    return EXIT_OK
+
+
 def run_assess(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     paths = [Path(p) for p in args.files]
+    if args.format == THREAGILE_FORMAT:
+        return _run_threagile(args, paths, out, err)
     if args.convert_to:
         return convert(paths, args.convert_to, args.output, out, err)
     baseline = baseline_fingerprints(Path(args.baseline)) if args.baseline else None
@@ -288,7 +315,13 @@ def run_assess(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def add_assess_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``assess`` (``manage.py assess`` adds the same ones to its parser)."""
     parser.add_argument("files", nargs="+", metavar="FILE", help="model files (native, OTM, Threat Dragon, .tm7)")
-    parser.add_argument("--format", "-f", choices=REPORT_FORMATS, default="text", help="report format (default text)")
+    parser.add_argument(
+        "--format",
+        "-f",
+        choices=(*REPORT_FORMATS, THREAGILE_FORMAT),
+        default="text",
+        help="report format (default text); 'threagile' reads Threagile models and writes Threagile's JSON files",
+    )
     parser.add_argument(
         "--output", "-o", help="write here instead of standard output (a directory: one file per model)"
     )
@@ -304,6 +337,7 @@ def add_assess_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=None, help="processes for one large analysis (default: auto)")
     parser.add_argument("--min-parallel", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--author", default="", help="author shown on the HTML/PDF cover")
+    add_threagile_arguments(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:

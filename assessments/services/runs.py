@@ -26,6 +26,7 @@ from django.utils import timezone
 from assessments import engine
 from assessments.choices import JobStatus, RunTrigger
 from assessments.engine.codec import to_json_dict
+from assessments.engine.threagile.pack import with_threagile_pack
 from assessments.models import AssessmentRun, ModelWebhook, RunFinding
 from assessments.selectors import custom_rule_specs
 from assessments.services.jobs import (
@@ -77,7 +78,7 @@ def engine_assess(snapshot: Snapshot, *, team_id: int) -> dict[str, Any]:
         stats.get("workers"),
         time.perf_counter() - started,
     )
-    return to_json_dict(result)
+    return with_threagile_pack(snapshot, to_json_dict(result))
 
 
 def score_summary(result: dict[str, Any]) -> dict[str, Any]:

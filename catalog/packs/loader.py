@@ -248,3 +248,71 @@ def load_rule_catalog() -> dict[str, RuleMeta]:
     """All catalog rules by id, sorted by id."""
     documents = {path.name: _read_yaml(path) for path in sorted(RULES_DIR.glob("*.yaml"))}
     return parse_rule_documents(documents, known_control_ids())
+
+
+# -- the Threagile pack's category prose (catalog/packs/threagile/categories.yaml) ---------------------------------
+THREAGILE_CATEGORIES_FILE = PACKS_DIR / "threagile" / "categories.yaml"
+_THREAGILE_FUNCTIONS = ("business-side", "architecture", "development", "operations")
+_THREAGILE_STRIDE = (
+    "spoofing",
+    "tampering",
+    "repudiation",
+    "information-disclosure",
+    "denial-of-service",
+    "elevation-of-privilege",
+)
+THREAGILE_CATEGORY_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["pack", "categories"],
+    "properties": {
+        "pack": {"const": "threagile"},
+        "source": {"type": "string"},
+        "categories": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["id", "title", "function", "stride", "cwe", "model_failure_possible", "description"],
+                "properties": {
+                    "id": {"type": "string", "pattern": "^[a-z][a-z0-9-]*$"},
+                    "title": {"type": "string", "minLength": 3},
+                    "function": {"enum": list(_THREAGILE_FUNCTIONS)},
+                    "stride": {"enum": list(_THREAGILE_STRIDE)},
+                    "cwe": {"type": "integer", "minimum": 1},
+                    "model_failure_possible": {"type": "boolean"},
+                    "description": {"type": "string", "minLength": 3},
+                    "mitigation": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ThreagileCategory:
+    """One Threagile risk category as the reports print it (Threagile's id, title, function, STRIDE, CWE)."""
+
+    id: str
+    title: str
+    function: str
+    stride: str
+    cwe: int
+    model_failure_possible: bool
+    description: str
+    mitigation: str = ""
+
+
+@lru_cache(maxsize=1)
+def load_threagile_categories() -> dict[str, ThreagileCategory]:
+    """The Threagile pack's categories by id, in file order."""
+    document = _read_yaml(THREAGILE_CATEGORIES_FILE)
+    _validate(document, THREAGILE_CATEGORY_SCHEMA, THREAGILE_CATEGORIES_FILE.name)
+    out: dict[str, ThreagileCategory] = {}
+    for item in document["categories"]:
+        if item["id"] in out:
+            raise CatalogError(f"{THREAGILE_CATEGORIES_FILE.name}: duplicate category id {item['id']!r}")
+        out[item["id"]] = ThreagileCategory(**item)
+    return out

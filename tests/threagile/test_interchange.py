@@ -24,6 +24,7 @@ UPSTREAM_MODELS = {
 ALL_MODELS = {**{f"oracle-{k}": v for k, v in ORACLE_MODELS.items()}, **UPSTREAM_MODELS}
 
 STUB = """
+threagile_version: 1.0.0
 title: Tiny
 tags_available: [aws]
 data_assets:
@@ -205,3 +206,15 @@ def test_domain_ids_stay_unique_across_kinds() -> None:
     assert (data.id, data.foreign_id) == ("data:database", "database")
     assert snapshot.component_by_id["database"].data_stored == ("data:database",)
     assert snapshot.flows[0].id == "web-app:db-access"
+
+
+def test_technology_aliases_and_lists_of_technologies() -> None:
+    text = (
+        _stub()
+        .replace("technology: web-application", "technologies: [web-app, idp]")
+        .replace("technology: database", "technology: db")
+    )
+    model = read_threagile(text)
+    assert model.asset_by_id["web-app"].technologies == ("web-application", "identity-provider")
+    assert model.asset_by_id["database"].technology == "database"
+    assert read_threagile(write_threagile(model)) == model

@@ -93,3 +93,15 @@ def test_written_files_match_the_oracle(case: tuple[str, Any], tmp_path: Path) -
     # Deterministic: a second run writes the same bytes.
     again = write_outputs(assess_threagile(result.model), tmp_path / "again")
     assert [p.read_bytes() for p in again] == [p.read_bytes() for p in paths]
+
+
+@pytest.mark.parametrize(("copies", "risks"), [(4, 325), (16, 1297)])
+def test_disconnected_copies_give_threagiles_risk_counts(copies: int, risks: int) -> None:
+    """Threagile's own engine reports 325 risks for 4 copies of the example and 1,297 for 16 (benchmarks/NOTES.md):
+    81 per copy (the custom risks are not copied) plus one model-wide missing-vault risk."""
+    from testkit.threagile import example_model, scaled
+
+    result = assess_threagile(scaled(example_model(), copies), ignore_orphaned_tracking=True)
+    assert len(result.risks) == risks
+    assert len({r.synthetic_id for r in result.risks}) == risks - copies  # the push-deployment duplicate per copy
+    assert set(result.raa.values()) == set(assess_threagile(example_model()).raa.values())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from assessments.engine.threagile import kinds
 from threatmodel.interchange.threagile import enums
@@ -317,9 +317,16 @@ def _technology_factor(asset: TechnicalAsset, score: float) -> float:
     return score
 
 
+@lru_cache(maxsize=256)
+def _lowered(wanted: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(w.strip().lower() for w in wanted)
+
+
 def tagged(tags: tuple[str, ...], wanted: tuple[str, ...]) -> bool:
     """Threagile's case-insensitive ``IsTaggedWithAny``."""
-    lowered = {w.strip().lower() for w in wanted}
+    if not tags:
+        return False
+    lowered = _lowered(wanted)
     return any(t.strip().lower() in lowered for t in tags)
 
 

@@ -84,8 +84,8 @@ WEB_ACCESS = frozenset(
 def has(asset: TechnicalAsset, group: frozenset[str] | str) -> bool:
     """Whether any of the asset's technologies is in the group (or is the named technology)."""
     if isinstance(group, str):
-        return group in asset.technologies
-    return any(t in group for t in asset.technologies)
+        return group in asset.technologies  # membership in the tuple of names, not a substring test
+    return not group.isdisjoint(asset.technologies)
 
 
 def proto(link: CommunicationLink, group: frozenset[str]) -> bool:

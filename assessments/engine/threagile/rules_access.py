@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import replace
+
 from assessments.engine.threagile import kinds
 from assessments.engine.threagile.context import (
     CONFIDENTIAL,
@@ -44,8 +47,6 @@ def _auth_risk(
     factor = "Two-Factor " if category == "missing-authentication-second-factor" else ""
     via = f"forwarded via <b>{hop}</b> " if hop else ""
     synthetic_id = f"{category}@{link.id}@{ctx.assets[link.source_id].id}@{target.id}"
-    if hop and ctx.fixed:
-        synthetic_id += f"@{origin.id}"  # one risk per human caller behind the forwarder, not one shared id
     return make_risk(
         category,
         likelihood,
@@ -95,7 +96,7 @@ def _needs_second_factor(ctx: Context, link: CommunicationLink) -> bool:
 
 def missing_authentication_second_factor(ctx: Context) -> list[Risk]:
     category = "missing-authentication-second-factor"
-    out = []
+    out: list[tuple[Risk, str]] = []  # with the link the human caller used
     for asset_id in ctx.model.sorted_asset_ids:
         target = ctx.assets[asset_id]
         if target.out_of_scope or kinds.has(target, kinds.TRAFFIC_FORWARDING):
@@ -108,7 +109,7 @@ def missing_authentication_second_factor(ctx: Context) -> list[Risk]:
                 continue
             if caller.used_as_client_by_human:
                 if _needs_second_factor(ctx, link):
-                    out.append(_auth_risk(ctx, category, target, link, link, "", MEDIUM, UNLIKELY))
+                    out.append((_auth_risk(ctx, category, target, link, link, "", MEDIUM, UNLIKELY), link.id))
             elif kinds.has(caller, kinds.TRAFFIC_FORWARDING):
                 for origin in ctx.incoming.get(caller.id, ()):
                     human = ctx.assets[origin.source_id]
@@ -117,8 +118,22 @@ def missing_authentication_second_factor(ctx: Context) -> list[Risk]:
                         and human.used_as_client_by_human
                         and _needs_second_factor(ctx, origin)
                     ):
-                        out.append(_auth_risk(ctx, category, target, link, origin, caller.title, MEDIUM, UNLIKELY))
-    return out
+                        risk = _auth_risk(ctx, category, target, link, origin, caller.title, MEDIUM, UNLIKELY)
+                        out.append((risk, origin.id))
+    return _unique_ids(ctx, out)
+
+
+def _unique_ids(ctx: Context, risks: list[tuple[Risk, str]]) -> list[Risk]:
+    """Threagile gives several risks one id (one per human caller behind a forwarder, one per deployment target
+    of a pipeline); the fixed mode appends the distinguishing link id to those ids only, so unique ids keep the
+    upstream form and the tracking entries written for them."""
+    if not ctx.fixed:
+        return [risk for risk, _ in risks]
+    counts = Counter(risk.synthetic_id for risk, _ in risks)
+    return [
+        replace(risk, synthetic_id=f"{risk.synthetic_id}@{suffix}") if counts[risk.synthetic_id] > 1 else risk
+        for risk, suffix in risks
+    ]
 
 
 def missing_identity_propagation(ctx: Context) -> list[Risk]:
@@ -227,7 +242,7 @@ def missing_waf(ctx: Context) -> list[Risk]:
 def push_instead_of_pull_deployment(ctx: Context) -> list[Risk]:
     """Threagile keeps one impact variable across all pipelines and targets (once medium, every later target is
     medium, in Go's random map order; here: document order) and ids each risk by the pipeline alone."""
-    out = []
+    out: list[tuple[Risk, str]] = []
     impact = LOW
     for pipeline in ctx.model.technical_assets:
         if not kinds.has(pipeline, "build-pipeline"):
@@ -242,24 +257,20 @@ def push_instead_of_pull_deployment(ctx: Context) -> list[Risk]:
                 impact = LOW
             if sensitive(*ctx.highest(target)):
                 impact = MEDIUM
-            synthetic_id = f"push-instead-of-pull-deployment@{pipeline.id}"
-            if ctx.fixed:
-                synthetic_id += f"@{link.id}"
-            out.append(
-                make_risk(
-                    "push-instead-of-pull-deployment",
-                    UNLIKELY,
-                    impact,
-                    f"<b>Push instead of Pull Deployment</b> at <b>{target.title}</b> via build pipeline asset "
-                    f"<b>{pipeline.title}</b>",
-                    synthetic_id,
-                    asset=target.id,
-                    link=link.id,
-                    breach=IMPROBABLE,
-                    breach_assets=(target.id,),
-                )
+            risk = make_risk(
+                "push-instead-of-pull-deployment",
+                UNLIKELY,
+                impact,
+                f"<b>Push instead of Pull Deployment</b> at <b>{target.title}</b> via build pipeline asset "
+                f"<b>{pipeline.title}</b>",
+                f"push-instead-of-pull-deployment@{pipeline.id}",
+                asset=target.id,
+                link=link.id,
+                breach=IMPROBABLE,
+                breach_assets=(target.id,),
             )
-    return out
+            out.append((risk, link.id))
+    return _unique_ids(ctx, out)
 
 
 _WEB_FRONT = frozenset({"web-server", "web-application", "reverse-proxy", "waf", "gateway"})

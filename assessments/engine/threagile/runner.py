@@ -10,6 +10,7 @@ from assessments.engine.threagile import rules_access, rules_assets, rules_cloud
 from assessments.engine.threagile.context import Context, Mode, Risk
 from assessments.engine.threagile.risk import make_risk
 from assessments.engine.threagile.tracking import STILL_AT_RISK, apply_tracking
+from threatmodel.gcpause import gc_paused
 from threatmodel.interchange.threagile import enums
 from threatmodel.interchange.threagile.model import ThreagileModel
 
@@ -95,12 +96,13 @@ def assess_threagile(
         raise ValueError(f"unknown Threagile risk rules to skip: {', '.join(unknown)}")
     ctx = Context(model, mode)
     risks: list[Risk] = []
-    for category, rule in BUILTIN_RULES.items():
-        if category not in skipped:
-            risks.extend(rule(ctx))
-    risks.extend(custom_risks(model))
-    tracked = apply_tracking(
-        risks, model.risk_tracking, fixed=mode is Mode.FIXED, ignore_orphans=ignore_orphaned_tracking
-    )
-    ordered = tuple(sorted(tracked.risks, key=lambda r: (r.category, r.synthetic_id, r.title)))
+    with gc_paused():  # many small acyclic objects: collections would traverse them for nothing
+        for category, rule in BUILTIN_RULES.items():
+            if category not in skipped:
+                risks.extend(rule(ctx))
+        risks.extend(custom_risks(model))
+        tracked = apply_tracking(
+            risks, model.risk_tracking, fixed=mode is Mode.FIXED, ignore_orphans=ignore_orphaned_tracking
+        )
+        ordered = tuple(sorted(tracked.risks, key=lambda r: (r.category, r.synthetic_id, r.title)))
     return ThreagileResult(model, mode, ordered, dict(ctx.raa), tracked.orphans)

@@ -66,10 +66,12 @@ def apply_tracking(
             + ", ".join(repr(o) for o in orphans)
             + " (check the ids, or ignore orphaned risk tracking)"
         )
-    out = tuple(replace(r, status=_status(applied, r.synthetic_id.lower() if fixed else r.synthetic_id)) for r in risks)
+    out = tuple(_tracked(r, applied, r.synthetic_id.lower() if fixed else r.synthetic_id) for r in risks)
     return TrackingResult(out, applied, tuple(orphans))
 
 
-def _status(applied: dict[str, RiskTracking], synthetic_id: str) -> str:
-    entry = applied.get(synthetic_id)
-    return entry.status if entry is not None else "unchecked"
+def _tracked(risk: Risk, applied: dict[str, RiskTracking], key: str) -> Risk:
+    entry = applied.get(key)
+    if entry is None or entry.status == risk.status:
+        return risk  # risks are built "unchecked": no copy needed
+    return replace(risk, status=entry.status)

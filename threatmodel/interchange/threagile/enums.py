@@ -163,6 +163,62 @@ OLD_SPELLINGS: dict[str, str] = {
     "enduser-identity-propagation": "end-user-identity-propagation",
     "data-with-enduser-individual-key": "data-with-end-user-individual-key",
 }
+#: Aliases Threagile 1.0 accepts for technologies (its ``technologies.yaml`` catalogue), by alias.
+TECHNOLOGY_ALIASES: dict[str, str] = {
+    "app-server": "application-server",
+    "artificial-intelligence": "ai",
+    "big-data": "big-data-platform",
+    "ci": "build-pipeline",
+    "client": "client-system",
+    "code-analysis": "code-inspection-platform",
+    "code-inspection": "code-inspection-platform",
+    "command-line": "cli",
+    "command-line-interface": "cli",
+    "command-line-tool": "cli",
+    "container": "container-platform",
+    "content-management-system": "cms",
+    "continuous-integration": "build-pipeline",
+    "cron": "scheduler",
+    "db": "database",
+    "deep-learning": "ai",
+    "desktop-system": "desktop",
+    "dl": "ai",
+    "docker": "container-platform",
+    "email-server": "mail-server",
+    "enterprise-java-beans": "ejb",
+    "enterprise-resource-planning": "erp",
+    "file-storage": "file-server",
+    "git": "sourcecode-repository",
+    "hardware-security-module": "hsm",
+    "hashicorp-vault": "vault",
+    "identity-store": "identity-store-database",
+    "idp": "identity-provider",
+    "intrusion-detection-system": "ids",
+    "intrusion-prevention-system": "ips",
+    "iot": "iot-device",
+    "job": "task",
+    "kubernetes": "container-platform",
+    "lb": "load-balancer",
+    "ldap": "ldap-server",
+    "local-storage": "local-file-system",
+    "machine-learning": "ai",
+    "ml": "ai",
+    "mq": "message-queue",
+    "neural-network": "ai",
+    "reporting": "report-engine",
+    "rest-api": "web-service-rest",
+    "san": "block-storage",
+    "service-discovery": "service-registry",
+    "siem": "monitoring",
+    "soap-api": "web-service-soap",
+    "unknown": "unknown-technology",
+    "utility": "tool",
+    "web-app": "web-application",
+    "web-application-firewall": "waf",
+    "web-browser": "browser",
+}
+
+
 #: The pre-1.0 spelling of each renamed value (what a v0.9-shaped output writes).
 V09_SPELLING: dict[str, str] = {new: old for old, new in OLD_SPELLINGS.items()}
 
@@ -173,10 +229,16 @@ V09_DATA_FORMAT_COUNT = DATA_FORMAT.index("csv") + 1
 SEVERITY_WEIGHT_LIMITS = ((1, "low"), (3, "medium"), (8, "elevated"), (12, "high"))
 
 
-def severity_of(likelihood: int, impact: int) -> int:
-    """Threagile's matrix: the product of the 1-based weights of likelihood and impact, banded into 5 levels."""
-    product = (likelihood + 1) * (impact + 1)
+def _band(product: int) -> int:
     for limit, name in SEVERITY_WEIGHT_LIMITS:
         if product <= limit:
             return SEVERITY.index(name)
     return SEVERITY.index("critical")
+
+
+#: Threagile's matrix: the product of the 1-based weights of likelihood and impact, banded into 5 levels.
+_SEVERITY_TABLE = tuple(tuple(_band((lk + 1) * (im + 1)) for im in range(len(IMPACT))) for lk in range(len(LIKELIHOOD)))
+
+
+def severity_of(likelihood: int, impact: int) -> int:
+    return _SEVERITY_TABLE[likelihood][impact]

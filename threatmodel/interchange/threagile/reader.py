@@ -311,13 +311,18 @@ def _link(r: _Reader, source_id: str, title: str, raw: Any, where: str) -> Commu
     )
 
 
+def _technology(r: _Reader, value: Any, where: str) -> str:
+    if isinstance(value, str):
+        value = enums.TECHNOLOGY_ALIASES.get(value.strip().lower(), value)
+    return r.enum(value, enums.TECHNOLOGY, where)
+
+
 def _technologies(r: _Reader, item: Mapping[str, Any], where: str) -> tuple[str, ...]:
     if item.get("technologies") is not None:
         names = r.strings(item.get("technologies"), f"{where}.technologies")
-        return tuple(r.enum(n, enums.TECHNOLOGY, f"{where}.technologies[{i}]") for i, n in enumerate(names)) or (
-            enums.TECHNOLOGY[0],
-        )
-    return (r.enum(item.get("technology"), enums.TECHNOLOGY, f"{where}.technology"),)
+        found = tuple(_technology(r, n, f"{where}.technologies[{i}]") for i, n in enumerate(names))
+        return tuple(dict.fromkeys(found)) or (enums.TECHNOLOGY[0],)
+    return (_technology(r, item.get("technology"), f"{where}.technology"),)
 
 
 def _technical_asset(r: _Reader, title: str, raw: Any) -> TechnicalAsset:
