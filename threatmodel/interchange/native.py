@@ -87,37 +87,70 @@ def plain_issues(document: Any) -> list[Issue]:
     return []
 
 
+class _NotPlainNumber(ValueError):
+    pass
+
+
+def _json_int(text: str) -> int:
+    value = int(text)
+    if abs(value) > MAX_INTEGER:
+        raise _NotPlainNumber(f"number {text[:24]}... out of range")
+    return value
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotPlainNumber(f"number {text[:24]} out of range")
+    return value
+
+
+def _json_constant(name: str) -> Any:
+    raise _NotPlainNumber(f"{name} is not a finite number")
+
+
 def parse_document(raw: bytes | str, filename: str = "") -> Any:
     """Bytes of a YAML or JSON file -> plain (JSON-compatible) Python data, with size and syntax checks."""
-    document = _parse(raw, filename)
-    issues = plain_issues(document)
+    document, from_yaml = _parse(raw, filename)
+    # JSON can only hold plain values (its numbers are checked while parsing); YAML has dates, sets, binary...
+    issues = plain_issues(document) if from_yaml else []
     if issues:
         raise ModelValidationError(issues)
     return document
 
 
-def _parse(raw: bytes | str, filename: str) -> Any:
-    if isinstance(raw, str):
-        raw = raw.encode("utf-8")
+def _text(raw: bytes) -> str:
     if len(raw) > MAX_FILE_BYTES:
         raise ModelValidationError([Issue("", f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}")])
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ModelValidationError([Issue("", f"file is not UTF-8 text (byte {exc.start})")]) from None
+
+
+def _parse(raw: bytes | str, filename: str) -> tuple[Any, bool]:
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8")
+    text = _text(raw)
     stripped = text.lstrip()
     if not stripped:
         raise ModelValidationError([Issue("", "file is empty")])
     if filename.lower().endswith(".json") or stripped.startswith(("{", "[")):
         try:
-            return json.loads(text)
+            return (
+                json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant),
+                False,
+            )
+        except _NotPlainNumber:
+            # Rare: parse again without the checks to name the place of the first such number.
+            raise ModelValidationError(plain_issues(json.loads(text)) or [Issue("", "number out of range")]) from None
         except json.JSONDecodeError as exc:
             if filename.lower().endswith(".json"):
                 raise ModelValidationError([Issue(f"line {exc.lineno}", f"invalid JSON: {exc.msg}")]) from None
         except RecursionError:
             raise ModelValidationError([Issue("", "document is nested too deeply")]) from None
     try:
-        return yaml.load(text, Loader=_NoAliasSafeLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_NoAliasSafeLoader), True  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -150,15 +183,29 @@ def _depth(value: Any, limit: int) -> int:
     return deepest
 
 
+def _attributes_depth(document: Mapping[str, Any]) -> int:
+    """Depth of the deepest ``attributes`` value, counted from the top of the document (element level 3)."""
+    deepest = _depth(document["model"].get("attributes") or {}, MAX_DEPTH) + 2
+    for name in COLLECTIONS:
+        for item in document.get(name) or ():
+            attributes = item.get("attributes")
+            if attributes:
+                deepest = max(deepest, _depth(attributes, MAX_DEPTH) + 3)
+    return deepest
+
+
 def schema_issues(document: Any) -> list[Issue]:
     if not isinstance(document, dict):
         return [Issue("", f"a model file must be a mapping at the top level, not {type(document).__name__}")]
-    if _depth(document, MAX_DEPTH) > MAX_DEPTH:
-        return [Issue("", f"document is nested deeper than {MAX_DEPTH} levels")]
     total = sum(len(document.get(name) or []) for name in COLLECTIONS if isinstance(document.get(name), list))
     if total > MAX_ELEMENTS:
         return [Issue("", f"model has {total:,} elements; the limit is {MAX_ELEMENTS:,}")]
-    if _FAST_VALIDATOR.is_valid(document):
+    valid = _FAST_VALIDATOR.is_valid(document)
+    # A valid document is nested only inside its free-form attributes: walk those alone (the whole file else).
+    deepest = _attributes_depth(document) if valid else _depth(document, MAX_DEPTH)
+    if deepest > MAX_DEPTH:
+        return [Issue("", f"document is nested deeper than {MAX_DEPTH} levels")]
+    if valid:
         return []
     issues = []
     for error in sorted(_VALIDATOR.iter_errors(document), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
@@ -403,10 +450,9 @@ def read_result(document: Any, text: str, filename: str, known_controls: frozens
     """A parsed native document -> ``ImportResult`` with the line of every element."""
     snapshot = snapshot_from_document(document, known_controls=known_controls)
     lines = line_index(text)
-    ids = ((e_id, e_id) for e_id in snapshot.element_by_id)
     return ImportResult(
         format="native",
         snapshot=snapshot,
-        locations=locations_for(filename, lines, ids),
+        locations=locations_for(filename, lines, None, snapshot.element_by_id),
         triage=triage_from_attributes(snapshot.info.attributes, "model.attributes"),
     )
