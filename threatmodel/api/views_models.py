@@ -24,6 +24,7 @@ from threatmodel.choices import Role
 from threatmodel.domain import Snapshot
 from threatmodel.interchange import registry
 from threatmodel.interchange.native import info_from_dict, snapshot_to_document, write_model
+from threatmodel.interchange.reimport import align as align_reimport
 from threatmodel.services import RevisionConflict
 
 MODEL_FIELDS = ("name", "description", "business_criticality", "tags", "attributes")
@@ -191,8 +192,10 @@ class ThreatModelViewSet(viewsets.GenericViewSet[m.ThreatModel]):
         model = self._model(pk, Role.EDITOR)
         raw, filename = uploaded_file(request)
         base = base_revision_of(request, _form(request))
-        snapshot = registry.read(raw, filename=filename, known_controls=control_ids()).snapshot
+        incoming = registry.read(raw, filename=filename, known_controls=control_ids()).snapshot
         current = selectors.snapshot_of_model(model=model)
+        # unchanged elements keep their ids (so their triage) and positions: matched by id, foreign id, name
+        snapshot = align_reimport(current, incoming)
         try:
             revision = services.model_replace(
                 model=model,
