@@ -298,6 +298,12 @@ def run_assess(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for p in paths
     ]
     _emit(args.format, items, args.output, out, err)
+    for item in items:
+        if item.imported.assumptions:
+            err.write(
+                f"{item.path}: read as {item.imported.format}; {len(item.imported.assumptions)} assumption(s) made "
+                f"(`trustmap convert {item.path} --to native -o /dev/null` lists them)\n"
+            )
     if baseline is not None:
         for item in items:
             err.write(f"{item.path}: {len(item.result.findings)} new finding(s), {item.known} in the baseline\n")

@@ -26,5 +26,10 @@ urlpatterns = [
         views.ModelWebhookViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
         name="model-webhook",
     ),
+    path(
+        "models/<int:model_id>/import-preview/",
+        views.ModelImportPreviewViewSet.as_view({"post": "create"}),
+        name="model-import-preview",
+    ),
     *router.urls,
 ]

@@ -8,8 +8,8 @@ from django.http import FileResponse
 from django.urls import reverse
 from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import parsers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -20,10 +20,11 @@ from assessments.api import serializers as s
 from assessments.api.filters import FindingFilterSet, ScoreHistoryFilterSet
 from assessments.choices import JobStatus
 from assessments.models import AssessmentRun, Report, RunFinding
-from assessments.services import reports, runs, triage, webhooks
+from assessments.services import reimport, reports, runs, triage, webhooks
 from threatmodel import models as tm
 from threatmodel.api.common import parse_id
 from threatmodel.api.serializers import ErrorSerializer
+from threatmodel.api.views_models import RawModelParser, uploaded_file
 from threatmodel.choices import Role
 from threatmodel.selectors import NotFound, model_for_user
 
@@ -307,3 +308,28 @@ class ReportViewSet(viewsets.GenericViewSet[Report]):
         )
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+class ModelImportPreviewViewSet(viewsets.ViewSet):
+    """Dry run of a re-import: the diff, the findings that would open or close and the score, nothing written."""
+
+    parser_classes = [parsers.MultiPartParser, RawModelParser]
+
+    @extend_schema(
+        request={
+            "multipart/form-data": inline_serializer("ModelFilePreview", {"file": serializers.FileField()}),
+            "application/yaml": OpenApiTypes.STR,
+        },
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="base_revision, diff, findings, score"),
+            400: ErrorSerializer,
+            404: ErrorSerializer,
+        },
+        description="Preview importing a newer version of the model's file (any importable format). Apply it with "
+        "`POST /api/v1/models/{id}/import/` and `base_revision` = the preview's `base_revision`: a model "
+        "changed since the preview is refused with 409.",
+    )
+    def create(self, request: Request, model_id: str) -> Response:
+        model = _model(request, model_id, Role.EDITOR)
+        raw, filename = uploaded_file(request)
+        return Response(reimport.reimport_preview(model=model, data=raw, filename=filename))

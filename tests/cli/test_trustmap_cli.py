@@ -185,3 +185,14 @@ def test_sarif_run_is_truncated_with_a_notice() -> None:
     stored = sarif.sarif_run(report)
     assert stored["artifacts"][0]["location"]["uri"] == "boutique-online-shop.trustmap.yaml"
     assert all("physicalLocation" in r["locations"][0] for r in stored["results"])
+
+
+def test_pre_commit_hook_entries_run_on_several_files() -> None:
+    hooks = {h["id"]: h for h in yaml.safe_load((DATA.parents[1] / ".pre-commit-hooks.yaml").read_text())}
+    files = [str(DEMO), str(DATA / "interchange" / "web-shop.tm7")]
+    for hook_id, expected in (("trustmap-assess", EXIT_FINDINGS), ("trustmap-validate", EXIT_OK)):
+        program, *args = hooks[hook_id]["entry"].split()
+        assert program == "trustmap"
+        assert run(*args, *files)[0] == expected
+    bad = str(DATA / "interchange" / "SOURCE-otm.md")
+    assert run(*hooks["trustmap-validate"]["entry"].split()[1:], bad)[0] == EXIT_ERROR

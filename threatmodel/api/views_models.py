@@ -20,6 +20,7 @@ from threatmodel.api.common import base_revision_of, conflict_response, etag, pa
 from threatmodel.api.filters import ThreatModelFilterSet
 from threatmodel.choices import Role
 from threatmodel.interchange.native import snapshot_to_document, write_model
+from threatmodel.interchange.reimport import align as align_reimport
 from threatmodel.model_templates import TEMPLATE_BY_SLUG
 from threatmodel.services import RevisionConflict
 
@@ -240,8 +241,10 @@ class ThreatModelViewSet(viewsets.GenericViewSet[m.ThreatModel]):
         model = self._model(pk, Role.EDITOR)
         raw, filename = uploaded_file(request)
         base = base_revision_of(request, _form(request))
-        snapshot = services.read_upload(raw, filename)
+        incoming = services.read_upload(raw, filename)
         current = selectors.snapshot_of_model(model=model)
+        # unchanged elements keep their ids (so their triage) and positions: matched by id, foreign id, name
+        snapshot = align_reimport(current, incoming)
         try:
             revision = services.model_replace(
                 model=model,

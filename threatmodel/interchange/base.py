@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -171,30 +171,54 @@ def slug(text: str) -> str:
     return (cleaned or "element")[:120]
 
 
-_KEY_VALUE = re.compile(r"""["']?\b(?:id|Guid|Key)["']?\s*[:=>]\s*["']?([^"'<,}\s]+)""")
+_JSON_ID = re.compile(r'"id"\s*:\s*"([^"]*)"')
+_YAML_ID = re.compile(r"""(?:^[ \t]*(?:-[ \t]+)?|[{,][ \t]*)["']?id["']?[ \t]*:[ \t]*["']?([^"'\s,}]+)""", re.MULTILINE)
 
 
-def line_index(text: str, pattern: re.Pattern[str] = _KEY_VALUE) -> dict[str, int]:
-    """Value -> 1-based line of its first ``id: value`` (YAML), ``"id": "value"`` (JSON) or ``<Guid>value``."""
+def line_index(text: str) -> dict[str, int]:
+    """Value -> 1-based line of its first ``id: value`` (YAML) or ``"id": "value"`` (JSON)."""
+    pattern = _JSON_ID if text.lstrip()[:1] in ("{", "[") else _YAML_ID
     found: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if "id" not in line and "Guid" not in line and "Key" not in line:
-            continue
-        for match in pattern.finditer(line):
-            found.setdefault(match.group(1), number)
+    line, last = 1, 0
+    for match in pattern.finditer(text):
+        line += text.count("\n", last, match.start())
+        last = match.start()
+        found.setdefault(match.group(1), line)
     return found
 
 
-def locations_for(
-    filename: str, lines: Mapping[str, int], native_to_foreign: Iterable[tuple[str, str]]
-) -> dict[str, SourceLocation]:
-    """Native element id -> its location, through the foreign id the file uses for it."""
-    out: dict[str, SourceLocation] = {}
-    for native, foreign in native_to_foreign:
-        line = lines.get(foreign)
-        if line is not None:
-            out[native] = SourceLocation(filename, line)
-    return out
+class Locations(Mapping[str, SourceLocation]):
+    """Element id -> its location, built on access (a 60,000-element file would else make 60,000 objects)."""
+
+    def __init__(self, filename: str, lines: Mapping[str, int], foreign_of: Mapping[str, str] | None, ids: Any):
+        self._filename = filename
+        self._lines = lines
+        self._foreign_of = foreign_of
+        self._ids = ids
+
+    def _line(self, element_id: str) -> int | None:
+        if element_id not in self._ids:
+            return None
+        foreign = self._foreign_of.get(element_id) if self._foreign_of is not None else element_id
+        return self._lines.get(foreign) if foreign is not None else None
+
+    def __getitem__(self, element_id: str) -> SourceLocation:
+        line = self._line(element_id)
+        if line is None:
+            raise KeyError(element_id)
+        return SourceLocation(self._filename, line)
+
+    def __iter__(self) -> Iterator[str]:
+        return (element_id for element_id in self._ids if self._line(element_id) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def locations_for(filename: str, lines: Mapping[str, int], foreign_of: Mapping[str, str] | None, ids: Any) -> Locations:
+    """Native element id (among ``ids``) -> its location, through the foreign id the file uses for it
+    (``foreign_of`` None: the file uses the native ids)."""
+    return Locations(filename, lines, foreign_of, ids)
 
 
 def triage_from_attributes(attributes: Mapping[str, Any], path: str) -> tuple[FileTriage, ...]:

@@ -206,16 +206,47 @@ _REQUIRED: dict[type, frozenset[str]] = {
 def element_to_dict(element: Any, *, compact: bool = False) -> dict[str, Any]:
     """The native (JSON-ready) form of an element. ``compact`` omits fields left at their default."""
     out: dict[str, Any] = {}
-    for f in _FIELDS[type(element)]:
-        value = getattr(element, f.name)
+    for name, convert, default, required in _OUT_PLANS[type(element)]:
+        value = getattr(element, name)
         if (
             compact
-            and f.name not in _REQUIRED[type(element)]
-            and (value == f.default or value in ((), None, "") or (isinstance(value, Mapping) and not value))
+            and not required
+            and (value == default or value in ((), None, "") or (isinstance(value, Mapping) and not value))
         ):
             continue
-        out[f.name] = _plain(value)
+        out[name] = convert(value) if convert is not None else value
     return out
+
+
+def _enum_value(value: Any) -> Any:
+    return value.value if isinstance(value, StrEnum) else value
+
+
+def _position_dict(value: Any) -> Any:
+    return {"x": value.x, "y": value.y} if isinstance(value, Position) else value
+
+
+def _sorted_mapping(value: Any) -> Any:
+    return {k: value[k] for k in sorted(value)} if isinstance(value, Mapping) else value
+
+
+def _plain_list(value: Any) -> Any:
+    return [_plain(v) for v in value] if isinstance(value, tuple | list) else value
+
+
+def _out_converter(name: str, annotation: str) -> Callable[[Any], Any] | None:
+    """Per field, what ``_plain`` would do to its value, chosen once from the field's type."""
+    if name == "position":
+        return _position_dict
+    if name == "attributes":
+        return _sorted_mapping
+    if annotation == "tuple[str, ...]":
+        return list
+    if annotation.startswith("tuple"):
+        return _plain_list
+    if annotation.split(" ")[0] in _ENUM_TYPES_OUT:
+        return _enum_value
+    return None
 
 
 def _plain(value: Any) -> Any:
@@ -283,6 +314,12 @@ def _field_converter(name: str, annotation: str) -> Callable[[Any], Any] | None:
     return None
 
 
+_ENUM_TYPES_OUT = frozenset(_ENUM_TYPES)
+#: Per element type: (field name, converter to plain or None, default, required), computed once.
+_OUT_PLANS: dict[type, tuple[tuple[str, Callable[[Any], Any] | None, Any, bool], ...]] = {
+    kind: tuple((f.name, _out_converter(f.name, str(f.type)), f.default, f.name in _REQUIRED[kind]) for f in fs)
+    for kind, fs in _FIELDS.items()
+}
 #: Per element type: (field name, converter or None), computed once.
 _PLANS: dict[type, tuple[tuple[str, Callable[[Any], Any] | None], ...]] = {
     kind: tuple((f.name, _field_converter(f.name, str(f.type))) for f in fs) for kind, fs in _FIELDS.items()
@@ -406,10 +443,9 @@ def read_result(document: Any, text: str, filename: str, known_controls: frozens
     """A parsed native document -> ``ImportResult`` with the line of every element."""
     snapshot = snapshot_from_document(document, known_controls=known_controls)
     lines = line_index(text)
-    ids = ((e_id, e_id) for e_id in snapshot.element_by_id)
     return ImportResult(
         format="native",
         snapshot=snapshot,
-        locations=locations_for(filename, lines, ids),
+        locations=locations_for(filename, lines, None, snapshot.element_by_id),
         triage=triage_from_attributes(snapshot.info.attributes, "model.attributes"),
     )

@@ -585,7 +585,7 @@ def read_result(document: Any, text: str, filename: str, known_controls: frozens
         raise refuse("", "document is nested too deeply") from None
     snapshot = native.snapshot_from_document(native_document, known_controls=known_controls)
     lines = line_index(text)
-    located = locations_for(filename, lines, reader.foreign_of.items())
+    located = locations_for(filename, lines, reader.foreign_of, snapshot.element_by_id)
     return ImportResult(
         format="otm",
         snapshot=snapshot,

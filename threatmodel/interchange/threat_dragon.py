@@ -425,9 +425,7 @@ def read_result(document: Any, text: str, filename: str, known_controls: frozens
         format="threat-dragon",
         snapshot=snapshot,
         assumptions=tuple(reader.assumptions),
-        locations=locations_for(
-            filename, line_index(text), ((n, f) for n, f in reader.foreign_of.items() if n in snapshot.element_by_id)
-        ),
+        locations=locations_for(filename, line_index(text), reader.foreign_of, snapshot.element_by_id),
         threats=tuple(reader.threats),
         triage=triage_from_attributes(snapshot.info.attributes, "detail.trustmap.model.attributes"),
     )

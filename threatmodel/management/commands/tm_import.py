@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from catalog.packs.controls import control_ids
 from threatmodel import models as m
 from threatmodel import selectors, services
-from threatmodel.interchange import registry
+from threatmodel.interchange import registry, reimport
 from threatmodel.interchange.native import MAX_FILE_BYTES
 from threatmodel.invariants import ModelValidationError
 
@@ -54,7 +54,7 @@ class Command(BaseCommand):
                 current = selectors.snapshot_of_model(model=existing)
                 revision = services.model_replace(
                     model=existing,
-                    snapshot=snapshot,
+                    snapshot=reimport.align(current, snapshot),
                     user=user,
                     base_revision=existing.revision,
                     current=current,

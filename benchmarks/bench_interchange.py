@@ -1,0 +1,47 @@
+"""Interchange figures: importing a 10,000-component / 50,000-flow native file into the database through the
+format registry (parse, validate, create: what the import page, the API and ``tm_import`` do), and reading
+the same model as OTM and Threat Dragon files. Target: ``import_10k_s`` <= 3 s. QUICK: 2,000 / 10,000."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from benchmarks.common import django_ready, report, run_child
+
+
+def run(quick: bool) -> None:
+    run_child("bench_interchange", quick)
+
+
+def child(quick: bool) -> None:
+    django_ready()
+    from django.contrib.auth import get_user_model
+
+    from testkit.synthetic import generate_snapshot
+    from threatmodel import services
+    from threatmodel.interchange import registry
+
+    components, flows = (2_000, 10_000) if quick else (10_000, 50_000)
+    label = f"{components // 1000}k"
+    snapshot = generate_snapshot(components, flows, seed=7)
+    raw = registry.write(snapshot, "native-json")
+    user = get_user_model().objects.create_user("bench")
+    imports, parses = [], []
+    for i in range(1 if quick else 3):
+        team = services.team_create(name=f"Bench {i}", owner=user)
+        start = time.perf_counter()
+        registry.read(raw, filename="model.json")
+        parses.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        model = services.model_import(team=team, raw=raw, filename="model.json", user=user)
+        imports.append(time.perf_counter() - start)
+        assert model.revision == 1
+    report(f"import_{label}_parse_s", statistics.median(parses), "s")
+    report(f"import_{label}_s", statistics.median(imports), "s")
+    for fmt in ("otm", "threat-dragon"):
+        data = registry.write(snapshot, fmt)
+        start = time.perf_counter()
+        back = registry.read(data, filename=f"model.{fmt}.json")
+        report(f"read_{fmt.replace('-', '_')}_{label}_s", time.perf_counter() - start, "s")
+        assert len(back.snapshot.flows) == flows
