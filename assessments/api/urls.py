@@ -6,6 +6,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from assessments.api import views
+from assessments.api.views_conformance import ModelConformanceViewSet
 from assessments.api.views_custom_rules import CustomRuleViewSet
 
 router = SimpleRouter()
@@ -25,6 +26,11 @@ urlpatterns = [
         "models/<int:model_id>/webhook/",
         views.ModelWebhookViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
         name="model-webhook",
+    ),
+    path(
+        "models/<int:model_id>/conformance/",
+        ModelConformanceViewSet.as_view({"get": "retrieve"}),
+        name="model-conformance",
     ),
     *router.urls,
 ]
