@@ -1,6 +1,11 @@
 """Assess a native model file and print or write the result in any report format (no database needed).
 
     python manage.py assess FILE [--format text|json|sarif|csv|html|pdf|all] [--output PATH] [--fail-on SEVERITY]
+    python manage.py assess MANIFESTS_FILE_OR_DIR [--meshed-namespaces a,b] [--observation GRAPH] --conformance
+
+FILE may also be Kubernetes/Istio/Linkerd manifests (a file or a directory; detected, or ``--input-format
+kubernetes``): they become the model. ``--conformance`` prints designed x allowed x observed instead, with
+``--observation`` a Kiali graph or ``linkerd viz edges`` output (detected, or ``--observation-format``).
 
 Exit status: 0 when the assessment ran (and, with ``--fail-on``, no open finding is at or above the
 threshold); 3 when ``--fail-on`` is given and open (unmitigated) findings at or above that severity exist;
@@ -19,6 +24,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.engine import assess, render_text
 from assessments.engine.results import AssessmentResult
+from assessments.management.commands import _mesh
 from assessments.reporting.render import FORMATS, build_model, render_bytes
 from threatmodel.domain import Snapshot
 from threatmodel.interchange.native import MAX_FILE_BYTES, read_model
@@ -55,18 +61,66 @@ class Command(BaseCommand):
             help=f"exit with status {EXIT_FINDINGS} when open findings at or above this severity exist",
         )
         parser.add_argument("--author", default="", help="author shown on the PDF/HTML cover")
+        parser.add_argument("--input-format", default="auto", choices=_mesh.INPUT_FORMATS, help="what FILE is")
+        parser.add_argument("--meshed-namespaces", default="", help="manifests: namespaces injected outside Git")
+        parser.add_argument("--default-namespace", default="", help="manifests: namespace of documents naming none")
+        parser.add_argument("--mesh-provider", choices=("istio", "linkerd"), help="manifests: the mesh in use")
+        parser.add_argument("--observation", help="a Kiali graph JSON or `linkerd viz edges` output")
+        parser.add_argument("--observation-format", default="", choices=("", "kiali", "linkerd-viz"))
+        parser.add_argument(
+            "--conformance", action="store_true", help="print designed x allowed x observed (text or json)"
+        )
+
+    def _read(self, path: Path, options: dict[str, Any]) -> tuple[Snapshot, str, Any]:
+        """The model (native file or manifests), its text for SARIF locations, and the manifests if any."""
+        if not path.exists():
+            raise CommandError(f"{path}: no such file or directory")
+        if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
+            raise CommandError(f"{path}: file is larger than {MAX_FILE_BYTES:,} bytes")
+        try:
+            raw = path.read_text(encoding="utf-8") if path.is_file() else ""
+        except UnicodeDecodeError:
+            raise CommandError(f"{path}: not UTF-8 text") from None
+        kind = options.get("input_format") or "auto"
+        if kind == "kubernetes" or (kind == "auto" and _mesh.looks_like_manifests(path, raw)):
+            try:
+                manifests, snapshot = _mesh.read_mesh_input(path, _mesh.mesh_options(options))
+            except ModelValidationError as exc:
+                raise CommandError(f"{path}: invalid manifests:\n{exc}") from exc
+            return snapshot, raw, manifests
+        if not path.is_file():
+            raise CommandError(f"{path}: a directory is read as manifests only (--input-format kubernetes)")
+        try:
+            return read_model(raw, path.name), raw, None
+        except ModelValidationError as exc:
+            raise CommandError(f"{path}: invalid model:\n{exc}") from exc
+
+    def _conformance(self, snapshot: Snapshot, manifests: Any, options: dict[str, Any]) -> None:
+        if manifests is None:
+            raise CommandError("--conformance needs manifests as FILE (a file or directory)")
+        observation = None
+        if options.get("observation"):
+            observed = Path(options["observation"])
+            if not observed.is_file():
+                raise CommandError(f"{observed}: no such file")
+            try:
+                observation = _mesh.read_observation_file(observed, options.get("observation_format") or "")
+            except ModelValidationError as exc:
+                raise CommandError(f"{observed}: invalid observation:\n{exc}") from exc
+        report = _mesh.conformance_report(manifests, snapshot, observation)
+        data = _mesh.render_conformance(report, "json" if options["format"] == "json" else "text")
+        if options.get("output"):
+            Path(options["output"]).write_bytes(data)
+            self.stderr.write(f"wrote {options['output']} ({len(data):,} bytes)")
+        else:
+            self._write_stdout(data)
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"{path}: no such file")
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise CommandError(f"{path}: file is larger than {MAX_FILE_BYTES:,} bytes")
-        raw = path.read_text(encoding="utf-8")
-        try:
-            snapshot = read_model(raw, path.name)
-        except ModelValidationError as exc:
-            raise CommandError(f"{path}: invalid model:\n{exc}") from exc
+        snapshot, raw, manifests = self._read(path, options)
+        if options.get("conformance"):
+            self._conformance(snapshot, manifests, options)
+            return
         result = run_engine(snapshot)
         report = build_model(snapshot, result, author=options.get("author") or "")
         fmt: str = options["format"]
