@@ -31,12 +31,13 @@ class PolicyFinding:
 
 def policy_findings(index: ClusterIndex, restricted_namespaces: frozenset[str] = frozenset()) -> list[PolicyFinding]:
     """Every finding, sorted by (source, rule, message)."""
+    evaluator = IstioEvaluator(index)
     found = [
         *_network_policy_findings(index),
         *_legacy_annotations(index),
         *_selector_findings(index),
-        *_authorization_findings(index),
-        *_permissive(index, restricted_namespaces),
+        *_authorization_findings(index, evaluator),
+        *_permissive(index, evaluator, restricted_namespaces),
         *_linkerd_findings(index),
     ]
     return sorted(set(found), key=lambda f: (f.source, f.rule, f.message))
@@ -131,7 +132,7 @@ def _selector_findings(index: ClusterIndex) -> Iterator[PolicyFinding]:
             )
 
 
-def _authorization_findings(index: ClusterIndex) -> Iterator[PolicyFinding]:
+def _authorization_findings(index: ClusterIndex, evaluator: IstioEvaluator) -> Iterator[PolicyFinding]:
     accounts = {(a.namespace, a.name) for a in index.manifests.service_accounts} | set(index.by_account)
     known_namespaces = set(index.namespace_labels)
     for policy in index.manifests.authorization_policies:
@@ -155,7 +156,7 @@ def _authorization_findings(index: ClusterIndex) -> Iterator[PolicyFinding]:
                         f"rules[{number}] admits principals ['*']: any authenticated workload of the mesh",
                     )
         yield from _unknown_principals(policy, accounts, known_namespaces, index.trust_domain)
-        yield from _requires_mtls(index, policy)
+        yield from _requires_mtls(index, evaluator, policy)
 
 
 def _unknown_principals(
@@ -189,7 +190,9 @@ def _unknown_principals(
                         )
 
 
-def _requires_mtls(index: ClusterIndex, policy: AuthorizationPolicy) -> Iterator[PolicyFinding]:
+def _requires_mtls(
+    index: ClusterIndex, evaluator: IstioEvaluator, policy: AuthorizationPolicy
+) -> Iterator[PolicyFinding]:
     """KIA0105: identity fields only match over mTLS; on a non-STRICT workload plaintext callers fail closed."""
     fields = {m.field for r in policy.rules for s in r.sources for m in s} | {
         c.field for r in policy.rules for c in r.conditions
@@ -200,7 +203,6 @@ def _requires_mtls(index: ClusterIndex, policy: AuthorizationPolicy) -> Iterator
     )
     if not needing:
         return
-    evaluator = IstioEvaluator(index)
     scope = (
         index.workloads.values()
         if policy.namespace == index.root_namespace
@@ -230,9 +232,8 @@ def _requires_mtls(index: ClusterIndex, policy: AuthorizationPolicy) -> Iterator
             )
 
 
-def _permissive(index: ClusterIndex, restricted: frozenset[str]) -> Iterator[PolicyFinding]:
+def _permissive(index: ClusterIndex, evaluator: IstioEvaluator, restricted: frozenset[str]) -> Iterator[PolicyFinding]:
     """PERMISSIVE (explicit or by default) left on where restricted data is handled."""
-    evaluator = IstioEvaluator(index)
     labelled = {
         ns for ns, labels in index.namespace_labels.items() if labels.get("data-classification") == "restricted"
     }

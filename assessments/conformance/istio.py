@@ -102,8 +102,6 @@ class IstioEvaluator:
         labels = workload.label_map
         own = self.pa_by_ns.get(workload.namespace, [])
         selected = [pa for pa in own if pa.selector is not None and pa.selector.matches(labels)]
-        if workload.namespace == self.root:
-            selected = [pa for pa in selected if pa.selector is not None]
         for pa in sorted(selected, key=lambda p: p.name):
             port_mode = dict(pa.port_modes).get(port)
             if port_mode and port_mode != "UNSET":
@@ -174,13 +172,11 @@ class IstioEvaluator:
         if client.mesh is MeshMode.NONE:
             if enforced:
                 reasons.append(
-                    Reason("transport", REFUSED, f"{client.key} has no sidecar and sends plaintext; the port is STRICT")
+                    Reason("transport", REFUSED, "the caller has no sidecar and sends plaintext; the port is STRICT")
                 )
                 return Transport(REFUSED, server_mode, True, tuple(reasons))
             reasons.append(
-                Reason(
-                    "transport", PLAINTEXT, f"{client.key} has no sidecar: plaintext accepted by a {server_mode} port"
-                )
+                Reason("transport", PLAINTEXT, f"the caller has no sidecar: plaintext accepted by a {server_mode} port")
             )
             return Transport(PLAINTEXT, server_mode, False, tuple(reasons))
         if ambient:
