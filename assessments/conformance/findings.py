@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from assessments.conformance.index import ClusterIndex, policy_name, source_of
-from assessments.conformance.istio import IstioEvaluator
+from assessments.conformance.istio import IstioEvaluator, glob_match
 from threatmodel.interchange.mesh.model import AuthorizationPolicy, LabelSelector, NetworkPolicy
 from threatmodel.vocabulary import MeshMode
 
@@ -155,8 +156,46 @@ def _authorization_findings(index: ClusterIndex, evaluator: IstioEvaluator) -> I
                         source,
                         f"rules[{number}] admits principals ['*']: any authenticated workload of the mesh",
                     )
+        if policy.action == "DENY" and policy.rules and not any(_may_match(index, rule) for rule in policy.rules):
+            yield PolicyFinding(
+                "authz-deny-matches-nothing",
+                "medium",
+                name,
+                source,
+                "no rule can match any workload of the manifests (its principals, "
+                "service accounts and namespaces name none): the DENY protects nothing",
+            )
         yield from _unknown_principals(policy, accounts, known_namespaces, index.trust_domain)
         yield from _requires_mtls(index, evaluator, policy)
+
+
+def _may_match(index: ClusterIndex, rule: Any) -> bool:
+    """Whether some known caller could satisfy the rule's identity fields (other fields: assume yes)."""
+    if not rule.sources:
+        return True
+    principals = {index.principal(w) for w in index.workloads.values()}
+    for source in rule.sources:
+        fields = {m.field: m for m in source}
+        identity = [
+            fields[f] for f in ("principals", "serviceAccounts", "namespaces") if f in fields and fields[f].values
+        ]
+        if not identity:
+            return True
+        if all(_any_value_matches(m, principals) for m in identity):
+            return True
+    return False
+
+
+def _any_value_matches(match: Any, principals: set[str]) -> bool:
+    for principal in principals:
+        namespace = principal.split("/ns/", 1)[1].split("/", 1)[0]
+        account = principal.rsplit("/sa/", 1)[1]
+        value = {"principals": principal, "serviceAccounts": f"{namespace}/{account}", "namespaces": namespace}[
+            match.field
+        ]
+        if any(glob_match(p, value) for p in match.values):
+            return True
+    return False
 
 
 def _unknown_principals(

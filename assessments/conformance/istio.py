@@ -469,6 +469,11 @@ def _breadth(rule: AuthzRule) -> str:
     return result
 
 
+def glob_match(pattern: str, value: str) -> bool:
+    """Istio's string match: exact, ``prefix*``, ``*suffix`` or ``*`` (any non-empty value)."""
+    return _glob(pattern, value)
+
+
 def _glob(pattern: str, value: str) -> bool:
     if pattern == "*":
         return bool(value)
