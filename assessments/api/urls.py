@@ -32,5 +32,10 @@ urlpatterns = [
         ModelConformanceViewSet.as_view({"get": "retrieve"}),
         name="model-conformance",
     ),
+    path(
+        "models/<int:model_id>/conformance/policy/",
+        ModelConformanceViewSet.as_view({"get": "policy"}),
+        name="model-conformance-policy",
+    ),
     *router.urls,
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import viewsets
@@ -10,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from assessments.conformance.threeway import CATEGORIES
-from assessments.services.conformance import conformance_of_model
+from assessments.services.conformance import conformance_of_model, policy_of_model
 from threatmodel.api.common import parse_id
 from threatmodel.api.serializers import ErrorSerializer
 from threatmodel.selectors import model_for_user
@@ -36,3 +37,16 @@ class ModelConformanceViewSet(viewsets.ViewSet):
                 }
             )
         return Response(conformance_of_model(model=model).as_dict(category))
+
+    @extend_schema(
+        parameters=[OpenApiParameter("download", bool, required=False, description="the YAML alone, as a file")],
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="yaml and dry_run"), 404: ErrorSerializer},
+    )
+    def policy(self, request: Request, model_id: str) -> Response | HttpResponse:
+        model = model_for_user(user=request.user, model_id=parse_id(model_id))
+        result = policy_of_model(model=model)
+        if request.query_params.get("download") in ("1", "true"):
+            response = HttpResponse(result["yaml"], content_type="application/yaml; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="model-{model.pk}-policy.yaml"'
+            return response
+        return Response(result)

@@ -154,6 +154,20 @@ def _explicit_keys(component: Component, snapshot: Snapshot) -> tuple[str, ...]:
     return ()
 
 
+def designed_pairs(snapshot: Snapshot, reach: Reachability) -> list[tuple[str, str]]:
+    """The design's flows as workload pairs (both ends mapped to workloads of the manifests), sorted."""
+    mapping = map_components(snapshot, reach)
+    pairs = set()
+    for flow in snapshot.flows:
+        for source in mapping.get(flow.source, ()):
+            for target in mapping.get(flow.target, ()):
+                if source != target:
+                    pairs.add((source, target))
+                    if flow.bidirectional:
+                        pairs.add((target, source))
+    return sorted(pairs)
+
+
 def resolve_node(node: ObservedNode, reach: Reachability) -> tuple[str, ...]:
     """Observed node -> workload keys (empty when the manifests do not have it)."""
     index = reach.index

@@ -162,3 +162,21 @@ def test_team_scoping_and_roles(clients: Any, team_setup: Any) -> None:
     assert [s["kind"] for s in listed] == ["manifests"]
     unknown = clients.viewer.get(f"/api/v1/models/{model_id}/conformance/?category=nope")
     assert unknown.status_code == 400
+
+
+def test_generated_policy_and_its_dry_run(clients: Any, team_setup: Any) -> None:
+    model_id = _import_bookinfo(clients, team_setup)
+    graph = (KIALI / "graph-workload.json").read_bytes()
+    clients.editor.post(f"/api/v1/models/{model_id}/mesh/observations/", graph, content_type="application/json")
+    result = clients.viewer.get(f"/api/v1/models/{model_id}/conformance/policy/").json()
+    assert result["designed_pairs"] == 3
+    assert result["dry_run"]["designed_blocked"] == [] and result["dry_run"]["undesigned_allowed"] == []
+    # observed but undesigned: productpage -> reviews-v1/v3 and reviews-v3 -> ratings would now be blocked
+    assert ["bookinfo/productpage-v1", "bookinfo/reviews-v1"] in result["dry_run"]["observed_blocked"]
+    download = clients.viewer.get(f"/api/v1/models/{model_id}/conformance/policy/?download=1")
+    assert download.status_code == 200 and download["Content-Type"].startswith("application/yaml")
+    assert (
+        b"kind: AuthorizationPolicy" in download.content
+        and b"cluster.local/ns/bookinfo/sa/bookinfo-productpage" in download.content
+    )
+    assert clients.outsider.get(f"/api/v1/models/{model_id}/conformance/policy/").status_code == 404
