@@ -83,3 +83,43 @@ def test_bad_inputs_are_clear_errors() -> None:
         _run(str(MESH / "sock-shop"), "--conformance", "--observation", str(KIALI / "SOURCE.md"))
     with pytest.raises(CommandError, match="--conformance needs manifests"):
         _run(str(MESH.parent / "models" / next(p.name for p in (MESH.parent / "models").iterdir())), "--conformance")
+
+
+def test_a_native_design_against_manifests_and_the_policy_for_ci(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import yaml
+
+    from threatmodel.interchange.kubernetes import ImportOptions, files_from_directory, read_manifests, to_snapshot
+    from threatmodel.interchange.native import write_model
+
+    manifests = read_manifests(
+        files_from_directory(MESH / "bookinfo/platform/kube"), ImportOptions(default_namespace="bookinfo")
+    )
+    snapshot = to_snapshot(manifests, "Bookinfo design")
+    from threatmodel.domain import DataFlow
+
+    design = snapshot.with_elements(
+        "flows", [DataFlow("f1", "wl:bookinfo:productpage-v1", "wl:bookinfo:details-v1", port=9080)]
+    )
+    design_file = tmp_path / "design.yaml"
+    design_file.write_text(write_model(design))
+    policy = tmp_path / "policy.yaml"
+    out = _run(
+        str(design_file),
+        "--manifests",
+        str(MESH / "bookinfo/platform/kube"),
+        "--default-namespace",
+        "bookinfo",
+        "--policy-out",
+        str(policy),
+        "--conformance",
+        "--format",
+        "json",
+    )
+    report = json.loads(out)
+    assert [(v["source"], v["target"]) for v in report["verdicts"] if v["designed"]] == [
+        ("bookinfo/productpage-v1", "bookinfo/details-v1")
+    ]
+    documents = list(yaml.safe_load_all(policy.read_text()))
+    allow = [d for d in documents if d["metadata"]["name"] == "allow-details-v1"]
+    assert [d["kind"] for d in allow] == ["NetworkPolicy"]  # nothing is meshed: no AuthorizationPolicy
+    assert allow[0]["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"]["app"] == "productpage"

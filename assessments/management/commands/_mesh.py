@@ -6,24 +6,37 @@ import json
 from pathlib import Path
 from typing import Any
 
+from assessments.conformance.generate import generate_policies, to_yaml
 from assessments.conformance.reachability import Reachability
-from assessments.conformance.threeway import ConformanceReport, conformance
+from assessments.conformance.threeway import ConformanceReport, conformance, designed_pairs
 from threatmodel.domain import Snapshot
 from threatmodel.interchange.kiali import read_observation
-from threatmodel.interchange.kubernetes import files_from_directory, read_manifests, to_snapshot
+from threatmodel.interchange.kubernetes import (
+    ManifestFile,
+    files_from_directory,
+    parse_documents,
+    read_manifests,
+    to_snapshot,
+)
 from threatmodel.interchange.mesh.model import ManifestSet
 from threatmodel.interchange.mesh.options import options_from_dict
 from threatmodel.interchange.observation import Observation
+from threatmodel.invariants import ModelValidationError
 
 INPUT_FORMATS = ("auto", "native", "kubernetes")
 
 
 def looks_like_manifests(path: Path, raw: str) -> bool:
-    """A directory, or a file whose first document has apiVersion and kind (native files have `format`)."""
+    """A directory, or a file whose first document is a Kubernetes object (top-level apiVersion and kind);
+    a native model file has a top-level ``trustmap`` key."""
     if path.is_dir():
         return True
-    head = raw.lstrip()[:4000]
-    return ("apiVersion" in head and "kind" in head) and "format: trustmap" not in head and '"trustmap"' not in head
+    try:
+        documents = parse_documents(ManifestFile(path.name, raw.encode("utf-8")))
+    except ModelValidationError:
+        return False  # let the native reader word the error
+    first = documents[0][1] if documents else None
+    return isinstance(first, dict) and "trustmap" not in first and "kind" in first and "apiVersion" in first
 
 
 def read_mesh_input(path: Path, options: dict[str, Any]) -> tuple[ManifestSet, Snapshot]:
@@ -66,3 +79,8 @@ def render_conformance(report: ConformanceReport, fmt: str) -> bytes:
     lines += ["", "Policy findings:"] + [f"  [{f.severity}] {f.rule} {f.source}: {f.message}" for f in report.findings]
     lines += ["", "Pairs:"] + [f"  {v.source} -> {v.target}: {', '.join(v.categories)}" for v in report.verdicts]
     return ("\n".join(lines) + "\n").encode()
+
+
+def generated_policy(manifests: ManifestSet, snapshot: Snapshot) -> str:
+    reach = Reachability(manifests)
+    return to_yaml(generate_policies(reach, designed_pairs(snapshot, reach)))

@@ -65,6 +65,8 @@ class Command(BaseCommand):
         parser.add_argument("--meshed-namespaces", default="", help="manifests: namespaces injected outside Git")
         parser.add_argument("--default-namespace", default="", help="manifests: namespace of documents naming none")
         parser.add_argument("--mesh-provider", choices=("istio", "linkerd"), help="manifests: the mesh in use")
+        parser.add_argument("--manifests", help="manifests (file or directory) to check a native design FILE against")
+        parser.add_argument("--policy-out", help="write the least-privilege policy for the design to this YAML file")
         parser.add_argument("--observation", help="a Kiali graph JSON or `linkerd viz edges` output")
         parser.add_argument("--observation-format", default="", choices=("", "kiali", "linkerd-viz"))
         parser.add_argument(
@@ -95,6 +97,24 @@ class Command(BaseCommand):
         except ModelValidationError as exc:
             raise CommandError(f"{path}: invalid model:\n{exc}") from exc
 
+    def _mesh_extras(self, snapshot: Snapshot, manifests: Any, options: dict[str, Any]) -> Any:
+        """``--manifests`` for a native design, and ``--policy-out``; returns the manifests in force."""
+        if options.get("manifests"):
+            manifests_path = Path(options["manifests"])
+            if not manifests_path.exists():
+                raise CommandError(f"{manifests_path}: no such file or directory")
+            try:
+                manifests, _ = _mesh.read_mesh_input(manifests_path, _mesh.mesh_options(options))
+            except ModelValidationError as exc:
+                raise CommandError(f"{manifests_path}: invalid manifests:\n{exc}") from exc
+        if options.get("policy_out"):
+            if manifests is None:
+                raise CommandError("--policy-out needs manifests (FILE or --manifests)")
+            text = _mesh.generated_policy(manifests, snapshot)
+            Path(options["policy_out"]).write_text(text, encoding="utf-8")
+            self.stderr.write(f"wrote {options['policy_out']} ({len(text):,} bytes)")
+        return manifests
+
     def _conformance(self, snapshot: Snapshot, manifests: Any, options: dict[str, Any]) -> None:
         if manifests is None:
             raise CommandError("--conformance needs manifests as FILE (a file or directory)")
@@ -118,6 +138,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         snapshot, raw, manifests = self._read(path, options)
+        manifests = self._mesh_extras(snapshot, manifests, options)
         if options.get("conformance"):
             self._conformance(snapshot, manifests, options)
             return
