@@ -120,6 +120,17 @@ class IstioEvaluator:
         self, client: Workload, target_ns: str, service: str, service_port: int | None
     ) -> tuple[str | None, Reason | None]:
         """TLS mode of the client's DestinationRule for the service (None = auto mTLS)."""
+        # DestinationRules depend on the client only through its namespace, unless one selects workloads there.
+        scope = client.key if client.namespace in self.selective_dr_namespaces else client.namespace
+        key = (scope, target_ns, service, service_port)
+        found = self._client_cache.get(key)
+        if found is None:
+            found = self._client_cache[key] = self._client_mode(client, target_ns, service, service_port)
+        return found
+
+    def _client_mode(
+        self, client: Workload, target_ns: str, service: str, service_port: int | None
+    ) -> tuple[str | None, Reason | None]:
         if not service:
             return None, None
         name = service.split("/", 1)[1]
