@@ -123,7 +123,21 @@ def baseline_fingerprints(path: Path) -> frozenset[str]:
 def assess_file(
     path: Path, *, baseline: frozenset[str] | None, workers: int | None, min_parallel: int | None, author: str
 ) -> Assessed:
-    imported = read_file(path)
+    return assess_imported(
+        path, read_file(path), baseline=baseline, workers=workers, min_parallel=min_parallel, author=author
+    )
+
+
+def assess_imported(
+    path: Path,
+    imported: ImportResult,
+    *,
+    baseline: frozenset[str] | None,
+    workers: int | None,
+    min_parallel: int | None,
+    author: str,
+) -> Assessed:
+    """Assess a model already read (from a file of the registry, or from Kubernetes manifests)."""
     kwargs: dict[str, Any] = {"workers": workers}
     if min_parallel is not None:
         kwargs["min_parallel_elements"] = min_parallel
@@ -219,7 +233,7 @@ def render_many(fmt: str, items: Sequence[Assessed]) -> bytes:
     raise CliError(f"--format {fmt} writes one file per model: give --output DIRECTORY")
 
 
-def _write(data: bytes, output: str | None, out: TextIO, err: TextIO) -> None:
+def write_output(data: bytes, output: str | None, out: TextIO, err: TextIO) -> None:
     if output:
         try:
             Path(output).write_bytes(data)
@@ -236,16 +250,16 @@ def _write(data: bytes, output: str | None, out: TextIO, err: TextIO) -> None:
         out.write(data.decode("utf-8", "replace"))
 
 
-def _emit(fmt: str, items: Sequence[Assessed], output: str | None, out: TextIO, err: TextIO) -> None:
+def emit(fmt: str, items: Sequence[Assessed], output: str | None, out: TextIO, err: TextIO) -> None:
     if output and len(items) > 1 and Path(output).is_dir():
         for item in items:
             target = Path(output) / f"{item.path.stem}.{EXTENSIONS[fmt]}"
-            _write(render(fmt, item), str(target), out, err)
+            write_output(render(fmt, item), str(target), out, err)
         return
     if fmt == "pdf" and not output and out.isatty():
         raise CliError("refusing to write a PDF to a terminal: use --output FILE")
     data = render(fmt, items[0]) if len(items) == 1 else render_many(fmt, items)
-    _write(data, output, out, err)
+    write_output(data, output, out, err)
 
 
 # -- commands ---------------------------------------------------------------------------------------
@@ -262,9 +276,9 @@ def convert(paths: Iterable[Path], target: str, output: str | None, out: TextIO,
         data = registry.write(imported.snapshot, target)
         if output and Path(output).is_dir():
             name = path.name.split(".")[0] + registry.WRITE_EXTENSION[target]
-            _write(data, str(Path(output) / name), out, err)
+            write_output(data, str(Path(output) / name), out, err)
         else:
-            _write(data, output, out, err)
+            write_output(data, output, out, err)
     return EXIT_OK
 
 
@@ -297,7 +311,7 @@ def run_assess(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         assess_file(p, baseline=baseline, workers=args.workers, min_parallel=args.min_parallel, author=args.author)
         for p in paths
     ]
-    _emit(args.format, items, args.output, out, err)
+    emit(args.format, items, args.output, out, err)
     for item in items:
         if item.imported.assumptions:
             err.write(

@@ -7,5 +7,6 @@ from assessments import views
 urlpatterns: list[URLPattern] = [
     path("models/<int:model_id>/findings/", views.model_findings, name="model-findings"),
     path("models/<int:model_id>/reports/", views.model_reports, name="model-reports"),
+    path("models/<int:model_id>/conformance/", views.model_conformance, name="model-conformance-page"),
     path("models/<int:model_id>/diagram.svg", views.model_diagram_svg, name="model-diagram-svg"),
 ]

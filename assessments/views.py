@@ -96,3 +96,36 @@ def model_diagram_svg(request: HttpRequest, model_id: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{safe_name}-r{model.revision}.svg"'
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
+
+
+@login_required
+def model_conformance(request: HttpRequest, model_id: int) -> HttpResponse:
+    """Designed x allowed x observed, per workload pair; uploads go through the API from the page's script."""
+    from assessments.conformance.threeway import CATEGORIES
+    from assessments.services.conformance import conformance_of_model
+
+    model = page_access.model_or_404(request, model_id)
+    category = request.GET.get("category", "")
+    if category not in CATEGORIES:
+        category = ""
+    try:
+        result = conformance_of_model(model=model).as_dict(category)
+    except selectors.NotFound:
+        result = None
+    return render(
+        request,
+        "assessments/conformance.html",
+        {
+            "model": model,
+            "can_edit": page_access.can_edit(request, model),
+            "result": result,
+            "category": category,
+            "categories": CATEGORIES,
+            "config": {
+                "urls": {
+                    "manifests": f"/api/v1/models/{model.pk}/mesh/manifests/",
+                    "observations": f"/api/v1/models/{model.pk}/mesh/observations/",
+                }
+            },
+        },
+    )

@@ -6,6 +6,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from assessments.api import views
+from assessments.api.views_conformance import ModelConformanceViewSet
 from assessments.api.views_custom_rules import CustomRuleViewSet
 
 router = SimpleRouter()
@@ -30,6 +31,16 @@ urlpatterns = [
         "models/<int:model_id>/import-preview/",
         views.ModelImportPreviewViewSet.as_view({"post": "create"}),
         name="model-import-preview",
+    ),
+    path(
+        "models/<int:model_id>/conformance/",
+        ModelConformanceViewSet.as_view({"get": "retrieve"}),
+        name="model-conformance",
+    ),
+    path(
+        "models/<int:model_id>/conformance/policy/",
+        ModelConformanceViewSet.as_view({"get": "policy"}),
+        name="model-conformance-policy",
     ),
     *router.urls,
 ]

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from assessments.conformance.index import ClusterIndex, policy_name, source_of
-from assessments.conformance.istio import IstioEvaluator
+from assessments.conformance.istio import IstioEvaluator, glob_match
 from threatmodel.interchange.mesh.model import AuthorizationPolicy, LabelSelector, NetworkPolicy
 from threatmodel.vocabulary import MeshMode
 
@@ -31,12 +32,13 @@ class PolicyFinding:
 
 def policy_findings(index: ClusterIndex, restricted_namespaces: frozenset[str] = frozenset()) -> list[PolicyFinding]:
     """Every finding, sorted by (source, rule, message)."""
+    evaluator = IstioEvaluator(index)
     found = [
         *_network_policy_findings(index),
         *_legacy_annotations(index),
         *_selector_findings(index),
-        *_authorization_findings(index),
-        *_permissive(index, restricted_namespaces),
+        *_authorization_findings(index, evaluator),
+        *_permissive(index, evaluator, restricted_namespaces),
         *_linkerd_findings(index),
     ]
     return sorted(set(found), key=lambda f: (f.source, f.rule, f.message))
@@ -131,7 +133,7 @@ def _selector_findings(index: ClusterIndex) -> Iterator[PolicyFinding]:
             )
 
 
-def _authorization_findings(index: ClusterIndex) -> Iterator[PolicyFinding]:
+def _authorization_findings(index: ClusterIndex, evaluator: IstioEvaluator) -> Iterator[PolicyFinding]:
     accounts = {(a.namespace, a.name) for a in index.manifests.service_accounts} | set(index.by_account)
     known_namespaces = set(index.namespace_labels)
     for policy in index.manifests.authorization_policies:
@@ -154,8 +156,46 @@ def _authorization_findings(index: ClusterIndex) -> Iterator[PolicyFinding]:
                         source,
                         f"rules[{number}] admits principals ['*']: any authenticated workload of the mesh",
                     )
+        if policy.action == "DENY" and policy.rules and not any(_may_match(index, rule) for rule in policy.rules):
+            yield PolicyFinding(
+                "authz-deny-matches-nothing",
+                "medium",
+                name,
+                source,
+                "no rule can match any workload of the manifests (its principals, "
+                "service accounts and namespaces name none): the DENY protects nothing",
+            )
         yield from _unknown_principals(policy, accounts, known_namespaces, index.trust_domain)
-        yield from _requires_mtls(index, policy)
+        yield from _requires_mtls(index, evaluator, policy)
+
+
+def _may_match(index: ClusterIndex, rule: Any) -> bool:
+    """Whether some known caller could satisfy the rule's identity fields (other fields: assume yes)."""
+    if not rule.sources:
+        return True
+    principals = {index.principal(w) for w in index.workloads.values()}
+    for source in rule.sources:
+        fields = {m.field: m for m in source}
+        identity = [
+            fields[f] for f in ("principals", "serviceAccounts", "namespaces") if f in fields and fields[f].values
+        ]
+        if not identity:
+            return True
+        if all(_any_value_matches(m, principals) for m in identity):
+            return True
+    return False
+
+
+def _any_value_matches(match: Any, principals: set[str]) -> bool:
+    for principal in principals:
+        namespace = principal.split("/ns/", 1)[1].split("/", 1)[0]
+        account = principal.rsplit("/sa/", 1)[1]
+        value = {"principals": principal, "serviceAccounts": f"{namespace}/{account}", "namespaces": namespace}[
+            match.field
+        ]
+        if any(glob_match(p, value) for p in match.values):
+            return True
+    return False
 
 
 def _unknown_principals(
@@ -189,7 +229,9 @@ def _unknown_principals(
                         )
 
 
-def _requires_mtls(index: ClusterIndex, policy: AuthorizationPolicy) -> Iterator[PolicyFinding]:
+def _requires_mtls(
+    index: ClusterIndex, evaluator: IstioEvaluator, policy: AuthorizationPolicy
+) -> Iterator[PolicyFinding]:
     """KIA0105: identity fields only match over mTLS; on a non-STRICT workload plaintext callers fail closed."""
     fields = {m.field for r in policy.rules for s in r.sources for m in s} | {
         c.field for r in policy.rules for c in r.conditions
@@ -200,7 +242,6 @@ def _requires_mtls(index: ClusterIndex, policy: AuthorizationPolicy) -> Iterator
     )
     if not needing:
         return
-    evaluator = IstioEvaluator(index)
     scope = (
         index.workloads.values()
         if policy.namespace == index.root_namespace
@@ -230,9 +271,8 @@ def _requires_mtls(index: ClusterIndex, policy: AuthorizationPolicy) -> Iterator
             )
 
 
-def _permissive(index: ClusterIndex, restricted: frozenset[str]) -> Iterator[PolicyFinding]:
+def _permissive(index: ClusterIndex, evaluator: IstioEvaluator, restricted: frozenset[str]) -> Iterator[PolicyFinding]:
     """PERMISSIVE (explicit or by default) left on where restricted data is handled."""
-    evaluator = IstioEvaluator(index)
     labelled = {
         ns for ns, labels in index.namespace_labels.items() if labels.get("data-classification") == "restricted"
     }

@@ -102,8 +102,6 @@ class IstioEvaluator:
         labels = workload.label_map
         own = self.pa_by_ns.get(workload.namespace, [])
         selected = [pa for pa in own if pa.selector is not None and pa.selector.matches(labels)]
-        if workload.namespace == self.root:
-            selected = [pa for pa in selected if pa.selector is not None]
         for pa in sorted(selected, key=lambda p: p.name):
             port_mode = dict(pa.port_modes).get(port)
             if port_mode and port_mode != "UNSET":
@@ -122,6 +120,17 @@ class IstioEvaluator:
         self, client: Workload, target_ns: str, service: str, service_port: int | None
     ) -> tuple[str | None, Reason | None]:
         """TLS mode of the client's DestinationRule for the service (None = auto mTLS)."""
+        # DestinationRules depend on the client only through its namespace, unless one selects workloads there.
+        scope = client.key if client.namespace in self.selective_dr_namespaces else client.namespace
+        key = (scope, target_ns, service, service_port)
+        found = self._client_cache.get(key)
+        if found is None:
+            found = self._client_cache[key] = self._client_mode(client, target_ns, service, service_port)
+        return found
+
+    def _client_mode(
+        self, client: Workload, target_ns: str, service: str, service_port: int | None
+    ) -> tuple[str | None, Reason | None]:
         if not service:
             return None, None
         name = service.split("/", 1)[1]
@@ -174,13 +183,11 @@ class IstioEvaluator:
         if client.mesh is MeshMode.NONE:
             if enforced:
                 reasons.append(
-                    Reason("transport", REFUSED, f"{client.key} has no sidecar and sends plaintext; the port is STRICT")
+                    Reason("transport", REFUSED, "the caller has no sidecar and sends plaintext; the port is STRICT")
                 )
                 return Transport(REFUSED, server_mode, True, tuple(reasons))
             reasons.append(
-                Reason(
-                    "transport", PLAINTEXT, f"{client.key} has no sidecar: plaintext accepted by a {server_mode} port"
-                )
+                Reason("transport", PLAINTEXT, f"the caller has no sidecar: plaintext accepted by a {server_mode} port")
             )
             return Transport(PLAINTEXT, server_mode, False, tuple(reasons))
         if ambient:
@@ -471,6 +478,11 @@ def _breadth(rule: AuthzRule) -> str:
         if not exact:
             result = "broad"
     return result
+
+
+def glob_match(pattern: str, value: str) -> bool:
+    """Istio's string match: exact, ``prefix*``, ``*suffix`` or ``*`` (any non-empty value)."""
+    return _glob(pattern, value)
 
 
 def _glob(pattern: str, value: str) -> bool:

@@ -1,7 +1,8 @@
 """Designed (the model) x allowed (effective policy) x observed (traffic), per workload pair.
 
 Categories (a pair can have several):
-``conforming`` designed, allowed and observed; ``designed-allowed-unused`` designed and allowed, never seen;
+``conforming`` designed, allowed and observed; ``designed-allowed`` designed and allowed, no observation
+attached; ``designed-allowed-unused`` designed and allowed, never seen;
 ``designed-but-blocked`` designed, denied by policy (broken policy); ``shadow-dependency`` observed, not
 designed; ``over-permissive`` allowed, neither designed nor observed; ``designed-mtls-observed-plaintext``
 the design says mTLS, traffic was (partly) plaintext; ``designed-mtls-not-enforced`` the design says mTLS but
@@ -28,6 +29,7 @@ from threatmodel.vocabulary import Authentication, Classification, Encryption
 UNKNOWN = "(unknown)"
 CATEGORIES = (
     "conforming",
+    "designed-allowed",
     "designed-allowed-unused",
     "designed-but-blocked",
     "shadow-dependency",
@@ -154,6 +156,20 @@ def _explicit_keys(component: Component, snapshot: Snapshot) -> tuple[str, ...]:
     return ()
 
 
+def designed_pairs(snapshot: Snapshot, reach: Reachability) -> list[tuple[str, str]]:
+    """The design's flows as workload pairs (both ends mapped to workloads of the manifests), sorted."""
+    mapping = map_components(snapshot, reach)
+    pairs = set()
+    for flow in snapshot.flows:
+        for source in mapping.get(flow.source, ()):
+            for target in mapping.get(flow.target, ()):
+                if source != target:
+                    pairs.add((source, target))
+                    if flow.bidirectional:
+                        pairs.add((target, source))
+    return sorted(pairs)
+
+
 def resolve_node(node: ObservedNode, reach: Reachability) -> tuple[str, ...]:
     """Observed node -> workload keys (empty when the manifests do not have it)."""
     index = reach.index
@@ -277,6 +293,8 @@ def _designed_categories(
         categories.append("conforming")
     elif with_observation and allowed:
         categories.append("designed-allowed-unused")
+    elif allowed:
+        categories.append("designed-allowed")  # no observation attached: nothing to confirm or contradict it
     if design.wants_mtls and pair is not None and pair.plaintext_seen:
         categories.append("designed-mtls-observed-plaintext")
     allowed_ports = [p for p in ports if p.allowed]

@@ -114,3 +114,13 @@ def test_linkerd_plaintext_reason_and_garbage() -> None:
         read_linkerd_edges(json.dumps([{"src": "a"}]))
     with pytest.raises(ModelValidationError, match="not `linkerd viz edges` output"):
         read_linkerd_edges("hello")
+
+
+def test_binary_and_oversized_answers() -> None:
+    from threatmodel.interchange.kiali import MAX_BYTES, read_observation
+
+    for raw in (b"\x89PNG\r\n", b"{\xff}"):
+        with pytest.raises(ModelValidationError, match="not UTF-8|not JSON"):
+            read_observation(raw)
+    with pytest.raises(ModelValidationError, match="limit"):
+        read_observation(b" " * (MAX_BYTES + 1))

@@ -10,13 +10,23 @@ from threatmodel.interchange.kubernetes import ImportOptions
 BOUTIQUE = ImportOptions(default_namespace="onlineboutique", meshed_namespaces=frozenset({"onlineboutique"}))
 #: The real call graph of Online Boutique (its README's architecture diagram).
 BOUTIQUE_FLOWS = {
-    ("frontend", "adservice"), ("frontend", "cartservice"), ("frontend", "checkoutservice"),
-    ("frontend", "currencyservice"), ("frontend", "productcatalogservice"), ("frontend", "recommendationservice"),
-    ("frontend", "shippingservice"), ("checkoutservice", "cartservice"), ("checkoutservice", "currencyservice"),
-    ("checkoutservice", "emailservice"), ("checkoutservice", "paymentservice"),
-    ("checkoutservice", "productcatalogservice"), ("checkoutservice", "shippingservice"),
-    ("recommendationservice", "productcatalogservice"), ("cartservice", "redis-cart"), ("loadgenerator", "frontend"),
-}  # fmt: skip
+    ("frontend", "adservice"),
+    ("frontend", "cartservice"),
+    ("frontend", "checkoutservice"),
+    ("frontend", "currencyservice"),
+    ("frontend", "productcatalogservice"),
+    ("frontend", "recommendationservice"),
+    ("frontend", "shippingservice"),
+    ("checkoutservice", "cartservice"),
+    ("checkoutservice", "currencyservice"),
+    ("checkoutservice", "emailservice"),
+    ("checkoutservice", "paymentservice"),
+    ("checkoutservice", "productcatalogservice"),
+    ("checkoutservice", "shippingservice"),
+    ("recommendationservice", "productcatalogservice"),
+    ("cartservice", "redis-cart"),
+    ("loadgenerator", "frontend"),
+}
 
 
 def _boutique() -> Reachability:
@@ -145,3 +155,31 @@ def test_the_graph_carries_decisions_and_is_deterministic() -> None:
     assert list(first.edges) == list(second.edges)
     edge = first.edges["onlineboutique/frontend", "onlineboutique/cartservice"]
     assert edge["authz"] == "least-privilege" and edge["mtls"]
+
+
+def test_a_deny_policy_naming_no_known_identity_protects_nothing() -> None:
+    from threatmodel.interchange.kubernetes import ManifestFile, read_manifests
+
+    deny = (
+        "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: block-legacy, namespace: foo}\n"
+        "spec:\n  action: DENY\n  rules:\n  - from:\n    - source: {principals: [cluster.local/ns/legacy/sa/slep]}\n"
+        "---\napiVersion: security.istio.io/v1\nkind: "
+        "AuthorizationPolicy\nmetadata: {name: block-bar, namespace: foo}\n"
+        "spec:\n  action: DENY\n  rules:\n  - from:\n    - source: {namespaces: [bar]}\n"
+    )
+    from tests.conformance.helpers import files
+
+    manifests = read_manifests(
+        [
+            *files("istio-authn-task/workloads", namespace="foo"),
+            *files("istio-authn-task/workloads", namespace="bar"),
+            ManifestFile("deny.yaml", deny.encode()),
+        ],
+        ImportOptions(meshed_namespaces=frozenset({"foo", "bar"})),
+    )
+    reach = Reachability(manifests)
+    found = {(f.rule, f.policy) for f in policy_findings(reach.index)}
+    assert ("authz-deny-matches-nothing", "AuthorizationPolicy foo/block-legacy") in found
+    assert ("authz-deny-matches-nothing", "AuthorizationPolicy foo/block-bar") not in found
+    assert not reach.decide("bar/sleep", "foo/httpbin").allowed  # the working DENY does deny
+    assert reach.decide("foo/sleep", "foo/httpbin").allowed

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 from assessments.conformance.reachability import Reachability
 from assessments.conformance.threeway import UNKNOWN, conformance
-from tests.conformance.helpers import KIALI, MESH, load
+from tests.conformance.helpers import KIALI, MESH, files, load
 from threatmodel.domain import DataFlow, Snapshot
 from threatmodel.interchange.kiali import kiali_observation, read_kiali_graph, read_linkerd_edges
-from threatmodel.interchange.kubernetes import ImportOptions, to_snapshot
+from threatmodel.interchange.kubernetes import ImportOptions, ManifestFile, read_manifests, to_snapshot
 from threatmodel.interchange.mesh.model import ManifestSet
 from threatmodel.vocabulary import Authentication, Encryption
 
@@ -148,3 +148,32 @@ def test_output_is_deterministic() -> None:
     second = [v.as_dict() for v in conformance(*_bookinfo(), read_kiali_graph(graph)).verdicts]
     assert first == second
     assert [(v["source"], v["target"]) for v in first] == sorted((v["source"], v["target"]) for v in first)
+
+
+def test_permissive_left_on_where_the_design_keeps_restricted_data() -> None:
+    from threatmodel.domain import DataAsset
+    from threatmodel.vocabulary import Classification
+
+    design, reach = _bookinfo()
+    ratings = design.component_by_id["wl:bookinfo:ratings-v1"]
+    design = design.with_elements(
+        "data_assets", [DataAsset("cards", "Card data", classification=Classification.RESTRICTED)]
+    )
+    design = design.replace_element(replace(ratings, data_stored=("cards",)))
+    found = [f for f in conformance(design, reach).findings if f.rule == "mtls-permissive-restricted"]
+    # the namespace handles restricted data, so every PERMISSIVE port in it is reported
+    assert sorted({f.message.split(" ")[0] for f in found}) == sorted(reach.index.workloads)
+    assert "PERMISSIVE (Istio default) in namespace bookinfo" in found[0].message
+    # STRICT in the namespace clears it
+    strict = ManifestFile(
+        "strict.yaml",
+        b"apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: default, namespace: bookinfo}\n"
+        b"spec: {mtls: {mode: STRICT}}\n",
+    )
+    manifests = read_manifests(
+        [*files("bookinfo/platform/kube"), strict],
+        ImportOptions(default_namespace="bookinfo", meshed_namespaces=frozenset({"bookinfo"})),
+    )
+    assert not [
+        f for f in conformance(design, Reachability(manifests)).findings if f.rule == "mtls-permissive-restricted"
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from threatmodel.api import views_models, views_teams
+from threatmodel.api import views_mesh, views_models, views_teams
 from threatmodel.api.views_elements import ELEMENT_VIEWSETS
 
 router = SimpleRouter()
@@ -22,6 +22,22 @@ urlpatterns = [
         "teams/<int:team_id>/models/import/",
         views_models.TeamModelImportViewSet.as_view({"post": "create"}),
         name="team-model-import",
+    ),
+    path(
+        "teams/<int:team_id>/models/import-manifests/",
+        views_mesh.TeamManifestImportViewSet.as_view({"post": "create"}),
+        name="team-model-import-manifests",
+    ),
+    path("models/<int:model_id>/mesh/", views_mesh.ModelMeshViewSet.as_view({"get": "list"}), name="model-mesh"),
+    path(
+        "models/<int:model_id>/mesh/manifests/",
+        views_mesh.ModelMeshViewSet.as_view({"post": "manifests"}),
+        name="model-mesh-manifests",
+    ),
+    path(
+        "models/<int:model_id>/mesh/observations/",
+        views_mesh.ModelObservationViewSet.as_view({"post": "observations"}),
+        name="model-mesh-observations",
     ),
     *router.urls,
 ]

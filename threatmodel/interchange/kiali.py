@@ -20,6 +20,7 @@ from threatmodel.invariants import Issue, ModelValidationError
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ELEMENTS = 500_000
+OBSERVATION_FORMATS = ("kiali", "linkerd-viz")
 GRAPH_TYPES = ("workload", "app", "versionedApp", "service")
 NODE_TYPES = ("workload", "app", "service", "unknown", "aggregate", "box")
 _FLAGS = (
@@ -195,7 +196,15 @@ _EDGE_KEYS = ("src", "src_namespace", "dst", "dst_namespace")
 
 def read_linkerd_edges(raw: bytes | str) -> Observation:
     """``linkerd viz edges -o json`` (a JSON list) or the ``-o wide`` / default table."""
-    text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+    if isinstance(raw, bytes):
+        if len(raw) > MAX_BYTES:
+            raise _fail("", f"the linkerd viz edges output is {len(raw):,} bytes; the limit is {MAX_BYTES:,}")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise _fail("", "the linkerd viz edges output is not UTF-8 text") from None
+    else:
+        text = raw
     stripped = text.lstrip()
     if stripped.startswith("["):
         rows = load_json(text, "the linkerd viz edges output")
@@ -256,3 +265,20 @@ def _table_rows(text: str) -> list[dict[str, str]]:
             }
         )
     return rows
+
+
+def read_observation(raw: bytes, fmt: str = "") -> Observation:
+    """Kiali graph JSON or ``linkerd viz edges`` output; ``fmt`` empty = detected from the content."""
+    if fmt and fmt not in OBSERVATION_FORMATS:
+        raise ModelValidationError([Issue("format", f"must be one of {', '.join(OBSERVATION_FORMATS)}")])
+    if fmt == "linkerd-viz":
+        return read_linkerd_edges(raw)
+    if fmt == "kiali":
+        return kiali_observation(load_json(raw, "the Kiali graph"))
+    stripped = raw.lstrip()
+    if stripped.startswith(b"{"):
+        data = load_json(raw, "the observation")
+        if is_kiali_graph(data):
+            return kiali_observation(data)
+        raise ModelValidationError([Issue("", "not a Kiali graph: expected graphType and elements {nodes, edges}")])
+    return read_linkerd_edges(raw)

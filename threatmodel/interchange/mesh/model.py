@@ -57,15 +57,20 @@ class LabelSelector:
 
     match_labels: Labels = ()
     expressions: tuple[LabelExpression, ...] = ()
+    _required: frozenset[tuple[str, str]] = field(init=False, repr=False, compare=False, default=frozenset())
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_required", frozenset(self.match_labels))
 
     @property
     def is_empty(self) -> bool:
         return not self.match_labels and not self.expressions
 
     def matches(self, labels: Mapping[str, str]) -> bool:
-        return all(labels.get(k) == v for k, v in self.match_labels) and all(
-            e.matches(labels) for e in self.expressions
-        )
+        # dict item views are set-like: one subset test instead of a lookup per label
+        if not self._required <= labels.items():
+            return False
+        return all(e.matches(labels) for e in self.expressions) if self.expressions else True
 
     def __str__(self) -> str:
         parts = [f"{k}={v}" for k, v in self.match_labels] + [
