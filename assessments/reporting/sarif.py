@@ -234,6 +234,9 @@ def to_sarif(
             "revision": report.revision,
             "overallScore": report.overall,
             "maturityStage": report.stage,
+            "grade": report.grade,
+            "assessed": report.assessed,
+            "coverage": round(report.coverage.ratio, 4) if report.coverage is not None else None,
             "openBySeverity": dict(report.counts),
         },
     }

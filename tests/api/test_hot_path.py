@@ -128,6 +128,11 @@ def test_latest_score_by_token_costs_three_queries_and_answers_the_stored_scores
         "at": run.finished_at.isoformat().replace("+00:00", "Z"),
         "overall": 71.5,
         "stage": "initial",
+        # a run stored before grades existed: no grade, assessed, no coverage (the stored summary has none)
+        "grade": None,
+        "assessed": True,
+        "verdict": "",
+        "coverage": None,
         "principles": SCORES["principles"],
         "pillars": SCORES["pillars"],
         "counts": {"high": 2, "low": 1},

@@ -83,8 +83,11 @@ export function renderScore() {
   var s = state.scores;
   var overall = $('#score-overall');
   if (!overall) return;
-  overall.textContent = s ? fmtScore(s.overall) : '—';
-  var stage = $('#score-stage'); if (stage) stage.textContent = s && s.stage ? s.stage : '';
+  var graded = s && s.assessed !== false;
+  overall.textContent = graded ? fmtScore(s.overall) : '—';
+  var stage = $('#score-stage'); if (stage) stage.textContent = !s ? '' : !graded ? 'not enough detail to assess' : (s.grade ? 'Grade ' + s.grade + ' · ' : '') + (s.stage || '');
+  var verdict = $('#score-verdict');
+  if (verdict) verdict.textContent = !s ? '' : (s.coverage ? 'Coverage ' + Math.round(s.coverage.ratio * 100) + '% of what the engine needs. ' : '') + (graded ? '' : (s.verdict || ''));
   var list = $('#score-breakdown'); clear(list);
   if (!s) return;
   var entries = function (v) { return Array.isArray(v) ? v : Object.keys(v || {}).map(function (k) { var x = v[k]; return typeof x === 'object' ? Object.assign({ key: k, name: k }, x) : { key: k, name: k, score: x }; }); };
