@@ -40,6 +40,18 @@ def test_dashboard_shows_grade_and_coverage_or_not_enough_detail(client: Any, se
     assert f'data-testid="grade-{sketch.pk}" title="Not enough detail to assess' in page
     assert "not enough detail</span>" in page
     assert f"coverage {round(ungraded['coverage']['ratio'] * 100)}%" in page
+    # /metrics: the ungraded model has no posture number, says it is not assessed, and has its coverage
+    from prometheus_client import generate_latest
+
+    from assessments import selectors
+    from assessments.api.metrics import build_registry
+
+    text = generate_latest(build_registry(selectors.posture_feed(user=setup.viewer))).decode()
+    sketch_label = f'model="shop/{sketch.name}"'
+    lines = [line for line in text.splitlines() if sketch_label in line]
+    assert not [line for line in lines if line.startswith("trustmap_posture_score{")]
+    assert any(line.startswith("trustmap_posture_assessed{") and line.endswith(" 0.0") for line in lines)
+    assert any(line.startswith("trustmap_model_coverage{") for line in lines)
 
 
 @pytest.mark.django_db
