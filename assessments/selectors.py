@@ -283,7 +283,7 @@ def dashboard_rows(*, models: Sequence[tm.ThreatModel]) -> dict[int, dict[str, A
     runs = (
         AssessmentRun.objects.filter(model__in=models, status=JobStatus.SUCCEEDED, overall_score__isnull=False)
         .order_by("model_id", "-finished_at", "-pk")
-        .values("model_id", "overall_score", "counts", "revision")
+        .values("model_id", "overall_score", "counts", "revision", "scores")
     )
     for run in runs:
         if len(history[run["model_id"]]) < TREND_POINTS:
@@ -293,9 +293,14 @@ def dashboard_rows(*, models: Sequence[tm.ThreatModel]) -> dict[int, dict[str, A
         series = list(reversed(history.get(model.pk, [])))
         latest = series[-1] if series else None
         counts = (latest or {}).get("counts") or {}
+        scores = (latest or {}).get("scores") or {}
         rows[model.pk] = {
             "model": model,
             "score": latest["overall_score"] if latest else None,
+            "grade": scores.get("grade"),
+            "assessed": scores.get("assessed", True),
+            "verdict": scores.get("verdict", ""),
+            "coverage": (scores.get("coverage") or {}).get("ratio"),
             "assessed_revision": latest["revision"] if latest else None,
             "severity_counts": [(s, int(counts.get(s, 0) or 0)) for s in SEVERITY_ORDER],
             "open_total": sum(int(counts.get(s, 0) or 0) for s in SEVERITY_ORDER),

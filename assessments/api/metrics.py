@@ -27,7 +27,7 @@ def build_registry(feed: list[dict[str, Any]]) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     posture = Gauge(
         "trustmap_posture_score",
-        "Overall posture score (0-100) of the latest successful assessment",
+        "Overall posture score (0-100) of the latest successful assessment (absent when not assessed)",
         ["model", "team"],
         registry=registry,
     )
@@ -79,9 +79,10 @@ def build_registry(feed: list[dict[str, Any]]) -> CollectorRegistry:
         label = f"{model.team.slug}/{model.name}"
         if run is None:
             continue
-        if run.overall_score is not None:
-            posture.labels(model=label, team=model.team.slug).set(run.overall_score)
         scores = run.scores or {}
+        # a model without a grade (not enough detail) has no posture number either: an empty model is not 100
+        if run.overall_score is not None and scores.get("assessed", True):
+            posture.labels(model=label, team=model.team.slug).set(run.overall_score)
         if scores.get("coverage"):
             coverage.labels(model=label).set(scores["coverage"].get("ratio") or 0.0)
         assessed.labels(model=label).set(1 if scores.get("assessed", True) else 0)

@@ -88,6 +88,12 @@ def make_deductions(
     built: list[Any] = []
     append = built.append
     twin = _DeductionTwin
+    if not cap_scale and not floor_scale:  # the common case (no cap or floor part): one multiplication each
+        for finding, rule, weight in items:
+            item = twin(finding.id, rule, finding.elements, scale * weight, 0.0, 0.0)
+            item.__class__ = Deduction
+            append(item)
+        return tuple(built)
     for finding, rule, weight in items:
         cap = cap_scale * weight if cap_scale and finding.severity == cap_severity else 0.0
         floor = floor_scale * weight if floor_scale and rule in floor_rules else 0.0

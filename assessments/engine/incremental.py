@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from assessments.engine.evaluate import EvalState, Totals, account_result, evaluate_full
 from assessments.engine.graph import ModelContext
+from assessments.engine.rules.exposure_paths import STRUCTURAL_REACH
 from assessments.engine.snapshot_delta import ChangeSet, diff_snapshots
 from threatmodel.domain import Snapshot
 
@@ -53,6 +54,29 @@ def model_rules_unaffected(old: ModelContext, new: ModelContext, changes: Change
         if any(getattr(before_c, n) != getattr(after_c, n) for n in MODEL_RULE_COMPONENT_FIELDS):
             return False
     return True
+
+
+#: Component fields that decide whether a component is an entry point (graph.ModelContext.is_entry).
+ENTRY_COMPONENT_FIELDS = ("kind", "boundary", "internet_facing")
+
+
+def keep_structural_memo(old: ModelContext, new: ModelContext, changes: ChangeSet) -> None:
+    """Carry the attack-path rule's structural reach over when the edit leaves the topology and the entry points
+    as they were (it depends on nothing else), so the re-check walks the graph once instead of twice."""
+    cached = old.memo.get(STRUCTURAL_REACH)
+    if cached is None:
+        return
+    for collection in ("components", "flows"):
+        if changes.added.get(collection) or changes.removed.get(collection):
+            return
+    for flow_id in changes.changed.get("flows", ()):
+        if any(getattr(old.flows[flow_id], n) != getattr(new.flows[flow_id], n) for n in STRUCTURAL_FLOW_FIELDS):
+            return
+    for comp_id in changes.changed.get("components", ()):
+        before, after = old.components[comp_id], new.components[comp_id]
+        if any(getattr(before, n) != getattr(after, n) for n in ENTRY_COMPONENT_FIELDS):
+            return
+    new.memo[STRUCTURAL_REACH] = cached
 
 
 def dirty_elements(old: ModelContext, new: ModelContext, changes: ChangeSet) -> set[str]:
@@ -239,6 +263,7 @@ def reevaluate(state: EvalState, snapshot: Snapshot) -> EvalState:
     if model_rules_unaffected(state.ctx, ctx, changes):
         model = state.model
     else:
+        keep_structural_memo(state.ctx, ctx, changes)
         for results in state.model.values():
             for result in results:
                 account_result(applicability, failures, result, -1)

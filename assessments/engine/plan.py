@@ -167,10 +167,22 @@ def _secure_protocol(protocol: str) -> str:
     return SECURE_PROTOCOLS.get(protocol.lower(), protocol)
 
 
+#: The evaluated context of the snapshot the plan is being measured on (build_plan sets it, then clears it), so
+#: that a fix needing the graph does not rebuild a context of a large model for every candidate.
+_KNOWN_CONTEXT: list[ModelContext] = []
+
+
+def _context_of(snapshot: Snapshot) -> ModelContext:
+    for ctx in _KNOWN_CONTEXT:
+        if ctx.snapshot is snapshot:
+            return ctx
+    return ModelContext(snapshot)
+
+
 @fix("protect-path")
 def protect_path(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
     """Workload (mTLS) or user (OAuth2) identity on every weak flow of the weak routes into the ``ids`` stores."""
-    weak = weak_flows_into(ModelContext(snapshot), ids)
+    weak = weak_flows_into(_context_of(snapshot), ids)
     return _update_flows(
         snapshot,
         weak,
@@ -556,6 +568,23 @@ def build_plan(
     ranked = sorted(groups.items(), key=lambda kv: (-kv[1][2][0], kv[0]))[:limit]
     before = raw_overall_score(state.totals, specs)
     steps: list[PlanStep] = []
+    _KNOWN_CONTEXT[:] = [ctx]
+    try:
+        _measure(state, ranked, before, steps)
+    finally:
+        _KNOWN_CONTEXT.clear()
+    steps.sort(key=lambda s: (-s.gain, s.id))  # measured gain, largest first
+    return tuple(steps)
+
+
+def _measure(
+    state: EvalState,
+    ranked: list[tuple[tuple[str, str], tuple[set[str], list[str], list[int]]]],
+    before: float,
+    steps: list[PlanStep],
+) -> None:
+    ctx = state.ctx
+    specs = state.evaluator.specs
     for (rule_id, group), entry in ranked:
         fix = specs[rule_id].meta.fix
         if fix is None:
@@ -590,8 +619,6 @@ def build_plan(
     combined = _combined_worst_step(state, ranked, before)
     if combined is not None:
         steps.append(combined)
-    steps.sort(key=lambda s: (-s.gain, s.id))  # measured gain, largest first
-    return tuple(steps)
 
 
 def _combined_worst_step(

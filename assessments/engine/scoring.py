@@ -224,7 +224,7 @@ def compute_scores(state: EvalState, *, explain: bool = True, open_items: list[I
         deductions = _explain(open_items, overall, overall.capped - final, floor_rules)
     head = _entry("overall", "Overall", overall, final, counts(list(specs)), assessed)
     verdict = (
-        f"Grade {head.grade} ({head.stage.capitalize()}): {head.score:g} / 100, coverage {coverage.ratio:.0%}."
+        f"Grade {head.grade} ({head.stage.capitalize()}): {head.score:.1f} / 100, coverage {coverage.ratio:.0%}."
         if assessed
         else what_to_add(state.snapshot, coverage)
     )

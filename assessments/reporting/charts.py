@@ -170,8 +170,20 @@ def score_bars(entries: Sequence[object], *, title: str, width: int = 520, row: 
     return _svg(width, height, body, title)
 
 
-def score_gauge(score: float, stage: str, *, size: int = 150) -> str:
-    """A ring gauge with the overall score in the middle."""
+def score_gauge(score: float | None, stage: str, *, size: int = 150, grade: str | None = None) -> str:
+    """A ring gauge with the overall score in the middle (and its grade); ``None``: not assessed, an empty ring."""
+    if score is None:
+        return _svg(
+            size,
+            size,
+            [
+                f'<circle cx="{size / 2}" cy="{size / 2}" r="{size / 2 - 12:.1f}" fill="none" stroke="#eef1f5" '
+                'stroke-width="12"/>',
+                _text(size / 2, size / 2 + 6, "—", anchor="middle", size=30, weight="bold"),
+                _text(size / 2, size / 2 + 24, "not assessed", anchor="middle", size=9, fill=MUTED),
+            ],
+            "Not enough detail to assess",
+        )
     r = size / 2 - 12
     cx = cy = size / 2
     fraction = max(0.0, min(score, 100.0)) / 100
@@ -183,6 +195,6 @@ def score_gauge(score: float, stage: str, *, size: int = 150) -> str:
         f'stroke-dasharray="{circumference * fraction:.1f} {circumference:.1f}" '
         f'transform="rotate(-90 {cx} {cy})"/>',
         _text(cx, cy + 6, f"{score:.0f}", anchor="middle", size=30, weight="bold"),
-        _text(cx, cy + 24, "of 100", anchor="middle", size=9, fill=MUTED),
+        _text(cx, cy + 24, f"grade {grade}" if grade else "of 100", anchor="middle", size=9, fill=MUTED),
     ]
-    return _svg(size, size, body, f"Overall score {score:.1f}")
+    return _svg(size, size, body, f"Overall score {score:.1f}" + (f", grade {grade}" if grade else ""))

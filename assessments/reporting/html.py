@@ -150,7 +150,9 @@ def report_context(report: ReportModel, diagrams: Diagrams, *, for_pdf: bool) ->
         "diagram_note": diagrams.system_note,
         "paths": paths,
         "plan_rows": [{"view": p, "bar": round(100 * max(p.step.gain, 0.0) / max_gain, 1)} for p in report.plan],
-        "gauge": safe(charts.score_gauge(report.overall, report.stage)),
+        "gauge": safe(
+            charts.score_gauge(report.overall if report.assessed else None, report.stage, grade=report.grade)
+        ),
         "severity_chart": safe(charts.severity_bars(report.counts)),
         "principle_chart": safe(charts.score_bars(report.principles, title="Score per principle")),
         "pillar_chart": safe(charts.score_bars(report.pillars, title="Score per ZTMM pillar")),

@@ -20,6 +20,7 @@ from typing import Any
 from assessments.engine.results import (
     AssessmentResult,
     AttackPath,
+    Coverage,
     EvidenceValue,
     Finding,
     PlanStep,
@@ -222,6 +223,32 @@ class ReportModel:
     @property
     def stage_label(self) -> str:
         return STAGE_LABELS.get(self.stage, self.stage.title())
+
+    @property
+    def grade(self) -> str | None:
+        return self.result.scores.grade
+
+    @property
+    def assessed(self) -> bool:
+        return self.result.scores.assessed
+
+    @property
+    def verdict(self) -> str:
+        return self.result.scores.verdict
+
+    @property
+    def coverage(self) -> Coverage | None:
+        return self.result.scores.coverage
+
+    @property
+    def score_line(self) -> str:
+        """The score as every report states it: grade, number, stage and coverage, or why there is no grade."""
+        coverage = self.coverage
+        covered = f", coverage {coverage.ratio:.0%}" if coverage is not None else ""
+        if not self.assessed:
+            return f"Not enough detail to assess{covered}"
+        grade = f"Grade {self.grade}: " if self.grade else ""
+        return f"{grade}{self.overall:.1f}/100 ({self.stage_label}{covered})"
 
     @property
     def principles(self) -> tuple[ScoreEntry, ...]:

@@ -257,6 +257,9 @@ def sarif_run(
             "revision": report.revision,
             "overallScore": report.overall,
             "maturityStage": report.stage,
+            "grade": report.grade,
+            "assessed": report.assessed,
+            "coverage": round(report.coverage.ratio, 4) if report.coverage is not None else None,
             "openBySeverity": dict(report.counts),
         },
     }

@@ -17,7 +17,9 @@ def write_text(report: ReportModel, *, max_findings: int = 0) -> str:
         f"Model: {report.model_name}   revision {report.revision}   generated {report.generated_at:%Y-%m-%d %H:%M} UTC"
     )
     out.append("")
-    out.append(f"Overall score: {report.overall:.1f}/100 ({report.stage_label})")
+    out.append(f"Overall score: {report.score_line}")
+    if not report.assessed:
+        out.append(f"  {report.verdict}")
     for entry in report.principles:
         out.append(f"  {entry.name:<28} {entry.score:5.1f}  {entry.stage}")
     if report.pillars:

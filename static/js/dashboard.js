@@ -13,7 +13,10 @@
         var s = res.scores.overall;
         while (cell.firstChild) cell.removeChild(cell.firstChild);
         var chip = document.createElement('span'); chip.className = 'score-chip'; chip.dataset.level = s >= 80 ? 'good' : s >= 50 ? 'fair' : 'poor';
-        chip.textContent = (Math.round(s * 10) / 10).toFixed(1); cell.appendChild(chip);
+        chip.textContent = res.scores.assessed === false ? 'not enough detail' : (res.scores.grade ? res.scores.grade + ' · ' : '') + (Math.round(s * 10) / 10).toFixed(1);
+        if (res.scores.assessed === false) chip.dataset.level = 'none';
+        cell.appendChild(chip);
+        if (res.scores.coverage) { var cov = document.createElement('small'); cov.className = 'coverage'; cov.textContent = ' coverage ' + Math.round(res.scores.coverage.ratio * 100) + '%'; cell.appendChild(cov); }
         var small = document.createElement('small'); small.className = 'muted'; small.textContent = ' live'; cell.appendChild(small);
         var counts = {}; (res.findings || []).forEach(function (f) { if (!f.mitigated && (!f.status || f.status === 'open')) counts[f.severity] = (counts[f.severity] || 0) + 1; });
         var target = document.querySelector('[data-counts-for="' + id + '"]');

@@ -180,10 +180,17 @@ def test_scores_and_history(
     assert score["run"] == second["id"] and score["overall"] == second["overall_score"]
     assert score["principles"] and all({"key", "score", "stage"} <= set(p) for p in score["principles"])
     assert score["pillars"] and all(p["stage"] for p in score["pillars"])
+    # the grade, the stage and the coverage the engine computed for that run, next to the number
+    stored = AssessmentRun.objects.get(pk=second["id"]).result["scores"]
+    assert score["grade"] == stored["grade"] and score["stage"] == stored["stage"]
+    assert score["assessed"] is stored["assessed"] and score["verdict"] == stored["verdict"]
+    assert score["coverage"]["ratio"] == stored["coverage"]["ratio"] and score["coverage"]["items"]
+    assert all({"key", "hint", "covered", "total"} <= set(i) for i in score["coverage"]["items"])
+    assert all(p["grade"] == e["grade"] for p, e in zip(score["pillars"], stored["pillars"], strict=True))
     history = clients.viewer.get(f"/api/v1/models/{model.pk}/score/history/").json()
     assert [p["run"] for p in history] == [first["id"], second["id"]]
     point = history[0]
-    assert {"at", "revision", "overall", "principles", "pillars"} <= set(point)
+    assert {"at", "revision", "overall", "grade", "coverage", "principles", "pillars"} <= set(point)
     assert isinstance(point["principles"], dict)
     later = clients.viewer.get(
         f"/api/v1/models/{model.pk}/score/history/", {"since": (timezone.now() + timedelta(hours=1)).isoformat()}
@@ -228,8 +235,16 @@ def test_metrics(team_setup: Any, engine: Any, clients: Any, django_capture_on_c
         "trustmap_pillar_score",
         "trustmap_open_findings",
         "trustmap_last_assessment_age_seconds",
+        "trustmap_model_coverage",
+        "trustmap_posture_assessed",
     ):
         assert any(line.startswith(name + "{") and label in line for line in text.splitlines()), name
+    stored = AssessmentRun.objects.get(model=team_setup.model).result["scores"]
+    [coverage] = [line for line in text.splitlines() if line.startswith("trustmap_model_coverage{") and label in line]
+    assert abs(float(coverage.rsplit(" ", 1)[1]) - stored["coverage"]["ratio"]) < 1e-6
+    if stored["grade"]:
+        grade = f'grade="{stored["grade"]}"'
+        assert any(line.startswith("trustmap_posture_grade{") and grade in line for line in text.splitlines())
     _, other = api_token_create(user=team_setup.outsider, name="prom")
     text = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {other}").content.decode()
     assert "trustmap_posture_score{" not in text

@@ -128,14 +128,14 @@ def test_latest_score_by_token_costs_three_queries_and_answers_the_stored_scores
         "at": run.finished_at.isoformat().replace("+00:00", "Z"),
         "overall": 71.5,
         "stage": "initial",
+        # a run stored before grades existed: no grade, assessed, no coverage (the stored summary has none)
+        "grade": None,
+        "assessed": True,
+        "verdict": "",
+        "coverage": None,
         "principles": SCORES["principles"],
         "pillars": SCORES["pillars"],
         "counts": {"high": 2, "low": 1},
-        # a run stored before the score had grades and coverage answers them empty
-        "assessed": True,
-        "grade": None,
-        "coverage": None,
-        "verdict": "",
     }
     # access is still checked: another team's token sees nothing, a revoked token nothing at all
     _, outsider = api_token_create(user=team_setup.outsider, name="other")

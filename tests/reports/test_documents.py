@@ -209,3 +209,21 @@ def test_big_models_get_a_condensed_pdf_and_a_boundary_overview():
     from assessments.reporting.dot import system_dot
 
     assert system_dot(snapshot, report.worst).startswith("digraph overview")
+
+
+def test_reports_state_grade_stage_and_coverage(demo_report, demo_html, demo_pdf):
+    from assessments.reporting.text import write_text
+
+    scores = demo_report.result.scores
+    assert scores.assessed and scores.grade and scores.coverage is not None
+    coverage = f"{round(scores.coverage.ratio * 100)}%"
+    text = write_text(demo_report)
+    assert f"Overall score: Grade {scores.grade}: {scores.overall:.1f}/100 ({demo_report.stage_label}" in text
+    assert f"coverage {scores.coverage.ratio:.0%}" in text
+    assert f'data-testid="report-grade">{scores.grade}</span>' in demo_html
+    assert f'data-testid="report-coverage">{coverage}</strong>' in demo_html
+    assert f"Model coverage: {coverage}" in _pdf_text(demo_pdf[0])
+    from assessments.reporting import sarif
+
+    sarif_run = sarif.to_sarif(demo_report)["runs"][0]["properties"]
+    assert sarif_run["grade"] == scores.grade and sarif_run["coverage"] == round(scores.coverage.ratio, 4)

@@ -43,42 +43,52 @@ def _jewel_data(ctx: ModelContext, comp: Component) -> tuple[str, ...]:
     return tuple(out)
 
 
-#: (next node, flow id, weak hop) per node, sorted: both searches walk it, built once per context.
-Adjacency = dict[str, list[tuple[str, str, bool]]]
-
-
-def adjacency(ctx: ModelContext) -> Adjacency:
-    cached = ctx.memo.get(("exposure-adjacency",))
-    if cached is None:
-        adj: Adjacency = {}
-        for fid, flow in ctx.flows.items():
-            weak = weak_hop(flow)
-            adj.setdefault(flow.source, []).append((flow.target, fid, weak))
-            if flow.bidirectional:
-                adj.setdefault(flow.target, []).append((flow.source, fid, weak))
-        for steps in adj.values():
-            steps.sort()
-        cached = ctx.memo[("exposure-adjacency",)] = adj
-    return cast(Adjacency, cached)
-
-
 def reach(ctx: ModelContext, starts: Iterable[str], *, weak_only: bool) -> dict[str, tuple[str, str] | None]:
     """Breadth-first reach from ``starts`` along flows (both ways when bidirectional; weak hops only when
-    ``weak_only``), deterministic: node -> (previous node, flow id) of its first discovery (None for a start)."""
-    adj = adjacency(ctx)
+    ``weak_only``): node -> (previous node, flow id) of its first discovery (None for a start).
+
+    Deterministic, and the same after an incremental re-check as after a full analysis: the starts are sorted and
+    the context keeps every node's flow lists sorted by flow id (graph.ModelContext), so no per-node sort."""
     parent: dict[str, tuple[str, str] | None] = {}
     queue: deque[str] = deque()
     for start in sorted(starts):
         parent[start] = None
         queue.append(start)
-    empty: list[tuple[str, str, bool]] = []
+    flows = ctx.flows
+    out_flows = ctx.out_flows
+    in_flows = ctx.in_flows
+    identity_bound = IDENTITY_BOUND
+    empty: tuple[str, ...] = ()
     while queue:
         node = queue.popleft()
-        for nxt, fid, weak in adj.get(node, empty):
-            if nxt not in parent and (weak or not weak_only):
+        for fid in out_flows.get(node, empty):
+            flow = flows[fid]
+            nxt = flow.target
+            if nxt not in parent and not (weak_only and flow.authentication in identity_bound):
+                parent[nxt] = (node, fid)
+                queue.append(nxt)
+        for fid in in_flows.get(node, empty):
+            flow = flows[fid]
+            if not flow.bidirectional:
+                continue
+            nxt = flow.source
+            if nxt not in parent and not (weak_only and flow.authentication in identity_bound):
                 parent[nxt] = (node, fid)
                 queue.append(nxt)
     return parent
+
+
+#: ``ModelContext.memo`` key of the structural reach (kept across an incremental re-check whose edit changes
+#: no flow endpoint or direction and no component's entry status: incremental.keep_structural_memo).
+STRUCTURAL_REACH = ("exposure-structural-reach",)
+
+
+def structural_reach(ctx: ModelContext, entries: list[str]) -> dict[str, tuple[str, str] | None]:
+    """What the entries reach along any flow (applicability of the rule; depends on topology only)."""
+    cached = ctx.memo.get(STRUCTURAL_REACH)
+    if cached is None:
+        cached = ctx.memo[STRUCTURAL_REACH] = reach(ctx, entries, weak_only=False)
+    return cast(dict[str, tuple[str, str] | None], cached)
 
 
 def _route(parent: dict[str, tuple[str, str] | None], target: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -104,7 +114,7 @@ def untrusted_path_to_crown_jewel(ctx: ModelContext) -> Iterator[tuple[str, Chec
     jewels, entries = jewels_and_entries(ctx)
     if not jewels or not entries:
         return
-    anyway = reach(ctx, entries, weak_only=False)
+    anyway = structural_reach(ctx, entries)
     weak = reach(ctx, entries, weak_only=True)
     for comp in sorted(jewels, key=lambda c: c.id):
         if comp.id not in anyway or anyway[comp.id] is None:  # unreachable, or itself an entry (seg.* rules)

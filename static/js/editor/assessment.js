@@ -74,8 +74,11 @@ export function renderScore() {
   const s = state.scores;
   const overall = $('#score-overall');
   if (!overall) return;
-  overall.textContent = s ? fmtScore(s.overall) : '—';
-  const stage = $('#score-stage'); if (stage) stage.textContent = s && s.stage ? s.stage : '';
+  const graded = s && s.assessed !== false;
+  overall.textContent = graded ? fmtScore(s.overall) : '—';
+  const stage = $('#score-stage'); if (stage) stage.textContent = !s ? '' : !graded ? 'not enough detail to assess' : (s.grade ? 'Grade ' + s.grade + ' · ' : '') + (s.stage || '');
+  const verdict = $('#score-verdict');
+  if (verdict) verdict.textContent = !s ? '' : (s.coverage ? 'Coverage ' + Math.round(s.coverage.ratio * 100) + '% of what the engine needs. ' : '') + (graded ? '' : (s.verdict || ''));
   const list = $('#score-breakdown'); clear(list);
   if (!s) return;
   const entries = function (v) { return Array.isArray(v) ? v : Object.keys(v || {}).map(function (k) { const x = v[k]; return typeof x === 'object' ? Object.assign({ key: k, name: k }, x) : { key: k, name: k, score: x }; }); };
