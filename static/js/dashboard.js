@@ -15,7 +15,7 @@
         var chip = document.createElement('span'); chip.className = 'score-chip'; chip.dataset.level = s >= 80 ? 'good' : s >= 50 ? 'fair' : 'poor';
         chip.textContent = (Math.round(s * 10) / 10).toFixed(1); cell.appendChild(chip);
         var small = document.createElement('small'); small.className = 'muted'; small.textContent = ' live'; cell.appendChild(small);
-        var counts = {}; (res.findings || []).forEach(function (f) { if (!f.mitigated && (!f.status || f.status === 'open')) counts[f.severity] = (counts[f.severity] || 0) + 1; });
+        var counts = (res.counts && res.counts.open) || {};  // the server's one definition of the counts
         var target = document.querySelector('[data-counts-for="' + id + '"]');
         if (target) {
           while (target.firstChild) target.removeChild(target.firstChild);

@@ -125,16 +125,21 @@ def test_dashboard_shows_score_trend_and_open_findings(client: Any, setup: Any) 
     from django.utils import timezone
 
     from assessments.choices import JobStatus
-    from assessments.models import AssessmentRun
+    from assessments.models import AssessmentRun, RunFinding
 
     for i, score in enumerate((50.0, 62.5, 70.0)):
-        AssessmentRun.objects.create(
+        run = AssessmentRun.objects.create(
             model=setup.model,
             revision=1,
             status=JobStatus.SUCCEEDED,
             overall_score=score,
             finished_at=timezone.now() - timezone.timedelta(days=3 - i),
-            counts={"critical": 0, "high": 2, "medium": 4, "low": 1, "info": 0},
+        )
+    # the latest run's rows: 2 high, 4 medium, 1 low open, and a critical one mitigated by a control
+    for n, severity in enumerate(["high"] * 2 + ["medium"] * 4 + ["low", "critical"]):
+        mitigated = ["c-waf"] if severity == "critical" else []
+        RunFinding.objects.create(
+            run=run, fingerprint=f"r@{n}", rule="r", title="t", severity=severity, ordinal=n, mitigated_by=mitigated
         )
     client.force_login(setup.owner)
     page = client.get(reverse("home")).content.decode()

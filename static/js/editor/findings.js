@@ -11,7 +11,8 @@ export function renderFindings() {
   clear(list);
   var open = state.findings.filter(isOpen);
   var counts = {}; SEVERITIES.forEach(function (s) { counts[s] = 0; });
-  open.forEach(function (f) { counts[f.severity] = (counts[f.severity] || 0) + 1; });
+  if (state.counts) counts = Object.assign(counts, state.counts.open);  // the server's counts (selectors.live_counts)
+  else open.forEach(function (f) { counts[f.severity] = (counts[f.severity] || 0) + 1; });
   var summary = $('#findings-summary');
   if (summary) {
     clear(summary);
