@@ -61,6 +61,7 @@ def model_reports(request: HttpRequest, model_id: int) -> HttpResponse:
                 "model_id": model.pk,
                 "urls": {
                     "create": f"/api/v1/models/{model.pk}/reports/",
+                    "list": f"/api/v1/models/{model.pk}/reports/?limit=50",
                     "report": "/api/v1/reports/",
                     "assess": f"/api/v1/models/{model.pk}/assessments/",
                     "run": "/api/v1/assessments/",
