@@ -238,3 +238,26 @@ def test_svg_export_from_the_servers_graphviz(client: Any, setup: Any) -> None:
     assert "<svg" in body and "Checkout service" in body and "<script" not in body
     client.force_login(setup.outsider)
     assert client.get(reverse("model-diagram-svg", args=[setup.model.pk])).status_code == 404
+
+
+def test_revision_diff_shows_values_readably(client: Any, setup: Any) -> None:
+    """Positions as ``x, y``, lists as chips, flags as yes/no: never a Python dict or list."""
+    from threatmodel import services
+    from threatmodel.changes import ElementChange
+
+    services.changeset_apply(
+        model=setup.model,
+        user=setup.owner,
+        base_revision=setup.model.revision,
+        changes=[
+            ElementChange(
+                "update", "component", "redis-cart", {"position": {"x": 120, "y": 48.5}, "tags": ["cache", "pci"]}
+            )
+        ],
+    )
+    client.force_login(setup.owner)
+    page = client.get(reverse("revision-diff", args=[setup.model.pk, setup.model.revision])).content.decode()
+    changes = page[page.index("<h2>Changes</h2>") :]
+    assert "<ins>120, 48.5</ins>" in changes
+    assert '<ins><span class="chip">cache</span> <span class="chip">pci</span></ins>' in changes
+    assert "{&#x27;" not in changes and "[&#x27;" not in changes and "{'" not in changes
