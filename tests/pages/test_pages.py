@@ -261,3 +261,27 @@ def test_revision_diff_shows_values_readably(client: Any, setup: Any) -> None:
     assert "<ins>120, 48.5</ins>" in changes
     assert '<ins><span class="chip">cache</span> <span class="chip">pci</span></ins>' in changes
     assert "{&#x27;" not in changes and "[&#x27;" not in changes and "{'" not in changes
+
+
+def test_import_page_lists_every_problem_of_a_refused_file_with_its_path(client: Any, setup: Any) -> None:
+    from pathlib import Path
+
+    from threatmodel import models as m
+
+    raw = (Path(__file__).parents[1] / "data" / "models" / "four-problems.yaml").read_bytes()
+    client.force_login(setup.owner)
+    response = client.post(
+        reverse("model-import"), {"team": setup.team.pk, "file": SimpleUploadedFile("four-problems.yaml", raw)}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    box = page[page.index('data-testid="import-errors"') :]
+    assert "4 problems" in box
+    items = re.findall(r"<li><code>([^<]+)</code>: ([^<]+)</li>", box)
+    assert [path for path, _ in items] == [
+        "components[0].kind",
+        "components[1].encryption_at_rest",
+        "model.business_criticality",
+        "flows[0].target",
+    ]
+    assert "nowhere" in items[3][1] and not m.ThreatModel.objects.filter(name="Bad").exists()

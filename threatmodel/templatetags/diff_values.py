@@ -21,7 +21,7 @@ def _number(value: float) -> str:
 @register.filter
 def diff_value(value: Any) -> SafeString:
     if value is None or value == "":
-        return format_html('<span class="muted">—</span>')
+        return format_html('<span class="muted">{}</span>', "—")
     if isinstance(value, bool):
         return format_html("{}", "yes" if value else "no")
     if isinstance(value, int | float):
@@ -30,10 +30,10 @@ def diff_value(value: Any) -> SafeString:
         if set(value) == {"x", "y"} and all(isinstance(value[k], int | float) for k in ("x", "y")):
             return format_html("{}, {}", _number(value["x"]), _number(value["y"]))
         if not value:
-            return format_html('<span class="muted">none</span>')
+            return format_html('<span class="muted">{}</span>', "none")
         return format_html_join("; ", "{}: {}", ((str(k), diff_value(v)) for k, v in sorted(value.items(), key=str)))
     if isinstance(value, list | tuple | set | frozenset):
         if not value:
-            return format_html('<span class="muted">none</span>')
+            return format_html('<span class="muted">{}</span>', "none")
         return format_html_join(" ", '<span class="chip">{}</span>', ((diff_value(item),) for item in value))
     return format_html("{}", str(value))
