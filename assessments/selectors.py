@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from assessments.choices import JobStatus, Severity, TriageStatus
+from assessments.engine.counts import count_findings
 from assessments.engine.custom import CustomRuleSpec
 from assessments.models import AssessmentRun, CustomRule, FindingTriage, ModelWebhook, Report, RunFinding
 from assessments.reporting.model import HistoryPoint, TriageDecision
@@ -172,9 +173,13 @@ def triage_payload(triage: FindingTriage | None, now: datetime | None = None) ->
 
 def findings_of_run(*, run: AssessmentRun) -> QuerySet[RunFinding]:
     """The run's findings annotated with ``triage_status`` (expired acceptances count as open)."""
+    return _findings_with_triage(run_id=run.pk, model_id=run.model_id).order_by("ordinal", "pk")
+
+
+def _findings_with_triage(*, run_id: int, model_id: int) -> QuerySet[RunFinding]:
     now = timezone.now()
     in_force = (
-        FindingTriage.objects.filter(model_id=run.model_id, fingerprint=OuterRef("fingerprint"))
+        FindingTriage.objects.filter(model_id=model_id, fingerprint=OuterRef("fingerprint"))
         .annotate(
             effective=Case(
                 When(
@@ -187,15 +192,40 @@ def findings_of_run(*, run: AssessmentRun) -> QuerySet[RunFinding]:
         )
         .values("effective")[:1]
     )
-    return (
-        RunFinding.objects.filter(run=run)
-        .annotate(
-            triage_status=Coalesce(
-                Subquery(in_force, output_field=CharField()), Value(TriageStatus.OPEN), output_field=CharField()
-            )
+    return RunFinding.objects.filter(run_id=run_id).annotate(
+        triage_status=Coalesce(
+            Subquery(in_force, output_field=CharField()), Value(TriageStatus.OPEN), output_field=CharField()
         )
-        .order_by("ordinal", "pk")
     )
+
+
+def run_counts(*, run: AssessmentRun | None = None, run_id: int = 0, model_id: int = 0) -> dict[str, Any]:
+    """The run's counts with the triage in force (``assessments.engine.counts``): what the dashboard, the
+    findings page, the API, the reports and ``/metrics`` show. One query (the triage is a subquery)."""
+    if run is not None:
+        run_id, model_id = run.pk, run.model_id
+    rows = _findings_with_triage(run_id=run_id, model_id=model_id).values_list(  # type: ignore[misc]
+        "severity",
+        "mitigated_by",
+        "triage_status",  # (an annotation the stubs cannot see through the helper)
+    )
+    return count_findings((severity, bool(mitigated), status) for severity, mitigated, status in rows)
+
+
+def live_counts(*, model_id: int, findings: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The same counts over a live assessment's findings (the editor's numbers)."""
+    triage = _statuses_in_force(model_id=model_id)
+    return count_findings(
+        (str(f.get("severity")), bool(f.get("mitigated")), triage.get(str(f.get("id")), "open")) for f in findings
+    )
+
+
+def _statuses_in_force(*, model_id: int | None) -> dict[str, str]:
+    now = timezone.now()
+    return {
+        t.fingerprint: effective_status(t, now)
+        for t in FindingTriage.objects.filter(model_id=model_id).only("fingerprint", "status", "expires_at")
+    }
 
 
 def finding_of_model(*, model: tm.ThreatModel, fingerprint: str) -> RunFinding | None:
@@ -283,7 +313,7 @@ def dashboard_rows(*, models: Sequence[tm.ThreatModel]) -> dict[int, dict[str, A
     runs = (
         AssessmentRun.objects.filter(model__in=models, status=JobStatus.SUCCEEDED, overall_score__isnull=False)
         .order_by("model_id", "-finished_at", "-pk")
-        .values("model_id", "overall_score", "counts", "revision", "scores")
+        .values("model_id", "overall_score", "revision")
     )
     for run in runs:
         if len(history[run["model_id"]]) < TREND_POINTS:
@@ -291,9 +321,10 @@ def dashboard_rows(*, models: Sequence[tm.ThreatModel]) -> dict[int, dict[str, A
     rows: dict[int, dict[str, Any]] = {}
     for model in models:
         series = list(reversed(history.get(model.pk, [])))
-        latest = series[-1] if series else None
-        counts = (latest or {}).get("counts") or {}
-        scores = (latest or {}).get("scores") or {}
+        latest_run = latest_successful_run(model_id=model.pk) if series else None
+        latest = {"overall_score": latest_run.overall_score, "revision": latest_run.revision} if latest_run else None
+        counts = run_counts(run=latest_run) if latest_run else count_findings(())
+        scores = (latest_run.scores if latest_run else None) or {}
         rows[model.pk] = {
             "model": model,
             "score": latest["overall_score"] if latest else None,
@@ -302,8 +333,9 @@ def dashboard_rows(*, models: Sequence[tm.ThreatModel]) -> dict[int, dict[str, A
             "verdict": scores.get("verdict", ""),
             "coverage": (scores.get("coverage") or {}).get("ratio"),
             "assessed_revision": latest["revision"] if latest else None,
-            "severity_counts": [(s, int(counts.get(s, 0) or 0)) for s in SEVERITY_ORDER],
-            "open_total": sum(int(counts.get(s, 0) or 0) for s in SEVERITY_ORDER),
+            "counts": counts,
+            "severity_counts": [(s, counts["open"][s]) for s in SEVERITY_ORDER],
+            "open_total": counts["totals"]["open"],
             "scores": [r["overall_score"] for r in series],
             "trend": (series[-1]["overall_score"] - series[0]["overall_score"]) if len(series) > 1 else None,
         }
@@ -311,10 +343,7 @@ def dashboard_rows(*, models: Sequence[tm.ThreatModel]) -> dict[int, dict[str, A
 
 
 def posture_feed(*, user: User) -> list[dict[str, Any]]:
-    """Per model of the user's teams: latest successful run's scores and open findings by severity.
-
-    "Open" = not mitigated by a control and triaged open or accepted (accepted risk is still risk).
-    """
+    """Per model of the user's teams: the latest successful run and its counts (``run_counts``)."""
     if not user.is_authenticated:
         return []
     models = list(
@@ -324,22 +353,10 @@ def posture_feed(*, user: User) -> list[dict[str, Any]]:
         .distinct()
     )
     out = []
-    now = timezone.now()
     for model in models:
         run = latest_successful_run(model_id=model.pk)
-        entry: dict[str, Any] = {"model": model, "run": run, "open": {}}
-        if run is not None:
-            triage = triage_of_model(model_id=model.pk)
-            counts: dict[str, int] = {}
-            for fingerprint, severity, mitigated_by in RunFinding.objects.filter(run=run).values_list(
-                "fingerprint", "severity", "mitigated_by"
-            ):
-                status = effective_status(triage.get(fingerprint), now)
-                if mitigated_by or status in (TriageStatus.MITIGATED, TriageStatus.FALSE_POSITIVE):
-                    continue
-                counts[severity] = counts.get(severity, 0) + 1
-            entry["open"] = counts
-        out.append(entry)
+        counts = run_counts(run=run) if run is not None else count_findings(())
+        out.append({"model": model, "run": run, "counts": counts, "open": counts["open"]})
     return out
 
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from assessments.choices import ReportFormat, TriageStatus
-from assessments.selectors import SEVERITY_ORDER, reports_of_model
+from assessments.selectors import SEVERITY_ORDER, latest_successful_run, reports_of_model, run_counts
 from threatmodel import page_access, selectors
 
 
@@ -19,11 +19,16 @@ from threatmodel import page_access, selectors
 def model_findings(request: HttpRequest, model_id: int) -> HttpResponse:
     model = page_access.model_or_404(request, model_id)
     editable = page_access.can_edit(request, model)
+    stored = latest_successful_run(model_id=model.pk)
+    counts = run_counts(run=stored) if stored is not None else None
     return render(
         request,
         "assessments/findings.html",
         {
             "model": model,
+            "stored_run": stored,
+            "counts": counts,
+            "open_by_severity": [(s, counts["open"][s]) for s in SEVERITY_ORDER] if counts else [],
             "can_edit": editable,
             "severities": SEVERITY_ORDER,
             "statuses": [(s.value, s.label) for s in TriageStatus],
@@ -56,6 +61,7 @@ def model_reports(request: HttpRequest, model_id: int) -> HttpResponse:
                 "model_id": model.pk,
                 "urls": {
                     "create": f"/api/v1/models/{model.pk}/reports/",
+                    "list": f"/api/v1/models/{model.pk}/reports/?limit=50",
                     "report": "/api/v1/reports/",
                     "assess": f"/api/v1/models/{model.pk}/assessments/",
                     "run": "/api/v1/assessments/",

@@ -39,7 +39,7 @@ def build_registry(feed: list[dict[str, Any]]) -> CollectorRegistry:
     )
     open_findings = Gauge(
         "trustmap_open_findings",
-        "Findings not mitigated by a control nor triaged mitigated/false positive (accepted risk counts)",
+        "Open findings: not mitigated (by a control or triage), not a false positive, not an accepted risk",
         ["model", "severity"],
         registry=registry,
     )
@@ -65,6 +65,12 @@ def build_registry(feed: list[dict[str, Any]]) -> CollectorRegistry:
         "trustmap_last_assessment_age_seconds",
         "Seconds since the latest successful assessment finished",
         ["model"],
+        registry=registry,
+    )
+    accepted = Gauge(
+        "trustmap_accepted_findings",
+        "Findings triaged as accepted risk (acceptance in force)",
+        ["model", "severity"],
         registry=registry,
     )
     revision = Gauge(
@@ -95,7 +101,8 @@ def build_registry(feed: list[dict[str, Any]]) -> CollectorRegistry:
             if item.get("score") is not None:
                 pillar.labels(model=label, pillar=item["key"]).set(item["score"])
         for severity in Severity.values:
-            open_findings.labels(model=label, severity=severity).set(entry["open"].get(severity, 0))
+            open_findings.labels(model=label, severity=severity).set(entry["counts"]["open"].get(severity, 0))
+            accepted.labels(model=label, severity=severity).set(entry["counts"]["accepted"].get(severity, 0))
         revision.labels(model=label).set(run.revision)
         if run.finished_at is not None:
             age.labels(model=label).set(max(0.0, (now - run.finished_at).total_seconds()))

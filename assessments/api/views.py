@@ -157,7 +157,10 @@ class ModelScoreViewSet(viewsets.ViewSet):
                 "coverage": scores.get("coverage"),
                 "principles": scores.get("principles", []),
                 "pillars": scores.get("pillars", []),
-                "counts": row["counts"],
+                "counts": {
+                    **selectors.run_counts(run_id=row["pk"], model_id=parse_id(model_id)),
+                    "attack_paths": (row["counts"] or {}).get("attack_paths", 0),
+                },
             }
         )
 
@@ -186,6 +189,7 @@ class ModelScoreViewSet(viewsets.ViewSet):
         decisions = selectors.triage_of_model(model_id=model.pk)
         for finding in result.get("findings", []):
             finding["status"] = selectors.effective_status(decisions.get(finding.get("id")))
+        result["counts"] = selectors.live_counts(model_id=model.pk, findings=result.get("findings", []))
         return Response(result)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from assessments.engine.counts import count_findings
 from assessments.engine.results import (
     AssessmentResult,
     AttackPath,
@@ -25,7 +26,6 @@ from assessments.engine.results import (
     Finding,
     PlanStep,
     ScoreEntry,
-    severity_counts,
 )
 from catalog.packs.loader import RuleMeta, load_rule_catalog
 from threatmodel.domain import Component, DataFlow, Snapshot
@@ -420,7 +420,9 @@ def build_report_model(inputs: ReportInputs) -> ReportModel:
         author=inputs.author,
         snapshot=snapshot,
         result=result,
-        counts=severity_counts(result.findings),
+        counts=count_findings(
+            (v.finding.severity, v.triage == "engine-mitigated", _status_in_force(v)) for v in findings
+        )["open"],
         history=tuple(inputs.history)
         or (HistoryPoint(revision=result.revision or snapshot.revision, score=result.scores.overall, when=now),),
         top_risks=_top_risks(snapshot, result, findings, inputs.top_risk_count),
@@ -433,6 +435,19 @@ def build_report_model(inputs: ReportInputs) -> ReportModel:
         worst=_worst_severities(findings),
         rule_info=infos,
     )
+
+
+def _open_counts(findings: Sequence[FindingView]) -> dict[str, int]:
+    """The open findings by severity, as every page and the API count them (``assessments.engine.counts``)."""
+    counted = count_findings(
+        (v.finding.severity, v.triage == "engine-mitigated", _status_in_force(v)) for v in findings
+    )
+    return dict(counted["open"])
+
+
+def _status_in_force(view: FindingView) -> str:
+    """The triage status counted (``assessments.engine.counts``): an expired acceptance is open."""
+    return "open" if view.triage in ("expired", "engine-mitigated") else view.triage
 
 
 def _severity_groups(findings: Sequence[FindingView], infos: Mapping[str, RuleMeta]) -> tuple[SeverityGroup, ...]:

@@ -26,6 +26,7 @@ from django.utils import timezone
 from assessments import engine
 from assessments.choices import JobStatus, RunTrigger
 from assessments.engine.codec import to_json_dict
+from assessments.engine.counts import count_findings
 from assessments.engine.threagile.pack import with_threagile_pack
 from assessments.models import AssessmentRun, ModelWebhook, RunFinding
 from assessments.selectors import custom_rule_specs
@@ -313,7 +314,6 @@ def _persist_run(run: AssessmentRun, result: dict[str, Any], *, duration_ms: int
     rows = _finding_rows(run.pk, list(result.get("findings") or []))
     RunFinding.objects.bulk_create(rows, batch_size=2000)
     summary = score_summary(result)
-    by_severity = (result.get("summary") or {}).get("by_severity") or {}
     run.status = JobStatus.SUCCEEDED
     run.progress = 100
     run.progress_message = "done"
@@ -321,10 +321,9 @@ def _persist_run(run: AssessmentRun, result: dict[str, Any], *, duration_ms: int
     run.duration_ms = duration_ms
     run.overall_score = summary["overall"]
     run.scores = summary
+    # as found, before triage (the pages read ``selectors.run_counts``, which applies the triage in force)
     run.counts = {
-        "by_severity": by_severity,
-        "findings": len(rows),
-        "open": sum(1 for r in rows if not r.mitigated_by),
+        **count_findings((r.severity, bool(r.mitigated_by), "open") for r in rows),
         "attack_paths": len(result.get("attack_paths") or []),
     }
     run.result = result

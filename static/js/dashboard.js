@@ -18,7 +18,7 @@
         cell.appendChild(chip);
         if (res.scores.coverage) { var cov = document.createElement('small'); cov.className = 'coverage'; cov.textContent = ' coverage ' + Math.round(res.scores.coverage.ratio * 100) + '%'; cell.appendChild(cov); }
         var small = document.createElement('small'); small.className = 'muted'; small.textContent = ' live'; cell.appendChild(small);
-        var counts = {}; (res.findings || []).forEach(function (f) { if (!f.mitigated && (!f.status || f.status === 'open')) counts[f.severity] = (counts[f.severity] || 0) + 1; });
+        var counts = (res.counts && res.counts.open) || {};  // the server's one definition of the counts
         var target = document.querySelector('[data-counts-for="' + id + '"]');
         if (target) {
           while (target.firstChild) target.removeChild(target.firstChild);
@@ -31,4 +31,36 @@
       .then(function () { run(i + 1); });
   };
   run(0);
+  // Rows whose latest revision is not assessed yet (an edit a moment ago): follow the stored score until it
+  // describes that revision (the background job), then show its score and counts.
+  var fill = function (id, score) {
+    var cell = document.querySelector('[data-score-for="' + id + '"]'), target = document.querySelector('[data-counts-for="' + id + '"]');
+    if (cell) {
+      while (cell.firstChild) cell.removeChild(cell.firstChild);
+      var chip = document.createElement('span'); chip.className = 'score-chip'; chip.dataset.level = score.overall >= 80 ? 'good' : score.overall >= 50 ? 'fair' : 'poor';
+      chip.textContent = (Math.round(score.overall * 10) / 10).toFixed(1); cell.appendChild(chip);
+    }
+    if (target && score.counts && score.counts.open) {
+      while (target.firstChild) target.removeChild(target.firstChild);
+      var any = false;
+      SEV.forEach(function (sev) { var n = score.counts.open[sev]; if (n) { any = true; var b = document.createElement('span'); b.className = 'sev sev-' + sev; b.textContent = n + ' ' + sev; target.appendChild(b); } });
+      if (!any) { var none = document.createElement('span'); none.className = 'muted'; none.textContent = 'none open'; target.appendChild(none); }
+    }
+    var rev = document.querySelector('[data-revision-for="' + id + '"]');
+    if (rev) rev.textContent = 'r' + score.revision;
+  };
+  var follow = function (row, tries) {
+    var id = row.dataset.model, wanted = parseInt(row.dataset.revision, 10);
+    fetch('/api/v1/models/' + id + '/score/', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (score) {
+        if (score && score.revision >= wanted) { row.dataset.assessed = String(score.revision); fill(id, score); return; }
+        if (tries < 60) setTimeout(function () { follow(row, tries + 1); }, 2000);
+      })
+      .catch(function () { /* keep what the page shows */ });
+  };
+  Array.prototype.slice.call(document.querySelectorAll('tr[data-model]'))
+    .filter(function (row) { return row.dataset.assessed !== row.dataset.revision; })
+    .slice(0, 20)
+    .forEach(function (row) { follow(row, 0); });
 })();

@@ -2,6 +2,36 @@
 (function () {
   'use strict';
   var T = window.tm, CONFIG = T.readJSON('reports-config');
+  // The list of reports follows the jobs without a reload: polled while one is queued or running.
+  var body = document.getElementById('reports-body'), FORMATS = { pdf: 'PDF', html: 'HTML', sarif: 'SARIF', csv: 'CSV', json: 'JSON', text: 'Text' };
+  var listTimer = null;
+  var cell = function (tr, content) { var td = document.createElement('td'); if (content && content.nodeType) td.appendChild(content); else td.textContent = content; tr.appendChild(td); return td; };
+  var size = function (n) { if (n == null) return '—'; if (n < 1024) return n + ' bytes'; if (n < 1048576) return (n / 1024).toFixed(1) + ' KB'; return (n / 1048576).toFixed(1) + ' MB'; };
+  var renderList = function (items) {
+    while (body.firstChild) body.removeChild(body.firstChild);
+    if (!items.length) { var tr0 = document.createElement('tr'); var td0 = cell(tr0, 'No reports yet.'); td0.colSpan = 5; td0.className = 'muted'; body.appendChild(tr0); return; }
+    items.forEach(function (r) {
+      var tr = document.createElement('tr'); tr.dataset.report = r.id;
+      var when = document.createElement('time'); when.dateTime = r.created_at; when.textContent = String(r.created_at || '').replace('T', ' ').slice(0, 16);
+      cell(tr, when); cell(tr, FORMATS[r.format] || r.format);
+      cell(tr, r.status + ((r.status === 'running' || r.status === 'queued') ? ' (' + (r.progress || 0) + '%)' + (r.progress_message ? ': ' + r.progress_message : '') : ''));
+      cell(tr, size(r.size_bytes));
+      if (r.status === 'succeeded') { var a = document.createElement('a'); a.href = r.download_url || (CONFIG.urls.report + r.id + '/download/'); a.textContent = 'download'; cell(tr, a); } else cell(tr, '—');
+      body.appendChild(tr);
+    });
+  };
+  var refreshList = function () {
+    if (!body || !CONFIG.urls.list) return;
+    clearTimeout(listTimer);
+    T.api('GET', CONFIG.urls.list).then(function (res) {
+      if (!res.ok || !res.data) return;
+      var items = res.data.results || [];
+      renderList(items);
+      var busy = items.some(function (r) { return r.status === 'queued' || r.status === 'running'; });
+      if (busy) listTimer = setTimeout(refreshList, 1500);
+    });
+  };
+  if (body && body.textContent.match(/queued|running/)) refreshList();
   var form = document.getElementById('report-form');
   if (!form) return;
   var wrap = document.getElementById('report-progress'), bar = document.getElementById('report-bar');
@@ -12,6 +42,7 @@
       var r = res.data;
       bar.value = r.progress || 0;
       text.textContent = (r.status || '') + (r.progress_message ? ': ' + r.progress_message : '') + ' (' + (r.progress || 0) + '%)';
+      if (r.status === 'succeeded' || r.status === 'failed') refreshList();
       if (r.status === 'succeeded') {
         bar.value = 100;
         link.href = r.download_url || (CONFIG.urls.report + r.id + '/download/');
@@ -44,6 +75,7 @@
         if (!res.ok) { text.textContent = 'Not started: ' + T.errorText(res); form.querySelector('button').disabled = false; return null; }
         var r = res.data || {};
         poll(r.url || (CONFIG.urls.report + r.id + '/'), 0);
+        refreshList();
         return null;
       });
     };

@@ -110,9 +110,15 @@ def test_last_used_at_is_written_at_most_once_per_resolution(team_setup: Any) ->
     assert m.ApiToken.objects.get(pk=token.pk).last_used_at > first
 
 
-def test_latest_score_by_token_costs_three_queries_and_answers_the_stored_scores(team_setup: Any) -> None:
+def test_latest_score_by_token_costs_four_queries_and_answers_the_stored_scores(team_setup: Any) -> None:
+    """Token, run, team role, and the counts with the triage in force (one query, selectors.run_counts)."""
+    from assessments.engine.counts import count_findings
+    from assessments.models import RunFinding
+
     model, viewer = team_setup.model, team_setup.viewer
     run = _run(model, viewer, overall=71.5, finished_ago=timedelta(minutes=1))
+    for n, severity in enumerate(("high", "high", "low")):
+        RunFinding.objects.create(run=run, fingerprint=f"r@{n}", rule="r", title="t", severity=severity, ordinal=n)
     _, raw = api_token_create(user=viewer, name="dashboard")
     client = _bearer(raw)
     url = f"/api/v1/models/{model.pk}/score/"
@@ -120,7 +126,7 @@ def test_latest_score_by_token_costs_three_queries_and_answers_the_stored_scores
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200
-    assert len(queries) == 3, [q["sql"] for q in queries.captured_queries]
+    assert len(queries) == 4, [q["sql"] for q in queries.captured_queries]
     assert response.json() == {
         "model": model.pk,
         "run": run.pk,
@@ -135,7 +141,7 @@ def test_latest_score_by_token_costs_three_queries_and_answers_the_stored_scores
         "coverage": None,
         "principles": SCORES["principles"],
         "pillars": SCORES["pillars"],
-        "counts": {"high": 2, "low": 1},
+        "counts": {**count_findings([("high", False, "open")] * 2 + [("low", False, "open")]), "attack_paths": 0},
     }
     # access is still checked: another team's token sees nothing, a revoked token nothing at all
     _, outsider = api_token_create(user=team_setup.outsider, name="other")

@@ -92,7 +92,8 @@ def test_triage_rules(team_setup: Any) -> None:
     assert FindingTriage.objects.get(model=model, fingerprint="r@a").expires_at is None
 
 
-def test_accepted_findings_still_count_as_open_risk_in_the_feed(team_setup: Any, engine: Any) -> None:
+def test_accepted_findings_are_counted_apart_from_open_ones_in_the_feed(team_setup: Any, engine: Any) -> None:
+    """One definition (assessments.engine.counts): accepted risk is its own bucket, as the editor shows it."""
     run = run_now(team_setup.model)
     open_rows = list(RunFinding.objects.filter(run=run, mitigated_by=[]))
     first, second = open_rows[0], open_rows[1]
@@ -111,7 +112,10 @@ def test_accepted_findings_still_count_as_open_risk_in_the_feed(team_setup: Any,
         justification="not reachable",
     )
     feed = selectors.posture_feed(user=team_setup.viewer)
-    assert sum(feed[0]["open"].values()) == len(open_rows) - 1
+    counts = feed[0]["counts"]
+    assert counts["totals"]["open"] == sum(feed[0]["open"].values()) == len(open_rows) - 2
+    assert counts["totals"]["accepted"] == counts["totals"]["false_positive"] == 1
+    assert counts["findings"] == RunFinding.objects.filter(run=run).count()
 
 
 def test_enabled_custom_rules_are_passed_to_the_engine(team_setup: Any, monkeypatch: Any) -> None:

@@ -70,6 +70,7 @@ def test_triage_tokens_and_reports(browser: Any, live_server: Any, browser_user:
 
     # reports: generate an HTML report, follow its progress, download it
     page.goto(f"{live_server.url}/models/{model.pk}/reports/")
+    assert "No reports yet" in page.get_by_test_id("reports-body").inner_text()
     page.select_option("#report-format", "html")
     page.get_by_test_id("report-generate").click()
     link = page.locator("#report-download")
@@ -78,5 +79,9 @@ def test_triage_tokens_and_reports(browser: Any, live_server: Any, browser_user:
     status = page.evaluate(f"fetch({href!r}).then(r => r.status)")
     assert status == 200
     assert page.locator("#report-bar").evaluate("e => e.value") == 100
+    # the list of earlier reports follows without a reload
+    listed = page.get_by_test_id("reports-body").locator("tr[data-report]")
+    listed.first.wait_for(timeout=10_000)
+    assert "succeeded" in listed.first.inner_text() and listed.first.locator("a").get_attribute("href") == href
     assert not errors, errors
     context.close()

@@ -19,6 +19,7 @@ def _runs(model: Any, scores: list[float]) -> None:
     from assessments.choices import JobStatus
     from assessments.models import AssessmentRun
 
+    AssessmentRun.objects.filter(model=model).delete()  # the assessment its creation scheduled: this history instead
     now = timezone.now()
     for i, score in enumerate(scores):
         AssessmentRun.objects.create(

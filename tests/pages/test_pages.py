@@ -125,16 +125,21 @@ def test_dashboard_shows_score_trend_and_open_findings(client: Any, setup: Any) 
     from django.utils import timezone
 
     from assessments.choices import JobStatus
-    from assessments.models import AssessmentRun
+    from assessments.models import AssessmentRun, RunFinding
 
     for i, score in enumerate((50.0, 62.5, 70.0)):
-        AssessmentRun.objects.create(
+        run = AssessmentRun.objects.create(
             model=setup.model,
             revision=1,
             status=JobStatus.SUCCEEDED,
             overall_score=score,
             finished_at=timezone.now() - timezone.timedelta(days=3 - i),
-            counts={"critical": 0, "high": 2, "medium": 4, "low": 1, "info": 0},
+        )
+    # the latest run's rows: 2 high, 4 medium, 1 low open, and a critical one mitigated by a control
+    for n, severity in enumerate(["high"] * 2 + ["medium"] * 4 + ["low", "critical"]):
+        mitigated = ["c-waf"] if severity == "critical" else []
+        RunFinding.objects.create(
+            run=run, fingerprint=f"r@{n}", rule="r", title="t", severity=severity, ordinal=n, mitigated_by=mitigated
         )
     client.force_login(setup.owner)
     page = client.get(reverse("home")).content.decode()
@@ -233,3 +238,50 @@ def test_svg_export_from_the_servers_graphviz(client: Any, setup: Any) -> None:
     assert "<svg" in body and "Checkout service" in body and "<script" not in body
     client.force_login(setup.outsider)
     assert client.get(reverse("model-diagram-svg", args=[setup.model.pk])).status_code == 404
+
+
+def test_revision_diff_shows_values_readably(client: Any, setup: Any) -> None:
+    """Positions as ``x, y``, lists as chips, flags as yes/no: never a Python dict or list."""
+    from threatmodel import services
+    from threatmodel.changes import ElementChange
+
+    services.changeset_apply(
+        model=setup.model,
+        user=setup.owner,
+        base_revision=setup.model.revision,
+        changes=[
+            ElementChange(
+                "update", "component", "redis-cart", {"position": {"x": 120, "y": 48.5}, "tags": ["cache", "pci"]}
+            )
+        ],
+    )
+    client.force_login(setup.owner)
+    page = client.get(reverse("revision-diff", args=[setup.model.pk, setup.model.revision])).content.decode()
+    changes = page[page.index("<h2>Changes</h2>") :]
+    assert "<ins>120, 48.5</ins>" in changes
+    assert '<ins><span class="chip">cache</span> <span class="chip">pci</span></ins>' in changes
+    assert "{&#x27;" not in changes and "[&#x27;" not in changes and "{'" not in changes
+
+
+def test_import_page_lists_every_problem_of_a_refused_file_with_its_path(client: Any, setup: Any) -> None:
+    from pathlib import Path
+
+    from threatmodel import models as m
+
+    raw = (Path(__file__).parents[1] / "data" / "models" / "four-problems.yaml").read_bytes()
+    client.force_login(setup.owner)
+    response = client.post(
+        reverse("model-import"), {"team": setup.team.pk, "file": SimpleUploadedFile("four-problems.yaml", raw)}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    box = page[page.index('data-testid="import-errors"') :]
+    assert "4 problems" in box
+    items = re.findall(r"<li><code>([^<]+)</code>: ([^<]+)</li>", box)
+    assert [path for path, _ in items] == [
+        "components[0].kind",
+        "components[1].encryption_at_rest",
+        "model.business_criticality",
+        "flows[0].target",
+    ]
+    assert "nowhere" in items[3][1] and not m.ThreatModel.objects.filter(name="Bad").exists()

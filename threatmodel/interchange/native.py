@@ -381,9 +381,36 @@ def index_document(document: Mapping[str, Any]) -> tuple[ModelIndex, list[Issue]
 
 
 def document_issues(document: Any, *, known_controls: frozenset[str] | None = None) -> list[Issue]:
+    """Every problem of the document at once: its schema problems, and the reference problems too wherever the
+    document has the shape to look for them (a refused file lists all that is wrong, not only the first kind)."""
     issues = schema_issues(document)
-    if issues:
+    if not issues:
+        return _reference_issues(document, known_controls)
+    if not _has_collections_shape(document):
         return issues
+    try:
+        more = _reference_issues(document, known_controls)
+    except (KeyError, TypeError, AttributeError, ValueError):  # an element too broken to follow its references
+        return issues
+    seen = {issue.path for issue in issues}
+    return issues + [issue for issue in more if issue.path not in seen]
+
+
+def _has_collections_shape(document: Any) -> bool:
+    if not isinstance(document, dict):
+        return False
+    for collection in KIND_OF_COLLECTION:
+        items = document.get(collection)
+        if items is None:
+            continue
+        if not isinstance(items, list) or not all(
+            isinstance(item, dict) and isinstance(item.get("id"), str) for item in items
+        ):
+            return False
+    return True
+
+
+def _reference_issues(document: Any, known_controls: frozenset[str] | None) -> list[Issue]:
     index, issues, first_path = index_document(document)
     for collection, kind in KIND_OF_COLLECTION.items():
         for position, item in enumerate(document.get(collection) or []):

@@ -25,6 +25,7 @@ let flagged = [];
 function applyAssessment(result) {
   const t0 = performance.now();
   state.assessed = true;
+  state.counts = result.counts || null;
   state.findings = (result.findings || []).slice().sort(function (a, b) { return (SEV_RANK[a.severity] - SEV_RANK[b.severity]) || (a.id < b.id ? -1 : 1); });
   state.paths = result.attack_paths || [];
   state.scores = result.scores || null;

@@ -10,8 +10,9 @@ export function renderFindings() {
   const list = $('#findings-list'); if (!list) return;
   clear(list);
   const open = state.findings.filter(isOpen);
-  const counts = {}; SEVERITIES.forEach(function (s) { counts[s] = 0; });
-  open.forEach(function (f) { counts[f.severity] = (counts[f.severity] || 0) + 1; });
+  let counts = {}; SEVERITIES.forEach(function (s) { counts[s] = 0; });
+  if (state.counts) counts = Object.assign(counts, state.counts.open);  // the server's counts (selectors.live_counts)
+  else open.forEach(function (f) { counts[f.severity] = (counts[f.severity] || 0) + 1; });
   const summary = $('#findings-summary');
   if (summary) {
     clear(summary);
