@@ -96,8 +96,22 @@ def parse_database_url(url: str, timeout: float = 3.0) -> dict[str, object]:
     raise ImproperlyConfiguredEnv(f"DATABASE_URL scheme {parsed.scheme!r} is not supported (sqlite, postgres)")
 
 
+#: Secret keys that documentation and examples show: refused in production (anyone can sign sessions with them).
+PLACEHOLDER_SECRETS = frozenset({"...", "change-me", "changeme", "secret", "your-secret-key", "<secret>", "xxx"})
+MIN_SECRET_LENGTH = 32
+
+
 def _secret_key(debug: bool) -> str:
     key = os.environ.get("DJANGO_SECRET_KEY", "")
+    if (
+        key
+        and not debug
+        and (key.strip() in PLACEHOLDER_SECRETS or key.startswith("django-insecure") or len(key) < MIN_SECRET_LENGTH)
+    ):
+        raise ImproperlyConfiguredEnv(
+            "DJANGO_SECRET_KEY is a placeholder or shorter than 32 characters; generate one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`"
+        )
     if key:
         return key
     if not debug:
@@ -133,6 +147,7 @@ class Env:
     media_root: str
     log_level: str
     secure_cookies: bool
+    api_docs_public: bool
     webhook_timeout: int
     webhook_allow_private: bool
     engine_workers: int
@@ -158,6 +173,7 @@ def load() -> Env:
         media_root=_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")),
         log_level=_str("LOG_LEVEL", "INFO"),
         secure_cookies=_bool("SECURE_COOKIES", False),
+        api_docs_public=_bool("API_DOCS_PUBLIC", False),
         webhook_timeout=_int("WEBHOOK_TIMEOUT", 5),
         webhook_allow_private=_bool("WEBHOOK_ALLOW_PRIVATE", False),
         engine_workers=_int("ENGINE_WORKERS", 0),

@@ -35,6 +35,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "threatmodel.api.unavailable.FailureAnswerMiddleware",
+    "threatmodel.security.NoStoreMiddleware",
 ]
 CSRF_FAILURE_VIEW = "threatmodel.api.unavailable.csrf_failure"
 
@@ -95,6 +96,16 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = ENV.secure_cookies
 CSRF_COOKIE_SECURE = ENV.secure_cookies
+# SECURE_COOKIES=1 means "served over HTTPS" (directly or behind a proxy that sets X-Forwarded-Proto): HSTS,
+# redirect plain HTTP (the health probes excepted), trust the proxy's scheme header.
+SECURE_HSTS_SECONDS = 31_536_000 if ENV.secure_cookies else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = ENV.secure_cookies
+SECURE_HSTS_PRELOAD = False
+SECURE_SSL_REDIRECT = ENV.secure_cookies
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if ENV.secure_cookies else None
+#: The OpenAPI schema and its Swagger/ReDoc pages need a login unless API_DOCS_PUBLIC=1.
+API_DOCS_PUBLIC = ENV.api_docs_public
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"

@@ -45,7 +45,9 @@ def test_model_create_update_delete(clients: Any, team_setup: Any) -> None:
     assert response.status_code == 200 and response.json()["revision"] == 2
     assert response.json()["description"] == "hello"
     assert clients.editor.delete(f"/api/v1/models/{model_id}/").status_code == 403
-    assert clients.owner.delete(f"/api/v1/models/{model_id}/").status_code == 204
+    assert clients.owner.delete(f"/api/v1/models/{model_id}/").status_code == 428  # which revision? (issue 19)
+    assert clients.owner.delete(f"/api/v1/models/{model_id}/", HTTP_IF_MATCH='"1"').status_code == 409
+    assert clients.owner.delete(f"/api/v1/models/{model_id}/", HTTP_IF_MATCH='"2"').status_code == 204
     assert not m.ThreatModel.objects.filter(pk=model_id).exists()
 
 
