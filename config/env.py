@@ -148,6 +148,8 @@ class Env:
     log_level: str
     secure_cookies: bool
     api_docs_public: bool
+    login_failure_limit: int
+    login_lockout_minutes: int
     webhook_timeout: int
     webhook_allow_private: bool
     engine_workers: int
@@ -174,6 +176,8 @@ def load() -> Env:
         log_level=_str("LOG_LEVEL", "INFO"),
         secure_cookies=_bool("SECURE_COOKIES", False),
         api_docs_public=_bool("API_DOCS_PUBLIC", False),
+        login_failure_limit=_int("LOGIN_FAILURE_LIMIT", 5),
+        login_lockout_minutes=_int("LOGIN_LOCKOUT_MINUTES", 15),
         webhook_timeout=_int("WEBHOOK_TIMEOUT", 5),
         webhook_allow_private=_bool("WEBHOOK_ALLOW_PRIVATE", False),
         engine_workers=_int("ENGINE_WORKERS", 0),

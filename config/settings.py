@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "threatmodel",
     "catalog",
     "assessments",
@@ -36,7 +37,17 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "threatmodel.api.unavailable.FailureAnswerMiddleware",
     "threatmodel.security.NoStoreMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lock-out into its answer
 ]
+# -- Login throttling and lock-out (django-axes) on /login/ and /admin/login/: after LOGIN_FAILURE_LIMIT wrong
+# passwords for one username from one address, that pair is locked out for LOGIN_LOCKOUT_MINUTES.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = ENV.login_failure_limit
+AXES_COOLOFF_TIME = ENV.login_lockout_minutes / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 CSRF_FAILURE_VIEW = "threatmodel.api.unavailable.csrf_failure"
 
 ROOT_URLCONF = "config.urls"

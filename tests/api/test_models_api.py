@@ -272,7 +272,7 @@ def test_session_auth_requires_csrf(team_setup: Any) -> None:
     from rest_framework.test import APIClient
 
     client = APIClient(enforce_csrf_checks=True)
-    assert client.login(username="editor", password="pw-123456")
+    client.force_login(team_setup.editor)  # (the login form itself is django-axes' territory: tests/hardening)
     assert client.get(url(team_setup.model)).status_code == 200
     response = client.post(url(team_setup.model, "changesets/"), {"base_revision": 1, "changes": []}, format="json")
     assert response.status_code == 403 and "CSRF" in response.json()["detail"]
