@@ -145,6 +145,7 @@ class Env:
     api_throttle_anon: str
     api_throttle_token: str
     media_root: str
+    static_root: str
     log_level: str
     secure_cookies: bool
     api_docs_public: bool
@@ -173,6 +174,7 @@ def load() -> Env:
         api_throttle_anon=_str("API_THROTTLE_ANON", "60/minute"),
         api_throttle_token=_str("API_THROTTLE_TOKEN", "1200/minute"),
         media_root=_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")),
+        static_root=_str("STATIC_ROOT", str(BASE_DIR / "var" / "staticfiles")),
         log_level=_str("LOG_LEVEL", "INFO"),
         secure_cookies=_bool("SECURE_COOKIES", False),
         api_docs_public=_bool("API_DOCS_PUBLIC", False),

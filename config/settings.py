@@ -86,16 +86,18 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATIC_ROOT = ENV.static_root
+# Production serves what `collectstatic` made: compressed (gzip, brotli) copies with content hashes in their
+# names, which WhiteNoise sends with a year-long immutable cache; only development reads the source folders.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = ENV.media_root
 MEDIA_URL = "/media/"
@@ -226,5 +228,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # without REDIS_URL tasks run in-process and kombu complains about the unused in-memory broker
         "kombu.connection": {"level": "ERROR"},
+        # WeasyPrint and its font/CSS stack log ~100 INFO lines per PDF: warnings and errors only
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "tinycss2": {"level": "WARNING"},
     },
 }
