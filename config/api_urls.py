@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, JsonResponse
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from assessments.api.metrics import MetricsView
 
@@ -43,7 +43,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", include("threatmodel.api.urls")),
     path("api/v1/", include("assessments.api.urls")),
     path("api/schema/", schema_view(SpectacularAPIView.as_view()), name="api-schema"),
-    path("api/docs/", docs_page(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
+    path("api/docs/", docs_page(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("api/redoc/", docs_page(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
     path("metrics", MetricsView.as_view(), name="metrics"),
     re_path(r"^api/", api_not_found),

@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "threatmodel",
     "catalog",
     "assessments",
@@ -29,6 +30,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -41,6 +43,24 @@ MIDDLEWARE = [
 ]
 # -- Login throttling and lock-out (django-axes) on /login/ and /admin/login/: after LOGIN_FAILURE_LIMIT wrong
 # passwords for one username from one address, that pair is locked out for LOGIN_LOCKOUT_MINUTES.
+# -- Content-Security-Policy (django-csp): scripts only from our own origin (no inline script, no eval; the
+# editor's data travels in a JSON <script type="application/json"> block, which is not executed); styles may be
+# inline (the graph library and ReDoc set them). Swagger UI loads its start-up script as a file (split view).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = ENV.login_failure_limit
 AXES_COOLOFF_TIME = ENV.login_lockout_minutes / 60  # hours
