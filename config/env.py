@@ -149,6 +149,7 @@ class Env:
     log_level: str
     secure_cookies: bool
     api_docs_public: bool
+    hsts_preload: bool
     login_failure_limit: int
     login_lockout_minutes: int
     webhook_timeout: int
@@ -178,6 +179,7 @@ def load() -> Env:
         log_level=_str("LOG_LEVEL", "INFO"),
         secure_cookies=_bool("SECURE_COOKIES", False),
         api_docs_public=_bool("API_DOCS_PUBLIC", False),
+        hsts_preload=_bool("HSTS_PRELOAD", False),
         login_failure_limit=_int("LOGIN_FAILURE_LIMIT", 5),
         login_lockout_minutes=_int("LOGIN_LOCKOUT_MINUTES", 15),
         webhook_timeout=_int("WEBHOOK_TIMEOUT", 5),

@@ -133,7 +133,9 @@ CSRF_COOKIE_SECURE = ENV.secure_cookies
 # redirect plain HTTP (the health probes excepted), trust the proxy's scheme header.
 SECURE_HSTS_SECONDS = 31_536_000 if ENV.secure_cookies else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = ENV.secure_cookies
-SECURE_HSTS_PRELOAD = False
+SECURE_HSTS_PRELOAD = ENV.hsts_preload
+# Preloading is the operator's call (HSTS_PRELOAD=1): once a domain is on the browsers' list it is hard to leave.
+SILENCED_SYSTEM_CHECKS = [] if ENV.hsts_preload else ["security.W021"]
 SECURE_SSL_REDIRECT = ENV.secure_cookies
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if ENV.secure_cookies else None

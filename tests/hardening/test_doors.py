@@ -107,3 +107,23 @@ def test_a_setting_opens_the_api_docs(settings: Any) -> None:
     anonymous = Client()
     assert anonymous.get("/api/schema/").status_code == 200
     assert b"swagger" in anonymous.get("/api/docs/").content.lower()
+
+
+def test_check_deploy_is_clean_with_production_settings() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECURE_", "API_DOCS"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_SECRET_KEY=GOOD_KEY + "-Zq9",
+        SECURE_COOKIES="1",
+        DJANGO_ALLOWED_HOSTS="trustmap.example.com",
+    )
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no issues" in done.stdout
