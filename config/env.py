@@ -103,8 +103,22 @@ def parse_database_url(url: str, timeout: float = 3.0) -> dict[str, object]:
     raise ImproperlyConfiguredEnv(f"DATABASE_URL scheme {parsed.scheme!r} is not supported (sqlite, postgres)")
 
 
+#: Secret keys that documentation and examples show: refused in production (anyone can sign sessions with them).
+PLACEHOLDER_SECRETS = frozenset({"...", "change-me", "changeme", "secret", "your-secret-key", "<secret>", "xxx"})
+MIN_SECRET_LENGTH = 32
+
+
 def _secret_key(debug: bool) -> str:
     key = os.environ.get("DJANGO_SECRET_KEY", "")
+    if (
+        key
+        and not debug
+        and (key.strip() in PLACEHOLDER_SECRETS or key.startswith("django-insecure") or len(key) < MIN_SECRET_LENGTH)
+    ):
+        raise ImproperlyConfiguredEnv(
+            "DJANGO_SECRET_KEY is a placeholder or shorter than 32 characters; generate one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`"
+        )
     if key:
         return key
     if not debug:
@@ -138,8 +152,13 @@ class Env:
     api_throttle_anon: str
     api_throttle_token: str
     media_root: str
+    static_root: str
     log_level: str
     secure_cookies: bool
+    api_docs_public: bool
+    hsts_preload: bool
+    login_failure_limit: int
+    login_lockout_minutes: int
     webhook_timeout: int
     webhook_allow_private: bool
     engine_workers: int
@@ -170,8 +189,13 @@ def load() -> Env:
         api_throttle_anon=_str("API_THROTTLE_ANON", "60/minute"),
         api_throttle_token=_str("API_THROTTLE_TOKEN", "1200/minute"),
         media_root=_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")),
+        static_root=_str("STATIC_ROOT", str(BASE_DIR / "var" / "staticfiles")),
         log_level=_str("LOG_LEVEL", "INFO"),
         secure_cookies=_bool("SECURE_COOKIES", False),
+        api_docs_public=_bool("API_DOCS_PUBLIC", False),
+        hsts_preload=_bool("HSTS_PRELOAD", False),
+        login_failure_limit=_int("LOGIN_FAILURE_LIMIT", 5),
+        login_lockout_minutes=_int("LOGIN_LOCKOUT_MINUTES", 15),
         webhook_timeout=_int("WEBHOOK_TIMEOUT", 5),
         webhook_allow_private=_bool("WEBHOOK_ALLOW_PRIVATE", False),
         engine_workers=_int("ENGINE_WORKERS", 0),

@@ -20,6 +20,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "threatmodel",
     "catalog",
     "assessments",
@@ -28,6 +30,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -35,7 +38,36 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "threatmodel.api.unavailable.FailureAnswerMiddleware",
+    "threatmodel.security.NoStoreMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lock-out into its answer
 ]
+# -- Login throttling and lock-out (django-axes) on /login/ and /admin/login/: after LOGIN_FAILURE_LIMIT wrong
+# passwords for one username from one address, that pair is locked out for LOGIN_LOCKOUT_MINUTES.
+# -- Content-Security-Policy (django-csp): scripts only from our own origin (no inline script, no eval; the
+# editor's data travels in a JSON <script type="application/json"> block, which is not executed); styles may be
+# inline (the graph library and ReDoc set them). Swagger UI loads its start-up script as a file (split view).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = ENV.login_failure_limit
+AXES_COOLOFF_TIME = ENV.login_lockout_minutes / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 CSRF_FAILURE_VIEW = "threatmodel.api.unavailable.csrf_failure"
 
 ROOT_URLCONF = "config.urls"
@@ -74,16 +106,18 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATIC_ROOT = ENV.static_root
+# Production serves what `collectstatic` made: compressed (gzip, brotli) copies with content hashes in their
+# names, which WhiteNoise sends with a year-long immutable cache; only development reads the source folders.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = ENV.media_root
 MEDIA_URL = "/media/"
@@ -95,6 +129,18 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = ENV.secure_cookies
 CSRF_COOKIE_SECURE = ENV.secure_cookies
+# SECURE_COOKIES=1 means "served over HTTPS" (directly or behind a proxy that sets X-Forwarded-Proto): HSTS,
+# redirect plain HTTP (the health probes excepted), trust the proxy's scheme header.
+SECURE_HSTS_SECONDS = 31_536_000 if ENV.secure_cookies else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = ENV.secure_cookies
+SECURE_HSTS_PRELOAD = ENV.hsts_preload
+# Preloading is the operator's call (HSTS_PRELOAD=1): once a domain is on the browsers' list it is hard to leave.
+SILENCED_SYSTEM_CHECKS = [] if ENV.hsts_preload else ["security.W021"]
+SECURE_SSL_REDIRECT = ENV.secure_cookies
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if ENV.secure_cookies else None
+#: The OpenAPI schema and its Swagger/ReDoc pages need a login unless API_DOCS_PUBLIC=1.
+API_DOCS_PUBLIC = ENV.api_docs_public
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
@@ -224,5 +270,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # without REDIS_URL tasks run in-process and kombu complains about the unused in-memory broker
         "kombu.connection": {"level": "ERROR"},
+        # WeasyPrint and its font/CSS stack log ~100 INFO lines per PDF: warnings and errors only
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "tinycss2": {"level": "WARNING"},
     },
 }

@@ -45,7 +45,9 @@ def test_model_create_update_delete(clients: Any, team_setup: Any) -> None:
     assert response.status_code == 200 and response.json()["revision"] == 2
     assert response.json()["description"] == "hello"
     assert clients.editor.delete(f"/api/v1/models/{model_id}/").status_code == 403
-    assert clients.owner.delete(f"/api/v1/models/{model_id}/").status_code == 204
+    assert clients.owner.delete(f"/api/v1/models/{model_id}/").status_code == 428  # which revision? (issue 19)
+    assert clients.owner.delete(f"/api/v1/models/{model_id}/", HTTP_IF_MATCH='"1"').status_code == 409
+    assert clients.owner.delete(f"/api/v1/models/{model_id}/", HTTP_IF_MATCH='"2"').status_code == 204
     assert not m.ThreatModel.objects.filter(pk=model_id).exists()
 
 
@@ -275,7 +277,7 @@ def test_session_auth_requires_csrf(team_setup: Any) -> None:
     from rest_framework.test import APIClient
 
     client = APIClient(enforce_csrf_checks=True)
-    assert client.login(username="editor", password="pw-123456")
+    client.force_login(team_setup.editor)  # (the login form itself is django-axes' territory: tests/hardening)
     assert client.get(url(team_setup.model)).status_code == 200
     response = client.post(url(team_setup.model, "changesets/"), {"base_revision": 1, "changes": []}, format="json")
     assert response.status_code == 403 and "CSRF" in response.json()["detail"]

@@ -34,7 +34,8 @@ def test_schema_matches_snapshot() -> None:
 
 
 @pytest.mark.django_db
-def test_schema_and_docs_pages_are_served(client: Any) -> None:
+def test_schema_and_docs_pages_are_served(client: Any, django_user_model: Any) -> None:
+    client.force_login(django_user_model.objects.create_user("reader"))  # the docs need a login (issue 19)
     assert client.get("/api/schema/").status_code == 200
     assert b"swagger" in client.get("/api/docs/").content.lower()
     assert b"redoc" in client.get("/api/redoc/").content.lower()

@@ -92,7 +92,7 @@ WRITES = [
     ("delete", "/api/v1/teams/{t}/custom-rules/{rule}/", None, "editor"),
     ("post", "/api/v1/teams/{t}/members/", {"username": "outsider", "role": "viewer"}, "owner"),
     ("patch", "/api/v1/teams/{t}/members/{owner}/", {"role": "owner"}, "owner"),
-    ("delete", "/api/v1/models/{m}/", None, "owner"),
+    ("delete", "/api/v1/models/{m}/?base_revision=1", None, "owner"),
 ]
 RANK = {"viewer": 0, "editor": 1, "owner": 2}
 

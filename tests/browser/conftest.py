@@ -63,14 +63,18 @@ def browser_user(transactional_db: Any) -> Any:
     return user
 
 
-def login_context(browser: Any, live_server: Any, user: Any, width: int = 1440, height: int = 900) -> Any:
-    """A browser context carrying a logged-in session cookie for ``user``."""
+def login_context(
+    browser: Any, live_server: Any, user: Any, width: int = 1440, height: int = 900, *, bypass_csp: bool = True
+) -> Any:
+    """A browser context carrying a logged-in session cookie for ``user``. Playwright's ``wait_for_function``
+    evaluates its predicate with ``eval``, which the site's CSP forbids: contexts bypass the CSP unless a test
+    checks the page under it (tests/browser/test_csp.py, which waits on selectors only)."""
     from django.conf import settings
     from django.test import Client
 
     client = Client()
     client.force_login(user)
-    context = browser.new_context(viewport={"width": width, "height": height})
+    context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=bypass_csp)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
     return context

@@ -61,24 +61,41 @@ class PreconditionRequired(APIException):
     default_code = "precondition_required"
 
 
+class PreconditionFailed(APIException):
+    status_code = 412
+    default_detail = "the revision in If-Match and the base_revision sent with it disagree"
+    default_code = "precondition_failed"
+
+
 def base_revision_of(request: Request, body: Any = None) -> int:
     """The revision a write is based on: body ``base_revision``, ``If-Match`` or ``?base_revision=``.
 
-    Without one the write is refused with 428 Precondition Required (lost updates are never silent).
+    Without one the write is refused with 428 Precondition Required (lost updates are never silent); when
+    several are sent they must name the same revision (412 Precondition Failed otherwise: a stale ``If-Match``
+    is never overridden by a current body).
     """
-    raw: Any = None
+    given: list[tuple[str, Any]] = []
     if isinstance(body, dict) and "base_revision" in body:
-        raw = body["base_revision"]
-    elif request.headers.get("If-Match"):
+        given.append(("base_revision", body["base_revision"]))
+    if request.headers.get("If-Match"):
         match = _ETAG.match(request.headers["If-Match"])
         if not match:
             raise ValidationError({"detail": 'If-Match must be a revision number such as "12"'})
-        raw = match.group(1)
-    elif "base_revision" in request.query_params:
-        raw = request.query_params["base_revision"]
-    if raw is None:
+        given.append(("If-Match", match.group(1)))
+    if "base_revision" in request.query_params:
+        given.append(("base_revision", request.query_params["base_revision"]))
+    if not given:
         raise PreconditionRequired()
-    if isinstance(raw, bool):
+    values = {_revision_number(raw) for _, raw in given}
+    if len(values) > 1:
+        raise PreconditionFailed(
+            "the preconditions disagree: " + ", ".join(f"{name} {raw}" for name, raw in given) + "; send one revision"
+        )
+    return values.pop()
+
+
+def _revision_number(raw: Any) -> int:
+    if isinstance(raw, bool) or raw is None:
         raise ValidationError({"base_revision": "must be a non-negative integer"})
     try:
         value = int(raw)

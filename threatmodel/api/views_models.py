@@ -37,6 +37,10 @@ class RawModelParser(parsers.BaseParser):
 
 
 ERRORS = {400: s.ErrorSerializer, 404: s.ErrorSerializer}
+REVISION_PRECONDITION = [
+    OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False, description='The revision, e.g. "12"'),
+    OpenApiParameter("base_revision", int, required=False, description="Alternative to If-Match"),
+]
 
 
 class ThreatModelViewSet(viewsets.GenericViewSet[m.ThreatModel]):
@@ -138,9 +142,18 @@ class ThreatModelViewSet(viewsets.GenericViewSet[m.ThreatModel]):
             return conflict_response(model, exc)
         return Response(self.get_serializer(model).data, headers={"ETag": etag(model.revision)})
 
-    @extend_schema(responses={204: None, 403: s.ErrorSerializer, 404: s.ErrorSerializer})
+    @extend_schema(
+        parameters=REVISION_PRECONDITION,
+        responses={204: None, 403: s.ErrorSerializer, 404: s.ErrorSerializer, 409: s.ConflictSerializer},
+    )
     def destroy(self, request: Request, pk: str) -> Response:
+        """Delete the model; needs the revision it is based on (If-Match or base_revision), like every write."""
         model = self._model(pk, Role.OWNER)
+        base = base_revision_of(request, request.data if isinstance(request.data, dict) else None)
+        if base != model.revision:
+            return conflict_response(
+                model, RevisionConflict(model_id=model.pk, base_revision=base, current_revision=model.revision)
+            )
         services.model_delete(model=model)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -1,0 +1,112 @@
+"""Operating the service (issue 19, observation 10): health endpoints, the first user and team from a documented
+command, compressed and hashed static files with a long cache, quiet renderer logs."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+
+from testkit import servers
+from threatmodel import models as m
+from threatmodel.choices import Role
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.django_db
+def test_healthz_and_readyz_embedded() -> None:
+    assert Client().get("/healthz").json() == {"status": "ok"}
+    ready = Client().get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": "ok", "queue": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_names_the_queue_when_redis_is_unreachable(settings: Any) -> None:
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    ready = Client().get("/readyz")
+    assert ready.status_code == 503 and ready["Retry-After"]
+    body = ready.json()
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["queue"].startswith("job queue (Redis) unreachable")
+
+
+@pytest.mark.integration
+@pytest.mark.django_db
+def test_readyz_with_a_real_redis(settings: Any) -> None:
+    with servers.redis() as url:
+        settings.CELERY_BROKER_URL = url
+        assert Client().get("/readyz").status_code == 200
+
+
+@pytest.mark.django_db
+def test_create_team_makes_the_first_owner_and_team(monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    monkeypatch.setenv("TRUSTMAP_OWNER_PASSWORD", "a-long-operator-password-1")
+    call_command("create_team", "Platform security", "--owner", "alice", "--email", "alice@example.com")
+    team = m.Team.objects.get(name="Platform security")
+    membership = m.Membership.objects.get(team=team)
+    assert membership.user.username == "alice" and membership.role == Role.OWNER
+    assert membership.user.check_password("a-long-operator-password-1")
+    assert "owned by 'alice'" in capsys.readouterr().out
+    call_command("create_team", "Second team", "--owner", "alice")  # an existing account owns another team
+    assert m.Membership.objects.filter(user__username="alice").count() == 2
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("create_team", "Platform security", "--owner", "alice")
+    monkeypatch.setenv("TRUSTMAP_OWNER_PASSWORD", "123")
+    with pytest.raises(CommandError, match="password refused"):
+        call_command("create_team", "Third", "--owner", "bob")
+    assert not m.Team.objects.filter(name="Third").exists()
+
+
+def test_weasyprint_is_quiet_at_info() -> None:
+    assert not logging.getLogger("weasyprint").isEnabledFor(logging.INFO)
+    assert logging.getLogger("weasyprint").isEnabledFor(logging.WARNING)
+
+
+@pytest.mark.integration
+def test_production_static_files_are_hashed_compressed_and_cached_for_long(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "s" * 50,
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("REDIS_URL", None)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, capture_output=True
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    hashed = sorted((tmp_path / "static" / "css").glob("*.*.css"))
+    assert hashed, "collectstatic made no hashed copies"
+    assert Path(f"{hashed[0]}.gz").exists()
+    web, base = servers.start_gunicorn(env)
+    try:
+        request = urllib.request.Request(
+            f"{base}/static/css/{hashed[0].name}", headers={"Accept-Encoding": "gzip", "Host": "localhost"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.headers["Content-Encoding"] == "gzip"
+            assert "max-age=315360000" in response.headers["Cache-Control"]
+            assert "immutable" in response.headers["Cache-Control"]
+    finally:
+        servers.stop(web)
