@@ -215,3 +215,43 @@ def test_sibling_boundaries_never_overlap_after_a_move(browser: Any, live_server
     assert page.evaluate("window.trustmap.boundaryOverlaps()") == 0
     _no_errors(errors)
     context.close()
+
+
+def test_undo_history_survives_a_reload_in_the_same_tab(browser: Any, live_server: Any, browser_user: Any) -> None:
+    model = _model(browser_user.team, browser_user, SMALL)
+    context, page, errors = _open(browser, live_server, browser_user, model)
+    assert page.get_by_test_id("tool-undo").is_disabled()
+    page.mouse.click(*_at(page, "b"))
+    _wait_selected(page, ["b"])
+    page.locator("#properties [name='name']").fill("Orders API")
+    page.locator("#properties [name='name']").press("Enter")
+    settle(page)
+    page.locator("#properties [name='encryption_at_rest']").check()
+    settle(page)
+    revision = page.evaluate("window.trustmap.revision()")
+
+    page.reload()
+    open_editor(page, page.url)
+    assert page.evaluate("window.trustmap.element('b').name") == "Orders API"
+    assert page.get_by_test_id("tool-undo").is_enabled()
+    page.get_by_test_id("tool-undo").click()
+    page.wait_for_function("window.trustmap.element('b').encryption_at_rest === false")
+    page.locator("#diagram").focus()
+    page.keyboard.press("Control+z")
+    page.wait_for_function("window.trustmap.element('b').name === 'API'")
+    settle(page)
+    assert page.evaluate("window.trustmap.revision()") == revision + 2  # each undo is saved as a change set
+
+    page.reload()  # the redo stack is kept too
+    open_editor(page, page.url)
+    assert page.evaluate("window.trustmap.element('b').name") == "API"
+    page.get_by_test_id("tool-redo").click()
+    page.wait_for_function("window.trustmap.element('b').name === 'Orders API'")
+    settle(page)
+
+    # another tab (a new session storage) starts with an empty history
+    other = context.new_page()
+    open_editor(other, page.url)
+    assert other.get_by_test_id("tool-undo").is_disabled()
+    _no_errors(errors)
+    context.close()
