@@ -204,7 +204,9 @@ def test_sibling_boundaries_never_overlap_after_a_move(browser: Any, live_server
     grip = _box_page_point(page, "other", 0.5, 0.06)
     other = page.evaluate("window.trustmap.renderedBox('other')")
     width = other["x2"] - other["x1"]
+    revision = page.evaluate("window.trustmap.revision()")
     _drag(page, grip, (cloud["x2"] + width * 0.2, grip[1]))  # its left 30 % over the cloud account
+    page.wait_for_function("r => window.trustmap.revision() > r", arg=revision)  # the move is saved
     settle(page)
     assert page.evaluate("window.trustmap.element('other').parent") is None
     assert page.evaluate("window.trustmap.boundaryOverlaps()") == 0
