@@ -21,6 +21,7 @@ from functools import cache
 from typing import Any
 
 from catalog.packs.controls import control_ids, controls
+from catalog.packs.loader import load_rule_catalog
 from threatmodel.domain import COLLECTIONS, KIND_OF_COLLECTION, Snapshot
 from threatmodel.interchange.native import element_to_dict, snapshot_to_document
 from threatmodel.interchange.schema import ELEMENT_SCHEMAS, ID_PATTERN
@@ -116,7 +117,23 @@ def editor_vocabulary() -> dict[str, Any]:
         "control_ids": sorted(control_ids()),
         "id_pattern": ID_PATTERN,
         "severities": list(SEVERITIES),
+        "quick_fixes": quick_fixes(),
     }
+
+
+def quick_fixes() -> dict[str, dict[str, Any]]:
+    """Per catalog rule with one (``quick_fix`` in its pack): the one-click fix the editor offers on a finding."""
+    out: dict[str, dict[str, Any]] = {}
+    for rule_id, meta in load_rule_catalog().items():
+        quick = meta.quick_fix
+        if quick is not None:
+            out[rule_id] = {
+                "label": quick.label,
+                "scope": meta.scope,
+                "set": dict(quick.set),
+                "add_control": quick.add_control,
+            }
+    return out
 
 
 def grid_positions(boundaries: list[dict[str, Any]], components: list[dict[str, Any]]) -> dict[str, dict[str, float]]:

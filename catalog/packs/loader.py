@@ -19,6 +19,8 @@ import jsonschema
 import yaml
 
 from threatmodel import vocabulary as v
+from threatmodel.domain import COLLECTION_OF_KIND
+from threatmodel.interchange.schema import ELEMENT_SCHEMAS
 
 PACKS_DIR = Path(__file__).resolve().parent
 RULES_DIR = PACKS_DIR / "rules"
@@ -87,6 +89,18 @@ RULE_SCHEMA: dict[str, Any] = {
                         "required": ["action", "title"],
                         "properties": {"action": {"type": "string"}, "title": {"type": "string"}},
                     },
+                    # the editor's one-click fix of one finding: a field change on its element, or a control
+                    "quick_fix": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["label"],
+                        "properties": {
+                            "label": {"type": "string", "minLength": 3},
+                            "set": {"type": "object", "minProperties": 1},
+                            "add_control": {"type": "string"},
+                        },
+                        "oneOf": [{"required": ["set"]}, {"required": ["add_control"]}],
+                    },
                 },
             },
         },
@@ -134,6 +148,15 @@ class FixMeta:
 
 
 @dataclass(frozen=True, slots=True)
+class QuickFixMeta:
+    """One finding's fix in one click: set fields of its element (``set``) or add a catalog control on it."""
+
+    label: str
+    set: tuple[tuple[str, Any], ...] = ()
+    add_control: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class RuleMeta:
     """Everything known about one rule: what it checks, why, how it is rated and mapped, how to fix it.
 
@@ -163,6 +186,7 @@ class RuleMeta:
     mitigated_by: tuple[str, ...] = ()  # catalog control ids whose presence on an element mitigates a finding
     supersedes: tuple[str, ...] = ()  # rules whose findings on the same element this rule's finding folds
     fix: FixMeta | None = None
+    quick_fix: QuickFixMeta | None = None
     source: str = ""  # pack file name ("" outside the packs)
 
 
@@ -196,6 +220,32 @@ def known_control_ids() -> frozenset[str]:
     return frozenset(load_controls())
 
 
+def _quick_fix(item: Mapping[str, Any], controls: frozenset[str], where: str) -> QuickFixMeta | None:
+    """The rule's one-click fix, checked against the model format: the fields exist on the element kind the rule
+    looks at and take the values given; a control is a catalog control."""
+    quick = item.get("quick_fix")
+    if quick is None:
+        return None
+    rule = f"{where}: {item['id']}: quick_fix"
+    if "add_control" in quick:
+        if quick["add_control"] not in controls:
+            raise CatalogError(f"{rule}: unknown control {quick['add_control']!r}")
+        if quick["add_control"] not in item["mitigated_by"]:
+            raise CatalogError(f"{rule}: {quick['add_control']!r} does not mitigate the rule (not in mitigated_by)")
+        return QuickFixMeta(label=quick["label"], add_control=quick["add_control"])
+    collection = COLLECTION_OF_KIND.get(item["scope"])
+    if collection is None:
+        raise CatalogError(f"{rule}: a rule of scope {item['scope']!r} has no element to set fields on")
+    properties = ELEMENT_SCHEMAS[collection]["properties"]
+    for field, value in quick["set"].items():
+        if field not in properties or field in {"id", "position"}:
+            raise CatalogError(f"{rule}: {item['scope']} has no field {field!r}")
+        errors = list(jsonschema.Draft202012Validator(properties[field]).iter_errors(value))
+        if errors:
+            raise CatalogError(f"{rule}: {field}: {errors[0].message}")
+    return QuickFixMeta(label=quick["label"], set=tuple(sorted(quick["set"].items())))
+
+
 def parse_rule_documents(documents: Mapping[str, Any], controls: frozenset[str]) -> dict[str, RuleMeta]:
     """Validate and convert rule-pack documents (file name -> parsed YAML). Raises ``CatalogError``."""
     rules: dict[str, RuleMeta] = {}
@@ -210,6 +260,7 @@ def parse_rule_documents(documents: Mapping[str, Any], controls: frozenset[str])
             if unknown:
                 raise CatalogError(f"{name}: {item['id']}: unknown controls in mitigated_by: {unknown}")
             fix = item.get("fix")
+            quick = _quick_fix(item, controls, name)
             rules[item["id"]] = RuleMeta(
                 id=item["id"],
                 family=family,
@@ -234,6 +285,7 @@ def parse_rule_documents(documents: Mapping[str, Any], controls: frozenset[str])
                 mitigated_by=tuple(item["mitigated_by"]),
                 supersedes=tuple(item.get("supersedes", ())),
                 fix=FixMeta(fix["action"], fix["title"]) if fix else None,
+                quick_fix=quick,
                 source=name,
             )
     for meta in rules.values():

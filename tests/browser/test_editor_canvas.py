@@ -156,3 +156,104 @@ def test_opening_zoom_of_a_small_model_is_at_most_100_percent(
         assert frame["x"] <= box["x1"] and box["x2"] <= frame["x"] + frame["width"]
     _no_errors(errors)
     context.close()
+
+
+def _box_page_point(page: Any, id_: str, fx: float, fy: float) -> tuple[float, float]:
+    box = page.evaluate(f"window.trustmap.renderedBox('{id_}')")
+    return box["x1"] + (box["x2"] - box["x1"]) * fx, box["y1"] + (box["y2"] - box["y1"]) * fy
+
+
+def test_dragging_in_and_out_of_boundaries_sets_membership(browser: Any, live_server: Any, browser_user: Any) -> None:
+    model = _model(browser_user.team, browser_user, NESTED)
+    context, page, errors = _open(browser, live_server, browser_user, model)
+    revision = page.evaluate("window.trustmap.revision()")
+
+    # the shopper dragged into the cluster (nested in the cloud account) becomes a member of the cluster
+    between = page.evaluate("window.trustmap.modelToPage(400, 360)")  # between the API and the database
+    _drag(page, _at(page, "user"), (between["x"], between["y"]))
+    page.wait_for_function("window.trustmap.parentOf('user') === 'cluster'")
+    settle(page)
+    assert page.evaluate("window.trustmap.element('user').boundary") == "cluster"
+    assert page.evaluate("window.trustmap.revision()") == revision + 1  # one drag, one revision
+
+    # dragged out of every boundary, the database is a member of none
+    empty = page.evaluate("window.trustmap.emptyPagePoint()")
+    _drag(page, _at(page, "db"), (empty["x"], empty["y"]))
+    page.wait_for_function("window.trustmap.parentOf('db') === null")
+    settle(page)
+    assert page.evaluate("window.trustmap.element('db').boundary") is None
+
+    # a whole boundary dragged into another is nested there, its members with it
+    grip, centre = _box_page_point(page, "other", 0.5, 0.06), _box_page_point(page, "other", 0.5, 0.5)
+    into = _box_page_point(page, "cloud", 0.5, 0.85)
+    _drag(page, grip, (into[0] + grip[0] - centre[0], into[1] + grip[1] - centre[1]))  # its centre lands there
+    page.wait_for_function("window.trustmap.element('other').parent !== null")
+    settle(page)
+    assert page.evaluate("window.trustmap.element('other').parent") in {"cloud", "cluster"}
+    assert page.evaluate("window.trustmap.element('bank').boundary") == "other"
+    _no_errors(errors)
+    context.close()
+
+
+def test_sibling_boundaries_never_overlap_after_a_move(browser: Any, live_server: Any, browser_user: Any) -> None:
+    model = _model(browser_user.team, browser_user, NESTED)
+    context, page, errors = _open(browser, live_server, browser_user, model)
+    assert page.evaluate("window.trustmap.boundaryOverlaps()") == 0
+    # the partner boundary dragged by its title so that it covers half the cloud account, its centre outside it
+    cloud = page.evaluate("window.trustmap.renderedBox('cloud')")
+    grip = _box_page_point(page, "other", 0.5, 0.06)
+    other = page.evaluate("window.trustmap.renderedBox('other')")
+    width = other["x2"] - other["x1"]
+    revision = page.evaluate("window.trustmap.revision()")
+    _drag(page, grip, (cloud["x2"] + width * 0.2, grip[1]))  # its left 30 % over the cloud account
+    page.wait_for_function("r => window.trustmap.revision() > r", arg=revision)  # the move is saved
+    settle(page)
+    assert page.evaluate("window.trustmap.element('other').parent") is None
+    assert page.evaluate("window.trustmap.boundaryOverlaps()") == 0
+    moved = page.evaluate("window.trustmap.renderedBox('other')")
+    assert moved["x1"] != other["x1"]  # it did move, and was pushed clear of the cloud account
+    page.reload()
+    open_editor(page, page.url)
+    assert page.evaluate("window.trustmap.boundaryOverlaps()") == 0
+    _no_errors(errors)
+    context.close()
+
+
+def test_undo_history_survives_a_reload_in_the_same_tab(browser: Any, live_server: Any, browser_user: Any) -> None:
+    model = _model(browser_user.team, browser_user, SMALL)
+    context, page, errors = _open(browser, live_server, browser_user, model)
+    assert page.get_by_test_id("tool-undo").is_disabled()
+    page.mouse.click(*_at(page, "b"))
+    _wait_selected(page, ["b"])
+    page.locator("#properties [name='name']").fill("Orders API")
+    page.locator("#properties [name='name']").press("Enter")
+    settle(page)
+    page.locator("#properties [name='encryption_at_rest']").check()
+    settle(page)
+    revision = page.evaluate("window.trustmap.revision()")
+
+    page.reload()
+    open_editor(page, page.url)
+    assert page.evaluate("window.trustmap.element('b').name") == "Orders API"
+    assert page.get_by_test_id("tool-undo").is_enabled()
+    page.get_by_test_id("tool-undo").click()
+    page.wait_for_function("window.trustmap.element('b').encryption_at_rest === false")
+    page.locator("#diagram").focus()
+    page.keyboard.press("Control+z")
+    page.wait_for_function("window.trustmap.element('b').name === 'API'")
+    settle(page)
+    assert page.evaluate("window.trustmap.revision()") == revision + 2  # each undo is saved as a change set
+
+    page.reload()  # the redo stack is kept too
+    open_editor(page, page.url)
+    assert page.evaluate("window.trustmap.element('b').name") == "API"
+    page.get_by_test_id("tool-redo").click()
+    page.wait_for_function("window.trustmap.element('b').name === 'Orders API'")
+    settle(page)
+
+    # another tab (a new session storage) starts with an empty history
+    other = context.new_page()
+    open_editor(other, page.url)
+    assert other.get_by_test_id("tool-undo").is_disabled()
+    _no_errors(errors)
+    context.close()

@@ -70,32 +70,31 @@ def test_every_rule_has_the_reference_metadata() -> None:
         assert meta.remediation and meta.rationale and meta.references
 
 
-def test_loader_rejects_bad_documents() -> None:
-    good = {
-        "family": "x",
-        "rules": [
-            {
-                "id": "x.rule",
-                "scope": "flow",
-                "title": "T t",
-                "description": "D d",
-                "rationale": "R r",
-                "stride": "spoofing",
-                "cwe": "CWE-1",
-                "asvs": "V1.1.1",
-                "tenet": 1,
-                "pillar": "identity",
-                "function": "Auth",
-                "principle": "zero-trust",
-                "severity": "low",
-                "likelihood": "likely",
-                "impact": "low",
-                "remediation": "Fix it",
-                "references": [],
-                "mitigated_by": [],
-            }
-        ],
+def _rule() -> dict[str, object]:
+    return {
+        "id": "x.rule",
+        "scope": "flow",
+        "title": "T t",
+        "description": "D d",
+        "rationale": "R r",
+        "stride": "spoofing",
+        "cwe": "CWE-1",
+        "asvs": "V1.1.1",
+        "tenet": 1,
+        "pillar": "identity",
+        "function": "Auth",
+        "principle": "zero-trust",
+        "severity": "low",
+        "likelihood": "likely",
+        "impact": "low",
+        "remediation": "Fix it",
+        "references": [],
+        "mitigated_by": [],
     }
+
+
+def test_loader_rejects_bad_documents() -> None:
+    good = {"family": "x", "rules": [_rule()]}
     assert "x.rule" in parse_rule_documents({"x.yaml": good}, frozenset())
     bad = {"family": "x", "rules": [dict(good["rules"][0], severity="urgent")]}
     with pytest.raises(CatalogError):
@@ -103,3 +102,35 @@ def test_loader_rejects_bad_documents() -> None:
     unknown_control = {"family": "x", "rules": [dict(good["rules"][0], mitigated_by=["nope"])]}
     with pytest.raises(CatalogError):
         parse_rule_documents({"x.yaml": unknown_control}, frozenset())
+
+
+@pytest.mark.parametrize(
+    ("quick_fix", "mitigated_by", "message"),
+    [
+        ({"label": "Set it", "set": {"cipher": "aes"}}, [], "flow has no field 'cipher'"),
+        ({"label": "Set it", "set": {"encryption": "rot13"}}, [], "encryption: 'rot13' is not one of"),
+        ({"label": "Add it", "add_control": "nope"}, [], "unknown control 'nope'"),
+        ({"label": "Add it", "add_control": "waf"}, [], "'waf' does not mitigate the rule"),
+        ({"label": "Both", "set": {"encryption": "tls"}, "add_control": "waf"}, ["waf"], "quick_fix"),
+    ],
+)
+def test_quick_fixes_are_checked_against_the_model_format(
+    quick_fix: dict[str, object], mitigated_by: list[str], message: str
+) -> None:
+    rule = dict(_rule(), quick_fix=quick_fix, mitigated_by=mitigated_by)
+    with pytest.raises(CatalogError, match=message):
+        parse_rule_documents({"x.yaml": {"family": "x", "rules": [rule]}}, frozenset({"waf"}))
+
+
+def test_a_quick_fix_is_read_into_the_rule_record() -> None:
+    rule = dict(_rule(), quick_fix={"label": "Set encryption to mTLS", "set": {"encryption": "mtls"}})
+    meta = parse_rule_documents({"x.yaml": {"family": "x", "rules": [rule]}}, frozenset())["x.rule"]
+    assert meta.quick_fix is not None
+    assert (meta.quick_fix.label, meta.quick_fix.set, meta.quick_fix.add_control) == (
+        "Set encryption to mTLS",
+        (("encryption", "mtls"),),
+        "",
+    )
+    shipped = {r: m.quick_fix for r, m in load_rule_catalog().items() if m.quick_fix}
+    assert shipped["zt.no-rate-limit-at-entry"].add_control == "rate-limit"
+    assert dict(shipped["vis.no-audit-logging"].set) == {"logging": "audit"}

@@ -7,21 +7,24 @@ import { commit } from './save.js';
 import { selectIds } from './selection.js';
 import { boundaryDepth, defaults, displayName, getEl, kindOfId, newId, selection, state } from './state.js';
 
+// A boundary's box from its leaf members (those in `exclude`, being dragged, left out): a compound node's own box
+// still stretches to a member being dragged out of it.
+export function boundaryBox(b, exclude) {
+  if (ZONES) return b.boundingBox({ includeLabels: false, includeOverlays: false });
+  const inner = b.descendants().filter(function (d) { return d.isChildless() && (!exclude || !exclude.has(d.id())); });
+  if (inner.nonempty()) {
+    const bb = inner.boundingBox({ includeLabels: false, includeOverlays: false });
+    const pad = 28;
+    return { x1: bb.x1 - pad, x2: bb.x2 + pad, y1: bb.y1 - pad - 24, y2: bb.y2 + pad };
+  }
+  const p = b.position();
+  return { x1: p.x - 90, x2: p.x + 90, y1: p.y - 45, y2: p.y + 45 };
+}
 export function deepestBoundaryAt(pos, exclude) {
   let best = null, bestDepth = -1;
   cy.nodes('.boundary').forEach(function (b) {
     if (exclude && exclude.has(b.id())) return;
-    // leaves only: a nested compound's box still stretches to the node being dragged out of it
-    const inner = ZONES ? cy.collection() : b.descendants().filter(function (d) { return d.isChildless() && (!exclude || !exclude.has(d.id())); });
-    let bb;
-    if (ZONES) {
-      bb = b.boundingBox({ includeLabels: false, includeOverlays: false });
-    } else if (inner.nonempty()) {
-      bb = inner.boundingBox({ includeLabels: false, includeOverlays: false });
-      const pad = 28; bb = { x1: bb.x1 - pad, x2: bb.x2 + pad, y1: bb.y1 - pad - 24, y2: bb.y2 + pad };
-    } else {
-      const p = b.position(); bb = { x1: p.x - 90, x2: p.x + 90, y1: p.y - 45, y2: p.y + 45 };
-    }
+    const bb = boundaryBox(b, exclude);
     if (pos.x >= bb.x1 && pos.x <= bb.x2 && pos.y >= bb.y1 && pos.y <= bb.y2) {
       const depth = boundaryDepth(b.id());
       if (depth > bestDepth) { best = b.id(); bestDepth = depth; }

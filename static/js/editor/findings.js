@@ -1,8 +1,10 @@
 // The findings list and attack paths (highlighting a path on the canvas).
 import { cy } from './canvas.js';
-import { SEVERITIES } from './config.js';
+import { READONLY, SEVERITIES } from './config.js';
 import { $, announce, clear, el } from './dom.js';
 import { on } from './events.js';
+import { quickFixOf } from './fixes.js';
+import { commit } from './save.js';
 import { selectIds } from './selection.js';
 import { displayName, getEl, isOpen, kindOfId, state } from './state.js';
 
@@ -27,7 +29,21 @@ export function renderFindings() {
     b.appendChild(el('span', { class: 'muted finding-els' }, (f.elements || []).map(function (id) { const x = getEl(id); return x ? displayName(x, kindOfId(id)) : id; }).join(', ')));
     b.addEventListener('click', function () { selectIds(f.elements || []); announce('Selected the elements of: ' + f.title); });
     li.appendChild(b);
-    if (f.remediation) { const d = el('details'); d.appendChild(el('summary', null, 'How to fix')); d.appendChild(el('p', null, f.remediation)); li.appendChild(d); }
+    const quick = READONLY ? null : quickFixOf(f);
+    if (f.remediation || quick) {
+      const d = el('details', { class: 'how-to-fix' });
+      d.appendChild(el('summary', null, 'How to fix'));
+      if (f.remediation) d.appendChild(el('p', null, f.remediation));
+      if (quick) {
+        const fixBtn = el('button', { type: 'button', class: 'primary small', 'data-testid': 'quick-fix', 'data-fix-finding': f.id }, quick.label);
+        fixBtn.addEventListener('click', function () {
+          const now = quickFixOf(f);
+          if (now && commit(now.changes, now.message)) announce(now.message + '. Ctrl+Z undoes.', 'ok');
+        });
+        d.appendChild(fixBtn);
+      }
+      li.appendChild(d);
+    }
     list.appendChild(li);
   });
   if (open.length > 300) list.appendChild(el('li', { class: 'muted' }, (open.length - 300) + ' more on the findings page.'));

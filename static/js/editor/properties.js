@@ -161,7 +161,7 @@ function renderPropertiesNow() {
   if (state.focusName) {
     state.focusName = false;
     const name = document.getElementById('prop-name') || propsEl.querySelector('input:not([readonly]), select, textarea');
-    if (name && !READONLY) { name.focus(); name.select(); }
+    if (name && !READONLY) { name.focus(); if (name.select && name.tagName !== 'SELECT') name.select(); }
   } else if (active) {
     const again = document.getElementById(active);
     if (again) {
