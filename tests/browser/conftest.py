@@ -81,19 +81,31 @@ def login_context(
 
 
 class PageErrors:
-    """Collects page errors, console errors and dialogs (a dialog means injected script ran)."""
+    """Collects page errors, console errors and dialogs (an unexpected dialog means injected script ran).
+
+    ``confirm_next()`` accepts the next confirmation the application itself asks (recorded in ``confirmed``)."""
 
     def __init__(self, page: Any):
         self.errors: list[str] = []
         self.dialogs: list[str] = []
+        self.confirmed: list[str] = []
+        self._accept_confirm = False
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         page.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None)
 
         def on_dialog(dialog: Any) -> None:
+            if self._accept_confirm and dialog.type == "confirm":
+                self._accept_confirm = False
+                self.confirmed.append(dialog.message)
+                dialog.accept()
+                return
             self.dialogs.append(dialog.message)
             dialog.dismiss()
 
         page.on("dialog", on_dialog)
+
+    def confirm_next(self) -> None:
+        self._accept_confirm = True
 
 
 def open_editor(page: Any, url: str) -> None:

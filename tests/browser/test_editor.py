@@ -110,11 +110,14 @@ def test_draw_a_system_see_a_finding_fix_it_and_reload(
     assert live == 200, f"the live assessment answered {live}"
     # the drawn flow to the database is TLS without client authentication: a finding appears on it
     page.wait_for_function(
-        f"window.trustmap.findingIds().some(f => f.startsWith('enc.') && f.split('@').slice(1).includes('{db_flow}'))"
+        "window.trustmap.findingIds().some(f => f.startsWith('zt.flow-unauthenticated') && "
+        f"f.split('@').slice(1).includes('{db_flow}'))"
     )
     assert page.evaluate(f"window.trustmap.severityOf('{db_flow}')") is not None
     flow_findings = [
-        f for f in page.evaluate("window.trustmap.findingIds()") if f.startswith("enc.") and db_flow in f.split("@")[1:]
+        f
+        for f in page.evaluate("window.trustmap.findingIds()")
+        if f.startswith("zt.flow-unauthenticated") and db_flow in f.split("@")[1:]
     ]
     score_bad = page.evaluate("window.trustmap.score()")
     assert page.locator(f"#findings-list [data-finding='{flow_findings[0]}']").count() == 1
@@ -125,9 +128,11 @@ def test_draw_a_system_see_a_finding_fix_it_and_reload(
     # fix it in the properties panel: the finding disappears and the score rises
     page.evaluate(f"window.trustmap.select(['{db_flow}'])")
     _set_field(page, "encryption", "mtls")
+    _set_field(page, "authentication", "mtls")
     settle(page)
     page.wait_for_function(
-        f"!window.trustmap.findingIds().some(f => f.startsWith('enc.') && f.split('@').slice(1).includes('{db_flow}'))"
+        "!window.trustmap.findingIds().some(f => f.startsWith('zt.flow-unauthenticated') && "
+        f"f.split('@').slice(1).includes('{db_flow}'))"
     )
     assert not set(flow_findings) & set(page.evaluate("window.trustmap.findingIds()"))
     assert page.evaluate("window.trustmap.score()") > score_bad

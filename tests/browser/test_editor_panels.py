@@ -166,10 +166,12 @@ def test_data_identity_and_wildcard_grant_from_the_panels_show_the_finding_and_a
 
     # deleting the identity from its list item takes the grant with it and clears the component's reference
     page.locator(f"#text-identities li[data-id='{identity}']").click()
+    errors.confirm_next()
     page.get_by_test_id("props-delete").click()
     page.wait_for_function("window.trustmap.count('identity') === 0 && window.trustmap.count('grant') === 0")
     settle(page)
     assert page.evaluate("window.trustmap.element('orders').identity") is None
+    assert len(errors.confirmed) == 1 and "grant" in errors.confirmed[0]  # it said what else goes
     page.keyboard.press("Control+z")
     page.wait_for_function("window.trustmap.count('identity') === 1 && window.trustmap.count('grant') === 1")
     settle(page)
@@ -223,12 +225,13 @@ def test_one_click_fixes_are_undoable_change_sets(browser: Any, live_server: Any
     errors = PageErrors(page)
     open_editor(page, f"{live_server.url}/models/{model.pk}/")
 
-    # a field change on a flow: TLS without client authentication -> mTLS
-    tls = _finding(page, "enc.tls-without-client-auth@api-db")
-    assert _quick_fix(page, tls) == "Set encryption to mTLS"
+    # a field change on a flow: TLS without client authentication -> mTLS (encryption and authentication)
+    tls = _finding(page, "zt.flow-unauthenticated@api-db")
+    assert _quick_fix(page, tls) == "Authenticate with mTLS"
     assert page.evaluate("window.trustmap.element('api-db').encryption") == "mtls"
+    assert page.evaluate("window.trustmap.element('api-db').authentication") == "mtls"
     last = Revision.objects.filter(model_id=model.pk).order_by("-number").first()
-    assert last.message == "Set encryption to mTLS: Checkout → Payments DB"
+    assert last.message == "Set authentication, encryption of Checkout → Payments DB"
 
     # a field change on a component: audit logging on the store of restricted data
     audit = _finding(page, "vis.no-audit-logging@db")
