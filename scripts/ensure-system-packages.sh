@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages a target needs, only when they are missing.
 #   scripts/ensure-system-packages.sh run    -> graphviz, WeasyPrint's Pango libraries, fonts
-#   scripts/ensure-system-packages.sh test   -> the above + redis-server, postgresql, chromium, poppler-utils
+#   scripts/ensure-system-packages.sh test   -> the above + redis-server, postgresql, chromium, poppler-utils, npm
 set -euo pipefail
 target="${1:-run}"
 need=()
@@ -17,6 +17,7 @@ if [ "$target" = "test" ] || [ "$target" = "bench" ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
   [ -x /usr/bin/chromium ] || need+=(chromium)
   have_cmd pdftoppm || need+=(poppler-utils)
+  have_cmd npm || need+=(npm)  # installs the editor's ESLint (make node-tools)
 fi
 if [ "${#need[@]}" -gt 0 ]; then
   echo "Installing system packages: ${need[*]}"
