@@ -21,6 +21,7 @@ def child(quick: bool) -> None:
     from testkit.synthetic import generate_snapshot
     from threatmodel import services
     from threatmodel.interchange import registry
+    from threatmodel.interchange.native import MAX_FILE_BYTES
 
     components, flows = (2_000, 10_000) if quick else (10_000, 50_000)
     label = f"{components // 1000}k"
@@ -41,6 +42,10 @@ def child(quick: bool) -> None:
     report(f"import_{label}_s", statistics.median(imports), "s")
     for fmt in ("otm", "threat-dragon"):
         data = registry.write(snapshot, fmt)
+        report(f"export_{fmt.replace('-', '_')}_{label}_bytes", len(data), "bytes")
+        if len(data) > MAX_FILE_BYTES:  # the export of a model this size is larger than an import may be
+            print(f"# {fmt} export of {label}: {len(data):,} bytes, over the {MAX_FILE_BYTES:,}-byte import limit")
+            continue
         start = time.perf_counter()
         back = registry.read(data, filename=f"model.{fmt}.json")
         report(f"read_{fmt.replace('-', '_')}_{label}_s", time.perf_counter() - start, "s")

@@ -29,13 +29,18 @@ from assessments.engine.results import Deduction, Finding
 from threatmodel.gcpause import gc_paused
 from testkit.synthetic import generate_snapshot
 
-def plain_finding(meta, finding_id, severity, likelihood, impact, elements, evidence, mitigated_by):
-    return Finding(finding_id, meta.id, meta.title, severity, likelihood, impact, meta.principle, meta.pillar,
-                   meta.function, meta.stride, meta.cwe, elements, evidence, meta.remediation, mitigated_by,
-                   meta.asvs, meta.tenet, meta.family)
+def plain_finding(meta, finding_id, severity, likelihood, impact, elements, evidence, mitigated_by, title=""):
+    return Finding(finding_id, meta.id, title or meta.title, severity, likelihood, impact, meta.principle,
+                   meta.pillar, meta.function, meta.stride, meta.cwe, elements, evidence, meta.remediation,
+                   mitigated_by, meta.asvs, meta.tenet, meta.family)
 
-def plain_deductions(items, scale):
-    return tuple([Deduction(f.id, rule, f.elements, scale * weight) for f, rule, weight in items])
+def plain_deductions(items, scale, cap_severity=None, cap_scale=0.0, floor_rules=frozenset(), floor_scale=0.0):
+    out = []
+    for f, rule, weight in items:
+        cap = cap_scale * weight if cap_scale and f.severity == cap_severity else 0.0
+        floor = floor_scale * weight if floor_scale and rule in floor_rules else 0.0
+        out.append(Deduction(f.id, rule, f.elements, scale * weight + cap + floor, cap, floor))
+    return tuple(out)
 
 @contextmanager
 def plain_pause():
