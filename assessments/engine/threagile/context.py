@@ -96,6 +96,11 @@ class Context:
         self.boundaries = model.boundary_by_id
         self.incoming = model.incoming_links
 
+    @cached_property
+    def sorted_assets(self) -> tuple[TechnicalAsset, ...]:
+        """The technical assets in Threagile's iteration order (by id): what every per-asset rule walks."""
+        return tuple(self.assets[asset_id] for asset_id in self.model.sorted_asset_ids)
+
     # -- ratings ----------------------------------------------------------------------------------------------------
     @cached_property
     def _asset_highest(self) -> dict[str, tuple[int, int, int]]:

@@ -71,8 +71,7 @@ def _skipped_caller(caller: TechnicalAsset) -> bool:
 
 def missing_authentication(ctx: Context) -> list[Risk]:
     out = []
-    for asset_id in ctx.model.sorted_asset_ids:
-        target = ctx.assets[asset_id]
+    for target in ctx.sorted_assets:
         if target.out_of_scope or kinds.has(target, _NO_AUTH_CHECK) or not _needs_auth(ctx, target):
             continue
         for link in ctx.incoming.get(target.id, ()):
@@ -97,8 +96,7 @@ def _needs_second_factor(ctx: Context, link: CommunicationLink) -> bool:
 def missing_authentication_second_factor(ctx: Context) -> list[Risk]:
     category = "missing-authentication-second-factor"
     out: list[tuple[Risk, str]] = []  # with the link the human caller used
-    for asset_id in ctx.model.sorted_asset_ids:
-        target = ctx.assets[asset_id]
+    for target in ctx.sorted_assets:
         if target.out_of_scope or kinds.has(target, kinds.TRAFFIC_FORWARDING):
             continue
         if kinds.has(target, kinds.UNPROTECTED_COMMS_TOLERATED) or not _needs_auth(ctx, target):
@@ -138,8 +136,7 @@ def _unique_ids(ctx: Context, risks: list[tuple[Risk, str]]) -> list[Risk]:
 
 def missing_identity_propagation(ctx: Context) -> list[Risk]:
     out = []
-    for asset_id in ctx.model.sorted_asset_ids:
-        target = ctx.assets[asset_id]
+    for target in ctx.sorted_assets:
         if target.out_of_scope or not kinds.has(target, kinds.PROCESSES_END_USER_REQUESTS):
             continue
         own = (target.confidentiality, target.integrity, target.availability)
@@ -194,8 +191,7 @@ def _dos_risk(ctx: Context, target: TechnicalAsset, link: CommunicationLink, hop
 
 def dos_risky_access_across_trust_boundary(ctx: Context) -> list[Risk]:
     out = []
-    for asset_id in ctx.model.sorted_asset_ids:
-        target = ctx.assets[asset_id]
+    for target in ctx.sorted_assets:
         if target.out_of_scope or kinds.has(target, "load-balancer") or target.availability < CRITICAL:
             continue
         for link in ctx.incoming.get(target.id, ()):
@@ -213,8 +209,7 @@ def dos_risky_access_across_trust_boundary(ctx: Context) -> list[Risk]:
 
 def missing_waf(ctx: Context) -> list[Risk]:
     out = []
-    for asset_id in ctx.model.sorted_asset_ids:
-        asset = ctx.assets[asset_id]
+    for asset in ctx.sorted_assets:
         if asset.out_of_scope or not kinds.has(asset, kinds.WEB_APPLICATION | kinds.WEB_SERVICE):
             continue
         unguarded = any(
@@ -287,8 +282,7 @@ def _guarded_entry(target: TechnicalAsset, link: CommunicationLink) -> bool:
 
 def unguarded_access_from_internet(ctx: Context) -> list[Risk]:
     out = []
-    for asset_id in ctx.model.sorted_asset_ids:
-        target = ctx.assets[asset_id]
+    for target in ctx.sorted_assets:
         if target.out_of_scope or kinds.has(target, "load-balancer"):
             continue
         if not (target.confidentiality >= CONFIDENTIAL or target.integrity >= CRITICAL):
@@ -317,8 +311,7 @@ def unguarded_access_from_internet(ctx: Context) -> list[Risk]:
 
 def unguarded_direct_datastore_access(ctx: Context) -> list[Risk]:
     out = []
-    for asset_id in ctx.model.sorted_asset_ids:
-        target = ctx.assets[asset_id]
+    for target in ctx.sorted_assets:
         if target.out_of_scope or target.type != "datastore":
             continue
         if not (target.confidentiality >= CONFIDENTIAL or target.integrity >= CRITICAL):

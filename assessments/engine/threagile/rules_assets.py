@@ -30,7 +30,7 @@ from threatmodel.interchange.threagile.model import TechnicalAsset
 
 
 def _in_scope(ctx: Context) -> list[TechnicalAsset]:
-    return [ctx.assets[i] for i in ctx.model.sorted_asset_ids if not ctx.assets[i].out_of_scope]
+    return [asset for asset in ctx.sorted_assets if not asset.out_of_scope]
 
 
 def _asset_risk(category: str, asset: TechnicalAsset, likelihood: int, impact: int, title: str, breach: int) -> Risk:
@@ -244,8 +244,7 @@ def unencrypted_asset(ctx: Context) -> list[Risk]:
 
 def unchecked_deployment(ctx: Context) -> list[Risk]:
     out = []
-    for asset_id in ctx.model.sorted_asset_ids:
-        asset = ctx.assets[asset_id]
+    for asset in ctx.sorted_assets:
         if not kinds.has(asset, kinds.DEVELOPMENT_RELEVANT):
             continue
         targets, sensitive_target = _deployment_targets(ctx, asset, raise_impact=True)
@@ -307,8 +306,7 @@ def wrong_trust_boundary_content(ctx: Context) -> list[Risk]:
 
 def unnecessary_technical_asset(ctx: Context) -> list[Risk]:
     out = []
-    for asset_id in ctx.model.sorted_asset_ids:
-        asset = ctx.assets[asset_id]
+    for asset in ctx.sorted_assets:
         no_data = not asset.data_assets_processed and not asset.data_assets_stored
         no_links = not asset.communication_links and not ctx.incoming.get(asset.id)
         if no_data or no_links:

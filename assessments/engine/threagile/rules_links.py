@@ -66,8 +66,7 @@ def _injection_impact(ctx: Context, target: TechnicalAsset) -> int:
 
 def ldap_injection(ctx: Context) -> list[Risk]:
     out = []
-    for target_id in ctx.model.sorted_asset_ids:
-        target = ctx.assets[target_id]
+    for target in ctx.sorted_assets:
         for link, _ in _callers(ctx, target):
             if link.protocol in ("ldap", "ldaps"):
                 likelihood = UNLIKELY if link.usage == "devops" else LIKELY
@@ -80,8 +79,7 @@ def ldap_injection(ctx: Context) -> list[Risk]:
 
 def path_traversal(ctx: Context) -> list[Risk]:
     out = []
-    for target_id in ctx.model.sorted_asset_ids:
-        target = ctx.assets[target_id]
+    for target in ctx.sorted_assets:
         if not kinds.has(target, frozenset({"file-server", "local-file-system"})):
             continue
         for link, _ in _callers(ctx, target):
@@ -98,8 +96,7 @@ _SEARCH_PROTOCOLS = frozenset({"http", "https", "binary", "binary-encrypted"})
 
 def search_query_injection(ctx: Context) -> list[Risk]:
     out = []
-    for target_id in ctx.model.sorted_asset_ids:
-        target = ctx.assets[target_id]
+    for target in ctx.sorted_assets:
         if not kinds.has(target, frozenset({"search-engine", "search-index"})):
             continue
         for link, _ in _callers(ctx, target):
@@ -129,8 +126,7 @@ def search_query_injection(ctx: Context) -> list[Risk]:
 
 def sql_nosql_injection(ctx: Context) -> list[Risk]:
     out = []
-    for target_id in ctx.model.sorted_asset_ids:
-        target = ctx.assets[target_id]
+    for target in ctx.sorted_assets:
         is_database = kinds.has(target, frozenset({"database", "identity-store-database"}))
         for link, _ in _callers(ctx, target):
             lax = link.protocol in kinds.DATABASE_LAX and is_database
@@ -147,8 +143,7 @@ def sql_nosql_injection(ctx: Context) -> list[Risk]:
 
 def cross_site_request_forgery(ctx: Context) -> list[Risk]:
     out = []
-    for asset_id in ctx.model.sorted_asset_ids:
-        asset = ctx.assets[asset_id]
+    for asset in ctx.sorted_assets:
         if asset.out_of_scope or not kinds.has(asset, kinds.WEB_APPLICATION):
             continue
         for link in ctx.incoming.get(asset.id, ()):
@@ -176,8 +171,7 @@ def cross_site_request_forgery(ctx: Context) -> list[Risk]:
 
 def server_side_request_forgery(ctx: Context) -> list[Risk]:
     out = []
-    for asset_id in ctx.model.sorted_asset_ids:
-        asset = ctx.assets[asset_id]
+    for asset in ctx.sorted_assets:
         if asset.out_of_scope or kinds.has(asset, kinds.CLIENT) or kinds.has(asset, "load-balancer"):
             continue
         for link in asset.communication_links:
@@ -291,8 +285,7 @@ def unencrypted_communication(ctx: Context) -> list[Risk]:
 
 def unnecessary_communication_link(ctx: Context) -> list[Risk]:
     out = []
-    for asset_id in ctx.model.sorted_asset_ids:
-        asset = ctx.assets[asset_id]
+    for asset in ctx.sorted_assets:
         for link in asset.communication_links:
             if link.data_assets_sent or link.data_assets_received:
                 continue
@@ -316,8 +309,7 @@ def unnecessary_communication_link(ctx: Context) -> list[Risk]:
 
 def unnecessary_data_transfer(ctx: Context) -> list[Risk]:
     out: dict[str, Risk] = {}
-    for asset_id in ctx.model.sorted_asset_ids:
-        asset = ctx.assets[asset_id]
+    for asset in ctx.sorted_assets:
         if asset.out_of_scope:
             continue
         for link in asset.communication_links:

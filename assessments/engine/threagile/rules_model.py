@@ -45,8 +45,7 @@ def _own_very_sensitive(asset: TechnicalAsset) -> bool:
 def missing_build_infrastructure(ctx: Context) -> list[Risk]:
     custom, example, impact = False, None, LOW
     present: set[str] = set()
-    for asset_id in ctx.model.sorted_asset_ids:
-        asset = ctx.assets[asset_id]
+    for asset in ctx.sorted_assets:
         if asset.custom_developed_parts and not asset.out_of_scope:
             custom = True
             if impact == LOW:
@@ -69,8 +68,7 @@ def missing_identity_store(ctx: Context) -> list[Risk]:
     if any(not a.out_of_scope and kinds.has(a, kinds.IDENTITY_STORE) for a in ctx.model.technical_assets):
         return []
     found, example, impact = False, None, LOW
-    for asset_id in ctx.model.sorted_asset_ids:
-        source = ctx.assets[asset_id]
+    for source in ctx.sorted_assets:
         for link in sorted(source.communication_links, key=lambda item: item.title, reverse=True):
             if link.authorization != "end-user-identity-propagation":
                 continue
@@ -93,8 +91,7 @@ def missing_identity_store(ctx: Context) -> list[Risk]:
 
 def missing_vault(ctx: Context) -> list[Risk]:
     has_vault, example, impact = False, None, LOW
-    for asset_id in ctx.model.sorted_asset_ids:
-        asset = ctx.assets[asset_id]
+    for asset in ctx.sorted_assets:
         if kinds.has(asset, "vault"):
             has_vault = True
         if sensitive(*ctx.highest(asset)) or _own_sensitive(asset):
@@ -127,8 +124,7 @@ _SEGMENTATION_EXEMPT = frozenset({"reverse-proxy", "waf", "ids", "ips", "service
 def missing_network_segmentation(ctx: Context) -> list[Risk]:
     out = []
     segments = _segments(ctx)
-    for asset_id in ctx.model.sorted_asset_ids:
-        asset = ctx.assets[asset_id]
+    for asset in ctx.sorted_assets:
         if asset.out_of_scope or kinds.has(asset, _SEGMENTATION_EXEMPT):
             continue
         if ctx.raa[asset.id] < 50 or not (asset.type == "datastore" or _own_sensitive(asset)):
@@ -194,8 +190,7 @@ def _isolation_risk(
 
 def missing_identity_provider_isolation(ctx: Context) -> list[Risk]:
     out = []
-    for asset_id in ctx.model.sorted_asset_ids:
-        asset = ctx.assets[asset_id]
+    for asset in ctx.sorted_assets:
         if asset.out_of_scope or not kinds.has(asset, kinds.IDENTITY_RELATED):
             continue
 
@@ -219,8 +214,7 @@ def missing_identity_provider_isolation(ctx: Context) -> list[Risk]:
 
 def missing_vault_isolation(ctx: Context) -> list[Risk]:
     out = []
-    for asset_id in ctx.model.sorted_asset_ids:
-        vault = ctx.assets[asset_id]
+    for vault in ctx.sorted_assets:
         if vault.out_of_scope or not kinds.has(vault, "vault"):
             continue
 
