@@ -6,12 +6,16 @@ same row bookkeeping as a Celery worker. When idle, and right after the runner s
 sweeper (``assessments.tasks.sweep_jobs``): jobs a previous process left queued or running are picked up again.
 
 The queue lives in memory: a process that dies loses what it held, and the rows (still ``queued``, or
-``running`` with a stale heartbeat) are what the sweeper of the next process finds. Threads are started lazily
-and again after a fork (gunicorn workers, a forked engine process never starts them).
+``running`` with a stale heartbeat) are what the sweeper of the next process finds. A process that ends normally
+(a management command that imported a model, ``manage.py shell``, a gunicorn worker told to stop) first finishes
+what it queued, up to ``JOB_DRAIN_SECONDS``: otherwise a run it had just claimed would look alive to the next
+process for a whole heartbeat timeout and hold back every run of its model. Threads are started lazily and
+again after a fork (gunicorn workers, a forked engine process never starts them).
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import queue
@@ -38,6 +42,7 @@ class InProcessRunner:
         self._pid = 0
         self._next_sweep = 0.0
         self._started_sweep = False
+        self._timers: dict[threading.Timer, Job] = {}  # delayed jobs not sent yet
         self.busy = 0
 
     def submit(self, task_name: str, *args: Any) -> None:
@@ -45,9 +50,32 @@ class InProcessRunner:
         self._queue.put((task_name, args))
 
     def submit_later(self, delay: float, task_name: str, *args: Any) -> None:
-        timer = threading.Timer(delay, self.submit, args=(task_name, *args))
+        def fire() -> None:
+            with self._lock:
+                due = self._timers.pop(timer, None)
+            if due is not None:  # not already sent by ``drain``
+                self.submit(due[0], *due[1])
+
+        timer = threading.Timer(delay, fire)
         timer.daemon = True
+        with self._lock:
+            self._timers[timer] = (task_name, args)
         timer.start()
+
+    def drain(self, timeout: float) -> bool:
+        """Send the delayed jobs now and wait until every queued job is done (at most ``timeout`` seconds);
+        whether the queue emptied. Only the process that started the threads drains them."""
+        if self._pid != os.getpid() or not self._threads:
+            return True
+        with self._lock:
+            due, self._timers = list(self._timers.items()), {}
+        for timer, job in due:
+            timer.cancel()
+            self._queue.put(job)
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self._queue.unfinished_tasks == 0
 
     def ensure_started(self) -> None:
         with self._lock:
@@ -60,10 +88,19 @@ class InProcessRunner:
                 self._started_sweep = False
             self._pid = os.getpid()
             self._threads = [t for t in self._threads if t.is_alive()]
+            if not self._threads:
+                atexit.register(self._drain_at_exit)  # once per process; unregistered by nothing (it is cheap)
             while len(self._threads) < max(1, settings.JOB_THREADS):
                 thread = threading.Thread(target=self._loop, name=f"trustmap-jobs-{len(self._threads)}", daemon=True)
                 thread.start()
                 self._threads.append(thread)
+
+    def _drain_at_exit(self) -> None:
+        if self._pid == os.getpid() and not self.drain(settings.JOB_DRAIN_SECONDS):
+            LOGGER.warning(
+                "the process ends with jobs still queued or running (after %s s); the next one's sweeper resumes them",
+                settings.JOB_DRAIN_SECONDS,
+            )
 
     def idle(self) -> bool:
         """Nothing queued and nothing running (tests and benchmarks wait for this)."""

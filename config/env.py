@@ -170,6 +170,7 @@ class Env:
     job_requeue_after: int
     job_sweep_interval: int
     job_coalesce_seconds: float
+    job_drain_seconds: float
 
 
 def load() -> Env:
@@ -207,6 +208,7 @@ def load() -> Env:
         job_requeue_after=_int("JOB_REQUEUE_AFTER", 60),
         job_sweep_interval=_int("JOB_SWEEP_INTERVAL", 20),
         job_coalesce_seconds=_float("JOB_COALESCE_SECONDS", 1.0),
+        job_drain_seconds=_float("JOB_DRAIN_SECONDS", 60.0),
     )
 
 

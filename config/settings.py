@@ -235,6 +235,8 @@ JOB_REQUEUE_AFTER = ENV.job_requeue_after
 JOB_SWEEP_INTERVAL = ENV.job_sweep_interval
 #: During a burst of edits to one model, a scheduled assessment waits this long for the next edits to join it.
 JOB_COALESCE_SECONDS = ENV.job_coalesce_seconds
+# A process of the embedded default that ends (a command, a stopping web worker) finishes its queued jobs first.
+JOB_DRAIN_SECONDS = ENV.job_drain_seconds
 
 WEBHOOK_TIMEOUT = ENV.webhook_timeout
 #: Processes one analysis of a large model may use (assessments/engine/parallel.py); 0 = automatic.

@@ -36,7 +36,13 @@ def wait_for_score(base: str, token: str, model_id: int, revision: int, timeout:
         if code == 200 and int(last["revision"]) >= revision:
             return dict(last)
         time.sleep(0.05)
-    raise AssertionError(f"/score/ of model {model_id} did not reach revision {revision} in {timeout} s: {last}")
+    runs = [
+        {key: run.get(key) for key in ("id", "revision", "status", "trigger", "attempts", "progress_message", "error")}
+        for run in runs_of(base, token, model_id)
+    ]
+    raise AssertionError(
+        f"/score/ of model {model_id} did not reach revision {revision} in {timeout} s: {last}; its runs: {runs}"
+    )
 
 
 def metrics(base: str, token: str) -> str:

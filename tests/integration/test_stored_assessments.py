@@ -28,11 +28,22 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
     env = servers.django_env(f"sqlite:///{tmp}/db.sqlite3", "", JOB_RUNNER="thread", MEDIA_ROOT=str(tmp / "media"))
     servers.manage(env, "migrate", "--noinput", "-v0")
     model_id, token = servers.seed(env)
+    # The seeding command queued the demo's first assessment on its own runner: it finished it before exiting
+    # (a run it had claimed and abandoned would hold back every run of the model for a heartbeat timeout).
+    runs = servers.manage(env, "shell", "-v0", "-c", RUN_STATES).split()
+    assert runs == ["1:succeeded"], runs
     web, base = servers.start_gunicorn(env)
     try:
         yield {"base": base, "token": token, "model": model_id}
     finally:
         servers.stop(web)
+
+
+RUN_STATES = """
+from assessments.models import AssessmentRun
+for run in AssessmentRun.objects.order_by("pk"):
+    print(f"{run.revision}:{run.status}")
+"""
 
 
 @pytest.fixture(scope="module")
