@@ -17,6 +17,7 @@ import jsonschema
 from threatmodel.domain import COLLECTION_OF_KIND, COLLECTIONS, KIND_OF_COLLECTION, Snapshot
 from threatmodel.inputgate import ELEMENT_MAX_DEPTH, name_issues, value_issues
 from threatmodel.interchange.native import (
+    NAME_FIELDS,
     _schema_message,
     element_from_dict,
     element_to_dict,
@@ -73,8 +74,9 @@ def gate_issues(data: Mapping[str, Any], path: str) -> list[Issue]:
     """The input gate for one element's data: what a model file could hold at an element's place (so anything
     accepted exports and re-imports), and a name without control or bidirectional characters."""
     issues = value_issues(dict(data), path, max_depth=ELEMENT_MAX_DEPTH)
-    if not issues and isinstance(data.get("name"), str):
-        issues = name_issues(data["name"], f"{path}.name")
+    for key in NAME_FIELDS:
+        if not issues and isinstance(data.get(key), str):
+            issues = name_issues(data[key], f"{path}.{key}")
     return issues
 
 
@@ -188,7 +190,7 @@ def diff_element_dicts(
     elements = []
     for kind, key in sorted(set(before) | set(after), key=lambda k: (order[k[0]], k[1])):
         a, b = before.get((kind, key)), after.get((kind, key))
-        name = str((b or a or {}).get("name") or key)
+        name = str((b or a or {}).get("name") or (b or a or {}).get("title") or key)
         if a is None and b is not None:
             elements.append(ElementDiff(kind, key, name, "added"))
         elif b is None and a is not None:

@@ -47,3 +47,7 @@ CLASSIFICATION = choices(v.Classification)
 RATING = choices(v.Rating)
 IDENTITY_KIND = choices(v.IdentityKind)
 CONTROL_STATUS = choices(v.ControlStatus)
+THREAT_CATEGORY = [(value, v.THREAT_CATEGORY_LABELS[value]) for value in v.THREAT_CATEGORIES]
+THREAT_STATUS = [(value, v.THREAT_STATUS_LABELS[value]) for value in v.THREAT_STATUSES]
+LIKELIHOOD = choices(v.Likelihood)
+IMPACT = choices(v.Impact)

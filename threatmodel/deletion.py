@@ -1,6 +1,7 @@
-"""What deleting elements does to the elements that refer to them (pure), as the editor does it: flows, grants and
-controls that point at a deleted element go with it; members of a deleted boundary move to its nearest surviving
-parent; a component's identity, or data assets listed by components and flows, are cleared.
+"""What deleting elements does to the elements that refer to them (pure), as the editor does it: flows, grants,
+controls and threats that point at a deleted element go with it (a threat's links to deleted controls are
+dropped); members of a deleted boundary move to its nearest surviving parent; a component's identity, or data
+assets listed by components and flows, are cleared.
 
 ``deletion_plan`` gives the one change set that deletes cleanly and the references it resolves, so a client can
 show what else changes and let the person go ahead (cascade) or cancel.
@@ -16,7 +17,7 @@ from threatmodel.changes import ElementChange
 from threatmodel.domain import KIND_OF_COLLECTION, Snapshot
 
 #: Kinds that cannot exist without what they point at: they are deleted with it.
-DEPENDANTS = ("flow", "grant", "control")
+DEPENDANTS = ("flow", "grant", "control", "threat")
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ def _label(kind: str, element: Any, names: dict[str, str]) -> str:
         return f"{names.get(element.identity, element.identity)} on {target}"
     if kind == "control":
         return f"{element.control} on {names.get(element.target, element.target)}"
+    if kind == "threat":
+        return f"{element.title} on {names.get(element.target, element.target)}"
     return str(getattr(element, "name", "") or element.id)
 
 
@@ -77,7 +80,7 @@ def deletion_plan(snapshot: Snapshot, ids: Iterable[str]) -> DeletionPlan:
     changed = True
     while changed:  # controls on a flow or grant that goes, and so on
         changed = False
-        for collection in ("flows", "grants", "controls"):
+        for collection in ("flows", "grants", "controls", "threats"):
             kind = KIND_OF_COLLECTION[collection]
             for element in getattr(snapshot, collection):
                 if element.id in doomed:
@@ -139,6 +142,7 @@ def _reference_updates(
                 )
         if data:
             out.append(ElementChange("update", "component", component.id, data))
+    out.extend(_threat_updates(snapshot, doomed, names, references))
     for flow in snapshot.flows:
         gone = [v for v in flow.data_assets if v in doomed]
         if flow.id not in doomed and gone:
@@ -149,4 +153,19 @@ def _reference_updates(
                     "update", "flow", flow.id, {"data_assets": [v for v in flow.data_assets if v not in doomed]}
                 )
             )
+    return out
+
+
+def _threat_updates(
+    snapshot: Snapshot, doomed: set[str], names: dict[str, str], references: list[Reference]
+) -> list[ElementChange]:
+    """Surviving threats lose the links to deleted controls."""
+    out = []
+    for threat in snapshot.threats:
+        gone = [v for v in threat.controls if v in doomed]
+        if threat.id not in doomed and gone:
+            label = _label("threat", threat, names)
+            references.extend(Reference("threat", threat.id, label, "controls", v, "updated") for v in gone)
+            kept = [v for v in threat.controls if v not in doomed]
+            out.append(ElementChange("update", "threat", threat.id, {"controls": kept}))
     return out

@@ -26,10 +26,14 @@ from threatmodel.vocabulary import (
     Encryption,
     GrantAction,
     IdentityKind,
+    Impact,
+    Likelihood,
     Logging,
     MeshMode,
     Provenance,
     Rating,
+    ThreatCategory,
+    ThreatStatus,
     TrustLevel,
 )
 
@@ -147,7 +151,35 @@ class Control:
     attributes: Mapping[str, Any] = field(default_factory=dict)
 
 
-Element = DataAsset | TrustBoundary | Component | DataFlow | Identity | Grant | Control
+@dataclass(frozen=True, slots=True)
+class Threat:
+    """A threat a person recorded on one element (component, flow, boundary, data asset, identity, grant or
+    control), beside the rule findings. Its ``id`` is the stable key of its finding (``manual.threat@<id>``)
+    across revisions; ``controls`` are ids of ``Control`` elements of the model that answer it."""
+
+    id: str
+    target: str
+    title: str
+    category: ThreatCategory = ThreatCategory.TAMPERING
+    description: str = ""
+    likelihood: Likelihood = Likelihood.LIKELY
+    impact: Impact = Impact.MEDIUM
+    status: ThreatStatus = ThreatStatus.OPEN
+    mitigation: str = ""
+    controls: tuple[str, ...] = ()
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    foreign_id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.title.strip():
+            raise ValueError(f"threat {self.id!r}: the title is empty")
+        if not self.target:
+            raise ValueError(f"threat {self.id!r}: a threat names the element it is about")
+        if len(set(self.controls)) != len(self.controls):
+            raise ValueError(f"threat {self.id!r}: a control is linked twice")
+
+
+Element = DataAsset | TrustBoundary | Component | DataFlow | Identity | Grant | Control | Threat
 
 #: Collection name in a snapshot / native file -> element type. Order = dependency order.
 COLLECTIONS: dict[str, type] = {
@@ -158,6 +190,7 @@ COLLECTIONS: dict[str, type] = {
     "flows": DataFlow,
     "grants": Grant,
     "controls": Control,
+    "threats": Threat,
 }
 #: Singular kind name used in change logs and diffs.
 KIND_OF_COLLECTION: dict[str, str] = {
@@ -168,6 +201,7 @@ KIND_OF_COLLECTION: dict[str, str] = {
     "flows": "flow",
     "grants": "grant",
     "controls": "control",
+    "threats": "threat",
 }
 COLLECTION_OF_KIND: dict[str, str] = {v: k for k, v in KIND_OF_COLLECTION.items()}
 
@@ -201,6 +235,7 @@ class Snapshot:
     flows: tuple[DataFlow, ...] = ()
     grants: tuple[Grant, ...] = ()
     controls: tuple[Control, ...] = ()
+    threats: tuple[Threat, ...] = ()
 
     @classmethod
     def build(cls, info: ModelInfo, revision: int = 0, **collections: Iterable[Any]) -> Snapshot:
@@ -230,6 +265,13 @@ class Snapshot:
     @cached_property
     def flow_by_id(self) -> dict[str, DataFlow]:
         return {f.id: f for f in self.flows}
+
+    @cached_property
+    def threats_by_target(self) -> dict[str, tuple[Threat, ...]]:
+        index: dict[str, list[Threat]] = {}
+        for threat in self.threats:
+            index.setdefault(threat.target, []).append(threat)
+        return {key: tuple(items) for key, items in index.items()}
 
     @cached_property
     def element_by_id(self) -> dict[str, Any]:

@@ -40,8 +40,10 @@ REFERENCE_FIELDS: dict[tuple[str, str], str] = {
     ("grant", "identity"): "identity",
     ("grant", "target"): "component|data_asset|*",
     ("control", "target"): "*any",
+    ("threat", "target"): "*any",
+    ("threat", "controls"): "control",
 }
-MULTILINE_FIELDS = frozenset({"description"})
+MULTILINE_FIELDS = frozenset({"description", "mitigation"})
 
 
 def _field_spec(kind: str, name: str, schema: dict[str, Any], default: Any) -> dict[str, Any]:
@@ -75,7 +77,7 @@ def _field_spec(kind: str, name: str, schema: dict[str, Any], default: Any) -> d
         spec.update(
             type="text" if name in MULTILINE_FIELDS else "string",
             maxLength=schema.get("maxLength"),
-            required=(name == "name" and kind != "flow") or name == "protocol",
+            required=(name == "name" and kind != "flow") or name in ("protocol", "title"),
         )
     if name == "id":
         spec["readonly"] = True

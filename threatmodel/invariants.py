@@ -65,6 +65,10 @@ REFERENCES: dict[str, dict[str, tuple[str, ...]]] = {
     "flow": {"source": ("component",), "target": ("component",), "data_assets": ("data_asset",)},
     "grant": {"identity": ("identity",), "target": ("component", "data_asset")},
     "control": {"target": ("component", "flow", "boundary", "data_asset", "identity", "grant")},
+    "threat": {
+        "target": ("component", "flow", "boundary", "data_asset", "identity", "grant", "control"),
+        "controls": ("control",),
+    },
     "data_asset": {},
     "identity": {},
 }
@@ -75,7 +79,8 @@ _KIND_WORD = {
     "data_asset": "data asset",
     "flow": "flow",
     "grant": "grant",
-    "control": "element",
+    "control": "control",
+    "threat": "threat",
 }
 
 

@@ -19,7 +19,19 @@ Row = tuple[str, str, str, Any, Any]
 _VALUE_WORDS = {"mtls": "mTLS", "tls": "TLS", "jwt": "JWT", "oauth2": "OAuth 2", "api-key": "API key", "mfa": "MFA"}
 _KIND_WORDS = {"data_asset": "data asset", "boundary": "boundary", "identity": "identity", "grant": "grant"}
 #: Fields whose values are too long or too structured to quote.
-_UNQUOTED = {"description", "attributes", "tags", "actions", "data", "stores", "processes", "carries", "position"}
+_UNQUOTED = {
+    "description",
+    "mitigation",
+    "controls",
+    "attributes",
+    "tags",
+    "actions",
+    "data",
+    "stores",
+    "processes",
+    "carries",
+    "position",
+}
 MAX_MESSAGE = 500
 #: Phrases a message lists before it counts the rest.
 MAX_PHRASES = 3
@@ -51,6 +63,8 @@ def element_label(
         return f"grant of {name_of(str(data.get('identity', '?')))} on {'*' if target == '*' else name_of(str(target))}"
     if kind == "control":
         return f"control {data.get('control', key)} on {name_of(str(data.get('target', '?')))}"
+    if kind == "threat":
+        return f"threat {data.get('title') or key!r} on {name_of(str(data.get('target', '?')))}"
     if not with_kind:
         return str(data.get("name") or key)
     word = str(data.get("kind") or "component") if kind == "component" else _KIND_WORDS.get(kind, kind)

@@ -26,6 +26,7 @@ ROW_MODEL: dict[str, type[Element]] = {
     "flow": m.DataFlow,
     "grant": m.Grant,
     "control": m.Control,
+    "threat": m.Threat,
 }
 
 #: Fields copied 1:1 between the native dict and the row.
@@ -76,6 +77,18 @@ SCALARS: dict[str, tuple[str, ...]] = {
     ),
     "grant": ("description", "actions", "scope", "attributes"),
     "control": ("control", "status", "description", "attributes"),
+    "threat": (
+        "title",
+        "category",
+        "description",
+        "likelihood",
+        "impact",
+        "status",
+        "mitigation",
+        "controls",
+        "attributes",
+        "foreign_id",
+    ),
 }
 
 
@@ -132,7 +145,7 @@ def _position(x: float | None, y: float | None) -> dict[str, float] | None:
     return None if x is None or y is None else {"x": x, "y": y}
 
 
-JSON_COLUMNS = frozenset({"tags", "attributes", "actions"})
+JSON_COLUMNS = frozenset({"tags", "attributes", "actions", "controls"})
 _EMPTY_JSON: dict[str, Any] = {"[]": [], "{}": {}}
 
 
@@ -202,6 +215,7 @@ _EXTRA_COLUMNS: dict[str, list[str]] = {
     "flow": ["source_id", "target_id"],
     "grant": ["identity_id", "target_component_id", "target_data_asset_id", "target_all"],
     "control": ["target_key"],
+    "threat": ["target_key"],
 }
 
 
@@ -265,7 +279,19 @@ def _control(data: dict[str, Any], record: dict[str, Any], keymap: KeyMap, links
     data["target"] = record["target_key"]
 
 
-_CONVERTERS = {"boundary": _boundary, "component": _component, "flow": _flow, "grant": _grant, "control": _control}
+def _threat(data: dict[str, Any], record: dict[str, Any], keymap: KeyMap, links: Any) -> None:
+    data["target"] = record["target_key"]
+    data["controls"] = list(data["controls"])
+
+
+_CONVERTERS = {
+    "boundary": _boundary,
+    "component": _component,
+    "flow": _flow,
+    "grant": _grant,
+    "control": _control,
+    "threat": _threat,
+}
 
 
 # -- dicts -> rows ------------------------------------------------------------------------------
@@ -293,7 +319,7 @@ def row_values(kind: str, data: Mapping[str, Any], keymap: KeyMap) -> dict[str, 
         values["target_data_asset_id"] = (
             keymap.pk("data_asset", target) if target != "*" and target in keymap.keys("data_asset") else None
         )
-    elif kind == "control":
+    elif kind in ("control", "threat"):
         values["target_key"] = data["target"]
     return values
 

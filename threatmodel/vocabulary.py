@@ -349,6 +349,60 @@ STRIDE_CATEGORIES: tuple[str, ...] = tuple(s.value for s in Stride)
 STRIDE_LABELS: dict[str, str] = {s.value: s.value.replace("-", " ").capitalize() for s in Stride}
 
 
+class ThreatCategory(StrEnum):
+    """Category of a manual threat: a STRIDE category, or a LINDDUN (privacy) one (``THREAT_CATEGORY_FAMILY``)."""
+
+    SPOOFING = "spoofing"
+    TAMPERING = "tampering"
+    REPUDIATION = "repudiation"
+    INFORMATION_DISCLOSURE = "information-disclosure"
+    DENIAL_OF_SERVICE = "denial-of-service"
+    ELEVATION_OF_PRIVILEGE = "elevation-of-privilege"
+    LINKING = "linking"
+    IDENTIFYING = "identifying"
+    NON_REPUDIATION = "non-repudiation"
+    DETECTING = "detecting"
+    DATA_DISCLOSURE = "data-disclosure"
+    UNAWARENESS = "unawareness"
+    NON_COMPLIANCE = "non-compliance"
+
+
+THREAT_CATEGORIES: tuple[str, ...] = tuple(c.value for c in ThreatCategory)
+#: Category -> the method it belongs to ("stride" or "linddun"); the STRIDE ones are exactly ``Stride``.
+THREAT_CATEGORY_FAMILY: dict[str, str] = {
+    c.value: ("stride" if c.value in STRIDE_CATEGORIES else "linddun") for c in ThreatCategory
+}
+THREAT_CATEGORY_LABELS: dict[str, str] = {
+    c.value: ("LINDDUN: " if THREAT_CATEGORY_FAMILY[c.value] == "linddun" else "")
+    + c.value.replace("-", " ").capitalize()
+    for c in ThreatCategory
+}
+
+
+class ThreatStatus(StrEnum):
+    """Status of a manual threat. ``open`` and ``accepted`` threats are findings that cost score, ``mitigated``
+    ones are listed but cost nothing, ``false-positive`` and ``not-applicable`` ones are no findings at all
+    (docs/scoring.md, "Manual threats")."""
+
+    OPEN = "open"
+    MITIGATED = "mitigated"
+    ACCEPTED = "accepted"
+    FALSE_POSITIVE = "false-positive"
+    NOT_APPLICABLE = "not-applicable"
+
+
+THREAT_STATUSES: tuple[str, ...] = tuple(s.value for s in ThreatStatus)
+THREAT_STATUS_LABELS: dict[str, str] = {
+    ThreatStatus.OPEN.value: "Open",
+    ThreatStatus.MITIGATED.value: "Mitigated",
+    ThreatStatus.ACCEPTED.value: "Accepted",
+    ThreatStatus.FALSE_POSITIVE.value: "False positive",
+    ThreatStatus.NOT_APPLICABLE.value: "Not applicable",
+}
+#: Rule id of the findings made from manual threats (``manual.threat@<threat id>``).
+MANUAL_THREAT_RULE = "manual.threat"
+
+
 class FindingStatus(StrEnum):
     """Triage status a team records for a finding fingerprint."""
 

@@ -51,6 +51,7 @@ ELEMENT_FILTERS: dict[str, tuple[list[str], dict[str, str]]] = {
     "identity": (["kind", "mfa"], {}),
     "grant": (["target_all"], {"identity": "identity"}),
     "control": (["control", "status"], {}),
+    "threat": (["category", "status", "likelihood", "impact"], {}),
 }
 
 
@@ -64,7 +65,7 @@ def element_filterset(kind: str) -> type[django_filters.FilterSet]:
     }
     if any(f.name == "name" for f in row._meta.get_fields()):
         attrs["name"] = django_filters.CharFilter(lookup_expr="icontains")
-    if kind == "control":
+    if kind in ("control", "threat"):
         attrs["target"] = django_filters.CharFilter(field_name="target_key", help_text="target element id")
     attrs["id"] = django_filters.CharFilter(field_name="key", lookup_expr="startswith", help_text="id prefix")
     meta = type("Meta", (), {"model": row, "fields": fields})

@@ -174,7 +174,7 @@ class DocumentSerializer(serializers.Serializer[Any]):
 class ChangeSerializer(serializers.Serializer[Any]):
     op = serializers.ChoiceField(choices=["create", "update", "delete"])
     kind = serializers.ChoiceField(
-        choices=["component", "flow", "boundary", "data_asset", "identity", "grant", "control", "model"]
+        choices=["component", "flow", "boundary", "data_asset", "identity", "grant", "control", "threat", "model"]
     )
     id = serializers.CharField(required=False)
     data = serializers.DictField(required=False)  # type: ignore[assignment]  # the API's field shadows Serializer.data

@@ -41,6 +41,7 @@ RESOURCES: dict[str, str] = {
     "identities": "identity",
     "grants": "grant",
     "controls": "control",
+    "threats": "threat",
 }
 
 REVISION_PARAMS = [

@@ -32,6 +32,8 @@ from threatmodel.invariants import (
 MAX_FILE_BYTES = 25 * 1024 * 1024
 MAX_ELEMENTS = 250_000
 MAX_DEPTH = inputgate.MAX_DEPTH
+#: Fields shown to people as an element's name (a threat's is its title): the input gate's name rules apply.
+NAME_FIELDS: tuple[str, ...] = ("name", "title")
 
 _VALIDATOR = jsonschema.Draft202012Validator(MODEL_SCHEMA)
 #: Compiled (Rust) validator: the fast path for valid files; the Python one words the errors.
@@ -108,8 +110,9 @@ def document_name_issues(document: Any) -> list[Issue]:
     for collection in COLLECTIONS:
         items = document.get(collection)
         for index, item in enumerate(items if isinstance(items, list) else []):
-            if isinstance(item, dict) and isinstance(item.get("name"), str):
-                issues += inputgate.name_issues(item["name"], f"{collection}[{index}].name")
+            for key in NAME_FIELDS:
+                if isinstance(item, dict) and isinstance(item.get(key), str):
+                    issues += inputgate.name_issues(item[key], f"{collection}[{index}].{key}")
     return issues
 
 
@@ -295,6 +298,10 @@ _ENUM_TYPES: dict[str, type[StrEnum]] = {
         "Provenance",
         "ControlStatus",
         "BusinessCriticality",
+        "ThreatCategory",
+        "Likelihood",
+        "Impact",
+        "ThreatStatus",
     )
 }
 _GRANT_ACTION = _enum_converter(vocabulary.GrantAction)

@@ -190,6 +190,27 @@ ELEMENT_SCHEMAS: dict[str, dict[str, Any]] = {
         },
         "A mitigation (catalog control) applied to an element.",
     ),
+    "threats": _obj(
+        ["id", "target", "title"],
+        {
+            "id": _ID,
+            "target": _REF,
+            "title": _NAME,
+            "category": {
+                **_enum(v.ThreatCategory),
+                "description": "STRIDE category, or a LINDDUN (privacy) one.",
+            },
+            "description": _TEXT,
+            "likelihood": _enum(v.Likelihood),
+            "impact": _enum(v.Impact),
+            "status": _enum(v.ThreatStatus),
+            "mitigation": _TEXT,
+            "controls": {**_REFS, "description": "Ids of the model's controls that answer the threat."},
+            "attributes": _ATTRIBUTES,
+            "foreign_id": _FOREIGN,
+        },
+        "A threat a person recorded on an element (its severity is likelihood x impact, docs/scoring.md).",
+    ),
 }
 
 MODEL_SCHEMA: dict[str, Any] = {

@@ -7,6 +7,7 @@ from threatmodel.models.elements import (
     FlowData,
     Grant,
     Identity,
+    Threat,
     TrustBoundary,
 )
 from threatmodel.models.mesh import MeshSource
@@ -30,6 +31,7 @@ __all__ = [
     "MeshSource",
     "Revision",
     "Team",
+    "Threat",
     "ThreatModel",
     "TokenScope",
     "TrustBoundary",

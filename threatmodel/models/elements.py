@@ -176,3 +176,23 @@ class Control(Element):
 
     class Meta(Element.Meta):
         constraints = _unique("control")
+
+
+class Threat(Element):
+    """A threat a person recorded on an element (``target_key``: any element kind, like a control's target)."""
+
+    target_key = models.CharField(max_length=128, help_text="Key of the element the threat is about.")
+    title = models.CharField(max_length=200)
+    category = models.CharField(max_length=32, choices=choices.THREAT_CATEGORY, default="tampering")
+    likelihood = models.CharField(max_length=16, choices=choices.LIKELIHOOD, default="likely")
+    impact = models.CharField(max_length=16, choices=choices.IMPACT, default="medium")
+    status = models.CharField(max_length=16, choices=choices.THREAT_STATUS, default="open")
+    mitigation = models.TextField(blank=True, default="")
+    controls = models.JSONField(default=list, blank=True, help_text="Keys of the model's controls answering it.")
+    foreign_id = models.CharField(max_length=512, blank=True, default="")
+
+    class Meta(Element.Meta):
+        constraints = _unique("threat")
+
+    def __str__(self) -> str:
+        return self.title or self.key
