@@ -29,6 +29,7 @@ from assessments.engine.parallel import ForkedJob, can_split, default_workers, e
 from assessments.engine.paths import Route, blast_radius, paths_from_routes, search_routes
 from assessments.engine.plan import MAX_CANDIDATES, build_plan
 from assessments.engine.results import AssessmentResult, BlastRadius, Finding, PlanStep, ScoreBreakdown, severity_counts
+from assessments.engine.manual import weight_of
 from assessments.engine.scoring import compute_scores, overall_score
 from threatmodel.domain import Snapshot
 from threatmodel.gcpause import gc_paused
@@ -80,7 +81,10 @@ class AssessmentState:
 
     @property
     def findings(self) -> tuple[Finding, ...]:
-        return tuple(self.evaluation.findings())
+        found = self.evaluation.findings()
+        if self.snapshot.threats:
+            found = sorted([*found, *self.evaluation.manual_findings], key=lambda f: f.sort_key)
+        return tuple(found)
 
     @property
     def overall(self) -> float:
@@ -224,11 +228,17 @@ class Engine:
             rank = SEVERITY_RANK
             # (finding_key, finding, check): sorted on the key alone (ids are unique, so keys never tie)
             keyed = [
-                ((rank[f.severity], f.rule, f.id), f, c) for c in evaluation.checks() if (f := c.finding) is not None
+                ((rank[f.severity], f.rule, f.id), f, c.rule, c.weight if c.state == OPEN else None)
+                for c in evaluation.checks()
+                if (f := c.finding) is not None
+            ]
+            keyed += [  # the manual threats' findings (engine.manual), weighted like rule checks
+                ((rank[f.severity], f.rule, f.id), f, f.rule, None if f.mitigated else weight_of(f.severity))
+                for f in evaluation.manual_findings
             ]
             keyed.sort(key=itemgetter(0))
             findings = tuple([item[1] for item in keyed])
-            open_items = [(f, c.rule, c.weight) for _key, f, c in keyed if c.state == OPEN]
+            open_items = [(f, rule, weight) for _key, f, rule, weight in keyed if weight is not None]
             scores = compute_scores(evaluation, open_items=open_items)
             timings["scores"] = time.perf_counter() - start
             start = time.perf_counter()

@@ -13,13 +13,14 @@ from typing import Any, NamedTuple
 
 from assessments.engine.fastbuild import make_finding
 from assessments.engine.graph import ModelContext
+from assessments.engine.manual import manual_findings, manual_totals_row
 from assessments.engine.registry import SCOPE_COLLECTION, Hit
 from assessments.engine.results import Finding
 from assessments.engine.rules import load_builtin_rules
 from assessments.engine.severity import CRITICALITY_BUMP, ELEMENT_FACTOR_HALVES, SEVERITY_POINTS, rate
 from catalog.packs.loader import RuleMeta, load_rule_catalog
 from threatmodel.domain import Control, Snapshot
-from threatmodel.vocabulary import CLASSIFICATION_ORDER, SEVERITY_RANK
+from threatmodel.vocabulary import CLASSIFICATION_ORDER, MANUAL_THREAT_RULE, SEVERITY_RANK
 
 #: Check states.
 PASSED, OPEN, MITIGATED, FOLDED = 0, 1, 2, 3
@@ -410,7 +411,14 @@ class EvalState:
             row = totals[rule]
             for index, value in enumerate(failed):
                 row[2 + index] += value
+        if self.snapshot.threats:  # the manual threats' row (scoring gives it its spec)
+            totals[MANUAL_THREAT_RULE] = manual_totals_row(self.manual_findings, width)
         return totals
+
+    @property
+    def manual_findings(self) -> tuple[Finding, ...]:
+        """The findings of the snapshot's manual threats (``assessments.engine.manual``)."""
+        return manual_findings(self.snapshot)
 
 
 def finding_key(finding: Finding) -> tuple[int, str, str]:

@@ -24,9 +24,11 @@ from dataclasses import dataclass
 from assessments.engine.coverage import assessable, model_coverage, what_to_add
 from assessments.engine.evaluate import OPEN, Check, EvalState, RuleSpec
 from assessments.engine.fastbuild import make_deductions
+from assessments.engine.manual import MANUAL_META
+from assessments.engine.manual import open_items as manual_open_items
 from assessments.engine.results import Deduction, Finding, RuleOutcome, ScoreBreakdown, ScoreEntry
 from assessments.engine.severity import ELEMENT_FACTOR_HALVES
-from threatmodel.vocabulary import GRADE_STAGE, PILLARS, PRINCIPLES, SEVERITIES, MaturityStage
+from threatmodel.vocabulary import GRADE_STAGE, MANUAL_THREAT_RULE, PILLARS, PRINCIPLES, SEVERITIES, MaturityStage
 
 #: Open share of the applicable weight at which the risk part is 100 / e (about 36.8).
 RISK_SCALE = 0.3
@@ -99,6 +101,21 @@ def entry_risk(totals: Mapping[str, list[int]], rule_ids: Iterable[str]) -> Entr
     return _risk_of(_sums(totals, rule_ids))
 
 
+def _manual_check(*_args: object) -> None:
+    """Manual threats are not checked against elements: their findings come from ``engine.manual``."""
+
+
+#: The spec the ``manual.threat`` totals row is scored under (its principle and pillar).
+MANUAL_SPEC = RuleSpec(MANUAL_META, _manual_check)
+
+
+def scored_specs(totals: Mapping[str, list[int]], specs: Mapping[str, RuleSpec]) -> Mapping[str, RuleSpec]:
+    """The specs the score is computed over: the rules', plus the manual threats' when the model has some."""
+    if MANUAL_THREAT_RULE in totals and MANUAL_THREAT_RULE not in specs:
+        return {**specs, MANUAL_THREAT_RULE: MANUAL_SPEC}
+    return specs
+
+
 def _groups(specs: Mapping[str, RuleSpec], attribute: str) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {}
     for spec in specs.values():
@@ -110,6 +127,7 @@ def overall_parts(
     totals: Mapping[str, list[int]], specs: Mapping[str, RuleSpec]
 ) -> tuple[EntryRisk, float, str, dict[str, EntryRisk]]:
     """(overall risk parts, unrounded overall score, weakest pillar key if its floor binds else "", pillars)."""
+    specs = scored_specs(totals, specs)
     pillar_sums = {key: _sums(totals, ids) for key, ids in _groups(specs, "pillar").items()}
     overall = _risk_of(
         [sum(column) for column in zip(*pillar_sums.values(), strict=True)]
@@ -187,12 +205,13 @@ def _entry(
 def compute_scores(state: EvalState, *, explain: bool = True, open_items: list[Item] | None = None) -> ScoreBreakdown:
     """The score breakdown. ``open_items``: the open (finding, rule, weight) triples already sorted by finding
     order, when the caller has them (saves a pass and a sort)."""
-    specs = state.evaluator.specs
     totals = state.totals
+    specs = scored_specs(totals, state.evaluator.specs)
     if open_items is None:
         open_items = [
             (c.finding, c.rule, c.weight) for c in state.checks() if c.state == OPEN and c.finding is not None
         ]
+        open_items += manual_open_items(state.manual_findings)
         open_items.sort(key=lambda item: item[0].sort_key)
     coverage = model_coverage(state.snapshot)
     assessed = assessable(state.snapshot, coverage)
