@@ -31,6 +31,7 @@ from catalog.packs.loader import RuleMeta, load_rule_catalog
 from threatmodel.domain import Component, DataFlow, Snapshot
 from threatmodel.vocabulary import (
     FINDING_STATUS_LABELS,
+    MANUAL_THREAT_RULE,
     PILLARS,
     SEVERITIES,
     SEVERITY_LABELS,
@@ -111,6 +112,11 @@ class FindingView:
     @property
     def triage_label(self) -> str:
         return TRIAGE_LABELS.get(self.triage, self.triage)
+
+    @property
+    def threat_title(self) -> str:
+        """A manual threat's own title (its rule's title is only "Manual threat"); "" for rule findings."""
+        return self.finding.title if self.finding.rule == MANUAL_THREAT_RULE else ""
 
     @property
     def counts_as_risk(self) -> bool:
