@@ -25,11 +25,11 @@ from assessments.engine.evaluate import (
 from assessments.engine.fastbuild import blast_radius_from_rows
 from assessments.engine.graph import ModelContext
 from assessments.engine.incremental import reevaluate
+from assessments.engine.manual import weight_of
 from assessments.engine.parallel import ForkedJob, can_split, default_workers, evaluate_split
 from assessments.engine.paths import Route, blast_radius, paths_from_routes, search_routes
 from assessments.engine.plan import MAX_CANDIDATES, build_plan
 from assessments.engine.results import AssessmentResult, BlastRadius, Finding, PlanStep, ScoreBreakdown, severity_counts
-from assessments.engine.manual import weight_of
 from assessments.engine.scoring import compute_scores, overall_score
 from threatmodel.domain import Snapshot
 from threatmodel.gcpause import gc_paused

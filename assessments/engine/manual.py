@@ -115,4 +115,3 @@ def manual_totals_row(findings: tuple[Finding, ...], width: int) -> list[int]:
 def open_items(findings: tuple[Finding, ...]) -> list[tuple[Finding, str, int]]:
     """(finding, rule, weight) of the open manual findings, as the score explains them."""
     return [(f, f.rule, weight_of(f.severity)) for f in findings if not f.mitigated]
-

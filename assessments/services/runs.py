@@ -27,8 +27,9 @@ from assessments import engine
 from assessments.choices import JobStatus, RunTrigger
 from assessments.engine.codec import to_json_dict
 from assessments.engine.counts import count_findings
+from assessments.engine.manual import TRIAGE_OF_STATUS
 from assessments.engine.threagile.pack import with_threagile_pack
-from assessments.models import AssessmentRun, ModelWebhook, RunFinding
+from assessments.models import AssessmentRun, FindingTriage, ModelWebhook, RunFinding
 from assessments.selectors import custom_rule_specs
 from assessments.services.jobs import (
     DELIVER_WEBHOOK,
@@ -47,6 +48,7 @@ from threatmodel import models as tm
 from threatmodel.accounts import RequestUser
 from threatmodel.domain import Snapshot
 from threatmodel.selectors import snapshot_of_model
+from threatmodel.vocabulary import MANUAL_THREAT_RULE
 
 MAX_FINGERPRINT = 512
 
@@ -309,10 +311,41 @@ def _finding_rows(run_id: int, findings: list[dict[str, Any]]) -> list[RunFindin
     return rows
 
 
+#: Justification of a triage decision that a manual threat's status made (so the status can also undo it).
+THREAT_TRIAGE_NOTE = "Set by the manual threat's status in the model."
+
+
+def _sync_threat_triage(model_id: int, findings: list[dict[str, Any]]) -> None:
+    """A manual threat's status is its finding's triage: ``accepted`` records an accepted risk (unless a person
+    already decided on that finding); a threat no longer accepted takes back the decision it made."""
+    wanted = {
+        str(item.get("id")): TRIAGE_OF_STATUS[status]
+        for item in findings
+        if item.get("rule") == MANUAL_THREAT_RULE
+        and (status := str((item.get("evidence") or {}).get("status", ""))) in TRIAGE_OF_STATUS
+    }
+    existing = {
+        t.fingerprint: t
+        for t in FindingTriage.objects.filter(model_id=model_id, fingerprint__startswith=f"{MANUAL_THREAT_RULE}@")
+    }
+    for fingerprint, decision in existing.items():
+        if decision.justification == THREAT_TRIAGE_NOTE and wanted.get(fingerprint) != decision.status:
+            decision.delete()
+    for fingerprint, status in wanted.items():
+        current = existing.get(fingerprint)
+        if current is None or (current.justification == THREAT_TRIAGE_NOTE and current.status != status):
+            FindingTriage.objects.update_or_create(
+                model_id=model_id,
+                fingerprint=fingerprint,
+                defaults={"status": status, "justification": THREAT_TRIAGE_NOTE},
+            )
+
+
 def _persist_run(run: AssessmentRun, result: dict[str, Any], *, duration_ms: int) -> AssessmentRun:
     RunFinding.objects.filter(run_id=run.pk).delete()  # a restarted run rewrites its rows
     rows = _finding_rows(run.pk, list(result.get("findings") or []))
     RunFinding.objects.bulk_create(rows, batch_size=2000)
+    _sync_threat_triage(run.model_id, list(result.get("findings") or []))
     summary = score_summary(result)
     run.status = JobStatus.SUCCEEDED
     run.progress = 100
