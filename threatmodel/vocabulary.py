@@ -263,6 +263,36 @@ LIKELIHOODS: tuple[str, ...] = tuple(s.value for s in Likelihood)
 IMPACTS: tuple[str, ...] = tuple(s.value for s in Impact)
 
 
+def severity_of(likelihood: int, impact: int) -> str:
+    """Severity from likelihood and impact indexes (0..3): product of the 1..4 weights.
+
+    ======  ==========
+    score   severity
+    ======  ==========
+    1       info
+    2       low
+    3-4     medium
+    6-9     high
+    12-16   critical
+    ======  ==========
+    """
+    product = (likelihood + 1) * (impact + 1)
+    if product >= 12:
+        return "critical"
+    if product >= 6:
+        return "high"
+    if product >= 3:
+        return "medium"
+    if product == 2:
+        return "low"
+    return "info"
+
+
+def rated_severity(likelihood: str, impact: str) -> str:
+    """Severity of a likelihood and an impact given by name (a manual threat's rating)."""
+    return severity_of(LIKELIHOODS.index(likelihood), IMPACTS.index(impact))
+
+
 class Principle(StrEnum):
     """The six principles of the posture score (one score entry each)."""
 

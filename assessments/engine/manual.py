@@ -11,8 +11,7 @@ totals, weighted like a rule check of its severity (docs/scoring.md, "Manual thr
 from __future__ import annotations
 
 from assessments.engine.results import EvidenceValue, Finding, fingerprint
-from assessments.engine.severity import ELEMENT_FACTOR_HALVES, IMPACT_INDEX, LIKELIHOOD_INDEX, SEVERITY_POINTS
-from assessments.engine.severity import severity_of as matrix_severity
+from assessments.engine.severity import ELEMENT_FACTOR_HALVES, SEVERITY_POINTS
 from catalog.packs.loader import RuleMeta
 from threatmodel.domain import Snapshot, Threat
 from threatmodel.vocabulary import (
@@ -24,6 +23,7 @@ from threatmodel.vocabulary import (
     Principle,
     RuleScope,
     ThreatStatus,
+    rated_severity,
 )
 
 #: Statuses whose threat is a finding; ``OPEN_STATUSES`` cost score (an accepted risk is still a risk: the
@@ -49,7 +49,7 @@ _FACTOR = ELEMENT_FACTOR_HALVES[0]
 
 
 def severity_of(threat: Threat) -> str:
-    return matrix_severity(LIKELIHOOD_INDEX[threat.likelihood.value], IMPACT_INDEX[threat.impact.value])
+    return rated_severity(threat.likelihood.value, threat.impact.value)
 
 
 def weight_of(severity: str) -> int:

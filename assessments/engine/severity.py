@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from threatmodel.vocabulary import IMPACTS, LIKELIHOODS, BusinessCriticality
+from threatmodel.vocabulary import IMPACTS, LIKELIHOODS, BusinessCriticality, severity_of
 
 LIKELIHOOD_INDEX: dict[str, int] = {name: i for i, name in enumerate(LIKELIHOODS)}
 IMPACT_INDEX: dict[str, int] = {name: i for i, name in enumerate(IMPACTS)}
@@ -16,30 +16,7 @@ SEVERITY_POINTS: dict[str, int] = {"critical": 40, "high": 16, "medium": 6, "low
 #: Element factor, in halves, by the highest data classification rank the element handles.
 ELEMENT_FACTOR_HALVES: tuple[int, ...] = (2, 2, 3, 4)
 
-
-def severity_of(likelihood: int, impact: int) -> str:
-    """Severity from likelihood and impact indexes (0..3): product of the 1..4 weights.
-
-    ======  ==========
-    score   severity
-    ======  ==========
-    1       info
-    2       low
-    3-4     medium
-    6-9     high
-    12-16   critical
-    ======  ==========
-    """
-    product = (likelihood + 1) * (impact + 1)
-    if product >= 12:
-        return "critical"
-    if product >= 6:
-        return "high"
-    if product >= 3:
-        return "medium"
-    if product == 2:
-        return "low"
-    return "info"
+__all__ = ["severity_of"]  # the matrix itself is declared with the scales (threatmodel.vocabulary)
 
 
 def rate(

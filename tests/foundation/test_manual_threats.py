@@ -81,7 +81,7 @@ def test_a_model_without_threats_exports_no_threats_section() -> None:
         ("  - {id: t3, target: t1, title: x}", "threats[2].target: unknown"),
         ("  - {id: t3, target: web, title: x, status: done}", "threats[2].status: 'done' is not one of"),
         ("  - {id: t3, target: web, title: x, category: pwned}", "threats[2].category: 'pwned' is not one of"),
-        ("  - {id: t3, target: web, title: \"a\\u202eb\"}", "threats[2].title: bidirectional"),
+        ('  - {id: t3, target: web, title: "a\\u202eb"}', "threats[2].title: bidirectional"),
         ("  - {id: web, target: db, title: x}", "threats[2].id: duplicate id 'web'"),
         ("  - {id: t3, target: web}", "'title' is a required property"),
     ],

@@ -40,9 +40,10 @@ from threatmodel.interchange.base import (
     text_of,
     triage_from_attributes,
 )
+from threatmodel.interchange.foreign_threats import category_label, with_foreign_threats
 from threatmodel.interchange.schema import FORMAT_NAME, FORMAT_VERSION
 from threatmodel.invariants import Issue
-from threatmodel.vocabulary import BoundaryKind, Classification, ComponentKind, Rating, TrustLevel
+from threatmodel.vocabulary import IMPACTS, LIKELIHOODS, BoundaryKind, Classification, ComponentKind, Rating, TrustLevel
 
 OTM_VERSION = "0.2.0"
 NS = "trustmap:"
@@ -104,7 +105,7 @@ def to_document(snapshot: Snapshot) -> dict[str, Any]:
     project_attributes = dict(info["attributes"])
     project_attributes[NS + "format"] = 1
     project_attributes[NS + "business_criticality"] = info["business_criticality"]
-    for collection in ("identities", "grants", "controls"):
+    for collection in ("identities", "grants", "controls", "threats"):
         items = getattr(snapshot, collection)
         if items:
             project_attributes[NS + collection] = [native.element_to_dict(e, compact=True) for e in items]
@@ -136,7 +137,46 @@ def to_document(snapshot: Snapshot) -> dict[str, Any]:
         "dataflows": [_dataflow(f) for f in snapshot.flows],
         "assets": [_asset(a) for a in snapshot.data_assets],
     }
+    if snapshot.threats:
+        _add_threats(snapshot, document)
     return document
+
+
+#: Likelihood / impact index -> OTM's 0-100 rating (the reader bands impact back: 25 low ... 100 critical).
+_OTM_RATING = (25, 50, 75, 100)
+_OTM_STATE = {"open": "exposed", "mitigated": "mitigated", "accepted": "accepted", "false-positive": "na"}
+
+
+def _add_threats(snapshot: Snapshot, document: dict[str, Any]) -> None:
+    """OTM's threat and mitigation definitions, and the threat instances on components and data flows."""
+    document["threats"] = [
+        {
+            "id": t.id,
+            "name": t.title,
+            "description": t.description,
+            "categories": [category_label(t.category)],
+            "risk": {
+                "likelihood": _OTM_RATING[LIKELIHOODS.index(t.likelihood)],
+                "impact": _OTM_RATING[IMPACTS.index(t.impact)],
+            },
+        }
+        for t in snapshot.threats
+    ]
+    document["mitigations"] = [
+        {"id": f"{t.id}-mitigation", "name": t.mitigation[:200], "description": t.mitigation, "riskReduction": 100}
+        for t in snapshot.threats
+        if t.mitigation
+    ]
+    for item in document["components"] + document["dataflows"]:
+        instances = []
+        for t in snapshot.threats_by_target.get(item["id"], ()):
+            instance: dict[str, Any] = {"threat": t.id, "state": _OTM_STATE.get(t.status.value, "na")}
+            if t.mitigation:
+                done = "implemented" if t.status == "mitigated" else "required"
+                instance["mitigations"] = [{"mitigation": f"{t.id}-mitigation", "state": done}]
+            instances.append(instance)
+        if instances:
+            item["threats"] = instances
 
 
 def _unused_id(snapshot: Snapshot, base: str) -> str:
@@ -369,7 +409,7 @@ class _Reader:
             "components": [self._component(i, item, nid) for i, item, nid in components],
             "flows": [self._flow(i, item, nid) for i, item, nid in flows],
         }
-        for collection in ("identities", "grants", "controls"):
+        for collection in ("identities", "grants", "controls", "threats"):
             document[collection] = list_of(self.ours.get(collection), f"project.attributes.{NS}{collection}")
         if self.foreign and (components or flows):
             self.assume(
@@ -584,6 +624,8 @@ def read_result(document: Any, text: str, filename: str, known_controls: frozens
     except RecursionError:
         raise refuse("", "document is nested too deeply") from None
     snapshot = native.snapshot_from_document(native_document, known_controls=known_controls)
+    ours = {t.id for t in snapshot.threats}  # a Trustmap export read back: its instances are these threats
+    snapshot = with_foreign_threats(snapshot, [t for t in reader.threats if t.id.rsplit("@", 1)[0] not in ours])
     lines = line_index(text)
     located = locations_for(filename, lines, reader.foreign_of, snapshot.element_by_id)
     return ImportResult(

@@ -40,9 +40,10 @@ from threatmodel.interchange.base import (
     text_of,
     triage_from_attributes,
 )
+from threatmodel.interchange.foreign_threats import TD_STATUS, category_label, method_of, with_foreign_threats
 from threatmodel.interchange.schema import FORMAT_NAME, FORMAT_VERSION
 from threatmodel.invariants import Issue
-from threatmodel.vocabulary import STORAGE_KINDS, WORKLOAD_KINDS, ComponentKind
+from threatmodel.vocabulary import STORAGE_KINDS, WORKLOAD_KINDS, ComponentKind, rated_severity
 
 TD_VERSION = "2.2.0"
 SCHEMA_PATH = Path(__file__).with_name("schemas") / "threat-dragon-v2.schema.json"
@@ -208,7 +209,7 @@ class _Reader:
             "components": [self._component(c, boundaries) for c in nodes],
             "flows": [f for c in self.cells if c.role == "flow" for f in [self._flow(c, nodes, by_foreign)] if f],
         }
-        for collection in ("data_assets", "identities", "grants", "controls"):
+        for collection in ("data_assets", "identities", "grants", "controls", "threats"):
             document[collection] = list_of(self.ours.get(collection), f"detail.trustmap.{collection}")
         for cell in nodes + [c for c in self.cells if c.role == "flow"]:
             self._threats(cell)
@@ -402,7 +403,8 @@ class _Reader:
             severity = text_of(threat.get("severity"), f"{where}.severity").lower()
             self.threats.append(
                 ForeignThreat(
-                    id=text_of(threat.get("id"), f"{where}.id") or f"{cell.native_id}-threat-{index + 1}",
+                    id=text_of(threat.get("id") or threat.get("threatId"), f"{where}.id")
+                    or f"{cell.native_id}-threat-{index + 1}",
                     title=name_of(threat.get("title"), f"{where}.title", "Untitled threat"),
                     element=cell.native_id,
                     status=_STATUS.get(status.lower(), "open"),
@@ -420,7 +422,9 @@ def read_result(document: Any, text: str, filename: str, known_controls: frozens
         raise refuse("", "a Threat Dragon file must be an object at the top level")
     reader = _Reader(document)
     native_document = reader.read()
-    snapshot = native.snapshot_from_document(native_document, known_controls=known_controls)
+    snapshot = with_foreign_threats(
+        native.snapshot_from_document(native_document, known_controls=known_controls), reader.threats
+    )
     return ImportResult(
         format="threat-dragon",
         snapshot=snapshot,
@@ -600,10 +604,12 @@ def to_document(snapshot: Snapshot) -> dict[str, Any]:
     cells = _boundary_cells(snapshot, _boundary_boxes(snapshot, nodes)) + node_cells
     cells += [_flow_cell(f, 10 + len(node_cells) + i) for i, f in enumerate(snapshot.flows)]
     ours: dict[str, Any] = {"model": native.info_to_dict(snapshot.info)}
-    for collection in ("data_assets", "identities", "grants", "controls"):
+    for collection in ("data_assets", "identities", "grants", "controls", "threats"):
         items = getattr(snapshot, collection)
         if items:
             ours[collection] = [native.element_to_dict(e, compact=True) for e in items]
+    if snapshot.threats:
+        _add_cell_threats(snapshot, cells)
     return {
         "version": TD_VERSION,
         "summary": {"title": snapshot.info.name, "owner": "", "description": snapshot.info.description},
@@ -626,6 +632,34 @@ def to_document(snapshot: Snapshot) -> dict[str, Any]:
             "trustmap": ours,
         },
     }
+
+
+def _add_cell_threats(snapshot: Snapshot, cells: list[dict[str, Any]]) -> None:
+    """Each node and flow cell lists the manual threats of its element, as Threat Dragon shows them."""
+    number = 0
+    for cell in cells:
+        element = cell["data"].get("trustmap", {}).get("id")
+        threats = snapshot.threats_by_target.get(element, ()) if element else ()
+        for threat in threats:
+            number += 1
+            cell["data"]["threats"].append(
+                {
+                    "threatId": threat.id,
+                    "title": threat.title,
+                    "status": TD_STATUS[threat.status.value],
+                    "severity": _TD_SEVERITY[rated_severity(threat.likelihood, threat.impact)],
+                    "type": category_label(threat.category),
+                    "modelType": method_of(threat.category),
+                    "description": threat.description,
+                    "mitigation": threat.mitigation,
+                    "number": number,
+                    "score": "",
+                }
+            )
+            cell["data"]["hasOpenThreats"] = cell["data"].get("hasOpenThreats", False) or threat.status == "open"
+
+
+_TD_SEVERITY = {"critical": "High", "high": "High", "medium": "Medium", "low": "Low", "info": "Low"}
 
 
 def write_bytes(snapshot: Snapshot) -> bytes:

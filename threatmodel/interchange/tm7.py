@@ -35,6 +35,7 @@ from threatmodel.interchange.base import (
     name_of,
     refuse,
 )
+from threatmodel.interchange.foreign_threats import with_foreign_threats
 from threatmodel.interchange.schema import FORMAT_NAME, FORMAT_VERSION
 from threatmodel.interchange.threat_dragon import Box
 from threatmodel.invariants import Issue
@@ -358,10 +359,11 @@ def read_result(document: Any, text: str, filename: str, known_controls: frozens
         for s in reader.stencils
         if s.guid in first_line and s.native_id in snapshot.element_by_id
     }
+    threats = tuple(reader.threats(set(snapshot.element_by_id)))
     return ImportResult(
         format="tm7",
-        snapshot=snapshot,
+        snapshot=with_foreign_threats(snapshot, threats),
         assumptions=tuple(reader.assumptions),
         locations=locations,
-        threats=tuple(reader.threats(set(snapshot.element_by_id))),
+        threats=threats,
     )
