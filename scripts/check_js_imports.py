@@ -35,6 +35,7 @@ LAYERS: dict[str, str] = {
     "selection.js": "views",
     "properties.js": "views",
     "panels.js": "views",
+    "threats.js": "views",
     "conflicts.js": "views",
     "layout.js": "views",
     "edit.js": "views",

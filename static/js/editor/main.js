@@ -13,7 +13,7 @@
  *               sets), history (undo/redo kept in sessionStorage)
  *   operations  save (commit and the save queue), ops (deletion, undo, redo), fixes (one-click fixes)
  *   views       styles + canvas (Cytoscape), assessment, findings, selection + text view, properties, panels
- *               (data assets, identities, grants, controls), conflicts, layout (ELK), edit (placing), drag,
+ *               (data assets, identities, grants, controls), threats (manual threats), conflicts, layout (ELK), edit (placing), drag,
  *               connect, palette, clipboard, toolbar (buttons, keyboard)
  *   entry       main, hooks (test hooks)
  * Lower layers report what happened through events ('applied', 'status', 'saved', 'conflict', 'assessed',
@@ -30,6 +30,7 @@ import { initFindings } from './findings.js';
 import { renderTextView, initSelection } from './selection.js';
 import { initProperties, renderProperties } from './properties.js';
 import { initPanels } from './panels.js';
+import { initThreats } from './threats.js';
 import { initDrag } from './drag.js';
 import { initConnect } from './connect.js';
 import { initPalette } from './palette.js';
@@ -61,6 +62,7 @@ if (ENABLED) {
   initProperties();
   initFindings();
   initPanels();
+  initThreats();
   initDrag();
   initConnect();
   initPalette();
