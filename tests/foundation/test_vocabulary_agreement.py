@@ -198,3 +198,40 @@ def test_every_throttle_rate_is_used_and_every_scope_has_a_rate() -> None:
     rest = settings.REST_FRAMEWORK
     scopes = {import_string(path).scope for path in rest["DEFAULT_THROTTLE_CLASSES"]}
     assert scopes == set(rest["DEFAULT_THROTTLE_RATES"]) == {"token", "user", "anon"}
+
+
+# -- manual threats ---------------------------------------------------------------------------------------------
+
+
+def test_manual_threat_vocabularies_agree_everywhere() -> None:
+    from threatmodel import choices as tm_choices
+    from threatmodel import models as tm_models
+    from threatmodel.interchange.schema import MODEL_SCHEMA
+
+    categories, statuses = list(v.THREAT_CATEGORIES), list(v.THREAT_STATUSES)
+    assert list(v.THREAT_CATEGORY_LABELS) == categories and list(v.THREAT_STATUS_LABELS) == statuses
+    assert [c for c in categories if v.THREAT_CATEGORY_FAMILY[c] == "stride"] == list(v.STRIDE_CATEGORIES)
+    assert [(c, v.THREAT_CATEGORY_LABELS[c]) for c in categories] == tm_choices.THREAT_CATEGORY
+    assert [(s, v.THREAT_STATUS_LABELS[s]) for s in statuses] == tm_choices.THREAT_STATUS
+    row = {f.name: f for f in tm_models.Threat._meta.get_fields() if getattr(f, "choices", None)}
+    assert [c[0] for c in row["category"].choices] == categories
+    assert [c[0] for c in row["status"].choices] == statuses
+    assert [c[0] for c in row["likelihood"].choices] == list(v.LIKELIHOODS)
+    assert [c[0] for c in row["impact"].choices] == list(v.IMPACTS)
+    threat = "/properties/threats/items/properties"
+    enums = _enums(MODEL_SCHEMA)
+    assert enums[f"{threat}/category"] == categories and enums[f"{threat}/status"] == statuses
+    assert enums[f"{threat}/likelihood"] == list(v.LIKELIHOODS) and enums[f"{threat}/impact"] == list(v.IMPACTS)
+    published = json.loads((ROOT / "docs" / "schema" / "trustmap-model.schema.json").read_text(encoding="utf-8"))
+    assert _enums(published)[f"{threat}/category"] == categories
+    fields = {f["name"]: f for f in editor_vocabulary()["kinds"]["threat"]["fields"]}
+    assert fields["category"]["values"] == categories and fields["status"]["values"] == statuses
+    assert fields["likelihood"]["values"] == list(v.LIKELIHOODS) and fields["impact"]["values"] == list(v.IMPACTS)
+    script = (STATIC / "editor" / "threats.js").read_text(encoding="utf-8")
+    assert "valuesOf(" in script and "'spoofing'" not in script and "'open'" not in script  # no list of its own
+
+
+def test_a_manual_threat_s_severity_is_the_matrix() -> None:
+    for li, likelihood in enumerate(v.LIKELIHOODS):
+        for ii, impact in enumerate(v.IMPACTS):
+            assert v.rated_severity(likelihood, impact) == severity.severity_of(li, ii)
