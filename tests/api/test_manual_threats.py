@@ -77,6 +77,8 @@ def test_create_edit_delete_and_undo_a_threat_through_change_sets(clients: Any, 
     assert bad.status_code == 400 and "unknown control 'nope'" in json.dumps(bad.json())
     bad = _post(clients.editor, model, [{"op": "update", "kind": "threat", "id": "t-fix", "data": {"title": ""}}])
     assert bad.status_code == 400
+    tab = _post(clients.editor, model, [{"op": "update", "kind": "threat", "id": "t-fix", "data": {"title": "a\tb"}}])
+    assert tab.status_code == 400 and "changes[0].data.title" in json.dumps(tab.json())
 
     # undo of the edit (the editor posts the inverse change set), then delete, then undo of the delete
     undo = {"status": "open", "controls": []}

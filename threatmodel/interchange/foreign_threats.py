@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from threatmodel.domain import Snapshot, Threat
 from threatmodel.interchange.base import ForeignThreat, IdAllocator
 from threatmodel.interchange.schema import MAX_NAME, MAX_TEXT
 from threatmodel.vocabulary import (
+    IMPACTS,
+    LIKELIHOODS,
     THREAT_CATEGORIES,
     THREAT_CATEGORY_FAMILY,
     THREAT_STATUSES,
@@ -25,6 +28,7 @@ from threatmodel.vocabulary import (
     Likelihood,
     ThreatCategory,
     ThreatStatus,
+    rated_severity,
 )
 
 #: Severity -> the (likelihood, impact) pair a threat of that severity is given (each rates to it).
@@ -113,3 +117,71 @@ def with_foreign_threats(snapshot: Snapshot, threats: Iterable[ForeignThreat]) -
     if not added:
         return snapshot
     return snapshot.with_elements("threats", [*snapshot.threats, *added])
+
+
+# -- export ------------------------------------------------------------------------------------
+
+
+def add_cell_threats(snapshot: Snapshot, cells: list[dict[str, Any]]) -> None:
+    """Each node and flow cell lists the manual threats of its element, as Threat Dragon shows them."""
+    number = 0
+    for cell in cells:
+        element = cell["data"].get("trustmap", {}).get("id")
+        threats = snapshot.threats_by_target.get(element, ()) if element else ()
+        for threat in threats:
+            number += 1
+            cell["data"]["threats"].append(
+                {
+                    "threatId": threat.id,
+                    "title": threat.title,
+                    "status": TD_STATUS[threat.status.value],
+                    "severity": _TD_SEVERITY[rated_severity(threat.likelihood.value, threat.impact.value)],
+                    "type": category_label(threat.category),
+                    "modelType": method_of(threat.category),
+                    "description": threat.description,
+                    "mitigation": threat.mitigation,
+                    "number": number,
+                    "score": "",
+                }
+            )
+            cell["data"]["hasOpenThreats"] = cell["data"].get("hasOpenThreats", False) or threat.status == "open"
+
+
+_TD_SEVERITY = {"critical": "High", "high": "High", "medium": "Medium", "low": "Low", "info": "Low"}
+
+
+#: Likelihood / impact index -> OTM's 0-100 rating (the reader bands impact back: 25 low ... 100 critical).
+_OTM_RATING = (25, 50, 75, 100)
+_OTM_STATE = {"open": "exposed", "mitigated": "mitigated", "accepted": "accepted", "false-positive": "na"}
+
+
+def add_otm_threats(snapshot: Snapshot, document: dict[str, Any]) -> None:
+    """OTM's threat and mitigation definitions, and the threat instances on components and data flows."""
+    document["threats"] = [
+        {
+            "id": t.id,
+            "name": t.title,
+            "description": t.description,
+            "categories": [category_label(t.category)],
+            "risk": {
+                "likelihood": _OTM_RATING[LIKELIHOODS.index(t.likelihood)],
+                "impact": _OTM_RATING[IMPACTS.index(t.impact)],
+            },
+        }
+        for t in snapshot.threats
+    ]
+    document["mitigations"] = [
+        {"id": f"{t.id}-mitigation", "name": t.mitigation[:200], "description": t.mitigation, "riskReduction": 100}
+        for t in snapshot.threats
+        if t.mitigation
+    ]
+    for item in document["components"] + document["dataflows"]:
+        instances = []
+        for t in snapshot.threats_by_target.get(item["id"], ()):
+            instance: dict[str, Any] = {"threat": t.id, "state": _OTM_STATE.get(t.status.value, "na")}
+            if t.mitigation:
+                done = "implemented" if t.status == "mitigated" else "required"
+                instance["mitigations"] = [{"mitigation": f"{t.id}-mitigation", "state": done}]
+            instances.append(instance)
+        if instances:
+            item["threats"] = instances

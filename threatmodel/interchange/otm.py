@@ -40,10 +40,10 @@ from threatmodel.interchange.base import (
     text_of,
     triage_from_attributes,
 )
-from threatmodel.interchange.foreign_threats import category_label, with_foreign_threats
+from threatmodel.interchange.foreign_threats import add_otm_threats, with_foreign_threats
 from threatmodel.interchange.schema import FORMAT_NAME, FORMAT_VERSION
 from threatmodel.invariants import Issue
-from threatmodel.vocabulary import IMPACTS, LIKELIHOODS, BoundaryKind, Classification, ComponentKind, Rating, TrustLevel
+from threatmodel.vocabulary import BoundaryKind, Classification, ComponentKind, Rating, TrustLevel
 
 OTM_VERSION = "0.2.0"
 NS = "trustmap:"
@@ -138,45 +138,8 @@ def to_document(snapshot: Snapshot) -> dict[str, Any]:
         "assets": [_asset(a) for a in snapshot.data_assets],
     }
     if snapshot.threats:
-        _add_threats(snapshot, document)
+        add_otm_threats(snapshot, document)
     return document
-
-
-#: Likelihood / impact index -> OTM's 0-100 rating (the reader bands impact back: 25 low ... 100 critical).
-_OTM_RATING = (25, 50, 75, 100)
-_OTM_STATE = {"open": "exposed", "mitigated": "mitigated", "accepted": "accepted", "false-positive": "na"}
-
-
-def _add_threats(snapshot: Snapshot, document: dict[str, Any]) -> None:
-    """OTM's threat and mitigation definitions, and the threat instances on components and data flows."""
-    document["threats"] = [
-        {
-            "id": t.id,
-            "name": t.title,
-            "description": t.description,
-            "categories": [category_label(t.category)],
-            "risk": {
-                "likelihood": _OTM_RATING[LIKELIHOODS.index(t.likelihood)],
-                "impact": _OTM_RATING[IMPACTS.index(t.impact)],
-            },
-        }
-        for t in snapshot.threats
-    ]
-    document["mitigations"] = [
-        {"id": f"{t.id}-mitigation", "name": t.mitigation[:200], "description": t.mitigation, "riskReduction": 100}
-        for t in snapshot.threats
-        if t.mitigation
-    ]
-    for item in document["components"] + document["dataflows"]:
-        instances = []
-        for t in snapshot.threats_by_target.get(item["id"], ()):
-            instance: dict[str, Any] = {"threat": t.id, "state": _OTM_STATE.get(t.status.value, "na")}
-            if t.mitigation:
-                done = "implemented" if t.status == "mitigated" else "required"
-                instance["mitigations"] = [{"mitigation": f"{t.id}-mitigation", "state": done}]
-            instances.append(instance)
-        if instances:
-            item["threats"] = instances
 
 
 def _unused_id(snapshot: Snapshot, base: str) -> str:

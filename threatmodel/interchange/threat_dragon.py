@@ -40,10 +40,10 @@ from threatmodel.interchange.base import (
     text_of,
     triage_from_attributes,
 )
-from threatmodel.interchange.foreign_threats import TD_STATUS, category_label, method_of, with_foreign_threats
+from threatmodel.interchange.foreign_threats import add_cell_threats, with_foreign_threats
 from threatmodel.interchange.schema import FORMAT_NAME, FORMAT_VERSION
 from threatmodel.invariants import Issue
-from threatmodel.vocabulary import STORAGE_KINDS, WORKLOAD_KINDS, ComponentKind, rated_severity
+from threatmodel.vocabulary import STORAGE_KINDS, WORKLOAD_KINDS, ComponentKind
 
 TD_VERSION = "2.2.0"
 SCHEMA_PATH = Path(__file__).with_name("schemas") / "threat-dragon-v2.schema.json"
@@ -609,7 +609,7 @@ def to_document(snapshot: Snapshot) -> dict[str, Any]:
         if items:
             ours[collection] = [native.element_to_dict(e, compact=True) for e in items]
     if snapshot.threats:
-        _add_cell_threats(snapshot, cells)
+        add_cell_threats(snapshot, cells)
     return {
         "version": TD_VERSION,
         "summary": {"title": snapshot.info.name, "owner": "", "description": snapshot.info.description},
@@ -632,34 +632,6 @@ def to_document(snapshot: Snapshot) -> dict[str, Any]:
             "trustmap": ours,
         },
     }
-
-
-def _add_cell_threats(snapshot: Snapshot, cells: list[dict[str, Any]]) -> None:
-    """Each node and flow cell lists the manual threats of its element, as Threat Dragon shows them."""
-    number = 0
-    for cell in cells:
-        element = cell["data"].get("trustmap", {}).get("id")
-        threats = snapshot.threats_by_target.get(element, ()) if element else ()
-        for threat in threats:
-            number += 1
-            cell["data"]["threats"].append(
-                {
-                    "threatId": threat.id,
-                    "title": threat.title,
-                    "status": TD_STATUS[threat.status.value],
-                    "severity": _TD_SEVERITY[rated_severity(threat.likelihood, threat.impact)],
-                    "type": category_label(threat.category),
-                    "modelType": method_of(threat.category),
-                    "description": threat.description,
-                    "mitigation": threat.mitigation,
-                    "number": number,
-                    "score": "",
-                }
-            )
-            cell["data"]["hasOpenThreats"] = cell["data"].get("hasOpenThreats", False) or threat.status == "open"
-
-
-_TD_SEVERITY = {"critical": "High", "high": "High", "medium": "Medium", "low": "Low", "info": "Low"}
 
 
 def write_bytes(snapshot: Snapshot) -> bytes:
