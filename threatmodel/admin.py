@@ -86,6 +86,7 @@ for element_model, columns in {
     m.Identity: ["key", "name", "kind", "mfa", "model"],
     m.Grant: ["key", "identity", "target_component", "target_data_asset", "target_all", "actions", "model"],
     m.Control: ["key", "control", "target_key", "status", "model"],
+    m.Threat: ["key", "title", "target_key", "category", "likelihood", "impact", "status", "model"],
     m.ComponentData: ["component", "data_asset", "role"],
     m.FlowData: ["flow", "data_asset"],
 }.items():

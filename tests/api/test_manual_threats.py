@@ -150,6 +150,16 @@ def test_a_stored_run_lists_manual_threats_scores_them_and_maps_accepted_to_tria
         "manual.threat@t-acc": "accepted",
     }
 
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(team_setup.viewer)
+    assert browser.get(f"/models/{model.pk}/findings/").status_code == 200
+    live = clients.viewer.get(f"/api/v1/models/{model.pk}/live-assessment/").json()  # what the findings page lists
+    rows = {f["id"]: f for f in live["findings"] if f["rule"] == "manual.threat"}
+    assert rows["manual.threat@t-open"]["title"] == THREAT["title"]
+    assert rows["manual.threat@t-acc"]["status"] == "accepted"
+
     with django_capture_on_commit_callbacks(execute=True):
         reopened = [{"op": "update", "kind": "threat", "id": "t-acc", "data": {"status": "open"}}]
         assert _post(clients.editor, model, reopened).status_code < 300
