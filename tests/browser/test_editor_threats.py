@@ -58,8 +58,19 @@ def test_add_a_manual_threat_in_the_editor_reload_and_find_it_in_the_pdf(
         "frequent",
     )
 
+    # deleting its element deletes the threat in the same change set; undo brings both back
+    page.evaluate("window.trustmap.select(['gateway'])")
+    page.locator("#diagram").focus()
+    errors.confirm_next()  # the editor asks before deleting an element that others refer to
+    page.keyboard.press("Delete")
+    page.wait_for_function("window.trustmap.count('threat') === 0")
+    settle(page)
+    page.keyboard.press("Control+z")
+    page.wait_for_function("window.trustmap.count('threat') === 1 && window.trustmap.count('component') === 4")
+    settle(page)
+
     # the stored assessment of that revision lists it; a PDF report prints its title
-    revision = document["revision"]
+    revision = page.evaluate("window.trustmap.revision()")
     deadline = time.monotonic() + 30
     score: dict[str, Any] = {}
     while time.monotonic() < deadline:

@@ -27,6 +27,13 @@ export function deletionChanges(ids) {
   });
   // controls on flows/grants being removed
   state.elements.control.forEach(function (item) { if (!doomed.has(item.id) && doomed.has(item.target)) { doomed.add(item.id); changes.push({ op: 'delete', kind: 'control', id: item.id }); } });
+  // manual threats go with the element they are about, and lose the links to controls that go
+  state.elements.threat.forEach(function (t) {
+    if (doomed.has(t.id)) return;
+    if (doomed.has(t.target)) { doomed.add(t.id); changes.push({ op: 'delete', kind: 'threat', id: t.id }); return; }
+    const kept = (t.controls || []).filter(function (x) { return !doomed.has(x); });
+    if (kept.length !== (t.controls || []).length) updates.push({ op: 'update', kind: 'threat', id: t.id, data: { controls: kept } });
+  });
   // references held by components / flows (identity, data assets)
   ids.forEach(function (id) {
     const k = kindOfId(id);
@@ -42,7 +49,7 @@ export function deletionChanges(ids) {
       state.elements.flow.forEach(function (f) { if (!doomed.has(f.id) && (f.data_assets || []).indexOf(id) >= 0) updates.push({ op: 'update', kind: 'flow', id: f.id, data: { data_assets: f.data_assets.filter(function (x) { return x !== id; }) } }); });
     }
   });
-  const order = { flow: 0, grant: 0, control: 0, component: 1, identity: 2, data_asset: 2, boundary: 3 };
+  const order = { threat: 0, flow: 0, grant: 0, control: 0, component: 1, identity: 2, data_asset: 2, boundary: 3 };
   const own = ids.map(function (id) { return { op: 'delete', kind: kindOfId(id), id: id }; }).filter(function (c) { return c.kind; });
   // child boundaries before parents
   own.sort(function (a, b) {
