@@ -45,8 +45,11 @@ run: system-run venv demo
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## Install what is missing and run the whole suite (lint, types, import contracts, tests)
+# Two pytest workers: half the suite waits on servers, browsers and subprocesses. A module stays on one worker
+# (--dist loadfile), so a module's servers start once.
+TEST_WORKERS ?= 2
 test: system-test venv lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: venv node-tools
 	node_modules/.bin/eslint --max-warnings 0 static/js/editor
