@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from assessments.choices import JobStatus, Severity, TriageStatus
-from assessments.engine.counts import count_findings
+from assessments.engine.counts import count_findings, ordered_counts
 from assessments.engine.custom import CustomRuleSpec
 from assessments.models import AssessmentRun, CustomRule, FindingTriage, ModelWebhook, Report, RunFinding
 from assessments.reporting.model import HistoryPoint, TriageDecision
@@ -58,6 +58,23 @@ def latest_successful_run(*, model_id: int, with_result: bool = False) -> Assess
     return queryset.order_by(*LATEST_FIRST).first()
 
 
+def _latest_successful_runs(*, model_ids: Sequence[int]) -> dict[int, AssessmentRun]:
+    """``latest_successful_run`` of each model, in one query (a dashboard of many models is not N+1)."""
+    if not model_ids:
+        return {}
+    newest = (
+        AssessmentRun.objects.filter(model_id=OuterRef("model_id"), status=JobStatus.SUCCEEDED)
+        .order_by(*LATEST_FIRST)
+        .values("pk")[:1]
+    )
+    runs = (
+        AssessmentRun.objects.filter(model_id__in=model_ids, status=JobStatus.SUCCEEDED)
+        .defer(*HEAVY_RUN_FIELDS)
+        .filter(pk=Subquery(newest))
+    )
+    return {run.model_id: run for run in runs}
+
+
 def run_of_model(*, model: tm.ThreatModel, run_id: int | None) -> AssessmentRun:
     """A successful run of the model: ``run_id``, or the latest one."""
     if run_id is None:
@@ -71,7 +88,16 @@ def run_of_model(*, model: tm.ThreatModel, run_id: int | None) -> AssessmentRun:
     return run
 
 
-SCORE_COLUMNS = ("pk", "revision", "finished_at", "overall_score", "scores", "counts")
+SCORE_COLUMNS = (
+    "pk",
+    "revision",
+    "finished_at",
+    "overall_score",
+    "scores",
+    "counts",
+    "triage_counts",
+    "triage_counts_until",
+)
 
 
 def latest_score_for_user(*, user: User, model_id: int) -> dict[str, Any]:
@@ -199,17 +225,59 @@ def _findings_with_triage(*, run_id: int, model_id: int) -> QuerySet[RunFinding]
     )
 
 
-def run_counts(*, run: AssessmentRun | None = None, run_id: int = 0, model_id: int = 0) -> dict[str, Any]:
-    """The run's counts with the triage in force (``assessments.engine.counts``): what the dashboard, the
-    findings page, the API, the reports and ``/metrics`` show. One query (the triage is a subquery)."""
-    if run is not None:
-        run_id, model_id = run.pk, run.model_id
+def run_counts_recomputed(*, run_id: int, model_id: int) -> dict[str, Any]:
+    """The run's counts with the triage in force (``assessments.engine.counts``), from its finding rows and the
+    model's triage (one query; the triage is a subquery). The one computation: ``run_counts`` serves what the
+    services stored from it (``assessments.services.counts``)."""
     rows = _findings_with_triage(run_id=run_id, model_id=model_id).values_list(  # type: ignore[misc]
         "severity",
         "mitigated_by",
         "triage_status",  # (an annotation the stubs cannot see through the helper)
     )
     return count_findings((severity, bool(mitigated), status) for severity, mitigated, status in rows)
+
+
+def triage_counts_valid_until(*, model_id: int, now: datetime | None = None) -> datetime | None:
+    """Until when counts computed now stay true: the first expiry of an acceptance in force (``None``: no end)."""
+    return (
+        FindingTriage.objects.filter(
+            model_id=model_id, status=TriageStatus.ACCEPTED, expires_at__gt=now or timezone.now()
+        )
+        .order_by("expires_at")
+        .values_list("expires_at", flat=True)
+        .first()
+    )
+
+
+def stored_counts_in_force(
+    counts: Mapping[str, Any] | None, until: datetime | None, now: datetime | None = None
+) -> dict[str, Any] | None:
+    """Stored triage-aware counts if they still hold (none stored, or an acceptance they count expired: ``None``)."""
+    if counts is None or (until is not None and until <= (now or timezone.now())):
+        return None
+    return ordered_counts(counts)
+
+
+def run_counts(*, run: AssessmentRun | None = None, run_id: int = 0, model_id: int = 0) -> dict[str, Any]:
+    """The run's counts with the triage in force: what the dashboard, the findings page, the API, the reports and
+    ``/metrics`` show. The counts stored on the run when they still hold, else ``run_counts_recomputed``."""
+    if run is not None:
+        stored = stored_counts_in_force(run.triage_counts, run.triage_counts_until)
+        if stored is not None:
+            return stored
+        run_id, model_id = run.pk, run.model_id
+    else:
+        row = AssessmentRun.objects.filter(pk=run_id).values("triage_counts", "triage_counts_until").first()
+        stored = stored_counts_in_force(row["triage_counts"], row["triage_counts_until"]) if row else None
+        if stored is not None:
+            return stored
+    return run_counts_recomputed(run_id=run_id, model_id=model_id)
+
+
+def run_counts_of_row(row: Mapping[str, Any], *, model_id: int) -> dict[str, Any]:
+    """``run_counts`` of a ``latest_score_for_user`` row (its stored columns are in the row: no extra query)."""
+    stored = stored_counts_in_force(row["triage_counts"], row["triage_counts_until"])
+    return stored if stored is not None else run_counts_recomputed(run_id=row["pk"], model_id=model_id)
 
 
 def live_counts(*, model_id: int, findings: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -318,10 +386,11 @@ def dashboard_rows(*, models: Sequence[tm.ThreatModel]) -> dict[int, dict[str, A
     for run in runs:
         if len(history[run["model_id"]]) < TREND_POINTS:
             history[run["model_id"]].append(run)
+    latest_runs = _latest_successful_runs(model_ids=[m.pk for m in models if history.get(m.pk)])
     rows: dict[int, dict[str, Any]] = {}
     for model in models:
         series = list(reversed(history.get(model.pk, [])))
-        latest_run = latest_successful_run(model_id=model.pk) if series else None
+        latest_run = latest_runs.get(model.pk)
         latest = {"overall_score": latest_run.overall_score, "revision": latest_run.revision} if latest_run else None
         counts = run_counts(run=latest_run) if latest_run else count_findings(())
         scores = (latest_run.scores if latest_run else None) or {}
@@ -352,9 +421,10 @@ def posture_feed(*, user: User) -> list[dict[str, Any]]:
         .order_by("team__slug", "name", "pk")
         .distinct()
     )
+    latest_runs = _latest_successful_runs(model_ids=[m.pk for m in models])
     out = []
     for model in models:
-        run = latest_successful_run(model_id=model.pk)
+        run = latest_runs.get(model.pk)
         counts = run_counts(run=run) if run is not None else count_findings(())
         out.append({"model": model, "run": run, "counts": counts, "open": counts["open"]})
     return out

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from csp.middleware import CSPMiddleware
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_cache_control
 
 
@@ -22,3 +23,14 @@ class NoStoreMiddleware:
         if authenticated and not response.has_header("Cache-Control"):
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class HtmlCSPMiddleware(CSPMiddleware):
+    """django-csp's Content-Security-Policy, on HTML pages only: a policy governs what a browser may load into a
+    rendered document, so JSON, SVG downloads and files do not need one, and the API's hot paths (polled by
+    dashboards) do not pay for building the header twice per answer."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        return super().process_response(request, response)

@@ -141,11 +141,12 @@ class ModelScoreViewSet(viewsets.ViewSet):
         description="The latest successful run's overall score, principles and pillars (with stages).",
     )
     def latest(self, request: Request, model_id: str) -> Response:
-        row = selectors.latest_score_for_user(user=request.user, model_id=parse_id(model_id))
+        pk = parse_id(model_id)
+        row = selectors.latest_score_for_user(user=request.user, model_id=pk)
         scores = row["scores"] or {}
         return Response(
             {
-                "model": parse_id(model_id),
+                "model": pk,
                 "run": row["pk"],
                 "revision": row["revision"],
                 "at": row["finished_at"],
@@ -158,7 +159,7 @@ class ModelScoreViewSet(viewsets.ViewSet):
                 "principles": scores.get("principles", []),
                 "pillars": scores.get("pillars", []),
                 "counts": {
-                    **selectors.run_counts(run_id=row["pk"], model_id=parse_id(model_id)),
+                    **selectors.run_counts_of_row(row, model_id=pk),
                     "attack_paths": (row["counts"] or {}).get("attack_paths", 0),
                 },
             }

@@ -8,7 +8,7 @@ or triaged mitigated), ``false_positive``, ``accepted`` (an acceptance in force;
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from threatmodel.vocabulary import SEVERITIES
@@ -39,4 +39,18 @@ def count_findings(items: Iterable[tuple[str, bool, str]]) -> dict[str, Any]:
         out["by_severity"][severity] = out["by_severity"].get(severity, 0) + 1
     out["totals"] = {bucket: sum(out[bucket].values()) for bucket in BUCKETS}
     out["findings"] = sum(out["by_severity"].values())
+    return out
+
+
+def ordered_counts(counts: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored counts (``count_findings``' shape, read back from JSON, whose key order a database may change) in
+    ``count_findings``' order; any other key (e.g. ``attack_paths``) after them."""
+    out: dict[str, Any] = {}
+    for bucket in (*BUCKETS, "by_severity"):
+        values = counts.get(bucket) or {}
+        out[bucket] = {severity: values.get(severity, 0) for severity in SEVERITIES}
+        out[bucket].update({key: n for key, n in values.items() if key not in out[bucket]})
+    out["totals"] = {bucket: (counts.get("totals") or {}).get(bucket, 0) for bucket in BUCKETS}
+    out["findings"] = counts.get("findings", 0)
+    out.update({k: v for k, v in counts.items() if k not in out})
     return out

@@ -31,6 +31,15 @@ class AssessmentRun(models.Model):
     scores = models.JSONField(null=True, blank=True, help_text="principles and pillars breakdown")
     counts = models.JSONField(null=True, blank=True, help_text="open findings by severity")
     result = models.JSONField(null=True, blank=True, help_text="the engine's full JSON result")
+    triage_counts = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="the counts with the triage in force (selectors.run_counts_recomputed), stored by the services "
+        "that finish a run or change its model's triage; empty: recomputed on read",
+    )
+    triage_counts_until = models.DateTimeField(
+        null=True, blank=True, help_text="when an acceptance counted in triage_counts expires (then recomputed)"
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
+from dataclasses import replace
 
 from assessments.engine.results import AttackPath
-from threatmodel.domain import Component, DataFlow, Snapshot
+from threatmodel.domain import Component, DataFlow, Snapshot, TrustBoundary
 from threatmodel.vocabulary import SEVERITY_RANK
 
 #: Severity -> (stroke colour, fill colour).
@@ -128,6 +129,81 @@ def system_dot(
             lines.append(_flow_line(flow, node_ids, worst.get(flow.id), edge_labels=edge_labels))
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def top_level_boundaries(snapshot: Snapshot) -> tuple[TrustBoundary, ...]:
+    """The boundaries without a parent (one that names a missing boundary counts as none), in model order."""
+    known = {b.id for b in snapshot.boundaries}
+    return tuple(b for b in snapshot.boundaries if b.parent is None or b.parent not in known)
+
+
+def _parents(snapshot: Snapshot) -> dict[str, str | None]:
+    return {b.id: b.parent for b in snapshot.boundaries}
+
+
+def _ancestors(parents: Mapping[str, str | None], bid: str | None) -> list[str]:
+    """``bid`` and its ancestors, innermost first (a cycle stops the walk)."""
+    chain: list[str] = []
+    while bid is not None and bid in parents and bid not in chain:
+        chain.append(bid)
+        bid = parents[bid]
+    return chain
+
+
+def diagram_pages(snapshot: Snapshot, *, max_components: int = 10) -> tuple[tuple[TrustBoundary, bool], ...]:
+    """The boundaries the system diagram is cut at, one page each: the top-level boundaries, and a boundary with
+    more than ``max_components`` components split into its child boundaries (at any depth) plus, when it holds
+    components itself, a page of those. ``(boundary, nested)``: ``nested`` False is the page of the components
+    directly in the boundary."""
+    parents = _parents(snapshot)
+    children: dict[str, list[TrustBoundary]] = defaultdict(list)
+    for b in snapshot.boundaries:
+        if b.parent is not None and b.parent in parents:
+            children[b.parent].append(b)
+    count: Counter[str] = Counter()
+    direct: Counter[str] = Counter()
+    for c in snapshot.components:
+        direct[c.boundary or ""] += 1
+        for bid in _ancestors(parents, c.boundary):
+            count[bid] += 1
+    pages: list[tuple[TrustBoundary, bool]] = []
+    todo = list(top_level_boundaries(snapshot))
+    seen: set[str] = set()
+    while todo:
+        boundary = todo.pop(0)
+        if boundary.id in seen:
+            continue
+        seen.add(boundary.id)
+        if count[boundary.id] <= max_components or not children[boundary.id]:
+            pages.append((boundary, True))
+            continue
+        if direct[boundary.id]:
+            pages.append((boundary, False))
+        todo[0:0] = children[boundary.id]
+    return tuple(p for p in pages if count[p[0].id])
+
+
+def boundary_snapshot(snapshot: Snapshot, boundary_id: str, *, nested: bool = True) -> Snapshot:
+    """The part of the model one page of the system diagram shows: the components inside ``boundary_id`` (at any
+    depth; ``nested`` False: only those directly in it) with the flows between them, plus the other end of every
+    flow that crosses the boundary, each in its own boundaries (so a reader sees where the flow goes) but without
+    the rest of those boundaries."""
+    parents = _parents(snapshot)
+
+    def ancestors(bid: str | None) -> list[str]:
+        return _ancestors(parents, bid)
+
+    inside = {
+        c.id
+        for c in snapshot.components
+        if (boundary_id in ancestors(c.boundary) if nested else c.boundary == boundary_id)
+    }
+    flows = tuple(f for f in snapshot.flows if f.source in inside or f.target in inside)
+    shown = inside | {f.source for f in flows} | {f.target for f in flows}
+    components = tuple(c for c in snapshot.components if c.id in shown)
+    wanted = {bid for c in components for bid in ancestors(c.boundary)} | {boundary_id}
+    boundaries = tuple(b for b in snapshot.boundaries if b.id in wanted)
+    return replace(snapshot, components=components, flows=flows, boundaries=boundaries)
 
 
 class _SystemClusters:

@@ -45,7 +45,13 @@ PDF_NAMES_PER_RULE = 20
 PDF_PATHS_CONDENSED = 6
 #: Print boxes (mm) the diagrams are fitted into: landscape A4 body below the heading, portrait A4 body width.
 DIAGRAM_BOX = (262.0, 128.0)
+#: A page of one boundary has the whole landscape body below its heading.
+BOUNDARY_PAGE_BOX = (262.0, 140.0)
 PATH_BOX = (172.0, 38.0)
+
+
+#: At most this many pages of the system diagram per top-level boundary follow the overview page.
+MAX_BOUNDARY_PAGES = 12
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,8 @@ class Diagrams:
     system: SafeString | None
     system_note: str
     paths: dict[str, SafeString]
+    #: (boundary name, SVG): one landscape page per top-level boundary after the overview (two or more of them)
+    boundary_pages: tuple[tuple[str, SafeString], ...] = ()
 
 
 def render_diagrams(report: ReportModel, *, overview_threshold: int = 250, timeout: float = 60.0) -> Diagrams:
@@ -83,6 +91,7 @@ def render_diagrams(report: ReportModel, *, overview_threshold: int = 250, timeo
     except graphviz.GraphvizError as exc:
         LOGGER.warning("system diagram failed: %s", exc)
         system, note = None, f"The diagram could not be drawn ({exc})."
+    pages = boundary_pages(report, overview_threshold=overview_threshold, timeout=timeout) if system else ()
     paths: dict[str, SafeString] = {}
     for index, view in enumerate(report.attack_paths):
         try:
@@ -99,7 +108,37 @@ def render_diagrams(report: ReportModel, *, overview_threshold: int = 250, timeo
                 max_scale=1.0,
             )
         )
-    return Diagrams(system, note, paths)
+    return Diagrams(system, note, paths, pages)
+
+
+def boundary_pages(
+    report: ReportModel, *, overview_threshold: int, timeout: float
+) -> tuple[tuple[str, SafeString], ...]:
+    """The system diagram cut at its top-level boundaries (a big one at its inner boundaries:
+    ``dot.diagram_pages``), one page each at the scale a page allows, so labels stay legible on A4; flows that
+    leave a boundary are drawn to their other end."""
+    cuts = dot.diagram_pages(report.snapshot)
+    if len(cuts) < 2:
+        return ()
+    pages = []
+    for index, (boundary, nested) in enumerate(cuts[:MAX_BOUNDARY_PAGES]):
+        part = dot.boundary_snapshot(report.snapshot, boundary.id, nested=nested)
+        if not part.components:
+            continue
+        name = boundary.name or boundary.id
+        title = f"Boundary: {name}" if nested else f"Boundary: {name} (components directly in it)"
+        try:
+            svg = graphviz.render_svg(
+                dot.system_dot(part, report.worst, overview_threshold=overview_threshold, title=title),
+                timeout=timeout,
+                fast=False,
+            )
+        except graphviz.GraphvizError as exc:
+            LOGGER.warning("diagram of boundary %s failed: %s", boundary.id, exc)
+            continue
+        inline = graphviz.inline_svg(svg, css_class="diagram", box_mm=BOUNDARY_PAGE_BOX, id_prefix=f"bnd{index}")
+        pages.append((title.removeprefix("Boundary: "), mark_safe(inline)))  # noqa: S308 - generated, escaped
+    return tuple(pages)
 
 
 @dataclass(frozen=True)
@@ -148,6 +187,7 @@ def report_context(report: ReportModel, diagrams: Diagrams, *, for_pdf: bool) ->
         "section_title": dict(SECTIONS),
         "diagram": diagrams.system,
         "diagram_note": diagrams.system_note,
+        "boundary_pages": diagrams.boundary_pages,
         "paths": paths,
         "plan_rows": [{"view": p, "bar": round(100 * max(p.step.gain, 0.0) / max_gain, 1)} for p in report.plan],
         "gauge": safe(

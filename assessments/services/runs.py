@@ -31,6 +31,7 @@ from assessments.engine.manual import TRIAGE_OF_STATUS
 from assessments.engine.threagile.pack import with_threagile_pack
 from assessments.models import AssessmentRun, FindingTriage, ModelWebhook, RunFinding
 from assessments.selectors import custom_rule_specs
+from assessments.services.counts import lock_model_counts, run_counts_store
 from assessments.services.jobs import (
     DELIVER_WEBHOOK,
     FINISHED,
@@ -360,6 +361,7 @@ def _persist_run(run: AssessmentRun, result: dict[str, Any], *, duration_ms: int
         "attack_paths": len(result.get("attack_paths") or []),
     }
     run.result = result
+    lock_model_counts(model_id=run.model_id)  # counted with the triage in force when the run is stored
     run.save(
         update_fields=[
             "status",
@@ -373,6 +375,7 @@ def _persist_run(run: AssessmentRun, result: dict[str, Any], *, duration_ms: int
             "result",
         ]
     )
+    run.triage_counts, run.triage_counts_until = run_counts_store(run_id=run.pk, model_id=run.model_id)
     return run
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from assessments.choices import JobStatus
 from assessments.models import AssessmentRun, Report
+from assessments.services.counts import expired_counts_refresh
 from assessments.services.jobs import RENDER_REPORT, RUN_ASSESSMENT, enqueue, heartbeat_cutoff
 from assessments.services.runs import assessment_run_schedule
 from threatmodel import models as tm
@@ -38,6 +39,7 @@ class SweepReport:
     requeued: list[tuple[str, int]] = field(default_factory=list)
     interrupted: list[tuple[str, int]] = field(default_factory=list)
     scheduled: list[int] = field(default_factory=list)
+    counts_refreshed: int = 0
 
 
 def jobs_sweep(*, schedule_models: bool = True, at_start: bool = False) -> SweepReport:
@@ -78,6 +80,7 @@ def jobs_sweep(*, schedule_models: bool = True, at_start: bool = False) -> Sweep
         for model_id in list(behind):
             if assessment_run_schedule(model_id=model_id) is not None:
                 report.scheduled.append(model_id)
+    report.counts_refreshed = expired_counts_refresh()  # an acceptance expired: its runs' stored counts too
     if report.requeued or report.interrupted or report.scheduled:
         LOGGER.info(
             "job sweep: %s re-sent, %s interrupted and re-queued, %s model(s) scheduled",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from assessments.choices import TriageStatus
 from assessments.models import FindingTriage
+from assessments.services.counts import lock_model_counts, model_counts_refresh
 from assessments.services.jobs import requester
 from assessments.services.runs import MAX_FINGERPRINT
 from threatmodel import models as tm
@@ -49,10 +52,50 @@ def finding_triage_set(
     issues = _triage_issues(fingerprint, status, justification, expires_at)
     if issues:
         raise ModelValidationError(issues)
+    lock_model_counts(model_id=model.pk)
+    triage = _triage_write(model, fingerprint, status, requester(user), justification, expires_at)
+    model_counts_refresh(model_id=model.pk)
+    return triage
+
+
+@transaction.atomic
+def finding_triage_set_many(
+    *,
+    model: tm.ThreatModel,
+    fingerprints: Sequence[str],
+    status: str,
+    user: RequestUser | None,
+    justification: str = "",
+    expires_at: datetime | None = None,
+) -> list[FindingTriage]:
+    """The same decision for many fingerprints at once (all or none); the stored counts are refreshed once."""
+    justification = (justification or "").strip()
+    unique = list(dict.fromkeys(fingerprints))
+    # one line per problem (the decision's problems once, not once per fingerprint)
+    issues = list(dict.fromkeys(i for f in unique for i in _triage_issues(f, status, justification, expires_at)))
+    if not unique:
+        issues.append(Issue("fingerprints", "no finding given"))
+    if issues:
+        raise ModelValidationError(issues)
+    lock_model_counts(model_id=model.pk)
+    decided_by = requester(user)
+    decisions = [_triage_write(model, f, status, decided_by, justification, expires_at) for f in unique]
+    model_counts_refresh(model_id=model.pk)
+    return decisions
+
+
+def _triage_write(
+    model: tm.ThreatModel,
+    fingerprint: str,
+    status: str,
+    decided_by: Any,
+    justification: str,
+    expires_at: datetime | None,
+) -> FindingTriage:
     triage, _ = FindingTriage.objects.select_for_update().get_or_create(model=model, fingerprint=fingerprint)
     triage.status = status
     triage.justification = justification
     triage.expires_at = expires_at
-    triage.decided_by = requester(user)
+    triage.decided_by = decided_by
     triage.save()
     return triage

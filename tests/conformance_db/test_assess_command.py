@@ -123,3 +123,37 @@ def test_a_native_design_against_manifests_and_the_policy_for_ci(tmp_path) -> No
     allow = [d for d in documents if d["metadata"]["name"] == "allow-details-v1"]
     assert [d["kind"] for d in allow] == ["NetworkPolicy"]  # nothing is meshed: no AuthorizationPolicy
     assert allow[0]["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"]["app"] == "productpage"
+
+
+def test_a_manifest_file_is_read_and_detected_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`assess FILE` in auto mode reads FILE once and decides once whether it is manifests (it read and parsed
+    it twice before the import)."""
+    from pathlib import Path
+
+    from assessments.management.commands import _mesh
+
+    source = MESH / "bookinfo/platform/kube/bookinfo.yaml"
+    reads: list[str] = []
+    detections: list[str] = []
+    real_read_bytes, real_read_text, real_looks = Path.read_bytes, Path.read_text, _mesh.looks_like_manifests
+
+    def counting_bytes(self: Path) -> bytes:
+        if self.resolve() == source.resolve():
+            reads.append("bytes")
+        return real_read_bytes(self)
+
+    def counting_text(self: Path, *args, **kwargs) -> str:  # type: ignore[no-untyped-def]
+        if self.resolve() == source.resolve():
+            reads.append("text")
+        return real_read_text(self, *args, **kwargs)
+
+    def counting_looks(path: Path, raw: str) -> bool:
+        detections.append(path.name)
+        return real_looks(path, raw)
+
+    monkeypatch.setattr(Path, "read_bytes", counting_bytes)
+    monkeypatch.setattr(Path, "read_text", counting_text)
+    monkeypatch.setattr(_mesh, "looks_like_manifests", counting_looks)
+    document = json.loads(_run(str(source), "--default-namespace", "bookinfo", "--format", "json"))
+    assert document["findings"]
+    assert len(reads) == 1 and detections == ["bookinfo.yaml"]

@@ -27,6 +27,13 @@ pytestmark = pytest.mark.django_db
 LABELS = {"critical": "Critical", "high": "High", "medium": "Medium", "low": "Low", "info": "Info"}
 
 
+def _pdf_text_page(pdf: bytes, page: int) -> str:
+    done = subprocess.run(
+        ["pdftotext", "-layout", "-f", str(page), "-l", str(page), "-", "-"], input=pdf, capture_output=True, check=True
+    )
+    return done.stdout.decode("utf-8")
+
+
 def _pdf_text(pdf: bytes) -> str:
     if shutil.which("pdftotext"):
         done = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
@@ -99,6 +106,13 @@ def test_open_counts_agree_everywhere_for_the_demo(team_setup: Any, django_captu
     pdf = _pdf_text(_report(model, run, owner, "pdf", django_capture_on_commit_callbacks))
     flat = re.sub(r"\s+", " ", pdf)
     assert f"{sum(expected.values())} open findings" in flat  # the cover
+    pdf_bytes = _report(model, run, owner, "pdf", django_capture_on_commit_callbacks)
+    cover = re.sub(r"\s+", " ", _pdf_text_page(pdf_bytes, 1))
+    summary_page = flat[flat.index("Executive summary OVERALL POSTURE SCORE") :][:400]
+    score_text = f"{score['overall']:.1f} / 100"
+    assert score_text in cover and score_text in summary_page  # the same score on the cover and in the summary
+    stage = score["stage"].capitalize()
+    assert f"Maturity stage: {stage}" in cover and f"Maturity stage {stage}" in summary_page
     summary = flat[flat.index("OPEN FINDINGS") :][:600]  # the summary's key figures (columns interleave in text)
     for severity, n in expected.items():
         if n:

@@ -227,3 +227,42 @@ def test_reports_state_grade_stage_and_coverage(demo_report, demo_html, demo_pdf
 
     sarif_run = sarif.to_sarif(demo_report)["runs"][0]["properties"]
     assert sarif_run["grade"] == scores.grade and sarif_run["coverage"] == round(scores.coverage.ratio, 4)
+
+
+def _page_sizes(pdf: bytes) -> list[tuple[float, float]]:
+    """(width, height) in points of every page, from ``pdfinfo``."""
+    done = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", "-"], input=pdf, capture_output=True, check=True)
+    sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", done.stdout.decode())
+    return [(float(w), float(h)) for w, h in sizes]
+
+
+def test_system_diagram_is_an_overview_plus_one_legible_page_per_boundary(demo_report, demo_pdf):
+    """Issue 14 item 6: the diagram on landscape A4 pages, one per boundary, drawn as vector text (the labels
+    are text in the PDF, not pixels)."""
+    from assessments.reporting import dot
+
+    assert shutil.which("pdfinfo") and shutil.which("pdftotext"), "poppler-utils is missing: run make system-test"
+    pdf, _ = demo_pdf
+    sizes = _page_sizes(pdf)
+    cuts = dot.diagram_pages(demo_report.snapshot)
+    assert len(cuts) >= 3
+    texts = [
+        subprocess.run(
+            ["pdftotext", "-f", str(n), "-l", str(n), "-", "-"], input=pdf, capture_output=True, check=True
+        ).stdout.decode()
+        for n in range(1, len(sizes) + 1)
+    ]
+    overview = next(i for i, t in enumerate(texts) if "Trust boundaries are drawn as nested boxes" in t)
+    assert sizes[overview][0] > sizes[overview][1]  # landscape
+    for boundary, nested in cuts:
+        part = dot.boundary_snapshot(demo_report.snapshot, boundary.id, nested=nested)
+        heading = f"System diagram: {boundary.name}"
+        index = next(i for i, t in enumerate(texts) if heading in t)
+        assert sizes[index][0] > sizes[index][1], heading  # a landscape page of its own
+        page = re.sub(r"\s+", " ", texts[index])
+        for component in part.components:  # every node label is text on that page: vector, not an image
+            assert component.name in page, (heading, component.name)
+        assert len(part.components) <= 20  # small enough to read at A4
+    # every component of the model is on some boundary page or inside a boundary-less area of the overview
+    on_pages = {c.id for b, n in cuts for c in dot.boundary_snapshot(demo_report.snapshot, b.id, nested=n).components}
+    assert on_pages >= {c.id for c in demo_report.snapshot.components if c.boundary}

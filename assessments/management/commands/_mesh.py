@@ -39,8 +39,34 @@ def looks_like_manifests(path: Path, raw: str) -> bool:
     return isinstance(first, dict) and "trustmap" not in first and "kind" in first and "apiVersion" in first
 
 
-def read_mesh_input(path: Path, options: dict[str, Any]) -> tuple[ManifestSet, Snapshot]:
-    manifests = read_manifests(files_from_directory(path), options_from_dict(options))
+def manifest_files(path: Path, input_format: str) -> list[ManifestFile] | None:
+    """The manifest files FILE stands for, each read once, or ``None`` when FILE is not manifests (a native
+    model, another format, or missing): the one place that reads and detects FILE. A directory is manifests;
+    ``--input-format kubernetes`` makes a file manifests without looking; ``auto`` looks at its first document.
+    Raises ``ModelValidationError`` when the manifests exceed the size limit."""
+    if path.is_dir():
+        return files_from_directory(path)
+    if input_format not in ("auto", "kubernetes") or not path.is_file():
+        return None
+    try:
+        content = path.read_bytes()
+    except OSError:
+        return None
+    files = [ManifestFile(path.name, content)]
+    if input_format == "kubernetes":
+        return files
+    try:
+        raw = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return files if looks_like_manifests(path, raw) else None
+
+
+def read_mesh_input(
+    path: Path, options: dict[str, Any], files: list[ManifestFile] | None = None
+) -> tuple[ManifestSet, Snapshot]:
+    """The manifests of ``files`` (read from ``path`` when not given) and the model they imply."""
+    manifests = read_manifests(files if files is not None else files_from_directory(path), options_from_dict(options))
     return manifests, to_snapshot(manifests, name=path.stem or "Imported cluster")
 
 

@@ -27,6 +27,7 @@ from assessments import cli
 from assessments.management.commands import _mesh
 from threatmodel.domain import Snapshot
 from threatmodel.interchange.base import ImportResult
+from threatmodel.interchange.kubernetes import ManifestFile
 from threatmodel.invariants import ModelValidationError
 
 #: Options that only make sense with manifests: they send the command down the mesh path.
@@ -56,8 +57,10 @@ class Command(BaseCommand):
         namespace.workers = options.get("workers") or settings.ENGINE_WORKERS or None
         namespace.min_parallel = options.get("min_parallel") or settings.ENGINE_PARALLEL_MIN_ELEMENTS
         try:
-            if self._mesh_mode(options):
-                status = self._handle_mesh(namespace, options, out, err)
+            files = self._manifest_files(options)
+            forced = options.get("input_format") == "kubernetes" or any(options.get(name) for name in MESH_ONLY)
+            if files is not None or forced:
+                status = self._handle_mesh(namespace, options, files, out, err)
             else:
                 status = cli.run_assess(namespace, out, err)
         except cli.CliError as exc:
@@ -67,25 +70,26 @@ class Command(BaseCommand):
 
     # -- manifests ----------------------------------------------------------------------------------
 
-    def _mesh_mode(self, options: dict[str, Any]) -> bool:
-        if options.get("input_format") == "kubernetes" or any(options.get(name) for name in MESH_ONLY):
-            return True
+    def _manifest_files(self, options: dict[str, Any]) -> list[ManifestFile] | None:
+        """FILE's manifest files (read and detected once, ``_mesh.manifest_files``), or None."""
         path = Path(options["files"][0])
-        if path.is_dir():
-            return True
-        if options.get("input_format") != "auto" or not path.is_file():
-            return False
         try:
-            head = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return False
-        return _mesh.looks_like_manifests(path, head)
+            return _mesh.manifest_files(path, options.get("input_format") or "auto")
+        except ModelValidationError as exc:
+            raise CommandError(f"{path}: invalid manifests:\n{exc}") from exc
 
-    def _handle_mesh(self, args: argparse.Namespace, options: dict[str, Any], out: TextIO, err: TextIO) -> int:
+    def _handle_mesh(
+        self,
+        args: argparse.Namespace,
+        options: dict[str, Any],
+        files: list[ManifestFile] | None,
+        out: TextIO,
+        err: TextIO,
+    ) -> int:
         if len(options["files"]) != 1:
             raise CommandError("manifests are read one FILE or directory at a time")
         path = Path(options["files"][0])
-        snapshot, manifests = self._read(path, options)
+        snapshot, manifests = self._read(path, options, files)
         manifests = self._mesh_extras(snapshot, manifests, options)
         if options.get("conformance"):
             self._conformance(snapshot, manifests, options, out, err)
@@ -105,15 +109,14 @@ class Command(BaseCommand):
             return cli.EXIT_FINDINGS
         return cli.EXIT_OK
 
-    def _read(self, path: Path, options: dict[str, Any]) -> tuple[Snapshot, Any]:
-        """The model and the manifests: FILE is manifests here, or a native design checked against --manifests."""
+    def _read(self, path: Path, options: dict[str, Any], files: list[ManifestFile] | None) -> tuple[Snapshot, Any]:
+        """The model and the manifests: FILE is manifests here (``files``, already read), or a native design
+        checked against --manifests."""
         if not path.exists():
             raise CommandError(f"{path}: no such file or directory")
-        kind = options.get("input_format") or "auto"
-        raw = path.read_text(encoding="utf-8") if path.is_file() else ""
-        if kind == "kubernetes" or path.is_dir() or _mesh.looks_like_manifests(path, raw):
+        if files is not None:
             try:
-                manifests, snapshot = _mesh.read_mesh_input(path, _mesh.mesh_options(options))
+                manifests, snapshot = _mesh.read_mesh_input(path, _mesh.mesh_options(options), files)
             except ModelValidationError as exc:
                 raise CommandError(f"{path}: invalid manifests:\n{exc}") from exc
             return snapshot, manifests
