@@ -12,7 +12,7 @@
  *   state       state (the model in the page), events (publish/subscribe), changes (apply / invert change
  *               sets), history (undo/redo kept in sessionStorage)
  *   operations  save (commit and the save queue), ops (deletion, undo, redo), fixes (one-click fixes)
- *   views       styles + canvas (Cytoscape), assessment, findings, selection + text view, properties, panels
+ *   views       styles + canvas (Cytoscape), labels (flow label placement), assessment, findings, selection + text view, properties, panels
  *               (data assets, identities, grants, controls), conflicts, layout (ELK), edit (placing), drag,
  *               connect, palette, clipboard, toolbar (buttons, keyboard)
  *   entry       main, hooks (test hooks)
@@ -31,6 +31,7 @@ import { renderTextView, initSelection } from './selection.js';
 import { initProperties, renderProperties } from './properties.js';
 import { initPanels } from './panels.js';
 import { initDrag } from './drag.js';
+import { initLabels } from './labels.js';
 import { initConnect } from './connect.js';
 import { initPalette } from './palette.js';
 import { tidyUp } from './layout.js';
@@ -62,6 +63,7 @@ if (ENABLED) {
   initFindings();
   initPanels();
   initDrag();
+  initLabels();
   initConnect();
   initPalette();
   initToolbar();
