@@ -31,6 +31,7 @@ LAYERS: dict[str, str] = {
     "styles.js": "views",
     "canvas.js": "views",
     "labels.js": "views",
+    "resize.js": "views",
     "assessment.js": "views",
     "findings.js": "views",
     "selection.js": "views",
