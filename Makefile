@@ -8,7 +8,7 @@ PORT ?= 8000
 QUICK ?=
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test bench worker lint typecheck importlint schema-check system-run system-test venv migrate demo clean node-tools
+.PHONY: screenshots run test bench worker lint typecheck importlint schema-check system-run system-test venv migrate demo clean node-tools
 
 venv: $(VENV)/.installed
 
@@ -64,6 +64,10 @@ lint: venv node-tools
 ## Benchmarks: one `BENCH <name> <value> <unit>` line per figure; QUICK=1 for a subset under a minute
 bench: system-test venv
 	$(PY) -m benchmarks $(if $(QUICK),--quick,)
+
+## README screenshots (dashboard, editor, findings, a PDF page) from the demo with headless Chromium, in docs/images/
+screenshots: system-test venv
+	$(PY) scripts/screenshots.py
 
 ## A Celery worker (needs REDIS_URL, e.g. redis://127.0.0.1:6379/0)
 worker: venv

@@ -30,6 +30,8 @@ LAYERS: dict[str, str] = {
     "fixes.js": "operations",
     "styles.js": "views",
     "canvas.js": "views",
+    "labels.js": "views",
+    "resize.js": "views",
     "assessment.js": "views",
     "findings.js": "views",
     "selection.js": "views",

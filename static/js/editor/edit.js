@@ -45,9 +45,12 @@ export function viewportCenter() {
   const ext = cy.extent(); return { x: (ext.x1 + ext.x2) / 2, y: (ext.y1 + ext.y2) / 2 };
 }
 export function addComponent(ckind, pos) {
-  pos = placeFree(pos || viewportCenter());
-  const id = newId(ckind);
+  pos = pos || viewportCenter();
+  // the boundary clicked in, even when the free spot found next to a neighbour lies past its current edge
+  // (the boundary grows around its new member)
   const boundary = deepestBoundaryAt(pos, null);
+  pos = placeFree(pos);
+  const id = newId(ckind);
   const name = 'New ' + ckind.replace(/-/g, ' ');
   const data = Object.assign(defaults('component'), { name: name, kind: ckind, boundary: boundary, position: pos });
   if (commit([{ op: 'create', kind: 'component', id: id, data: data }], 'Add ' + ckind + ' ' + id)) {

@@ -62,6 +62,21 @@ export function initHooks() {
       ns.forEach(function (a, i) { ns.forEach(function (b, j) { if (j <= i) return; const p = box(a), q = box(b); if (p.x1 < q.x2 && q.x1 < p.x2 && p.y1 < q.y2 && q.y1 < p.y2) out++; }); });
       return out;
     },
+    // flow labels drawn over a component or a boundary's title: [flow, what it covers] (boxes in model units)
+    labelOverlaps: function () {
+      const only = { includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false, includeUnderlays: false };
+      const hit = function (a, b) { return a.w > 0 && b.w > 0 && a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2; };
+      const titles = cy.nodes('.boundary').map(function (b) { return [b.id(), b.boundingBox(only)]; });
+      const nodes = cy.nodes('.component').map(function (n) { return [n.id(), n.boundingBox({ includeLabels: false, includeOverlays: false })]; });
+      const out = [];
+      cy.edges().forEach(function (e) {
+        if (!e.style('label')) return;
+        const box = e.boundingBox(only);
+        titles.concat(nodes).forEach(function (t) { if (hit(box, t[1])) out.push([e.id(), t[0]]); });
+      });
+      return out;
+    },
+    labelStyle: function (id) { const e = cy.$id(id); return { rotation: e.style('text-rotation'), wrap: e.style('text-wrap') }; },
     severityOf: function (id) { const n = cy.$id(id); return n.nonempty() ? (n.data('sev') || null) : null; },
     findingIds: function () { return state.findings.filter(isOpen).map(function (f) { return f.id; }); },
     score: function () { return state.scores ? state.scores.overall : null; },

@@ -12,8 +12,9 @@
  *   state       state (the model in the page), events (publish/subscribe), changes (apply / invert change
  *               sets), history (undo/redo kept in sessionStorage)
  *   operations  save (commit and the save queue), ops (deletion, undo, redo), fixes (one-click fixes)
- *   views       styles + canvas (Cytoscape), assessment, findings, selection + text view, properties, panels
- *               (data assets, identities, grants, controls), threats (manual threats), conflicts, layout (ELK), edit (placing), drag,
+ *   views       styles + canvas (Cytoscape), labels (flow label placement), resize (boundary resize handle),
+ *               assessment, findings, selection + text view, properties, panels (data assets, identities,
+ *               grants, controls), threats (manual threats), conflicts, layout (ELK), edit (placing), drag,
  *               connect, palette, clipboard, toolbar (buttons, keyboard)
  *   entry       main, hooks (test hooks)
  * Lower layers report what happened through events ('applied', 'status', 'saved', 'conflict', 'assessed',
@@ -32,6 +33,8 @@ import { initProperties, renderProperties } from './properties.js';
 import { initPanels } from './panels.js';
 import { initThreats } from './threats.js';
 import { initDrag } from './drag.js';
+import { initLabels } from './labels.js';
+import { initResize } from './resize.js';
 import { initConnect } from './connect.js';
 import { initPalette } from './palette.js';
 import { tidyUp } from './layout.js';
@@ -64,6 +67,8 @@ if (ENABLED) {
   initPanels();
   initThreats();
   initDrag();
+  initLabels();
+  initResize();
   initConnect();
   initPalette();
   initToolbar();
