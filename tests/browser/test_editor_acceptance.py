@@ -30,11 +30,18 @@ class Person:
         self.page = page
         self.actions = 0
 
+    def show_diagram(self) -> None:
+        """Scroll the diagram back into view, as a person does after working in a tall side panel (focusing a
+        field there can scroll the page)."""
+        self.page.evaluate("document.getElementById('diagram').scrollIntoView({block: 'nearest'})")
+
     def at(self, id_: str) -> tuple[float, float]:
+        self.show_diagram()
         p = self.page.evaluate(f"window.trustmap.pagePosition('{id_}')")
         return p["x"], p["y"]
 
     def canvas(self, fx: float, fy: float) -> tuple[float, float]:
+        self.show_diagram()
         box = self.page.locator("#diagram").bounding_box()
         return box["x"] + box["width"] * fx, box["y"] + box["height"] * fy
 
