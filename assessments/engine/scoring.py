@@ -218,10 +218,18 @@ def compute_scores(state: EvalState, *, explain: bool = True, open_items: list[I
     by_principle = _groups(specs, "principle")
     by_pillar = _groups(specs, "pillar")
     mine: dict[tuple[str, str], list[Item]] = {}
+    # per rule, the two lists its open items go to (one lookup per rule, not two dict probes per item)
+    targets: dict[str, tuple[list[Item], list[Item]]] = {}
     for item in open_items:
-        meta = specs[item[1]].meta
-        mine.setdefault(("principle", meta.principle), []).append(item)
-        mine.setdefault(("pillar", meta.pillar), []).append(item)
+        pair = targets.get(item[1])
+        if pair is None:
+            meta = specs[item[1]].meta
+            pair = targets[item[1]] = (
+                mine.setdefault(("principle", meta.principle), []),
+                mine.setdefault(("pillar", meta.pillar), []),
+            )
+        pair[0].append(item)
+        pair[1].append(item)
 
     def counts(rule_ids: list[str]) -> tuple[int, int]:
         return sum(totals[r][0] for r in rule_ids), sum(totals[r][2] for r in rule_ids)
