@@ -1,3 +1,4 @@
+from threatmodel.models.audit import AuditEvent, Invitation
 from threatmodel.models.elements import (
     Component,
     ComponentData,
@@ -17,6 +18,7 @@ from threatmodel.models.tokens import ApiToken, TokenScope
 
 __all__ = [
     "ApiToken",
+    "AuditEvent",
     "ChangeRecord",
     "Component",
     "ComponentData",
@@ -26,6 +28,7 @@ __all__ = [
     "FlowData",
     "Grant",
     "Identity",
+    "Invitation",
     "Membership",
     "MeshSource",
     "Revision",
