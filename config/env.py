@@ -171,6 +171,8 @@ class Env:
     job_sweep_interval: int
     job_coalesce_seconds: float
     job_drain_seconds: float
+    proxy_hops: int
+    invitation_days: int
 
 
 def load() -> Env:
@@ -209,6 +211,8 @@ def load() -> Env:
         job_sweep_interval=_int("JOB_SWEEP_INTERVAL", 20),
         job_coalesce_seconds=_float("JOB_COALESCE_SECONDS", 1.0),
         job_drain_seconds=_float("JOB_DRAIN_SECONDS", 60.0),
+        proxy_hops=_int("PROXY_HOPS", 0),
+        invitation_days=_int("INVITATION_DAYS", 7),
     )
 
 

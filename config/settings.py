@@ -284,3 +284,9 @@ LOGGING = {
         "tinycss2": {"level": "WARNING"},
     },
 }
+
+#: Reverse proxies in front of the web processes that append to X-Forwarded-For: the audit log takes the client
+#: address that many hops from the right (0: the socket's peer address, REMOTE_ADDR).
+PROXY_HOPS = ENV.proxy_hops
+#: Days a team invitation stays open before it expires.
+INVITATION_DAYS = ENV.invitation_days

@@ -51,3 +51,25 @@ THREAT_CATEGORY = [(value, v.THREAT_CATEGORY_LABELS[value]) for value in v.THREA
 THREAT_STATUS = [(value, v.THREAT_STATUS_LABELS[value]) for value in v.THREAT_STATUSES]
 LIKELIHOOD = choices(v.Likelihood)
 IMPACT = choices(v.Impact)
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    REVOKED = "revoked", "Revoked"
+
+
+class AuditAction(models.TextChoices):
+    TEAM_CREATED = "team.created", "Team created"
+    TOKEN_CREATED = "token.created", "API token created"
+    TOKEN_REVOKED = "token.revoked", "API token revoked"
+    MEMBERSHIP_ADDED = "membership.added", "Member added"
+    MEMBERSHIP_CHANGED = "membership.changed", "Member's role changed"
+    MEMBERSHIP_REMOVED = "membership.removed", "Member removed"
+    INVITATION_CREATED = "invitation.created", "Invitation sent"
+    INVITATION_REVOKED = "invitation.revoked", "Invitation revoked"
+    INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted"
+    INVITATION_DECLINED = "invitation.declined", "Invitation declined"
+    TRIAGE_DECIDED = "triage.decided", "Triage decision"
+    MODEL_DELETED = "model.deleted", "Model deleted"

@@ -1,12 +1,17 @@
-"""Response headers that keep authenticated answers out of shared and browser caches."""
+"""Request origins for the audit log, and response headers that keep authenticated answers out of shared and
+browser caches."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 
 from csp.middleware import CSPMiddleware
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_cache_control
+
+from threatmodel.services_audit import MAX_USER_AGENT, Origin
 
 
 class NoStoreMiddleware:
@@ -34,3 +39,20 @@ class HtmlCSPMiddleware(CSPMiddleware):
         if not response.get("Content-Type", "").startswith("text/html"):
             return response
         return super().process_response(request, response)
+
+
+def origin_of(request: HttpRequest) -> Origin:
+    """The client's address and User-Agent for the audit log. Behind ``PROXY_HOPS`` reverse proxies the address
+    is that many entries from the right of X-Forwarded-For (entries further left are the client's own claim)."""
+    address = request.META.get("REMOTE_ADDR") or None
+    hops = settings.PROXY_HOPS
+    if hops > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= hops:
+            address = forwarded[-hops]
+    try:
+        address = str(ipaddress.ip_address(address)) if address else None
+    except ValueError:
+        address = None
+    agent = request.META.get("HTTP_USER_AGENT", "")
+    return Origin(ip_address=address, user_agent="".join(c for c in agent if c.isprintable())[:MAX_USER_AGENT])

@@ -24,7 +24,7 @@ from threatmodel.changes import (
     normalize,
     parse_change,
 )
-from threatmodel.choices import ROLE_RANK, Role
+from threatmodel.choices import ROLE_RANK, AuditAction, Role
 from threatmodel.deletion import deletion_plan
 from threatmodel.domain import COLLECTIONS, KIND_OF_COLLECTION, Snapshot
 from threatmodel.interchange import registry
@@ -37,6 +37,7 @@ from threatmodel.persistence import (
 )
 from threatmodel.revisions import DEPENDENCY_ORDER, apply_changes
 from threatmodel.selectors import model_info, snapshot_of_model
+from threatmodel.services_audit import Origin, audit_record
 
 MAX_CHANGES = 20_000
 #: Duplicates are named "<name> (copy)", then "(copy 2)", ...
@@ -64,7 +65,7 @@ class TeamRuleError(ValueError):
 
 
 @transaction.atomic
-def team_create(*, name: str, owner: Account, slug: str | None = None) -> m.Team:
+def team_create(*, name: str, owner: Account, slug: str | None = None, origin: Origin | None = None) -> m.Team:
     base = slugify(slug or name)[:56] or "team"
     candidate, n = base, 1
     while m.Team.objects.filter(slug=candidate).exists():
@@ -72,32 +73,62 @@ def team_create(*, name: str, owner: Account, slug: str | None = None) -> m.Team
         candidate = f"{base}-{n}"
     team = m.Team.objects.create(name=name, slug=candidate)
     m.Membership.objects.create(team=team, user=owner, role=Role.OWNER)
+    audit_record(action=AuditAction.TEAM_CREATED, actor=owner, team=team, target=f"team {team.slug}", origin=origin)
     return team
 
 
 @transaction.atomic
-def membership_set(*, team: m.Team, user: Account, role: str) -> m.Membership:
+def membership_set(
+    *,
+    team: m.Team,
+    user: Account,
+    role: str,
+    actor: RequestUser | None = None,
+    origin: Origin | None = None,
+) -> m.Membership:
+    """Add ``user`` to the team with ``role`` or change their role. Users join a team by accepting an
+    invitation (``services_invitations``); owners change roles here."""
     if role not in ROLE_RANK:
         raise TeamRuleError(f"unknown role {role!r}")
     membership, created = m.Membership.objects.select_for_update().get_or_create(
         team=team, user=user, defaults={"role": role}
     )
+    previous = None if created else membership.role
     if not created and membership.role != role:
         if membership.role == Role.OWNER and role != Role.OWNER:
             _ensure_other_owner(team, user)
         membership.role = role
         membership.save(update_fields=["role"])
+    if created or previous != role:
+        audit_record(
+            action=AuditAction.MEMBERSHIP_ADDED if created else AuditAction.MEMBERSHIP_CHANGED,
+            actor=actor,
+            team=team,
+            target=f"user {user.get_username()}",
+            detail={"role": role} if created else {"role": role, "previous_role": previous},
+            origin=origin,
+        )
     return membership
 
 
 @transaction.atomic
-def membership_remove(*, team: m.Team, user: Account) -> None:
+def membership_remove(
+    *, team: m.Team, user: Account, actor: RequestUser | None = None, origin: Origin | None = None
+) -> None:
     membership = m.Membership.objects.select_for_update().filter(team=team, user=user).first()
     if membership is None:
         return
     if membership.role == Role.OWNER:
         _ensure_other_owner(team, user)
     membership.delete()
+    audit_record(
+        action=AuditAction.MEMBERSHIP_REMOVED,
+        actor=actor,
+        team=team,
+        target=f"user {user.get_username()}",
+        detail={"role": membership.role},
+        origin=origin,
+    )
 
 
 def _ensure_other_owner(team: m.Team, user: Account) -> None:
@@ -285,8 +316,16 @@ def model_create(
 
 
 @transaction.atomic
-def model_delete(*, model: m.ThreatModel) -> None:
+def model_delete(*, model: m.ThreatModel, actor: RequestUser | None = None, origin: Origin | None = None) -> None:
     model_id = model.pk
+    audit_record(
+        action=AuditAction.MODEL_DELETED,
+        actor=actor,
+        team=model.team,
+        target=f"model {model_id} {model.name!r}",
+        detail={"model_id": model_id, "name": model.name, "revision": model.revision},
+        origin=origin,
+    )
     for kind in reversed(DEPENDENCY_ORDER):
         if kind in ("component", "flow"):
             delete_links(kind, list(ROW_MODEL[kind].objects.filter(model_id=model_id).values_list("pk", flat=True)))

@@ -17,8 +17,10 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from threatmodel.accounts import Account
+from threatmodel.choices import AuditAction
 from threatmodel.models import ApiToken, TokenScope
 from threatmodel.services import TeamRuleError
+from threatmodel.services_audit import Origin, audit_record
 
 TOKEN_PREFIX = "tm_"
 PREFIX_LENGTH = 10
@@ -32,7 +34,12 @@ def token_digest(raw: str) -> str:
 
 @transaction.atomic
 def api_token_create(
-    *, user: Account, name: str, scope: str = TokenScope.READ, expires_at: datetime | None = None
+    *,
+    user: Account,
+    name: str,
+    scope: str = TokenScope.READ,
+    expires_at: datetime | None = None,
+    origin: Origin | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a token; returns the row and the secret (shown once, never stored)."""
     if scope not in TokenScope.values:
@@ -48,13 +55,32 @@ def api_token_create(
     token = ApiToken.objects.create(
         user=user, name=name, scope=scope, expires_at=expires_at, prefix=raw[:PREFIX_LENGTH], key_hash=token_digest(raw)
     )
+    audit_record(
+        action=AuditAction.TOKEN_CREATED,
+        actor=user,
+        target=_token_target(token),
+        detail={"token_id": token.pk, "scope": scope, "expires_at": expires_at.isoformat() if expires_at else None},
+        origin=origin,
+    )
     return token, raw
 
 
-def api_token_revoke(*, token: ApiToken) -> ApiToken:
+def _token_target(token: ApiToken) -> str:
+    return f"token {token.prefix}... {token.name!r}"
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: Account | None = None, origin: Origin | None = None) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        audit_record(
+            action=AuditAction.TOKEN_REVOKED,
+            actor=actor or token.user,
+            target=_token_target(token),
+            detail={"token_id": token.pk},
+            origin=origin,
+        )
     return token
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from threatmodel import views, views_models
+from threatmodel import views, views_models, views_teams
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,4 +18,26 @@ urlpatterns += [
     path("models/<int:model_id>/archive/", views_models.model_archive, name="model-archive"),
     path("models/<int:model_id>/restore/", views_models.model_restore, name="model-restore"),
     path("models/<int:model_id>/delete/", views_models.model_delete, name="model-delete"),
+]
+urlpatterns += [
+    path("teams/", views_teams.team_list, name="team-list"),
+    path("teams/<int:team_id>/", views_teams.team_detail, name="team-detail"),
+    path("teams/<int:team_id>/audit/", views_teams.team_audit, name="team-audit"),
+    path(
+        "teams/<int:team_id>/invitations/<int:invitation_id>/revoke/",
+        views_teams.invitation_revoke,
+        name="team-invitation-revoke",
+    ),
+    path(
+        "invitations/<int:invitation_id>/accept/",
+        views_teams.invitation_answer,
+        {"answer": "accept"},
+        name="invitation-accept",
+    ),
+    path(
+        "invitations/<int:invitation_id>/decline/",
+        views_teams.invitation_answer,
+        {"answer": "decline"},
+        name="invitation-decline",
+    ),
 ]

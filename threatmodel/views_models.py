@@ -16,6 +16,7 @@ from threatmodel import page_access, selectors, services
 from threatmodel.choices import BUSINESS_CRITICALITY, Role
 from threatmodel.invariants import ModelValidationError
 from threatmodel.model_templates import TEMPLATE_BY_SLUG, TEMPLATES
+from threatmodel.security import origin_of
 from threatmodel.services import RevisionConflict
 
 Errors = dict[str, str]
@@ -226,7 +227,7 @@ def model_delete(request: HttpRequest, model_id: int) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("confirm_name", "").strip() == model.name:
             name = model.name
-            services.model_delete(model=model)
+            services.model_delete(model=model, actor=request.user, origin=origin_of(request))
             messages.success(request, f"Deleted {name}.")
             return redirect("model-list")
         error = f"type the model's name, {model.name}, to confirm"

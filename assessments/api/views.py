@@ -26,6 +26,7 @@ from threatmodel.api.common import parse_id
 from threatmodel.api.serializers import ErrorSerializer
 from threatmodel.api.views_models import RawModelParser, uploaded_file
 from threatmodel.choices import Role
+from threatmodel.security import origin_of
 from threatmodel.selectors import NotFound, model_for_user
 
 ERRORS = {400: ErrorSerializer, 404: ErrorSerializer}
@@ -118,7 +119,13 @@ class FindingViewSet(viewsets.GenericViewSet[RunFinding]):
         model = _model(request, model_id, Role.EDITOR)
         data = s.TriageInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        triage.finding_triage_set(model=model, fingerprint=fingerprint, user=request.user, **data.validated_data)
+        triage.finding_triage_set(
+            model=model,
+            fingerprint=fingerprint,
+            user=request.user,
+            origin=origin_of(request),
+            **data.validated_data,
+        )
         return Response(self._detail(model, fingerprint))
 
     def _detail(self, model: tm.ThreatModel, fingerprint: str) -> dict[str, Any]:

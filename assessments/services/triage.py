@@ -16,7 +16,9 @@ from assessments.services.jobs import requester
 from assessments.services.runs import MAX_FINGERPRINT
 from threatmodel import models as tm
 from threatmodel.accounts import RequestUser
+from threatmodel.choices import AuditAction
 from threatmodel.invariants import Issue, ModelValidationError
+from threatmodel.services_audit import Origin, audit_record
 
 NEEDS_JUSTIFICATION = (TriageStatus.ACCEPTED, TriageStatus.FALSE_POSITIVE)
 
@@ -46,6 +48,7 @@ def finding_triage_set(
     user: RequestUser | None,
     justification: str = "",
     expires_at: datetime | None = None,
+    origin: Origin | None = None,
 ) -> FindingTriage:
     """Record a triage decision for a fingerprint; it applies to this and every later run of the model."""
     justification = (justification or "").strip()
@@ -93,9 +96,25 @@ def _triage_write(
     expires_at: datetime | None,
 ) -> FindingTriage:
     triage, _ = FindingTriage.objects.select_for_update().get_or_create(model=model, fingerprint=fingerprint)
+    previous = triage.status
     triage.status = status
     triage.justification = justification
     triage.expires_at = expires_at
     triage.decided_by = decided_by
     triage.save()
+    audit_record(  # the one write of a triage decision: single and bulk decisions all pass here
+        action=AuditAction.TRIAGE_DECIDED,
+        actor=user,
+        team=model.team,
+        target=f"finding {fingerprint} in model {model.pk}",
+        detail={
+            "model_id": model.pk,
+            "fingerprint": fingerprint,
+            "status": status,
+            "previous_status": previous,
+            "justification": justification,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
+        origin=origin,
+    )
     return triage

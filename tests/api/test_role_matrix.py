@@ -90,7 +90,7 @@ WRITES = [
     ("patch", "/api/v1/models/{m}/findings/{fp}/", {"status": "mitigated"}, "editor"),
     ("post", "/api/v1/models/{m}/reports/", {"format": "csv"}, "editor"),
     ("delete", "/api/v1/teams/{t}/custom-rules/{rule}/", None, "editor"),
-    ("post", "/api/v1/teams/{t}/members/", {"username": "outsider", "role": "viewer"}, "owner"),
+    ("post", "/api/v1/teams/{t}/invitations/", {"invitee": "outsider", "role": "viewer"}, "owner"),
     ("patch", "/api/v1/teams/{t}/members/{owner}/", {"role": "owner"}, "owner"),
     ("delete", "/api/v1/models/{m}/?base_revision=1", None, "owner"),
 ]

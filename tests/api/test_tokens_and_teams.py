@@ -11,6 +11,7 @@ from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from tests.conftest import client_for
 from threatmodel import models as m
 from threatmodel.services_tokens import api_token_create
 
@@ -113,14 +114,17 @@ def test_members_managed_by_owner_only(clients: Any, team_setup: Any) -> None:
     team = team_setup.team
     base = f"/api/v1/teams/{team.pk}/members/"
     assert {r["username"] for r in clients.viewer.get(base).json()} == {"owner", "editor", "viewer"}
-    UserFactory(username="newbie")
-    assert clients.editor.post(base, {"username": "newbie", "role": "viewer"}, format="json").status_code == 403
-    assert clients.outsider.post(base, {"username": "newbie", "role": "viewer"}, format="json").status_code == 404
+    newbie_user = UserFactory(username="newbie")
     assert clients.outsider.get(base).status_code == 404
-    response = clients.owner.post(base, {"username": "newbie", "role": "editor"}, format="json")
-    assert response.status_code == 201 and response.json()["role"] == "editor"
-    assert clients.owner.post(base, {"username": "ghost", "role": "viewer"}, format="json").status_code == 400
-    newbie = response.json()["user_id"]
+    # nobody is added directly: members join by accepting an invitation
+    assert clients.owner.post(base, {"username": "newbie", "role": "editor"}, format="json").status_code == 405
+    invited = clients.owner.post(
+        f"/api/v1/teams/{team.pk}/invitations/", {"invitee": "newbie", "role": "editor"}, format="json"
+    )
+    assert invited.status_code == 201, invited.content
+    accepted = client_for(newbie_user).post(f"/api/v1/invitations/{invited.json()['id']}/accept/")
+    assert accepted.status_code == 200 and accepted.json() == {"team_id": team.pk, "role": "editor"}
+    newbie = newbie_user.pk
     assert clients.editor.patch(f"{base}{newbie}/", {"role": "owner"}, format="json").status_code == 403
     assert clients.owner.patch(f"{base}{newbie}/", {"role": "viewer"}, format="json").json()["role"] == "viewer"
     assert clients.editor.delete(f"{base}{newbie}/").status_code == 403

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from threatmodel import models as m
@@ -43,17 +42,6 @@ class MembershipSerializer(serializers.ModelSerializer[m.Membership]):
         model = m.Membership
         fields = ["user_id", "username", "role", "created_at"]
         read_only_fields = fields
-
-
-class MembershipSetSerializer(serializers.Serializer[Any]):
-    username = serializers.CharField(max_length=150)
-    role = serializers.ChoiceField(choices=Role.choices)
-
-    def validate_username(self, value: str) -> Any:
-        user = get_user_model().objects.filter(username=value, is_active=True).first()
-        if user is None:
-            raise serializers.ValidationError("no such user")
-        return user
 
 
 class MembershipRoleSerializer(serializers.Serializer[Any]):

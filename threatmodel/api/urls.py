@@ -5,12 +5,17 @@ from __future__ import annotations
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from threatmodel.api import views_mesh, views_models, views_teams
+from threatmodel.api import views_invitations, views_mesh, views_models, views_teams
 from threatmodel.api.views_elements import ELEMENT_VIEWSETS
 
 router = SimpleRouter()
 router.register("teams", views_teams.TeamViewSet, basename="team")
 router.register(r"teams/(?P<team_id>\d+)/members", views_teams.MembershipViewSet, basename="team-member")
+router.register(
+    r"teams/(?P<team_id>\d+)/invitations", views_invitations.TeamInvitationViewSet, basename="team-invitation"
+)
+router.register(r"teams/(?P<team_id>\d+)/audit", views_invitations.TeamAuditViewSet, basename="team-audit")
+router.register("invitations", views_invitations.MyInvitationViewSet, basename="invitation")
 router.register("tokens", views_teams.ApiTokenViewSet, basename="api-token")
 router.register("models", views_models.ThreatModelViewSet, basename="threat-model")
 router.register(r"models/(?P<model_id>\d+)/revisions", views_models.RevisionViewSet, basename="revision")

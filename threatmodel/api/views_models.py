@@ -22,6 +22,7 @@ from threatmodel.choices import Role
 from threatmodel.interchange.native import snapshot_to_document, write_model
 from threatmodel.interchange.reimport import align as align_reimport
 from threatmodel.model_templates import TEMPLATE_BY_SLUG
+from threatmodel.security import origin_of
 from threatmodel.services import RevisionConflict
 
 MODEL_FIELDS = ("name", "description", "business_criticality", "tags", "attributes")
@@ -154,7 +155,7 @@ class ThreatModelViewSet(viewsets.GenericViewSet[m.ThreatModel]):
             return conflict_response(
                 model, RevisionConflict(model_id=model.pk, base_revision=base, current_revision=model.revision)
             )
-        services.model_delete(model=model)
+        services.model_delete(model=model, actor=request.user, origin=origin_of(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(

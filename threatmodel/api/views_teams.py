@@ -18,6 +18,7 @@ from threatmodel.api import serializers as s
 from threatmodel.api.common import account_of, parse_id
 from threatmodel.api.filters import TeamFilterSet
 from threatmodel.choices import Role
+from threatmodel.security import origin_of
 from threatmodel.selectors import NotFound
 
 
@@ -49,7 +50,10 @@ class TeamViewSet(viewsets.GenericViewSet[m.Team]):
         data = s.TeamCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         team = services.team_create(
-            name=data.validated_data["name"], owner=account_of(request), slug=data.validated_data.get("slug")
+            name=data.validated_data["name"],
+            owner=account_of(request),
+            slug=data.validated_data.get("slug"),
+            origin=origin_of(request),
         )
         return Response(self.get_serializer(team).data, status=status.HTTP_201_CREATED)
 
@@ -59,7 +63,8 @@ class TeamViewSet(viewsets.GenericViewSet[m.Team]):
 
 
 class MembershipViewSet(viewsets.GenericViewSet[m.Membership]):
-    """Members of a team. Everyone in the team may list them; only owners change them."""
+    """Members of a team. Everyone in the team may list them; only owners change roles or remove members.
+    People join a team by accepting an invitation (``teams/{id}/invitations/``)."""
 
     serializer_class = s.MembershipSerializer
     lookup_field = "user_id"
@@ -76,28 +81,22 @@ class MembershipViewSet(viewsets.GenericViewSet[m.Membership]):
     def list(self, request: Request, team_id: str) -> Response:
         return Response(self.get_serializer(self.get_queryset(), many=True).data)
 
-    @extend_schema(request=s.MembershipSetSerializer, responses={201: s.MembershipSerializer})
-    def create(self, request: Request, team_id: str) -> Response:
-        team = selectors.team_for_user(user=request.user, team_id=parse_id(team_id), role=Role.OWNER)
-        data = s.MembershipSetSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        membership = services.membership_set(
-            team=team, user=data.validated_data["username"], role=data.validated_data["role"]
-        )
-        return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
-
     @extend_schema(request=s.MembershipRoleSerializer, responses={200: s.MembershipSerializer})
     def partial_update(self, request: Request, team_id: str, user_id: str) -> Response:
         team = selectors.team_for_user(user=request.user, team_id=parse_id(team_id), role=Role.OWNER)
         user = _member(team, user_id)
         data = s.MembershipRoleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.membership_set(team=team, user=user, role=data.validated_data["role"])
+        membership = services.membership_set(
+            team=team, user=user, role=data.validated_data["role"], actor=request.user, origin=origin_of(request)
+        )
         return Response(self.get_serializer(membership).data)
 
     def destroy(self, request: Request, team_id: str, user_id: str) -> Response:
         team = selectors.team_for_user(user=request.user, team_id=parse_id(team_id), role=Role.OWNER)
-        services.membership_remove(team=team, user=_member(team, user_id))
+        services.membership_remove(
+            team=team, user=_member(team, user_id), actor=request.user, origin=origin_of(request)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -129,7 +128,9 @@ class ApiTokenViewSet(viewsets.GenericViewSet[m.ApiToken]):
             raise PermissionDenied("API tokens are created from a browser session, not with another token")
         data = s.ApiTokenCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token, raw = services_tokens.api_token_create(user=account_of(request), **data.validated_data)
+        token, raw = services_tokens.api_token_create(
+            user=account_of(request), origin=origin_of(request), **data.validated_data
+        )
         out = s.ApiTokenCreatedSerializer(token).data
         return Response({**out, "token": raw}, status=status.HTTP_201_CREATED)
 
@@ -138,7 +139,7 @@ class ApiTokenViewSet(viewsets.GenericViewSet[m.ApiToken]):
 
     @extend_schema(responses={204: None}, description="Revoke the token (it stops working at once).")
     def destroy(self, request: Request, pk: str) -> Response:
-        services_tokens.api_token_revoke(token=self._own(pk))
+        services_tokens.api_token_revoke(token=self._own(pk), actor=account_of(request), origin=origin_of(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _own(self, pk: str) -> m.ApiToken:

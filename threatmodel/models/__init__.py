@@ -1,3 +1,4 @@
+from threatmodel.models.audit import AuditEvent, Invitation
 from threatmodel.models.elements import (
     Component,
     ComponentData,
@@ -18,6 +19,7 @@ from threatmodel.models.tokens import ApiToken, TokenScope
 
 __all__ = [
     "ApiToken",
+    "AuditEvent",
     "ChangeRecord",
     "Component",
     "ComponentData",
@@ -27,6 +29,7 @@ __all__ = [
     "FlowData",
     "Grant",
     "Identity",
+    "Invitation",
     "Membership",
     "MeshSource",
     "Revision",
