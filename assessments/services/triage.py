@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -56,7 +55,7 @@ def finding_triage_set(
     if issues:
         raise ModelValidationError(issues)
     lock_model_counts(model_id=model.pk)
-    triage = _triage_write(model, fingerprint, status, requester(user), justification, expires_at)
+    triage = _triage_write(model, fingerprint, status, user, justification, expires_at, origin)
     model_counts_refresh(model_id=model.pk)
     return triage
 
@@ -70,6 +69,7 @@ def finding_triage_set_many(
     user: RequestUser | None,
     justification: str = "",
     expires_at: datetime | None = None,
+    origin: Origin | None = None,
 ) -> list[FindingTriage]:
     """The same decision for many fingerprints at once (all or none); the stored counts are refreshed once."""
     justification = (justification or "").strip()
@@ -81,8 +81,7 @@ def finding_triage_set_many(
     if issues:
         raise ModelValidationError(issues)
     lock_model_counts(model_id=model.pk)
-    decided_by = requester(user)
-    decisions = [_triage_write(model, f, status, decided_by, justification, expires_at) for f in unique]
+    decisions = [_triage_write(model, f, status, user, justification, expires_at, origin) for f in unique]
     model_counts_refresh(model_id=model.pk)
     return decisions
 
@@ -91,16 +90,17 @@ def _triage_write(
     model: tm.ThreatModel,
     fingerprint: str,
     status: str,
-    decided_by: Any,
+    user: RequestUser | None,
     justification: str,
     expires_at: datetime | None,
+    origin: Origin | None,
 ) -> FindingTriage:
     triage, _ = FindingTriage.objects.select_for_update().get_or_create(model=model, fingerprint=fingerprint)
     previous = triage.status
     triage.status = status
     triage.justification = justification
     triage.expires_at = expires_at
-    triage.decided_by = decided_by
+    triage.decided_by = requester(user)
     triage.save()
     audit_record(  # the one write of a triage decision: single and bulk decisions all pass here
         action=AuditAction.TRIAGE_DECIDED,
