@@ -9,7 +9,7 @@ from threatmodel.models.elements import (
     Identity,
     TrustBoundary,
 )
-from threatmodel.models.mesh import MeshSource
+from threatmodel.models.mesh import MeshLiveSource, MeshSource
 from threatmodel.models.model import ThreatModel
 from threatmodel.models.revisions import ChangeRecord, Revision
 from threatmodel.models.team import Membership, Team
@@ -27,6 +27,7 @@ __all__ = [
     "Grant",
     "Identity",
     "Membership",
+    "MeshLiveSource",
     "MeshSource",
     "Revision",
     "Team",
