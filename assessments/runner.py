@@ -3,7 +3,8 @@
 A request only puts the job's task name and row id on a queue (after its transaction commits) and answers at
 once; a worker thread runs the registered Celery task eagerly (``task.apply``), with the same retries and the
 same row bookkeeping as a Celery worker. When idle, and right after the runner starts, a thread runs the job
-sweeper (``assessments.tasks.sweep_jobs``): jobs a previous process left queued or running are picked up again.
+sweeper (``assessments.tasks.sweep_jobs``): jobs a previous process left queued or running are picked up again;
+then the due live mesh pulls (``threatmodel.tasks.pull_due_mesh_observations``, Celery beat's job with a broker).
 
 The queue lives in memory: a process that dies loses what it held, and the rows (still ``queued``, or
 ``running`` with a stale heartbeat) are what the sweeper of the next process finds. A process that ends normally
@@ -30,6 +31,8 @@ from django.db import connections
 LOGGER = logging.getLogger(__name__)
 
 SWEEP_TASK = "assessments.tasks.sweep_jobs"
+#: Run on the sweep cadence too: what Celery beat's ``pull-mesh-observations`` entry does with a broker.
+PULL_TASK = "threatmodel.tasks.pull_due_mesh_observations"
 
 Job = tuple[str, tuple[Any, ...]]
 
@@ -122,6 +125,7 @@ class InProcessRunner:
             sweep, first = self._take_sweep()
             if sweep:
                 self._run(SWEEP_TASK, (first,))
+                self._run(PULL_TASK, ())
             try:
                 job = jobs.get(timeout=max(0.5, min(5.0, self._next_sweep - time.monotonic())))
             except queue.Empty:

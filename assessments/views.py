@@ -114,10 +114,13 @@ def model_conformance(request: HttpRequest, model_id: int) -> HttpResponse:
     category = request.GET.get("category", "")
     if category not in CATEGORIES:
         category = ""
+    from threatmodel.services_mesh_live import live_source_of_model
+
     try:
         result = conformance_of_model(model=model).as_dict(category)
     except selectors.NotFound:
         result = None
+    live = live_source_of_model(model=model)
     return render(
         request,
         "assessments/conformance.html",
@@ -127,11 +130,16 @@ def model_conformance(request: HttpRequest, model_id: int) -> HttpResponse:
             "result": result,
             "category": category,
             "categories": CATEGORIES,
+            "live": live,
             "config": {
+                "revision": model.revision,
                 "urls": {
                     "manifests": f"/api/v1/models/{model.pk}/mesh/manifests/",
                     "observations": f"/api/v1/models/{model.pk}/mesh/observations/",
-                }
+                    "live": f"/api/v1/models/{model.pk}/mesh/live/",
+                    "pull": f"/api/v1/models/{model.pk}/mesh/live/pull/",
+                    "accept": f"/api/v1/models/{model.pk}/conformance/accept/",
+                },
             },
         },
     )

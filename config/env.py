@@ -173,13 +173,19 @@ class Env:
     job_drain_seconds: float
     proxy_hops: int
     invitation_days: int
+    field_encryption_key: str
+    mesh_pull_connect_timeout: float
+    mesh_pull_read_timeout: float
+    mesh_pull_max_bytes: int
+    mesh_pull_sweep_interval: int
 
 
 def load() -> Env:
     debug = _bool("DJANGO_DEBUG", False)
+    secret_key = _secret_key(debug)
     return Env(
         debug=debug,
-        secret_key=_secret_key(debug),
+        secret_key=secret_key,
         allowed_hosts=_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver"),
         csrf_trusted_origins=_list("DJANGO_CSRF_TRUSTED_ORIGINS", ""),
         database_url=_str("DATABASE_URL", "sqlite:///var/db.sqlite3"),
@@ -213,6 +219,13 @@ def load() -> Env:
         job_drain_seconds=_float("JOB_DRAIN_SECONDS", 60.0),
         proxy_hops=_int("PROXY_HOPS", 0),
         invitation_days=_int("INVITATION_DAYS", 7),
+        # Encrypts secrets stored in the database (a Kiali token); without it, a key derived from the secret key
+        # (rotating DJANGO_SECRET_KEY then makes stored tokens unreadable: they must be entered again).
+        field_encryption_key=_str("FIELD_ENCRYPTION_KEY", "") or f"derived-from-secret-key:{secret_key}",
+        mesh_pull_connect_timeout=_float("MESH_PULL_CONNECT_TIMEOUT", 5.0),
+        mesh_pull_read_timeout=_float("MESH_PULL_READ_TIMEOUT", 20.0),
+        mesh_pull_max_bytes=_int("MESH_PULL_MAX_BYTES", 20 * 1024 * 1024),
+        mesh_pull_sweep_interval=_int("MESH_PULL_SWEEP_INTERVAL", 60),
     )
 
 

@@ -227,6 +227,12 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True  # redelivered
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULE = {
     "sweep-jobs": {"task": "assessments.tasks.sweep_jobs", "schedule": float(ENV.job_sweep_interval)},
+    # models whose live Kiali pull is due (threatmodel/services_mesh_live.py); the in-process runner of the
+    # embedded default runs the same task on its sweep cadence (assessments/runner.py)
+    "pull-mesh-observations": {
+        "task": "threatmodel.tasks.pull_due_mesh_observations",
+        "schedule": float(ENV.mesh_pull_sweep_interval),
+    },
 }
 
 # -- Background jobs (assessments/services/jobs.py, assessments/runner.py). Without REDIS_URL an in-process
@@ -245,6 +251,14 @@ JOB_COALESCE_SECONDS = ENV.job_coalesce_seconds
 JOB_DRAIN_SECONDS = ENV.job_drain_seconds
 
 WEBHOOK_TIMEOUT = ENV.webhook_timeout
+#: Key material for secrets stored encrypted in the database (threatmodel/fieldcrypt.py).
+FIELD_ENCRYPTION_KEY = ENV.field_encryption_key
+#: Live pulls of a model's Kiali graph (threatmodel/kiali_http.py): connect and read timeouts (seconds; the read
+#: timeout bounds the whole answer), the largest answer accepted, and how often due pulls are looked for.
+MESH_PULL_CONNECT_TIMEOUT = ENV.mesh_pull_connect_timeout
+MESH_PULL_READ_TIMEOUT = ENV.mesh_pull_read_timeout
+MESH_PULL_MAX_BYTES = ENV.mesh_pull_max_bytes
+MESH_PULL_SWEEP_INTERVAL = ENV.mesh_pull_sweep_interval
 #: Processes one analysis of a large model may use (assessments/engine/parallel.py); 0 = automatic.
 ENGINE_WORKERS = ENV.engine_workers
 #: Smallest model (evaluated elements) an analysis forks for.

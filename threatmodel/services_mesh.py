@@ -75,17 +75,25 @@ def mesh_manifests_attach(
 
 
 def mesh_observation_attach(
-    *, model: m.ThreatModel, raw: bytes, filename: str = "", fmt: str = "", user: RequestUser | None
+    *,
+    model: m.ThreatModel,
+    raw: bytes,
+    filename: str = "",
+    fmt: str = "",
+    user: RequestUser | None,
+    received_at: datetime | None = None,
+    pulled_from: str = "",
 ) -> m.MeshSource:
-    """Attach observed traffic to a model. A new observation never overwrites the design."""
+    """Attach observed traffic to a model. A new observation never overwrites the design. ``received_at``: when
+    it was fetched (the observation's time when the graph carries none); ``pulled_from``: the URL of a live pull."""
     observation = read_observation(raw, fmt)
-    observed_at = datetime.fromtimestamp(observation.timestamp, tz=UTC) if observation.timestamp else None
+    observed_at = datetime.fromtimestamp(observation.timestamp, tz=UTC) if observation.timestamp else received_at
     return m.MeshSource.objects.create(
         model=model,
         kind=m.MeshSource.Kind.OBSERVATION,
         recorder=observation.recorder,
         files=[{"name": filename or f"{observation.recorder}.json", "content": raw.decode("utf-8-sig")}],
-        options={"format": observation.recorder},
+        options={"format": observation.recorder, **({"pulled_from": pulled_from} if pulled_from else {})},
         summary={
             "graph_type": observation.graph_type,
             "nodes": len(observation.nodes),

@@ -42,5 +42,10 @@ urlpatterns = [
         ModelConformanceViewSet.as_view({"get": "policy"}),
         name="model-conformance-policy",
     ),
+    path(
+        "models/<int:model_id>/conformance/accept/",
+        ModelConformanceViewSet.as_view({"post": "accept"}),
+        name="model-conformance-accept",
+    ),
     *router.urls,
 ]

@@ -4,17 +4,36 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from assessments.conformance.threeway import CATEGORIES
 from assessments.services.conformance import conformance_of_model, policy_of_model
-from threatmodel.api.common import parse_id
-from threatmodel.api.serializers import ErrorSerializer
+from assessments.services.conformance_accept import conformance_accept_observed
+from threatmodel.api.common import base_revision_of, conflict_response, etag, parse_id
+from threatmodel.api.serializers import ConflictSerializer, ErrorSerializer
+from threatmodel.choices import Role
 from threatmodel.selectors import model_for_user
+from threatmodel.services import RevisionConflict
+
+ACCEPT_REQUEST = inline_serializer(
+    "ConformanceAccept",
+    {
+        "base_revision": serializers.IntegerField(),
+        "pairs": serializers.ListField(child=serializers.ListField(child=serializers.CharField())),
+    },
+)
+ACCEPTED = inline_serializer(
+    "ConformanceAccepted",
+    {
+        "revision": serializers.IntegerField(),
+        "flows": serializers.ListField(child=serializers.CharField()),
+        "message": serializers.CharField(),
+    },
+)
 
 
 class ModelConformanceViewSet(viewsets.ViewSet):
@@ -50,3 +69,26 @@ class ModelConformanceViewSet(viewsets.ViewSet):
             response["Content-Disposition"] = f'attachment; filename="model-{model.pk}-policy.yaml"'
             return response
         return Response(result)
+
+    @extend_schema(
+        request=ACCEPT_REQUEST,
+        responses={201: ACCEPTED, 400: ErrorSerializer, 404: ErrorSerializer, 409: ConflictSerializer},
+    )
+    def accept(self, request: Request, model_id: str) -> Response:
+        """Accept observed, undesigned pairs (``[[source, target], ...]`` as the verdicts name them) into the
+        design as one new revision: a data flow each, with provenance ``observed``."""
+        model = model_for_user(user=request.user, model_id=parse_id(model_id), role=Role.EDITOR)
+        body = request.data if isinstance(request.data, dict) else {}
+        base = base_revision_of(request, body)
+        try:
+            revision = conformance_accept_observed(
+                model=model, pairs=body.get("pairs"), base_revision=base, user=request.user
+            )
+        except RevisionConflict as exc:
+            return conflict_response(model, exc)
+        flows = sorted(revision.changes.filter(element_kind="flow").values_list("element_key", flat=True))
+        return Response(
+            {"revision": revision.number, "flows": flows, "message": revision.message},
+            status=status.HTTP_201_CREATED,
+            headers={"ETag": etag(revision.number)},
+        )

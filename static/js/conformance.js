@@ -37,4 +37,44 @@
       send(observation, body);
     });
   }
+  var config = window.tm.readJSON('conformance-config') || { urls: {} };
+  var report = function (res, what) {
+    if (res.ok) { window.location.reload(); return; }
+    status.textContent = what + ': ' + window.tm.errorText(res);
+  };
+  var live = document.getElementById('live-form');
+  if (live) {
+    live.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var body = {
+        base_url: live.elements.base_url.value.trim(),
+        auth: live.elements.auth.value,
+        namespaces: live.elements.namespaces.value.split(',').map(function (n) { return n.trim(); }).filter(Boolean),
+        interval_minutes: parseInt(live.elements.interval_minutes.value || '0', 10)
+      };
+      if (live.elements.token.value) body.token = live.elements.token.value;
+      window.tm.api('PUT', config.urls.live, body).then(function (res) { report(res, 'Not saved'); });
+    });
+  }
+  var pull = document.getElementById('pull-now');
+  if (pull) {
+    pull.addEventListener('click', function () {
+      status.textContent = 'Pulling…';
+      window.tm.api('POST', config.urls.pull).then(function (res) {
+        if (!res.ok) { status.textContent = 'Pull failed: ' + window.tm.errorText(res); }
+        window.location.reload();
+      });
+    });
+  }
+  var accept = document.getElementById('accept-observed');
+  if (accept) {
+    accept.addEventListener('click', function () {
+      var pairs = Array.prototype.map.call(document.querySelectorAll('.accept-pair:checked'), function (box) {
+        return [box.dataset.source, box.dataset.target];
+      });
+      if (!pairs.length) { status.textContent = 'Select observed flows to accept first.'; return; }
+      window.tm.api('POST', config.urls.accept, { base_revision: config.revision, pairs: pairs })
+        .then(function (res) { report(res, 'Not accepted'); });
+    });
+  }
 })();

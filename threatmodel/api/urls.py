@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from threatmodel.api import views_invitations, views_mesh, views_models, views_teams
+from threatmodel.api import views_invitations, views_mesh, views_mesh_live, views_models, views_teams
 from threatmodel.api.views_elements import ELEMENT_VIEWSETS
 
 router = SimpleRouter()
@@ -43,6 +43,16 @@ urlpatterns = [
         "models/<int:model_id>/mesh/observations/",
         views_mesh.ModelObservationViewSet.as_view({"post": "observations"}),
         name="model-mesh-observations",
+    ),
+    path(
+        "models/<int:model_id>/mesh/live/",
+        views_mesh_live.ModelMeshLiveViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"}),
+        name="model-mesh-live",
+    ),
+    path(
+        "models/<int:model_id>/mesh/live/pull/",
+        views_mesh_live.ModelMeshLiveViewSet.as_view({"post": "pull"}),
+        name="model-mesh-live-pull",
     ),
     *router.urls,
 ]

@@ -11,7 +11,7 @@ from threatmodel.models.elements import (
     Threat,
     TrustBoundary,
 )
-from threatmodel.models.mesh import MeshSource
+from threatmodel.models.mesh import MeshLiveSource, MeshSource
 from threatmodel.models.model import ThreatModel
 from threatmodel.models.revisions import ChangeRecord, Revision
 from threatmodel.models.team import Membership, Team
@@ -31,6 +31,7 @@ __all__ = [
     "Identity",
     "Invitation",
     "Membership",
+    "MeshLiveSource",
     "MeshSource",
     "Revision",
     "Team",
