@@ -62,11 +62,23 @@ class RunFinding(models.Model):
     elements = models.JSONField(default=list)
     mitigated_by = models.JSONField(default=list)
     ordinal = models.PositiveIntegerField(default=0)
+    stride = models.CharField(max_length=32, blank=True, default="")
+    cwe = models.CharField(max_length=32, blank=True, default="")
+    family = models.CharField(max_length=64, blank=True, default="")
+    boundaries = models.JSONField(
+        default=list, help_text="ids of the trust boundaries the finding's elements sit in, with their ancestors"
+    )
+    first_seen_revision = models.PositiveIntegerField(
+        null=True, blank=True, help_text="the revision since which the model has had this finding without a gap"
+    )
 
     class Meta:
         ordering = ["run", "ordinal"]
         constraints = [models.UniqueConstraint(fields=["run", "fingerprint"], name="runfinding_unique")]
-        indexes = [models.Index(fields=["run", "severity"], name="runfinding_run_severity")]
+        indexes = [
+            models.Index(fields=["run", "severity"], name="runfinding_run_severity"),
+            models.Index(fields=["run", "rule"], name="runfinding_run_rule"),
+        ]
 
     def __str__(self) -> str:
         return self.fingerprint

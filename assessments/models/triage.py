@@ -19,6 +19,14 @@ class FindingTriage(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(auto_now=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="the team member who owns the decision (e.g. the accepted risk until it expires)",
+    )
 
     class Meta:
         ordering = ["model", "fingerprint"]

@@ -32,6 +32,7 @@ from assessments.engine.threagile.pack import with_threagile_pack
 from assessments.models import AssessmentRun, FindingTriage, ModelWebhook, RunFinding
 from assessments.selectors import custom_rule_specs
 from assessments.services.counts import lock_model_counts, run_counts_store
+from assessments.services.finding_rows import finding_rows
 from assessments.services.jobs import (
     DELIVER_WEBHOOK,
     FINISHED,
@@ -50,8 +51,6 @@ from threatmodel.accounts import RequestUser
 from threatmodel.domain import Snapshot
 from threatmodel.selectors import snapshot_of_model
 from threatmodel.vocabulary import MANUAL_THREAT_RULE
-
-MAX_FINGERPRINT = 512
 
 logger = logging.getLogger(__name__)
 
@@ -276,7 +275,7 @@ def assessment_run_execute(*, run_id: int) -> AssessmentRun | None:
             if held is None:  # another attempt took the run over (this worker was thought dead): its result wins
                 logger.warning("run %s: attempt %s lost the run, its result is dropped", run.pk, run.attempts)
                 return None
-            run = _persist_run(run, result, duration_ms=int((time.perf_counter() - started) * 1000))
+            run = _persist_run(run, result, snapshot=snapshot, duration_ms=int((time.perf_counter() - started) * 1000))
             webhook_id = ModelWebhook.objects.filter(model_id=run.model_id).values_list("pk", flat=True).first()
             if webhook_id is not None:
                 enqueue_on_commit(DELIVER_WEBHOOK, webhook_id, run.pk)
@@ -284,32 +283,6 @@ def assessment_run_execute(*, run_id: int) -> AssessmentRun | None:
         release(AssessmentRun, run.pk, run.attempts, exc)
         raise TransientJobError(str(exc)) from exc
     return run
-
-
-def _finding_rows(run_id: int, findings: list[dict[str, Any]]) -> list[RunFinding]:
-    """One row per distinct fingerprint, in the result's order."""
-    seen: set[str] = set()
-    rows = []
-    for ordinal, item in enumerate(findings):
-        fingerprint = str(item.get("id", ""))[:MAX_FINGERPRINT]
-        if not fingerprint or fingerprint in seen:
-            continue
-        seen.add(fingerprint)
-        rows.append(
-            RunFinding(
-                run_id=run_id,
-                fingerprint=fingerprint,
-                rule=str(item.get("rule", ""))[:128],
-                title=str(item.get("title", ""))[:300],
-                severity=item.get("severity", "info"),
-                principle=str(item.get("principle", ""))[:64],
-                pillar=str(item.get("pillar", ""))[:64],
-                elements=list(item.get("elements") or []),
-                mitigated_by=list(item.get("mitigated_by") or []),
-                ordinal=ordinal,
-            )
-        )
-    return rows
 
 
 #: Justification of a triage decision that a manual threat's status made (so the status can also undo it).
@@ -342,9 +315,11 @@ def _sync_threat_triage(model_id: int, findings: list[dict[str, Any]]) -> None:
             )
 
 
-def _persist_run(run: AssessmentRun, result: dict[str, Any], *, duration_ms: int) -> AssessmentRun:
+def _persist_run(
+    run: AssessmentRun, result: dict[str, Any], *, snapshot: Snapshot | None, duration_ms: int
+) -> AssessmentRun:
     RunFinding.objects.filter(run_id=run.pk).delete()  # a restarted run rewrites its rows
-    rows = _finding_rows(run.pk, list(result.get("findings") or []))
+    rows = finding_rows(run=run, findings=list(result.get("findings") or []), snapshot=snapshot)
     RunFinding.objects.bulk_create(rows, batch_size=2000)
     _sync_threat_triage(run.model_id, list(result.get("findings") or []))
     summary = score_summary(result)

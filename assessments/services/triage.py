@@ -11,8 +11,8 @@ from django.utils import timezone
 from assessments.choices import TriageStatus
 from assessments.models import FindingTriage
 from assessments.services.counts import lock_model_counts, model_counts_refresh
+from assessments.services.finding_rows import MAX_FINGERPRINT
 from assessments.services.jobs import requester
-from assessments.services.runs import MAX_FINGERPRINT
 from threatmodel import models as tm
 from threatmodel.accounts import RequestUser
 from threatmodel.choices import AuditAction
