@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Case, CharField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -198,8 +199,18 @@ def triage_payload(triage: FindingTriage | None, now: datetime | None = None) ->
 
 
 def findings_of_run(*, run: AssessmentRun) -> QuerySet[RunFinding]:
-    """The run's findings annotated with ``triage_status`` (expired acceptances count as open)."""
-    return _findings_with_triage(run_id=run.pk, model_id=run.model_id).order_by("ordinal", "pk")
+    """The run's findings annotated with ``triage_status`` (expired acceptances count as open), ``severity_rank``
+    (0 = critical) and ``primary_element`` (the first element id), in the result's order."""
+    rank = Case(
+        *(When(severity=severity, then=Value(n)) for n, severity in enumerate(Severity.values)),
+        default=Value(len(Severity.values)),
+        output_field=IntegerField(),
+    )
+    return (
+        _findings_with_triage(run_id=run.pk, model_id=run.model_id)
+        .annotate(severity_rank=rank, primary_element=KeyTextTransform("0", "elements"))
+        .order_by("ordinal", "pk")
+    )
 
 
 def _findings_with_triage(*, run_id: int, model_id: int) -> QuerySet[RunFinding]:

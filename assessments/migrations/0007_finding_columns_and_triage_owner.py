@@ -22,9 +22,13 @@ def backfill(apps, schema_editor):
             row.stride = str(item.get("stride") or "")[:32]
             row.cwe = str(item.get("cwe") or "")[:32]
             row.family = str(item.get("family") or "")[:64]
+            row.remediation = str(item.get("remediation") or "")
+            row.evidence = item.get("evidence") if isinstance(item.get("evidence"), dict) else {}
             row.first_seen_revision = previous.get(row.fingerprint, run.revision)
             current[row.fingerprint] = row.first_seen_revision
-        finding_model.objects.bulk_update(rows, ["stride", "cwe", "family", "first_seen_revision"], batch_size=1000)
+        finding_model.objects.bulk_update(
+            rows, ["stride", "cwe", "family", "remediation", "evidence", "first_seen_revision"], batch_size=1000
+        )
         first_seen[run.model_id] = current
 
 
@@ -80,6 +84,16 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="runfinding",
             index=models.Index(fields=["run", "rule"], name="runfinding_run_rule"),
+        ),
+        migrations.AddField(
+            model_name="runfinding",
+            name="remediation",
+            field=models.TextField(blank=True, default=""),
+        ),
+        migrations.AddField(
+            model_name="runfinding",
+            name="evidence",
+            field=models.JSONField(blank=True, default=dict, help_text="what the rule saw (the result's evidence)"),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
     ]

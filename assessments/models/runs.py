@@ -68,6 +68,8 @@ class RunFinding(models.Model):
     boundaries = models.JSONField(
         default=list, help_text="ids of the trust boundaries the finding's elements sit in, with their ancestors"
     )
+    remediation = models.TextField(blank=True, default="")
+    evidence = models.JSONField(default=dict, blank=True, help_text="what the rule saw (the result's evidence)")
     first_seen_revision = models.PositiveIntegerField(
         null=True, blank=True, help_text="the revision since which the model has had this finding without a gap"
     )

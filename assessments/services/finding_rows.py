@@ -78,6 +78,8 @@ def finding_rows(
                 stride=str(item.get("stride") or "")[:32],
                 cwe=str(item.get("cwe") or "")[:32],
                 family=str(item.get("family") or "")[:64],
+                remediation=str(item.get("remediation") or ""),
+                evidence=dict(item.get("evidence") or {}),
                 boundaries=list(_union(*(boundaries.get(e, ()) for e in elements))),
                 first_seen_revision=seen_before.get(fingerprint, run.revision),
             )
