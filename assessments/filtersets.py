@@ -27,6 +27,11 @@ class FindingFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         field_name="triage_status", choices=TriageStatus.choices, help_text="triage status in force"
     )
+    bucket = django_filters.MultipleChoiceFilter(
+        choices=TriageStatus.choices,
+        help_text="where the counts count it: mitigated (by a control or triaged), false_positive, accepted "
+        "(in force) or open",
+    )
     rule = django_filters.CharFilter()
     family = django_filters.CharFilter(help_text="rule family, e.g. encryption")
     stride = django_filters.CharFilter(help_text="STRIDE category, e.g. information-disclosure")
@@ -91,7 +96,7 @@ def filter_params(data: Any) -> dict[str, Any]:
     for name in FindingFilterSet.base_filters:
         values = [v for v in (data.getlist(name) if hasattr(data, "getlist") else _as_list(data.get(name))) if v != ""]
         if values:
-            out[name] = values if name in ("severity", "status") else values[0]
+            out[name] = values if name in ("severity", "status", "bucket") else values[0]
     return out
 
 

@@ -200,15 +200,24 @@ def triage_payload(triage: FindingTriage | None, now: datetime | None = None) ->
 
 def findings_of_run(*, run: AssessmentRun) -> QuerySet[RunFinding]:
     """The run's findings annotated with ``triage_status`` (expired acceptances count as open), ``severity_rank``
-    (0 = critical) and ``primary_element`` (the first element id), in the result's order."""
+    (0 = critical), ``primary_element`` (the first element id) and ``bucket`` (where the counts count it:
+    ``assessments.engine.counts.bucket_of``), in the result's order."""
     rank = Case(
         *(When(severity=severity, then=Value(n)) for n, severity in enumerate(Severity.values)),
         default=Value(len(Severity.values)),
         output_field=IntegerField(),
     )
+    bucket = Case(  # assessments.engine.counts.bucket_of, in SQL
+        When(Q(triage_status=TriageStatus.MITIGATED) | ~Q(mitigated_by=[]), then=Value(TriageStatus.MITIGATED)),
+        When(triage_status=TriageStatus.FALSE_POSITIVE, then=Value(TriageStatus.FALSE_POSITIVE)),
+        When(triage_status=TriageStatus.ACCEPTED, then=Value(TriageStatus.ACCEPTED)),
+        default=Value(TriageStatus.OPEN),
+        output_field=CharField(),
+    )
     return (
         _findings_with_triage(run_id=run.pk, model_id=run.model_id)
         .annotate(severity_rank=rank, primary_element=KeyTextTransform("0", "elements"))
+        .annotate(bucket=bucket)
         .order_by("ordinal", "pk")
     )
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from assessments import selectors
 from assessments.choices import TriageStatus
+from assessments.engine.counts import bucket_of
 from assessments.filtersets import FindingFilterSet, filter_params
 from assessments.models import AssessmentRun, FindingTriage, RunFinding
 from threatmodel import models as tm
@@ -59,13 +60,22 @@ def fingerprints_unknown(*, run: AssessmentRun, fingerprints: Iterable[str]) -> 
 
 @dataclass
 class ShownFinding:
-    """One row of the page: the finding, its triage decision (recorded and in force) and its history."""
+    """One row of the page: the finding, where the counts count it (``bucket``), its triage decision (recorded and
+    in force) and its history."""
 
     row: RunFinding
-    status: str
+    status: str  # the triage status in force
     decision: FindingTriage | None
     expired: bool
     history: list[tm.AuditEvent] = field(default_factory=list)
+
+    @property
+    def bucket(self) -> str:
+        return bucket_of(mitigated_by_control=bool(self.row.mitigated_by), status=self.status)
+
+    @property
+    def label(self) -> str:
+        return str(TriageStatus(self.bucket).label)
 
 
 @dataclass
@@ -145,9 +155,7 @@ def filter_options(*, model: tm.ThreatModel, run: AssessmentRun) -> dict[str, li
     def distinct(column: str) -> list[str]:
         return sorted(v for v in rows.values_list(column, flat=True).distinct() if v)
 
-    boundaries = list(
-        tm.TrustBoundary.objects.filter(model_id=model.pk).order_by("key").values_list("key", "name")
-    )
+    boundaries = list(tm.TrustBoundary.objects.filter(model_id=model.pk).order_by("key").values_list("key", "name"))
     return {
         "rules": distinct("rule"),
         "families": distinct("family"),

@@ -1,4 +1,5 @@
-"""Pages of the assessments app: findings with triage, reports, the system diagram as SVG.
+"""Pages of the assessments app: reports, conformance, the system diagram as SVG (the findings page:
+``views_findings``).
 
 Thin: reads go through ``threatmodel.selectors`` (access) and the assessment tables; writes (triage, report
 requests) go through the REST API from the page's script, so the rules live in one place.
@@ -10,39 +11,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from assessments.choices import ReportFormat, TriageStatus
-from assessments.selectors import SEVERITY_ORDER, latest_successful_run, reports_of_model, run_counts
+from assessments.choices import ReportFormat
+from assessments.selectors import SEVERITY_ORDER, reports_of_model
 from threatmodel import page_access, selectors
-
-
-@login_required
-def model_findings(request: HttpRequest, model_id: int) -> HttpResponse:
-    model = page_access.model_or_404(request, model_id)
-    editable = page_access.can_edit(request, model)
-    stored = latest_successful_run(model_id=model.pk)
-    counts = run_counts(run=stored) if stored is not None else None
-    return render(
-        request,
-        "assessments/findings.html",
-        {
-            "model": model,
-            "stored_run": stored,
-            "counts": counts,
-            "open_by_severity": [(s, counts["open"][s]) for s in SEVERITY_ORDER] if counts else [],
-            "can_edit": editable,
-            "severities": SEVERITY_ORDER,
-            "statuses": [(s.value, s.label) for s in TriageStatus],
-            "config": {
-                "model_id": model.pk,
-                "can_edit": editable,
-                "urls": {
-                    "live_assessment": f"/api/v1/models/{model.pk}/live-assessment/",
-                    "triage": f"/api/v1/models/{model.pk}/findings/",
-                    "editor": f"/models/{model.pk}/",
-                },
-            },
-        },
-    )
 
 
 @login_required
