@@ -172,7 +172,9 @@ def effective_status(triage: FindingTriage | None, now: datetime | None = None) 
 
 
 def triage_of_model(*, model_id: int) -> dict[str, FindingTriage]:
-    return {t.fingerprint: t for t in FindingTriage.objects.filter(model_id=model_id).select_related("decided_by")}
+    return {
+        t.fingerprint: t for t in FindingTriage.objects.filter(model_id=model_id).select_related("decided_by", "owner")
+    }
 
 
 def triage_payload(triage: FindingTriage | None, now: datetime | None = None) -> dict[str, Any]:
@@ -186,6 +188,7 @@ def triage_payload(triage: FindingTriage | None, now: datetime | None = None) ->
             "expired": False,
             "decided_by": None,
             "decided_at": None,
+            "owner": None,
         }
     return {
         "status": status,
@@ -195,6 +198,7 @@ def triage_payload(triage: FindingTriage | None, now: datetime | None = None) ->
         "expired": status != triage.status,
         "decided_by": triage.decided_by.get_username() if triage.decided_by else None,
         "decided_at": triage.decided_at,
+        "owner": triage.owner.get_username() if triage.owner else None,
     }
 
 

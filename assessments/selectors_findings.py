@@ -19,7 +19,9 @@ from assessments.engine.counts import bucket_of
 from assessments.filtersets import FindingFilterSet, filter_params
 from assessments.models import AssessmentRun, FindingTriage, RunFinding
 from threatmodel import models as tm
+from threatmodel.accounts import Account
 from threatmodel.choices import AuditAction
+from threatmodel.invariants import Issue, ModelValidationError
 
 PAGE_SIZE = 50
 #: How many findings one bulk decision may name (or match).
@@ -56,6 +58,29 @@ def fingerprints_unknown(*, run: AssessmentRun, fingerprints: Iterable[str]) -> 
         chunk = wanted[start : start + 500]
         known.update(RunFinding.objects.filter(run=run, fingerprint__in=chunk).values_list("fingerprint", flat=True))
     return [f for f in wanted if f not in known]
+
+
+def fingerprints_to_triage(*, run: AssessmentRun, fingerprints: Iterable[str] | None, params: Any = None) -> list[str]:
+    """What a bulk decision applies to: the named findings of the run, or (``fingerprints`` None) every finding
+    matching the filter ``params``. ``ModelValidationError`` (one issue per problem) when a name is not a finding
+    of the run, the filter is invalid or matches nothing, or there are more than ``MAX_BULK``."""
+    if fingerprints is None:
+        try:
+            chosen = fingerprints_matching(run=run, params=params)
+        except FilterInvalid as exc:
+            raise ModelValidationError(Issue(f"filter.{k}", " ".join(v)) for k, v in exc.errors.items()) from None
+        if not chosen:
+            raise ModelValidationError([Issue("filter", "no finding matches the filter")])
+    else:
+        chosen = list(dict.fromkeys(fingerprints))
+        unknown = fingerprints_unknown(run=run, fingerprints=chosen)
+        if unknown:
+            raise ModelValidationError(
+                Issue("fingerprints", f"{f!r} is not a finding of this model's assessment") for f in unknown
+            )
+    if len(chosen) > MAX_BULK:
+        raise ModelValidationError([Issue("fingerprints", f"at most {MAX_BULK} findings at once; narrow the filter")])
+    return chosen
 
 
 @dataclass
@@ -173,6 +198,33 @@ def team_members(*, model: tm.ThreatModel) -> list[tuple[int, str]]:
         .order_by("user__username")
         .values_list("user_id", "user__username")
     )
+
+
+def team_member(*, model: tm.ThreatModel, username: str | None = None, user_id: int | None = None) -> Account | None:
+    """The member of the model's team with this user name or id (``None``: no such member)."""
+    members = tm.Membership.objects.filter(team_id=model.team_id).select_related("user")
+    if username is not None:
+        members = members.filter(user__username=username)
+    if user_id is not None:
+        members = members.filter(user_id=user_id)
+    membership = members.first() if username is not None or user_id is not None else None
+    return membership.user if membership is not None else None
+
+
+def triage_events(*, model: tm.ThreatModel, fingerprint: str) -> list[dict[str, Any]]:
+    """A finding's triage history (``triage_history``) as plain values, newest first."""
+    return [
+        {
+            "at": event.created_at,
+            "actor": event.actor_name,
+            "status": event.detail.get("status"),
+            "previous_status": event.detail.get("previous_status"),
+            "justification": event.detail.get("justification") or "",
+            "owner": event.detail.get("owner"),
+            "expires_at": event.detail.get("expires_at"),
+        }
+        for event in triage_history(model=model, fingerprints=[fingerprint]).get(fingerprint, [])
+    ]
 
 
 def _as_query(params: Any) -> Any:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
@@ -18,14 +17,7 @@ from assessments.choices import TriageStatus
 from assessments.filtersets import SORTS
 from assessments.forms import BulkTriageForm
 from assessments.selectors import SEVERITY_ORDER, latest_successful_run, run_counts
-from assessments.selectors_findings import (
-    MAX_BULK,
-    FilterInvalid,
-    findings_page,
-    fingerprints_matching,
-    fingerprints_unknown,
-    team_members,
-)
+from assessments.selectors_findings import findings_page, fingerprints_to_triage, team_member, team_members
 from assessments.services.triage import finding_triage_set_many
 from threatmodel import page_access
 from threatmodel.choices import Role
@@ -94,30 +86,19 @@ def model_findings_triage(request: HttpRequest, model_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Triage not saved: " + _form_errors(form.errors))
         return HttpResponseRedirect(back)
-    if form.cleaned_data["scope"] == "matching":
-        try:
-            fingerprints = fingerprints_matching(run=stored, params=QueryDict(filter_query))
-        except FilterInvalid as exc:
-            messages.error(request, f"Triage not saved: the filter is not valid ({exc}).")
-            return HttpResponseRedirect(back)
-    else:
-        fingerprints = form.fingerprints()
-        unknown = fingerprints_unknown(run=stored, fingerprints=fingerprints)
-        if unknown:
-            messages.error(request, f"Triage not saved: not findings of this model: {', '.join(unknown[:5])}.")
-            return HttpResponseRedirect(back)
-    if len(fingerprints) > MAX_BULK:
-        messages.error(request, f"Triage not saved: at most {MAX_BULK} findings at once; narrow the filter.")
-        return HttpResponseRedirect(back)
     owner_id = form.cleaned_data.get("owner")
+    matching = form.cleaned_data["scope"] == "matching"
     try:
+        fingerprints = fingerprints_to_triage(
+            run=stored, fingerprints=None if matching else form.fingerprints(), params=QueryDict(filter_query)
+        )
         decisions = finding_triage_set_many(
             model=model,
             fingerprints=fingerprints,
             status=form.cleaned_data["status"],
             justification=form.cleaned_data.get("justification") or "",
             expires_at=form.expiry(),
-            owner=get_user_model().objects.filter(pk=owner_id).first() if owner_id else None,
+            owner=team_member(model=model, user_id=owner_id) if owner_id else None,
             user=request.user,
             origin=origin_of(request),
         )

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from assessments.choices import ReportFormat, TriageStatus
 from assessments.models import AssessmentRun, ModelWebhook, Report, RunFinding
+from assessments.selectors_findings import MAX_BULK
 
 
 class AssessmentRunSerializer(serializers.ModelSerializer[AssessmentRun]):
@@ -66,6 +67,10 @@ class RunFindingSerializer(serializers.ModelSerializer[RunFinding]):
     )
     mitigated = serializers.SerializerMethodField()
     run = serializers.IntegerField(source="run_id", read_only=True)
+    bucket = serializers.CharField(
+        read_only=True,
+        help_text="Where the counts count it: mitigated (by a control or triaged), false_positive, accepted or open.",
+    )
 
     class Meta:
         model = RunFinding
@@ -76,10 +81,18 @@ class RunFindingSerializer(serializers.ModelSerializer[RunFinding]):
             "severity",
             "principle",
             "pillar",
+            "family",
+            "stride",
+            "cwe",
             "elements",
+            "boundaries",
+            "first_seen_revision",
             "mitigated",
             "mitigated_by",
             "status",
+            "bucket",
+            "remediation",
+            "evidence",
             "run",
         ]
         read_only_fields = fields
@@ -96,18 +109,60 @@ class TriageSerializer(serializers.Serializer[Any]):
     expired = serializers.BooleanField()
     decided_by = serializers.CharField(allow_null=True)
     decided_at = serializers.DateTimeField(allow_null=True)
+    owner = serializers.CharField(allow_null=True, help_text="user name of the team member who owns the decision")
+
+
+class TriageEventSerializer(serializers.Serializer[Any]):
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(allow_blank=True)
+    status = serializers.CharField()
+    previous_status = serializers.CharField(allow_null=True)
+    justification = serializers.CharField(allow_blank=True)
+    owner = serializers.CharField(allow_null=True)
+    expires_at = serializers.CharField(allow_null=True)
 
 
 class FindingDetailSerializer(serializers.Serializer[Any]):
     fingerprint = serializers.CharField()
     finding = serializers.DictField(allow_null=True, help_text="The finding in the latest successful run, if any.")
     triage = TriageSerializer()
+    history = TriageEventSerializer(many=True, help_text="The finding's triage decisions (audit log), newest first.")
 
 
 class TriageInputSerializer(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=TriageStatus.choices)
     justification = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    owner = serializers.CharField(
+        required=False, allow_null=True, default=None, max_length=150, help_text="user name of a team member"
+    )
+
+
+class BulkTriageInputSerializer(TriageInputSerializer):
+    """One decision for the named findings, or for every finding of the run that matches ``filter``."""
+
+    fingerprints = serializers.ListField(
+        child=serializers.CharField(max_length=512), required=False, min_length=1, max_length=MAX_BULK
+    )
+    filter = serializers.DictField(
+        required=False,
+        help_text="the parameters of GET .../findings/ (severity, bucket, status, rule, family, stride, cwe, "
+        "element, boundary, new_since, q, ...); {} matches every finding",
+    )
+    run = serializers.IntegerField(required=False, help_text="a run of this model (default: latest successful)")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("fingerprints" in attrs) == ("filter" in attrs):
+            raise serializers.ValidationError({"fingerprints": ["give either fingerprints or a filter"]})
+        return attrs
+
+
+class BulkTriageOutputSerializer(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=TriageStatus.choices)
+    updated = serializers.IntegerField(help_text="how many findings took the decision")
+    fingerprints = serializers.ListField(child=serializers.CharField())
+    run = serializers.IntegerField()
+    counts = serializers.DictField(help_text="the run's counts with the decision in force (as GET .../score/)")
 
 
 class ScoreEntrySerializer(serializers.Serializer[Any]):

@@ -15,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from assessments import selectors
+from assessments import selectors, selectors_findings
 from assessments.api import serializers as s
 from assessments.api.filters import FindingFilterSet, ScoreHistoryFilterSet
 from assessments.choices import JobStatus
@@ -119,14 +119,51 @@ class FindingViewSet(viewsets.GenericViewSet[RunFinding]):
         model = _model(request, model_id, Role.EDITOR)
         data = s.TriageInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
         triage.finding_triage_set(
             model=model,
             fingerprint=fingerprint,
             user=request.user,
             origin=origin_of(request),
-            **data.validated_data,
+            owner=_owner(model, values.pop("owner")),
+            **values,
         )
         return Response(self._detail(model, fingerprint))
+
+    @extend_schema(
+        request=s.BulkTriageInputSerializer,
+        responses={200: s.BulkTriageOutputSerializer, 403: ErrorSerializer, **ERRORS},
+        description="One triage decision for many findings of a run (default: the latest successful one): the "
+        "named `fingerprints`, or every finding matching `filter` (the parameters of GET .../findings/). All or "
+        "none; each finding's decision is recorded in the audit log. Editors and owners only.",
+    )
+    @action(detail=False, methods=["post"], url_path="triage")
+    def triage(self, request: Request, model_id: str) -> Response:
+        model = _model(request, model_id, Role.EDITOR)
+        data = s.BulkTriageInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        run = selectors.run_of_model(model=model, run_id=values.pop("run", None))
+        fingerprints = selectors_findings.fingerprints_to_triage(
+            run=run, fingerprints=values.pop("fingerprints", None), params=values.pop("filter", None)
+        )
+        decisions = triage.finding_triage_set_many(
+            model=model,
+            fingerprints=fingerprints,
+            user=request.user,
+            origin=origin_of(request),
+            owner=_owner(model, values.pop("owner")),
+            **values,
+        )
+        return Response(
+            {
+                "status": values["status"],
+                "updated": len(decisions),
+                "fingerprints": [d.fingerprint for d in decisions],
+                "run": run.pk,
+                "counts": selectors.run_counts(run_id=run.pk, model_id=model.pk),
+            }
+        )
 
     def _detail(self, model: tm.ThreatModel, fingerprint: str) -> dict[str, Any]:
         decision = selectors.triage_of_model(model_id=model.pk).get(fingerprint)
@@ -137,7 +174,21 @@ class FindingViewSet(viewsets.GenericViewSet[RunFinding]):
             "fingerprint": fingerprint,
             "finding": s.RunFindingSerializer(finding).data if finding is not None else None,
             "triage": selectors.triage_payload(decision),
+            "history": s.TriageEventSerializer(
+                selectors_findings.triage_events(model=model, fingerprint=fingerprint), many=True
+            ).data,
         }
+
+
+def _owner(model: tm.ThreatModel, username: str | None) -> Any:
+    """The team member a decision names as its owner (by user name); 400 for a name outside the team."""
+    if not username:
+        return None
+    owner = selectors_findings.team_member(model=model, username=username)
+    if owner is None:
+        message = f"{username!r} is not a member of the model's team"
+        raise ValidationError({"detail": message, "errors": [{"path": "owner", "message": message}]})
+    return owner
 
 
 class ModelScoreViewSet(viewsets.ViewSet):

@@ -88,6 +88,7 @@ WRITES = [
     ("patch", "/api/v1/models/{m}/components/{component}/", {"description": "z", "base_revision": 1}, "editor"),
     ("post", "/api/v1/models/{m}/assessments/", None, "editor"),
     ("patch", "/api/v1/models/{m}/findings/{fp}/", {"status": "mitigated"}, "editor"),
+    ("post", "/api/v1/models/{m}/findings/triage/", {"status": "mitigated", "filter": {}}, "editor"),
     ("post", "/api/v1/models/{m}/reports/", {"format": "csv"}, "editor"),
     ("delete", "/api/v1/teams/{t}/custom-rules/{rule}/", None, "editor"),
     ("post", "/api/v1/teams/{t}/invitations/", {"invitee": "outsider", "role": "viewer"}, "owner"),
