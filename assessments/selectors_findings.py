@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 
 from assessments import selectors
@@ -227,16 +228,19 @@ def triage_events(*, model: tm.ThreatModel, fingerprint: str) -> list[dict[str, 
     ]
 
 
-def _as_query(params: Any) -> Any:
-    """A mapping of lists / values as a ``QueryDict`` (what a FilterSet takes), a query dict as is."""
-    if hasattr(params, "getlist"):
-        return params
-    from django.http import QueryDict
-
+def _as_query(params: Any) -> QueryDict:
+    """A query dict or a mapping of lists / values as a ``QueryDict`` (what a FilterSet takes) without the empty
+    values (a form's "any" choices)."""
     query = QueryDict(mutable=True)
+    if hasattr(params, "getlist"):
+        for key in params:
+            values = [v for v in params.getlist(key) if v != ""]
+            if values:
+                query.setlist(key, values)
+        return query
     for key, value in (params or {}).items():
-        if isinstance(value, list | tuple):
-            query.setlist(key, [str(v) for v in value])
-        elif value is not None:
-            query[key] = str(value).lower() if isinstance(value, bool) else str(value)
+        values = list(value) if isinstance(value, list | tuple) else [] if value is None else [value]
+        values = [str(v).lower() if isinstance(v, bool) else str(v) for v in values]
+        if [v for v in values if v != ""]:
+            query.setlist(key, [v for v in values if v != ""])
     return query
