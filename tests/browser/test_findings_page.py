@@ -79,3 +79,15 @@ def test_bulk_accept_of_everything_matching_a_filter(browser: Any, live_server: 
     assert "Remediation." in detail
     assert not errors.errors and not errors.dialogs, (errors.errors, errors.dialogs)
     context.close()
+
+    # under the site's CSP (no inline script): the page's module still runs, and nothing is refused
+    from playwright.sync_api import expect
+
+    strict = login_context(browser, live_server, browser_user, 1440, 900, bypass_csp=False)
+    page = strict.new_page()
+    errors = PageErrors(page)
+    page.goto(f"{live_server.url}/models/{model.pk}/findings/")
+    page.locator("#select-page").check()
+    expect(page.locator("#selected-count")).to_have_text("50")
+    assert not errors.errors, errors.errors
+    strict.close()
