@@ -131,8 +131,8 @@ def _triage_write(
         for name, value in values.items():
             setattr(triage, name, value)
         (changed if triage.pk else created).append(triage)
-    if changed:
-        FindingTriage.objects.bulk_update(changed, list(values), batch_size=500)
+    for start in range(0, len(changed), 500):  # the same values for all: one UPDATE per 500 rows
+        FindingTriage.objects.filter(pk__in=[t.pk for t in changed[start : start + 500]]).update(**values)
     if created:
         FindingTriage.objects.bulk_create(created, batch_size=500)
     audit_record_many(
