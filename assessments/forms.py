@@ -25,7 +25,9 @@ class BulkTriageForm(forms.Form):
 
     def __init__(self, *args: Any, members: list[tuple[int, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = [("", "—"), *members]
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.TypedChoiceField)
+        owner.choices = [("", "—"), *members]
 
     def fingerprints(self) -> list[str]:
         """The checked rows' fingerprints (``fingerprint`` values; the view checks them against the run)."""

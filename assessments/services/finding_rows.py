@@ -8,7 +8,7 @@ from typing import Any
 
 from assessments.choices import JobStatus
 from assessments.models import AssessmentRun, RunFinding
-from threatmodel.domain import Snapshot
+from threatmodel.domain import Control, Grant, Snapshot, Threat
 
 MAX_FINGERPRINT = 512
 
@@ -24,7 +24,8 @@ def element_boundaries(snapshot: Snapshot) -> dict[str, tuple[str, ...]]:
         out[component.id] = chain(component.boundary)
     for flow in snapshot.flows:
         out[flow.id] = _union(out.get(flow.source, ()), out.get(flow.target, ()))
-    for element in (*snapshot.grants, *snapshot.controls, *snapshot.threats):
+    targeted: tuple[Grant | Control | Threat, ...] = (*snapshot.grants, *snapshot.controls, *snapshot.threats)
+    for element in targeted:
         out[element.id] = out.get(element.target, ())
     return out
 

@@ -125,7 +125,8 @@ def _triage_write(
         "owner": owner,
         "decided_at": now,
     }
-    changed, created = [], []
+    changed: list[FindingTriage] = []
+    created: list[FindingTriage] = []
     for fingerprint in fingerprints:
         triage = existing.get(fingerprint) or FindingTriage(model=model, fingerprint=fingerprint)
         for name, value in values.items():
