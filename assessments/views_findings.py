@@ -54,9 +54,6 @@ def model_findings(request: HttpRequest, model_id: int) -> HttpResponse:
             "sort_links": {key: _sort_link(query, key, sort) for key in SORTS},
             "members": team_members(model=model) if editable else [],
             "statuses": [(s.value, s.label) for s in TriageStatus],
-            "config": {"model_id": model.pk, "can_edit": editable, "matching": listing.page.paginator.count}
-            if listing
-            else {"model_id": model.pk, "can_edit": editable, "matching": 0},
         },
     )
 
