@@ -123,3 +123,15 @@ def test_bulk_triage_refusals_are_json(clients: Any, team_setup: Any, run: dict[
     assert clients.outsider.post(_url(team_setup), payload, format="json").status_code == 404
     assert not FindingTriage.objects.filter(model=team_setup.model).exists()
     assert not m.AuditEvent.objects.filter(team=team_setup.team, action=AuditAction.TRIAGE_DECIDED).exists()
+
+
+def test_a_single_decision_names_its_owner(clients: Any, team_setup: Any, run: dict[str, Any]) -> None:
+    first = run["result"]["findings"][0]["id"]
+    url = _url(team_setup, f"{first}/")
+    body = {"status": "mitigated", "owner": "viewer"}
+    response = clients.editor.patch(url, body, format="json")
+    assert response.status_code == 200 and response.json()["triage"]["owner"] == "viewer"
+    assert response.json()["history"][0]["owner"] == "viewer"
+    refused = clients.editor.patch(url, {**body, "owner": "outsider"}, format="json")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["path"] == "owner"
+    assert FindingTriage.objects.get(model=team_setup.model, fingerprint=first).owner == team_setup.viewer
