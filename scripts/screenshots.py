@@ -72,7 +72,13 @@ def pages(url: str) -> None:
         page.wait_for_timeout(500)
         page.screenshot(path=str(OUT / "editor.png"))
         page.goto(url + str(href) + "findings/")
-        page.wait_for_load_state("networkidle")
+        for _ in range(60):  # the stored assessment of the demo's revision is made in the background
+            if page.locator("#findings-body").count():
+                break
+            page.wait_for_timeout(500)
+            page.reload()
+        page.wait_for_function("document.body.dataset.findingsReady === '1'", timeout=60_000)
+        page.locator("#findings-body > tr summary").first.click()  # one finding opened on its detail
         page.screenshot(path=str(OUT / "findings.png"))
         browser.close()
 

@@ -156,6 +156,7 @@ def test_new_since_a_revision(stored: Any, django_capture_on_commit_callbacks: A
         ],
     )
     model.refresh_from_db()
+    assert f"(revision {model.revision} is being assessed" in _page(stored.browser, model)
     second = _run(model, stored.setup.owner, django_capture_on_commit_callbacks)
     new = {f["id"] for f in second.result["findings"]} - set(stored.findings)
     assert new and second.revision == stored.run.revision + 1
