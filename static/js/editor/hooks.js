@@ -32,6 +32,7 @@ export function initHooks() {
       }
       return null;
     },
+    edgePairs: function () { return cy.edges().map(function (e) { return [e.data('source'), e.data('target')]; }); },
     pathElementsOn: function () { return cy.$('.path-on').length; },
     pagePosition: function (id) {
       const n = cy.$id(id); if (n.empty()) return null;
