@@ -148,7 +148,12 @@ def _line_index(source_text: str) -> dict[str, int]:
 
 
 def _result(
-    view: FindingView, rule_index: int, model_name: str, source_uri: str, lines: Mapping[str, int]
+    view: FindingView,
+    rule_index: int,
+    model_name: str,
+    source_uri: str,
+    lines: Mapping[str, int],
+    uris: Mapping[str, str],
 ) -> dict[str, Any]:
     """One result. Code scanning rejects a whole upload for one result without a physical location, so every
     result has one: the line of its primary element (of any of its elements; else line 1 of the file)."""
@@ -167,8 +172,10 @@ def _result(
             for e in view.elements
         ],
     }
-    line = lines.get(finding.primary) or next((lines[e] for e in finding.elements if e in lines), 1)
-    location["physicalLocation"] = {"artifactLocation": {"uri": source_uri}, "region": {"startLine": line}}
+    located = finding.primary if finding.primary in lines else next((e for e in finding.elements if e in lines), "")
+    line = lines.get(located, 1)
+    uri = uris.get(located, source_uri)
+    location["physicalLocation"] = {"artifactLocation": {"uri": uri}, "region": {"startLine": line}}
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
@@ -227,8 +234,11 @@ def sarif_run(
     source_text: str = "",
     tool_version: str = "0.1.0",
     max_results: int = MAX_RESULTS,
+    element_uris: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """One SARIF run. ``lines`` (element id -> line in ``source_uri``) wins over scanning ``source_text``."""
+    """One SARIF run. ``lines`` (element id -> line in ``source_uri``) wins over scanning ``source_text``;
+    ``element_uris`` (element id -> another file, e.g. the manifest a component comes from, its line in
+    ``lines``) points results of those elements there instead."""
     rule_ids = list(dict.fromkeys([*(r.rule.id for r in report.rules), *(v.finding.rule for v in report.findings)]))
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     descriptors = [_descriptor(report.rule_info.get(r) or RuleMeta(id=r, title=r)) for r in rule_ids]
@@ -237,7 +247,9 @@ def sarif_run(
     else:
         found = dict(lines) if lines is not None else (_line_index(source_text) if source_text else {})
     views = report.findings[:max_results]
-    results = [_result(v, index[v.finding.rule], report.model_name, source_uri, found) for v in views]
+    uris = element_uris or {}
+    results = [_result(v, index[v.finding.rule], report.model_name, source_uri, found, uris) for v in views]
+    artifacts = list(dict.fromkeys([source_uri, *sorted(set(uris.values()))]))
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -250,7 +262,7 @@ def sarif_run(
         },
         "automationDetails": {"id": f"trustmap/{report.model_name}/"},
         "columnKind": "unicodeCodePoints",
-        "artifacts": [{"location": {"uri": source_uri}, "roles": ["analysisTarget"]}],
+        "artifacts": [{"location": {"uri": uri}, "roles": ["analysisTarget"]} for uri in artifacts],
         "results": results,
         "properties": {
             "model": report.model_name,
