@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from threatmodel.domain import Component, Identity, ModelInfo, Snapshot, TrustBoundary
+from threatmodel.gcpause import gc_paused
 from threatmodel.interchange.base import SourceLocation
 from threatmodel.interchange.mesh import core, istio, linkerd
 from threatmodel.interchange.mesh.fields import Doc
@@ -231,8 +232,13 @@ def _expand(document: Document, source: SourceRef) -> Iterable[tuple[Any, Source
 
 
 def read_manifests(files: Sequence[ManifestFile], options: ImportOptions | None = None) -> ManifestSet:
-    """Manifest files -> one ManifestSet (raises ModelValidationError on the first bad document)."""
-    options = options or ImportOptions()
+    """Manifest files -> one ManifestSet (raises ModelValidationError on the first bad document). The cyclic
+    collector is paused meanwhile: parsed documents are many small acyclic objects."""
+    with gc_paused():
+        return _read_manifests(files, options or ImportOptions())
+
+
+def _read_manifests(files: Sequence[ManifestFile], options: ImportOptions) -> ManifestSet:
     if sum(len(f.content) for f in files) > MAX_TOTAL_BYTES:
         raise ModelValidationError([Issue("", f"manifests total more than {MAX_TOTAL_BYTES:,} bytes")])
     collected: dict[str, list[Any]] = defaultdict(list)
