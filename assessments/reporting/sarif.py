@@ -226,6 +226,17 @@ def default_source(report: ReportModel) -> tuple[str, dict[str, int]]:
     return name + DEFAULT_URI_SUFFIX, _line_index(write_model(report.snapshot, "yaml"))
 
 
+def located_in_manifests(
+    report: ReportModel, locations: Mapping[str, tuple[str, int]]
+) -> tuple[str, dict[str, int], dict[str, str]]:
+    """``source_uri``, ``lines`` and ``element_uris`` for a stored model with Kubernetes manifests attached:
+    elements read from the manifests point at their document there (``locations``: element id -> file, line),
+    the others (flows drawn in the editor...) at the model's native export, as without manifests."""
+    source_uri, lines = default_source(report)
+    lines.update({element_id: line for element_id, (_, line) in locations.items()})
+    return source_uri, lines, {element_id: file for element_id, (file, _) in locations.items()}
+
+
 def sarif_run(
     report: ReportModel,
     *,
@@ -292,10 +303,19 @@ def sarif_run(
 
 
 def to_sarif(
-    report: ReportModel, *, source_uri: str = "", source_text: str = "", tool_version: str = "0.1.0"
+    report: ReportModel,
+    *,
+    source_uri: str = "",
+    source_text: str = "",
+    tool_version: str = "0.1.0",
+    manifest_locations: Mapping[str, tuple[str, int]] | None = None,
 ) -> dict[str, Any]:
-    """The SARIF log as a JSON-ready dict."""
-    run = sarif_run(report, source_uri=source_uri, source_text=source_text, tool_version=tool_version)
+    """The SARIF log as a JSON-ready dict (``manifest_locations``: see ``located_in_manifests``)."""
+    if manifest_locations:
+        uri, lines, uris = located_in_manifests(report, manifest_locations)
+        run = sarif_run(report, source_uri=uri, lines=lines, element_uris=uris, tool_version=tool_version)
+    else:
+        run = sarif_run(report, source_uri=source_uri, source_text=source_text, tool_version=tool_version)
     return {"$schema": SARIF_SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
@@ -306,8 +326,12 @@ def write_sarif_log(runs: list[dict[str, Any]]) -> str:
     )
 
 
-def write_sarif(report: ReportModel, *, source_uri: str = "", source_text: str = "") -> str:
-    return (
-        json.dumps(to_sarif(report, source_uri=source_uri, source_text=source_text), indent=2, ensure_ascii=False)
-        + "\n"
-    )
+def write_sarif(
+    report: ReportModel,
+    *,
+    source_uri: str = "",
+    source_text: str = "",
+    manifest_locations: Mapping[str, tuple[str, int]] | None = None,
+) -> str:
+    document = to_sarif(report, source_uri=source_uri, source_text=source_text, manifest_locations=manifest_locations)
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -212,3 +212,45 @@ def test_conformance_as_sarif_points_into_the_attached_manifests(clients: Any, t
     assert document["runs"][0]["properties"]["revision"] == m.ThreatModel.objects.get(pk=model_id).revision
     missing = clients.viewer.get(f"/api/v1/models/{model_id + 999}/conformance/sarif/")
     assert missing.status_code == 404 and missing["Content-Type"].startswith("application/json")
+
+
+def test_sarif_report_of_a_manifest_model_points_into_its_manifests(
+    clients: Any, team_setup: Any, django_capture_on_commit_callbacks: Any, settings: Any, tmp_path: Any
+) -> None:
+    from pathlib import Path
+
+    from assessments.engine import assess
+    from assessments.engine.codec import to_json_dict
+    from assessments.models import AssessmentRun
+    from assessments.services.reports import report_request
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    model_id = _import_bookinfo(clients, team_setup)
+    model = m.ThreatModel.objects.get(pk=model_id)
+    result = assess(snapshot_of_model(model=model))
+    run = AssessmentRun.objects.create(
+        model=model, revision=model.revision, status="succeeded", result=json.loads(json.dumps(to_json_dict(result)))
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        report = report_request(model=model, run=run, fmt="sarif", user=team_setup.editor)
+    report.refresh_from_db()
+    assert report.status == "succeeded", report.error
+    document = json.loads(Path(report.file.path).read_bytes())
+    text = (MESH / "bookinfo/platform/kube/bookinfo.yaml").read_text().splitlines()
+    by_uri: dict[str, list[tuple[list[str], int]]] = {}
+    for item in document["runs"][0]["results"]:
+        physical = item["locations"][0]["physicalLocation"]
+        by_uri.setdefault(physical["artifactLocation"]["uri"], []).append(
+            (item["properties"]["elements"], physical["region"]["startLine"])
+        )
+    assert set(by_uri) == {"bookinfo.yaml", "bookinfo.trustmap.yaml"}  # drawn flows: the native export
+    lines = {elements[0]: line for elements, line in by_uri["bookinfo.yaml"]}
+    for element, kind, name in (
+        ("wl:bookinfo:reviews-v1", "Deployment", "reviews-v1"),
+        ("sa:bookinfo:bookinfo-reviews", "ServiceAccount", "bookinfo-reviews"),
+    ):
+        window = "\n".join(text[lines[element] - 1 : lines[element] + 6])
+        assert f"kind: {kind}" in window and f"name: {name}" in window, (element, lines[element])
+        assert text[lines[element] - 2].strip() == "---"  # the document starts there
+    artifacts = [a["location"]["uri"] for a in document["runs"][0]["artifacts"]]
+    assert artifacts == ["bookinfo.trustmap.yaml", "bookinfo.yaml"]
