@@ -82,11 +82,13 @@ function renderLegend() {
     box.appendChild(link);
   }
 }
+let loads = 0;  // only the latest request's answer is applied (saves can follow each other quickly)
 function load() {
+  const mine = ++loads;
   return fetch(CONFIG.urls.conformance, { credentials: 'same-origin', headers: { 'Accept': 'application/json' } })
     .then(function (resp) {
       return resp.json().catch(function () { return {}; }).then(function (data) {
-        if (!active) return;
+        if (!active || mine !== loads) return;
         if (!resp.ok) { setActive(false); announce('No conformance to show: ' + (data.detail || 'HTTP ' + resp.status), 'error'); return; }
         apply(data);
         document.body.dataset.conformanceRevision = String(data.revision !== undefined ? data.revision : '');
@@ -114,5 +116,6 @@ export function initConformance() {
   const button = document.querySelector('[data-testid="tool-conformance"]');
   if (!button || !CONFIG.urls.conformance) return;
   button.addEventListener('click', toggleConformance);
-  on('saved', function () { return active ? load() : null; });
+  // not returned: the save queue does not wait for the conformance, which can take a while on a large cluster
+  on('saved', function () { if (active) load(); return null; });
 }
