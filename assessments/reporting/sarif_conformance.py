@@ -100,11 +100,17 @@ def _pair_origin(verdict: Verdict, category: str, workload_sources: Mapping[str,
     """(file#document, object name) the pair's result points at."""
     decision = verdict.decision
     if decision is not None:
-        ports = decision.ports if category == "designed-but-blocked" else decision.allowed_ports or decision.ports
-        wanted = ("denied", "deny", "refused") if category == "designed-but-blocked" else ()
-        reasons = [r for p in ports for r in p.reasons if r.source]
-        decisive = [r for r in reasons if not wanted or any(w in r.verdict.lower() for w in wanted)]
-        for reason in decisive or reasons:
+        if category == "designed-but-blocked":
+            # the object of the layer that stops the flow (a denying one first, e.g. the NetworkPolicy isolating
+            # the target, else what set that layer's mode, e.g. a STRICT PeerAuthentication)
+            # (every layer when only the designed flow's ports are blocked: the pair as a whole is not)
+            by = decision.blocked_by
+            layers = {"authz": ("authz", "linkerd"), "network": ("network",), "transport": ("transport",)}.get(by)
+            reasons = [r for p in decision.ports for r in p.reasons if r.source and (not layers or r.layer in layers)]
+            reasons.sort(key=lambda r: r.verdict not in ("denied", "refused"))
+        else:
+            reasons = [r for p in decision.allowed_ports or decision.ports for r in p.reasons if r.source]
+        for reason in reasons:
             return reason.source, reason.policy
     for key in (verdict.target, verdict.source):
         if key in workload_sources:

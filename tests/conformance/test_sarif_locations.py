@@ -166,3 +166,27 @@ def test_items_of_a_kind_list_keep_their_own_lines() -> None:
     assert str(manifests.service_accounts[1].source) == "list.yaml#1"
     locations = element_locations(manifests, to_snapshot(manifests))
     assert locations["ns:shop"].line == 13 and locations["ns:shop"].file == "list.yaml"
+
+
+def test_a_flow_blocked_by_linkerd_points_at_the_server_policy() -> None:
+    from dataclasses import replace
+
+    options = ImportOptions(meshed_namespaces=frozenset({"emojivoto"}), mesh_provider="linkerd")
+    manifests = load("emojivoto-linkerd/manifests", "emojivoto-linkerd/policy", namespace="emojivoto", options=options)
+    design = _design(manifests, [("vote-bot", "web"), ("web", "emoji"), ("web", "voting")], "emojivoto")
+    design = design.with_elements(
+        "flows", [replace(f, port=8080) if f.target != "wl:emojivoto:web" else f for f in design.flows]
+    )
+    report = conformance(design, Reachability(manifests))
+    run = conformance_sarif_run(
+        report,
+        lines=manifests.source_lines(),
+        files=manifests.files,
+        workload_sources={w.key: str(w.source) for w in manifests.workloads},
+    )
+    (blocked,) = [r for r in run["results"] if r["ruleId"] == "conformance/designed-but-blocked"]
+    assert blocked["properties"]["pair"] == ["emojivoto/web", "emojivoto/emoji"]
+    assert blocked["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "Server emojivoto/emoji-grpc"
+    uri, line = _location(blocked)
+    assert uri == "emojivoto-linkerd/policy/emoji-policy.yaml"
+    assert line == _start_line(MESH / uri, "Server", "emoji-grpc")
