@@ -220,8 +220,18 @@ def render(fmt: str, item: Assessed) -> bytes:
 
 
 def sarif_run(item: Assessed) -> dict[str, Any]:
+    """Results point at the line declaring their element; a model read from Kubernetes manifests has its
+    elements in several files (``locations[...].file``, already the URIs to report)."""
     lines = {element_id: loc.line for element_id, loc in item.imported.locations.items()}
-    return sarif.sarif_run(item.report, source_uri=item.path.as_posix(), lines=lines)
+    uris = (
+        {element_id: loc.file for element_id, loc in item.imported.locations.items()}
+        if item.imported.format == "kubernetes"
+        else None
+    )
+    source_uri = item.path.as_posix()
+    if uris and item.path.is_dir():  # a directory of manifests: unplaced results go to its first file
+        source_uri = min(uris.values())
+    return sarif.sarif_run(item.report, source_uri=source_uri, lines=lines, element_uris=uris)
 
 
 def render_many(fmt: str, items: Sequence[Assessed]) -> bytes:

@@ -178,6 +178,7 @@ class Env:
     mesh_pull_read_timeout: float
     mesh_pull_max_bytes: int
     mesh_pull_sweep_interval: int
+    kiali_allowed_hosts: list[str]
 
 
 def load() -> Env:
@@ -226,6 +227,9 @@ def load() -> Env:
         mesh_pull_read_timeout=_float("MESH_PULL_READ_TIMEOUT", 20.0),
         mesh_pull_max_bytes=_int("MESH_PULL_MAX_BYTES", 20 * 1024 * 1024),
         mesh_pull_sweep_interval=_int("MESH_PULL_SWEEP_INTERVAL", 60),
+        # Hosts a live pull may reach (comma-separated; exact names or patterns such as *.mesh.example.com,
+        # optionally with :port); empty: any host.
+        kiali_allowed_hosts=[h.lower() for h in _list("KIALI_ALLOWED_HOSTS", "")],
     )
 
 

@@ -259,6 +259,9 @@ MESH_PULL_CONNECT_TIMEOUT = ENV.mesh_pull_connect_timeout
 MESH_PULL_READ_TIMEOUT = ENV.mesh_pull_read_timeout
 MESH_PULL_MAX_BYTES = ENV.mesh_pull_max_bytes
 MESH_PULL_SWEEP_INTERVAL = ENV.mesh_pull_sweep_interval
+#: Hosts (patterns, lower case) a live pull may reach: checked when a live source is saved and before every pull.
+#: Empty: any host.
+KIALI_ALLOWED_HOSTS = ENV.kiali_allowed_hosts
 #: Processes one analysis of a large model may use (assessments/engine/parallel.py); 0 = automatic.
 ENGINE_WORKERS = ENV.engine_workers
 #: Smallest model (evaluated elements) an analysis forks for.

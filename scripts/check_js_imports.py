@@ -46,6 +46,7 @@ LAYERS: dict[str, str] = {
     "palette.js": "views",
     "clipboard.js": "views",
     "toolbar.js": "views",
+    "conformance.js": "views",
     "main.js": "entry",
     "hooks.js": "entry",
 }

@@ -8,9 +8,11 @@ redirects followed, and errors that say what went wrong without echoing what the
 
 from __future__ import annotations
 
+import fnmatch
 import http.client
 import ssl
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
@@ -54,6 +56,31 @@ def check_base_url(base_url: str) -> str | None:
     if parts.query or parts.fragment:
         return "the base URL takes no query or fragment"
     return None
+
+
+def host_not_allowed(base_url: str, allowed: Sequence[str]) -> str | None:
+    """Why the operator's list of allowed hosts (``KIALI_ALLOWED_HOSTS``) refuses the URL's host, or ``None``.
+
+    A pattern is a host name (``kiali.internal``), a shell-style pattern (``*.mesh.example.com``) or either with a
+    port (``kiali.internal:20001``); matching ignores case. An empty list allows any host."""
+    if not allowed:
+        return None
+    try:
+        parts = urlsplit(base_url)
+        host = (parts.hostname or "").lower()
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None  # check_base_url reports the URL itself
+    for pattern in allowed:
+        name, _, want_port = pattern.lower().rpartition(":") if _has_port(pattern) else (pattern.lower(), "", "")
+        if fnmatch.fnmatchcase(host, name) and (not want_port or want_port == str(port)):
+            return None
+    return f"the host {host}:{port} is not one the operator allows for live pulls (KIALI_ALLOWED_HOSTS)"
+
+
+def _has_port(pattern: str) -> bool:
+    head, sep, tail = pattern.rpartition(":")
+    return bool(sep and head and tail.isdigit() and not head.endswith(":"))
 
 
 def fetch(url: str, token: str | None, limits: Limits) -> bytes:

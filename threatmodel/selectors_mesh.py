@@ -16,6 +16,11 @@ def mesh_sources_of_model(*, model: m.ThreatModel) -> QuerySet[m.MeshSource]:
     return m.MeshSource.objects.filter(model=model).order_by("-created_at", "-id")
 
 
+def has_manifests(*, model: m.ThreatModel) -> bool:
+    """Whether manifests are attached, so the model has a conformance to show (one cheap query)."""
+    return m.MeshSource.objects.filter(model=model, kind=m.MeshSource.Kind.MANIFESTS).exists()
+
+
 def latest_mesh_source(*, model: m.ThreatModel, kind: str) -> m.MeshSource | None:
     return mesh_sources_of_model(model=model).filter(kind=kind).first()
 

@@ -23,7 +23,7 @@ from threatmodel.accounts import RequestUser
 from threatmodel.fieldcrypt import decrypt_text, encrypt_text
 from threatmodel.interchange.kiali import GRAPH_TYPES
 from threatmodel.invariants import Issue, ModelValidationError
-from threatmodel.kiali_http import KialiFetchError, Limits, check_base_url, fetch, graph_url
+from threatmodel.kiali_http import KialiFetchError, Limits, check_base_url, fetch, graph_url, host_not_allowed
 from threatmodel.services_mesh import mesh_observation_attach
 
 LOGGER = logging.getLogger(__name__)
@@ -47,7 +47,11 @@ def _issues(
     interval_minutes: int,
 ) -> list[Issue]:
     issues = []
-    problem = check_base_url(base_url) if base_url else "required"
+    problem = (
+        (check_base_url(base_url) or host_not_allowed(base_url, settings.KIALI_ALLOWED_HOSTS))
+        if base_url
+        else "required"
+    )
     if problem:
         issues.append(Issue("base_url", problem))
     if len(base_url) > 500:
@@ -155,8 +159,12 @@ def _record_failure(live: m.MeshLiveSource, code: str, message: str, at: datetim
 def mesh_live_pull(*, live: m.MeshLiveSource, user: RequestUser | None = None) -> m.MeshLiveSource:
     """Pull the graph now. On success an observation is added and ``last_status`` is ``ok``; on failure it is
     ``error`` with ``last_error_code`` (``unreachable``, ``timeout``, ``http-status``, ``too-large``,
-    ``not-a-graph``, ``token-unreadable``, ``invalid-url``) and a message. Never raises for Kiali's faults."""
+    ``not-a-graph``, ``token-unreadable``, ``invalid-url``, ``host-not-allowed``: the host is no longer one
+    ``KIALI_ALLOWED_HOSTS`` allows, nothing is sent) and a message. Never raises for Kiali's faults."""
     started = timezone.now()
+    refused = host_not_allowed(live.base_url, settings.KIALI_ALLOWED_HOSTS)
+    if refused:
+        return _record_failure(live, "host-not-allowed", refused, started)
     token = None
     if live.auth == m.MeshLiveSource.Auth.BEARER:
         token = decrypt_text(live.token_encrypted)

@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods
 
-from threatmodel import page_access, selectors, services
+from threatmodel import page_access, selectors, selectors_mesh, services
 from threatmodel.choices import Role
 from threatmodel.domain import COLLECTION_OF_KIND, COLLECTIONS
 from threatmodel.editor import compact_document, editor_vocabulary, model_document, with_positions
@@ -66,6 +66,8 @@ def _editor_config(request: HttpRequest, model: Any, *, can_edit: bool, position
             "live_assessment": base + "live-assessment/",
             "findings": reverse("model-findings", kwargs={"model_id": model.pk}),
             "diagram_svg": _api_url("model-diagram-svg", model_id=model.pk),
+            "conformance": base + "conformance/",
+            "conformance_page": f"/models/{model.pk}/conformance/",
             "export": base + "export/",
             "elk_worker": "/static/vendor/elkjs/elk-worker.min.js",
             "elk_api": "/static/vendor/elkjs/elk-api.js",
@@ -134,6 +136,7 @@ def model_detail(request: HttpRequest, model_id: int) -> HttpResponse:
             "component_count": len(document.get("components", [])),
             "flow_count": len(document.get("flows", [])),
             "can_edit": can_edit,
+            "has_manifests": selectors_mesh.has_manifests(model=model),
             "editor_document": json_for_script({"revision": model.revision, "document": compact_document(document)}),
             "editor_vocabulary": editor_vocabulary(),
             "editor_config": config,

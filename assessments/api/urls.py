@@ -43,6 +43,11 @@ urlpatterns = [
         name="model-conformance-policy",
     ),
     path(
+        "models/<int:model_id>/conformance/sarif/",
+        ModelConformanceViewSet.as_view({"get": "sarif"}),
+        name="model-conformance-sarif",
+    ),
+    path(
         "models/<int:model_id>/conformance/accept/",
         ModelConformanceViewSet.as_view({"post": "accept"}),
         name="model-conformance-accept",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -11,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from assessments.conformance.threeway import CATEGORIES
-from assessments.services.conformance import conformance_of_model, policy_of_model
+from assessments.services.conformance import conformance_of_model, conformance_sarif_of_model, policy_of_model
 from assessments.services.conformance_accept import conformance_accept_observed
 from threatmodel.api.common import base_revision_of, conflict_response, etag, parse_id
 from threatmodel.api.serializers import ConflictSerializer, ErrorSerializer
@@ -69,6 +71,23 @@ class ModelConformanceViewSet(viewsets.ViewSet):
             response["Content-Disposition"] = f'attachment; filename="model-{model.pk}-policy.yaml"'
             return response
         return Response(result)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("download", bool, required=False, description="as a file to save")],
+        responses={
+            (200, "application/sarif+json"): OpenApiResponse(OpenApiTypes.OBJECT, description="SARIF 2.1.0 log"),
+            404: ErrorSerializer,
+        },
+    )
+    def sarif(self, request: Request, model_id: str) -> HttpResponse:
+        """Policy findings and problem pairs as SARIF 2.1.0, each located in the attached manifest file (as named
+        when attached) at the line its object's document starts."""
+        model = model_for_user(user=request.user, model_id=parse_id(model_id))
+        body = json.dumps(conformance_sarif_of_model(model=model), indent=2, ensure_ascii=False) + "\n"
+        response = HttpResponse(body, content_type="application/sarif+json; charset=utf-8")
+        if request.query_params.get("download") in ("1", "true"):
+            response["Content-Disposition"] = f'attachment; filename="model-{model.pk}-conformance.sarif"'
+        return response
 
     @extend_schema(
         request=ACCEPT_REQUEST,

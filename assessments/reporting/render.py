@@ -54,6 +54,7 @@ def render_bytes(
     source_uri: str = "",
     source_text: str = "",
     json_document: Mapping[str, Any] | None = None,
+    manifest_locations: Mapping[str, tuple[str, int]] | None = None,
 ) -> bytes:
     """The report file in ``fmt`` (pdf, html, sarif, csv, json, text).
 
@@ -69,7 +70,9 @@ def render_bytes(
 
         return render_html(report, progress=progress).encode("utf-8")
     if fmt == "sarif":
-        return sarif.write_sarif(report, source_uri=source_uri, source_text=source_text).encode("utf-8")
+        return sarif.write_sarif(
+            report, source_uri=source_uri, source_text=source_text, manifest_locations=manifest_locations
+        ).encode("utf-8")
     if fmt == "csv":
         return csv_writer.write_csv(report).encode("utf-8")
     if fmt == "json":

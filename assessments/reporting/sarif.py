@@ -148,7 +148,12 @@ def _line_index(source_text: str) -> dict[str, int]:
 
 
 def _result(
-    view: FindingView, rule_index: int, model_name: str, source_uri: str, lines: Mapping[str, int]
+    view: FindingView,
+    rule_index: int,
+    model_name: str,
+    source_uri: str,
+    lines: Mapping[str, int],
+    uris: Mapping[str, str],
 ) -> dict[str, Any]:
     """One result. Code scanning rejects a whole upload for one result without a physical location, so every
     result has one: the line of its primary element (of any of its elements; else line 1 of the file)."""
@@ -167,8 +172,10 @@ def _result(
             for e in view.elements
         ],
     }
-    line = lines.get(finding.primary) or next((lines[e] for e in finding.elements if e in lines), 1)
-    location["physicalLocation"] = {"artifactLocation": {"uri": source_uri}, "region": {"startLine": line}}
+    located = finding.primary if finding.primary in lines else next((e for e in finding.elements if e in lines), "")
+    line = lines.get(located, 1)
+    uri = uris.get(located, source_uri)
+    location["physicalLocation"] = {"artifactLocation": {"uri": uri}, "region": {"startLine": line}}
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
@@ -219,6 +226,17 @@ def default_source(report: ReportModel) -> tuple[str, dict[str, int]]:
     return name + DEFAULT_URI_SUFFIX, _line_index(write_model(report.snapshot, "yaml"))
 
 
+def located_in_manifests(
+    report: ReportModel, locations: Mapping[str, tuple[str, int]]
+) -> tuple[str, dict[str, int], dict[str, str]]:
+    """``source_uri``, ``lines`` and ``element_uris`` for a stored model with Kubernetes manifests attached:
+    elements read from the manifests point at their document there (``locations``: element id -> file, line),
+    the others (flows drawn in the editor...) at the model's native export, as without manifests."""
+    source_uri, lines = default_source(report)
+    lines.update({element_id: line for element_id, (_, line) in locations.items()})
+    return source_uri, lines, {element_id: file for element_id, (file, _) in locations.items()}
+
+
 def sarif_run(
     report: ReportModel,
     *,
@@ -227,8 +245,11 @@ def sarif_run(
     source_text: str = "",
     tool_version: str = "0.1.0",
     max_results: int = MAX_RESULTS,
+    element_uris: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """One SARIF run. ``lines`` (element id -> line in ``source_uri``) wins over scanning ``source_text``."""
+    """One SARIF run. ``lines`` (element id -> line in ``source_uri``) wins over scanning ``source_text``;
+    ``element_uris`` (element id -> another file, e.g. the manifest a component comes from, its line in
+    ``lines``) points results of those elements there instead."""
     rule_ids = list(dict.fromkeys([*(r.rule.id for r in report.rules), *(v.finding.rule for v in report.findings)]))
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     descriptors = [_descriptor(report.rule_info.get(r) or RuleMeta(id=r, title=r)) for r in rule_ids]
@@ -237,7 +258,9 @@ def sarif_run(
     else:
         found = dict(lines) if lines is not None else (_line_index(source_text) if source_text else {})
     views = report.findings[:max_results]
-    results = [_result(v, index[v.finding.rule], report.model_name, source_uri, found) for v in views]
+    uris = element_uris or {}
+    results = [_result(v, index[v.finding.rule], report.model_name, source_uri, found, uris) for v in views]
+    artifacts = list(dict.fromkeys([source_uri, *sorted(set(uris.values()))]))
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -250,7 +273,7 @@ def sarif_run(
         },
         "automationDetails": {"id": f"trustmap/{report.model_name}/"},
         "columnKind": "unicodeCodePoints",
-        "artifacts": [{"location": {"uri": source_uri}, "roles": ["analysisTarget"]}],
+        "artifacts": [{"location": {"uri": uri}, "roles": ["analysisTarget"]} for uri in artifacts],
         "results": results,
         "properties": {
             "model": report.model_name,
@@ -280,10 +303,19 @@ def sarif_run(
 
 
 def to_sarif(
-    report: ReportModel, *, source_uri: str = "", source_text: str = "", tool_version: str = "0.1.0"
+    report: ReportModel,
+    *,
+    source_uri: str = "",
+    source_text: str = "",
+    tool_version: str = "0.1.0",
+    manifest_locations: Mapping[str, tuple[str, int]] | None = None,
 ) -> dict[str, Any]:
-    """The SARIF log as a JSON-ready dict."""
-    run = sarif_run(report, source_uri=source_uri, source_text=source_text, tool_version=tool_version)
+    """The SARIF log as a JSON-ready dict (``manifest_locations``: see ``located_in_manifests``)."""
+    if manifest_locations:
+        uri, lines, uris = located_in_manifests(report, manifest_locations)
+        run = sarif_run(report, source_uri=uri, lines=lines, element_uris=uris, tool_version=tool_version)
+    else:
+        run = sarif_run(report, source_uri=source_uri, source_text=source_text, tool_version=tool_version)
     return {"$schema": SARIF_SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
@@ -294,8 +326,12 @@ def write_sarif_log(runs: list[dict[str, Any]]) -> str:
     )
 
 
-def write_sarif(report: ReportModel, *, source_uri: str = "", source_text: str = "") -> str:
-    return (
-        json.dumps(to_sarif(report, source_uri=source_uri, source_text=source_text), indent=2, ensure_ascii=False)
-        + "\n"
-    )
+def write_sarif(
+    report: ReportModel,
+    *,
+    source_uri: str = "",
+    source_text: str = "",
+    manifest_locations: Mapping[str, tuple[str, int]] | None = None,
+) -> str:
+    document = to_sarif(report, source_uri=source_uri, source_text=source_text, manifest_locations=manifest_locations)
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -10,8 +10,10 @@ from typing import Any
 from assessments.conformance.generate import dry_run, generate_policies, to_yaml
 from assessments.conformance.reachability import Reachability
 from assessments.conformance.threeway import CATEGORIES, ConformanceReport, conformance, designed_pairs
+from assessments.reporting.sarif_conformance import conformance_sarif_log, conformance_sarif_run
 from threatmodel import models as m
 from threatmodel import selectors_mesh
+from threatmodel.interchange.mesh.model import ManifestSet
 from threatmodel.selectors import NotFound, snapshot_of_model
 
 
@@ -21,6 +23,7 @@ class ModelConformance:
     report: ConformanceReport
     manifests: m.MeshSource
     observation: m.MeshSource | None
+    manifest_set: ManifestSet
 
     def as_dict(self, category: str = "") -> dict[str, Any]:
         verdicts = self.report.with_category(category) if category else list(self.report.verdicts)
@@ -58,9 +61,25 @@ def conformance_of_model(*, model: m.ThreatModel) -> ModelConformance:
         )
     observation_source = selectors_mesh.latest_mesh_source(model=model, kind=m.MeshSource.Kind.OBSERVATION)
     observation = selectors_mesh.observation_of_source(observation_source) if observation_source else None
-    reach = Reachability(selectors_mesh.manifests_of_source(manifests_source))
-    report = conformance(snapshot_of_model(model=model), reach, observation)
-    return ModelConformance(model, report, manifests_source, observation_source)
+    manifest_set = selectors_mesh.manifests_of_source(manifests_source)
+    report = conformance(snapshot_of_model(model=model), Reachability(manifest_set), observation)
+    return ModelConformance(model, report, manifests_source, observation_source, manifest_set)
+
+
+def conformance_sarif_of_model(*, model: m.ThreatModel) -> dict[str, Any]:
+    """The conformance as a SARIF log whose locations are the attached manifest files (as they were named when
+    attached) at the line of each object's document."""
+    result = conformance_of_model(model=model)
+    manifests = result.manifest_set
+    run = conformance_sarif_run(
+        result.report,
+        lines=manifests.source_lines(),
+        files=manifests.files,
+        workload_sources={w.key: str(w.source) for w in manifests.workloads},
+    )
+    run["automationDetails"] = {"id": f"trustmap/conformance/model-{model.pk}/"}
+    run["properties"]["revision"] = model.revision
+    return conformance_sarif_log(run)
 
 
 def policy_of_model(*, model: m.ThreatModel) -> dict[str, Any]:

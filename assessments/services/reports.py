@@ -36,8 +36,10 @@ from assessments.services.jobs import (
 )
 from assessments.services.runs import engine_assess
 from threatmodel import models as tm
+from threatmodel import selectors_mesh
 from threatmodel.accounts import RequestUser
 from threatmodel.domain import Snapshot
+from threatmodel.interchange.kubernetes import element_locations
 from threatmodel.invariants import Issue, ModelValidationError
 from threatmodel.selectors import snapshot_of_model
 
@@ -134,7 +136,19 @@ def _render(report: Report, step: Progress) -> bytes:
         author=user_label(report.requested_by) or user_label(run.requested_by),
     )
     step(25, f"Rendering {report.format.upper()}")
-    return render_bytes(report.format, report_model, progress=step, json_document=run.result or None)
+    located = _manifest_locations(report.model, snapshot) if report.format == ReportFormat.SARIF else None
+    return render_bytes(
+        report.format, report_model, progress=step, json_document=run.result or None, manifest_locations=located
+    )
+
+
+def _manifest_locations(model: tm.ThreatModel, snapshot: Snapshot) -> dict[str, tuple[str, int]] | None:
+    """Where the model's elements are in its latest attached manifests (file as attached, line), if any."""
+    source = selectors_mesh.latest_mesh_source(model=model, kind=tm.MeshSource.Kind.MANIFESTS)
+    if source is None:
+        return None
+    manifests = selectors_mesh.manifests_of_source(source)
+    return {key: (loc.file, loc.line) for key, loc in element_locations(manifests, snapshot).items()}
 
 
 def _result_of(run: AssessmentRun, snapshot: Snapshot) -> AssessmentResult:

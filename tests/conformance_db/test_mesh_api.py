@@ -180,3 +180,77 @@ def test_generated_policy_and_its_dry_run(clients: Any, team_setup: Any) -> None
         and b"cluster.local/ns/bookinfo/sa/bookinfo-productpage" in download.content
     )
     assert clients.outsider.get(f"/api/v1/models/{model_id}/conformance/policy/").status_code == 404
+
+
+def test_conformance_as_sarif_points_into_the_attached_manifests(clients: Any, team_setup: Any) -> None:
+    import jsonschema
+
+    from tests.conformance.helpers import DATA
+
+    model_id = _import_bookinfo(clients, team_setup)
+    graph = (KIALI / "graph-workload.json").read_bytes()
+    attached = clients.editor.post(
+        f"/api/v1/models/{model_id}/mesh/observations/", graph, content_type="application/json"
+    )
+    assert attached.status_code == 201
+    answer = clients.viewer.get(f"/api/v1/models/{model_id}/conformance/sarif/?download=1")
+    assert answer.status_code == 200 and answer["Content-Type"].startswith("application/sarif+json")
+    assert answer["Content-Disposition"] == f'attachment; filename="model-{model_id}-conformance.sarif"'
+    document = json.loads(answer.content)
+    schema = json.loads((DATA / "sarif-2.1.0.schema.json").read_text())
+    assert not list(jsonschema.Draft4Validator(schema).iter_errors(document))
+    results = document["runs"][0]["results"]
+    shadow = {tuple(r["properties"]["pair"]): r for r in results if r["ruleId"] == "conformance/shadow-dependency"}
+    located = shadow[("bookinfo/productpage-v1", "bookinfo/reviews-v1")]["locations"][0]["physicalLocation"]
+    text = (MESH / "bookinfo/platform/kube/bookinfo.yaml").read_text().splitlines()
+    line = located["region"]["startLine"]
+    assert located["artifactLocation"]["uri"] == "bookinfo.yaml"
+    # the document starting at that line is reviews-v1's Deployment
+    document_text = "\n".join(text[line - 1 : line + 8])
+    assert "kind: Deployment" in document_text and "name: reviews-v1" in document_text
+    assert text[line - 2].strip() == "---" or line == 1
+    assert document["runs"][0]["properties"]["revision"] == m.ThreatModel.objects.get(pk=model_id).revision
+    missing = clients.viewer.get(f"/api/v1/models/{model_id + 999}/conformance/sarif/")
+    assert missing.status_code == 404 and missing["Content-Type"].startswith("application/json")
+
+
+def test_sarif_report_of_a_manifest_model_points_into_its_manifests(
+    clients: Any, team_setup: Any, django_capture_on_commit_callbacks: Any, settings: Any, tmp_path: Any
+) -> None:
+    from pathlib import Path
+
+    from assessments.engine import assess
+    from assessments.engine.codec import to_json_dict
+    from assessments.models import AssessmentRun
+    from assessments.services.reports import report_request
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    model_id = _import_bookinfo(clients, team_setup)
+    model = m.ThreatModel.objects.get(pk=model_id)
+    result = assess(snapshot_of_model(model=model))
+    run = AssessmentRun.objects.create(
+        model=model, revision=model.revision, status="succeeded", result=json.loads(json.dumps(to_json_dict(result)))
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        report = report_request(model=model, run=run, fmt="sarif", user=team_setup.editor)
+    report.refresh_from_db()
+    assert report.status == "succeeded", report.error
+    document = json.loads(Path(report.file.path).read_bytes())
+    text = (MESH / "bookinfo/platform/kube/bookinfo.yaml").read_text().splitlines()
+    by_uri: dict[str, list[tuple[list[str], int]]] = {}
+    for item in document["runs"][0]["results"]:
+        physical = item["locations"][0]["physicalLocation"]
+        by_uri.setdefault(physical["artifactLocation"]["uri"], []).append(
+            (item["properties"]["elements"], physical["region"]["startLine"])
+        )
+    assert set(by_uri) == {"bookinfo.yaml", "bookinfo.trustmap.yaml"}  # drawn flows: the native export
+    lines = {elements[0]: line for elements, line in by_uri["bookinfo.yaml"]}
+    for element, kind, name in (
+        ("wl:bookinfo:reviews-v1", "Deployment", "reviews-v1"),
+        ("sa:bookinfo:bookinfo-reviews", "ServiceAccount", "bookinfo-reviews"),
+    ):
+        window = "\n".join(text[lines[element] - 1 : lines[element] + 6])
+        assert f"kind: {kind}" in window and f"name: {name}" in window, (element, lines[element])
+        assert text[lines[element] - 2].strip() == "---"  # the document starts there
+    artifacts = [a["location"]["uri"] for a in document["runs"][0]["artifacts"]]
+    assert artifacts == ["bookinfo.trustmap.yaml", "bookinfo.yaml"]

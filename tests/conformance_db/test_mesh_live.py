@@ -169,3 +169,29 @@ def test_accept_observed_flows_as_one_revision(clients: Any, team_setup: Any, ki
         f"/api/v1/models/{model_id}/conformance/accept/", {"base_revision": revision, "pairs": pairs}, format="json"
     )
     assert again.status_code == 400 and "already designed" in again.json()["detail"]
+
+
+def test_hosts_the_operator_does_not_allow_are_refused_on_save_and_on_pull(
+    clients: Any, team_setup: Any, kiali: str, settings: Any
+) -> None:
+    model_id = _import_bookinfo(clients, team_setup)
+    settings.KIALI_ALLOWED_HOSTS = ["kiali.internal", "*.mesh.example.com"]
+    refused = _configure(clients, model_id, f"{kiali}/ok")
+    assert refused.status_code == 400 and refused["Content-Type"].startswith("application/json")
+    errors = {e["path"]: e["message"] for e in refused.json()["errors"]}
+    assert "127.0.0.1:" in errors["base_url"] and "KIALI_ALLOWED_HOSTS" in errors["base_url"]
+    assert not m.MeshLiveSource.objects.filter(model_id=model_id).exists()
+
+    settings.KIALI_ALLOWED_HOSTS = ["127.0.0.1"]
+    assert _configure(clients, model_id, f"{kiali}/ok").status_code == 200
+    settings.KIALI_ALLOWED_HOSTS = ["kiali.internal"]  # the operator narrowed the list after it was saved
+    answer = clients.editor.post(f"/api/v1/models/{model_id}/mesh/live/pull/")
+    assert answer.status_code == 422 and answer["Content-Type"].startswith("application/json")
+    assert answer.json()["code"] == "host-not-allowed" and "127.0.0.1:" in answer.json()["detail"]
+    assert _Kiali.seen == []  # nothing was sent to the refused host
+    assert not m.MeshSource.objects.filter(model_id=model_id, kind="observation").exists()
+    live = clients.viewer.get(f"/api/v1/models/{model_id}/mesh/live/").json()
+    assert live["last_status"] == "error" and live["last_error_code"] == "host-not-allowed"
+
+    settings.KIALI_ALLOWED_HOSTS = ["127.0.0.1:1", "127.0.0.*"]
+    assert clients.editor.post(f"/api/v1/models/{model_id}/mesh/live/pull/").status_code == 201

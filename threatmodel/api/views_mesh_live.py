@@ -19,6 +19,7 @@ from threatmodel.api.views_mesh import MeshSourceSerializer
 from threatmodel.choices import Role
 from threatmodel.interchange.kiali import GRAPH_TYPES
 
+HOST_NOT_ALLOWED = "host-not-allowed"
 ERRORS = {400: s.ErrorSerializer, 403: s.ErrorSerializer, 404: s.ErrorSerializer}
 
 
@@ -90,9 +91,10 @@ class ModelMeshLiveViewSet(viewsets.ViewSet):
         services_mesh_live.mesh_live_remove(model=self._model(request, model_id, Role.EDITOR))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=None, responses={201: PULLED, 502: PULL_FAILED, **ERRORS})
+    @extend_schema(request=None, responses={201: PULLED, 422: PULL_FAILED, 502: PULL_FAILED, **ERRORS})
     def pull(self, request: Request, model_id: str) -> Response:
-        """Pull the graph now; the new observation is what conformance compares with from then on."""
+        """Pull the graph now; the new observation is what conformance compares with from then on. 502: Kiali
+        failed (``code``); 422: the host is not one ``KIALI_ALLOWED_HOSTS`` allows (``code`` ``host-not-allowed``)."""
         model = self._model(request, model_id, Role.EDITOR)
         live = services_mesh_live.mesh_live_pull(live=self._live(model), user=request.user)
         if live.last_status != m.MeshLiveSource.Status.OK or live.last_observation is None:
@@ -103,7 +105,10 @@ class ModelMeshLiveViewSet(viewsets.ViewSet):
                     "errors": [{"path": "kiali", "message": live.last_error}],
                     "live": MeshLiveSerializer(live).data,
                 },
-                status=status.HTTP_502_BAD_GATEWAY,
+                # the operator's host restriction refuses the configuration: not Kiali's fault
+                status=status.HTTP_422_UNPROCESSABLE_ENTITY
+                if live.last_error_code == HOST_NOT_ALLOWED
+                else status.HTTP_502_BAD_GATEWAY,
             )
         return Response(
             {"live": MeshLiveSerializer(live).data, "observation": MeshSourceSerializer(live.last_observation).data},

@@ -15,6 +15,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from threatmodel.gcpause import gc_paused
 from threatmodel.interchange.observation import Observation, ObservedFlow, ObservedNode
 from threatmodel.invariants import Issue, ModelValidationError
 
@@ -53,10 +54,16 @@ def is_kiali_graph(data: Any) -> bool:
 
 
 def read_kiali_graph(raw: bytes | str) -> Observation:
-    return kiali_observation(load_json(raw, "the Kiali answer"))
+    with gc_paused():  # a large graph is many small acyclic objects: collections would free nothing
+        return kiali_observation(load_json(raw, "the Kiali answer"))
 
 
 def kiali_observation(data: Any) -> Observation:
+    with gc_paused():
+        return _kiali_observation(data)
+
+
+def _kiali_observation(data: Any) -> Observation:
     if not is_kiali_graph(data):
         raise _fail("", "not a Kiali graph: expected an object with graphType and elements {nodes, edges}")
     graph_type = data.get("graphType")

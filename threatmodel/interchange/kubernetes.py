@@ -24,6 +24,8 @@ from typing import Any
 import yaml
 
 from threatmodel.domain import Component, Identity, ModelInfo, Snapshot, TrustBoundary
+from threatmodel.gcpause import gc_paused
+from threatmodel.interchange.base import SourceLocation
 from threatmodel.interchange.mesh import core, istio, linkerd
 from threatmodel.interchange.mesh.fields import Doc
 from threatmodel.interchange.mesh.model import ManifestSet, Namespace, Skipped, SourceRef, Workload
@@ -133,7 +135,18 @@ def _depth(value: Any, limit: int) -> int:
     return deepest
 
 
-def parse_documents(manifest: ManifestFile) -> list[tuple[int, Any]]:
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One non-empty document of a manifest file: its 1-based number, its data, the line it starts at and, for a
+    ``kind: List``, the line of each item (PyYAML's composed nodes carry these marks)."""
+
+    number: int
+    data: Any
+    line: int = 1
+    item_lines: tuple[int, ...] = ()
+
+
+def parse_documents(manifest: ManifestFile) -> list[Document]:
     """One file -> its non-empty YAML documents, numbered from 1 as in the file."""
     if len(manifest.content) > MAX_FILE_BYTES:
         raise ModelValidationError(
@@ -148,26 +161,41 @@ def parse_documents(manifest: ManifestFile) -> list[tuple[int, Any]]:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ModelValidationError([Issue(f"{manifest.name}: line {exc.lineno}", f"invalid JSON: {exc.msg}")])
-        raw_documents: Iterable[Any] = [data]
+        raw_documents: Iterable[tuple[Any, int, tuple[int, ...]]] = [(data, 1, ())]
     else:
         raw_documents = _yaml_documents(manifest.name, text)
     documents = []
-    for number, data in enumerate(raw_documents, start=1):
+    for number, (data, line, item_lines) in enumerate(raw_documents, start=1):
         if data is None:
             continue
         if _depth(data, MAX_DEPTH) > MAX_DEPTH:
             raise ModelValidationError([Issue(f"{manifest.name}#{number}", f"nested deeper than {MAX_DEPTH} levels")])
-        documents.append((number, data))
+        documents.append(Document(number, data, line, item_lines))
         if len(documents) > MAX_DOCUMENTS:
             raise ModelValidationError([Issue(manifest.name, f"more than {MAX_DOCUMENTS:,} documents")])
     return documents
 
 
-def _yaml_documents(name: str, text: str) -> list[Any]:
-    documents: list[Any] = []
+def _item_lines(node: Any) -> tuple[int, ...]:
+    """The start line of each item of a ``kind: List`` document's ``items`` (else nothing)."""
+    if not isinstance(node, yaml.MappingNode):
+        return ()
+    pairs = {key.value: value for key, value in node.value if isinstance(key, yaml.ScalarNode)}
+    kind, items = pairs.get("kind"), pairs.get("items")
+    if isinstance(kind, yaml.ScalarNode) and kind.value == "List" and isinstance(items, yaml.SequenceNode):
+        return tuple(item.start_mark.line + 1 for item in items.value)
+    return ()
+
+
+def _yaml_documents(name: str, text: str) -> list[tuple[Any, int, tuple[int, ...]]]:
+    """Each document's data, start line and List item lines: ``yaml.load_all`` step by step, keeping the
+    composed node's marks."""
+    documents: list[tuple[Any, int, tuple[int, ...]]] = []
+    loader = _Loader(text)
     try:
-        for document in yaml.load_all(text, Loader=_Loader):
-            documents.append(document)
+        while loader.check_node():
+            node = loader.get_node()
+            documents.append((loader.construct_document(node), node.start_mark.line + 1, _item_lines(node)))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{name}#{len(documents) + 1}" + (f", line {mark.line + 1}, column {mark.column + 1}" if mark else "")
@@ -176,6 +204,8 @@ def _yaml_documents(name: str, text: str) -> list[Any]:
         raise ModelValidationError([Issue(f"{name}#{len(documents) + 1}", f"invalid YAML: {exc}")]) from None
     except RecursionError:
         raise ModelValidationError([Issue(f"{name}#{len(documents) + 1}", "document is nested too deeply")]) from None
+    finally:
+        loader.dispose()
     return documents
 
 
@@ -192,25 +222,32 @@ def files_from_directory(root: Path) -> list[ManifestFile]:
     return [ManifestFile(p.relative_to(root).as_posix(), p.read_bytes()) for p in paths]
 
 
-def _expand(data: Any, source: SourceRef) -> Iterable[Any]:
-    """A `kind: List` document (kubectl get -o yaml) stands for its items."""
+def _expand(document: Document, source: SourceRef) -> Iterable[tuple[Any, SourceRef]]:
+    """A `kind: List` document (kubectl get -o yaml) stands for its items, each at its own line."""
+    data = document.data
     if isinstance(data, Mapping) and data.get("kind") == "List" and isinstance(data.get("items"), list):
-        return list(data["items"])
-    return [data]
+        lines = document.item_lines if len(document.item_lines) == len(data["items"]) else ()
+        return [(item, replace(source, line=lines[i]) if lines else source) for i, item in enumerate(data["items"])]
+    return [(data, source)]
 
 
 def read_manifests(files: Sequence[ManifestFile], options: ImportOptions | None = None) -> ManifestSet:
-    """Manifest files -> one ManifestSet (raises ModelValidationError on the first bad document)."""
-    options = options or ImportOptions()
+    """Manifest files -> one ManifestSet (raises ModelValidationError on the first bad document). The cyclic
+    collector is paused meanwhile: parsed documents are many small acyclic objects."""
+    with gc_paused():
+        return _read_manifests(files, options or ImportOptions())
+
+
+def _read_manifests(files: Sequence[ManifestFile], options: ImportOptions) -> ManifestSet:
     if sum(len(f.content) for f in files) > MAX_TOTAL_BYTES:
         raise ModelValidationError([Issue("", f"manifests total more than {MAX_TOTAL_BYTES:,} bytes")])
     collected: dict[str, list[Any]] = defaultdict(list)
     skipped: list[Skipped] = []
     for manifest in files:
-        for number, data in parse_documents(manifest):
-            source = SourceRef(manifest.name, number)
-            for item in _expand(data, source):
-                _read_one(item, source, manifest.namespace or options.default_namespace, collected, skipped)
+        for document in parse_documents(manifest):
+            source = SourceRef(manifest.name, document.number, document.line)
+            for item, item_source in _expand(document, source):
+                _read_one(item, item_source, manifest.namespace or options.default_namespace, collected, skipped)
     _check_duplicates(collected)
     sets = {name: tuple(sorted(items, key=_sort_key)) for name, items in collected.items()}
     result = ManifestSet(
@@ -419,6 +456,26 @@ def to_snapshot(manifests: ManifestSet, name: str = "Imported cluster") -> Snaps
         identities=parts.identities.values(),
         components=parts.components,
     )
+
+
+def element_locations(manifests: ManifestSet, snapshot: Snapshot) -> dict[str, SourceLocation]:
+    """Element id -> the manifest file (as named in ``manifests``) and the line of the document it comes from:
+    components (their workload's Deployment, StatefulSet...), identities (their ServiceAccount, when one is in
+    the manifests) and namespace boundaries (their Namespace), for SARIF and other reports."""
+    lines = manifests.source_lines()
+    found: dict[str, SourceLocation] = {}
+
+    def put(element_id: str, source: str) -> None:
+        if source in lines:
+            found[element_id] = SourceLocation(source.rsplit("#", 1)[0], lines[source])
+
+    for component in snapshot.components:
+        put(component.id, str(component.attributes.get("source") or ""))
+    for identity in snapshot.identities:
+        put(identity.id, str(identity.attributes.get("source") or ""))
+    for namespace in manifests.namespaces:
+        put(f"ns:{namespace.name}", str(namespace.source))
+    return dict(sorted(found.items()))
 
 
 def _add_identity(parts: _SnapshotParts, namespace: str, account: str, trust_domain: str, source: str) -> str:

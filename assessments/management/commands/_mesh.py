@@ -9,10 +9,13 @@ from typing import Any
 from assessments.conformance.generate import generate_policies, to_yaml
 from assessments.conformance.reachability import Reachability
 from assessments.conformance.threeway import ConformanceReport, conformance, designed_pairs
+from assessments.reporting.sarif_conformance import conformance_sarif_log, conformance_sarif_run
 from threatmodel.domain import Snapshot
+from threatmodel.interchange.base import SourceLocation
 from threatmodel.interchange.kiali import read_observation
 from threatmodel.interchange.kubernetes import (
     ManifestFile,
+    element_locations,
     files_from_directory,
     parse_documents,
     read_manifests,
@@ -35,7 +38,7 @@ def looks_like_manifests(path: Path, raw: str) -> bool:
         documents = parse_documents(ManifestFile(path.name, raw.encode("utf-8")))
     except ModelValidationError:
         return False  # let the native reader word the error
-    first = documents[0][1] if documents else None
+    first = documents[0].data if documents else None
     return isinstance(first, dict) and "trustmap" not in first and "kind" in first and "apiVersion" in first
 
 
@@ -91,7 +94,31 @@ def conformance_report(
     return conformance(snapshot, Reachability(manifests), observation)
 
 
-def render_conformance(report: ConformanceReport, fmt: str) -> bytes:
+def manifest_uri(root: Path, name: str) -> str:
+    """The artifact URI of manifest file ``name`` read from ``root`` (a directory, or the file itself)."""
+    return (root / name).as_posix() if root.is_dir() else root.as_posix()
+
+
+def manifest_locations(root: Path, manifests: ManifestSet, snapshot: Snapshot) -> dict[str, SourceLocation]:
+    """Element id -> (artifact URI, line) of the manifest document it was read from."""
+    return {
+        element_id: SourceLocation(manifest_uri(root, loc.file), loc.line)
+        for element_id, loc in element_locations(manifests, snapshot).items()
+    }
+
+
+def render_conformance(
+    report: ConformanceReport, fmt: str, manifests: ManifestSet | None = None, root: Path | None = None
+) -> bytes:
+    if fmt == "sarif" and manifests is not None and root is not None:
+        run = conformance_sarif_run(
+            report,
+            lines=manifests.source_lines(),
+            files=manifests.files,
+            workload_sources={w.key: str(w.source) for w in manifests.workloads},
+            uri_of=lambda name: manifest_uri(root, name),
+        )
+        return (json.dumps(conformance_sarif_log(run), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     if fmt == "json":
         body = {
             "counts": dict(report.counts),

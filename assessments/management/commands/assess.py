@@ -95,9 +95,10 @@ class Command(BaseCommand):
             self._conformance(snapshot, manifests, options, out, err)
             return cli.EXIT_OK
         baseline = cli.baseline_fingerprints(Path(args.baseline)) if args.baseline else None
+        locations = _mesh.manifest_locations(path, manifests, snapshot) if files is not None else {}
         item = cli.assess_imported(
             path,
-            ImportResult("kubernetes", snapshot),
+            ImportResult("kubernetes", snapshot, locations=locations),
             baseline=baseline,
             workers=args.workers,
             min_parallel=args.min_parallel,
@@ -155,5 +156,7 @@ class Command(BaseCommand):
             except ModelValidationError as exc:
                 raise CommandError(f"{observed}: invalid observation:\n{exc}") from exc
         report = _mesh.conformance_report(manifests, snapshot, observation)
-        data = _mesh.render_conformance(report, "json" if options["format"] == "json" else "text")
+        fmt = options["format"] if options["format"] in ("json", "sarif") else "text"
+        root = Path(options["manifests"] or options["files"][0])
+        data = _mesh.render_conformance(report, fmt, manifests, root)
         cli.write_output(data, options.get("output"), out, err)

@@ -1,5 +1,6 @@
 // Test hooks on window.trustmap (they return primitives only).
 import { container, cy, ZONES } from './canvas.js';
+import { conformanceOf } from './conformance.js';
 import { clone } from './dom.js';
 import { tidyUp } from './layout.js';
 import { commit, saveChain } from './save.js';
@@ -32,6 +33,9 @@ export function initHooks() {
       }
       return null;
     },
+    conformanceOf: function (id) { return conformanceOf(id); },
+    lineColor: function (id) { const e = cy.$id(id); return e.nonempty() ? e.style('line-color') : null; },
+    edgePairs: function () { return cy.edges().map(function (e) { return [e.data('source'), e.data('target')]; }); },
     pathElementsOn: function () { return cy.$('.path-on').length; },
     pagePosition: function (id) {
       const n = cy.$id(id); if (n.empty()) return null;

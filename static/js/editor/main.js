@@ -15,7 +15,8 @@
  *   views       styles + canvas (Cytoscape), labels (flow label placement), resize (boundary resize handle),
  *               assessment, findings, selection + text view, properties, panels (data assets, identities,
  *               grants, controls), threats (manual threats), conflicts, layout (ELK), edit (placing), drag,
- *               connect, palette, clipboard, toolbar (buttons, keyboard)
+ *               connect, palette, clipboard, toolbar (buttons, keyboard), conformance (flows coloured by the
+ *               attached manifests and observed traffic)
  *   entry       main, hooks (test hooks)
  * Lower layers report what happened through events ('applied', 'status', 'saved', 'conflict', 'assessed',
  * 'selection'); the views subscribe in main.js's order.
@@ -39,6 +40,7 @@ import { initConnect } from './connect.js';
 import { initPalette } from './palette.js';
 import { tidyUp } from './layout.js';
 import { updateRevisionUI, initToolbar } from './toolbar.js';
+import { initConformance } from './conformance.js';
 import { initHooks } from './hooks.js';
 
 function afterReady() {
@@ -72,5 +74,6 @@ if (ENABLED) {
   initConnect();
   initPalette();
   initToolbar();
+  initConformance();
   initHooks();
 }

@@ -1,14 +1,14 @@
 """Normalised cluster inventory and policy set read from Kubernetes, Istio and Linkerd manifests.
 
-Frozen dataclasses only, no Django. Every object remembers where it came from (``SourceRef``: file and
-1-based document number) so a finding can point into the manifest. Labels are kept as sorted tuples of
-pairs so that every object is hashable and every output is deterministic.
+Frozen dataclasses only, no Django. Every object remembers where it came from (``SourceRef``: file, 1-based
+document number and the line it starts at) so a finding can point into the manifest. Labels are kept as sorted
+tuples of pairs so that every object is hashable and every output is deterministic.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
@@ -30,6 +30,9 @@ def labels_of(value: Mapping[str, Any] | None) -> Labels:
 class SourceRef:
     file: str
     document: int  # 1-based position of the YAML document in the file
+    #: 1-based line where the object starts in the file (its document, or its item of a ``kind: List``); 0 when
+    #: unknown. Not part of equality: file and document identify the object's origin.
+    line: int = field(default=0, compare=False)
 
     def __str__(self) -> str:
         return f"{self.file}#{self.document}"
@@ -400,3 +403,16 @@ class ManifestSet:
 
     def namespace(self, name: str) -> Namespace | None:
         return next((n for n in self.namespaces if n.name == name), None)
+
+    def source_lines(self) -> dict[str, int]:
+        """``file#document`` (how findings and decisions name their origin) -> the first line of that document's
+        objects in the file, for every object read (skipped kinds too)."""
+        lines: dict[str, int] = {}
+        collections = [getattr(self, f.name) for f in fields(self) if f.name not in ("files", "settings")]
+        for collection in collections:
+            for item in collection:
+                source = getattr(item, "source", None)
+                if source is not None and source.line:
+                    key = str(source)
+                    lines[key] = min(lines.get(key, source.line), source.line)
+        return dict(sorted(lines.items()))
