@@ -132,6 +132,13 @@ def invitation_revoke(request: HttpRequest, team_id: int, invitation_id: int) ->
     return redirect("team-detail", team_id=team.pk)
 
 
+def _detail_text(detail: object) -> str:
+    """An event's details as ``key: value`` pairs in key order (empty values left out), for the page."""
+    if not isinstance(detail, dict):
+        return ""
+    return "; ".join(f"{key}: {value}" for key, value in sorted(detail.items()) if value not in (None, "", [], {}))
+
+
 def _moment(raw: str) -> datetime | None:
     """A time from the filter form (``datetime-local`` gives no zone: the page shows UTC); anything unreadable is
     no filter."""
@@ -155,6 +162,7 @@ def team_audit(request: HttpRequest, team_id: int) -> HttpResponse:
         team=team, since=since, until=until, actions=[action] if action else None
     )
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(event, _detail_text(event.detail)) for event in page.object_list]
     export = {"format": "csv", "action": action}
     export |= {name: moment.isoformat() for name, moment in (("since", since), ("until", until)) if moment}
     return render(
@@ -163,6 +171,7 @@ def team_audit(request: HttpRequest, team_id: int) -> HttpResponse:
         {
             "team": team,
             "page": page,
+            "rows": rows,
             "actions": AuditAction.choices,
             "action": action,
             "since": since,

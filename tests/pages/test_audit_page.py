@@ -74,10 +74,17 @@ def test_owners_follow_the_link_and_read_the_events_newest_first(team_setup: Any
     page = browser.get(f"/teams/{team.pk}/audit/")
     assert page.status_code == 200
     rows = rows_of(page.content.decode())
+    where, about_carol = "198.51.100.23 page-test/2.0", f"invitation_id: {invitation.pk}; invitee: carol"
     assert [row[1:] for row in rows] == [
-        ["owner", "Model deleted", f"model {model.pk} {model.name!r}", "198.51.100.23 page-test/2.0"],
-        ["owner", "Invitation revoked", f"invitation {invitation.pk} of carol", "198.51.100.23 page-test/2.0"],
-        ["owner", "Invitation sent", f"invitation {invitation.pk} of carol", "198.51.100.23 page-test/2.0"],
+        [
+            "owner",
+            "Model deleted",
+            f"model {model.pk} {model.name!r}",
+            f"model_id: {model.pk}; name: {model.name}; revision: {model.revision}",
+            where,
+        ],
+        ["owner", "Invitation revoked", f"invitation {invitation.pk} of carol", about_carol, where],
+        ["owner", "Invitation sent", f"invitation {invitation.pk} of carol", f"{about_carol}; role: editor", where],
     ]
     times = [row[0] for row in rows]
     assert times == sorted(times, reverse=True) and all(len(t) == len("2026-01-01 00:00:00") for t in times)
@@ -92,6 +99,7 @@ def test_filtered_by_action_and_paginated_keeping_the_filter(team_setup: Any) ->
             actor=team_setup.owner,
             team=team,
             target=f"user u{n:02d}",
+            detail={"role": "editor", "previous_role": "viewer"},
             origin=Origin("192.0.2.1", "loop"),
         )
     audit_record(action=AuditAction.TEAM_CREATED, actor=team_setup.owner, team=team, target="team shop")
@@ -100,6 +108,7 @@ def test_filtered_by_action_and_paginated_keeping_the_filter(team_setup: Any) ->
     html = first.content.decode()
     rows = rows_of(html)
     assert [row[3] for row in rows] == [f"user u{n:02d}" for n in range(54, 4, -1)]  # 50, newest first
+    assert {row[4] for row in rows} == {"previous_role: viewer; role: editor"}
     assert "Page 1 of 2 (55 events)" in html
     assert 'href="?action=membership.changed&amp;page=2" rel="next"' in html
     second = rows_of(
@@ -107,7 +116,7 @@ def test_filtered_by_action_and_paginated_keeping_the_filter(team_setup: Any) ->
     )
     assert [row[3] for row in second] == [f"user u{n:02d}" for n in range(4, -1, -1)]
     only_team = rows_of(browser.get(f"/teams/{team.pk}/audit/", {"action": "team.created"}).content.decode())
-    assert [row[1:4] for row in only_team] == [["owner", "Team created", "team shop"]]
+    assert [row[1:5] for row in only_team] == [["owner", "Team created", "team shop", ""]]
     assert (
         f'href="/api/v1/teams/{team.pk}/audit/?format=csv&amp;action=team.created"'
         in browser.get(f"/teams/{team.pk}/audit/", {"action": "team.created"}).content.decode()
