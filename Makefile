@@ -8,7 +8,7 @@ PORT ?= 8000
 QUICK ?=
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: screenshots run test bench worker lint typecheck importlint schema-check system-run system-test venv migrate demo clean node-tools
+.PHONY: screenshots run test bench install-prod web worker beat installed lint typecheck importlint schema-check system-run system-test venv migrate demo clean node-tools
 
 venv: $(VENV)/.installed
 
@@ -69,10 +69,37 @@ bench: system-test venv
 screenshots: system-test venv
 	$(PY) scripts/screenshots.py
 
+## Production install: the package and its runtime dependencies only (no dev extras, not editable) into $(VENV),
+## e.g. `make install-prod VENV=/opt/trustmap/venv`; run it again after every upgrade of the checkout (deploy/README.md)
+install-prod:
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check --no-cache-dir .
+
+# The start targets (web, worker, beat) never install anything: they run what `make install-prod` (production) or
+# `make venv` (development) installed, and stop with a message when it is missing. deploy/ runs the same commands.
+WEB_BIND ?= 127.0.0.1:8000
+WEB_WORKERS ?= 2
+WORKER_CONCURRENCY ?= 2
+BEAT_SCHEDULE ?= var/celerybeat-schedule
+
+installed:
+	@test -x $(VENV)/bin/gunicorn -a -x $(VENV)/bin/celery || \
+		(echo "nothing installed in $(VENV): run make install-prod (production) or make venv (development)" && exit 2)
+
+## The web processes (gunicorn, config/gunicorn.py), one worker per core
+web: installed
+	$(VENV)/bin/gunicorn -c config/gunicorn.py config.wsgi --bind $(WEB_BIND) --workers $(WEB_WORKERS)
+
 ## A Celery worker (needs REDIS_URL, e.g. redis://127.0.0.1:6379/0)
-worker: venv
+worker: installed
 	@test -n "$$REDIS_URL" || (echo "set REDIS_URL to run a worker" && exit 2)
-	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2
+	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=$(WORKER_CONCURRENCY)
+
+## Celery beat, exactly one per deployment: the job sweeper's and the live mesh pulls' schedule (needs REDIS_URL)
+beat: installed
+	@test -n "$$REDIS_URL" || (echo "set REDIS_URL to run beat" && exit 2)
+	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule $(BEAT_SCHEDULE)
 
 clean:
 	rm -rf var/test* .pytest_cache .mypy_cache .ruff_cache

@@ -5,11 +5,15 @@ the same answers (an invitation's answer never depends on whether an account mat
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -128,19 +132,50 @@ def invitation_revoke(request: HttpRequest, team_id: int, invitation_id: int) ->
     return redirect("team-detail", team_id=team.pk)
 
 
+def _detail_text(detail: object) -> str:
+    """An event's details as ``key: value`` pairs in key order (empty values left out), for the page."""
+    if not isinstance(detail, dict):
+        return ""
+    return "; ".join(f"{key}: {value}" for key, value in sorted(detail.items()) if value not in (None, "", [], {}))
+
+
+def _moment(raw: str) -> datetime | None:
+    """A time from the filter form (``datetime-local`` gives no zone: the page shows UTC); anything unreadable is
+    no filter."""
+    try:
+        moment = parse_datetime(raw.strip()) if raw.strip() else None
+    except ValueError:
+        return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, UTC)
+    return moment
+
+
 @login_required
 def team_audit(request: HttpRequest, team_id: int) -> HttpResponse:
-    """The team's audit log for its owners, filtered by action and time, 50 a page."""
+    """The team's audit log for its owners, newest first, filtered by action and time, 50 a page."""
     team = _team(request, team_id, Role.OWNER)
     action = request.GET.get("action", "")
-    since = parse_datetime(request.GET.get("since", "") or "") if request.GET.get("since") else None
-    until = parse_datetime(request.GET.get("until", "") or "") if request.GET.get("until") else None
+    action = action if action in AuditAction.values else ""
+    since, until = _moment(request.GET.get("since", "")), _moment(request.GET.get("until", ""))
     events = selectors_teams.audit_events_of_team(
-        team=team, since=since, until=until, actions=[action] if action in AuditAction.values else None
+        team=team, since=since, until=until, actions=[action] if action else None
     )
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(event, _detail_text(event.detail)) for event in page.object_list]
+    export = {"format": "csv", "action": action}
+    export |= {name: moment.isoformat() for name, moment in (("since", since), ("until", until)) if moment}
     return render(
         request,
         "threatmodel/team_audit.html",
-        {"team": team, "page": page, "actions": AuditAction.choices, "action": action, "since": since, "until": until},
+        {
+            "team": team,
+            "page": page,
+            "rows": rows,
+            "actions": AuditAction.choices,
+            "action": action,
+            "since": since,
+            "until": until,
+            "export_query": urlencode({k: v for k, v in export.items() if v}),
+        },
     )

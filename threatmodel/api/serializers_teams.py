@@ -75,3 +75,6 @@ class AuditQuerySerializer(serializers.Serializer[Any]):
     action = serializers.MultipleChoiceField(
         choices=AuditAction.choices, required=False, help_text="One or more actions (repeat the parameter)."
     )
+    format = serializers.ChoiceField(
+        choices=["json", "csv"], required=False, help_text="`csv`: the whole selection as one CSV file."
+    )

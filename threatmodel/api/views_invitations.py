@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -12,6 +14,7 @@ from rest_framework.response import Response
 
 from threatmodel import models as m
 from threatmodel import selectors, selectors_teams, services_invitations
+from threatmodel.api import audit_export
 from threatmodel.api import serializers_teams as st
 from threatmodel.api.common import account_of, parse_id
 from threatmodel.api.serializers import ErrorSerializer
@@ -104,7 +107,8 @@ class MyInvitationViewSet(viewsets.GenericViewSet[m.Invitation]):
 
 
 class TeamAuditViewSet(viewsets.GenericViewSet[m.AuditEvent]):
-    """A team's audit log (owners only): who did what, when and from where; newest first, paginated."""
+    """A team's audit log (owners only): who did what, when and from where; newest first, paginated as JSON, or
+    the whole selection as one CSV file with ``?format=csv``."""
 
     serializer_class = st.AuditEventSerializer
     filter_backends: list[Any] = []
@@ -126,8 +130,31 @@ class TeamAuditViewSet(viewsets.GenericViewSet[m.AuditEvent]):
             OpenApiParameter("since", str, description="ISO 8601 time: events at or after it"),
             OpenApiParameter("until", str, description="ISO 8601 time: events before it"),
             OpenApiParameter("action", str, many=True, description="Only these actions (repeatable)"),
-        ]
+            OpenApiParameter(
+                "format",
+                str,
+                enum=["json", "csv"],
+                description="`csv`: every selected event (no pagination) as a CSV file, columns "
+                + ", ".join(audit_export.COLUMNS),
+            ),
+        ],
+        responses={
+            (200, "application/json"): st.AuditEventSerializer(many=True),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+        },
     )
-    def list(self, request: Request, team_id: str) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
+    def list(self, request: Request, team_id: str) -> Any:
+        events = self.get_queryset()
+        if request.query_params.get("format") == "csv":
+            response = StreamingHttpResponse(
+                audit_export.csv_lines(events.iterator(chunk_size=audit_export.CHUNK)),
+                content_type="text/csv; charset=utf-8",
+            )
+            response["Content-Disposition"] = f'attachment; filename="trustmap-audit-team{parse_id(team_id)}.csv"'
+            response["X-Content-Type-Options"] = "nosniff"
+            return response
+        page = self.paginate_queryset(events)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
