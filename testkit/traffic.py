@@ -58,7 +58,9 @@ class Traffic:
             "message": f"traffic {n}",
             "changes": [{"op": "update", "kind": "component", "id": "redis-cart", "data": {"description": f"e{n}"}}],
         }
-        self.call("POST", f"/api/v1/models/{self.model}/changesets/", change)
+        done = self.call("POST", f"/api/v1/models/{self.model}/changesets/", change)
+        if done.status == 201:  # the next change set builds on this one even if the next read fails
+            self.revision = int(done.body["revision"])
         if self.assess_every and n % self.assess_every == 0:
             self.call("POST", f"/api/v1/models/{self.model}/assessments/")
 
