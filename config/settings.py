@@ -210,6 +210,8 @@ SPECTACULAR_SETTINGS = {
 
 # -- Celery: a real broker when REDIS_URL is set; otherwise tasks run in-process. ----------------
 CELERY_BROKER_URL = ENV.redis_url or "memory://"
+# kombu's Redis transport with the repair that keeps a worker alive when Redis goes away (config/broker.py)
+CELERY_BROKER_TRANSPORT = "config.broker:Transport" if ENV.redis_url.startswith(("redis://", "rediss://")) else None
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not ENV.redis_url
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -62,107 +62,142 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 @contextlib.contextmanager
 def postgres() -> Iterator[str]:
     """A throwaway PostgreSQL 15 cluster in a fresh temp dir; yields its DATABASE_URL."""
-    if not (PG_BIN / "initdb").exists():
-        raise RuntimeError("PostgreSQL 15 binaries not found (apt-get install postgresql-15)")
-    tmp = Path(tempfile.mkdtemp(prefix="trustmap-pg-"))
-    try:
-        with _cluster(tmp) as url:
-            yield url
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with postgres_cluster() as cluster:
+        yield cluster.url
 
 
 @contextlib.contextmanager
-def _cluster(tmp: Path) -> Iterator[str]:
-    data, sockets = tmp / "pgdata", tmp / "pgsock"
-    data.mkdir()
-    sockets.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(tmp, "postgres")
-        for path in (data, sockets):
-            shutil.chown(path, "postgres")
-    port = free_port()
-    subprocess.run(
-        _as_postgres(
-            [str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]
-        ),
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    proc = subprocess.Popen(
-        _as_postgres(
-            [
-                str(PG_BIN / "postgres"),
-                "-D",
-                str(data),
-                "-p",
-                str(port),
-                "-k",
-                str(sockets),
-                "-c",
-                "listen_addresses=127.0.0.1",
-                "-c",
-                "fsync=off",
-                "-c",
-                "synchronous_commit=off",
-                "-c",
-                "full_page_writes=off",
-            ]
-        ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL 15 cluster that a fault test can stop, start again (same port and data) and whose
+    connections it can terminate; always stopped and removed at the end."""
+    if not (PG_BIN / "initdb").exists():
+        raise RuntimeError("PostgreSQL 15 binaries not found (apt-get install postgresql-15)")
+    tmp = Path(tempfile.mkdtemp(prefix="trustmap-pg-"))
+    cluster = PostgresCluster(tmp)
     try:
-        wait_port(port, 30, proc)
-        for _ in range(50):
+        cluster.init()
+        cluster.start()
+        cluster.createdb()
+        yield cluster
+    finally:
+        cluster.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+class PostgresCluster:
+    def __init__(self, tmp: Path) -> None:
+        self.data, self.sockets = tmp / "pgdata", tmp / "pgsock"
+        self.data.mkdir()
+        self.sockets.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(tmp, "postgres")
+            for path in (self.data, self.sockets):
+                shutil.chown(path, "postgres")
+        self.port = free_port()
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/trustmap"
+        self.proc: subprocess.Popen[Any] | None = None
+
+    def init(self) -> None:
+        subprocess.run(
+            _as_postgres(
+                [str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
+                + ["--no-sync"]
+            ),
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+    def start(self) -> None:
+        settings = ("listen_addresses=127.0.0.1", "fsync=off", "synchronous_commit=off", "full_page_writes=off")
+        command = [str(PG_BIN / "postgres"), "-D", str(self.data), "-p", str(self.port), "-k", str(self.sockets)]
+        for setting in settings:
+            command += ["-c", setting]
+        self.proc = subprocess.Popen(
+            _as_postgres(command), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        wait_port(self.port, 30, self.proc)
+        for _ in range(100):
             ready = subprocess.run(
-                [str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)], capture_output=True
+                [str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)], capture_output=True
             )
             if ready.returncode == 0:
-                break
-            time.sleep(0.2)
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"PostgreSQL on port {self.port} not ready")
+
+    def stop(self, sig: int = signal.SIGINT) -> None:
+        """SIGINT: fast shutdown (open connections are cut, the server is down until ``start``)."""
+        stop(self.proc, sig, timeout=20)
+
+    def createdb(self) -> None:
         subprocess.run(
-            [str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "trustmap"],
+            [str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "trustmap"],
             check=True,
             capture_output=True,
             timeout=30,
         )
-        yield f"postgres://postgres@127.0.0.1:{port}/trustmap"
-    finally:
-        stop(proc, signal.SIGINT, timeout=20)
+
+    def sql(self, query: str) -> str:
+        done = subprocess.run(
+            [str(PG_BIN / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
+            + ["-d", "postgres", "-At", "-c", query],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        return done.stdout
+
+    def terminate_connections(self) -> int:
+        """Cut every client connection to the application's database (``pg_terminate_backend``); how many."""
+        out = self.sql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = 'trustmap' AND pid <> pg_backend_pid()"
+        )
+        return int(out.strip() or 0)
 
 
 @contextlib.contextmanager
 def redis() -> Iterator[str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise RuntimeError("redis-server not found (apt-get install redis-server)")
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--protected-mode",
-            "yes",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    with redis_server() as server:
+        yield server.url
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[RedisServer]:
+    """A redis-server without persistence that a fault test can stop and start again on the same port (what it
+    held is then gone, as with a restarted broker that kept nothing)."""
+    server = RedisServer()
     try:
-        wait_port(port, 20, proc)
-        yield f"redis://127.0.0.1:{port}/0"
+        server.start()
+        yield server
     finally:
-        stop(proc)
+        server.stop()
+
+
+class RedisServer:
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server not found (apt-get install redis-server)")
+        self.binary = binary
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[Any] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+            + ["--protected-mode", "yes"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        wait_port(self.port, 20, self.proc)
+
+    def stop(self) -> None:
+        stop(self.proc)
 
 
 def django_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
