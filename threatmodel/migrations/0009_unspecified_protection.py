@@ -4,40 +4,99 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('threatmodel', '0008_merge_mesh_live_source'),
+        ("threatmodel", "0008_merge_mesh_live_source"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='component',
-            name='authorization',
-            field=models.CharField(choices=[('unspecified', 'Unspecified'), ('none', 'None'), ('network', 'Network'), ('role', 'Role'), ('attribute', 'Attribute')], default='none', max_length=16),
+            model_name="component",
+            name="authorization",
+            field=models.CharField(
+                choices=[
+                    ("unspecified", "Unspecified"),
+                    ("none", "None"),
+                    ("network", "Network"),
+                    ("role", "Role"),
+                    ("attribute", "Attribute"),
+                ],
+                default="none",
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='dataasset',
-            name='classification',
-            field=models.CharField(choices=[('public', 'Public'), ('internal', 'Internal'), ('confidential', 'Confidential'), ('restricted', 'Restricted'), ('unclassified', 'Unclassified')], default='unclassified', max_length=16),
+            model_name="dataasset",
+            name="classification",
+            field=models.CharField(
+                choices=[
+                    ("public", "Public"),
+                    ("internal", "Internal"),
+                    ("confidential", "Confidential"),
+                    ("restricted", "Restricted"),
+                    ("unclassified", "Unclassified"),
+                ],
+                default="unclassified",
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='dataflow',
-            name='authentication',
-            field=models.CharField(choices=[('unspecified', 'Unspecified'), ('none', 'None'), ('api-key', 'Api key'), ('basic', 'Basic'), ('session', 'Session'), ('jwt', 'Jwt'), ('oauth2', 'Oauth2'), ('mtls', 'Mtls'), ('client-certificate', 'Client certificate'), ('cloud-iam', 'Cloud iam'), ('password', 'Password')], default='unspecified', max_length=32),
+            model_name="dataflow",
+            name="authentication",
+            field=models.CharField(
+                choices=[
+                    ("unspecified", "Unspecified"),
+                    ("none", "None"),
+                    ("api-key", "Api key"),
+                    ("basic", "Basic"),
+                    ("session", "Session"),
+                    ("jwt", "Jwt"),
+                    ("oauth2", "Oauth2"),
+                    ("mtls", "Mtls"),
+                    ("client-certificate", "Client certificate"),
+                    ("cloud-iam", "Cloud iam"),
+                    ("password", "Password"),
+                ],
+                default="unspecified",
+                max_length=32,
+            ),
         ),
         migrations.AlterField(
-            model_name='dataflow',
-            name='authorization',
-            field=models.CharField(choices=[('unspecified', 'Unspecified'), ('none', 'None'), ('network', 'Network'), ('role', 'Role'), ('attribute', 'Attribute')], default='unspecified', max_length=16),
+            model_name="dataflow",
+            name="authorization",
+            field=models.CharField(
+                choices=[
+                    ("unspecified", "Unspecified"),
+                    ("none", "None"),
+                    ("network", "Network"),
+                    ("role", "Role"),
+                    ("attribute", "Attribute"),
+                ],
+                default="unspecified",
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='dataflow',
-            name='encryption',
-            field=models.CharField(choices=[('unspecified', 'Unspecified'), ('none', 'None'), ('tls', 'Tls'), ('mtls', 'Mtls')], default='unspecified', max_length=16),
+            model_name="dataflow",
+            name="encryption",
+            field=models.CharField(
+                choices=[("unspecified", "Unspecified"), ("none", "None"), ("tls", "Tls"), ("mtls", "Mtls")],
+                default="unspecified",
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='trustboundary',
-            name='trust_level',
-            field=models.CharField(choices=[('unspecified', 'Unspecified'), ('untrusted', 'Untrusted'), ('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], default='unspecified', max_length=16),
+            model_name="trustboundary",
+            name="trust_level",
+            field=models.CharField(
+                choices=[
+                    ("unspecified", "Unspecified"),
+                    ("untrusted", "Untrusted"),
+                    ("low", "Low"),
+                    ("medium", "Medium"),
+                    ("high", "High"),
+                ],
+                default="unspecified",
+                max_length=16,
+            ),
         ),
     ]
