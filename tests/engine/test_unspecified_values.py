@@ -10,6 +10,7 @@ import pytest
 
 from assessments.engine import assess
 from assessments.engine.coverage import model_coverage
+from assessments.engine.custom import CustomRuleSpec, validate_custom_rule
 from tests.engine.builders import K, ext, fl, model, store, svc
 from threatmodel.domain import DataAsset, ModelInfo, Snapshot, TrustBoundary
 from threatmodel.interchange.native import read_model, write_model
@@ -224,3 +225,17 @@ def test_coverage_of_a_small_model() -> None:
 def test_an_empty_boundary_list_has_no_trust_item() -> None:
     snapshot = Snapshot.build(ModelInfo("M"), components=[svc("a", boundary=None)], flows=[])
     assert "boundary-trust" not in {i.key for i in model_coverage(snapshot).items}
+
+
+def test_custom_rules_see_the_stated_and_the_judged_protection() -> None:
+    snapshot = model(
+        svc("a"),
+        svc("b"),
+        fl("plain", "a", "b", protocol="tcp", encryption=Encryption.UNSPECIFIED),
+        fl("web", "b", "a", protocol="https", encryption=Encryption.UNSPECIFIED),
+    )
+    judged = CustomRuleSpec(id="judged-plain", title="Plain", kind="flow", expression='judged.encryption == "none"')
+    stated_rule = CustomRuleSpec(id="stated-plain", title="Plain", kind="flow", expression='encryption == "none"')
+    result = assess(snapshot, rules=[], custom_rules=[judged, stated_rule], workers=1)
+    assert {(f.rule, f.elements[0]) for f in result.findings} == {("custom.judged-plain", "plain")}
+    assert validate_custom_rule("flow", 'judged.authorization == "none"') == []

@@ -35,7 +35,8 @@ PROPAGATION_TARGETS = frozenset({K.SERVICE, K.SERVERLESS_FUNCTION})
 #: Callers that hold the end user's credentials (besides exposed components).
 USER_FACING = frozenset({K.WEB_FRONTEND, K.API_GATEWAY})
 PER_REQUEST_AUTHORIZATION = frozenset({Authorization.ROLE, Authorization.ATTRIBUTE})
-LOCATION_AUTHORIZATION = frozenset({Authorization.NONE, Authorization.NETWORK})
+#: Authorised by location at best (``unspecified`` is judged as none: docs/scoring.md §4a).
+LOCATION_AUTHORIZATION = frozenset({Authorization.UNSPECIFIED, Authorization.NONE, Authorization.NETWORK})
 
 
 @rule("zt.flow-unauthenticated", "flow")
