@@ -11,6 +11,7 @@ import pytest
 from assessments.engine import assess
 from assessments.engine.coverage import model_coverage
 from assessments.engine.custom import CustomRuleSpec, validate_custom_rule
+from assessments.engine.render import render_text
 from tests.engine.builders import K, ext, fl, model, store, svc
 from threatmodel.domain import DataAsset, ModelInfo, Snapshot, TrustBoundary
 from threatmodel.interchange.native import read_model, write_model
@@ -239,3 +240,13 @@ def test_custom_rules_see_the_stated_and_the_judged_protection() -> None:
     result = assess(snapshot, rules=[], custom_rules=[judged, stated_rule], workers=1)
     assert {(f.rule, f.elements[0]) for f in result.findings} == {("custom.judged-plain", "plain")}
     assert validate_custom_rule("flow", 'judged.authorization == "none"') == []
+
+
+def test_the_text_report_shows_grade_and_coverage_beside_the_score() -> None:
+    text = render_text(assess(read_model(SMALL.encode(), "small.yaml"), workers=1))
+    assert "coverage 70% (14 of 20 details stated, a grade needs 60%)" in text
+    assert "  Flows with a stated encryption: 1/2 (missing: user-api)" in text
+    assert "  Trust boundaries with a stated trust level: 1/2 (missing: net)" in text
+    assert "Flows that declare the data they carry" not in text  # complete items are not listed
+    empty = render_text(assess(Snapshot.build(ModelInfo("Empty")), workers=1))
+    assert "No grade" in empty and "Not enough detail to assess" in empty

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.interchange.conftest import INTERCHANGE
+from threatmodel.domain import Snapshot
 from threatmodel.interchange import otm, registry, threat_dragon
 from threatmodel.interchange.native import read_model
 from threatmodel.vocabulary import Authentication, Authorization, Classification, Encryption, TrustLevel
@@ -29,7 +30,7 @@ flows:
 """
 
 
-def _unstated():  # type: ignore[no-untyped-def]
+def _unstated() -> Snapshot:
     return read_model(UNSTATED.encode(), "unstated.yaml")
 
 
