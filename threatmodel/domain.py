@@ -49,7 +49,8 @@ class DataAsset:
     id: str
     name: str
     description: str = ""
-    classification: Classification = Classification.INTERNAL
+    #: unclassified: nobody has decided yet (judged as internal, docs/scoring.md "Unspecified values")
+    classification: Classification = Classification.UNCLASSIFIED
     confidentiality: Rating = Rating.MEDIUM
     integrity: Rating = Rating.MEDIUM
     availability: Rating = Rating.MEDIUM
@@ -65,7 +66,8 @@ class TrustBoundary:
     id: str
     name: str
     kind: BoundaryKind = BoundaryKind.NETWORK_ZONE
-    trust_level: TrustLevel = TrustLevel.MEDIUM
+    #: unspecified: judged from the kind (internet untrusted, third-party low, otherwise medium)
+    trust_level: TrustLevel = TrustLevel.UNSPECIFIED
     parent: str | None = None
     description: str = ""
     tags: tuple[str, ...] = ()
@@ -106,9 +108,11 @@ class DataFlow:
     name: str = ""
     protocol: str = "https"
     port: int | None = None
-    encryption: Encryption = Encryption.TLS
-    authentication: Authentication = Authentication.NONE
-    authorization: Authorization = Authorization.NONE
+    #: unspecified (the defaults below): the model does not say. The engine judges encryption from the protocol
+    #: (https: tls, otherwise none), authentication and authorization as none; the gaps lower the coverage.
+    encryption: Encryption = Encryption.UNSPECIFIED
+    authentication: Authentication = Authentication.UNSPECIFIED
+    authorization: Authorization = Authorization.UNSPECIFIED
     data_assets: tuple[str, ...] = ()
     bidirectional: bool = False
     provenance: Provenance = Provenance.DECLARED

@@ -31,8 +31,12 @@ class BoundaryKind(StrEnum):
 
 
 class TrustLevel(StrEnum):
-    """How much the zone is trusted. Ordered: see ``TRUST_ORDER``."""
+    """How much the zone is trusted. Ordered: see ``TRUST_ORDER``.
 
+    ``unspecified`` (the default): the model does not say; the engine judges it from the boundary's kind
+    (``judged_trust``) and the gap lowers the coverage (docs/scoring.md, "Unspecified values")."""
+
+    UNSPECIFIED = "unspecified"
     UNTRUSTED = "untrusted"
     LOW = "low"
     MEDIUM = "medium"
@@ -45,6 +49,19 @@ TRUST_ORDER: dict[str, int] = {
     TrustLevel.MEDIUM: 2,
     TrustLevel.HIGH: 3,
 }
+#: Trust an unspecified boundary is judged to have, by kind (zones outside our control are not trusted; any
+#: other zone gets the middle rank, the former default). Kinds not listed: ``TrustLevel.MEDIUM``.
+UNSPECIFIED_TRUST_BY_KIND: dict[str, TrustLevel] = {
+    BoundaryKind.INTERNET: TrustLevel.UNTRUSTED,
+    BoundaryKind.THIRD_PARTY: TrustLevel.LOW,
+}
+
+
+def judged_trust(trust_level: TrustLevel, kind: BoundaryKind) -> TrustLevel:
+    """The trust level the engine judges a boundary to have: the stated one, or the one its kind implies."""
+    if trust_level is TrustLevel.UNSPECIFIED:
+        return UNSPECIFIED_TRUST_BY_KIND.get(kind, TrustLevel.MEDIUM)
+    return trust_level
 
 
 class ComponentKind(StrEnum):
@@ -100,8 +117,9 @@ class MeshMode(StrEnum):
 class Authentication(StrEnum):
     """How a caller proves who it is (for a flow), or what a component requires.
 
-    ``unspecified`` (a component's default): the model does not say; a component then requires what its inbound
-    flows present (docs/scoring.md, "Unspecified authentication") and the gap lowers the model's coverage."""
+    ``unspecified`` (the default of components and flows): the model does not say. A flow is then judged as
+    unauthenticated (``none``, the attacker-favourable reading); a component requires what its inbound flows
+    present (docs/scoring.md, "Unspecified values"). Either way the gap lowers the model's coverage."""
 
     UNSPECIFIED = "unspecified"
     NONE = "none"
@@ -125,6 +143,9 @@ STATIC_SECRET_AUTHENTICATION = frozenset({Authentication.API_KEY, Authentication
 
 
 class Authorization(StrEnum):
+    """How a request is authorised. ``unspecified`` (a flow's default): judged as ``none``; lowers coverage."""
+
+    UNSPECIFIED = "unspecified"
     NONE = "none"
     NETWORK = "network"  # network location only (IP allow-lists, NetworkPolicy)
     ROLE = "role"  # per-request role based
@@ -132,6 +153,10 @@ class Authorization(StrEnum):
 
 
 class Encryption(StrEnum):
+    """Transport protection of a flow. ``unspecified`` (the default): judged from the protocol (``judged_encryption``);
+    lowers coverage."""
+
+    UNSPECIFIED = "unspecified"
     NONE = "none"
     TLS = "tls"
     MTLS = "mtls"
@@ -149,15 +174,18 @@ class Provenance(StrEnum):
 
 
 class Classification(StrEnum):
+    """Sensitivity of a data asset. ``unclassified`` (the default, the vocabulary's "unspecified"): somebody still
+    has to decide; it is judged as ``internal`` (rank 1), raises ``hyg.unclassified-data`` and lowers coverage."""
+
     PUBLIC = "public"
     INTERNAL = "internal"
     CONFIDENTIAL = "confidential"
     RESTRICTED = "restricted"
-    UNCLASSIFIED = "unclassified"  # hygiene: somebody still has to decide
+    UNCLASSIFIED = "unclassified"
 
 
 CLASSIFICATION_ORDER: dict[str, int] = {
-    Classification.UNCLASSIFIED: 0,
+    Classification.UNCLASSIFIED: 1,
     Classification.PUBLIC: 0,
     Classification.INTERNAL: 1,
     Classification.CONFIDENTIAL: 2,
@@ -213,6 +241,21 @@ ENCRYPTED_PROTOCOLS = frozenset(
         "kafka+tls",
     }
 )
+
+
+def judged_encryption(encryption: Encryption, protocol: str) -> Encryption:
+    """The encryption the engine judges a flow to have: the stated one; when unspecified, the weakest the protocol
+    allows (``tls`` for a protocol whose name says it is encrypted, such as https, otherwise ``none``)."""
+    if encryption is Encryption.UNSPECIFIED:
+        return Encryption.TLS if protocol.lower() in ENCRYPTED_PROTOCOLS else Encryption.NONE
+    return encryption
+
+
+def judged_authorization(authorization: Authorization) -> Authorization:
+    """The authorization the engine judges a flow to have: the stated one, ``none`` when unspecified."""
+    return Authorization.NONE if authorization is Authorization.UNSPECIFIED else authorization
+
+
 #: Legacy or inherently weak protocols.
 LEGACY_PROTOCOLS = frozenset({"ftp", "telnet", "rsh", "rlogin", "tftp", "snmpv1", "snmpv2", "smbv1", "pop3", "imap"})
 

@@ -116,7 +116,10 @@ class _Designed:
     def add(self, flow: DataFlow) -> None:
         self.flows.append(flow)
         self.wants_mtls = self.wants_mtls or flow.encryption is Encryption.MTLS
-        self.wants_authenticated = self.wants_authenticated or flow.authentication is not Authentication.NONE
+        self.wants_authenticated = self.wants_authenticated or flow.authentication not in (
+            Authentication.NONE,
+            Authentication.UNSPECIFIED,
+        )
 
 
 def map_components(snapshot: Snapshot, reach: Reachability) -> dict[str, tuple[str, ...]]:

@@ -13,7 +13,16 @@ from typing import Any
 
 from assessments.engine.results import Coverage, CoverageItem
 from threatmodel.domain import Snapshot
-from threatmodel.vocabulary import STORAGE_KINDS, WORKLOAD_KINDS, Authentication, Classification, ComponentKind
+from threatmodel.vocabulary import (
+    STORAGE_KINDS,
+    WORKLOAD_KINDS,
+    Authentication,
+    Authorization,
+    Classification,
+    ComponentKind,
+    Encryption,
+    TrustLevel,
+)
 
 #: Share of the coverage items a model must state to get a grade.
 COVERAGE_THRESHOLD = 0.6
@@ -53,11 +62,25 @@ def model_coverage(snapshot: Snapshot) -> Coverage:
             lambda f: bool(f.data_assets),
         ),
         _item(
+            "flow-encryption",
+            "Flows with a stated encryption",
+            "set each flow's encryption (none, tls, mtls) instead of unspecified",
+            snapshot.flows,
+            lambda f: f.encryption is not Encryption.UNSPECIFIED,
+        ),
+        _item(
             "flow-authentication",
             "Flows with a stated authentication",
             "set each flow's authentication (none, mtls, jwt, api-key...) instead of unspecified",
             snapshot.flows,
             lambda f: f.authentication is not Authentication.UNSPECIFIED,
+        ),
+        _item(
+            "flow-authorization",
+            "Flows with a stated authorization",
+            "set each flow's authorization (none, network, role, attribute) instead of unspecified",
+            snapshot.flows,
+            lambda f: f.authorization is not Authorization.UNSPECIFIED,
         ),
         _item(
             "component-data",
@@ -89,10 +112,17 @@ def model_coverage(snapshot: Snapshot) -> Coverage:
         ),
         _item(
             "component-boundary",
-            "Components placed in a trust boundary (zone with a trust level)",
+            "Components placed in a trust boundary",
             "draw the trust boundaries (internet, DMZ, cluster, namespaces) and place each component in one",
             snapshot.components,
             lambda c: c.boundary is not None,
+        ),
+        _item(
+            "boundary-trust",
+            "Trust boundaries with a stated trust level",
+            "set each trust boundary's trust level (untrusted, low, medium, high) instead of unspecified",
+            snapshot.boundaries,
+            lambda b: b.trust_level is not TrustLevel.UNSPECIFIED,
         ),
     )
     kept = tuple(item for item in items if item.total)

@@ -127,20 +127,37 @@ def activation(element: Any, ctx: ModelContext | None = None) -> dict[str, Any]:
         data["source"] = element_to_dict(element.source)
         data["target"] = element_to_dict(element.target)
         data["crosses_boundary"] = element.crosses_network
+        data["judged"] = _judged(element.flow)
         return data
     data = element_to_dict(element)
     if isinstance(element, DataFlow) and ctx is not None:
         data["source_id"], data["target_id"] = element.source, element.target
         data["source"] = element_to_dict(ctx.components[element.source])
         data["target"] = element_to_dict(ctx.components[element.target])
+    if isinstance(element, DataFlow):
+        data["judged"] = _judged(element)
     return data
+
+
+def _judged(flow: DataFlow) -> dict[str, str]:
+    """What the engine judges an unspecified protection value as (docs/scoring.md §4a): ``judged.encryption``
+    lets a custom rule treat an unspecified plaintext flow as plaintext."""
+    return {
+        "encryption": v.judged_encryption(flow.encryption, flow.protocol).value,
+        "authentication": (
+            v.Authentication.NONE if flow.authentication is v.Authentication.UNSPECIFIED else flow.authentication
+        ).value,
+        "authorization": v.judged_authorization(flow.authorization).value,
+    }
 
 
 def _sample_activation(kind: str) -> dict[str, Any]:
     if kind == "flow":
         comp = element_to_dict(Component("sample-source", "Sample source"))
-        data = element_to_dict(DataFlow("sample-flow", "sample-source", "sample-target"))
+        sample = DataFlow("sample-flow", "sample-source", "sample-target")
+        data = element_to_dict(sample)
         data.update(
+            judged=_judged(sample),
             source_id="sample-source",
             target_id="sample-target",
             source=comp,

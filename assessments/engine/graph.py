@@ -39,6 +39,9 @@ from threatmodel.vocabulary import (
     Encryption,
     MeshMode,
     TrustLevel,
+    judged_authorization,
+    judged_encryption,
+    judged_trust,
 )
 
 #: Trust rank used for components outside every boundary.
@@ -78,6 +81,7 @@ for _method in Authentication:
         AUTH_COST[_method] = 2.0
 ENCRYPTION_COST: dict[str, float] = {Encryption.NONE: 0.0, Encryption.TLS: 0.5, Encryption.MTLS: 1.0}
 AUTHORIZATION_COST: dict[str, float] = {
+    Authorization.UNSPECIFIED: 0.0,
     Authorization.NONE: 0.0,
     Authorization.NETWORK: 0.5,
     Authorization.ROLE: 1.0,
@@ -99,7 +103,7 @@ def hop_cost(flow: DataFlow) -> float:
     return (
         HOP_BASE_COST
         + AUTH_COST[flow.authentication]
-        + ENCRYPTION_COST[flow.encryption]
+        + ENCRYPTION_COST[judged_encryption(flow.encryption, flow.protocol)]
         + AUTHORIZATION_COST[flow.authorization]
     )
 
@@ -125,6 +129,9 @@ class FlowFacts:
     restricted: tuple[str, ...]
     sensitive: tuple[str, ...]  # confidential or restricted assets carried
     traits: int  # structural trait bits (CROSSES_NETWORK, ...)
+    #: the protection the engine judges the flow to have (an unspecified value resolved, vocabulary.judged_*)
+    encryption: Encryption
+    authorization: Authorization
 
     @property
     def trust_drop(self) -> int:
@@ -335,6 +342,8 @@ class ModelContext:
             data[3],
             data[4],
             traits,
+            judged_encryption(flow.encryption, flow.protocol),
+            judged_authorization(flow.authorization),
         )
         self._facts[flow_id] = facts
         return facts
@@ -399,7 +408,7 @@ class ModelContext:
 
     def trust(self, boundary_id: str | None) -> int:
         boundary = self.boundaries.get(boundary_id) if boundary_id is not None else None
-        return TRUST_ORDER[boundary.trust_level] if boundary is not None else DEFAULT_TRUST
+        return TRUST_ORDER[judged_trust(boundary.trust_level, boundary.kind)] if boundary is not None else DEFAULT_TRUST
 
     def group_of(self, component_id: str) -> str:
         """The namespace (or innermost boundary) a component belongs to, for grouping fixes."""

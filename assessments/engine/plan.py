@@ -32,6 +32,7 @@ from threatmodel.vocabulary import (
     Logging,
     MeshMode,
     Provenance,
+    judged_encryption,
 )
 
 MAX_CANDIDATES = 10
@@ -139,7 +140,8 @@ def enforce_mtls(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
 def protect_flow(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapshot:
     def change(f: DataFlow, s: Snapshot) -> DataFlow:
         auth = _peer_method(f, s) if f.authentication in NO_AUTHENTICATION else f.authentication
-        enc = _encryption_for(f, s) if f.encryption is Encryption.NONE else f.encryption
+        judged = judged_encryption(f.encryption, f.protocol)
+        enc = _encryption_for(f, s) if judged is Encryption.NONE else f.encryption
         return replace(f, authentication=auth, encryption=enc, protocol=_secure_protocol(f.protocol))
 
     return _update_flows(snapshot, ids, change)
@@ -214,7 +216,9 @@ def replace_legacy_protocol(snapshot: Snapshot, ids: tuple[str, ...]) -> Snapsho
         lambda f, s: replace(
             f,
             protocol=_secure_protocol(f.protocol),
-            encryption=f.encryption if f.encryption is not Encryption.NONE else Encryption.TLS,
+            encryption=f.encryption
+            if judged_encryption(f.encryption, f.protocol) is not Encryption.NONE
+            else Encryption.TLS,
         ),
     )
 

@@ -17,6 +17,26 @@ def result_to_json(result: AssessmentResult, *, indent: int | None = 2) -> str:
     return json.dumps(to_json_dict(result), sort_keys=True, indent=indent, ensure_ascii=False) + "\n"
 
 
+def _coverage_lines(result: AssessmentResult) -> list[str]:
+    """Grade and coverage beside the score (docs/scoring.md §3a): what the model lets the engine judge."""
+    scores = result.scores
+    coverage = scores.coverage
+    if coverage is None:
+        return []
+    grade = f"Grade {scores.grade}" if scores.assessed and scores.grade else "No grade"
+    lines = [
+        f"{grade}; coverage {coverage.ratio:.0%} ({coverage.covered} of {coverage.total} details stated, "
+        f"a grade needs {coverage.threshold:.0%})"
+    ]
+    for item in coverage.items:
+        if item.covered < item.total:
+            missing = ", ".join(item.missing) + (" ..." if item.total - item.covered > len(item.missing) else "")
+            lines.append(f"  {item.name}: {item.covered}/{item.total} (missing: {missing})")
+    if not scores.assessed:
+        lines.append(scores.verdict)
+    return lines
+
+
 def render_text(result: AssessmentResult) -> str:
     """A plain-text report for the CLI: score, findings, attack paths and the plan."""
     lines: list[str] = []
@@ -29,6 +49,7 @@ def render_text(result: AssessmentResult) -> str:
         + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         + (f"; {sum(1 for f in result.findings if f.mitigated)} mitigated" if result.findings else "no findings")
     )
+    lines.extend(_coverage_lines(result))
     lines.append("")
     lines.append("Principles:")
     for entry in scores.principles:

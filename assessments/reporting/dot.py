@@ -21,7 +21,7 @@ from dataclasses import replace
 
 from assessments.engine.results import AttackPath
 from threatmodel.domain import Component, DataFlow, Snapshot, TrustBoundary
-from threatmodel.vocabulary import SEVERITY_RANK
+from threatmodel.vocabulary import SEVERITY_RANK, Authentication, Encryption, judged_encryption, judged_trust
 
 #: Severity -> (stroke colour, fill colour).
 SEVERITY_COLOURS: dict[str, tuple[str, str]] = {
@@ -236,7 +236,7 @@ class _SystemClusters:
         self.visited.add(boundary_id)
         boundary = self.snapshot.boundary_by_id[boundary_id]
         indent = "  " * (depth + 1)
-        fill = BOUNDARY_STYLE.get(str(boundary.trust_level), "#f6f8fb")
+        fill = BOUNDARY_STYLE.get(str(judged_trust(boundary.trust_level, boundary.kind)), "#f6f8fb")
         kind = str(boundary.kind).replace("-", " ")
         self.out.append(f"{indent}subgraph {self.cluster_ids[boundary_id]} {{")
         label = _label(boundary.name or boundary.id, f"{kind} · trust {boundary.trust_level}")
@@ -255,7 +255,7 @@ class _SystemClusters:
 def _flow_line(flow: DataFlow, node_ids: Mapping[str, str], severity: str | None, *, edge_labels: bool) -> str:
     """One flow edge: coloured by its worst severity, dashed when unencrypted."""
     stroke = colours(severity)[0] if severity else "#7a8594"
-    style = "dashed" if str(flow.encryption) == "none" else "solid"
+    style = "dashed" if judged_encryption(flow.encryption, flow.protocol) is Encryption.NONE else "solid"
     attrs = [f'color="{stroke}"', f"style={style}"]
     if severity in ("critical", "high"):
         attrs.append("penwidth=1.8")
@@ -359,7 +359,7 @@ class _OverviewNodes:
         if not kids:
             self.node(boundary_id, boundary.name or boundary.id, indent)
             return
-        fill = BOUNDARY_STYLE.get(str(boundary.trust_level), "#f6f8fb")
+        fill = BOUNDARY_STYLE.get(str(judged_trust(boundary.trust_level, boundary.kind)), "#f6f8fb")
         self.out.append(f"{indent}subgraph cluster_{self.node_ids[boundary_id]} {{")
         self.out.append(
             f'{indent}  label={quote(boundary.name or boundary.id)}; style="rounded,filled"; '
@@ -424,9 +424,9 @@ def path_dot(snapshot: Snapshot, path: AttackPath, worst: Mapping[str, str] | No
         label = ""
         if flow is not None:
             marks = [flow.protocol]
-            if str(flow.authentication) == "none":
+            if flow.authentication in (Authentication.NONE, Authentication.UNSPECIFIED):
                 marks.append("no auth")
-            if str(flow.encryption) == "none":
+            if judged_encryption(flow.encryption, flow.protocol) is Encryption.NONE:
                 marks.append("plaintext")
             label = ", ".join(marks)
         lines.append(

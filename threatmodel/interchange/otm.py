@@ -43,7 +43,7 @@ from threatmodel.interchange.base import (
 from threatmodel.interchange.foreign_threats import add_otm_threats, with_foreign_threats
 from threatmodel.interchange.schema import FORMAT_NAME, FORMAT_VERSION
 from threatmodel.invariants import Issue
-from threatmodel.vocabulary import BoundaryKind, Classification, ComponentKind, Rating, TrustLevel
+from threatmodel.vocabulary import BoundaryKind, Classification, ComponentKind, Rating, TrustLevel, judged_trust
 
 OTM_VERSION = "0.2.0"
 NS = "trustmap:"
@@ -155,7 +155,8 @@ def _zone(boundary: Any) -> dict[str, Any]:
         "name": boundary.name,
         "type": boundary.kind.value,
         "description": boundary.description,
-        "risk": {"trustRating": TRUST_RATING[boundary.trust_level]},
+        # OTM requires a rating: an unspecified level writes the judged one (trustmap:trust_level keeps "unspecified")
+        "risk": {"trustRating": TRUST_RATING[judged_trust(boundary.trust_level, boundary.kind)]},
         "attributes": _facts(boundary, "boundary"),
     }
     if boundary.parent:
@@ -377,9 +378,10 @@ class _Reader:
         if self.foreign and (components or flows):
             self.assume(
                 "",
-                "the file records no security facts (OTM has no field for them): every component and flow "
-                "starts with authentication none, authorization none, logging basic; every flow with protocol "
-                "https over TLS, the native defaults. Set them in Trustmap, or as trustmap: attributes.",
+                "the file records no security facts (OTM has no field for them): the authentication of every "
+                "component and flow and the encryption and authorization of every flow are left unspecified "
+                "(judged as the weakest plausible value and counted as missing in the coverage), logging basic, "
+                "every flow with protocol https. Set them in Trustmap, or as trustmap: attributes.",
             )
         return document
 
@@ -439,9 +441,10 @@ class _Reader:
         if "trust_level" not in ours:
             risk = mapping_of(item.get("risk"), f"{path}.risk")
             rating = number_of(risk.get("trustRating"), f"{path}.risk.trustRating")
-            level = trust_of_rating(rating) if rating is not None else TrustLevel.MEDIUM
-            out["trust_level"] = level.value
-            self.assume(f"{path}.risk.trustRating", f"trust rating {rating} read as trust level {level.value}")
+            if rating is not None:  # no rating: the trust level stays unspecified
+                level = trust_of_rating(rating)
+                out["trust_level"] = level.value
+                self.assume(f"{path}.risk.trustRating", f"trust rating {rating} read as trust level {level.value}")
         if "kind" not in ours:
             kind = BoundaryKind.INTERNET if "internet" in out["name"].lower() else BoundaryKind.NETWORK_ZONE
             out["kind"] = kind.value
@@ -535,7 +538,7 @@ class _Reader:
                 continue
             number = number_of(risk.get(key), f"{path}.risk.{key}")
             out[key] = (rating_of_number(number) if number is not None else Rating.MEDIUM).value
-        if "classification" not in ours:
+        if "classification" not in ours and risk.get("confidentiality") is not None:  # else: unclassified
             classification = {
                 Rating.CRITICAL.value: Classification.RESTRICTED,
                 Rating.HIGH.value: Classification.CONFIDENTIAL,

@@ -43,7 +43,7 @@ from threatmodel.interchange.base import (
 from threatmodel.interchange.foreign_threats import add_cell_threats, with_foreign_threats
 from threatmodel.interchange.schema import FORMAT_NAME, FORMAT_VERSION
 from threatmodel.invariants import Issue
-from threatmodel.vocabulary import STORAGE_KINDS, WORKLOAD_KINDS, ComponentKind
+from threatmodel.vocabulary import STORAGE_KINDS, WORKLOAD_KINDS, ComponentKind, Encryption, judged_encryption
 
 TD_VERSION = "2.2.0"
 SCHEMA_PATH = Path(__file__).with_name("schemas") / "threat-dragon-v2.schema.json"
@@ -311,7 +311,6 @@ class _Reader:
         out["attributes"]["threat-dragon:shape"] = (
             "trust-boundary-box" if cell.role == "box" else "trust-boundary-curve"
         )
-        self.assume(cell.path, f"trust boundary {out['name']!r}: trust level medium assumed (the file does not say)")
         if cell.role == "curve":
             self.assume(
                 cell.path,
@@ -388,7 +387,8 @@ class _Reader:
         out["protocol"] = protocol or "https"
         if not protocol:
             self.assume(f"{cell.path}.data.protocol", "no protocol: https assumed")
-        out["encryption"] = "tls" if flag_of(cell.data.get("isEncrypted")) else "none"
+        if "isEncrypted" in cell.data:  # absent: the encryption stays unspecified
+            out["encryption"] = "tls" if flag_of(cell.data.get("isEncrypted")) else "none"
         out["bidirectional"] = flag_of(cell.data.get("isBidirectional"))
         if flag_of(cell.data.get("isPublicNetwork")):
             out["attributes"]["threat-dragon:isPublicNetwork"] = True
@@ -584,7 +584,7 @@ def _flow_cell(flow: Any, z: int) -> dict[str, Any]:
             "outOfScope": False,
             "reasonOutOfScope": "",
             "protocol": flow.protocol,
-            "isEncrypted": flow.encryption.value != "none",
+            "isEncrypted": judged_encryption(flow.encryption, flow.protocol) is not Encryption.NONE,
             "isPublicNetwork": False,
             "isBidirectional": flow.bidirectional,
             "hasOpenThreats": False,

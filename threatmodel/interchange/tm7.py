@@ -265,8 +265,9 @@ class _Reader:
         if flows:
             self.assume(
                 "",
-                "flows record no encryption or authentication facts: TLS and no authentication assumed "
-                "(protocol https unless the flow's Protocol property says otherwise)",
+                "flows record no encryption, authentication or authorization facts: they are left unspecified "
+                "(judged from the protocol, https unless the flow's Protocol property says otherwise, and as "
+                "unauthenticated; counted as missing in the coverage)",
             )
         return {
             FORMAT_NAME: FORMAT_VERSION,

@@ -44,7 +44,7 @@ def _unique(name: str) -> list[models.BaseConstraint]:
 
 
 class DataAsset(NamedElement):
-    classification = models.CharField(max_length=16, choices=choices.CLASSIFICATION, default="internal")
+    classification = models.CharField(max_length=16, choices=choices.CLASSIFICATION, default="unclassified")
     confidentiality = models.CharField(max_length=16, choices=choices.RATING, default="medium")
     integrity = models.CharField(max_length=16, choices=choices.RATING, default="medium")
     availability = models.CharField(max_length=16, choices=choices.RATING, default="medium")
@@ -57,7 +57,7 @@ class DataAsset(NamedElement):
 
 class TrustBoundary(NamedElement):
     kind = models.CharField(max_length=32, choices=choices.BOUNDARY_KIND, default="network-zone")
-    trust_level = models.CharField(max_length=16, choices=choices.TRUST_LEVEL, default="medium")
+    trust_level = models.CharField(max_length=16, choices=choices.TRUST_LEVEL, default="unspecified")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     position_x = models.FloatField(null=True, blank=True)
     position_y = models.FloatField(null=True, blank=True)
@@ -120,9 +120,9 @@ class DataFlow(Element):
     target = models.ForeignKey(Component, on_delete=models.PROTECT, related_name="incoming_flows")
     protocol = models.CharField(max_length=64, default="https")
     port = models.PositiveIntegerField(null=True, blank=True)
-    encryption = models.CharField(max_length=8, choices=choices.ENCRYPTION, default="tls")
-    authentication = models.CharField(max_length=32, choices=choices.AUTHENTICATION, default="none")
-    authorization = models.CharField(max_length=16, choices=choices.AUTHORIZATION, default="none")
+    encryption = models.CharField(max_length=16, choices=choices.ENCRYPTION, default="unspecified")
+    authentication = models.CharField(max_length=32, choices=choices.AUTHENTICATION, default="unspecified")
+    authorization = models.CharField(max_length=16, choices=choices.AUTHORIZATION, default="unspecified")
     bidirectional = models.BooleanField(default=False)
     provenance = models.CharField(max_length=16, choices=choices.PROVENANCE, default="declared")
 

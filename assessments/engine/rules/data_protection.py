@@ -51,7 +51,7 @@ def protected_transfer(f: FlowFacts) -> bool:
 
     It still hands the data over (the finding stays), but it is not *more likely* to leak than any other flow, so
     it is not rated as exposed; a data processing agreement or tokenisation control mitigates it."""
-    return f.flow.encryption is not Encryption.NONE and f.flow.authentication not in NO_AUTHENTICATION
+    return f.encryption is not Encryption.NONE and f.flow.authentication not in NO_AUTHENTICATION
 
 
 @rule("dp.confidential-to-third-party", "flow", requires=TARGET_EXTERNAL, excludes=SOURCE_EXTERNAL)

@@ -44,7 +44,7 @@ def _plaintext(ctx: ModelContext, f: FlowFacts) -> Hit:
 def plaintext_sensitive(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if not f.sensitive and not f.credentials:
         return None
-    if f.flow.encryption is not Encryption.NONE:
+    if f.encryption is not Encryption.NONE:
         return PASS
     hit = _plaintext(ctx, f)
     return Hit(
@@ -59,7 +59,7 @@ def plaintext_sensitive(ctx: ModelContext, f: FlowFacts) -> CheckResult:
 def plaintext_crossing(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if not f.crosses_network:
         return None
-    if f.flow.encryption is not Encryption.NONE:
+    if f.encryption is not Encryption.NONE:
         return PASS
     hit = _plaintext(ctx, f)
     return Hit(
@@ -72,7 +72,7 @@ def plaintext_crossing(ctx: ModelContext, f: FlowFacts) -> CheckResult:
 
 @rule("enc.plaintext-flow", "flow")
 def plaintext_flow(ctx: ModelContext, f: FlowFacts) -> CheckResult:
-    if f.flow.encryption is not Encryption.NONE:
+    if f.encryption is not Encryption.NONE:
         return PASS
     return _plaintext(ctx, f)
 
@@ -81,7 +81,7 @@ def plaintext_flow(ctx: ModelContext, f: FlowFacts) -> CheckResult:
 def tls_without_client_auth(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.source.kind not in WORKLOADS or f.target.kind not in BACKING:
         return None
-    if f.flow.encryption is not Encryption.TLS or f.flow.authentication in PEER:
+    if f.encryption is not Encryption.TLS or f.flow.authentication in PEER:
         return PASS
     return Hit(
         (f.source.id, f.target.id),
@@ -148,7 +148,7 @@ def legacy_protocol(ctx: ModelContext, f: FlowFacts) -> CheckResult:
 
 @rule("enc.basic-auth-over-plaintext", "flow")
 def basic_auth_over_plaintext(ctx: ModelContext, f: FlowFacts) -> CheckResult:
-    if f.flow.authentication not in STATIC or f.flow.encryption is not Encryption.NONE:
+    if f.flow.authentication not in STATIC or f.encryption is not Encryption.NONE:
         return PASS
     return Hit(
         (f.source.id, f.target.id),
@@ -162,7 +162,7 @@ def basic_auth_over_plaintext(ctx: ModelContext, f: FlowFacts) -> CheckResult:
 def mesh_permissive(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.source.mesh not in MESHED or f.target.mesh not in MESHED:
         return None
-    if f.flow.encryption is Encryption.MTLS:
+    if f.encryption is Encryption.MTLS:
         return PASS
     return Hit(
         (f.source.id, f.target.id),

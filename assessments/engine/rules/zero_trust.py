@@ -35,7 +35,8 @@ PROPAGATION_TARGETS = frozenset({K.SERVICE, K.SERVERLESS_FUNCTION})
 #: Callers that hold the end user's credentials (besides exposed components).
 USER_FACING = frozenset({K.WEB_FRONTEND, K.API_GATEWAY})
 PER_REQUEST_AUTHORIZATION = frozenset({Authorization.ROLE, Authorization.ATTRIBUTE})
-LOCATION_AUTHORIZATION = frozenset({Authorization.NONE, Authorization.NETWORK})
+#: Authorised by location at best (``unspecified`` is judged as none: docs/scoring.md §4a).
+LOCATION_AUTHORIZATION = frozenset({Authorization.UNSPECIFIED, Authorization.NONE, Authorization.NETWORK})
 
 
 @rule("zt.flow-unauthenticated", "flow")
@@ -54,7 +55,7 @@ def flow_unauthenticated(ctx: ModelContext, f: FlowFacts) -> CheckResult:
 def service_without_peer_auth(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.source.kind not in PEER_CALLERS or f.target.kind not in APP_KINDS:
         return None
-    if f.flow.encryption is Encryption.MTLS or f.flow.authentication in PEER:
+    if f.encryption is Encryption.MTLS or f.flow.authentication in PEER:
         return PASS
     return Hit(
         (f.source.id, f.target.id),
@@ -97,7 +98,7 @@ def boundary_crossing_unprotected(ctx: ModelContext, f: FlowFacts) -> CheckResul
     if not f.crosses_network:
         return None
     missing = []
-    if f.flow.encryption is Encryption.NONE:
+    if f.encryption is Encryption.NONE:
         missing.append("encryption")
     if f.flow.authentication in NO_AUTHENTICATION:
         missing.append("authentication")
@@ -236,7 +237,7 @@ def static_credential_auth(ctx: ModelContext, f: FlowFacts) -> CheckResult:
         return None
     if f.flow.authentication not in STATIC:
         return PASS
-    if f.target_external and f.flow.encryption is not Encryption.NONE:
+    if f.target_external and f.encryption is not Encryption.NONE:
         # the expected pattern with an external processor: the API key it issues, sent over TLS; the key's risk
         # does not grow with the data the flow carries (that is dp.*'s finding), so it is rated at its defaults
         return Hit(
@@ -265,7 +266,7 @@ def flow_authorized_by_location(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     rule that fired on ``network`` alone would make ``none`` -> ``network`` lower the score)."""
     if not f.sensitive or f.target_external or f.source_external or f.target.kind not in AUTHORIZING_TARGETS:
         return None
-    authorization = f.flow.authorization
+    authorization = f.authorization  # judged: unspecified reads as none
     if authorization not in LOCATION_AUTHORIZATION:
         return PASS
     title = (
@@ -275,7 +276,7 @@ def flow_authorized_by_location(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     )
     return Hit(
         (f.source.id, f.target.id),
-        flow_evidence(f, authorization=authorization.value, sensitive_data=f.sensitive),
+        flow_evidence(f, authorization=f.flow.authorization.value, sensitive_data=f.sensitive),
         data_rank=f.data_rank,
         exposed=f.crosses_network,
         title=title,

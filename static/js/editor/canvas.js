@@ -71,7 +71,7 @@ export function boundaryElement(b, box) {
 export function flowLabel(f) { return f.protocol + (f.port ? ':' + f.port : ''); }
 export function flowElement(f) {
   return { group: 'edges', data: { id: f.id, source: f.source, target: f.target, label: flowLabel(f), etype: 'flow' },
-    classes: 'flow' + (f.encryption === 'none' ? ' plain' : '') + (f.bidirectional ? ' both' : '') + (f._removed ? ' diff-removed' : '') };
+    classes: 'flow' + (f.encryption === 'none' ? ' plain' : '') + (f.encryption === 'unspecified' ? ' unstated' : '') + (f.bidirectional ? ' both' : '') + (f._removed ? ' diff-removed' : '') };
 }
 export function cyElements() {
   const out = [];
@@ -113,6 +113,7 @@ function syncCy(kind, before, after) {
   } else if (kind === 'flow') {
     ele.data('label', flowLabel(after));
     ele.toggleClass('plain', after.encryption === 'none');
+    ele.toggleClass('unstated', after.encryption === 'unspecified');
     ele.toggleClass('both', !!after.bidirectional);
     if (ele.data('source') !== after.source || ele.data('target') !== after.target) ele.move({ source: after.source, target: after.target });
   }

@@ -34,5 +34,5 @@ export const KIND_STYLE = {
   'analytics': ['round-rectangle', '#fce7f3', '#9d174d'],
   'batch-job': ['rectangle', '#ecfccb', '#4d7c0f']
 };
-export const TRUST_COLOR = { untrusted: '#dc2626', low: '#ea580c', medium: '#2563eb', high: '#16a34a' };
+export const TRUST_COLOR = { unspecified: '#64748b', untrusted: '#dc2626', low: '#ea580c', medium: '#2563eb', high: '#16a34a' };
 export const NODE_W = 150, NODE_H = 50;

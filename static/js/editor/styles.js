@@ -24,6 +24,7 @@ export function fullStyle(big, ZONES) {
     { selector: 'node.component', style: ZONES ? { 'z-index-compare': 'manual', 'z-index': 100 } : {} },
     { selector: 'edge', style: ZONES ? { 'z-index-compare': 'manual', 'z-index': 90, 'width': 1, 'arrow-scale': 0.8 } : {} },
     { selector: 'edge.plain', style: { 'line-style': 'dashed', 'line-dash-pattern': [7, 5] } },
+    { selector: 'edge.unstated', style: { 'line-style': 'dotted' } },  // encryption unspecified (judged from the protocol)
     { selector: 'edge.both', style: { 'source-arrow-shape': 'triangle', 'source-arrow-color': '#64748b' } },
     { selector: 'node.component[sev]', style: { 'border-color': 'data(sevcolor)', 'border-width': 4 } },
     { selector: 'node[badge]', style: {
@@ -64,6 +65,7 @@ export function leanStyle() {
     { selector: 'node.zone.lbl', style: { 'text-valign': 'top', 'text-margin-y': 22, 'font-size': 18, 'font-weight': 700 } },
     { selector: 'edge', style: { 'curve-style': 'haystack', 'width': 1, 'line-color': '#94a3b8' } },
     { selector: 'edge.plain', style: { 'line-style': 'dashed' } },
+    { selector: 'edge.unstated', style: { 'line-style': 'dotted' } },
     { selector: 'node.component[sev]', style: { 'border-color': 'data(sevcolor)', 'border-width': 4 } },
     { selector: 'node[badge]', style: { 'background-image': 'data(badge)', 'background-width': 24, 'background-height': 24, 'background-position-x': '100%',
       'background-position-y': '0%', 'background-clip': 'none', 'background-image-containment': 'over', 'bounds-expansion': 14 } },
