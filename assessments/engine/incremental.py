@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from assessments.engine.evaluate import EvalState, Totals, account_result, evaluate_full
 from assessments.engine.graph import ModelContext
-from assessments.engine.rules.exposure_paths import STRUCTURAL_REACH
+from assessments.engine.rules.exposure_paths import JEWEL_COMPONENT_FIELDS, JEWELS_AND_ENTRIES, STRUCTURAL_REACH
 from assessments.engine.snapshot_delta import ChangeSet, diff_snapshots
 from threatmodel.domain import Snapshot
 
@@ -63,6 +63,7 @@ ENTRY_COMPONENT_FIELDS = ("kind", "boundary", "internet_facing")
 def keep_structural_memo(old: ModelContext, new: ModelContext, changes: ChangeSet) -> None:
     """Carry the attack-path rule's structural reach over when the edit leaves the topology and the entry points
     as they were (it depends on nothing else), so the re-check walks the graph once instead of twice."""
+    _keep_jewels_memo(old, new, changes)
     cached = old.memo.get(STRUCTURAL_REACH)
     if cached is None:
         return
@@ -77,6 +78,18 @@ def keep_structural_memo(old: ModelContext, new: ModelContext, changes: ChangeSe
         if any(getattr(before, n) != getattr(after, n) for n in ENTRY_COMPONENT_FIELDS):
             return
     new.memo[STRUCTURAL_REACH] = cached
+
+
+def _keep_jewels_memo(old: ModelContext, new: ModelContext, changes: ChangeSet) -> None:
+    """Carry the crown jewels and entry points over when no component came, went or changed what decides them."""
+    cached = old.memo.get(JEWELS_AND_ENTRIES)
+    if cached is None or changes.added.get("components") or changes.removed.get("components"):
+        return
+    for comp_id in changes.changed.get("components", ()):
+        before, after = old.components[comp_id], new.components[comp_id]
+        if any(getattr(before, n) != getattr(after, n) for n in JEWEL_COMPONENT_FIELDS):
+            return
+    new.memo[JEWELS_AND_ENTRIES] = cached
 
 
 def dirty_elements(old: ModelContext, new: ModelContext, changes: ChangeSet) -> set[str]:

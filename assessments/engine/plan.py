@@ -8,13 +8,11 @@ do not raise the overall score are dropped. The transformations themselves are i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from assessments.engine.evaluate import OPEN, EvalState
+from assessments.engine.evaluate import OPEN, Check, EvalState
 from assessments.engine.fixes import FIXES, all_of_action, apply_step, known_context, resolve_fix
 from assessments.engine.graph import ModelContext
 from assessments.engine.incremental import reevaluate
-from assessments.engine.results import Finding, PlanStep
+from assessments.engine.results import PlanStep
 from assessments.engine.rules.common import APP_KINDS, STORES
 from assessments.engine.scoring import SEVERITY_CAPS, overall_parts, raw_overall_score
 from threatmodel.vocabulary import IdentityKind
@@ -76,50 +74,83 @@ def _noun(ctx: ModelContext, scope: str, elements: tuple[str, ...]) -> tuple[str
     return "component", "components"
 
 
-def build_plan(
-    state: EvalState,
-    *,
-    max_candidates: int = MAX_CANDIDATES,
-    open_items: Iterable[tuple[Finding, str, int]] | None = None,
-) -> tuple[PlanStep, ...]:
-    """``open_items``: the open (finding, rule, weight) triples when the caller has them (any order: groups are
-    sets, sorted lists and sums)."""
+#: Plan groups: (rule, group) -> (elements, finding ids, [summed weight]).
+Groups = dict[tuple[str, str], tuple[set[str], list[str], list[int]]]
+Ranked = list[tuple[tuple[str, str], tuple[set[str], list[str], list[int]]]]
+
+
+def build_plan(state: EvalState, *, max_candidates: int = MAX_CANDIDATES) -> tuple[PlanStep, ...]:
     ctx = state.ctx
     specs = state.evaluator.specs
-    groups: dict[tuple[str, str], tuple[set[str], list[str], list[int]]] = {}  # elements, findings, [weight]
-    fixable = {rule_id for rule_id, spec in specs.items() if spec.meta.fix is not None}
-    if open_items is None:
-        open_items = [
-            (c.finding, c.rule, c.weight) for c in state.checks() if c.state == OPEN and c.finding is not None
-        ]
-    group_of: dict[str, str] = {}  # primary element -> group (elements often carry several findings)
-    for finding, rule_id, weight in open_items:
-        if rule_id not in fixable or not finding.elements:
-            continue
-        primary = finding.elements[0]
-        group = group_of.get(primary)
-        if group is None:
-            group = group_of[primary] = _group(ctx, primary)
-        key = (rule_id, group)
-        entry = groups.get(key)
-        if entry is None:
-            entry = groups[key] = (set(), [], [0])
-        entry[0].add(primary)
-        entry[1].append(finding.id)
-        entry[2][0] += weight
+    parts = overall_parts(state.totals, specs)
+    worst = parts[0].worst_severity if parts[0].worst_severity in SEVERITY_CAPS else None
+    groups, worst_ids = _open_groups(state, worst)
     limit = candidate_count(max_candidates, len(state.elements))
     ranked = sorted(groups.items(), key=lambda kv: (-kv[1][2][0], kv[0]))[:limit]
-    before = raw_overall_score(state.totals, specs)
+    before = parts[1]
     steps: list[PlanStep] = []
     with known_context(ctx):
         _measure(state, ranked, before, steps)
+        if worst is not None:
+            combined = _combined_worst_step(state, ranked, before, worst, worst_ids)
+            if combined is not None:
+                steps.append(combined)
     steps.sort(key=lambda s: (-s.gain, s.id))  # measured gain, largest first
     return tuple(steps)
 
 
+def _open_groups(state: EvalState, worst: str | None) -> tuple[Groups, set[str]]:
+    """The open findings of fixable rules by plan group, and the ids of every open finding of severity ``worst``.
+
+    One pass over the element results: an element-scope finding's first element is its element (its group is
+    looked up once per element); model-scope findings name theirs."""
+    ctx = state.ctx
+    specs = state.evaluator.specs
+    fixable = {rule_id for rule_id, spec in specs.items() if spec.meta.fix is not None}
+    groups: Groups = {}
+    worst_ids: set[str] = set()
+    for element_id, result in state.elements.items():
+        group: str | None = None
+        for check in result.checks:
+            if check.state != OPEN:
+                continue
+            if check.finding.severity == worst:  # type: ignore[union-attr]  # open => finding
+                worst_ids.add(check.finding.id)  # type: ignore[union-attr]
+            if check.rule in fixable:
+                if group is None:
+                    group = _group(ctx, element_id)
+                _add(groups, element_id, group, check)
+    _model_groups(state, fixable, worst, groups, worst_ids)
+    return groups, worst_ids
+
+
+def _model_groups(state: EvalState, fixable: set[str], worst: str | None, groups: Groups, worst_ids: set[str]) -> None:
+    """``_open_groups`` of the model-scope results."""
+    for results in state.model.values():
+        for result in results:
+            for check in result.checks:
+                finding = check.finding
+                if check.state != OPEN or finding is None:
+                    continue
+                if finding.severity == worst:
+                    worst_ids.add(finding.id)
+                if check.rule in fixable and finding.elements:
+                    _add(groups, finding.elements[0], _group(state.ctx, finding.elements[0]), check)
+
+
+def _add(groups: Groups, primary: str, group: str, check: Check) -> None:
+    key = (check.rule, group)
+    entry = groups.get(key)
+    if entry is None:
+        entry = groups[key] = (set(), [], [0])
+    entry[0].add(primary)
+    entry[1].append(check.finding.id)  # type: ignore[union-attr]  # open => finding
+    entry[2][0] += check.weight
+
+
 def _measure(
     state: EvalState,
-    ranked: list[tuple[tuple[str, str], tuple[set[str], list[str], list[int]]]],
+    ranked: Ranked,
     before: float,
     steps: list[PlanStep],
 ) -> None:
@@ -156,22 +187,15 @@ def _measure(
                 group=group,
             )
         )
-    combined = _combined_worst_step(state, ranked, before)
-    if combined is not None:
-        steps.append(combined)
 
 
 def _combined_worst_step(
-    state: EvalState, ranked: list[tuple[tuple[str, str], tuple[set[str], list[str], list[int]]]], before: float
+    state: EvalState, ranked: Ranked, before: float, worst: str, worst_ids: set[str]
 ) -> PlanStep | None:
     """One step closing together every measured group that holds the open findings of the worst severity, when
     there are several: while one of them stays open the score keeps its cap (scoring.SEVERITY_CAPS), so only
     fixing them all shows what they are worth."""
     specs = state.evaluator.specs
-    worst = overall_parts(state.totals, specs)[0].worst_severity
-    if worst not in SEVERITY_CAPS:
-        return None
-    worst_ids = {c.finding.id for c in state.checks() if c.state == OPEN and c.finding and c.finding.severity == worst}
     parts: list[tuple[str, tuple[str, ...]]] = []
     findings: set[str] = set()
     covered: set[str] = set()
