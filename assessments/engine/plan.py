@@ -109,17 +109,24 @@ def _open_groups(state: EvalState, worst: str | None) -> tuple[Groups, set[str]]
     fixable = {rule_id for rule_id, spec in specs.items() if spec.meta.fix is not None}
     groups: Groups = {}
     worst_ids: set[str] = set()
+    add_worst = worst_ids.add
     for element_id, result in state.elements.items():
         group: str | None = None
-        for check in result.checks:
-            if check.state != OPEN:
+        for rule_id, weight, check_state, finding in result.checks:  # (Check fields; hot: inlined)
+            if check_state != OPEN:
                 continue
-            if check.finding.severity == worst:  # type: ignore[union-attr]  # open => finding
-                worst_ids.add(check.finding.id)  # type: ignore[union-attr]
-            if check.rule in fixable:
+            if finding.severity == worst:  # type: ignore[union-attr]  # open => finding
+                add_worst(finding.id)  # type: ignore[union-attr]
+            if rule_id in fixable:
                 if group is None:
                     group = _group(ctx, element_id)
-                _add(groups, element_id, group, check)
+                key = (rule_id, group)
+                entry = groups.get(key)
+                if entry is None:
+                    entry = groups[key] = (set(), [], [0])
+                entry[0].add(element_id)
+                entry[1].append(finding.id)  # type: ignore[union-attr]
+                entry[2][0] += weight
     _model_groups(state, fixable, worst, groups, worst_ids)
     return groups, worst_ids
 

@@ -91,6 +91,19 @@ def structural_reach(ctx: ModelContext, entries: list[str]) -> dict[str, tuple[s
     return cast(dict[str, tuple[str, str] | None], cached)
 
 
+#: ``ModelContext.memo`` key of the weak-hop reach from the entry points (kept across an incremental re-check when
+#: it cannot have changed: incremental.keep_structural_memo).
+WEAK_REACH = ("exposure-weak-reach",)
+
+
+def weak_reach(ctx: ModelContext, entries: list[str]) -> dict[str, tuple[str, str] | None]:
+    """What the entries reach along weak hops only (memoised per context)."""
+    cached = ctx.memo.get(WEAK_REACH)
+    if cached is None:
+        cached = ctx.memo[WEAK_REACH] = reach(ctx, entries, weak_only=True)
+    return cast(dict[str, tuple[str, str] | None], cached)
+
+
 def _route(parent: dict[str, tuple[str, str] | None], target: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     hops = [target]
     flows: list[str] = []
@@ -130,7 +143,7 @@ def untrusted_path_to_crown_jewel(ctx: ModelContext) -> Iterator[tuple[str, Chec
     if not jewels or not entries:
         return
     anyway = structural_reach(ctx, entries)
-    weak = reach(ctx, entries, weak_only=True)
+    weak = weak_reach(ctx, entries)
     for comp in sorted(jewels, key=lambda c: c.id):
         if comp.id not in anyway or anyway[comp.id] is None:  # unreachable, or itself an entry (seg.* rules)
             continue
@@ -154,7 +167,7 @@ def untrusted_path_to_crown_jewel(ctx: ModelContext) -> Iterator[tuple[str, Chec
 def weak_flows_into(ctx: ModelContext, targets: Iterable[str]) -> list[str]:
     """The weak flows on some weak route from an entry to one of ``targets`` (what the plan's fix upgrades)."""
     _jewels, entries = jewels_and_entries(ctx)
-    forward = reach(ctx, entries, weak_only=True)
+    forward = weak_reach(ctx, entries)
     flows, in_flows, out_flows = ctx.flows, ctx.in_flows, ctx.out_flows
     bound = IDENTITY_BOUND  # weak_hop, inlined
     empty: tuple[str, ...] = ()
