@@ -8,7 +8,9 @@ do not raise the overall score are dropped. The transformations themselves are i
 
 from __future__ import annotations
 
-from assessments.engine.evaluate import OPEN, Check, EvalState
+from typing import Any
+
+from assessments.engine.evaluate import OPEN, EvalState
 from assessments.engine.fixes import FIXES, all_of_action, apply_step, known_context, resolve_fix
 from assessments.engine.graph import ModelContext
 from assessments.engine.incremental import reevaluate
@@ -74,8 +76,9 @@ def _noun(ctx: ModelContext, scope: str, elements: tuple[str, ...]) -> tuple[str
     return "component", "components"
 
 
-#: Plan groups: (rule, group) -> (elements, finding ids, [summed weight]).
-Groups = dict[tuple[str, str], tuple[set[str], list[str], list[int]]]
+#: Open findings by plan group while collecting: (rule, group) -> [summed weight, element ids, finding ids].
+Collected = dict[tuple[str, str], list[Any]]
+#: The measured plan groups: ((rule, group), (elements, finding ids, [summed weight])), largest weight first.
 Ranked = list[tuple[tuple[str, str], tuple[set[str], list[str], list[int]]]]
 
 
@@ -84,9 +87,8 @@ def build_plan(state: EvalState, *, max_candidates: int = MAX_CANDIDATES) -> tup
     specs = state.evaluator.specs
     parts = overall_parts(state.totals, specs)
     worst = parts[0].worst_severity if parts[0].worst_severity in SEVERITY_CAPS else None
-    groups, worst_ids = _open_groups(state, worst)
-    limit = candidate_count(max_candidates, len(state.elements))
-    ranked = sorted(groups.items(), key=lambda kv: (-kv[1][2][0], kv[0]))[:limit]
+    collected, worst_ids = _open_groups(state, worst)
+    ranked = _ranked(collected, candidate_count(max_candidates, len(state.elements)))
     before = parts[1]
     steps: list[PlanStep] = []
     with known_context(ctx):
@@ -99,17 +101,21 @@ def build_plan(state: EvalState, *, max_candidates: int = MAX_CANDIDATES) -> tup
     return tuple(steps)
 
 
-def _open_groups(state: EvalState, worst: str | None) -> tuple[Groups, set[str]]:
+def _open_groups(state: EvalState, worst: str | None) -> tuple[Collected, set[str]]:
     """The open findings of fixable rules by plan group, and the ids of every open finding of severity ``worst``.
 
     One pass over the element results: an element-scope finding's first element is its element (its group is
-    looked up once per element); model-scope findings name theirs."""
+    looked up once per element, a flow's once per source component); model-scope findings name theirs."""
     ctx = state.ctx
     specs = state.evaluator.specs
     fixable = {rule_id for rule_id, spec in specs.items() if spec.meta.fix is not None}
-    groups: Groups = {}
+    # (rule, group) -> [summed weight, element ids (repeats), finding ids]: lists while collecting, sets only
+    # for the groups that are measured (see _ranked)
+    collected: Collected = {}
     worst_ids: set[str] = set()
     add_worst = worst_ids.add
+    flows = ctx.flows
+    source_group: dict[str, str] = {}
     for element_id, result in state.elements.items():
         group: str | None = None
         for rule_id, weight, check_state, finding in result.checks:  # (Check fields; hot: inlined)
@@ -119,19 +125,31 @@ def _open_groups(state: EvalState, worst: str | None) -> tuple[Groups, set[str]]
                 add_worst(finding.id)  # type: ignore[union-attr]
             if rule_id in fixable:
                 if group is None:
-                    group = _group(ctx, element_id)
+                    flow = flows.get(element_id)
+                    if flow is None:
+                        group = _group(ctx, element_id)
+                    else:  # _group of a flow: its source's
+                        group = source_group.get(flow.source)
+                        if group is None:
+                            group = source_group[flow.source] = ctx.group_of(flow.source)
                 key = (rule_id, group)
-                entry = groups.get(key)
+                entry = collected.get(key)
                 if entry is None:
-                    entry = groups[key] = (set(), [], [0])
-                entry[0].add(element_id)
-                entry[1].append(finding.id)  # type: ignore[union-attr]
-                entry[2][0] += weight
-    _model_groups(state, fixable, worst, groups, worst_ids)
-    return groups, worst_ids
+                    entry = collected[key] = [0, [], []]
+                entry[0] += weight
+                entry[1].append(element_id)
+                entry[2].append(finding.id)  # type: ignore[union-attr]
+    _model_groups(state, fixable, worst, collected, worst_ids)
+    return collected, worst_ids
 
 
-def _model_groups(state: EvalState, fixable: set[str], worst: str | None, groups: Groups, worst_ids: set[str]) -> None:
+def _model_groups(
+    state: EvalState,
+    fixable: set[str],
+    worst: str | None,
+    collected: Collected,
+    worst_ids: set[str],
+) -> None:
     """``_open_groups`` of the model-scope results."""
     for results in state.model.values():
         for result in results:
@@ -142,17 +160,18 @@ def _model_groups(state: EvalState, fixable: set[str], worst: str | None, groups
                 if finding.severity == worst:
                     worst_ids.add(finding.id)
                 if check.rule in fixable and finding.elements:
-                    _add(groups, finding.elements[0], _group(state.ctx, finding.elements[0]), check)
+                    primary = finding.elements[0]
+                    entry = collected.setdefault((check.rule, _group(state.ctx, primary)), [0, [], []])
+                    entry[0] += check.weight
+                    entry[1].append(primary)
+                    entry[2].append(finding.id)
 
 
-def _add(groups: Groups, primary: str, group: str, check: Check) -> None:
-    key = (check.rule, group)
-    entry = groups.get(key)
-    if entry is None:
-        entry = groups[key] = (set(), [], [0])
-    entry[0].add(primary)
-    entry[1].append(check.finding.id)  # type: ignore[union-attr]  # open => finding
-    entry[2][0] += check.weight
+def _ranked(collected: Collected, limit: int) -> Ranked:
+    """The ``limit`` groups with the largest summed weight (ties by rule and group), as (elements, finding ids,
+    [weight])."""
+    top = sorted(collected.items(), key=lambda kv: (-kv[1][0], kv[0]))[:limit]
+    return [(key, (set(entry[1]), entry[2], [entry[0]])) for key, entry in top]
 
 
 def _measure(
