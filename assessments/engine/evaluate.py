@@ -117,10 +117,6 @@ class ElementResult(NamedTuple):
 
 
 _EMPTY: tuple[Check, ...] = ()
-#: ``Check`` / ``ElementResult`` from a tuple of their fields: the documented ``_make`` is ``tuple.__new__``, about
-#: half the cost of the generated keyword-aware ``__new__`` (one of each per element and failed check).
-_check = Check._make
-_result = ElementResult._make
 
 
 class Evaluator:
@@ -234,8 +230,8 @@ class Evaluator:
         if interned is None:
             interned = self._interned[key] = key  # the same object as ``intern`` would return, inlined
         if not fired:
-            return _result((interned, factor, _EMPTY))
-        return _result((interned, factor, self._failed(ctx, primary, fired, factor)))
+            return ElementResult(interned, factor, _EMPTY)
+        return ElementResult(interned, factor, self._failed(ctx, primary, fired, factor))
 
     def evaluate_model(self, ctx: ModelContext) -> dict[str, tuple[ElementResult, ...]]:
         """Model-scope rules (always re-run), keyed by rule id."""
@@ -264,7 +260,7 @@ class Evaluator:
         if len(fired) == 1:  # nothing to supersede
             spec, hit = fired[0]
             finding = self._finding(ctx, spec, primary, hit, [])
-            return (_check((spec.id, spec.points * factor, MITIGATED if finding.mitigated_by else OPEN, finding)),)
+            return (Check(spec.id, spec.points * factor, MITIGATED if finding.mitigated_by else OPEN, finding),)
         fired_key = tuple([spec.id for spec, _ in fired])
         folding = self._folding.get(fired_key)
         if folding is None:
@@ -273,10 +269,10 @@ class Evaluator:
         for (spec, hit), folded in zip(fired, folding, strict=True):
             weight = spec.points * factor
             if folded is None:
-                checks.append(_check((spec.id, weight, FOLDED, None)))
+                checks.append(Check(spec.id, weight, FOLDED, None))
                 continue
             finding = self._finding(ctx, spec, primary, hit, folded)
-            checks.append(_check((spec.id, weight, MITIGATED if finding.mitigated_by else OPEN, finding)))
+            checks.append(Check(spec.id, weight, MITIGATED if finding.mitigated_by else OPEN, finding))
         return tuple(checks)
 
     @staticmethod

@@ -186,18 +186,12 @@ def _unpack(rows: list[PackedElement], evaluator: Evaluator) -> dict[str, Elemen
     specs = evaluator.specs
     build = make_finding
     elements: dict[str, ElementResult] = {}
-    make_check, make_result = Check._make, ElementResult._make  # tuple.__new__: see evaluate._check
     for element_id, applicable, factor, packed_checks in rows:
         checks = (
             tuple(
                 [
-                    make_check(
-                        (
-                            (spec := specs[rule]).id,
-                            weight,
-                            state,
-                            None if values is None else build(spec.meta, *values),
-                        )
+                    Check(
+                        (spec := specs[rule]).id, weight, state, None if values is None else build(spec.meta, *values)
                     )
                     for rule, weight, state, values in packed_checks
                 ]
@@ -205,7 +199,7 @@ def _unpack(rows: list[PackedElement], evaluator: Evaluator) -> dict[str, Elemen
             if packed_checks
             else ()
         )
-        elements[element_id] = make_result((intern(applicable), factor, checks))
+        elements[element_id] = ElementResult(intern(applicable), factor, checks)
     return elements
 
 
