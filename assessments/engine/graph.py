@@ -21,7 +21,7 @@ from functools import cached_property
 
 import networkx as nx
 
-from assessments.engine.hops import attacker_moves, build_graph
+from assessments.engine.hops import attacker_moves, hop_cost
 from assessments.engine.snapshot_delta import ChangeSet, patched_index
 from threatmodel.domain import Component, Control, DataFlow, Grant, Snapshot
 from threatmodel.vocabulary import (
@@ -486,7 +486,7 @@ class ModelContext:
     @cached_property
     def adjacency(self) -> dict[str, dict[str, tuple[float, tuple[str, ...]]]]:
         """Attacker moves: node -> successor -> (cheapest hop cost, flow ids) (``hops.attacker_moves``)."""
-        return attacker_moves(self)
+        return attacker_moves(self.snapshot)
 
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -532,3 +532,40 @@ def _derive_usage(base: ModelContext, new: ModelContext, changes: ChangeSet) -> 
             if grant_id in new.grant_by_id:
                 _count_assets(usage, (new.grant_by_id[grant_id].target,), 1)
     return usage
+
+
+def build_graph(ctx: ModelContext) -> nx.DiGraph:
+    """Components as nodes, flows as edges (parallel flows merged: cheapest cost, all flow ids).
+
+    Bidirectional flows add the reverse edge too. Edge attributes: ``flows`` (ids), ``cost`` (cheapest hop
+    cost), ``crosses`` / ``crosses_network`` (any merged flow crosses), ``trust_drop`` (largest).
+    """
+    graph: nx.DiGraph = nx.DiGraph()
+    for comp in ctx.snapshot.components:
+        graph.add_node(comp.id, kind=comp.kind.value, boundary=comp.boundary, internet_facing=comp.internet_facing)
+    edges: dict[tuple[str, str], dict[str, object]] = {}
+    for flow in ctx.snapshot.flows:
+        facts = ctx.facts(flow.id)
+        cost = hop_cost(flow)
+        pairs = [(flow.source, flow.target)]
+        if flow.bidirectional:
+            pairs.append((flow.target, flow.source))
+        for pair in pairs:
+            attrs = edges.get(pair)
+            if attrs is None:
+                edges[pair] = {
+                    "flows": [flow.id],
+                    "cost": cost,
+                    "crosses": facts.crosses,
+                    "crosses_network": facts.crosses_network,
+                    "trust_drop": facts.trust_drop,
+                }
+            else:
+                attrs["flows"].append(flow.id)  # type: ignore[attr-defined]
+                if cost < attrs["cost"]:  # type: ignore[operator]
+                    attrs["cost"] = cost
+                attrs["crosses"] = bool(attrs["crosses"]) or facts.crosses
+                attrs["crosses_network"] = bool(attrs["crosses_network"]) or facts.crosses_network
+                attrs["trust_drop"] = max(int(attrs["trust_drop"]), facts.trust_drop)  # type: ignore[call-overload]
+    graph.add_edges_from((s, t, a) for (s, t), a in edges.items())
+    return graph

@@ -1,16 +1,11 @@
-"""Attacker hops: the effort to move along a flow, the attacker's move graph, and the flow graph as networkx.
+"""Attacker hops: the effort to move along a flow and the attacker's move graph (``ModelContext.adjacency``).
 
-Split from ``graph.py`` (the analysis context): these read a ``ModelContext`` but the context needs nothing
-from them except through ``ModelContext.adjacency`` and ``ModelContext.graph``.
+Split from ``graph.py`` (the analysis context); reads only flows and snapshots.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-import networkx as nx
-
-from threatmodel.domain import DataFlow
+from threatmodel.domain import DataFlow, Snapshot
 from threatmodel.vocabulary import (
     PEER_AUTHENTICATION,
     STATIC_SECRET_AUTHENTICATION,
@@ -18,9 +13,6 @@ from threatmodel.vocabulary import (
     Authorization,
     Encryption,
 )
-
-if TYPE_CHECKING:
-    from assessments.engine.graph import ModelContext
 
 #: Attack-path hop cost components (see docs/scoring.md, "Attack paths").
 HOP_BASE_COST = 1.0
@@ -60,13 +52,13 @@ def hop_cost(flow: DataFlow) -> float:
     )
 
 
-def attacker_moves(ctx: ModelContext) -> dict[str, dict[str, tuple[float, tuple[str, ...]]]]:
+def attacker_moves(snapshot: Snapshot) -> dict[str, dict[str, tuple[float, tuple[str, ...]]]]:
     """Attacker moves: node -> successor -> (cheapest hop cost, flow ids). Bidirectional flows both ways.
 
-    Plain dictionaries (the analysis hot path); ``build_graph`` is the same graph as a networkx DiGraph."""
+    Plain dictionaries (the analysis hot path); ``graph.build_graph`` is the same graph as a networkx DiGraph."""
 
-    moves: dict[str, dict[str, tuple[float, tuple[str, ...]]]] = {c.id: {} for c in ctx.snapshot.components}
-    for flow in ctx.snapshot.flows:
+    moves: dict[str, dict[str, tuple[float, tuple[str, ...]]]] = {c.id: {} for c in snapshot.components}
+    for flow in snapshot.flows:
         cost = hop_cost(flow)
         source, target, flow_id = flow.source, flow.target, flow.id
         successors = moves[source]
@@ -82,40 +74,3 @@ def attacker_moves(ctx: ModelContext) -> dict[str, dict[str, tuple[float, tuple[
                 (cost, (flow_id,)) if entry is None else (cost if cost < entry[0] else entry[0], (*entry[1], flow_id))
             )
     return moves
-
-
-def build_graph(ctx: ModelContext) -> nx.DiGraph:
-    """Components as nodes, flows as edges (parallel flows merged: cheapest cost, all flow ids).
-
-    Bidirectional flows add the reverse edge too. Edge attributes: ``flows`` (ids), ``cost`` (cheapest hop
-    cost), ``crosses`` / ``crosses_network`` (any merged flow crosses), ``trust_drop`` (largest).
-    """
-    graph: nx.DiGraph = nx.DiGraph()
-    for comp in ctx.snapshot.components:
-        graph.add_node(comp.id, kind=comp.kind.value, boundary=comp.boundary, internet_facing=comp.internet_facing)
-    edges: dict[tuple[str, str], dict[str, object]] = {}
-    for flow in ctx.snapshot.flows:
-        facts = ctx.facts(flow.id)
-        cost = hop_cost(flow)
-        pairs = [(flow.source, flow.target)]
-        if flow.bidirectional:
-            pairs.append((flow.target, flow.source))
-        for pair in pairs:
-            attrs = edges.get(pair)
-            if attrs is None:
-                edges[pair] = {
-                    "flows": [flow.id],
-                    "cost": cost,
-                    "crosses": facts.crosses,
-                    "crosses_network": facts.crosses_network,
-                    "trust_drop": facts.trust_drop,
-                }
-            else:
-                attrs["flows"].append(flow.id)  # type: ignore[attr-defined]
-                if cost < attrs["cost"]:  # type: ignore[operator]
-                    attrs["cost"] = cost
-                attrs["crosses"] = bool(attrs["crosses"]) or facts.crosses
-                attrs["crosses_network"] = bool(attrs["crosses_network"]) or facts.crosses_network
-                attrs["trust_drop"] = max(int(attrs["trust_drop"]), facts.trust_drop)  # type: ignore[call-overload]
-    graph.add_edges_from((s, t, a) for (s, t), a in edges.items())
-    return graph
