@@ -130,8 +130,6 @@ class ModelContext:
         self._net_cache: dict[str | None, str | None] = {}
         #: boundary -> (innermost network boundary, trust rank, external boundary)
         self._placement: dict[str | None, tuple[str | None, int, bool]] = {}
-        #: component -> (placement, trait bits as a flow's source, as its target): see ``_end``
-        self._ends: dict[str, tuple[tuple[str | None, int, bool], int, int]] = {}
         self._group_of: dict[str, str] = {}  # boundary -> namespace (or the boundary itself), see group_of
         self._exposed: dict[str, bool] = {}
         self._rank: dict[str, int] = {}
@@ -258,18 +256,27 @@ class ModelContext:
         if data is None:
             data = self._data_facts[flow.data_assets] = self._classify(flow.data_assets)
         source_boundary, target_boundary = source.boundary, target.boundary
-        ends = self._ends
-        source_end = ends.get(flow.source)
-        if source_end is None:
-            source_end = ends[flow.source] = self._end(source)
-        target_end = ends.get(flow.target)
-        if target_end is None:
-            target_end = ends[flow.target] = self._end(target)
-        source_place, target_place = source_end[0], target_end[0]
+        placement = self._placement
+        source_place = placement.get(source_boundary)
+        if source_place is None:
+            source_place = placement[source_boundary] = self._place(source_boundary)
+        target_place = placement.get(target_boundary)
+        if target_place is None:
+            target_place = placement[target_boundary] = self._place(target_boundary)
         crosses_network = source_place[0] != target_place[0]
-        traits = data[5] | source_end[1] | target_end[2]
+        traits = data[5]
         if crosses_network:
             traits |= CROSSES_NETWORK
+        if self.is_external(source):
+            traits |= SOURCE_EXTERNAL
+        if self.is_external(target):
+            traits |= TARGET_EXTERNAL
+        if source.mesh in MESHED_MODES:
+            traits |= SOURCE_MESHED
+        if target.mesh in MESHED_MODES:
+            traits |= TARGET_MESHED
+        if source_boundary is not None and source_place[1] == UNTRUSTED_RANK:
+            traits |= SOURCE_IN_UNTRUSTED_BOUNDARY
         # positional, in field order (hot: one per flow)
         facts = FlowFacts(
             flow,
@@ -290,19 +297,6 @@ class ModelContext:
         )
         self._facts[flow_id] = facts
         return facts
-
-    def _end(self, comp: Component) -> tuple[tuple[str | None, int, bool], int, int]:
-        """A component as a flow end: its boundary's placement, its trait bits as a source, as a target."""
-        boundary = comp.boundary
-        place = self._placement.get(boundary)
-        if place is None:
-            place = self._placement[boundary] = self._place(boundary)
-        external = self.is_external(comp)
-        meshed = comp.mesh in MESHED_MODES
-        as_source = (SOURCE_EXTERNAL if external else 0) | (SOURCE_MESHED if meshed else 0)
-        if boundary is not None and place[1] == UNTRUSTED_RANK:
-            as_source |= SOURCE_IN_UNTRUSTED_BOUNDARY
-        return place, as_source, (TARGET_EXTERNAL if external else 0) | (TARGET_MESHED if meshed else 0)
 
     def _place(self, boundary_id: str | None) -> tuple[str | None, int, bool]:
         boundary = self.boundaries.get(boundary_id) if boundary_id is not None else None
