@@ -263,11 +263,7 @@ class Engine:
             timings["plan"] = planned[1]
         else:
             start = time.perf_counter()
-            plan = (
-                build_plan(evaluation, max_candidates=self.max_plan_candidates, open_items=open_items)
-                if self.plan_enabled
-                else ()
-            )
+            plan = build_plan(evaluation, max_candidates=self.max_plan_candidates) if self.plan_enabled else ()
             timings["plan"] = time.perf_counter() - start
         by_severity = severity_counts(())  # every severity at 0; open findings = the non-mitigated ones
         for finding, _rule, _weight in open_items:

@@ -6,9 +6,17 @@ integers as a full evaluation (docs/scoring.md, "Incremental re-check"; property
 
 from __future__ import annotations
 
+from typing import cast
+
 from assessments.engine.evaluate import EvalState, Totals, account_result, evaluate_full
 from assessments.engine.graph import ModelContext
-from assessments.engine.rules.exposure_paths import STRUCTURAL_REACH
+from assessments.engine.rules.exposure_paths import (
+    JEWEL_COMPONENT_FIELDS,
+    JEWELS_AND_ENTRIES,
+    STRUCTURAL_REACH,
+    WEAK_REACH,
+    weak_hop,
+)
 from assessments.engine.snapshot_delta import ChangeSet, diff_snapshots
 from threatmodel.domain import Snapshot
 
@@ -61,11 +69,11 @@ ENTRY_COMPONENT_FIELDS = ("kind", "boundary", "internet_facing")
 
 
 def keep_structural_memo(old: ModelContext, new: ModelContext, changes: ChangeSet) -> None:
-    """Carry the attack-path rule's structural reach over when the edit leaves the topology and the entry points
-    as they were (it depends on nothing else), so the re-check walks the graph once instead of twice."""
-    cached = old.memo.get(STRUCTURAL_REACH)
-    if cached is None:
-        return
+    """Carry the attack-path rule's memoised walks over when the edit cannot change them, so the re-check walks
+    the graph fewer times: the structural reach when the edit leaves the topology and the entry points as they
+    were (it depends on nothing else), the weak reach when moreover no hop became weak and every hop that stopped
+    being weak was off its breadth-first tree (``_weak_reach_kept``)."""
+    _keep_jewels_memo(old, new, changes)
     for collection in ("components", "flows"):
         if changes.added.get(collection) or changes.removed.get(collection):
             return
@@ -76,7 +84,45 @@ def keep_structural_memo(old: ModelContext, new: ModelContext, changes: ChangeSe
         before, after = old.components[comp_id], new.components[comp_id]
         if any(getattr(before, n) != getattr(after, n) for n in ENTRY_COMPONENT_FIELDS):
             return
-    new.memo[STRUCTURAL_REACH] = cached
+    cached = old.memo.get(STRUCTURAL_REACH)
+    if cached is not None:
+        new.memo[STRUCTURAL_REACH] = cached
+    weak = old.memo.get(WEAK_REACH)
+    if weak is not None and _weak_reach_kept(old, new, changes, cast(dict[str, tuple[str, str] | None], weak)):
+        new.memo[WEAK_REACH] = weak
+
+
+def _weak_reach_kept(
+    old: ModelContext, new: ModelContext, changes: ChangeSet, weak: dict[str, tuple[str, str] | None]
+) -> bool:
+    """Whether the weak-hop breadth-first walk of ``new`` gives exactly ``weak`` (that of ``old``, same topology
+    and starts). A hop that stops being weak and is not a tree edge (the flow a node was first reached by) was,
+    when the walk looked at it, leading to a node already reached: skipping it changes nothing, so the walk
+    makes the same discoveries in the same order. A hop that becomes weak may reach more."""
+    tree: set[str] | None = None
+    for flow_id in changes.changed.get("flows", ()):
+        was_weak = weak_hop(old.flows[flow_id])
+        if was_weak == weak_hop(new.flows[flow_id]):
+            continue
+        if not was_weak:
+            return False
+        if tree is None:
+            tree = {step[1] for step in weak.values() if step is not None}
+        if flow_id in tree:
+            return False
+    return True
+
+
+def _keep_jewels_memo(old: ModelContext, new: ModelContext, changes: ChangeSet) -> None:
+    """Carry the crown jewels and entry points over when no component came, went or changed what decides them."""
+    cached = old.memo.get(JEWELS_AND_ENTRIES)
+    if cached is None or changes.added.get("components") or changes.removed.get("components"):
+        return
+    for comp_id in changes.changed.get("components", ()):
+        before, after = old.components[comp_id], new.components[comp_id]
+        if any(getattr(before, n) != getattr(after, n) for n in JEWEL_COMPONENT_FIELDS):
+            return
+    new.memo[JEWELS_AND_ENTRIES] = cached
 
 
 def dirty_elements(old: ModelContext, new: ModelContext, changes: ChangeSet) -> set[str]:

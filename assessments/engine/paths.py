@@ -4,7 +4,7 @@ Attack paths: one multi-source, k-label Dijkstra over the flow graph. Every entr
 0; each node keeps at most ``PATHS_PER_TARGET`` settled labels from *distinct* entry points, and labels
 costlier than ``MAX_PATH_COST`` are dropped. The labels settled on a crown jewel are its cheapest paths from
 its ``PATHS_PER_TARGET`` cheapest entry points. Hop costs are positive multiples of half a point (see
-``graph.hop_cost``), so the priority queue is a bucket queue (Dial's algorithm): one list per half point up to
+``hops.hop_cost``), so the priority queue is a bucket queue (Dial's algorithm): one list per half point up to
 ``MAX_PATH_COST``. A hop never lands in the bucket being scanned, so each bucket is complete when its turn
 comes; sorting it gives exactly the order a binary heap of (cost, entry, node, parent) would pop.
 Cost: O(k * E) plus the bucket sorts; no simple-path enumeration.
@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
-from assessments.engine.graph import HOP_COST_UNIT, ModelContext, hop_cost
+from assessments.engine.graph import ModelContext
+from assessments.engine.hops import HOP_COST_UNIT, hop_cost
 from assessments.engine.results import AttackPath, BlastRadius
 from threatmodel.vocabulary import CLASSIFICATION_ORDER
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from assessments.engine.graph import ModelContext, build_graph, hop_cost
+from assessments.engine.graph import ModelContext, build_graph
+from assessments.engine.hops import hop_cost
 from assessments.engine.paths import attack_paths, blast_radius
 from testkit.synthetic import generate_snapshot
 from tests.engine.builders import K, ext, fl, model, store, svc

@@ -91,6 +91,19 @@ def structural_reach(ctx: ModelContext, entries: list[str]) -> dict[str, tuple[s
     return cast(dict[str, tuple[str, str] | None], cached)
 
 
+#: ``ModelContext.memo`` key of the weak-hop reach from the entry points (kept across an incremental re-check when
+#: it cannot have changed: incremental.keep_structural_memo).
+WEAK_REACH = ("exposure-weak-reach",)
+
+
+def weak_reach(ctx: ModelContext, entries: list[str]) -> dict[str, tuple[str, str] | None]:
+    """What the entries reach along weak hops only (memoised per context)."""
+    cached = ctx.memo.get(WEAK_REACH)
+    if cached is None:
+        cached = ctx.memo[WEAK_REACH] = reach(ctx, entries, weak_only=True)
+    return cast(dict[str, tuple[str, str] | None], cached)
+
+
 def _route(parent: dict[str, tuple[str, str] | None], target: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     hops = [target]
     flows: list[str] = []
@@ -102,11 +115,26 @@ def _route(parent: dict[str, tuple[str, str] | None], target: str) -> tuple[tupl
     return tuple(reversed(hops)), tuple(reversed(flows))
 
 
+#: ``ModelContext.memo`` key of the crown jewels' and the entry points' ids (kept across an incremental re-check
+#: whose edit changes no component's kind, placement, exposure or stored data: incremental.keep_structural_memo).
+JEWELS_AND_ENTRIES = ("exposure-jewels-and-entries",)
+#: The component fields ``jewels_and_entries`` reads (besides the data assets and boundaries, whose change makes
+#: the re-check a full analysis).
+JEWEL_COMPONENT_FIELDS = ("kind", "boundary", "internet_facing", "data_stored")
+
+
 def jewels_and_entries(ctx: ModelContext) -> tuple[list[Component], list[str]]:
-    comps = ctx.components.values()
-    jewels = [c for c in comps if c.kind in CROWN_JEWEL_KINDS and _jewel_data(ctx, c)]
-    entries = [c.id for c in comps if ctx.is_entry(c)] if jewels else []
-    return jewels, entries
+    """The crown jewels (components holding restricted or credential data) and, when there are any, the ids of
+    the entry points, both in component order (memoised per context)."""
+    cached = ctx.memo.get(JEWELS_AND_ENTRIES)
+    if cached is None:
+        comps = ctx.components.values()
+        jewel_ids = [c.id for c in comps if c.kind in CROWN_JEWEL_KINDS and _jewel_data(ctx, c)]
+        entries = [c.id for c in comps if ctx.is_entry(c)] if jewel_ids else []
+        cached = ctx.memo[JEWELS_AND_ENTRIES] = (jewel_ids, entries)
+    jewels, entry_ids = cast(tuple[list[str], list[str]], cached)
+    components = ctx.components
+    return [components[i] for i in jewels], list(entry_ids)
 
 
 @rule("seg.untrusted-path-to-crown-jewel", "model")
@@ -115,7 +143,7 @@ def untrusted_path_to_crown_jewel(ctx: ModelContext) -> Iterator[tuple[str, Chec
     if not jewels or not entries:
         return
     anyway = structural_reach(ctx, entries)
-    weak = reach(ctx, entries, weak_only=True)
+    weak = weak_reach(ctx, entries)
     for comp in sorted(jewels, key=lambda c: c.id):
         if comp.id not in anyway or anyway[comp.id] is None:  # unreachable, or itself an entry (seg.* rules)
             continue
@@ -139,27 +167,34 @@ def untrusted_path_to_crown_jewel(ctx: ModelContext) -> Iterator[tuple[str, Chec
 def weak_flows_into(ctx: ModelContext, targets: Iterable[str]) -> list[str]:
     """The weak flows on some weak route from an entry to one of ``targets`` (what the plan's fix upgrades)."""
     _jewels, entries = jewels_and_entries(ctx)
-    forward = reach(ctx, entries, weak_only=True)
+    forward = weak_reach(ctx, entries)
+    flows, in_flows, out_flows = ctx.flows, ctx.in_flows, ctx.out_flows
+    bound = IDENTITY_BOUND  # weak_hop, inlined
+    empty: tuple[str, ...] = ()
     backward: set[str] = set(targets)
     queue = deque(sorted(backward))
     while queue:  # nodes from which a target is weakly reachable
         node = queue.popleft()
-        for fid in ctx.in_flows.get(node, ()):
-            flow = ctx.flows[fid]
-            if weak_hop(flow) and flow.source not in backward:
+        for fid in in_flows.get(node, empty):
+            flow = flows[fid]
+            if flow.authentication not in bound and flow.source not in backward:
                 backward.add(flow.source)
                 queue.append(flow.source)
-        for fid in ctx.out_flows.get(node, ()):
-            flow = ctx.flows[fid]
-            if flow.bidirectional and weak_hop(flow) and flow.target not in backward:
+        for fid in out_flows.get(node, empty):
+            flow = flows[fid]
+            if flow.bidirectional and flow.authentication not in bound and flow.target not in backward:
                 backward.add(flow.target)
                 queue.append(flow.target)
-    out = []
-    for fid, flow in ctx.flows.items():
-        if not weak_hop(flow):
-            continue
-        if (flow.source in forward and flow.target in backward) or (
-            flow.bidirectional and flow.target in forward and flow.source in backward
-        ):
-            out.append(fid)
+    # weak flows from a forward node to a backward node (either way when bidirectional): only the flows at the
+    # forward nodes are looked at
+    out: set[str] = set()
+    for node in forward:
+        for fid in out_flows.get(node, empty):
+            flow = flows[fid]
+            if flow.target in backward and flow.authentication not in bound:
+                out.add(fid)
+        for fid in in_flows.get(node, empty):
+            flow = flows[fid]
+            if flow.bidirectional and flow.source in backward and flow.authentication not in bound:
+                out.add(fid)
     return sorted(out)
