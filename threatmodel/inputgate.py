@@ -130,8 +130,16 @@ def _clean_scalar(value: Any) -> bool:
     return kind is float and math.isfinite(value)
 
 
-def _clean_keys(item: dict[Any, Any]) -> bool:
-    return all(type(key) is str and len(key) <= MAX_KEY and _clean_text(key) for key in item)
+def _clean_keys(item: dict[Any, Any], passed: set[Any]) -> bool:
+    """The keys of ``item`` pass; ``passed`` holds keys that have (a model file repeats a few dozen keys)."""
+    if passed.issuperset(item):
+        return True
+    for key in item:
+        if key not in passed:
+            if type(key) is not str or len(key) > MAX_KEY or not _clean_text(key):
+                return False
+            passed.add(key)
+    return True
 
 
 def _is_clean(value: Any, max_depth: int) -> bool:
@@ -142,12 +150,13 @@ def _is_clean(value: Any, max_depth: int) -> bool:
         return _clean_scalar(value)
     stack: list[tuple[Any, int]] = [(value, 1)]
     pop, push = stack.pop, stack.append
+    passed: set[Any] = set()
     while stack:
         item, depth = pop()
         if depth > max_depth:
             return False
         if type(item) is dict:
-            if not _clean_keys(item):
+            if not _clean_keys(item, passed):
                 return False
             item = item.values()
         for child in item:

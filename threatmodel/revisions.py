@@ -417,10 +417,7 @@ def _write_kind(
         fast_insert(
             row_model, ({"model_id": model_id, "key": key, **row_values(kind, after, keymap)} for key, after in new)
         )
-        new_keys = {key for key, _ in new}
-        for key, pk in row_model.objects.filter(model_id=model_id).values_list("key", "pk").iterator(5000):
-            if key in new_keys:
-                keymap.remember(kind, key, pk)
+        keymap.learn(kind, {key for key, _ in new})
     for key, after in old:
         row_model.objects.filter(pk=keymap.pk(kind, key)).update(**row_values(kind, after, keymap))
     if kind == "boundary":  # parents once every boundary of the change set exists

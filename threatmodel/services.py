@@ -27,6 +27,7 @@ from threatmodel.changes import (
 from threatmodel.choices import ROLE_RANK, AuditAction, Role
 from threatmodel.deletion import deletion_plan
 from threatmodel.domain import COLLECTIONS, KIND_OF_COLLECTION, Snapshot
+from threatmodel.gcpause import gc_paused
 from threatmodel.interchange import registry
 from threatmodel.interchange.native import info_from_dict, info_to_dict, snapshot_to_document
 from threatmodel.interchange.schema import MAX_NAME
@@ -143,7 +144,8 @@ def read_upload(raw: bytes | str, filename: str) -> Snapshot:
     """An uploaded file of any importable format -> snapshot: the one reader behind every upload (page, API,
     ``tm_import``). Raises ``ModelValidationError`` naming each problem."""
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
-    return registry.read(data, filename=filename, known_controls=control_ids()).snapshot
+    with gc_paused():  # a large file is millions of small acyclic objects: collections would find nothing
+        return registry.read(data, filename=filename, known_controls=control_ids()).snapshot
 
 
 def model_name_issues(*, team: m.Team, name: str, exclude_pk: int | None = None) -> list[Issue]:
@@ -279,6 +281,11 @@ def model_create(
     *, team: m.Team, snapshot: Snapshot, user: RequestUser | None, message: str = "Created"
 ) -> m.ThreatModel:
     """Create a model and all its elements as revision 1 (bulk writes)."""
+    with gc_paused():  # the element dicts, rows and change log of a whole model: no cycles to collect
+        return _model_create(team=team, snapshot=snapshot, user=user, message=message)
+
+
+def _model_create(*, team: m.Team, snapshot: Snapshot, user: RequestUser | None, message: str) -> m.ThreatModel:
     name = _require_name(team, snapshot.info.name)
     info = {**info_to_dict(snapshot.info), "name": name}
     try:
