@@ -29,7 +29,11 @@ from threatmodel.invariants import (
     reference_issues,
 )
 
-MAX_FILE_BYTES = 25 * 1024 * 1024
+#: The largest model file any reader takes (page, API, ``tm_import``, the CLI), whatever its format. Above every
+#: export of a model at the supported scale (10,000 components / 50,000 flows: native JSON 21 MB, OTM 40 MB,
+#: Threat Dragon 101 MB, pinned by tests/interchange/test_size_limits.py), so what Trustmap writes it reads back.
+#: JSON API bodies (change sets) have their own, smaller limit: ``DATA_UPLOAD_MAX_MEMORY_SIZE``.
+MAX_FILE_BYTES = 128 * 1024 * 1024
 MAX_ELEMENTS = 250_000
 MAX_DEPTH = inputgate.MAX_DEPTH
 #: Fields shown to people as an element's name (a threat's is its title): the input gate's name rules apply.
