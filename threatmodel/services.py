@@ -214,7 +214,9 @@ def model_import_file(
     snapshot = result.snapshot
     if name is not None and name.strip():
         snapshot = _renamed(snapshot, name)
-    model = model_create(team=team, snapshot=snapshot, user=user, message=message or f"Imported {filename}".strip())
+    model = model_create(
+        team=team, snapshot=snapshot, user=user, message=message or f"Imported {filename}".strip(), checked=True
+    )
     return ImportOutcome(model=model, format=result.format, assumptions=result.assumptions)
 
 
@@ -308,14 +310,23 @@ def model_update_info(
 
 @transaction.atomic
 def model_create(
-    *, team: m.Team, snapshot: Snapshot, user: RequestUser | None, message: str = "Created"
+    *,
+    team: m.Team,
+    snapshot: Snapshot,
+    user: RequestUser | None,
+    message: str = "Created",
+    checked: bool = False,
 ) -> m.ThreatModel:
-    """Create a model and all its elements as revision 1 (bulk writes)."""
+    """Create a model and all its elements as revision 1 (bulk writes). ``checked``: the snapshot is what
+    ``registry.read`` answered with the catalog's controls, which has refused dangling references, boundary
+    cycles and unknown controls already (see ``apply_changes``)."""
     with gc_paused():  # the element dicts, rows and change log of a whole model: no cycles to collect
-        return _model_create(team=team, snapshot=snapshot, user=user, message=message)
+        return _model_create(team=team, snapshot=snapshot, user=user, message=message, checked=checked)
 
 
-def _model_create(*, team: m.Team, snapshot: Snapshot, user: RequestUser | None, message: str) -> m.ThreatModel:
+def _model_create(
+    *, team: m.Team, snapshot: Snapshot, user: RequestUser | None, message: str, checked: bool
+) -> m.ThreatModel:
     name = _require_name(team, snapshot.info.name)
     info = {**info_to_dict(snapshot.info), "name": name}
     try:
@@ -348,6 +359,7 @@ def _model_create(*, team: m.Team, snapshot: Snapshot, user: RequestUser | None,
         bulk=True,
         model_info_before=None,
         model_info_after=info,
+        checked=checked,
     )
     return model
 
