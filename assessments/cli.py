@@ -284,6 +284,9 @@ def convert(paths: Iterable[Path], target: str, output: str | None, out: TextIO,
         for assumption in imported.assumptions:
             err.write(f"{path}: assumed: {assumption}\n")
         data = registry.write(imported.snapshot, target)
+        warning = registry.import_limit_warning(data, target)
+        if warning:
+            err.write(f"{path}: warning: {warning}\n")
         if output and Path(output).is_dir():
             name = path.name.split(".")[0] + registry.WRITE_EXTENSION[target]
             write_output(data, str(Path(output) / name), out, err)

@@ -87,6 +87,7 @@ _KIND_WORD = {
 def reference_issues(kind: str, data: Mapping[str, Any], index: ModelIndex, path: str) -> list[Issue]:
     """Dangling or wrongly-typed references of one element (given as its native dict)."""
     issues: list[Issue] = []
+    kind_of = index.kind_of_id.get  # index.is_kind, inlined: called for every reference of a whole model
     for field_name, allowed in REFERENCES[kind].items():
         value = data.get(field_name)
         if value is None or value == "" or value == []:
@@ -95,8 +96,8 @@ def reference_issues(kind: str, data: Mapping[str, Any], index: ModelIndex, path
         for position, ref in enumerate(values):
             if kind == "grant" and field_name == "target" and ref == "*":
                 continue
-            sub = f"{path}.{field_name}" + (f"[{position}]" if isinstance(value, list | tuple) else "")
-            if not index.is_kind(ref, *allowed):
+            if kind_of(ref) not in allowed:
+                sub = f"{path}.{field_name}" + (f"[{position}]" if isinstance(value, list | tuple) else "")
                 word = _KIND_WORD[allowed[0]] if len(allowed) == 1 else " or ".join(_KIND_WORD[a] for a in allowed)
                 actual = index.kind_of_id.get(ref)
                 suffix = f" (it is a {_KIND_WORD.get(actual, actual)})" if actual else ""

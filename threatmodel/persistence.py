@@ -126,6 +126,16 @@ class KeyMap:
         self._load(kind)
         return self._pk[kind]
 
+    def learn(self, kind: str, keys: set[str]) -> None:
+        """The primary keys of the rows just inserted with ``keys`` (all of the kind's rows, if not yet loaded)."""
+        if kind not in self._pk:
+            self._load(kind)
+            return
+        rows = ROW_MODEL[kind].objects.filter(model_id=self.model_id).values_list("key", "pk").iterator(5000)
+        for key, pk in rows:
+            if key in keys:
+                self.remember(kind, key, pk)
+
     def remember(self, kind: str, key: str, pk: int) -> None:
         self._load(kind)
         self._pk[kind][key] = pk
@@ -372,13 +382,23 @@ def fast_insert(row_model: type[models.Model], rows: Iterable[Mapping[str, Any]]
     column_list = ", ".join(quote(fields[c].column or c) for c in columns)
     placeholders = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {quote(meta.db_table)} ({column_list}) VALUES ({placeholders})"  # noqa: S608
+    json_at = [c in json_columns for c in columns]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
             cursor.executemany(
                 sql,
                 [
-                    [json.dumps(row[c]) if c in json_columns else row[c] for c in columns]
+                    [_json_text(row[c]) if is_json else row[c] for c, is_json in zip(columns, json_at, strict=True)]
                     for row in rows[start : start + batch_size]
                 ],
             )
     return len(rows)
+
+
+def _json_text(value: Any) -> str:
+    """``json.dumps(value)``, answered at once for the values most columns hold (nothing, no tags)."""
+    if value is None:
+        return "null"
+    if not value and (type(value) is dict or type(value) is list):
+        return "{}" if type(value) is dict else "[]"
+    return json.dumps(value)

@@ -75,7 +75,7 @@ class _Resolved:
     path: dict[Key, str] = field(default_factory=dict)
 
 
-def apply_changes(
+def apply_changes(  # noqa: PLR0913 - keyword-only; each mode of a model write is one flag
     *,
     model: m.ThreatModel,
     user: RequestUser | None,
@@ -85,6 +85,7 @@ def apply_changes(
     model_info_before: dict[str, Any] | None,
     model_info_after: dict[str, Any],
     coalesce: bool = False,
+    checked: bool = False,
 ) -> m.Revision:
     """Validate the numbered element changes against the model, write the rows and record one revision (based on
     the model's current revision: the caller holds its lock and has refused stale writes).
@@ -92,12 +93,14 @@ def apply_changes(
     ``bulk`` is a whole model from a validated ``Snapshot`` into an empty model: no current state to load, no
     per-change normalization, no dangling references to look for. ``coalesce``: an editor change set, which
     merges into the author's previous one if that was one too and came within ``REVISION_COALESCE_SECONDS``;
-    its message is written from what the (merged) revision changes.
+    its message is written from what the (merged) revision changes. ``checked`` (with ``bulk``): the snapshot
+    comes from a reader that has already refused what :func:`_consistency_issues` looks for (dangling
+    references, boundary cycles, controls the catalog does not know), so the whole model is not checked twice.
     """
     numbered = list(changes)
     index, current = (ModelIndex(), {}) if bulk else _current_state(model.pk, numbered)
     resolved = _resolve(numbered, index, current, bulk=bulk)
-    issues = _consistency_issues(model.pk, resolved, index, bulk=bulk)
+    issues = [] if bulk and checked else _consistency_issues(model.pk, resolved, index, bulk=bulk)
     if issues:
         raise ModelValidationError(issues)
     _write_rows(model.pk, resolved.after, resolved.before, bulk=bulk)
@@ -417,10 +420,7 @@ def _write_kind(
         fast_insert(
             row_model, ({"model_id": model_id, "key": key, **row_values(kind, after, keymap)} for key, after in new)
         )
-        new_keys = {key for key, _ in new}
-        for key, pk in row_model.objects.filter(model_id=model_id).values_list("key", "pk").iterator(5000):
-            if key in new_keys:
-                keymap.remember(kind, key, pk)
+        keymap.learn(kind, {key for key, _ in new})
     for key, after in old:
         row_model.objects.filter(pk=keymap.pk(kind, key)).update(**row_values(kind, after, keymap))
     if kind == "boundary":  # parents once every boundary of the change set exists

@@ -27,7 +27,9 @@ from threatmodel.changes import (
 from threatmodel.choices import ROLE_RANK, AuditAction, Role
 from threatmodel.deletion import deletion_plan
 from threatmodel.domain import COLLECTIONS, KIND_OF_COLLECTION, Snapshot
+from threatmodel.gcpause import gc_paused
 from threatmodel.interchange import registry
+from threatmodel.interchange.base import ImportResult
 from threatmodel.interchange.native import info_from_dict, info_to_dict, snapshot_to_document
 from threatmodel.interchange.schema import MAX_NAME
 from threatmodel.invariants import Issue, ModelValidationError
@@ -142,8 +144,13 @@ def _ensure_other_owner(team: m.Team, user: Account) -> None:
 def read_upload(raw: bytes | str, filename: str) -> Snapshot:
     """An uploaded file of any importable format -> snapshot: the one reader behind every upload (page, API,
     ``tm_import``). Raises ``ModelValidationError`` naming each problem."""
+    return _read_upload_result(raw, filename).snapshot
+
+
+def _read_upload_result(raw: bytes | str, filename: str) -> ImportResult:
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
-    return registry.read(data, filename=filename, known_controls=control_ids()).snapshot
+    with gc_paused():  # a large file is millions of small acyclic objects: collections would find nothing
+        return registry.read(data, filename=filename, known_controls=control_ids())
 
 
 def model_name_issues(*, team: m.Team, name: str, exclude_pk: int | None = None) -> list[Issue]:
@@ -180,10 +187,37 @@ def model_import(
 ) -> m.ThreatModel:
     """Create a model from a file of any importable format (``threatmodel.interchange.registry``), named
     ``name`` or as the file says. All-or-nothing: raises ``ModelValidationError``."""
-    snapshot = read_upload(raw, filename)
+    return model_import_file(team=team, raw=raw, filename=filename, user=user, message=message, name=name).model
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportOutcome:
+    """A model created from a file, with the file's format and what the reader assumed where the file said
+    nothing (a foreign OTM or Threat Dragon file has no authentication facts, say): shown to the importer."""
+
+    model: m.ThreatModel
+    format: str
+    assumptions: tuple[Issue, ...]
+
+
+def model_import_file(
+    *,
+    team: m.Team,
+    raw: bytes | str,
+    filename: str = "",
+    user: RequestUser | None,
+    message: str = "",
+    name: str | None = None,
+) -> ImportOutcome:
+    """:func:`model_import`, answering the reader's assumptions too."""
+    result = _read_upload_result(raw, filename)
+    snapshot = result.snapshot
     if name is not None and name.strip():
         snapshot = _renamed(snapshot, name)
-    return model_create(team=team, snapshot=snapshot, user=user, message=message or f"Imported {filename}".strip())
+    model = model_create(
+        team=team, snapshot=snapshot, user=user, message=message or f"Imported {filename}".strip(), checked=True
+    )
+    return ImportOutcome(model=model, format=result.format, assumptions=result.assumptions)
 
 
 def model_start(
@@ -276,9 +310,23 @@ def model_update_info(
 
 @transaction.atomic
 def model_create(
-    *, team: m.Team, snapshot: Snapshot, user: RequestUser | None, message: str = "Created"
+    *,
+    team: m.Team,
+    snapshot: Snapshot,
+    user: RequestUser | None,
+    message: str = "Created",
+    checked: bool = False,
 ) -> m.ThreatModel:
-    """Create a model and all its elements as revision 1 (bulk writes)."""
+    """Create a model and all its elements as revision 1 (bulk writes). ``checked``: the snapshot is what
+    ``registry.read`` answered with the catalog's controls, which has refused dangling references, boundary
+    cycles and unknown controls already (see ``apply_changes``)."""
+    with gc_paused():  # the element dicts, rows and change log of a whole model: no cycles to collect
+        return _model_create(team=team, snapshot=snapshot, user=user, message=message, checked=checked)
+
+
+def _model_create(
+    *, team: m.Team, snapshot: Snapshot, user: RequestUser | None, message: str, checked: bool
+) -> m.ThreatModel:
     name = _require_name(team, snapshot.info.name)
     info = {**info_to_dict(snapshot.info), "name": name}
     try:
@@ -311,6 +359,7 @@ def model_create(
         bulk=True,
         model_info_before=None,
         model_info_after=info,
+        checked=checked,
     )
     return model
 
@@ -436,6 +485,7 @@ def element_changes_for_delete(snapshot: Snapshot, ids: Iterable[str]) -> list[E
 
 __all__ = [
     "COLLECTIONS",
+    "ImportOutcome",
     "RevisionConflict",
     "TeamRuleError",
     "changeset_apply",
@@ -448,6 +498,7 @@ __all__ = [
     "model_delete",
     "model_duplicate",
     "model_import",
+    "model_import_file",
     "model_name_issues",
     "model_replace",
     "model_restore",

@@ -222,12 +222,15 @@ def model_import(request: HttpRequest) -> HttpResponse:
             errors.append({"path": "file", "message": "choose a model file (.yaml, .yml, .json, .otm or .tm7)"})
         if not errors and team is not None and upload is not None:
             try:
-                model = services.model_import(
+                outcome = services.model_import_file(
                     team=team, raw=upload.read(), filename=upload.name or "", user=request.user
                 )
             except ModelValidationError as exc:
                 errors = [{"path": i.path or "(file)", "message": i.message} for i in exc.issues]
             else:
+                model = outcome.model
+                if outcome.assumptions:  # the importer reads what was assumed before opening the model
+                    return render(request, "threatmodel/import.html", {"teams": teams, "imported": outcome})
                 messages.success(request, f"Imported {model.name} (revision {model.revision}).")
                 return redirect("model-detail", model_id=model.pk)
     return render(request, "threatmodel/import.html", {"teams": teams, "errors": errors}, status=400 if errors else 200)

@@ -285,3 +285,32 @@ def test_import_page_lists_every_problem_of_a_refused_file_with_its_path(client:
         "flows[0].target",
     ]
     assert "nowhere" in items[3][1] and not m.ThreatModel.objects.filter(name="Bad").exists()
+
+
+def test_import_of_a_foreign_file_lists_what_it_assumed(client: Any, setup: Any) -> None:
+    """A foreign OTM file says nothing of authentication or encryption: the page shows every assumption the
+    reader made (the same list the reader answers), with a link to the model, instead of going straight to it."""
+    import html
+
+    from tests.interchange.conftest import INTERCHANGE
+    from threatmodel.interchange import registry
+    from threatmodel.models import ThreatModel
+
+    raw = (INTERCHANGE / "EXAMPLE.json").read_bytes()
+    expected = registry.read(raw, filename="EXAMPLE.json").assumptions
+    assert len(expected) >= 3
+    client.force_login(setup.owner)
+    response = client.post(
+        reverse("model-import"), {"team": setup.team.pk, "file": SimpleUploadedFile("EXAMPLE.json", raw)}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    model = ThreatModel.objects.get(team=setup.team, revision=1, name=registry.read(raw).snapshot.info.name)
+    section = page[page.index('data-testid="import-assumptions"') :]
+    section = section[: section.index("</section>")]
+    assert reverse("model-detail", args=[model.pk]) in section
+    items = re.findall(r"<li>(.*?)</li>", section, re.S)
+    shown = [html.unescape(re.sub(r"<[^>]+>", "", item)) for item in items]
+    assert shown == [f"{a.path}: {a.message}" if a.path else a.message for a in expected]
+    assert "trustZones[0].risk.trustRating: trust rating 20.0 read as trust level untrusted" in shown
+    assert 'data-testid="import-errors"' not in page

@@ -18,8 +18,9 @@ from threatmodel import selectors, services
 from threatmodel.api import serializers as s
 from threatmodel.api.common import base_revision_of, conflict_response, etag, parse_id
 from threatmodel.api.filters import ThreatModelFilterSet
+from threatmodel.api.parsers import RequestTooLarge
 from threatmodel.choices import Role
-from threatmodel.interchange.native import snapshot_to_document, write_model
+from threatmodel.interchange.native import MAX_FILE_BYTES, snapshot_to_document, write_model
 from threatmodel.interchange.reimport import align as align_reimport
 from threatmodel.model_templates import TEMPLATE_BY_SLUG
 from threatmodel.security import origin_of
@@ -34,7 +35,11 @@ class RawModelParser(parsers.BaseParser):
     media_type = "*/*"
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        return {"raw": stream.read() if stream is not None else b""}
+        """At most the model file limit (``MAX_FILE_BYTES``, not the JSON body limit) is read: above it, 413."""
+        raw = stream.read(MAX_FILE_BYTES + 1) if stream is not None else b""
+        if len(raw) > MAX_FILE_BYTES:
+            raise RequestTooLarge(f"the model file is larger than {MAX_FILE_BYTES:,} bytes")
+        return {"raw": raw}
 
 
 ERRORS = {400: s.ErrorSerializer, 404: s.ErrorSerializer}

@@ -29,7 +29,11 @@ from threatmodel.invariants import (
     reference_issues,
 )
 
-MAX_FILE_BYTES = 25 * 1024 * 1024
+#: The largest model file any reader takes (page, API, ``tm_import``, the CLI), whatever its format. Above every
+#: export of a model at the supported scale (10,000 components / 50,000 flows: native JSON 21 MB, OTM 40 MB,
+#: Threat Dragon 101 MB, pinned by tests/interchange/test_size_limits.py), so what Trustmap writes it reads back.
+#: JSON API bodies (change sets) have their own, smaller limit: ``DATA_UPLOAD_MAX_MEMORY_SIZE``.
+MAX_FILE_BYTES = 128 * 1024 * 1024
 MAX_ELEMENTS = 250_000
 MAX_DEPTH = inputgate.MAX_DEPTH
 #: Fields shown to people as an element's name (a threat's is its title): the input gate's name rules apply.
@@ -92,7 +96,6 @@ def parse_document(raw: bytes | str, filename: str = "") -> Any:
     (``threatmodel.inputgate``: JSON types only, valid Unicode, finite numbers, at most :data:`MAX_DEPTH` levels,
     names without control characters)."""
     document = _load_document(raw, filename)
-    inputgate.check_value(document, max_depth=MAX_DEPTH)
     issues = document_name_issues(document)
     if issues:
         raise ModelValidationError(issues)
@@ -132,12 +135,12 @@ def _load_document(raw: bytes | str, filename: str) -> Any:
         raise ModelValidationError([Issue("", f"document is nested deeper than {MAX_DEPTH} levels")])
     if filename.lower().endswith(".json") or stripped.startswith(("{", "[")):
         try:
-            return inputgate.loads(text, max_depth=MAX_DEPTH)
+            return inputgate.parse_checked(text, max_depth=MAX_DEPTH)  # nesting checked above
         except inputgate.InputRefused as exc:
             if filename.lower().endswith(".json") or not exc.issues[0].message.startswith("invalid JSON"):
                 raise
     try:
-        return yaml.load(text, Loader=_JsonTypesLoader)  # noqa: S506 - a SafeLoader subclass
+        document = yaml.load(text, Loader=_JsonTypesLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -146,6 +149,7 @@ def _load_document(raw: bytes | str, filename: str) -> Any:
         raise ModelValidationError([Issue("", f"invalid YAML: {exc}")]) from None
     except (RecursionError, MemoryError):
         raise ModelValidationError([Issue("", "document is nested too deeply")]) from None
+    return inputgate.check_value(document, max_depth=MAX_DEPTH)
 
 
 def _json_path(path: Any) -> str:
@@ -155,10 +159,12 @@ def _json_path(path: Any) -> str:
     return out
 
 
-def schema_issues(document: Any) -> list[Issue]:
+def schema_issues(document: Any, *, gated: bool = False) -> list[Issue]:
+    """The schema's problems of a document. ``gated``: it comes from :func:`parse_document`, which has already
+    passed it through the input gate (a document built in code is checked here)."""
     if not isinstance(document, dict):
         return [Issue("", f"a model file must be a mapping at the top level, not {type(document).__name__}")]
-    gate = inputgate.value_issues(document, max_depth=MAX_DEPTH)  # the same rule as change sets
+    gate = [] if gated else inputgate.value_issues(document, max_depth=MAX_DEPTH)  # the same rule as change sets
     if gate:
         return gate
     total = sum(len(document.get(name) or []) for name in COLLECTIONS if isinstance(document.get(name), list))
@@ -387,10 +393,11 @@ def index_document(document: Mapping[str, Any]) -> tuple[ModelIndex, list[Issue]
     return index, issues, first_path
 
 
-def document_issues(document: Any, *, known_controls: frozenset[str] | None = None) -> list[Issue]:
+def document_issues(document: Any, *, known_controls: frozenset[str] | None = None, gated: bool = False) -> list[Issue]:
     """Every problem of the document at once: its schema problems, and the reference problems too wherever the
-    document has the shape to look for them (a refused file lists all that is wrong, not only the first kind)."""
-    issues = schema_issues(document)
+    document has the shape to look for them (a refused file lists all that is wrong, not only the first kind).
+    ``gated``: as for :func:`schema_issues`."""
+    issues = schema_issues(document, gated=gated)
     if not issues:
         return _reference_issues(document, known_controls)
     if not _has_collections_shape(document):
@@ -430,9 +437,9 @@ def _reference_issues(document: Any, known_controls: frozenset[str] | None) -> l
 
 
 def snapshot_from_document(
-    document: Any, *, known_controls: frozenset[str] | None = None, revision: int = 0
+    document: Any, *, known_controls: frozenset[str] | None = None, revision: int = 0, gated: bool = False
 ) -> Snapshot:
-    issues = document_issues(document, known_controls=known_controls)
+    issues = document_issues(document, known_controls=known_controls, gated=gated)
     if issues:
         raise ModelValidationError(issues)
     collections = {
@@ -443,7 +450,7 @@ def snapshot_from_document(
 
 def read_model(raw: bytes | str, filename: str = "", *, known_controls: frozenset[str] | None = None) -> Snapshot:
     """Parse and validate a native model file. Raises ``ModelValidationError``."""
-    return snapshot_from_document(parse_document(raw, filename), known_controls=known_controls)
+    return snapshot_from_document(parse_document(raw, filename), known_controls=known_controls, gated=True)
 
 
 def snapshot_to_document(snapshot: Snapshot, *, compact: bool = True) -> dict[str, Any]:
@@ -474,8 +481,8 @@ def sniff(document: Mapping[str, Any]) -> bool:
 
 
 def read_result(document: Any, text: str, filename: str, known_controls: frozenset[str] | None) -> ImportResult:
-    """A parsed native document -> ``ImportResult`` with the line of every element."""
-    snapshot = snapshot_from_document(document, known_controls=known_controls)
+    """A document from :func:`parse_document` -> ``ImportResult`` with the line of every element."""
+    snapshot = snapshot_from_document(document, known_controls=known_controls, gated=True)
     lines = line_index(text)
     return ImportResult(
         format="native",

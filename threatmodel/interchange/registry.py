@@ -154,6 +154,17 @@ def read(
     return reader(document, text, name, controls)
 
 
+def import_limit_warning(data: bytes, format: str) -> str | None:
+    """What to tell the writer of an export larger than any import may be (a model far past the supported
+    scale), or None: such a file is still written, but Trustmap will not read it back."""
+    if len(data) <= MAX_FILE_BYTES:
+        return None
+    return (
+        f"the {format} file is {len(data):,} bytes, over the {MAX_FILE_BYTES:,}-byte import limit: "
+        "Trustmap will not read it back (the native format is the most compact)"
+    )
+
+
 def write(snapshot: Snapshot, format: str) -> bytes:
     """The bytes of ``snapshot`` in a writable format."""
     fmt = FORMATS.get(format)
