@@ -47,16 +47,15 @@ from threatmodel.persistence import (
 DEPENDENCY_ORDER: tuple[str, ...] = tuple(KIND_OF_COLLECTION.values())
 
 
-def _index(model_id: int) -> ModelIndex:
+def _index(keymap: KeyMap, parents: Mapping[int, int | None]) -> ModelIndex:
+    """The model's index of ids from its full key map (``KeyMap.of_all_kinds``)."""
     index = ModelIndex()
     for kind in DEPENDENCY_ORDER:
         if kind == "boundary":
-            parents = dict(m.TrustBoundary.objects.filter(model_id=model_id).values_list("pk", "parent_id"))
-            keys = dict(m.TrustBoundary.objects.filter(model_id=model_id).values_list("pk", "key"))
-            for pk, key in keys.items():
-                index.add(kind, key, keys.get(parents[pk]) if parents[pk] else None)
+            for key, pk in keymap.keys(kind).items():
+                index.add(kind, key, keymap.key(kind, parents.get(pk)))
         else:
-            for key in ROW_MODEL[kind].objects.filter(model_id=model_id).values_list("key", flat=True):
+            for key in keymap.keys(kind):
                 index.add(kind, key)
     return index
 
@@ -95,12 +94,16 @@ def apply_changes(
     its message is written from what the (merged) revision changes.
     """
     numbered = list(changes)
-    index, current = (ModelIndex(), {}) if bulk else _current_state(model.pk, numbered)
+    current: dict[Key, ElementDict]
+    if bulk:
+        index, current, keymap = ModelIndex(), {}, KeyMap(model.pk)
+    else:
+        index, current, keymap = _current_state(model.pk, numbered)
     resolved = _resolve(numbered, index, current, bulk=bulk)
     issues = _consistency_issues(model.pk, resolved, index, bulk=bulk)
     if issues:
         raise ModelValidationError(issues)
-    _write_rows(model.pk, resolved.after, resolved.before, bulk=bulk)
+    _write_rows(model.pk, resolved.after, resolved.before, keymap)
     records = _change_records(resolved, model_info_before, model_info_after)
     if not records:
         raise ModelValidationError([Issue("changes", "the change set changes nothing")])
@@ -190,17 +193,19 @@ def _merge_into(
 
 def _current_state(
     model_id: int, numbered: Sequence[tuple[int, ElementChange]]
-) -> tuple[ModelIndex, dict[Key, ElementDict]]:
-    """The model's index of ids, and the current dicts of the elements the changes touch."""
+) -> tuple[ModelIndex, dict[Key, ElementDict], KeyMap]:
+    """The model's index of ids, the current dicts of the elements the changes touch (only those rows and their
+    links are read), and the model's key map (one query for all kinds; the writes reuse it)."""
     touched: dict[str, set[str]] = defaultdict(set)
     for _, change in numbered:
         touched[change.kind].add(change.id)
-    current = {
-        (kind, item["id"]): item
-        for kind, items in load_element_dicts(model_id, kinds=list(touched), keys=touched).items()
-        for item in items
-    }
-    return _index(model_id), current
+    keymap, parents = KeyMap.of_all_kinds(model_id)
+    index = _index(keymap, parents)
+    existing = {kind: [key for key in keys if key in keymap.keys(kind)] for kind, keys in touched.items()}
+    wanted = {kind: keys for kind, keys in existing.items() if keys}
+    loaded = load_element_dicts(model_id, kinds=list(wanted), keys=wanted, keymap=keymap) if wanted else {}
+    current = {(kind, item["id"]): item for kind, items in loaded.items() for item in items}
+    return index, current, keymap
 
 
 def _resolve(
@@ -383,10 +388,8 @@ def _write_rows(
     model_id: int,
     final: Mapping[Key, ElementDict | None],
     before_of: Mapping[Key, ElementDict | None],
-    *,
-    bulk: bool,
+    keymap: KeyMap,
 ) -> None:
-    keymap = KeyMap(model_id)
     by_kind: dict[str, list[tuple[str, ElementDict | None]]] = defaultdict(list)
     for (kind, key), after in final.items():
         by_kind[kind].append((key, after))
@@ -417,9 +420,14 @@ def _write_kind(
         fast_insert(
             row_model, ({"model_id": model_id, "key": key, **row_values(kind, after, keymap)} for key, after in new)
         )
-        new_keys = {key for key, _ in new}
-        for key, pk in row_model.objects.filter(model_id=model_id).values_list("key", "pk").iterator(5000):
-            if key in new_keys:
+        new_keys = [key for key, _ in new]
+        if len(new_keys) > 500:  # a bulk write: scan the kind instead of a long IN list
+            rows = row_model.objects.filter(model_id=model_id).values_list("key", "pk").iterator(5000)
+        else:
+            rows = row_model.objects.filter(model_id=model_id, key__in=new_keys).values_list("key", "pk").iterator()
+        wanted = set(new_keys)
+        for key, pk in rows:
+            if key in wanted:
                 keymap.remember(kind, key, pk)
     for key, after in old:
         row_model.objects.filter(pk=keymap.pk(kind, key)).update(**row_values(kind, after, keymap))
