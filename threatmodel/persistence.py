@@ -100,6 +100,42 @@ class KeyMap:
         self._pk: dict[str, dict[str, int]] = {}
         self._key: dict[str, dict[int, str]] = {}
 
+    @classmethod
+    def of_all_kinds(cls, model_id: int) -> tuple[KeyMap, dict[int, int | None]]:
+        """The key map of every kind at once, in one query (a change set needs the index of all ids anyway), and
+        each boundary's parent as primary keys."""
+        from django.db import connection
+
+        quote = connection.ops.quote_name
+        kinds = list(ROW_MODEL)
+        selects = []
+        for i, kind in enumerate(kinds):
+            meta = ROW_MODEL[kind]._meta
+
+            def column(name: str, meta: Any = meta) -> str:
+                return quote(meta.get_field(name).column)
+
+            table = quote(meta.db_table)
+            parent = column("parent") if kind == "boundary" else "NULL"
+            # identifiers come from the model definitions (never from input) and are quoted
+            columns = f"{i}, {column('key')}, {quote(str(meta.pk.column))}, {parent}"
+            where = f"{column('model')} = %s"
+            selects.append(f"SELECT {columns} FROM {table} WHERE {where}")  # noqa: S608
+        keymap = cls(model_id)
+        for kind in kinds:
+            keymap._pk[kind] = {}
+            keymap._key[kind] = {}
+        parents: dict[int, int | None] = {}
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(selects), [model_id] * len(kinds))
+            for i, key, pk, parent in cursor.fetchall():
+                kind = kinds[i]
+                keymap._pk[kind][key] = pk
+                keymap._key[kind][pk] = key
+                if parent is not None or kind == "boundary":
+                    parents[pk] = parent
+        return keymap, parents
+
     def _load(self, kind: str) -> None:
         if kind not in self._pk:
             rows = ROW_MODEL[kind].objects.filter(model_id=self.model_id).values_list("key", "pk")
@@ -131,8 +167,10 @@ class KeyMap:
         if kind not in self._pk:
             self._load(kind)
             return
-        rows = ROW_MODEL[kind].objects.filter(model_id=self.model_id).values_list("key", "pk").iterator(5000)
-        for key, pk in rows:
+        rows = ROW_MODEL[kind].objects.filter(model_id=self.model_id)
+        if len(keys) <= 500:  # an editor's change set: the new rows only; a bulk write scans instead of a long IN list
+            rows = rows.filter(key__in=keys)
+        for key, pk in rows.values_list("key", "pk").iterator(5000):
             if key in keys:
                 self.remember(kind, key, pk)
 
@@ -173,18 +211,21 @@ bulk_allocation = gc_paused
 
 
 def load_element_dicts(
-    model_id: int, kinds: Iterable[str] | None = None, keys: Mapping[str, Iterable[str]] | None = None
+    model_id: int,
+    kinds: Iterable[str] | None = None,
+    keys: Mapping[str, Iterable[str]] | None = None,
+    keymap: KeyMap | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Native dicts of the model's elements, per kind (all, or only ``keys[kind]``)."""
+    """Native dicts of the model's elements, per kind (all, or only ``keys[kind]``); ``keymap``: the model's
+    key map if the caller has it already."""
     with gc_paused():
-        return _load_element_dicts(model_id, kinds, keys)
+        return _load_element_dicts(model_id, kinds, keys, keymap or KeyMap(model_id))
 
 
 def _load_element_dicts(
-    model_id: int, kinds: Iterable[str] | None, keys: Mapping[str, Iterable[str]] | None
+    model_id: int, kinds: Iterable[str] | None, keys: Mapping[str, Iterable[str]] | None, keymap: KeyMap
 ) -> dict[str, list[dict[str, Any]]]:
     wanted = list(kinds or ROW_MODEL)
-    keymap = KeyMap(model_id)
     out: dict[str, list[dict[str, Any]]] = {}
     for kind in wanted:
         queryset = ROW_MODEL[kind].objects.filter(model_id=model_id)
@@ -198,7 +239,9 @@ def _load_element_dicts(
         }
         fetched = [f"{name}__raw" if name in JSON_COLUMNS else name for name in columns]
         rows = list(queryset.order_by("key").annotate(**raw_json).values_list(*fetched))
-        links = _links(kind, [r[0] for r in rows], keymap) if kind in ("component", "flow") else {}
+        links = (
+            _links(kind, [r[0] for r in rows], keymap, everything=keys is None) if kind in ("component", "flow") else {}
+        )
         converter = _CONVERTERS.get(kind)
         json_positions = [i for i, name in enumerate(columns) if name in JSON_COLUMNS]
         scalars = SCALARS[kind]
@@ -229,26 +272,31 @@ _EXTRA_COLUMNS: dict[str, list[str]] = {
 }
 
 
-def _links(kind: str, pks: list[int], keymap: KeyMap) -> dict[int, dict[str, list[str]]]:
+def _links(kind: str, pks: list[int], keymap: KeyMap, *, everything: bool) -> dict[int, dict[str, list[str]]]:
+    """The data asset links of the rows ``pks`` (``everything``: they are all the model's rows of the kind)."""
     links: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     if not pks:
         return links
     data_key = keymap.keys("data_asset")
     key_of = {pk: key for key, pk in data_key.items()}
     if kind == "component":
-        component_rows = (
+        component_links = (
             m.ComponentData.objects.filter(component__model_id=keymap.model_id)
-            .order_by("component_id", "role", "ordinal")
-            .values_list("component_id", "data_asset_id", "role")
+            if everything
+            else m.ComponentData.objects.filter(component_id__in=pks)
+        )
+        component_rows = component_links.order_by("component_id", "role", "ordinal").values_list(
+            "component_id", "data_asset_id", "role"
         )
         for component_id, data_id, role in component_rows:
             links[component_id]["data_" + role].append(key_of[data_id])
     else:
-        flow_rows = (
+        flow_links = (
             m.FlowData.objects.filter(flow__model_id=keymap.model_id)
-            .order_by("flow_id", "ordinal")
-            .values_list("flow_id", "data_asset_id")
+            if everything
+            else m.FlowData.objects.filter(flow_id__in=pks)
         )
+        flow_rows = flow_links.order_by("flow_id", "ordinal").values_list("flow_id", "data_asset_id")
         for flow_id, data_id in flow_rows:
             links[flow_id]["data_assets"].append(key_of[data_id])
     return links

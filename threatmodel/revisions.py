@@ -47,16 +47,15 @@ from threatmodel.persistence import (
 DEPENDENCY_ORDER: tuple[str, ...] = tuple(KIND_OF_COLLECTION.values())
 
 
-def _index(model_id: int) -> ModelIndex:
+def _index(keymap: KeyMap, parents: Mapping[int, int | None]) -> ModelIndex:
+    """The model's index of ids from its full key map (``KeyMap.of_all_kinds``)."""
     index = ModelIndex()
     for kind in DEPENDENCY_ORDER:
         if kind == "boundary":
-            parents = dict(m.TrustBoundary.objects.filter(model_id=model_id).values_list("pk", "parent_id"))
-            keys = dict(m.TrustBoundary.objects.filter(model_id=model_id).values_list("pk", "key"))
-            for pk, key in keys.items():
-                index.add(kind, key, keys.get(parents[pk]) if parents[pk] else None)
+            for key, pk in keymap.keys(kind).items():
+                index.add(kind, key, keymap.key(kind, parents.get(pk)))
         else:
-            for key in ROW_MODEL[kind].objects.filter(model_id=model_id).values_list("key", flat=True):
+            for key in keymap.keys(kind):
                 index.add(kind, key)
     return index
 
@@ -98,12 +97,16 @@ def apply_changes(  # noqa: PLR0913 - keyword-only; each mode of a model write i
     references, boundary cycles, controls the catalog does not know), so the whole model is not checked twice.
     """
     numbered = list(changes)
-    index, current = (ModelIndex(), {}) if bulk else _current_state(model.pk, numbered)
+    current: dict[Key, ElementDict]
+    if bulk:
+        index, current, keymap = ModelIndex(), {}, KeyMap(model.pk)
+    else:
+        index, current, keymap = _current_state(model.pk, numbered)
     resolved = _resolve(numbered, index, current, bulk=bulk)
     issues = [] if bulk and checked else _consistency_issues(model.pk, resolved, index, bulk=bulk)
     if issues:
         raise ModelValidationError(issues)
-    _write_rows(model.pk, resolved.after, resolved.before, bulk=bulk)
+    _write_rows(model.pk, resolved.after, resolved.before, keymap)
     records = _change_records(resolved, model_info_before, model_info_after)
     if not records:
         raise ModelValidationError([Issue("changes", "the change set changes nothing")])
@@ -193,17 +196,19 @@ def _merge_into(
 
 def _current_state(
     model_id: int, numbered: Sequence[tuple[int, ElementChange]]
-) -> tuple[ModelIndex, dict[Key, ElementDict]]:
-    """The model's index of ids, and the current dicts of the elements the changes touch."""
+) -> tuple[ModelIndex, dict[Key, ElementDict], KeyMap]:
+    """The model's index of ids, the current dicts of the elements the changes touch (only those rows and their
+    links are read), and the model's key map (one query for all kinds; the writes reuse it)."""
     touched: dict[str, set[str]] = defaultdict(set)
     for _, change in numbered:
         touched[change.kind].add(change.id)
-    current = {
-        (kind, item["id"]): item
-        for kind, items in load_element_dicts(model_id, kinds=list(touched), keys=touched).items()
-        for item in items
-    }
-    return _index(model_id), current
+    keymap, parents = KeyMap.of_all_kinds(model_id)
+    index = _index(keymap, parents)
+    existing = {kind: [key for key in keys if key in keymap.keys(kind)] for kind, keys in touched.items()}
+    wanted = {kind: keys for kind, keys in existing.items() if keys}
+    loaded = load_element_dicts(model_id, kinds=list(wanted), keys=wanted, keymap=keymap) if wanted else {}
+    current = {(kind, item["id"]): item for kind, items in loaded.items() for item in items}
+    return index, current, keymap
 
 
 def _resolve(
@@ -386,10 +391,8 @@ def _write_rows(
     model_id: int,
     final: Mapping[Key, ElementDict | None],
     before_of: Mapping[Key, ElementDict | None],
-    *,
-    bulk: bool,
+    keymap: KeyMap,
 ) -> None:
-    keymap = KeyMap(model_id)
     by_kind: dict[str, list[tuple[str, ElementDict | None]]] = defaultdict(list)
     for (kind, key), after in final.items():
         by_kind[kind].append((key, after))

@@ -284,3 +284,22 @@ def test_deleting_and_recreating_an_id_in_one_change_set_is_an_update(demo_model
     )
     record = m.ChangeRecord.objects.get(revision=revision)
     assert record.action == "update" and record.after["control"] == "waf"
+
+
+def test_the_one_query_key_map_equals_the_per_kind_one(demo_model: Any, alice: Any) -> None:
+    """The change sets' key map (all kinds in one query) holds what the lazy per-kind one loads, and each
+    boundary's parent; a second model's rows stay out of it."""
+    from threatmodel.persistence import ROW_MODEL, KeyMap
+
+    other = services.model_duplicate(model=demo_model, user=alice, name="Other")
+    apply(demo_model, alice, ElementChange("update", "boundary", "ns-platform", {"parent": "vpc-prod"}))
+    keymap, parents = KeyMap.of_all_kinds(demo_model.pk)
+    lazy = KeyMap(demo_model.pk)
+    for kind in ROW_MODEL:
+        assert keymap.keys(kind) == lazy.keys(kind)
+    assert keymap.keys("component") and not set(keymap.keys("component").values()) & set(
+        KeyMap(other.pk).keys("component").values()
+    )
+    stored = dict(m.TrustBoundary.objects.filter(model=demo_model).values_list("pk", "parent_id"))
+    assert parents == stored
+    assert keymap.key("boundary", parents[keymap.pk("boundary", "ns-platform")]) == "vpc-prod"
