@@ -185,8 +185,9 @@ def test_the_dashboard_and_findings_scripts_agree() -> None:
     dashboard = (STATIC / "dashboard.js").read_text(encoding="utf-8")
     match = re.search(r"var SEV = \[(.*?)\];", dashboard)
     assert match and re.findall(r"'([\w-]+)'", match.group(1)) == list(v.SEVERITIES)
+    # the findings page is rendered by the server from the vocabulary: its script keeps no copy of the severities
     findings = (STATIC / "findings.js").read_text(encoding="utf-8")
-    assert _js_object_keys(findings, "RANK") == list(v.SEVERITIES)
+    assert not any(f"'{s}'" in findings or f'"{s}"' in findings for s in v.SEVERITIES)
     css = (ROOT / "static" / "css" / "app.css").read_text(encoding="utf-8")
     assert all(f".sev-{s} " in css for s in v.SEVERITIES)
 
