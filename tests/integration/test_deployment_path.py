@@ -330,6 +330,12 @@ def test_the_readme_deployment_runs_an_assessment_and_a_report(tmp_path: Path) -
             for task in ("run_assessment", "render_report"):
                 assert re.search(rf"Task assessments\.tasks\.{task}\[[^\]]+\] succeeded", worker_log), task
             assert "weasyprint" not in worker_log.lower()  # quiet logs at INFO: no renderer chatter
+            # the access log: one line per request, with the address the proxy forwarded; no control socket
+            downloaded = f'203.0.113.7 "GET /api/v1/reports/{report["id"]}/download/ HTTP/1.1" 200 '
+            assert downloaded in stack.log("web"), stack.log("web")[-3000:]
+            assert "Control socket" not in stack.log("web")
+            for name in stack.procs:
+                assert not re.search(r"Traceback|\bERROR\b|CRITICAL", stack.log(name)), stack.log(name)[-3000:]
             phase("checked")
         phase("stopped")
     elapsed = time.monotonic() - started
