@@ -215,7 +215,19 @@ def log_in(proxy: Proxy, username: str) -> None:
     assert code == 302 and "sessionid" in proxy.cookies, (code, headers, body[:500].decode(errors="replace"))
 
 
-def test_the_readme_deployment_runs_an_assessment_and_a_report(tmp_path: Path) -> None:
+@pytest.fixture
+def background() -> Iterator[list[subprocess.Popen[str]]]:
+    """Commands started ahead (collectstatic, check --deploy): stopped at the end even when a step before their
+    ``finish`` failed."""
+    procs: list[subprocess.Popen[str]] = []
+    yield procs
+    for proc in procs:
+        servers.stop(proc)
+
+
+def test_the_readme_deployment_runs_an_assessment_and_a_report(
+    tmp_path: Path, background: list[subprocess.Popen[str]]
+) -> None:
     started = time.monotonic()
     deadline = started + BUDGET_SECONDS
     phases: dict[str, float] = {}
@@ -228,6 +240,7 @@ def test_the_readme_deployment_runs_an_assessment_and_a_report(tmp_path: Path) -
     static_env = production_env(tmp_path)  # the example's DATABASE_URL and REDIS_URL, not contacted
     collect = manage(static_env, "collectstatic", "--noinput", "-v0")
     check = manage(static_env, "check", "--deploy", "--fail-level", "WARNING")
+    background += [collect, check]
     with servers.postgres() as database_url, servers.redis() as redis_url:
         env = {**static_env, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
         phase("servers")
