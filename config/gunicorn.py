@@ -19,6 +19,9 @@ from typing import Any
 worker_class = "gthread"
 threads = 4
 keepalive = 30
+accesslog = "-"
+access_log_format = '%(h)s %({x-forwarded-for}i)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
+control_socket_disable = True
 
 
 def post_worker_init(worker: Any) -> None:

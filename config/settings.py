@@ -112,7 +112,7 @@ STATIC_ROOT = ENV.static_root
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "config.storage.DedupCompressedManifestStaticFilesStorage"  # WhiteNoise's, compressing less
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },

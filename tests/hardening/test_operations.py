@@ -3,6 +3,8 @@ command, compressed and hashed static files with a long cache, quiet renderer lo
 
 from __future__ import annotations
 
+import gzip
+import json
 import logging
 import os
 import socket
@@ -12,6 +14,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import brotli
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -99,6 +102,18 @@ def test_production_static_files_are_hashed_compressed_and_cached_for_long(tmp_p
     hashed = sorted((tmp_path / "static" / "css").glob("*.*.css"))
     assert hashed, "collectstatic made no hashed copies"
     assert Path(f"{hashed[0]}.gz").exists()
+    # each content is compressed once and copied to its twin (config/storage.py): every copy is the right one
+    static = tmp_path / "static"
+    compressed = [path for path in static.rglob("*") if path.suffix in {".gz", ".br"}]
+    assert len(compressed) > 100
+    for path in compressed:
+        unpack = gzip.decompress if path.suffix == ".gz" else brotli.decompress
+        assert unpack(path.read_bytes()) == path.with_suffix("").read_bytes(), path
+    manifest = json.loads((static / "staticfiles.json").read_text())["paths"]
+    for original, hashed_name in manifest.items():
+        if (static / original).read_bytes() == (static / hashed_name).read_bytes():
+            for suffix in (".gz", ".br"):
+                assert (static / f"{original}{suffix}").exists() == (static / f"{hashed_name}{suffix}").exists()
     web, base = servers.start_gunicorn(env)
     try:
         request = urllib.request.Request(
