@@ -35,12 +35,12 @@ from threatmodel.interchange.base import (
     locations_for,
     mapping_of,
     name_of,
-    number_of,
     refuse,
     text_of,
     triage_from_attributes,
 )
 from threatmodel.interchange.foreign_threats import add_cell_threats, with_foreign_threats
+from threatmodel.interchange.geometry import NODE_SIZE, Box, curve_box, node_box, point_of
 from threatmodel.interchange.schema import FORMAT_NAME, FORMAT_VERSION
 from threatmodel.invariants import Issue
 from threatmodel.vocabulary import STORAGE_KINDS, WORKLOAD_KINDS, ComponentKind, Encryption, judged_encryption
@@ -49,7 +49,6 @@ TD_VERSION = "2.2.0"
 SCHEMA_PATH = Path(__file__).with_name("schemas") / "threat-dragon-v2.schema.json"
 #: How far (px) a free flow end may be from a node's box and still attach to it.
 SNAP_DISTANCE = 60.0
-NODE_SIZE = (160.0, 80.0)
 _STATUS = {
     "open": "open",
     "mitigated": "mitigated",
@@ -68,79 +67,6 @@ _SEVERITIES = {"critical", "high", "medium", "low", "info"}
 def sniff(document: Mapping[str, Any]) -> bool:
     detail = document.get("detail")
     return "summary" in document and isinstance(detail, Mapping) and "diagrams" in detail
-
-
-# -- geometry ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Box:
-    x: float
-    y: float
-    width: float
-    height: float
-
-    @property
-    def centre(self) -> tuple[float, float]:
-        return (self.x + self.width / 2, self.y + self.height / 2)
-
-    def contains(self, point: tuple[float, float]) -> bool:
-        return self.x <= point[0] <= self.x + self.width and self.y <= point[1] <= self.y + self.height
-
-    def encloses(self, other: Box) -> bool:
-        return (
-            self.x <= other.x
-            and self.y <= other.y
-            and other.x + other.width <= self.x + self.width
-            and other.y + other.height <= self.y + self.height
-            and self.area > other.area
-        )
-
-    @property
-    def area(self) -> float:
-        return self.width * self.height
-
-    def distance(self, point: tuple[float, float]) -> float:
-        dx = max(self.x - point[0], 0.0, point[0] - (self.x + self.width))
-        dy = max(self.y - point[1], 0.0, point[1] - (self.y + self.height))
-        return float((dx * dx + dy * dy) ** 0.5)
-
-
-def _point(value: Any, path: str) -> tuple[float, float] | None:
-    if not isinstance(value, Mapping):
-        return None
-    x = number_of(value.get("x"), f"{path}.x")
-    y = number_of(value.get("y"), f"{path}.y")
-    return (x, y) if x is not None and y is not None else None
-
-
-def _node_box(cell: Mapping[str, Any], path: str) -> Box | None:
-    position = _point(cell.get("position"), f"{path}.position")
-    if position is None:
-        return None
-    size = mapping_of(cell.get("size"), f"{path}.size")
-    width = number_of(size.get("width"), f"{path}.size.width") or NODE_SIZE[0]
-    height = number_of(size.get("height"), f"{path}.size.height") or NODE_SIZE[1]
-    return Box(position[0], position[1], abs(width), abs(height))
-
-
-def _curve_box(cell: Mapping[str, Any], path: str) -> Box | None:
-    points = [
-        p
-        for p in (
-            _point(cell.get("source"), f"{path}.source"),
-            _point(cell.get("target"), f"{path}.target"),
-            *(
-                _point(v, f"{path}.vertices[{i}]")
-                for i, v in enumerate(list_of(cell.get("vertices"), f"{path}.vertices"))
-            ),
-        )
-        if p is not None
-    ]
-    if len(points) < 2:
-        return None
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    return Box(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -236,7 +162,7 @@ class _Reader:
                 )
                 self.ids.native_of[("cell", foreign)] = native_id
                 self.foreign_of[native_id] = foreign
-                box = _node_box(cell, path) if role != "curve" else _curve_box(cell, path)
+                box = node_box(cell, path) if role != "curve" else curve_box(cell, path)
                 self.cells.append(_Cell(path, cell, data, role, native_id, box, d_index))
 
     def _model(self, summary: Mapping[str, Any]) -> dict[str, Any]:
@@ -361,7 +287,7 @@ class _Reader:
         if attached is not None:
             target = by_foreign.get(str(attached))
             return target.native_id if target is not None and target.role in ("actor", "process", "store") else None
-        point = _point(end, f"{cell.path}.{side}")
+        point = point_of(end, f"{cell.path}.{side}")
         if point is None:
             return None
         near = sorted(

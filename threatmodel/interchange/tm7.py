@@ -36,8 +36,8 @@ from threatmodel.interchange.base import (
     refuse,
 )
 from threatmodel.interchange.foreign_threats import with_foreign_threats
+from threatmodel.interchange.geometry import Box
 from threatmodel.interchange.schema import FORMAT_NAME, FORMAT_VERSION
-from threatmodel.interchange.threat_dragon import Box
 from threatmodel.invariants import Issue
 from threatmodel.vocabulary import STORAGE_KINDS, WORKLOAD_KINDS, ComponentKind
 
