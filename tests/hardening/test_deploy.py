@@ -221,10 +221,13 @@ def test_the_settings_example_holds_no_secret_and_passes_check_deploy(tmp_path: 
     assert done.returncode == 0, done.stdout + done.stderr
     # the one silenced check is HSTS preloading (security.W021), the operator's call: HSTS_PRELOAD=1
     assert done.stdout.strip() == "System check identified no issues (1 silenced)."
-    # and without the secret key filled in, it refuses to start at all, in one line
+    # and without the secret key filled in, it refuses to start at all, in one line. manage.py is run from a copy
+    # beside an empty var/: a development checkout's var/secret_key (written by `make run`) is not a deployment's.
     env["DJANGO_SECRET_KEY"] = ""
+    env["PYTHONPATH"] = str(ROOT)
+    (tmp_path / "manage.py").write_bytes((ROOT / "manage.py").read_bytes())
     refused = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "manage.py", "check", "--deploy"], cwd=tmp_path, env=env, capture_output=True, text=True
     )
     assert refused.returncode == 1 and "DJANGO_SECRET_KEY" in refused.stderr and "Traceback" not in refused.stderr
 
