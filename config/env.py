@@ -154,6 +154,7 @@ class Env:
     media_root: str
     static_root: str
     log_level: str
+    log_format: str
     secure_cookies: bool
     api_docs_public: bool
     hsts_preload: bool
@@ -201,6 +202,7 @@ def load() -> Env:
         media_root=_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")),
         static_root=_str("STATIC_ROOT", str(BASE_DIR / "var" / "staticfiles")),
         log_level=_str("LOG_LEVEL", "INFO"),
+        log_format=_choice("LOG_FORMAT", "plain", ("plain", "json")),
         secure_cookies=_bool("SECURE_COOKIES", False),
         api_docs_public=_bool("API_DOCS_PUBLIC", False),
         hsts_preload=_bool("HSTS_PRELOAD", False),

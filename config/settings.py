@@ -290,13 +290,24 @@ CACHES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # LOG_FORMAT=json: one JSON object per line for log shippers (python-json-logger), same fields
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": ENV.log_format}},
     "root": {"handlers": ["console"], "level": ENV.log_level},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # without REDIS_URL tasks run in-process and kombu complains about the unused in-memory broker
         "kombu.connection": {"level": "ERROR"},
+        # in-process jobs: one "Task ... succeeded" line per sweep every JOB_SWEEP_INTERVAL seconds is console
+        # chatter; the services log what a job did (a Celery worker, with REDIS_URL, keeps its task lines)
+        **({} if ENV.redis_url else {"celery.app.trace": {"level": "WARNING"}}),
         # WeasyPrint and its font/CSS stack log ~100 INFO lines per PDF: warnings and errors only
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

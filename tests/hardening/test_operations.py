@@ -125,3 +125,43 @@ def test_production_static_files_are_hashed_compressed_and_cached_for_long(tmp_p
             assert "immutable" in response.headers["Cache-Control"]
     finally:
         servers.stop(web)
+
+
+_LOG_PROBE = (
+    "import django, logging; django.setup(); "
+    "logging.getLogger('trustmap.probe').warning('probe %s', 'ü'); "
+    "print(logging.getLevelName(logging.getLogger('celery.app.trace').getEffectiveLevel()))"
+)
+
+
+def _log_probe(**env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
+    base.update(DJANGO_SETTINGS_MODULE="config.settings", DJANGO_DEBUG="1", PYTHONPATH=str(ROOT), **env)
+    return subprocess.run(
+        [sys.executable, "-c", _LOG_PROBE], cwd=ROOT, env=base, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_json_logs_are_one_object_per_line_and_the_embedded_runner_keeps_quiet() -> None:
+    done = _log_probe(LOG_FORMAT="json")
+    assert done.returncode == 0, done.stderr
+    [line] = [line for line in done.stderr.splitlines() if "trustmap.probe" in line]
+    record = json.loads(line)
+    assert record["level"] == "WARNING" and record["logger"] == "trustmap.probe" and record["message"] == "probe ü"
+    assert record["time"]
+    # without REDIS_URL every sweep of the in-process runner would log a "Task ... succeeded" line
+    assert done.stdout.strip() == "WARNING"
+    plain = _log_probe(REDIS_URL="redis://127.0.0.1:1/0")
+    assert plain.returncode == 0, plain.stderr
+    assert " WARNING trustmap.probe probe ü" in plain.stderr and "{" not in plain.stderr
+    assert plain.stdout.strip() == "INFO"
+
+
+def test_an_unknown_log_format_is_one_line_naming_the_variable() -> None:
+    base = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
+    base.update(DJANGO_DEBUG="1", LOG_FORMAT="xml")
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=base, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert "LOG_FORMAT must be one of plain, json" in done.stderr and "Traceback" not in done.stderr
