@@ -28,16 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import django_ready, report, run_child
-
-CHROMIUM = os.environ.get("TRUSTMAP_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from testkit.browser import CHROMIUM, CHROMIUM_ARGS
 
 
 def run(quick: bool) -> None:
@@ -72,7 +63,7 @@ def child(quick: bool) -> None:
     server, base = start_gunicorn(dict(os.environ), workers=2, timeout=60)  # as deployed, own processes
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             # Playwright evaluates wait predicates as strings, which the app's CSP forbids
             context = browser.new_context(viewport={"width": 1600, "height": 1000}, bypass_csp=True)
             context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base}])

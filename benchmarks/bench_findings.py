@@ -22,16 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import django_ready, report, run_child
+from testkit.browser import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = os.environ.get("TRUSTMAP_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 COMPONENTS, FLOWS = 1_050, 2_650
 MIN_FINDINGS = 5_000
 
@@ -97,7 +89,7 @@ def child(quick: bool) -> None:
     server, base = start_gunicorn(dict(os.environ), workers=2, timeout=60)
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             context = browser.new_context(viewport={"width": 1440, "height": 900}, bypass_csp=True)
             context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base}])
             page = context.new_page()

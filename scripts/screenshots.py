@@ -18,11 +18,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from testkit.browser import CHROMIUM  # noqa: E402
 from testkit.servers import free_port, stop, wait_port  # noqa: E402
 
 OUT = ROOT / "docs" / "images"
 DEMO = ROOT / "threatmodel" / "demo" / "online-shop.yaml"
-CHROMIUM = os.environ.get("TRUSTMAP_CHROMIUM", "/usr/bin/chromium")
 WIDTH, HEIGHT = 1280, 800
 PASSWORD = "screenshots-only-1"
 

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from testkit.commands import bare_env, manage_beside
 
 
 def _manage(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    """Run a copy of manage.py whose checkout-relative ``var/`` is ``tmp_path/var`` (the code stays ROOT's)."""
-    shutil.copy(ROOT / "manage.py", tmp_path / "manage.py")
-    env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
-    env.update(PYTHONPATH=str(ROOT), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", **extra)
-    return subprocess.run(
-        [sys.executable, str(tmp_path / "manage.py"), *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """Run a copy of manage.py whose checkout-relative ``var/`` is ``tmp_path/var`` (the code stays the checkout's)."""
+    return manage_beside(tmp_path, *args, env=bare_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", **extra))
 
 
 def test_missing_secret_key_is_one_line_naming_the_variable(tmp_path: Path) -> None:
@@ -50,3 +37,9 @@ def test_a_make_run_checkout_uses_its_development_key(tmp_path: Path) -> None:
     done = _manage(tmp_path, "tm_export", "1")
     assert done.returncode == 1
     assert done.stderr.strip() == "CommandError: no model '1'"
+
+
+def test_an_unknown_log_format_is_one_line_naming_the_variable(tmp_path: Path) -> None:
+    done = _manage(tmp_path, "check", DJANGO_DEBUG="1", LOG_FORMAT="xml")
+    assert done.returncode == 1
+    assert "LOG_FORMAT must be one of plain, json" in done.stderr and "Traceback" not in done.stderr

@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from testkit.commands import bare_env, env_file, manage_beside
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 APP_SERVICES = {"migrate", "web", "worker", "beat"}
@@ -57,15 +59,6 @@ def console_script(executable: str) -> importlib.metadata.EntryPoint:
     found = importlib.metadata.entry_points(group="console_scripts", name=Path(executable).name)
     assert found, f"{executable} is no installed console script"
     return next(iter(found))
-
-
-def env_file(path: Path) -> dict[str, str]:
-    values = {}
-    for line in path.read_text().splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            key, _, value = line.partition("=")
-            values[key.strip()] = value.strip()
-    return values
 
 
 # -- docker compose ------------------------------------------------------------------------------------------
@@ -201,8 +194,7 @@ def test_the_settings_example_holds_no_secret_and_passes_check_deploy(tmp_path: 
     assert database.username == "trustmap" and database.password is None
     assert env_file(DEPLOY / "compose.env.example") == {"POSTGRES_PASSWORD": ""}
     assert example["DJANGO_DEBUG"] == "0" and example["SECURE_COOKIES"] == "1"
-    env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
-    env.update(example)
+    env = bare_env(**example)
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
@@ -221,14 +213,10 @@ def test_the_settings_example_holds_no_secret_and_passes_check_deploy(tmp_path: 
     assert done.returncode == 0, done.stdout + done.stderr
     # the one silenced check is HSTS preloading (security.W021), the operator's call: HSTS_PRELOAD=1
     assert done.stdout.strip() == "System check identified no issues (1 silenced)."
-    # and without the secret key filled in, it refuses to start at all, in one line. manage.py is run from a copy
-    # beside an empty var/: a development checkout's var/secret_key (written by `make run`) is not a deployment's.
+    # and without the secret key filled in, it refuses to start at all, in one line (from a copy of manage.py
+    # beside an empty var/: a development checkout's var/secret_key is not a deployment's)
     env["DJANGO_SECRET_KEY"] = ""
-    env["PYTHONPATH"] = str(ROOT)
-    (tmp_path / "manage.py").write_bytes((ROOT / "manage.py").read_bytes())
-    refused = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy"], cwd=tmp_path, env=env, capture_output=True, text=True
-    )
+    refused = manage_beside(tmp_path, "check", "--deploy", env=env)
     assert refused.returncode == 1 and "DJANGO_SECRET_KEY" in refused.stderr and "Traceback" not in refused.stderr
 
 
@@ -236,8 +224,7 @@ def test_the_settings_example_holds_no_secret_and_passes_check_deploy(tmp_path: 
 
 
 def healthcheck(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
-    env.update(extra)
+    env = bare_env(**extra)
     return subprocess.run(
         [sys.executable, str(DEPLOY / "healthcheck.py"), *args],
         cwd=ROOT,
@@ -284,8 +271,7 @@ def test_the_in_process_healthcheck_runs_the_readyz_checks(tmp_path: Path) -> No
 
 
 def manage(tmp_path: Path, *args: str, stdin: str = "", **extra: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
-    env.update(
+    env = bare_env(
         DJANGO_SECRET_KEY="k" * 10 + secrets.token_urlsafe(40),
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         MEDIA_ROOT=str(tmp_path / "media"),

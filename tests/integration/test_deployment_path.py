@@ -11,7 +11,6 @@ import contextlib
 import http.client
 import io
 import json
-import os
 import re
 import secrets
 import subprocess
@@ -28,6 +27,7 @@ import pytest
 from pypdf import PdfReader
 
 from testkit import servers
+from testkit.commands import bare_env, env_file
 
 pytestmark = pytest.mark.integration
 
@@ -41,20 +41,10 @@ PASSWORD = "an-operator-passphrase-9"
 BUDGET_SECONDS = 90.0
 
 
-def env_file(path: Path) -> dict[str, str]:
-    values = {}
-    for line in path.read_text().splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            key, _, value = line.partition("=")
-            values[key.strip()] = value.strip()
-    return values
-
-
 def production_env(tmp: Path) -> dict[str, str]:
     """The settings file of ``deploy/``, its blanks filled in as its comments say, and the state directories in
     ``tmp``; nothing else of the suite's environment (no DJANGO_SETTINGS_MODULE: the production settings)."""
-    env = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
-    env.update(env_file(ROOT / "deploy" / "trustmap.env.example"))
+    env = bare_env(**env_file(ROOT / "deploy" / "trustmap.env.example"))
     env.update(
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         FIELD_ENCRYPTION_KEY=secrets.token_urlsafe(50),
