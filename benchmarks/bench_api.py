@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import report
+from benchmarks.common import report, response_head, server_cpu
 from testkit.servers import start_gunicorn, stop
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,20 +50,6 @@ assert AssessmentRun.objects.get(pk=run.pk).status == "succeeded"
 _, raw = api_token_create(user=user, name="bench", scope="read")
 print(model.pk, raw)
 """
-
-
-def _response_head(head: bytes) -> tuple[int, int, bool]:
-    """(status, content length, whether the server closes the connection) of an HTTP/1.1 response head."""
-    status = int(head.split(b" ", 2)[1])
-    length = 0
-    close = False
-    for line in head.split(b"\r\n"):
-        name, _, value = line.partition(b":")
-        if name.lower() == b"content-length":
-            length = int(value)
-        elif name.lower() == b"connection" and value.strip().lower() == b"close":
-            close = True
-    return status, length, close
 
 
 async def _load_async(port: int, path: str, token: str, seconds: float) -> tuple[list[float], int, float]:
@@ -90,7 +76,7 @@ async def _load_async(port: int, path: str, token: str, seconds: float) -> tuple
             try:
                 writer.write(request)
                 head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
-                status, length, close = _response_head(head)
+                status, length, close = response_head(head)
                 await asyncio.wait_for(reader.readexactly(length), 10)
                 if status == 200:
                     latencies.append(time.perf_counter() - scheduled)
@@ -122,23 +108,6 @@ async def _load_async(port: int, path: str, token: str, seconds: float) -> tuple
 def _load(port: int, path: str, token: str, seconds: float) -> tuple[list[float], int, float]:
     """Send RATE req/s for ``seconds``; latencies (s) from the scheduled time, error count, wall time."""
     return asyncio.run(_load_async(port, path, token, seconds))
-
-
-def _server_cpu(master: int) -> float:
-    """User + system CPU seconds used so far by the gunicorn master and its workers (Linux ``/proc``)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rpartition(")")[2].split()
-        except OSError:  # the process ended meanwhile
-            continue
-        # after the command name: state, ppid, ..., utime (11th), stime (12th)
-        if int(entry.name) == master or int(fields[1]) == master:
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
 
 
 #: A bystander process that sleeps 5 ms in a loop and records how late it wakes up: when other work on the
@@ -195,9 +164,9 @@ def run(quick: bool) -> None:
         load_before = os.getloadavg()[0]
         seconds = 5.0 if quick else 10.0
         probe = subprocess.Popen([python, "-c", STALL_PROBE, str(seconds)], stdout=subprocess.PIPE, text=True)
-        cpu_before = _server_cpu(proc.pid)
+        cpu_before = server_cpu(proc.pid)
         latencies, errors, wall = _load(port, path, token, seconds)
-        cpu = _server_cpu(proc.pid) - cpu_before
+        cpu = server_cpu(proc.pid) - cpu_before
         stall_ms, late = (float(v) for v in probe.communicate(timeout=60)[0].split())
         if not latencies:
             raise RuntimeError(f"no successful request ({errors} errors)")

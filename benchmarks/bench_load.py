@@ -28,8 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_api import _server_cpu
-from benchmarks.common import report
+from benchmarks.common import report, response_head, server_cpu
 from testkit import servers
 
 RATE = 200  # requests per second
@@ -52,18 +51,6 @@ class Tally:
     unanswered: int = 0  # still waiting when the drain time was up
     wall: float = 0.0
     cpu: float = 0.0  # CPU seconds of the gunicorn processes during the load
-
-
-def _head(head: bytes) -> tuple[int, int, bool]:
-    status = int(head.split(b" ", 2)[1])
-    length, close = 0, False
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.lower() == b"content-length":
-            length = int(value)
-        elif name.lower() == b"connection" and value.strip().lower() == b"close":
-            close = True
-    return status, length, close
 
 
 @dataclass
@@ -116,7 +103,7 @@ class Load:
             data, write = self.request(n)
             try:
                 writer.write(data)
-                status, length, close = _head(await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 15))
+                status, length, close = response_head(await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 15))
                 body = await asyncio.wait_for(reader.readexactly(length), 15)
                 self.count(status, body, write, loop.time() - scheduled)
             except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ValueError):
@@ -164,9 +151,9 @@ def _ms_percentile(values: list[float], q: float) -> float:
 
 def _run_load(base: str, token: str, model_id: int, web: subprocess.Popen[Any]) -> Tally:
     load = Load(int(base.rsplit(":", 1)[1]), token, model_id, revision=_current_revision(base, token, model_id))
-    cpu = _server_cpu(web.pid)
+    cpu = server_cpu(web.pid)
     tally = asyncio.run(load.run(SECONDS))
-    tally.cpu = _server_cpu(web.pid) - cpu
+    tally.cpu = server_cpu(web.pid) - cpu
     return tally
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 
@@ -51,3 +53,37 @@ def django_ready() -> None:
 
     django.setup()
     call_command("migrate", verbosity=0, interactive=False)
+
+
+# -- HTTP load (bench_api, bench_load) ----------------------------------------------------------------------
+
+
+def response_head(head: bytes) -> tuple[int, int, bool]:
+    """(status, content length, whether the server closes the connection) of an HTTP/1.1 response head."""
+    status = int(head.split(b" ", 2)[1])
+    length = 0
+    close = False
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.lower() == b"content-length":
+            length = int(value)
+        elif name.lower() == b"connection" and value.strip().lower() == b"close":
+            close = True
+    return status, length, close
+
+
+def server_cpu(master: int) -> float:
+    """User + system CPU seconds used so far by the gunicorn master and its workers (Linux ``/proc``)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        # after the command name: state, ppid, ..., utime (11th), stime (12th)
+        if int(entry.name) == master or int(fields[1]) == master:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total

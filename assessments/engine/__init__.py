@@ -8,7 +8,7 @@ Entry points: :func:`assess` (full analysis of a snapshot), :class:`Engine` (con
 from assessments.engine.codec import result_from_json, to_json_dict
 from assessments.engine.custom import CustomRuleSpec, validate_custom_rule
 from assessments.engine.engine import AssessmentState, Engine, assess
-from assessments.engine.plan import apply_step
+from assessments.engine.fixes import apply_step
 from assessments.engine.render import render_text, result_to_json
 from assessments.engine.results import (
     AssessmentResult,

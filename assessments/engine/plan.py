@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from assessments.engine.evaluate import OPEN, EvalState
-from assessments.engine.fixes import FIXES, all_of_action, apply_step, known_context, resolve_fix
+from assessments.engine.fixes import all_of_action, known_context, resolve_fix
 from assessments.engine.graph import ModelContext
 from assessments.engine.incremental import reevaluate
 from assessments.engine.results import PlanStep
@@ -256,4 +256,4 @@ def _combined_worst_step(
     )
 
 
-__all__ = ["FIXES", "apply_step", "build_plan", "candidate_count", "resolve_fix"]
+__all__ = ["build_plan", "candidate_count"]

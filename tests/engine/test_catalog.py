@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from assessments.engine.plan import resolve_fix
+from assessments.engine.fixes import resolve_fix
 from assessments.engine.rules import load_builtin_rules
 from assessments.engine.severity import IMPACT_INDEX, LIKELIHOOD_INDEX, SEVERITY_POINTS, severity_of
 from catalog.packs.loader import CatalogError, known_control_ids, load_rule_catalog, parse_rule_documents

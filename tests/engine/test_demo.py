@@ -120,7 +120,7 @@ def test_render_text(demo_result: AssessmentResult) -> None:
 def test_every_fix_action_applies_to_its_findings() -> None:
     """Each rule's fix, applied to the elements of its positive test case, removes the open finding."""
     from assessments.engine import Engine
-    from assessments.engine.plan import resolve_fix
+    from assessments.engine.fixes import resolve_fix
     from catalog.packs.loader import load_rule_catalog
     from tests.engine.test_rules import CASES
 

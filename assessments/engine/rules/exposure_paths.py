@@ -83,12 +83,18 @@ def reach(ctx: ModelContext, starts: Iterable[str], *, weak_only: bool) -> dict[
 STRUCTURAL_REACH = ("exposure-structural-reach",)
 
 
+def _memoised_reach(
+    ctx: ModelContext, entries: list[str], key: tuple[str], *, weak_only: bool
+) -> dict[str, tuple[str, str] | None]:
+    cached = ctx.memo.get(key)
+    if cached is None:
+        cached = ctx.memo[key] = reach(ctx, entries, weak_only=weak_only)
+    return cast(dict[str, tuple[str, str] | None], cached)
+
+
 def structural_reach(ctx: ModelContext, entries: list[str]) -> dict[str, tuple[str, str] | None]:
     """What the entries reach along any flow (applicability of the rule; depends on topology only)."""
-    cached = ctx.memo.get(STRUCTURAL_REACH)
-    if cached is None:
-        cached = ctx.memo[STRUCTURAL_REACH] = reach(ctx, entries, weak_only=False)
-    return cast(dict[str, tuple[str, str] | None], cached)
+    return _memoised_reach(ctx, entries, STRUCTURAL_REACH, weak_only=False)
 
 
 #: ``ModelContext.memo`` key of the weak-hop reach from the entry points (kept across an incremental re-check when
@@ -98,10 +104,7 @@ WEAK_REACH = ("exposure-weak-reach",)
 
 def weak_reach(ctx: ModelContext, entries: list[str]) -> dict[str, tuple[str, str] | None]:
     """What the entries reach along weak hops only (memoised per context)."""
-    cached = ctx.memo.get(WEAK_REACH)
-    if cached is None:
-        cached = ctx.memo[WEAK_REACH] = reach(ctx, entries, weak_only=True)
-    return cast(dict[str, tuple[str, str] | None], cached)
+    return _memoised_reach(ctx, entries, WEAK_REACH, weak_only=True)
 
 
 def _route(parent: dict[str, tuple[str, str] | None], target: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
