@@ -10,6 +10,7 @@ import sys
 import time
 
 import benchmarks
+from benchmarks.host import report_host_speed
 
 
 def main() -> int:
@@ -21,6 +22,7 @@ def main() -> int:
     names = sorted(m.name for m in pkgutil.iter_modules(benchmarks.__path__) if m.name.startswith("bench_"))
     if args.only:
         names = [n for n in names if n in args.only.split(",")]
+    report_host_speed("start")
     failed = 0
     for name in names:
         start = time.perf_counter()
@@ -30,6 +32,7 @@ def main() -> int:
             failed += 1
             print(f"benchmark {name} failed: {exc!r}", file=sys.stderr)
         print(f"# {name} took {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    report_host_speed("end")
     return 1 if failed else 0
 
 
