@@ -170,7 +170,8 @@ def assessment_run_schedule(*, model_id: int, revision: int | None = None) -> As
         if moved:  # its message is already on its way (a claim that comes later reads the moved revision)
             return None
     with transaction.atomic():
-        model = tm.ThreatModel.objects.select_for_update().filter(pk=model_id).first()
+        # ordered by pk, not by the default (team, name): that join would lock the team row too
+        model = tm.ThreatModel.objects.select_for_update().filter(pk=model_id).order_by("pk").first()
         if model is None:
             return None
         waiting = (
