@@ -148,6 +148,7 @@ def _coalescible_previous(model: m.ThreatModel, user: RequestUser | None) -> m.R
             author_id=user.pk,
             last_change_at__gte=timezone.now() - timedelta(seconds=window),
         )
+        .order_by("pk")  # not the default ordering: its join would lock the model's team row too (FOR UPDATE)
         .first()
     )
 

@@ -435,6 +435,8 @@ def changeset_apply(
     follows within ``REVISION_COALESCE_SECONDS`` (the revision then moves to the next number, so other writers
     based on it are still refused as stale); its message is written from what it changes.
     """
+    if model.revision > base_revision:  # revisions only grow: stale already, refused without waiting for the lock
+        raise RevisionConflict(model_id=model.pk, base_revision=base_revision, current_revision=model.revision)
     locked = m.ThreatModel.objects.select_for_update().get(pk=model.pk)
     if locked.revision != base_revision:
         raise RevisionConflict(model_id=locked.pk, base_revision=base_revision, current_revision=locked.revision)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from assessments import selectors
@@ -14,11 +15,23 @@ from assessments.choices import JobStatus
 from assessments.models import AssessmentRun
 from threatmodel import models as tm
 
+#: The first key of the PostgreSQL advisory locks of ``lock_model_counts`` (the second is the model's id).
+COUNTS_LOCK_SPACE = 0x54_4D_43  # "TMC"
+
 
 def lock_model_counts(*, model_id: int) -> None:
-    """Serialise the writers of a model's stored counts (a run being saved, a triage change) on the model row, so
-    that counts computed in one transaction see the other's triage (call inside ``transaction.atomic``)."""
-    list(tm.ThreatModel.objects.select_for_update().filter(pk=model_id).values_list("pk", flat=True))
+    """Serialise the writers of a model's stored counts (a run being saved, a triage change) per model, so that
+    counts computed in one transaction see the other's triage (call inside ``transaction.atomic``).
+
+    On PostgreSQL a transaction-scoped advisory lock of the model, not its row: every change set of the model
+    holds the row lock, so a run being stored would queue behind the edits of a model under constant edit (and
+    they behind it), though counts and element rows never meet. Elsewhere (SQLite serialises its writers
+    anyway) the model row, without the default ordering's join (which would lock the team row too)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [COUNTS_LOCK_SPACE, model_id])
+        return
+    list(tm.ThreatModel.objects.select_for_update().filter(pk=model_id).order_by().values_list("pk", flat=True))
 
 
 def run_counts_store(*, run_id: int, model_id: int) -> tuple[dict[str, Any], datetime | None]:

@@ -154,12 +154,24 @@ def assessment_run_start(*, model: tm.ThreatModel, user: RequestUser | None) -> 
     return run
 
 
-def assessment_run_schedule(*, model_id: int) -> AssessmentRun | None:
+def assessment_run_schedule(*, model_id: int, revision: int | None = None) -> AssessmentRun | None:
     """Make sure the model's current revision gets assessed: reuse the model's waiting scheduled run (moved to
     this revision) or queue a new one. None when nothing is needed (the model is gone, or its current revision
-    already has a run waiting, running or done)."""
+    already has a run waiting, running or done).
+
+    ``revision`` (the hook after a commit): the revision just accepted. During a burst of edits the model's run
+    is usually waiting already, and moving it is one conditional update that takes no lock on the model row
+    (which the next change set of the burst holds); only a schedule that may queue a new run locks the model.
+    None then too when the waiting run was moved (nothing more to do)."""
+    if revision is not None:
+        moved = AssessmentRun.objects.filter(
+            model_id=model_id, status=JobStatus.QUEUED, trigger=RunTrigger.REVISION, revision__lt=revision
+        ).update(revision=revision, progress_message=f"queued (revision {revision})")
+        if moved:  # its message is already on its way (a claim that comes later reads the moved revision)
+            return None
     with transaction.atomic():
-        model = tm.ThreatModel.objects.select_for_update().filter(pk=model_id).first()
+        # ordered by pk, not by the default (team, name): that join would lock the team row too
+        model = tm.ThreatModel.objects.select_for_update().filter(pk=model_id).order_by("pk").first()
         if model is None:
             return None
         waiting = (
@@ -204,7 +216,7 @@ def assessment_run_schedule(*, model_id: int) -> AssessmentRun | None:
 
 def schedule_after_revision(model_id: int, revision: int) -> None:
     """The listener of ``threatmodel.hooks``: an accepted revision is assessed (coalesced) in the background."""
-    assessment_run_schedule(model_id=model_id)
+    assessment_run_schedule(model_id=model_id, revision=revision)
 
 
 def assessment_run_claim(*, run_id: int) -> AssessmentRun | None:
@@ -265,6 +277,7 @@ def assessment_run_execute(*, run_id: int) -> AssessmentRun | None:
         return AssessmentRun.objects.defer("result").get(pk=run.pk)
     record_progress(AssessmentRun, run.pk, 90, "saving findings")
     try:
+        webhook_id = ModelWebhook.objects.filter(model_id=run.model_id).values_list("pk", flat=True).first()
         with transaction.atomic():
             held = (
                 AssessmentRun.objects.select_for_update()
@@ -276,7 +289,6 @@ def assessment_run_execute(*, run_id: int) -> AssessmentRun | None:
                 logger.warning("run %s: attempt %s lost the run, its result is dropped", run.pk, run.attempts)
                 return None
             run = _persist_run(run, result, snapshot=snapshot, duration_ms=int((time.perf_counter() - started) * 1000))
-            webhook_id = ModelWebhook.objects.filter(model_id=run.model_id).values_list("pk", flat=True).first()
             if webhook_id is not None:
                 enqueue_on_commit(DELIVER_WEBHOOK, webhook_id, run.pk)
     except TRANSIENT_ERRORS as exc:
@@ -336,7 +348,6 @@ def _persist_run(
         "attack_paths": len(result.get("attack_paths") or []),
     }
     run.result = result
-    lock_model_counts(model_id=run.model_id)  # counted with the triage in force when the run is stored
     run.save(
         update_fields=[
             "status",
@@ -350,6 +361,10 @@ def _persist_run(
             "result",
         ]
     )
+    # Counted with the triage in force when the run is stored. The model row is locked only now, for the count:
+    # the change sets of a model under edit wait for that lock, so it is not held while the rows are written.
+    # (A triage change that commits before this lock is counted here; one that waits for it sees this run.)
+    lock_model_counts(model_id=run.model_id)
     run.triage_counts, run.triage_counts_until = run_counts_store(run_id=run.pk, model_id=run.model_id)
     return run
 

@@ -198,3 +198,15 @@ def test_api_reports_the_merge(demo_model: Any, alice: Any) -> None:
     assert stale.status_code == 409 and stale.json()["current_revision"] == 3
     refused = client.post(url, {"base_revision": 3, "changes": [change], "coalesce": "yes"}, format="json")
     assert refused.status_code == 400 and refused.json()["errors"][0]["path"] == "coalesce"
+
+
+def test_the_locking_reads_of_a_change_set_do_not_join_the_team(demo_model: Any, alice: Any) -> None:
+    """``FOR UPDATE`` locks every row a query joins: a lookup ordered by the default ordering (team name, model name)
+    would lock the team's row, so that the edits of all the team's models would queue on it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _edit(demo_model, alice, _set("component", "payment", description="one"))
+    with CaptureQueriesContext(connection) as queries:
+        _edit(demo_model, alice, _set("component", "payment", description="two"))  # merges: the coalescing lookup
+    assert not [q["sql"] for q in queries.captured_queries if '"threatmodel_team"' in q["sql"]]

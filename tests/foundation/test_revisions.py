@@ -8,7 +8,7 @@ import pytest
 
 from threatmodel import models as m
 from threatmodel import selectors, services
-from threatmodel.changes import ElementChange
+from threatmodel.changes import ElementChange, diff_element_dicts
 from threatmodel.invariants import ModelValidationError
 from threatmodel.services import RevisionConflict
 
@@ -303,3 +303,34 @@ def test_the_one_query_key_map_equals_the_per_kind_one(demo_model: Any, alice: A
     stored = dict(m.TrustBoundary.objects.filter(model=demo_model).values_list("pk", "parent_id"))
     assert parents == stored
     assert keymap.key("boundary", parents[keymap.pk("boundary", "ns-platform")]) == "vpc-prod"
+
+
+def test_a_diff_read_from_the_records_in_between_equals_a_replay_of_the_whole_log(demo_model: Any, alice: Any) -> None:
+    """``revision_diff`` reads only the records of the revisions in between; it must say what replaying the whole
+    change log to both revisions says, either way round, across creates, updates, deletes and a coalesced edit."""
+    edits = [
+        [ElementChange("create", "component", "new-svc", {"name": "New service"})],
+        [ElementChange("update", "component", "new-svc", {"description": "one"})],
+        [ElementChange("update", "flow", "cart-to-redis", {"encryption": "tls"})],
+        [ElementChange("delete", "flow", "recommendation-to-catalog")],
+        [ElementChange("update", "component", "new-svc", {"description": ""})],  # back where revision 2 had it
+        [ElementChange("delete", "component", "new-svc")],
+        [ElementChange("update", "model", "model", {"description": "Changed"})],
+    ]
+    for n, changes in enumerate(edits):
+        demo_model.refresh_from_db()
+        services.changeset_apply(
+            model=demo_model, user=alice, base_revision=demo_model.revision, changes=changes, coalesce=n in (2, 3)
+        )
+    demo_model.refresh_from_db()
+    top = demo_model.revision
+    assert m.Revision.objects.filter(model=demo_model).count() == top - 1  # two edits merged into one revision
+    for a in range(top + 1):
+        for b in range(top + 1):
+            replayed = diff_element_dicts(
+                selectors.element_state_at(model=demo_model, revision=a),
+                selectors.element_state_at(model=demo_model, revision=b),
+                a,
+                b,
+            )
+            assert selectors.revision_diff(model=demo_model, from_revision=a, to_revision=b) == replayed, (a, b)
