@@ -1,4 +1,4 @@
-"""Paired benchmark of the engine's two remaining speed tricks (benchmarks/NOTES.md, "The tricks, re-measured").
+"""Paired benchmark of the engine's remaining speed tricks (benchmarks/NOTES.md, "The tricks, re-measured").
 
 Each trick is compared with its plain alternative *in one process*, on the same snapshot, the variants taking
 turns (ABAB, the order alternating each round), one process (``Engine(workers=1)``), CPU time of the process:
@@ -7,7 +7,9 @@ turns (ABAB, the order alternating each round), one process (``Engine(workers=1)
   (``assessments/engine/fastbuild.py``) vs the frozen classes' own constructors;
 * ``gcpause``: the GC pause leaving survivors in the oldest generation (``threatmodel/gcpause.py``) vs a pause
   that only re-enables the collector. The timed span includes the first young-generation collection after the
-  analysis, which is what the caller pays next.
+  analysis, which is what the caller pays next;
+* ``fire_filters``: flow rules passed without a call when a flow lacks the protection traits they need to fire
+  (``assessments/engine/traits.py``, ``registry.rule(fire_requires=...)``) vs every applicable rule called.
 
 ``BENCH trick_<name>_cost_without <ratio> x``: median over rounds of (CPU without the trick / CPU with it); above
 1 the trick pays. ``run(quick=True)`` skips this benchmark.
@@ -22,7 +24,7 @@ import sys
 from benchmarks.common import report
 
 _CHILD = """
-import gc, json, statistics, time
+import dataclasses, gc, json, statistics, time
 from contextlib import contextmanager
 from assessments.engine import Engine, engine as engine_module, evaluate, fastbuild, scoring
 from assessments.engine.results import Deduction, Finding
@@ -66,7 +68,15 @@ ARMS = {{
 }}
 snapshot = generate_snapshot({components}, {flows}, seed={seed})
 engine = Engine(workers=1)
-engine.assess(snapshot)  # warm-up: catalog, compiled checks, memo tables
+filtered = engine.evaluator
+unfiltered = evaluate.Evaluator([dataclasses.replace(s, fire_traits=(0, 0, 0)) for s in filtered.specs.values()])
+ARMS["fire_filters"] = (
+    lambda: setattr(engine, "evaluator", filtered),
+    lambda: setattr(engine, "evaluator", unfiltered),
+)
+for evaluator in (unfiltered, filtered):  # warm-up: catalog, compiled checks, memo tables of both evaluators
+    engine.evaluator = evaluator
+    engine.assess(snapshot)
 out = {{}}
 for name, (with_trick, without_trick) in ARMS.items():
     ratios = []

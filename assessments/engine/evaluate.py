@@ -42,6 +42,7 @@ class RuleSpec:
     source_kinds: frozenset[str] | None = None
     target_kinds: frozenset[str] | None = None
     traits: tuple[int, int, int] = (0, 0, 0)  # flow rules: (all of, none of, any of) FlowFacts.traits bits
+    fire_traits: tuple[int, int, int] = (0, 0, 0)  # flow rules: the same, needed to fire (else it passes)
     id: str = field(init=False)
     mitigated_by: frozenset[str] = field(init=False)
     points: int = field(init=False)
@@ -50,6 +51,12 @@ class RuleSpec:
         object.__setattr__(self, "id", self.meta.id)
         object.__setattr__(self, "mitigated_by", frozenset(self.meta.mitigated_by))
         object.__setattr__(self, "points", SEVERITY_POINTS[self.meta.severity])
+
+
+def _has_traits(traits: int, wanted: tuple[int, int, int]) -> bool:
+    """Whether ``traits`` has all of ``wanted[0]``, none of ``wanted[1]`` and (when given) one of ``wanted[2]``."""
+    need_all, need_none, need_any = wanted
+    return traits & need_all == need_all and not traits & need_none and (not need_any or bool(traits & need_any))
 
 
 def supersession_closure(catalog: Mapping[str, RuleMeta]) -> dict[str, frozenset[str]]:
@@ -92,13 +99,15 @@ def builtin_specs(rules: Iterable[str] | None = None, disabled: Iterable[str] = 
             source_kinds=impls[rid].source_kinds,
             target_kinds=impls[rid].target_kinds,
             traits=impls[rid].traits,
+            fire_traits=impls[rid].fire_traits,
         )
         for rid in sorted(wanted)
     )
 
 
-#: (check function, rule id, spec): what the evaluation loop iterates over.
-RuleEntry = tuple[Callable[..., Any], str, "RuleSpec"]
+#: (check function, rule id, spec): what the evaluation loop iterates over; no function when the rule is known to
+#: pass (a flow without the protection traits the rule needs to fire: ``Evaluator.flow_rules``).
+RuleEntry = tuple[Callable[..., Any] | None, str, "RuleSpec"]
 
 
 class Check(NamedTuple):
@@ -157,18 +166,17 @@ class Evaluator:
         return rules
 
     def flow_rules(self, source_kind: str, target_kind: str, traits: int) -> list[RuleEntry]:
-        """The flow rules that can apply to a flow with these end kinds and ``FlowFacts.traits`` (memoised)."""
+        """The flow rules that can apply to a flow with these end kinds and ``FlowFacts.traits`` (memoised); a
+        rule that cannot fire on such a flow (``RuleSpec.fire_traits``) comes without its function: it passes."""
         key = (source_kind, target_kind, traits)
         rules = self._flow_rules.get(key)
         if rules is None:
             rules = [
-                (s.check, s.id, s)
+                (s.check if _has_traits(traits, s.fire_traits) else None, s.id, s)
                 for s in self.by_scope.get("flow", ())
                 if (s.source_kinds is None or source_kind in s.source_kinds)
                 and (s.target_kinds is None or target_kind in s.target_kinds)
-                and traits & s.traits[0] == s.traits[0]
-                and not traits & s.traits[1]
-                and (not s.traits[2] or traits & s.traits[2])
+                and _has_traits(traits, s.traits)
             ]
             self._flow_rules[key] = rules
         return rules
@@ -217,6 +225,9 @@ class Evaluator:
         add = applicable.append
         fired: list[tuple[RuleSpec, Hit]] | None = None
         for check, rule_id, spec in rules:
+            if check is None:  # known to pass
+                add(rule_id)
+                continue
             result = check(ctx, element)
             if result is None:
                 continue

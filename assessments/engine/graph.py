@@ -23,6 +23,18 @@ import networkx as nx
 
 from assessments.engine.hops import attacker_moves, hop_cost
 from assessments.engine.snapshot_delta import ChangeSet, patched_index
+from assessments.engine.traits import (
+    CARRIES_CREDENTIALS,
+    CARRIES_RESTRICTED,
+    CARRIES_SENSITIVE,
+    CROSSES_NETWORK,
+    SOURCE_EXTERNAL,
+    SOURCE_IN_UNTRUSTED_BOUNDARY,
+    SOURCE_MESHED,
+    TARGET_EXTERNAL,
+    TARGET_MESHED,
+    protection_traits,
+)
 from threatmodel.domain import Component, Control, DataFlow, Grant, Snapshot
 from threatmodel.vocabulary import (
     CLASSIFICATION_ORDER,
@@ -54,19 +66,6 @@ UNTRUSTED_RANK = TRUST_ORDER[TrustLevel.UNTRUSTED]
 EXTERNAL_BOUNDARY_KINDS = frozenset({BoundaryKind.INTERNET, BoundaryKind.THIRD_PARTY})
 MESHED_MODES = frozenset({MeshMode.SIDECAR, MeshMode.AMBIENT})
 
-# Structural traits of a flow, the bits of ``FlowFacts.traits``. A flow rule may declare the traits it needs
-# (``registry.rule(requires=..., excludes=..., any_of=...)``): the evaluator then skips calls that could only
-# answer "not applicable" (the rule still checks for itself; tests/engine/test_prefilters.py checks they agree).
-CROSSES_NETWORK = 1
-CARRIES_SENSITIVE = 2  # confidential or restricted data
-CARRIES_CREDENTIALS = 4
-CARRIES_RESTRICTED = 8
-SOURCE_EXTERNAL = 16
-TARGET_EXTERNAL = 32
-SOURCE_MESHED = 64
-TARGET_MESHED = 128
-SOURCE_IN_UNTRUSTED_BOUNDARY = 256  # the source sits in a boundary of trust "untrusted"
-
 
 @dataclass(slots=True)
 class FlowFacts:
@@ -88,7 +87,7 @@ class FlowFacts:
     credentials: tuple[str, ...]
     restricted: tuple[str, ...]
     sensitive: tuple[str, ...]  # confidential or restricted assets carried
-    traits: int  # structural trait bits (CROSSES_NETWORK, ...)
+    traits: int  # structural (CROSSES_NETWORK, ...) and protection (PLAINTEXT, ...) trait bits
     #: the protection the engine judges the flow to have (an unspecified value resolved, vocabulary.judged_*)
     encryption: Encryption
     authorization: Authorization
@@ -285,6 +284,9 @@ class ModelContext:
             traits |= TARGET_MESHED
         if source_boundary is not None and source_place[1] == UNTRUSTED_RANK:
             traits |= SOURCE_IN_UNTRUSTED_BOUNDARY
+        encryption = judged_encryption(flow.encryption, flow.protocol)
+        authorization = judged_authorization(flow.authorization)
+        traits |= protection_traits(flow, encryption, authorization)
         # positional, in field order (hot: one per flow)
         facts = FlowFacts(
             flow,
@@ -302,8 +304,8 @@ class ModelContext:
             data[3],
             data[4],
             traits,
-            judged_encryption(flow.encryption, flow.protocol),
-            judged_authorization(flow.authorization),
+            encryption,
+            authorization,
         )
         self._facts[flow_id] = facts
         return facts

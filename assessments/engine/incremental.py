@@ -217,7 +217,8 @@ class _Closure:
             return
         self.dirty.add(flow_id)
         level = self.flow_levels.get(flow_id, 2)
-        if level == 0:
+        if level == 0:  # component rules read the flows at their ends (zt.component-unauthenticated: inbound auth)
+            self.comps.update((flow.source, flow.target))
             return
         if level == 1:  # name / attributes / data assets: read by grant rules and data-transfer rules
             self.dirty.update(ctx.in_flows.get(flow.source, ()))

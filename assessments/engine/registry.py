@@ -62,12 +62,13 @@ class RuleImpl:
     source_kinds: frozenset[str] | None = None  # flow rules: source kinds it can apply to (None = all)
     target_kinds: frozenset[str] | None = None  # flow rules: target kinds it can apply to (None = all)
     traits: tuple[int, int, int] = (0, 0, 0)  # flow rules: (all of, none of, any of) these FlowFacts.traits bits
+    fire_traits: tuple[int, int, int] = (0, 0, 0)  # flow rules: the same, needed to fire (else passed)
 
 
 IMPLEMENTATIONS: dict[str, RuleImpl] = {}
 
 
-def rule(
+def rule(  # noqa: PLR0913 - keyword-only pre-filters, one per trait set
     rule_id: str,
     scope: str,
     *,
@@ -77,6 +78,9 @@ def rule(
     requires: int = 0,
     excludes: int = 0,
     any_of: int = 0,
+    fire_requires: int = 0,
+    fire_excludes: int = 0,
+    fire_any_of: int = 0,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function as the implementation of catalog rule ``rule_id``.
 
@@ -84,14 +88,18 @@ def rule(
     Flow rules have pre-filters that only save calls, so the function must agree with them
     (tests/engine/test_prefilters.py): ``source_kinds`` / ``target_kinds`` (end kinds), and ``requires`` /
     ``excludes`` / ``any_of`` on ``FlowFacts.traits`` (graph.py): the rule is not applicable unless the flow has
-    all ``requires`` bits, none of ``excludes`` and, when given, one of ``any_of``."""
+    all ``requires`` bits, none of ``excludes`` and, when given, one of ``any_of``. Those are structural bits.
+
+    ``fire_requires`` / ``fire_excludes`` / ``fire_any_of``: the same on the protection bits (encryption,
+    authentication, ...): a flow the rule applies to (it passed the filters above) that lacks them is counted as
+    checked and passed without a call, so the function must answer ``PASS`` for it (test_prefilters.py)."""
     if scope not in SCOPES:
         raise ValueError(f"unknown scope {scope!r}")
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         if rule_id in IMPLEMENTATIONS:
             raise ValueError(f"rule {rule_id!r} registered twice")
-        if (requires or excludes or any_of) and scope != "flow":
+        if (requires or excludes or any_of or fire_requires or fire_excludes or fire_any_of) and scope != "flow":
             raise ValueError(f"rule {rule_id!r}: trait pre-filters apply to flow rules only")
         IMPLEMENTATIONS[rule_id] = RuleImpl(
             rule_id,
@@ -101,6 +109,7 @@ def rule(
             _kinds(source_kinds),
             _kinds(target_kinds),
             (requires, excludes, any_of),
+            (fire_requires, fire_excludes, fire_any_of),
         )
         return func
 

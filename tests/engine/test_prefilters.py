@@ -1,5 +1,6 @@
 """Flow-rule pre-filters (end kinds, trait bits) only save calls: a rule they exclude must answer "not applicable"
-itself. (A component rule's ``kinds`` is its applicability, enforced by the evaluator.)"""
+itself, and a rule its protection pre-filters pass without a call must answer "passed" itself. (A component
+rule's ``kinds`` is its applicability, enforced by the evaluator.)"""
 
 from __future__ import annotations
 
@@ -8,25 +9,49 @@ from pathlib import Path
 
 import pytest
 
-from assessments.engine.evaluate import builtin_specs
+from assessments.engine.evaluate import Evaluator, builtin_specs
 from assessments.engine.graph import (
+    ModelContext,
+)
+from assessments.engine.registry import IMPLEMENTATIONS, rule
+from assessments.engine.traits import (
     CARRIES_CREDENTIALS,
     CARRIES_RESTRICTED,
     CARRIES_SENSITIVE,
     CROSSES_NETWORK,
+    LEGACY_PROTOCOL,
+    LOCATION_AUTHZ,
+    MTLS_ENCRYPTED,
+    NO_AUTH,
+    NO_DATA,
+    OBSERVED,
+    PEER_AUTH,
+    PLAINTEXT,
     SOURCE_EXTERNAL,
     SOURCE_IN_UNTRUSTED_BOUNDARY,
     SOURCE_MESHED,
+    STATIC_AUTH,
+    STRUCTURAL_TRAITS,
     TARGET_EXTERNAL,
     TARGET_MESHED,
-    ModelContext,
+    TLS_ENCRYPTED,
 )
-from assessments.engine.registry import IMPLEMENTATIONS, rule
 from catalog.packs.loader import known_control_ids
 from testkit.synthetic import generate_snapshot
 from threatmodel.domain import Snapshot
 from threatmodel.interchange.native import read_model
-from threatmodel.vocabulary import BoundaryKind, MeshMode, TrustLevel
+from threatmodel.vocabulary import (
+    LEGACY_PROTOCOLS,
+    PEER_AUTHENTICATION,
+    STATIC_SECRET_AUTHENTICATION,
+    Authentication,
+    Authorization,
+    BoundaryKind,
+    Encryption,
+    MeshMode,
+    Provenance,
+    TrustLevel,
+)
 
 DEMO = Path(__file__).resolve().parents[2] / "threatmodel" / "demo" / "online-shop.yaml"
 
@@ -45,7 +70,8 @@ def _models() -> list[tuple[str, Snapshot]]:
     )
     modes = (MeshMode.NONE, MeshMode.SIDECAR, MeshMode.AMBIENT)
     components = tuple(replace(c, mesh=modes[i % 3]) for i, c in enumerate(base.components))
-    out.append(("hostile-placement", replace(base, boundaries=boundaries, components=components)))
+    flows = tuple(replace(f, provenance=Provenance.OBSERVED) if i % 7 == 0 else f for i, f in enumerate(base.flows))
+    out.append(("hostile-placement", replace(base, boundaries=boundaries, components=components, flows=flows)))
     return out
 
 
@@ -92,9 +118,62 @@ def test_trait_bits_match_the_flow_facts() -> None:
             | (TARGET_MESHED if f.target.mesh in (MeshMode.SIDECAR, MeshMode.AMBIENT) else 0)
             | (SOURCE_IN_UNTRUSTED_BOUNDARY if f.source.boundary is not None and f.source_trust == 0 else 0)
         )
-        assert f.traits == expected, flow_id
+        assert f.traits & STRUCTURAL_TRAITS == expected, flow_id
         seen |= f.traits
-    assert seen == 511  # every bit occurs in this model
+    assert seen & STRUCTURAL_TRAITS == STRUCTURAL_TRAITS  # every bit occurs in this model
+
+
+@pytest.mark.parametrize(("name", "snapshot"), MODELS, ids=[name for name, _ in MODELS])
+def test_protection_bits_match_the_flow_facts(name: str, snapshot: Snapshot) -> None:
+    ctx = ModelContext(snapshot)
+    for flow_id in ctx.flows:
+        f = ctx.facts(flow_id)
+        flow = f.flow
+        expected = (
+            (PLAINTEXT if f.encryption is Encryption.NONE else 0)
+            | (TLS_ENCRYPTED if f.encryption is Encryption.TLS else 0)
+            | (MTLS_ENCRYPTED if f.encryption is Encryption.MTLS else 0)
+            | (NO_AUTH if flow.authentication in (Authentication.NONE, Authentication.UNSPECIFIED) else 0)
+            | (STATIC_AUTH if flow.authentication in STATIC_SECRET_AUTHENTICATION else 0)
+            | (PEER_AUTH if flow.authentication in PEER_AUTHENTICATION else 0)
+            | (LEGACY_PROTOCOL if flow.protocol.lower() in LEGACY_PROTOCOLS else 0)
+            | (OBSERVED if flow.provenance is Provenance.OBSERVED else 0)
+            | (NO_DATA if not flow.data_assets else 0)
+            | (LOCATION_AUTHZ if f.authorization in (Authorization.NONE, Authorization.NETWORK) else 0)
+        )
+        assert f.traits & ~STRUCTURAL_TRAITS == expected, flow_id
+
+
+@pytest.mark.parametrize(("name", "snapshot"), MODELS, ids=[name for name, _ in MODELS])
+def test_rules_passed_without_a_call_would_pass(name: str, snapshot: Snapshot) -> None:
+    """Every (rule, flow) pair the evaluator passes without a call: the rule answers PASS (not None, not a hit)."""
+    ctx = ModelContext(snapshot)
+    evaluator = Evaluator(builtin_specs())
+    skipped = 0
+    for flow_id in ctx.flows:
+        facts = ctx.facts(flow_id)
+        for check, rule_id, spec in evaluator.flow_rules(facts.source.kind, facts.target.kind, facts.traits):
+            if check is None:
+                skipped += 1
+                assert spec.check(ctx, facts) is False, (rule_id, flow_id)
+    assert skipped > 0
+
+
+def test_every_protection_filter_is_exercised() -> None:
+    """Each rule with protection pre-filters is both called and passed without a call somewhere in the models."""
+    evaluator = Evaluator(builtin_specs())
+    filtered = {s.id for s in evaluator.by_scope["flow"] if s.fire_traits != (0, 0, 0)}
+    called: set[str] = set()
+    skipped: set[str] = set()
+    for _name, snapshot in MODELS:
+        ctx = ModelContext(snapshot)
+        for flow_id in ctx.flows:
+            facts = ctx.facts(flow_id)
+            for check, rule_id, _spec in evaluator.flow_rules(facts.source.kind, facts.target.kind, facts.traits):
+                (skipped if check is None else called).add(rule_id)
+    assert len(filtered) >= 10
+    assert filtered <= called
+    assert filtered <= skipped
 
 
 def test_trait_filters_are_for_flow_rules_only() -> None:

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 from assessments.engine.graph import (
-    CARRIES_RESTRICTED,
-    CARRIES_SENSITIVE,
-    SOURCE_EXTERNAL,
-    TARGET_EXTERNAL,
     FlowFacts,
     ModelContext,
 )
@@ -16,6 +12,12 @@ from assessments.engine.rules.common import (
     OUTSIDE,
     K,
     flow_evidence,
+)
+from assessments.engine.traits import (
+    CARRIES_RESTRICTED,
+    CARRIES_SENSITIVE,
+    SOURCE_EXTERNAL,
+    TARGET_EXTERNAL,
 )
 from threatmodel.domain import Component
 from threatmodel.vocabulary import Encryption, Rating

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 from assessments.engine.graph import (
-    CARRIES_CREDENTIALS,
-    CARRIES_SENSITIVE,
-    CROSSES_NETWORK,
-    SOURCE_MESHED,
-    TARGET_MESHED,
     FlowFacts,
     ModelContext,
 )
@@ -23,6 +18,19 @@ from assessments.engine.rules.common import (
     WORKLOADS,
     K,
     flow_evidence,
+)
+from assessments.engine.traits import (
+    CARRIES_CREDENTIALS,
+    CARRIES_SENSITIVE,
+    CROSSES_NETWORK,
+    LEGACY_PROTOCOL,
+    MTLS_ENCRYPTED,
+    PEER_AUTH,
+    PLAINTEXT,
+    SOURCE_MESHED,
+    STATIC_AUTH,
+    TARGET_MESHED,
+    TLS_ENCRYPTED,
 )
 from threatmodel.domain import Component
 from threatmodel.vocabulary import LEGACY_PROTOCOLS, Encryption
@@ -40,7 +48,7 @@ def _plaintext(ctx: ModelContext, f: FlowFacts) -> Hit:
     )
 
 
-@rule("enc.plaintext-sensitive", "flow", any_of=CARRIES_SENSITIVE | CARRIES_CREDENTIALS)
+@rule("enc.plaintext-sensitive", "flow", any_of=CARRIES_SENSITIVE | CARRIES_CREDENTIALS, fire_requires=PLAINTEXT)
 def plaintext_sensitive(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if not f.sensitive and not f.credentials:
         return None
@@ -55,7 +63,7 @@ def plaintext_sensitive(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     )
 
 
-@rule("enc.plaintext-crossing", "flow", requires=CROSSES_NETWORK)
+@rule("enc.plaintext-crossing", "flow", requires=CROSSES_NETWORK, fire_requires=PLAINTEXT)
 def plaintext_crossing(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if not f.crosses_network:
         return None
@@ -70,14 +78,21 @@ def plaintext_crossing(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     )
 
 
-@rule("enc.plaintext-flow", "flow")
+@rule("enc.plaintext-flow", "flow", fire_requires=PLAINTEXT)
 def plaintext_flow(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.encryption is not Encryption.NONE:
         return PASS
     return _plaintext(ctx, f)
 
 
-@rule("enc.tls-without-client-auth", "flow", source_kinds=WORKLOADS, target_kinds=BACKING)
+@rule(
+    "enc.tls-without-client-auth",
+    "flow",
+    source_kinds=WORKLOADS,
+    target_kinds=BACKING,
+    fire_requires=TLS_ENCRYPTED,
+    fire_excludes=PEER_AUTH,
+)
 def tls_without_client_auth(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.source.kind not in WORKLOADS or f.target.kind not in BACKING:
         return None
@@ -134,7 +149,7 @@ def secret_in_configuration(ctx: ModelContext, comp: Component) -> CheckResult:
     return Hit((), ev(attributes=keys, values=tuple(str(comp.attributes[k]) for k in keys)), data_rank=2)
 
 
-@rule("enc.legacy-protocol", "flow")
+@rule("enc.legacy-protocol", "flow", fire_requires=LEGACY_PROTOCOL)
 def legacy_protocol(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.flow.protocol.lower() not in LEGACY_PROTOCOLS:
         return PASS
@@ -146,7 +161,7 @@ def legacy_protocol(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     )
 
 
-@rule("enc.basic-auth-over-plaintext", "flow")
+@rule("enc.basic-auth-over-plaintext", "flow", fire_requires=STATIC_AUTH | PLAINTEXT)
 def basic_auth_over_plaintext(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.flow.authentication not in STATIC or f.encryption is not Encryption.NONE:
         return PASS
@@ -158,7 +173,7 @@ def basic_auth_over_plaintext(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     )
 
 
-@rule("enc.mesh-permissive", "flow", requires=SOURCE_MESHED | TARGET_MESHED)
+@rule("enc.mesh-permissive", "flow", requires=SOURCE_MESHED | TARGET_MESHED, fire_excludes=MTLS_ENCRYPTED)
 def mesh_permissive(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.source.mesh not in MESHED or f.target.mesh not in MESHED:
         return None

@@ -11,6 +11,9 @@ from assessments.engine.rules.common import (
     K,
     flow_evidence,
 )
+from assessments.engine.traits import (
+    NO_DATA,
+)
 from threatmodel.domain import Component, DataAsset
 from threatmodel.vocabulary import Classification
 
@@ -29,7 +32,7 @@ def unclassified_data(ctx: ModelContext, asset: DataAsset) -> CheckResult:
     return Hit((), ev(classification="unclassified", pii=asset.pii, credentials=asset.credentials))
 
 
-@rule("hyg.flow-unknown-assets", "flow")
+@rule("hyg.flow-unknown-assets", "flow", fire_requires=NO_DATA)
 def flow_unknown_assets(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.flow.data_assets:
         return PASS

@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from assessments.engine.graph import (
-    SOURCE_EXTERNAL,
-    SOURCE_IN_UNTRUSTED_BOUNDARY,
-    TARGET_EXTERNAL,
     FlowFacts,
     ModelContext,
 )
@@ -17,6 +14,11 @@ from assessments.engine.rules.common import (
     WORKLOADS,
     K,
     flow_evidence,
+)
+from assessments.engine.traits import (
+    SOURCE_EXTERNAL,
+    SOURCE_IN_UNTRUSTED_BOUNDARY,
+    TARGET_EXTERNAL,
 )
 from threatmodel.domain import Component
 from threatmodel.vocabulary import ComponentKind

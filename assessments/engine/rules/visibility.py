@@ -11,6 +11,9 @@ from assessments.engine.rules.common import (
     K,
     flow_evidence,
 )
+from assessments.engine.traits import (
+    OBSERVED,
+)
 from threatmodel.domain import Component
 from threatmodel.vocabulary import Logging, Provenance
 
@@ -43,7 +46,7 @@ def no_logging(ctx: ModelContext, comp: Component) -> CheckResult:
     return Hit((), ev(logging="none"), data_rank=ctx.component_rank(comp))
 
 
-@rule("vis.observed-undeclared-flow", "flow")
+@rule("vis.observed-undeclared-flow", "flow", fire_requires=OBSERVED)
 def observed_undeclared_flow(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.flow.provenance is not Provenance.OBSERVED:
         return PASS

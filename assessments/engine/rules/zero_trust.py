@@ -5,10 +5,6 @@ from __future__ import annotations
 from typing import cast
 
 from assessments.engine.graph import (
-    CARRIES_SENSITIVE,
-    CROSSES_NETWORK,
-    SOURCE_EXTERNAL,
-    TARGET_EXTERNAL,
     FlowFacts,
     ModelContext,
 )
@@ -25,6 +21,18 @@ from assessments.engine.rules.common import (
     K,
     flow_evidence,
 )
+from assessments.engine.traits import (
+    CARRIES_SENSITIVE,
+    CROSSES_NETWORK,
+    LOCATION_AUTHZ,
+    MTLS_ENCRYPTED,
+    NO_AUTH,
+    PEER_AUTH,
+    PLAINTEXT,
+    SOURCE_EXTERNAL,
+    STATIC_AUTH,
+    TARGET_EXTERNAL,
+)
 from threatmodel.domain import Component
 from threatmodel.vocabulary import Authentication, Authorization, Encryption, MeshMode
 
@@ -39,7 +47,7 @@ PER_REQUEST_AUTHORIZATION = frozenset({Authorization.ROLE, Authorization.ATTRIBU
 LOCATION_AUTHORIZATION = frozenset({Authorization.UNSPECIFIED, Authorization.NONE, Authorization.NETWORK})
 
 
-@rule("zt.flow-unauthenticated", "flow")
+@rule("zt.flow-unauthenticated", "flow", fire_requires=NO_AUTH)
 def flow_unauthenticated(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.flow.authentication not in NO_AUTHENTICATION:
         return PASS
@@ -51,7 +59,13 @@ def flow_unauthenticated(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     )
 
 
-@rule("zt.service-without-peer-auth", "flow", source_kinds=PEER_CALLERS, target_kinds=APP_KINDS)
+@rule(
+    "zt.service-without-peer-auth",
+    "flow",
+    source_kinds=PEER_CALLERS,
+    target_kinds=APP_KINDS,
+    fire_excludes=MTLS_ENCRYPTED | PEER_AUTH,
+)
 def service_without_peer_auth(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.source.kind not in PEER_CALLERS or f.target.kind not in APP_KINDS:
         return None
@@ -93,7 +107,7 @@ def network_location_trust(ctx: ModelContext, comp: Component) -> CheckResult:
     )
 
 
-@rule("zt.boundary-crossing-unprotected", "flow", requires=CROSSES_NETWORK)
+@rule("zt.boundary-crossing-unprotected", "flow", requires=CROSSES_NETWORK, fire_any_of=PLAINTEXT | NO_AUTH)
 def boundary_crossing_unprotected(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if not f.crosses_network:
         return None
@@ -231,7 +245,7 @@ def component_unauthenticated(ctx: ModelContext, comp: Component) -> CheckResult
     return Hit((), ev(authentication="none", callers=tuple(callers)), data_rank=ctx.component_rank(comp))
 
 
-@rule("zt.static-credential-auth", "flow")
+@rule("zt.static-credential-auth", "flow", source_kinds=frozenset(K) - {K.HUMAN_USER}, fire_requires=STATIC_AUTH)
 def static_credential_auth(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     if f.source.kind is K.HUMAN_USER:
         return None
@@ -260,6 +274,7 @@ AUTHORIZING_TARGETS = frozenset(APP_KINDS - {K.LOAD_BALANCER}) | BACKING
     requires=CARRIES_SENSITIVE,
     excludes=TARGET_EXTERNAL | SOURCE_EXTERNAL,
     target_kinds=AUTHORIZING_TARGETS,
+    fire_requires=LOCATION_AUTHZ,
 )
 def flow_authorized_by_location(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     """Sensitive data between our own components, authorised by network location only or not at all (both: a
