@@ -21,6 +21,7 @@ from assessments.engine.counts import count_findings, ordered_counts
 from assessments.engine.custom import CustomRuleSpec
 from assessments.models import AssessmentRun, CustomRule, FindingTriage, ModelWebhook, Report, RunFinding
 from assessments.reporting.model import HistoryPoint, TriageDecision
+from threatmodel import hot_reads
 from threatmodel import models as tm
 from threatmodel.choices import Role
 from threatmodel.selectors import NotFound, User, require_role
@@ -101,17 +102,24 @@ SCORE_COLUMNS = (
 )
 
 
+_SCORE = hot_reads.Columns(AssessmentRun, "r", SCORE_COLUMNS)
+LATEST_SCORE_SQL = (
+    f'SELECT {_SCORE.sql}, tm."team_id" FROM {_SCORE.table} r '  # noqa: S608 - identifiers from the models
+    f'INNER JOIN "{tm.ThreatModel._meta.db_table}" tm ON tm."id" = r."model_id" '
+    f'WHERE r."model_id" = %s AND r."status" = %s {_SCORE.order_by(LATEST_FIRST)} LIMIT 1'
+)
+
+
 def latest_score_for_user(*, user: User, model_id: int) -> dict[str, Any]:
     """The latest successful run's score columns (a hot path: dashboards poll it; no ORM instances).
 
     One query finds the run with its model's team; the access check is still ``require_role``.
     """
-    row: dict[str, Any] | None = (
-        AssessmentRun.objects.filter(model_id=int(model_id), status=JobStatus.SUCCEEDED)
-        .order_by(*LATEST_FIRST)
-        .values(*SCORE_COLUMNS, "model__team_id")
-        .first()
-    )
+    found = hot_reads.fetch_one(LATEST_SCORE_SQL, [int(model_id), JobStatus.SUCCEEDED])  # no queryset to compile
+    row = None
+    if found is not None:
+        row = dict(zip(SCORE_COLUMNS, _SCORE.values(found), strict=True))
+        row["model__team_id"] = found[_SCORE.width]
     team_id = (
         row["model__team_id"]
         if row

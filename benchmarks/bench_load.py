@@ -8,7 +8,9 @@ apart as ``load_conflicts``). Printed:
 
 * ``load_read_p50_ms``, ``load_read_p99_ms``, ``load_write_p50_ms``, ``load_rps`` (answers per second),
   ``load_cpu_ms_per_request`` (user + system CPU of the gunicorn processes per answer, the figure other work on a
-  shared machine hardly disturbs), ``load_errors`` (anything else: 5xx, unexpected statuses, broken connections,
+  shared machine hardly disturbs), ``load_client_cpu_ms_per_request`` (the load generator's own CPU per answer)
+  and ``load_worker_cpu_s`` (the Celery worker's CPU during the load: the assessments the change sets cause),
+  ``load_errors`` (anything else: 5xx, unexpected statuses, broken connections,
   requests still unanswered ``DRAIN_SECONDS`` after the last send; target 0) and ``load_conflicts``;
 * the same load again with Redis stopped halfway through: ``load_redis_down_500s`` (answers 500 or another 5xx
   that is not a 503; must be 0), ``load_redis_down_errors``, ``load_redis_down_read_p99_ms``.
@@ -24,6 +26,7 @@ import json
 import subprocess
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +54,8 @@ class Tally:
     unanswered: int = 0  # still waiting when the drain time was up
     wall: float = 0.0
     cpu: float = 0.0  # CPU seconds of the gunicorn processes during the load
+    client_cpu: float = 0.0  # CPU seconds of this process (the load generator) during the load
+    worker_cpu: float = 0.0  # CPU seconds of the Celery worker (its pool and embedded beat) during the load
 
 
 @dataclass
@@ -149,11 +154,13 @@ def _ms_percentile(values: list[float], q: float) -> float:
     return 1000 * ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def _run_load(base: str, token: str, model_id: int, web: subprocess.Popen[Any]) -> Tally:
+def _run_load(base: str, token: str, model_id: int, web: subprocess.Popen[Any], worker: subprocess.Popen[Any]) -> Tally:
     load = Load(int(base.rsplit(":", 1)[1]), token, model_id, revision=_current_revision(base, token, model_id))
-    cpu = server_cpu(web.pid)
+    cpu, client, worker_cpu = server_cpu(web.pid), time.process_time(), server_cpu(worker.pid)
     tally = asyncio.run(load.run(SECONDS))
     tally.cpu = server_cpu(web.pid) - cpu
+    tally.client_cpu = time.process_time() - client
+    tally.worker_cpu = server_cpu(worker.pid) - worker_cpu
     return tally
 
 
@@ -173,17 +180,20 @@ def run(quick: bool) -> None:
         try:
             for _ in range(10):  # both web processes have loaded the application
                 _current_revision(base, token, model_id)
-            first = _run_load(base, token, model_id, web)
+            first = _run_load(base, token, model_id, web, worker)
             report("load_read_p50_ms", _ms_percentile(first.reads, 0.5), "ms")
             report("load_read_p99_ms", _ms_percentile(first.reads, 0.99), "ms")
             report("load_write_p50_ms", _ms_percentile(first.writes, 0.5), "ms")
             report("load_rps", first.answers / first.wall, "req/s")
             report("load_cpu_ms_per_request", 1000 * first.cpu / max(1, first.answers), "ms")
+            # the rest of the 2 cores: the load generator itself (this process) and the Celery worker
+            report("load_client_cpu_ms_per_request", 1000 * first.client_cpu / max(1, first.answers), "ms")
+            report("load_worker_cpu_s", first.worker_cpu, "s")
             report("load_errors", first.errors, "responses")
             report("load_conflicts", first.conflicts, "responses")
             stopper = threading.Timer(SECONDS / 2, redis.stop)
             stopper.start()
-            second = _run_load(base, token, model_id, web)
+            second = _run_load(base, token, model_id, web, worker)
             stopper.join()
             report("load_redis_down_500s", second.server_errors, "responses")
             report("load_redis_down_errors", second.errors, "responses")

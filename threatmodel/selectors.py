@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import F, QuerySet
 
+from threatmodel import hot_reads
 from threatmodel import models as m
 from threatmodel.accounts import RequestUser
 from threatmodel.changes import MODEL_KEY, MODEL_KIND, ModelDiff, diff_element_dicts
@@ -35,9 +36,7 @@ def role_in_team(*, user: User, team_id: int) -> str | None:
     """The user's role in the team, or None for a non-member (runs on every API request: one indexed lookup)."""
     if not user.is_authenticated:
         return None
-    # no ordering: the default one would join the team and user tables for nothing
-    roles = m.Membership.objects.filter(team_id=int(team_id), user_id=user.pk).order_by().values_list("role", flat=True)
-    return next(iter(roles[:1]), None)
+    return hot_reads.membership_role(team_id=int(team_id), user_id=user.pk)
 
 
 def has_role(*, user: User, team_id: int, role: str) -> bool:
@@ -113,9 +112,11 @@ def last_revisions(*, models: list[m.ThreatModel]) -> dict[int, m.Revision]:
 
 def model_for_user(*, user: User, model_id: int | str, role: str = Role.VIEWER) -> m.ThreatModel:
     try:
-        model = m.ThreatModel.objects.select_related("team").get(pk=int(model_id))
-    except (m.ThreatModel.DoesNotExist, ValueError, TypeError):
+        model = hot_reads.model_with_team(model_id=int(model_id))  # every model API request: no queryset
+    except (ValueError, TypeError):
         raise NotFound("model not found") from None
+    if model is None:
+        raise NotFound("model not found")
     require_role(user=user, team_id=model.team_id, role=role)
     return model
 

@@ -92,6 +92,32 @@ def test_hot_path_lookups_return_what_the_orm_returns(team_setup: Any) -> None:
     assert api_token_lookup(key_hash=token_digest(raw + "x")) is None
 
 
+def test_the_model_read_returns_what_the_orm_returns(team_setup: Any) -> None:
+    """``threatmodel.hot_reads``: the model and its team as ``select_related("team")`` loads them (JSON
+    decoded, datetimes aware), and no model for a missing or impossible id."""
+    model = team_setup.model
+    m.ThreatModel.objects.filter(pk=model.pk).update(
+        tags=["a", "b"], attributes={"k": [1, {"x": None}]}, archived_at=timezone.now()
+    )
+    reference = m.ThreatModel.objects.select_related("team").get(pk=model.pk)
+    found = selectors.model_for_user(user=team_setup.viewer, model_id=model.pk)
+
+    def columns(obj: Any) -> dict[str, Any]:
+        return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+    assert columns(found) == columns(reference) and found.tags == ["a", "b"]
+    assert found.archived_at is not None and found.archived_at.tzinfo is not None
+    with CaptureQueriesContext(connection) as queries:  # the team came with the model
+        team = found.team
+    assert len(queries) == 0 and columns(team) == columns(reference.team)
+    assert not found._state.adding and not team._state.adding
+    for missing in (999_999, 2**63, -1, 0):
+        with pytest.raises(selectors.NotFound):
+            selectors.model_for_user(user=team_setup.viewer, model_id=missing)
+    with pytest.raises(selectors.NotFound):  # another team's model is not found either
+        selectors.model_for_user(user=team_setup.outsider, model_id=model.pk)
+
+
 def test_last_used_at_is_written_at_most_once_per_resolution(team_setup: Any) -> None:
     token, raw = api_token_create(user=team_setup.viewer, name="t")
 

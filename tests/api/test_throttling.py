@@ -34,3 +34,36 @@ def test_the_anon_rate_does_not_apply_to_sessions_nor_the_user_rate_to_anonymous
         assert [APIClient().get("/api/docs/").status_code for _ in range(3)] == [200, 200, 200]
         codes = [clients.viewer.get("/api/v1/models/").status_code for _ in range(3)]
         assert codes == [200, 200, 429]
+
+
+@pytest.mark.integration
+def test_shared_counters_count_in_redis_in_one_round_trip_and_expire() -> None:
+    """``threatmodel.api.shared_counters`` on a real redis-server: the cache's own key, counted 1, 2, 3 with an
+    expiry; then, Redis stopped, the throttle counts locally and the rate still holds."""
+    import redis as redis_client
+
+    from testkit import servers
+    from threatmodel.api import shared_counters
+    from threatmodel.api.authentication import COUNTERS
+
+    with servers.redis_server() as server:
+        caches = {
+            "default": {
+                "BACKEND": shared_counters.REDIS_BACKEND,
+                "LOCATION": server.url,
+                "KEY_PREFIX": "trustmap",
+                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            }
+        }
+        with override_settings(CACHES=caches):
+            assert [shared_counters.count("throttle:t:1:9", 61) for _ in range(3)] == [1, 2, 3]
+            assert cache.get("throttle:t:1:9") == 3  # the cache's key (prefix, version) and value
+            ttl = redis_client.Redis.from_url(server.url).ttl(cache.make_key("throttle:t:1:9"))
+            assert 0 < ttl <= 61
+            server.stop()
+            try:
+                assert [COUNTERS.count("throttle:t:1:10", 61) for _ in range(3)] == [1, 2, 3]
+                assert COUNTERS.down_until > 0
+            finally:
+                COUNTERS.down_until = 0.0
+                COUNTERS.local.clear()

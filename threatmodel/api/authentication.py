@@ -9,7 +9,8 @@
   Rates come from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (``API_THROTTLE_*`` in config/env.py).
 
 The counters live in the shared cache (Redis when ``REDIS_URL`` is set). When it cannot be reached the
-throttles count in this process instead (:class:`CounterStore`) and retry the shared cache after
+throttles count in this process instead (:class:`CounterStore`; the shared counting is
+``threatmodel.api.shared_counters``) and retry the shared cache after
 :data:`SHARED_RETRY_SECONDS`: a Redis outage never fails a request, and the rates still hold per process.
 """
 
@@ -21,12 +22,12 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
 
+from threatmodel.api import shared_counters
 from threatmodel.models import ApiToken, TokenScope
 from threatmodel.services_tokens import api_token_authenticate
 
@@ -107,22 +108,12 @@ class CounterStore:
         """Add one to ``key`` (created with ``timeout``) and return its new value."""
         if time.monotonic() >= self.down_until:
             try:
-                return _count(cache, key, timeout)
+                return shared_counters.count(key, timeout)
             except Exception as exc:  # any backend error: redis.ConnectionError, TimeoutError...
                 with self.lock:
                     self.down_until = time.monotonic() + SHARED_RETRY_SECONDS
                 log.warning("throttle counters: shared cache unavailable (%s); counting locally", exc)
-        return _count(self.local, key, timeout)
-
-
-def _count(store: Any, key: str, timeout: int) -> int:
-    if store.add(key, 1, timeout):
-        return 1
-    try:
-        return int(store.incr(key))
-    except ValueError:  # expired between add and incr
-        store.add(key, 1, timeout)
-        return 1
+        return shared_counters.count_in(self.local, key, timeout)
 
 
 COUNTERS = CounterStore()
