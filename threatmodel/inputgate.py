@@ -266,6 +266,19 @@ def parse_checked(text: str, *, max_depth: int) -> Any:
     return check_value(_strict_loads(text), max_depth=max_depth)
 
 
+def clean_json(text: str, *, max_depth: int) -> tuple[bool, Any]:
+    """``(True, value)`` if ``text`` is JSON the C parser reads into a value that passes :func:`check_value`,
+    nested at most ``max_depth`` levels; else ``(False, None)``, and the caller checks the text in full (for the
+    messages). No nesting check first: that walk over the whole text (:func:`bracket_depth`) costs about as much as
+    the parse, and the walk of the parsed value checks the depth anyway. Deep text cannot harm the parser: it
+    refuses nesting past the interpreter's recursion limit with ``RecursionError``."""
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except (_RefusedLiteral, ValueError, RecursionError):
+        return False, None
+    return (True, value) if _is_clean(value, max_depth) else (False, None)
+
+
 def _strict_loads(text: str) -> Any:
     try:
         return json.loads(text, parse_constant=_refuse_constant, parse_float=_parse_float, parse_int=_parse_int)
