@@ -27,7 +27,9 @@ def log_write(*, model_id: int, revision: m.Revision, records: Sequence[ChangeRo
             revision=revision,
             model_id=model_id,
             revision_number=revision.number,
-            records=json.dumps([[kind, key, after] for kind, key, _, _, after in records], separators=(",", ":")),
+            records=json.dumps(
+                [[kind, key, after] for kind, key, _, _, after in records], separators=(",", ":"), check_circular=False
+            ),
         )
         return
     number = revision.number

@@ -54,6 +54,12 @@ def text_issues(value: str, path: str) -> list[Issue]:
     return []
 
 
+def plain_name(value: str) -> bool:
+    """A name :func:`name_issues` has nothing to say about, by the quick test most names pass: printable ASCII
+    (no NUL, surrogates, controls or bidirectional overrides) of at most :data:`MAX_NAME` characters."""
+    return len(value) <= MAX_NAME and value.isascii() and value.isprintable()
+
+
 def name_issues(value: Any, path: str, *, max_length: int = MAX_NAME) -> list[Issue]:
     """A name shown to people: text as above, no control characters, no bidirectional overrides."""
     if not isinstance(value, str):

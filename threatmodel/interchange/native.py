@@ -111,12 +111,16 @@ def document_name_issues(document: Any) -> list[Issue]:
     info = document.get("model")
     if isinstance(info, dict) and isinstance(info.get("name"), str):
         issues += inputgate.name_issues(info["name"], "model.name")
+    plain = inputgate.plain_name
     for collection in COLLECTIONS:
         items = document.get(collection)
         for index, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, dict):
+                continue
             for key in NAME_FIELDS:
-                if isinstance(item, dict) and isinstance(item.get(key), str):
-                    issues += inputgate.name_issues(item[key], f"{collection}[{index}].{key}")
+                value = item.get(key)
+                if isinstance(value, str) and not plain(value):
+                    issues += inputgate.name_issues(value, f"{collection}[{index}].{key}")
     return issues
 
 
