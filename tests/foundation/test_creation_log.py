@@ -46,7 +46,7 @@ def test_the_import_revision_is_one_document_not_a_record_per_element(imported: 
     records = selectors.changes_of_revision(revision=revision)
     assert [r.seq for r in records] == list(range(len(elements) + 1))
     assert (records[0].element_kind, records[0].element_key, records[0].before) == (MODEL_KIND, MODEL_KEY, None)
-    assert records[0].after["name"] == model.name
+    assert (records[0].after or {})["name"] == model.name
     assert [(r.element_kind, r.element_key, r.action, r.before, r.after) for r in records[1:]] == [
         (kind, key, "create", None, item) for kind, key, item in elements
     ]

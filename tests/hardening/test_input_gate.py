@@ -184,7 +184,7 @@ def test_gate_unit_rules() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["Cart", "a" * 200, "a" * 201, "tab\there", "line\nbreak", "caf\u00e9", "\u202eevil", "nul\x00", "del\x7f", "", " "],
+    ["Cart", "a" * 200, "a" * 201, "tab\there", "line\nbreak", "caf\u00e9", "\u202eevil", "nul\x00", "del\x7f", ""],
 )
 def test_the_quick_name_test_passes_only_names_without_issues(name: str) -> None:
     from threatmodel.inputgate import name_issues, plain_name
