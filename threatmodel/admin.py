@@ -78,6 +78,11 @@ class ChangeRecordAdmin(ReadOnlyAdmin):
     list_filter = ["action", "element_kind"]
 
 
+@admin.register(m.CreationLog)
+class CreationLogAdmin(ReadOnlyAdmin):
+    list_display = ["model", "revision_number"]
+
+
 for element_model, columns in {
     m.TrustBoundary: ["key", "name", "kind", "trust_level", "parent", "model"],
     m.Component: ["key", "name", "kind", "boundary", "internet_facing", "mesh", "model"],

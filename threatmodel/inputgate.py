@@ -54,6 +54,12 @@ def text_issues(value: str, path: str) -> list[Issue]:
     return []
 
 
+def plain_name(value: str) -> bool:
+    """A name :func:`name_issues` has nothing to say about, by the quick test most names pass: printable ASCII
+    (no NUL, surrogates, controls or bidirectional overrides) of at most :data:`MAX_NAME` characters."""
+    return len(value) <= MAX_NAME and value.isascii() and value.isprintable()
+
+
 def name_issues(value: Any, path: str, *, max_length: int = MAX_NAME) -> list[Issue]:
     """A name shown to people: text as above, no control characters, no bidirectional overrides."""
     if not isinstance(value, str):
@@ -264,6 +270,19 @@ def parse_checked(text: str, *, max_depth: int) -> Any:
         if _is_clean(value, max_depth):
             return value
     return check_value(_strict_loads(text), max_depth=max_depth)
+
+
+def clean_json(text: str, *, max_depth: int) -> tuple[bool, Any]:
+    """``(True, value)`` if ``text`` is JSON the C parser reads into a value that passes :func:`check_value`,
+    nested at most ``max_depth`` levels; else ``(False, None)``, and the caller checks the text in full (for the
+    messages). No nesting check first: that walk over the whole text (:func:`bracket_depth`) costs about as much as
+    the parse, and the walk of the parsed value checks the depth anyway. Deep text cannot harm the parser: it
+    refuses nesting past the interpreter's recursion limit with ``RecursionError``."""
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except (_RefusedLiteral, ValueError, RecursionError):
+        return False, None
+    return (True, value) if _is_clean(value, max_depth) else (False, None)
 
 
 def _strict_loads(text: str) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from operator import itemgetter
 from typing import Any, overload
 
 from django.db import models
@@ -430,17 +431,22 @@ def fast_insert(row_model: type[models.Model], rows: Iterable[Mapping[str, Any]]
     column_list = ", ".join(quote(fields[c].column or c) for c in columns)
     placeholders = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {quote(meta.db_table)} ({column_list}) VALUES ({placeholders})"  # noqa: S608
-    json_at = [c in json_columns for c in columns]
+    values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    json_at = [i for i, c in enumerate(columns) if c in json_columns]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
-            cursor.executemany(
-                sql,
-                [
-                    [_json_text(row[c]) if is_json else row[c] for c, is_json in zip(columns, json_at, strict=True)]
-                    for row in rows[start : start + batch_size]
-                ],
-            )
+            batch = [values(row) for row in rows[start : start + batch_size]]
+            if json_at:
+                batch = [_with_json_text(params, json_at) for params in batch]
+            cursor.executemany(sql, batch)
     return len(rows)
+
+
+def _with_json_text(params: tuple[Any, ...], json_at: list[int]) -> list[Any]:
+    out = list(params)
+    for i in json_at:
+        out[i] = _json_text(out[i])
+    return out
 
 
 def _json_text(value: Any) -> str:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from catalog.packs.controls import control_ids
 from threatmodel import models as m
 from threatmodel.accounts import RequestUser
+from threatmodel.changelog import ChangeRow, log_delete, log_write, revision_rows
 from threatmodel.changes import MODEL_KEY, MODEL_KIND, ElementChange, normalize
 from threatmodel.domain import COLLECTION_OF_KIND, KIND_OF_COLLECTION
 from threatmodel.hooks import revision_accepted
@@ -115,7 +116,7 @@ def apply_changes(  # noqa: PLR0913 - keyword-only; each mode of a model write i
         return _merge_into(model, previous, records, model_info_after)
     if coalesce or not message:
         message = describe(records, _name_lookup(model.pk))
-    return _record_revision(model, user, message, records, model_info_after, coalescible=coalesce)
+    return _record_revision(model, user, message, records, model_info_after, coalescible=coalesce, whole_model=bulk)
 
 
 def _name_lookup(model_id: int) -> Callable[[str], str]:
@@ -176,20 +177,15 @@ def _merge_into(
 ) -> m.Revision:
     """Fold the change set into the author's previous revision, which moves to the next number: writers based on
     the old number are refused as stale, as after any new revision, and history keeps one revision per action."""
-    earlier: list[ChangeRow] = list(
-        m.ChangeRecord.objects.filter(revision=previous)
-        .order_by("seq")
-        .values_list("element_kind", "element_key", "action", "before", "after")
-    )
-    merged = merge_rows(earlier, records)
-    m.ChangeRecord.objects.filter(revision=previous).delete()
+    merged = merge_rows(revision_rows(revision=previous), records)
+    log_delete(revision=previous)
     number = model.revision + 1
     previous.number = number
     previous.message = describe(merged, _name_lookup(model.pk))[:500]
     previous.change_count = len(merged)
     previous.last_change_at = timezone.now()
     previous.save(update_fields=["number", "message", "change_count", "last_change_at"])
-    _insert_records(model, previous, merged)
+    log_write(model_id=model.pk, revision=previous, records=merged, whole_model=False)
     _advance_model(model, number, model_info_after)
     previous.coalesced = True  # type: ignore[attr-defined]  # tells the caller the revision absorbed this one
     return previous
@@ -283,9 +279,6 @@ def _consistency_issues(model_id: int, resolved: _Resolved, index: ModelIndex, *
     return issues
 
 
-ChangeRow = tuple[str, str, str, Any, Any]  # (kind, key, action, before, after)
-
-
 def _change_records(
     resolved: _Resolved, model_info_before: dict[str, Any] | None, model_info_after: dict[str, Any]
 ) -> list[ChangeRow]:
@@ -311,8 +304,10 @@ def _record_revision(
     model_info_after: dict[str, Any],
     *,
     coalescible: bool = False,
+    whole_model: bool = False,
 ) -> m.Revision:
-    """The new revision with its change log, and the model moved to it."""
+    """The new revision with its change log (one document for a ``whole_model`` revision), and the model moved
+    to it."""
     number = model.revision + 1
     author = user if user is not None and user.is_authenticated else None
     revision = m.Revision.objects.create(
@@ -325,31 +320,10 @@ def _record_revision(
         last_change_at=timezone.now(),
         coalescible=coalescible and author is not None,
     )
-    _insert_records(model, revision, records)
+    log_write(model_id=model.pk, revision=revision, records=records, whole_model=whole_model)
     _advance_model(model, number, model_info_after)
     revision.coalesced = False  # type: ignore[attr-defined]
     return revision
-
-
-def _insert_records(model: m.ThreatModel, revision: m.Revision, records: Sequence[ChangeRow]) -> None:
-    number = revision.number
-    fast_insert(
-        m.ChangeRecord,
-        (
-            {
-                "model_id": model.pk,
-                "revision_id": revision.pk,
-                "revision_number": number,
-                "seq": seq,
-                "element_kind": kind,
-                "element_key": key,
-                "action": action,
-                "before": before,
-                "after": after,
-            }
-            for seq, (kind, key, action, before, after) in enumerate(records)
-        ),
-    )
 
 
 def _advance_model(model: m.ThreatModel, number: int, model_info_after: dict[str, Any]) -> None:

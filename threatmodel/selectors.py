@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import F, QuerySet
 
-from threatmodel import hot_reads
+from threatmodel import changelog, hot_reads
 from threatmodel import models as m
 from threatmodel.accounts import RequestUser
 from threatmodel.changes import MODEL_KEY, MODEL_KIND, ModelDiff, diff_element_dicts
@@ -189,13 +189,7 @@ def snapshot_of_model(*, model: m.ThreatModel, revision: int | None = None) -> S
 def element_state_at(*, model: m.ThreatModel, revision: int) -> dict[tuple[str, str], dict[str, Any]]:
     """Replay the append-only change log up to ``revision``: the last ``after`` of each element."""
     state: dict[tuple[str, str], dict[str, Any]] = {}
-    rows = (
-        m.ChangeRecord.objects.filter(model=model, revision_number__lte=revision)
-        .order_by("revision_number", "seq")
-        .values_list("element_kind", "element_key", "after")
-        .iterator(2000)
-    )
-    for kind, key, after in rows:
+    for kind, key, after in changelog.afters_up_to(model_id=model.pk, revision=revision):
         if after is None:
             state.pop((kind, key), None)
         else:
@@ -237,5 +231,11 @@ def _states_around(
     )
 
 
-def changes_of_revision(*, revision: m.Revision) -> QuerySet[m.ChangeRecord]:
-    return m.ChangeRecord.objects.filter(revision=revision).order_by("seq")
+def changes_of_revision(*, revision: m.Revision) -> list[m.ChangeRecord]:
+    """The change log of one revision, in ``seq`` order (``threatmodel.changelog`` reads either form)."""
+    return changelog.revision_records(revision=revision)
+
+
+def keys_changed_in_revision(*, revision: m.Revision, kind: str) -> list[str]:
+    """The keys of the elements of ``kind`` that ``revision`` changes."""
+    return changelog.revision_keys(revision=revision, kind=kind)

@@ -18,7 +18,7 @@ from assessments.services.conformance_accept import conformance_accept_observed
 from threatmodel.api.common import base_revision_of, conflict_response, etag, parse_id
 from threatmodel.api.serializers import ConflictSerializer, ErrorSerializer
 from threatmodel.choices import Role
-from threatmodel.selectors import model_for_user
+from threatmodel.selectors import keys_changed_in_revision, model_for_user
 from threatmodel.services import RevisionConflict
 
 ACCEPT_REQUEST = inline_serializer(
@@ -105,7 +105,7 @@ class ModelConformanceViewSet(viewsets.ViewSet):
             )
         except RevisionConflict as exc:
             return conflict_response(model, exc)
-        flows = sorted(revision.changes.filter(element_kind="flow").values_list("element_key", flat=True))
+        flows = sorted(keys_changed_in_revision(revision=revision, kind="flow"))
         return Response(
             {"revision": revision.number, "flows": flows, "message": revision.message},
             status=status.HTTP_201_CREATED,

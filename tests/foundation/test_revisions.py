@@ -25,7 +25,7 @@ def messages(exc: pytest.ExceptionInfo[ModelValidationError]) -> list[str]:
     return [str(i) for i in exc.value.issues]
 
 
-def test_import_creates_revision_one_with_a_change_record_per_element(demo_model: Any, demo_snapshot: Any) -> None:
+def test_import_creates_revision_one_counting_every_element(demo_model: Any, demo_snapshot: Any) -> None:
     assert demo_model.revision == 1
     revision = m.Revision.objects.get(model=demo_model)
     elements = sum(

@@ -180,3 +180,14 @@ def test_gate_unit_rules() -> None:
     with pytest.raises(ModelValidationError):
         loads("[" * 100_000)
     assert loads('{"a": 1.5e10}') == {"a": 1.5e10}
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Cart", "a" * 200, "a" * 201, "tab\there", "line\nbreak", "caf\u00e9", "\u202eevil", "nul\x00", "del\x7f", ""],
+)
+def test_the_quick_name_test_passes_only_names_without_issues(name: str) -> None:
+    from threatmodel.inputgate import name_issues, plain_name
+
+    assert not plain_name(name) or name_issues(name, "name") == []
+    assert plain_name(name) == (name.isascii() and name_issues(name, "name") == [])

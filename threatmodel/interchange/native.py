@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, fields
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any
 
 import jsonschema
@@ -110,16 +111,21 @@ def document_name_issues(document: Any) -> list[Issue]:
     info = document.get("model")
     if isinstance(info, dict) and isinstance(info.get("name"), str):
         issues += inputgate.name_issues(info["name"], "model.name")
+    plain = inputgate.plain_name
     for collection in COLLECTIONS:
         items = document.get(collection)
         for index, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, dict):
+                continue
             for key in NAME_FIELDS:
-                if isinstance(item, dict) and isinstance(item.get(key), str):
-                    issues += inputgate.name_issues(item[key], f"{collection}[{index}].{key}")
+                value = item.get(key)
+                if isinstance(value, str) and not plain(value):
+                    issues += inputgate.name_issues(value, f"{collection}[{index}].{key}")
     return issues
 
 
-def _load_document(raw: bytes | str, filename: str) -> Any:
+def _text_of(raw: bytes | str) -> str:
+    """The file's text: at most :data:`MAX_FILE_BYTES`, UTF-8, not blank."""
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
     if len(raw) > MAX_FILE_BYTES:
@@ -128,12 +134,22 @@ def _load_document(raw: bytes | str, filename: str) -> Any:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ModelValidationError([Issue("", f"file is not UTF-8 text (byte {exc.start})")]) from None
-    stripped = text.lstrip()
-    if not stripped:
+    if not text.strip():
         raise ModelValidationError([Issue("", "file is empty")])
+    return text
+
+
+def _load_document(raw: bytes | str, filename: str) -> Any:
+    text = _text_of(raw)
+    stripped = text.lstrip()
+    looks_json = filename.lower().endswith(".json") or stripped.startswith(("{", "["))
+    if looks_json:  # the common case, valid JSON, without the walk over the text below; any other is checked in full
+        clean, document = inputgate.clean_json(text, max_depth=MAX_DEPTH)
+        if clean:
+            return document
     if inputgate.bracket_depth(text, stop_after=MAX_DEPTH) > MAX_DEPTH:  # flow-style YAML included
         raise ModelValidationError([Issue("", f"document is nested deeper than {MAX_DEPTH} levels")])
-    if filename.lower().endswith(".json") or stripped.startswith(("{", "[")):
+    if looks_json:
         try:
             return inputgate.parse_checked(text, max_depth=MAX_DEPTH)  # nesting checked above
         except inputgate.InputRefused as exc:
@@ -214,6 +230,13 @@ _REQUIRED: dict[type, frozenset[str]] = {
 
 def element_to_dict(element: Any, *, compact: bool = False) -> dict[str, Any]:
     """The native (JSON-ready) form of an element. ``compact`` omits fields left at their default."""
+    plan = None if compact else _FULL_PLANS.get(type(element))
+    if plan is not None:  # every field: all values in one attrgetter call, then the few that need converting
+        getter, names, converted = plan
+        full = dict(zip(names, getter(element), strict=True))
+        for name, convert in converted:
+            full[name] = convert(full[name])
+        return full
     out: dict[str, Any] = {}
     for name, convert, default, required in _OUT_PLANS[type(element)]:
         value = getattr(element, name)
@@ -333,19 +356,42 @@ _OUT_PLANS: dict[type, tuple[tuple[str, Callable[[Any], Any] | None, Any, bool],
     kind: tuple((f.name, _out_converter(f.name, str(f.type)), f.default, f.name in _REQUIRED[kind]) for f in fs)
     for kind, fs in _FIELDS.items()
 }
+#: Per element type: a getter of all field values (a tuple), the field names, and the fields to convert.
+_FULL_PLANS: dict[type, tuple[Callable[[Any], tuple[Any, ...]], tuple[str, ...], tuple[tuple[str, Any], ...]]] = {
+    kind: (
+        attrgetter(*(p[0] for p in plan)),
+        tuple(p[0] for p in plan),
+        tuple((p[0], p[1]) for p in plan if p[1] is not None),
+    )
+    for kind, plan in _OUT_PLANS.items()
+    if len(plan) > 1  # attrgetter of one name answers the value itself, not a tuple
+}
 #: Per element type: (field name, converter or None), computed once.
 _PLANS: dict[type, tuple[tuple[str, Callable[[Any], Any] | None], ...]] = {
     kind: tuple((f.name, _field_converter(f.name, str(f.type))) for f in fs) for kind, fs in _FIELDS.items()
 }
 
+#: Per element type: its field names, and the fields to convert, computed once.
+_IN_PLANS: dict[type, tuple[frozenset[str], tuple[tuple[str, Callable[[Any], Any]], ...]]] = {
+    kind: (frozenset(name for name, _ in plan), tuple((n, c) for n, c in plan if c is not None))
+    for kind, plan in _PLANS.items()
+}
+
 
 def element_from_dict(kind: type, data: Mapping[str, Any]) -> Any:
     """Build an element from its (schema-valid) native dict."""
-    kwargs: dict[str, Any] = {}
-    for name, convert in _PLANS[kind]:
+    names, converted = _IN_PLANS[kind]
+    if data.keys() <= names:  # no stray keys (the schema allows none): copy it whole, convert the few that need it
+        kwargs = dict(data)
+        for name, convert in converted:
+            if name in kwargs:
+                kwargs[name] = convert(kwargs[name])
+        return kind(**kwargs)
+    kwargs = {}
+    for name, convert_or_none in _PLANS[kind]:
         if name in data:
             value = data[name]
-            kwargs[name] = convert(value) if convert is not None else value
+            kwargs[name] = convert_or_none(value) if convert_or_none is not None else value
     return kind(**kwargs)
 
 

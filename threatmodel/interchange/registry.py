@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from catalog.packs.controls import control_ids
 from threatmodel.domain import Snapshot
-from threatmodel.interchange import native, otm, threat_dragon, tm7
+from threatmodel.interchange import native, otm, otm_reader, threat_dragon, tm7
 from threatmodel.interchange.base import ImportResult, refuse
 from threatmodel.interchange.native import MAX_FILE_BYTES, parse_document
 
@@ -68,7 +68,7 @@ FORMATS: dict[str, Format] = {
         "Open Threat Model 0.2.0",
         (".otm", ".otm.json", ".otm.yaml", ".json", ".yaml"),
         "application/json",
-        otm.read_result,
+        otm_reader.read_result,
         otm.write_bytes,
         otm.sniff,
     ),

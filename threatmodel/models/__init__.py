@@ -13,7 +13,7 @@ from threatmodel.models.elements import (
 )
 from threatmodel.models.mesh import MeshLiveSource, MeshSource
 from threatmodel.models.model import ThreatModel
-from threatmodel.models.revisions import ChangeRecord, Revision
+from threatmodel.models.revisions import ChangeRecord, CreationLog, Revision
 from threatmodel.models.team import Membership, Team
 from threatmodel.models.tokens import ApiToken, TokenScope
 
@@ -21,6 +21,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "ChangeRecord",
+    "CreationLog",
     "Component",
     "ComponentData",
     "Control",

@@ -54,3 +54,21 @@ class ChangeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"r{self.revision_number} {self.action} {self.element_kind} {self.element_key}"
+
+
+class CreationLog(models.Model):
+    """The change log of a revision that only creates (a model's first revision: created, imported, duplicated),
+    stored once as one JSON document instead of one ``ChangeRecord`` per element: ``records`` is the list of
+    ``[element_kind, element_key, after]`` in ``seq`` order, each a creation (``before`` is null).
+    ``threatmodel.changelog`` reads both forms as the same rows."""
+
+    revision = models.OneToOneField(Revision, on_delete=models.CASCADE, primary_key=True, related_name="creations")
+    model = models.ForeignKey(ThreatModel, on_delete=models.CASCADE, related_name="+")
+    revision_number = models.PositiveIntegerField()
+    records = models.TextField()
+
+    class Meta:
+        indexes = [models.Index(fields=["model", "revision_number"], name="creations_model_revision")]
+
+    def __str__(self) -> str:
+        return f"r{self.revision_number} creations"
