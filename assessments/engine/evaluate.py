@@ -324,7 +324,12 @@ class Evaluator:
             )
         likelihood, impact, severity = rating
         controls = ctx.controls_by_target
-        mitigated_by = _mitigations(controls, spec.mitigated_by, key_elements) if spec.mitigated_by and controls else ()
+        # few elements carry controls: one C-level test before looking at the controls of the key elements
+        mitigated_by = (
+            _mitigations(controls, spec.mitigated_by, key_elements)
+            if spec.mitigated_by and controls and not controls.keys().isdisjoint(key_elements)
+            else ()
+        )
         evidence = hit.evidence
         if folded:
             evidence = (*evidence, ("supersedes", tuple(folded)))
