@@ -28,11 +28,13 @@ from assessments.engine.traits import (
     CARRIES_RESTRICTED,
     CARRIES_SENSITIVE,
     CROSSES_NETWORK,
+    PER_REQUEST_AUTHORIZATION,
     SOURCE_EXTERNAL,
     SOURCE_IN_UNTRUSTED_BOUNDARY,
     SOURCE_MESHED,
     TARGET_EXTERNAL,
     TARGET_MESHED,
+    TARGET_PER_REQUEST_AUTHZ,
     protection_traits,
 )
 from threatmodel.domain import Component, Control, DataFlow, Grant, Snapshot
@@ -284,6 +286,8 @@ class ModelContext:
             traits |= TARGET_MESHED
         if source_boundary is not None and source_place[1] == UNTRUSTED_RANK:
             traits |= SOURCE_IN_UNTRUSTED_BOUNDARY
+        if target.authorization in PER_REQUEST_AUTHORIZATION:
+            traits |= TARGET_PER_REQUEST_AUTHZ
         encryption = judged_encryption(flow.encryption, flow.protocol)
         authorization = judged_authorization(flow.authorization)
         traits |= protection_traits(flow, encryption, authorization)

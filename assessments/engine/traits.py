@@ -30,8 +30,14 @@ TARGET_EXTERNAL = 32
 SOURCE_MESHED = 64
 TARGET_MESHED = 128
 SOURCE_IN_UNTRUSTED_BOUNDARY = 256  # the source sits in a boundary of trust "untrusted"
-#: Every structural bit.
-STRUCTURAL_TRAITS = 511
+# the target authorises per request (role or attribute): not structure, but a target attribute that a flow rule's
+# applicability already reads (zt.identity-not-propagated); the facts of a component's flows are rebuilt when it
+# changes, so the bit never goes stale
+TARGET_PER_REQUEST_AUTHZ = 524288
+#: Every structural (applicability) bit.
+STRUCTURAL_TRAITS = 511 | TARGET_PER_REQUEST_AUTHZ
+#: Authorization values that decide per request.
+PER_REQUEST_AUTHORIZATION = frozenset({Authorization.ROLE, Authorization.ATTRIBUTE})
 
 # Protection traits of a flow, also bits of ``FlowFacts.traits``: what the flow states (or is judged to have).
 # They never decide whether a rule applies (applicability is structural, registry.py); a flow rule may declare

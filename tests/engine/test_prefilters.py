@@ -34,6 +34,7 @@ from assessments.engine.traits import (
     STRUCTURAL_TRAITS,
     TARGET_EXTERNAL,
     TARGET_MESHED,
+    TARGET_PER_REQUEST_AUTHZ,
     TLS_ENCRYPTED,
 )
 from catalog.packs.loader import known_control_ids
@@ -117,6 +118,11 @@ def test_trait_bits_match_the_flow_facts() -> None:
             | (SOURCE_MESHED if f.source.mesh in (MeshMode.SIDECAR, MeshMode.AMBIENT) else 0)
             | (TARGET_MESHED if f.target.mesh in (MeshMode.SIDECAR, MeshMode.AMBIENT) else 0)
             | (SOURCE_IN_UNTRUSTED_BOUNDARY if f.source.boundary is not None and f.source_trust == 0 else 0)
+            | (
+                TARGET_PER_REQUEST_AUTHZ
+                if f.target.authorization in (Authorization.ROLE, Authorization.ATTRIBUTE)
+                else 0
+            )
         )
         assert f.traits & STRUCTURAL_TRAITS == expected, flow_id
         seen |= f.traits

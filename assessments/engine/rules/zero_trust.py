@@ -28,10 +28,12 @@ from assessments.engine.traits import (
     MTLS_ENCRYPTED,
     NO_AUTH,
     PEER_AUTH,
+    PER_REQUEST_AUTHORIZATION,
     PLAINTEXT,
     SOURCE_EXTERNAL,
     STATIC_AUTH,
     TARGET_EXTERNAL,
+    TARGET_PER_REQUEST_AUTHZ,
 )
 from threatmodel.domain import Component
 from threatmodel.vocabulary import Authentication, Authorization, Encryption, MeshMode
@@ -42,7 +44,6 @@ PEER_CALLERS = frozenset(APP_KINDS | {K.LOAD_BALANCER})
 PROPAGATION_TARGETS = frozenset({K.SERVICE, K.SERVERLESS_FUNCTION})
 #: Callers that hold the end user's credentials (besides exposed components).
 USER_FACING = frozenset({K.WEB_FRONTEND, K.API_GATEWAY})
-PER_REQUEST_AUTHORIZATION = frozenset({Authorization.ROLE, Authorization.ATTRIBUTE})
 #: Authorised by location at best (``unspecified`` is judged as none: docs/scoring.md §4a).
 LOCATION_AUTHORIZATION = frozenset({Authorization.UNSPECIFIED, Authorization.NONE, Authorization.NETWORK})
 
@@ -169,7 +170,7 @@ def no_rate_limit_at_entry(ctx: ModelContext, comp: Component) -> CheckResult:
     return Hit((), ev(internet_facing=comp.internet_facing, kind=comp.kind.value, rate_limit="none"), exposed=True)
 
 
-@rule("zt.identity-not-propagated", "flow", target_kinds=PROPAGATION_TARGETS)
+@rule("zt.identity-not-propagated", "flow", target_kinds=PROPAGATION_TARGETS, requires=TARGET_PER_REQUEST_AUTHZ)
 def identity_not_propagated(ctx: ModelContext, f: FlowFacts) -> CheckResult:
     target = f.target
     if target.kind not in PROPAGATION_TARGETS or target.authorization not in PER_REQUEST_AUTHORIZATION:
