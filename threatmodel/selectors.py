@@ -216,13 +216,7 @@ def _states_around(
     409's diff costs what changed since the writer's revision, not the model's whole history."""
     first: dict[tuple[str, str], Any] = {}
     last: dict[tuple[str, str], Any] = {}
-    rows = (
-        m.ChangeRecord.objects.filter(model=model, revision_number__gt=after, revision_number__lte=upto)
-        .order_by("revision_number", "seq")
-        .values_list("element_kind", "element_key", "before", "after")
-        .iterator(2000)
-    )
-    for kind, key, was, now in rows:
+    for kind, key, was, now in changelog.changes_between(model_id=model.pk, after=after, upto=upto):
         first.setdefault((kind, key), was)
         last[(kind, key)] = now
     return (
