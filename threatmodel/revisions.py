@@ -326,13 +326,17 @@ def _record_revision(
     return revision
 
 
+#: The model's columns a new revision writes.
+_ADVANCED_FIELDS = ("revision", "name", "description", "business_criticality", "tags", "attributes", "updated_at")
+
+
 def _advance_model(model: m.ThreatModel, number: int, model_info_after: dict[str, Any]) -> None:
     model.revision = number
     for name, value in model_info_after.items():
         setattr(model, name, value)
-    model.save(
-        update_fields=["revision", "name", "description", "business_criticality", "tags", "attributes", "updated_at"]
-    )
+    model.updated_at = timezone.now()  # what ``save`` would set (``auto_now``); the model has no save signals
+    values = {name: getattr(model, name) for name in _ADVANCED_FIELDS}
+    m.ThreatModel.objects.filter(pk=model.pk).update(**values)  # a plain UPDATE: no instance save machinery
     revision_accepted(model.pk, number)  # after commit: e.g. the assessments app schedules an assessment
 
 
