@@ -326,13 +326,17 @@ def _record_revision(
     return revision
 
 
+#: The model's columns a new revision writes.
+_ADVANCED_FIELDS = ("revision", "name", "description", "business_criticality", "tags", "attributes", "updated_at")
+
+
 def _advance_model(model: m.ThreatModel, number: int, model_info_after: dict[str, Any]) -> None:
     model.revision = number
     for name, value in model_info_after.items():
         setattr(model, name, value)
-    model.save(
-        update_fields=["revision", "name", "description", "business_criticality", "tags", "attributes", "updated_at"]
-    )
+    model.updated_at = timezone.now()  # what ``save`` would set (``auto_now``); the model has no save signals
+    values = {name: getattr(model, name) for name in _ADVANCED_FIELDS}
+    m.ThreatModel.objects.filter(pk=model.pk).update(**values)  # a plain UPDATE: no instance save machinery
     revision_accepted(model.pk, number)  # after commit: e.g. the assessments app schedules an assessment
 
 
@@ -410,14 +414,25 @@ def _write_kind(
         for key, parent in parents:
             m.TrustBoundary.objects.filter(pk=keymap.pk(kind, key)).update(parent_id=keymap.pk(kind, parent))
     if kind in ("component", "flow"):
-        old_pks = [keymap.pk(kind, key) for key, _ in old]
+        # an updated row whose data asset lists stay the same keeps its link rows (same columns either way)
+        lists = _LINK_LISTS[kind]
+        relinked = [
+            (key, after)
+            for key, after in old
+            if any((after.get(name) or []) != ((before_of[(kind, key)] or {}).get(name) or []) for name in lists)
+        ]
+        old_pks = [keymap.pk(kind, key) for key, _ in relinked]
         if old_pks:
             delete_links(kind, old_pks)  # type: ignore[arg-type]
         link_model = m.ComponentData if kind == "component" else m.FlowData
         fast_insert(
             link_model,
-            (row for key, after in items for row in link_rows(kind, keymap.pk(kind, key), after, keymap)),
+            (row for key, after in [*new, *relinked] for row in link_rows(kind, keymap.pk(kind, key), after, keymap)),
         )  # type: ignore[arg-type]
+
+
+#: The fields of an element dict that are stored as link rows (``persistence.link_rows``).
+_LINK_LISTS: dict[str, tuple[str, ...]] = {"component": ("data_stored", "data_processed"), "flow": ("data_assets",)}
 
 
 def _delete_kind(kind: str, keys: list[str], keymap: KeyMap) -> None:

@@ -419,7 +419,6 @@ def changeset_parse(raw_changes: Any) -> list[ElementChange]:
     return changes
 
 
-@transaction.atomic
 def changeset_apply(
     *,
     model: m.ThreatModel,
@@ -437,6 +436,22 @@ def changeset_apply(
     """
     if model.revision > base_revision:  # revisions only grow: stale already, refused without waiting for the lock
         raise RevisionConflict(model_id=model.pk, base_revision=base_revision, current_revision=model.revision)
+    return _changeset_apply_locked(
+        model=model, user=user, base_revision=base_revision, changes=changes, message=message, coalesce=coalesce
+    )
+
+
+@transaction.atomic
+def _changeset_apply_locked(
+    *,
+    model: m.ThreatModel,
+    user: RequestUser | None,
+    base_revision: int,
+    changes: Sequence[ElementChange],
+    message: str,
+    coalesce: bool,
+) -> m.Revision:
+    """``changeset_apply`` once a stale write known from ``model`` is refused (that check opens no transaction)."""
     locked = m.ThreatModel.objects.select_for_update().get(pk=model.pk)
     if locked.revision != base_revision:
         raise RevisionConflict(model_id=locked.pk, base_revision=base_revision, current_revision=locked.revision)
