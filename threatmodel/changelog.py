@@ -122,34 +122,6 @@ def afters_up_to(*, model_id: int, revision: int) -> Iterator[tuple[str, str, An
         yield from _afters(documents[number])
 
 
-def changes_between(*, model_id: int, after: int, upto: int) -> Iterator[tuple[str, str, Any, Any]]:
-    """``(kind, key, before, after)`` of every change of the revisions ``after`` < n <= ``upto``, in revision and
-    ``seq`` order (a creating revision's document gives ``before`` None)."""
-    documents = dict(
-        m.CreationLog.objects.filter(
-            model_id=model_id, revision_number__gt=after, revision_number__lte=upto
-        ).values_list("revision_number", "records")
-    )
-    pending = sorted(documents)
-    rows = (
-        m.ChangeRecord.objects.filter(model_id=model_id, revision_number__gt=after, revision_number__lte=upto)
-        .order_by("revision_number", "seq")
-        .values_list("revision_number", "element_kind", "element_key", "before", "after")
-        .iterator(2000)
-    )
-    for number, kind, key, was, now in rows:
-        while pending and pending[0] <= number:
-            yield from _created(documents[pending.pop(0)])
-        yield kind, key, was, now
-    for number in pending:
-        yield from _created(documents[number])
-
-
-def _created(text: str) -> Iterator[tuple[str, str, Any, Any]]:
-    for kind, key, after in json.loads(text):
-        yield kind, key, None, after
-
-
 def _afters(text: str) -> Iterator[tuple[str, str, Any]]:
     yield from json.loads(text)  # [kind, key, after] lists
 
