@@ -6,7 +6,7 @@ invariants, writes the rows, appends the change log and bumps the revision, all 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -215,7 +215,12 @@ def model_import_file(
     if name is not None and name.strip():
         snapshot = _renamed(snapshot, name)
     model = model_create(
-        team=team, snapshot=snapshot, user=user, message=message or f"Imported {filename}".strip(), checked=True
+        team=team,
+        snapshot=snapshot,
+        user=user,
+        message=message or f"Imported {filename}".strip(),
+        checked=True,
+        element_dicts=result.element_dicts,  # a rename changes the info only
     )
     return ImportOutcome(model=model, format=result.format, assumptions=result.assumptions)
 
@@ -316,16 +321,27 @@ def model_create(
     user: RequestUser | None,
     message: str = "Created",
     checked: bool = False,
+    element_dicts: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> m.ThreatModel:
     """Create a model and all its elements as revision 1 (bulk writes). ``checked``: the snapshot is what
     ``registry.read`` answered with the catalog's controls, which has refused dangling references, boundary
-    cycles and unknown controls already (see ``apply_changes``)."""
+    cycles and unknown controls already (see ``apply_changes``). ``element_dicts``: the snapshot's elements as
+    the reader's full native dicts (``ImportResult.element_dicts``), stored as they are instead of written out
+    from the snapshot again."""
     with gc_paused():  # the element dicts, rows and change log of a whole model: no cycles to collect
-        return _model_create(team=team, snapshot=snapshot, user=user, message=message, checked=checked)
+        return _model_create(
+            team=team, snapshot=snapshot, user=user, message=message, checked=checked, element_dicts=element_dicts
+        )
 
 
 def _model_create(
-    *, team: m.Team, snapshot: Snapshot, user: RequestUser | None, message: str, checked: bool
+    *,
+    team: m.Team,
+    snapshot: Snapshot,
+    user: RequestUser | None,
+    message: str,
+    checked: bool,
+    element_dicts: Mapping[str, list[dict[str, Any]]] | None,
 ) -> m.ThreatModel:
     name = _require_name(team, snapshot.info.name)
     info = {**info_to_dict(snapshot.info), "name": name}
@@ -343,7 +359,7 @@ def _model_create(
             )
     except IntegrityError:  # a concurrent create took the name between the check and the insert
         raise ModelValidationError([Issue("name", f"a model named {name!r} already exists in this team")]) from None
-    document = snapshot_to_document(snapshot, compact=False)
+    document = snapshot_to_document(snapshot, compact=False) if element_dicts is None else element_dicts
     changes = list(
         enumerate(
             ElementChange("create", kind, item["id"], item)

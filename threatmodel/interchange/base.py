@@ -72,6 +72,9 @@ class ImportResult:
     locations: Mapping[str, SourceLocation] = field(default_factory=dict)
     threats: tuple[ForeignThreat, ...] = ()
     triage: tuple[FileTriage, ...] = ()
+    #: the snapshot's elements as full native dicts by collection (``canonical_collections``), when the reader
+    #: has them at hand: a model created from the file stores these instead of writing the snapshot out again
+    element_dicts: Mapping[str, list[dict[str, Any]]] | None = None
 
     def line_of(self, element_id: str) -> int | None:
         location = self.locations.get(element_id)

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, fields
 from enum import StrEnum
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import jsonschema
@@ -395,6 +395,62 @@ def element_from_dict(kind: type, data: Mapping[str, Any]) -> Any:
     return kind(**kwargs)
 
 
+def _plain_position(value: Any) -> Any:
+    return {"x": float(value["x"]), "y": float(value["y"])} if value else None
+
+
+def _plain_attributes(value: Any) -> dict[str, Any]:
+    value = value or {}
+    return {k: value[k] for k in sorted(value)}
+
+
+def _canonical_converter(name: str, annotation: str) -> Callable[[Any], Any] | None:
+    """Per field, what ``element_from_dict`` then ``element_to_dict`` does to a schema-valid plain value."""
+    if name == "position":
+        return _plain_position
+    if name == "attributes":
+        return _plain_attributes
+    if annotation == "tuple[str, ...]":
+        return list
+    if annotation.startswith("tuple"):
+        return _plain_list
+    return None  # enums: a valid value is its member's value already; the rest is kept as it is
+
+
+#: Per element type: the full dict with every field at its default as ``element_to_dict`` writes it (None for a
+#: required field, which the input has, and for the attributes, rebuilt), and the fields to rebuild.
+_CANONICAL_PLANS: dict[type, tuple[dict[str, Any], tuple[tuple[str, Callable[[Any], Any]], ...]]] = {
+    kind: (
+        {f.name: None if f.default is MISSING else _plain(f.default) for f in fs},
+        tuple((f.name, convert) for f in fs if (convert := _canonical_converter(f.name, str(f.type))) is not None),
+    )
+    for kind, fs in _FIELDS.items()
+}
+
+
+def canonical_dict(kind: type, data: Mapping[str, Any]) -> dict[str, Any]:
+    """``element_to_dict(element_from_dict(kind, data))`` of a schema-valid dict, without building the element
+    (the import's rows and creation log take these; tests prove the two equal, key order included)."""
+    template, converted = _CANONICAL_PLANS[kind]
+    if not data.keys() <= template.keys():
+        return element_to_dict(element_from_dict(kind, data))
+    full = {**template, **data}
+    for name, convert in converted:
+        full[name] = convert(full[name])
+    return full
+
+
+def canonical_collections(document: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The element dicts of a validated document as ``snapshot_to_document(..., compact=False)`` lists them:
+    full, in field order, each collection sorted by id (as ``Snapshot.build`` sorts), empty ones left out."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, kind in COLLECTIONS.items():
+        items = document.get(name)
+        if items:
+            out[name] = sorted((canonical_dict(kind, item) for item in items), key=itemgetter("id"))
+    return out
+
+
 def info_to_dict(info: ModelInfo) -> dict[str, Any]:
     return {
         "name": info.name,
@@ -535,4 +591,5 @@ def read_result(document: Any, text: str, filename: str, known_controls: frozens
         snapshot=snapshot,
         locations=locations_for(filename, lines, None, snapshot.element_by_id),
         triage=triage_from_attributes(snapshot.info.attributes, "model.attributes"),
+        element_dicts=canonical_collections(document),
     )
