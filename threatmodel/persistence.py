@@ -387,13 +387,24 @@ def _xy(position: Mapping[str, float] | None) -> tuple[float | None, float | Non
     return (None, None) if not position else (position["x"], position["y"])
 
 
+#: The fields of an element dict that are stored as link rows (data assets), per kind, and for a component the
+#: role each field's rows carry.
+LINK_FIELDS: dict[str, tuple[str, ...]] = {"component": ("data_stored", "data_processed"), "flow": ("data_assets",)}
+_COMPONENT_ROLES = {"data_stored": "stored", "data_processed": "processed"}
+
+
 def link_rows(kind: str, pk: int, data: Mapping[str, Any], keymap: KeyMap) -> list[dict[str, Any]]:
     """Column values of the M2M rows (data assets) of a component or flow."""
     if kind == "component":
         return [
-            {"component_id": pk, "data_asset_id": keymap.pk("data_asset", key), "role": role, "ordinal": i}
-            for role in ("stored", "processed")
-            for i, key in enumerate(data.get(f"data_{role}") or [])
+            {
+                "component_id": pk,
+                "data_asset_id": keymap.pk("data_asset", key),
+                "role": _COMPONENT_ROLES[name],
+                "ordinal": i,
+            }
+            for name in LINK_FIELDS["component"]
+            for i, key in enumerate(data.get(name) or [])
         ]
     if kind == "flow":
         return [
@@ -401,6 +412,12 @@ def link_rows(kind: str, pk: int, data: Mapping[str, Any], keymap: KeyMap) -> li
             for i, key in enumerate(data.get("data_assets") or [])
         ]
     return []
+
+
+def links_differ(kind: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> bool:
+    """Whether ``link_rows`` of ``after`` would hold other values than those of ``before``."""
+    before = before or {}
+    return any((after.get(name) or []) != (before.get(name) or []) for name in LINK_FIELDS.get(kind, ()))
 
 
 def delete_links(kind: str, pks: list[int]) -> None:

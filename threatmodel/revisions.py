@@ -40,6 +40,7 @@ from threatmodel.persistence import (
     delete_links,
     fast_insert,
     link_rows,
+    links_differ,
     load_element_dicts,
     row_values,
 )
@@ -415,12 +416,7 @@ def _write_kind(
             m.TrustBoundary.objects.filter(pk=keymap.pk(kind, key)).update(parent_id=keymap.pk(kind, parent))
     if kind in ("component", "flow"):
         # an updated row whose data asset lists stay the same keeps its link rows (same columns either way)
-        lists = _LINK_LISTS[kind]
-        relinked = [
-            (key, after)
-            for key, after in old
-            if any((after.get(name) or []) != ((before_of[(kind, key)] or {}).get(name) or []) for name in lists)
-        ]
+        relinked = [(key, after) for key, after in old if links_differ(kind, before_of[(kind, key)], after)]
         old_pks = [keymap.pk(kind, key) for key, _ in relinked]
         if old_pks:
             delete_links(kind, old_pks)  # type: ignore[arg-type]
@@ -429,10 +425,6 @@ def _write_kind(
             link_model,
             (row for key, after in [*new, *relinked] for row in link_rows(kind, keymap.pk(kind, key), after, keymap)),
         )  # type: ignore[arg-type]
-
-
-#: The fields of an element dict that are stored as link rows (``persistence.link_rows``).
-_LINK_LISTS: dict[str, tuple[str, ...]] = {"component": ("data_stored", "data_processed"), "flow": ("data_assets",)}
 
 
 def _delete_kind(kind: str, keys: list[str], keymap: KeyMap) -> None:
