@@ -10,7 +10,7 @@ revision's changes, the replay behind past snapshots, diffs and exports, and coa
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from threatmodel import models as m
@@ -107,23 +107,13 @@ def afters_up_to(*, model_id: int, revision: int) -> Iterator[tuple[str, str, An
             "revision_number", "records"
         )
     )
-    pending = sorted(documents)
     rows = (
         m.ChangeRecord.objects.filter(model_id=model_id, revision_number__lte=revision)
         .order_by("revision_number", "seq")
         .values_list("revision_number", "element_kind", "element_key", "after")
         .iterator(2000)
     )
-    for number, kind, key, after in rows:
-        while pending and pending[0] <= number:
-            yield from _afters(documents[pending.pop(0)])
-        yield kind, key, after
-    for number in pending:
-        yield from _afters(documents[number])
-
-
-def _afters(text: str) -> Iterator[tuple[str, str, Any]]:
-    yield from json.loads(text)  # [kind, key, after] lists
+    return _interleaved(documents, rows, _afters)
 
 
 def changes_between(*, model_id: int, after: int, upto: int) -> Iterator[tuple[str, str, Any, Any]]:
@@ -134,18 +124,30 @@ def changes_between(*, model_id: int, after: int, upto: int) -> Iterator[tuple[s
             model_id=model_id, revision_number__gt=after, revision_number__lte=upto
         ).values_list("revision_number", "records")
     )
-    pending = sorted(documents)
     rows = (
         m.ChangeRecord.objects.filter(model_id=model_id, revision_number__gt=after, revision_number__lte=upto)
         .order_by("revision_number", "seq")
         .values_list("revision_number", "element_kind", "element_key", "before", "after")
     )  # one fetch, not a server-side cursor (DECLARE, FETCH and CLOSE on PostgreSQL: three round trips)
-    for number, kind, key, was, now in rows:
+    return _interleaved(documents, rows, _creation_changes)
+
+
+def _interleaved(
+    documents: dict[int, str], rows: Iterable[tuple[Any, ...]], expand: Callable[[str], Iterator[Any]]
+) -> Iterator[Any]:
+    """The change records ``rows`` (``(revision_number, *values)`` in order) with each creating revision's
+    document, expanded to the same values, in its place."""
+    pending = sorted(documents)
+    for number, *values in rows:
         while pending and pending[0] <= number:
-            yield from _creation_changes(documents[pending.pop(0)])
-        yield kind, key, was, now
+            yield from expand(documents[pending.pop(0)])
+        yield tuple(values)
     for number in pending:
-        yield from _creation_changes(documents[number])
+        yield from expand(documents[number])
+
+
+def _afters(text: str) -> Iterator[tuple[str, str, Any]]:
+    yield from json.loads(text)  # [kind, key, after] lists
 
 
 def _creation_changes(text: str) -> Iterator[tuple[str, str, Any, Any]]:
