@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from operator import itemgetter
 from typing import Any, overload
 
@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models.functions import Cast
 
 from threatmodel import models as m
+from threatmodel.bulkinsert import insert_dicts
 from threatmodel.gcpause import gc_paused
 from threatmodel.models.elements import Element
 
@@ -355,32 +356,71 @@ _CONVERTERS = {
 
 # -- dicts -> rows ------------------------------------------------------------------------------
 
+#: Per kind, the columns of a row besides ``model_id``, ``key`` and the scalars (references as primary keys).
+REFERENCE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "data_asset": (),
+    "boundary": ("position_x", "position_y"),
+    "identity": (),
+    "component": ("boundary_id", "identity_id", "position_x", "position_y"),
+    "flow": ("source_id", "target_id"),
+    "grant": ("identity_id", "target_all", "target_component_id", "target_data_asset_id"),
+    "control": ("target_key",),
+    "threat": ("target_key",),
+}
+
+
+def row_columns(kind: str) -> tuple[str, ...]:
+    """The columns :func:`row_builder` answers values of, in order."""
+    return (*SCALARS[kind], *REFERENCE_COLUMNS[kind])
+
+
+def row_builder(kind: str, keymap: KeyMap) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """Full native dict -> the values of :func:`row_columns` (references resolved to primary keys through
+    ``keymap``, which must know the rows referred to). Chosen once per kind: a bulk write calls it per element."""
+    scalars = itemgetter(*SCALARS[kind])
+    if kind == "boundary":
+        return lambda data: (*scalars(data), *_xy(data.get("position")))
+    if kind == "component":
+        boundary, identity = _pk_of(keymap, "boundary"), _pk_of(keymap, "identity")
+        return lambda data: (
+            *scalars(data),
+            boundary(data.get("boundary")),
+            identity(data.get("identity")),
+            *_xy(data.get("position")),
+        )
+    if kind == "flow":
+        component = _pk_of(keymap, "component")
+        return lambda data: (*scalars(data), component(data["source"]), component(data["target"]))
+    if kind == "grant":
+        identity = _pk_of(keymap, "identity")
+        components, assets = keymap.keys("component"), keymap.keys("data_asset")
+
+        def grant(data: Mapping[str, Any]) -> tuple[Any, ...]:
+            target = data["target"]
+            everything = target == "*"
+            return (
+                *scalars(data),
+                identity(data["identity"]),
+                everything,
+                None if everything else components.get(target),
+                None if everything else assets.get(target),
+            )
+
+        return grant
+    if kind in ("control", "threat"):
+        return lambda data: (*scalars(data), data["target"])
+    return scalars
+
+
+def _pk_of(keymap: KeyMap, kind: str) -> Callable[[str | None], int | None]:
+    """key -> primary key of ``kind`` (None for None), as ``keymap.pk`` answers it."""
+    pks = keymap.keys(kind)
+    return lambda key: None if key is None else pks[key]
+
 
 def row_values(kind: str, data: Mapping[str, Any], keymap: KeyMap) -> dict[str, Any]:
     """Column values for a row from a full native dict (references resolved to primary keys)."""
-    values = {name: data[name] for name in SCALARS[kind]}
-    if kind == "boundary":
-        values["position_x"], values["position_y"] = _xy(data.get("position"))
-    elif kind == "component":
-        values["boundary_id"] = keymap.pk("boundary", data.get("boundary"))
-        values["identity_id"] = keymap.pk("identity", data.get("identity"))
-        values["position_x"], values["position_y"] = _xy(data.get("position"))
-    elif kind == "flow":
-        values["source_id"] = keymap.pk("component", data["source"])
-        values["target_id"] = keymap.pk("component", data["target"])
-    elif kind == "grant":
-        values["identity_id"] = keymap.pk("identity", data["identity"])
-        target = data["target"]
-        values["target_all"] = target == "*"
-        values["target_component_id"] = (
-            keymap.pk("component", target) if target != "*" and target in keymap.keys("component") else None
-        )
-        values["target_data_asset_id"] = (
-            keymap.pk("data_asset", target) if target != "*" and target in keymap.keys("data_asset") else None
-        )
-    elif kind in ("control", "threat"):
-        values["target_key"] = data["target"]
-    return values
+    return dict(zip(row_columns(kind), row_builder(kind, keymap)(data), strict=True))
 
 
 def _xy(position: Mapping[str, float] | None) -> tuple[float | None, float | None]:
@@ -391,27 +431,25 @@ def _xy(position: Mapping[str, float] | None) -> tuple[float | None, float | Non
 #: role each field's rows carry.
 LINK_FIELDS: dict[str, tuple[str, ...]] = {"component": ("data_stored", "data_processed"), "flow": ("data_assets",)}
 _COMPONENT_ROLES = {"data_stored": "stored", "data_processed": "processed"}
+#: The columns of the values :func:`link_rows` answers, per kind.
+LINK_COLUMNS: dict[str, tuple[str, ...]] = {
+    "component": ("component_id", "data_asset_id", "role", "ordinal"),
+    "flow": ("flow_id", "data_asset_id", "ordinal"),
+}
 
 
-def link_rows(kind: str, pk: int, data: Mapping[str, Any], keymap: KeyMap) -> list[dict[str, Any]]:
-    """Column values of the M2M rows (data assets) of a component or flow."""
+def link_rows(kind: str, pk: int, data: Mapping[str, Any], keymap: KeyMap) -> list[tuple[Any, ...]]:
+    """Column values (:data:`LINK_COLUMNS`) of the M2M rows (data assets) of a component or flow."""
+    if kind not in LINK_COLUMNS:
+        return []
+    assets = keymap.keys("data_asset")
     if kind == "component":
         return [
-            {
-                "component_id": pk,
-                "data_asset_id": keymap.pk("data_asset", key),
-                "role": _COMPONENT_ROLES[name],
-                "ordinal": i,
-            }
+            (pk, assets[key], _COMPONENT_ROLES[name], i)
             for name in LINK_FIELDS["component"]
             for i, key in enumerate(data.get(name) or [])
         ]
-    if kind == "flow":
-        return [
-            {"flow_id": pk, "data_asset_id": keymap.pk("data_asset", key), "ordinal": i}
-            for i, key in enumerate(data.get("data_assets") or [])
-        ]
-    return []
+    return [(pk, assets[key], i) for i, key in enumerate(data.get("data_assets") or [])]
 
 
 def links_differ(kind: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> bool:
@@ -427,49 +465,7 @@ def delete_links(kind: str, pks: list[int]) -> None:
         m.FlowData.objects.filter(flow_id__in=pks).delete()
 
 
-def fast_insert(row_model: type[models.Model], rows: Iterable[Mapping[str, Any]], batch_size: int = 2000) -> int:
-    """Insert plain column dicts with ``executemany`` (no model instances): for bulk imports, where
-    building tens of thousands of ORM objects costs more than the database work. Column names are
-    the attnames of the model (``boundary_id``...); JSON columns are serialized here."""
-    from django.db import connection
-
-    meta = row_model._meta
-    fields = {f.attname: f for f in meta.concrete_fields if not f.primary_key}
-    json_columns = {name for name, f in fields.items() if isinstance(f, models.JSONField)}
-    rows = list(rows)
-    if not rows:
-        return 0
-    columns = list(rows[0])
-    unknown = set(columns) - set(fields)
-    if unknown:
-        raise ValueError(f"{meta.label} has no columns {sorted(unknown)}")
-    quote = connection.ops.quote_name
-    # identifiers come from the model definition (never from input) and are quoted
-    column_list = ", ".join(quote(fields[c].column or c) for c in columns)
-    placeholders = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({column_list}) VALUES ({placeholders})"  # noqa: S608
-    values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
-    json_at = [i for i, c in enumerate(columns) if c in json_columns]
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), batch_size):
-            batch = [values(row) for row in rows[start : start + batch_size]]
-            if json_at:
-                batch = [_with_json_text(params, json_at) for params in batch]
-            cursor.executemany(sql, batch)
-    return len(rows)
-
-
-def _with_json_text(params: tuple[Any, ...], json_at: list[int]) -> list[Any]:
-    out = list(params)
-    for i in json_at:
-        out[i] = _json_text(out[i])
-    return out
-
-
-def _json_text(value: Any) -> str:
-    """``json.dumps(value)``, answered at once for the values most columns hold (nothing, no tags)."""
-    if value is None:
-        return "null"
-    if not value and (type(value) is dict or type(value) is list):
-        return "{}" if type(value) is dict else "[]"
-    return json.dumps(value)
+def fast_insert(row_model: type[models.Model], rows: Iterable[Mapping[str, Any]]) -> int:
+    """Insert plain column dicts (attnames such as ``boundary_id``; JSON columns as Python values), all with the
+    keys of the first, at once: ``threatmodel.bulkinsert``."""
+    return insert_dicts(row_model, rows)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from catalog.packs.controls import control_ids
 from threatmodel import models as m
 from threatmodel.accounts import RequestUser
+from threatmodel.bulkinsert import insert_rows
 from threatmodel.changelog import ChangeRow, log_delete, log_write, revision_rows
 from threatmodel.changes import MODEL_KEY, MODEL_KIND, ElementChange, normalize
 from threatmodel.domain import COLLECTION_OF_KIND, KIND_OF_COLLECTION
@@ -35,13 +36,15 @@ from threatmodel.invariants import (
 )
 from threatmodel.messages import describe
 from threatmodel.persistence import (
+    LINK_COLUMNS,
     ROW_MODEL,
     KeyMap,
     delete_links,
-    fast_insert,
     link_rows,
     links_differ,
     load_element_dicts,
+    row_builder,
+    row_columns,
     row_values,
 )
 
@@ -400,9 +403,9 @@ def _write_kind(
     new = [(key, after) for key, after in items if before_of.get((kind, key)) is None]
     old = [(key, after) for key, after in items if before_of.get((kind, key)) is not None]
     if new:
-        fast_insert(
-            row_model, ({"model_id": model_id, "key": key, **row_values(kind, after, keymap)} for key, after in new)
-        )
+        build = row_builder(kind, keymap)
+        columns = ("model_id", "key", *row_columns(kind))
+        insert_rows(row_model, columns, ((model_id, key, *build(after)) for key, after in new))
         keymap.learn(kind, {key for key, _ in new})
     for key, after in old:
         row_model.objects.filter(pk=keymap.pk(kind, key)).update(**row_values(kind, after, keymap))
@@ -421,10 +424,12 @@ def _write_kind(
         if old_pks:
             delete_links(kind, old_pks)  # type: ignore[arg-type]
         link_model = m.ComponentData if kind == "component" else m.FlowData
-        fast_insert(
+        pks = keymap.keys(kind)
+        insert_rows(
             link_model,
-            (row for key, after in [*new, *relinked] for row in link_rows(kind, keymap.pk(kind, key), after, keymap)),
-        )  # type: ignore[arg-type]
+            LINK_COLUMNS[kind],
+            (row for key, after in [*new, *relinked] for row in link_rows(kind, pks[key], after, keymap)),
+        )
 
 
 def _delete_kind(kind: str, keys: list[str], keymap: KeyMap) -> None:

@@ -1,0 +1,86 @@
+"""Inserting many rows at once (a whole model's element, link and change-log rows): plain column values, no model
+instances (building tens of thousands of ORM objects costs more than the database work).
+
+On SQLite one statement inserts as many rows as the connection's variable limit allows
+(``INSERT ... VALUES (...), (...), ...``): ``executemany`` of a one-row statement steps, binds and resets the
+statement once per row from Python, which made the element rows of a 10,000-component import cost about 1.5x as
+much (benchmarks/NOTES.md, "import_10k_s, 2026-12-04"). PostgreSQL keeps ``executemany`` (psycopg sends the rows
+pipelined, one round trip for many).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain
+from operator import itemgetter
+from typing import Any
+
+from django.db import connection, models
+
+#: The most variables one SQLite statement takes here, whatever the library allows (SQLite's own default since
+#: 3.32; the statement's text and its compiled program grow with it).
+SQLITE_MAX_VARIABLES = 32_766
+
+
+def json_text(value: Any) -> str:
+    """``json.dumps(value)`` as a JSON column stores it, answered at once for the values most columns hold."""
+    if value is None:
+        return "null"
+    if not value and (type(value) is dict or type(value) is list):
+        return "{}" if type(value) is dict else "[]"
+    return json.dumps(value)
+
+
+def insert_rows(row_model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Insert ``rows`` (tuples of the ``columns``, attnames such as ``boundary_id``; JSON columns as Python values,
+    serialized here) into the table of ``row_model``. Answers the number of rows."""
+    meta = row_model._meta
+    fields = {f.attname: f for f in meta.concrete_fields if not f.primary_key}
+    unknown = set(columns) - set(fields)
+    if unknown:
+        raise ValueError(f"{meta.label} has no columns {sorted(unknown)}")
+    json_at = [i for i, c in enumerate(columns) if isinstance(fields[c], models.JSONField)]
+    values = [_with_json_text(row, json_at) for row in rows] if json_at else list(rows)
+    if not values:
+        return 0
+    quote = connection.ops.quote_name
+    # identifiers come from the model definition (never from input) and are quoted
+    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(fields[c].column or c) for c in columns)}) VALUES "  # noqa: S608
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        if connection.vendor != "sqlite":
+            cursor.executemany(head + one, values)
+            return len(values)
+        per = max(1, _sqlite_variable_limit() // len(columns))
+        full = head + ", ".join([one] * per)
+        for start in range(0, len(values), per):
+            batch = values[start : start + per]
+            sql = full if len(batch) == per else head + ", ".join([one] * len(batch))
+            cursor.execute(sql, list(chain.from_iterable(batch)))
+    return len(values)
+
+
+def insert_dicts(row_model: type[models.Model], rows: Iterable[Mapping[str, Any]]) -> int:
+    """:func:`insert_rows` of column dicts, which all have the keys of the first."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    columns = list(rows[0])
+    values = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    return insert_rows(row_model, columns, map(values, rows))
+
+
+def _with_json_text(row: Sequence[Any], json_at: list[int]) -> list[Any]:
+    out = list(row)
+    for i in json_at:
+        out[i] = json_text(out[i])
+    return out
+
+
+def _sqlite_variable_limit() -> int:
+    connection.ensure_connection()
+    raw = connection.connection
+    limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if raw is not None else 999
+    return min(limit, SQLITE_MAX_VARIABLES)
