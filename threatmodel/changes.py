@@ -18,12 +18,12 @@ from threatmodel.domain import COLLECTION_OF_KIND, COLLECTIONS, KIND_OF_COLLECTI
 from threatmodel.inputgate import ELEMENT_MAX_DEPTH, name_issues, value_issues
 from threatmodel.interchange.native import (
     NAME_FIELDS,
-    _schema_message,
     element_from_dict,
     element_to_dict,
     info_from_dict,
     info_to_dict,
 )
+from threatmodel.interchange.native_checks import _schema_message
 from threatmodel.interchange.schema import ELEMENT_SCHEMAS, MODEL_SCHEMA
 from threatmodel.invariants import Issue
 

@@ -79,7 +79,7 @@ class _Resolved:
     path: dict[Key, str] = field(default_factory=dict)
 
 
-def apply_changes(  # noqa: PLR0913 - keyword-only; each mode of a model write is one flag
+def apply_changes(
     *,
     model: m.ThreatModel,
     user: RequestUser | None,
@@ -89,7 +89,6 @@ def apply_changes(  # noqa: PLR0913 - keyword-only; each mode of a model write i
     model_info_before: dict[str, Any] | None,
     model_info_after: dict[str, Any],
     coalesce: bool = False,
-    checked: bool = False,
 ) -> m.Revision:
     """Validate the numbered element changes against the model, write the rows and record one revision (based on
     the model's current revision: the caller holds its lock and has refused stale writes).
@@ -97,9 +96,8 @@ def apply_changes(  # noqa: PLR0913 - keyword-only; each mode of a model write i
     ``bulk`` is a whole model from a validated ``Snapshot`` into an empty model: no current state to load, no
     per-change normalization, no dangling references to look for. ``coalesce``: an editor change set, which
     merges into the author's previous one if that was one too and came within ``REVISION_COALESCE_SECONDS``;
-    its message is written from what the (merged) revision changes. ``checked`` (with ``bulk``): the snapshot
-    comes from a reader that has already refused what :func:`_consistency_issues` looks for (dangling
-    references, boundary cycles, controls the catalog does not know), so the whole model is not checked twice.
+    its message is written from what the (merged) revision changes. A whole model a reader has checked takes
+    :func:`create_whole_model` instead.
     """
     numbered = list(changes)
     current: dict[Key, ElementDict]
@@ -108,7 +106,7 @@ def apply_changes(  # noqa: PLR0913 - keyword-only; each mode of a model write i
     else:
         index, current, keymap = _current_state(model.pk, numbered)
     resolved = _resolve(numbered, index, current, bulk=bulk)
-    issues = [] if bulk and checked else _consistency_issues(model.pk, resolved, index, bulk=bulk)
+    issues = _consistency_issues(model.pk, resolved, index, bulk=bulk)
     if issues:
         raise ModelValidationError(issues)
     _write_rows(model.pk, resolved.after, resolved.before, keymap)
@@ -121,6 +119,27 @@ def apply_changes(  # noqa: PLR0913 - keyword-only; each mode of a model write i
     if coalesce or not message:
         message = describe(records, _name_lookup(model.pk))
     return _record_revision(model, user, message, records, model_info_after, coalescible=coalesce, whole_model=bulk)
+
+
+def create_whole_model(
+    *,
+    model: m.ThreatModel,
+    user: RequestUser | None,
+    elements: Sequence[tuple[str, ElementDict]],
+    message: str,
+    model_info: dict[str, Any],
+) -> m.Revision:
+    """Write every element of a new, empty model and record revision 1: what :func:`apply_changes` does with
+    ``bulk``, without resolving one change per element or checking the model again. ``elements``: ``(kind, full
+    native dict)`` in dependency order, from a reader that has checked them as a whole model (ids unique across
+    kinds, references resolved, no boundary cycles, the catalog's controls); stored as they are, not copied."""
+    after: dict[Key, ElementDict | None] = {(kind, item["id"]): item for kind, item in elements}
+    _write_rows(model.pk, after, {}, KeyMap(model.pk))
+    records: list[ChangeRow] = [(MODEL_KIND, MODEL_KEY, "create", None, model_info)]
+    records.extend((kind, key, "create", None, item) for (kind, key), item in after.items())
+    if not message:
+        message = describe(records, _name_lookup(model.pk))
+    return _record_revision(model, user, message, records, model_info, whole_model=True)
 
 
 def _name_lookup(model_id: int) -> Callable[[str], str]:

@@ -26,7 +26,7 @@ from threatmodel.changes import (
 )
 from threatmodel.choices import ROLE_RANK, AuditAction, Role
 from threatmodel.deletion import deletion_plan
-from threatmodel.domain import COLLECTIONS, KIND_OF_COLLECTION, Snapshot
+from threatmodel.domain import COLLECTIONS, KIND_OF_COLLECTION, ModelInfo, Snapshot
 from threatmodel.gcpause import gc_paused
 from threatmodel.interchange import registry
 from threatmodel.interchange.base import ImportResult
@@ -37,7 +37,7 @@ from threatmodel.persistence import (
     ROW_MODEL,
     delete_links,
 )
-from threatmodel.revisions import DEPENDENCY_ORDER, apply_changes
+from threatmodel.revisions import DEPENDENCY_ORDER, apply_changes, create_whole_model
 from threatmodel.selectors import model_info, snapshot_of_model
 from threatmodel.services_audit import Origin, audit_record
 
@@ -211,17 +211,21 @@ def model_import_file(
 ) -> ImportOutcome:
     """:func:`model_import`, answering the reader's assumptions too."""
     result = _read_upload_result(raw, filename)
-    snapshot = result.snapshot
-    if name is not None and name.strip():
-        snapshot = _renamed(snapshot, name)
-    model = model_create(
-        team=team,
-        snapshot=snapshot,
-        user=user,
-        message=message or f"Imported {filename}".strip(),
-        checked=True,
-        element_dicts=result.element_dicts,  # a rename changes the info only
-    )
+    renamed = name is not None and bool(name.strip())
+    if result.element_dicts is not None:  # the reader's checked element dicts: stored as they are, no snapshot
+        info = dataclasses.replace(result.info, name=name.strip()) if renamed and name else result.info
+        model = _model_create_checked(
+            team=team,
+            info=info,
+            element_dicts=result.element_dicts,
+            user=user,
+            message=message or f"Imported {filename}".strip(),
+        )
+    else:
+        snapshot = _renamed(result.snapshot, name) if renamed and name else result.snapshot
+        model = model_create(
+            team=team, snapshot=snapshot, user=user, message=message or f"Imported {filename}".strip(), checked=True
+        )
     return ImportOutcome(model=model, format=result.format, assumptions=result.assumptions)
 
 
@@ -321,30 +325,68 @@ def model_create(
     user: RequestUser | None,
     message: str = "Created",
     checked: bool = False,
-    element_dicts: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> m.ThreatModel:
     """Create a model and all its elements as revision 1 (bulk writes). ``checked``: the snapshot is what
     ``registry.read`` answered with the catalog's controls, which has refused dangling references, boundary
-    cycles and unknown controls already (see ``apply_changes``). ``element_dicts``: the snapshot's elements as
-    the reader's full native dicts (``ImportResult.element_dicts``), stored as they are instead of written out
-    from the snapshot again."""
-    with gc_paused():  # the element dicts, rows and change log of a whole model: no cycles to collect
-        return _model_create(
-            team=team, snapshot=snapshot, user=user, message=message, checked=checked, element_dicts=element_dicts
+    cycles and unknown controls already (see ``apply_changes``)."""
+    if checked:
+        document = snapshot_to_document(snapshot, compact=False)
+        return _model_create_checked(
+            team=team,
+            info=snapshot.info,
+            element_dicts={collection: document[collection] for collection in COLLECTIONS if collection in document},
+            user=user,
+            message=message,
         )
+    with gc_paused():  # the element dicts, rows and change log of a whole model: no cycles to collect
+        model, info = _new_model(team, snapshot.info, user)
+        document = snapshot_to_document(snapshot, compact=False)
+        changes = list(
+            enumerate(
+                ElementChange("create", kind, item["id"], item)
+                for collection, kind in KIND_OF_COLLECTION.items()
+                for item in document.get(collection, [])
+            )
+        )
+        apply_changes(
+            model=model,
+            user=user,
+            changes=changes,
+            message=message,
+            bulk=True,
+            model_info_before=None,
+            model_info_after=info,
+        )
+        return model
 
 
-def _model_create(
+@transaction.atomic
+def _model_create_checked(
     *,
     team: m.Team,
-    snapshot: Snapshot,
+    info: ModelInfo,
+    element_dicts: Mapping[str, list[dict[str, Any]]],
     user: RequestUser | None,
     message: str,
-    checked: bool,
-    element_dicts: Mapping[str, list[dict[str, Any]]] | None,
 ) -> m.ThreatModel:
-    name = _require_name(team, snapshot.info.name)
-    info = {**info_to_dict(snapshot.info), "name": name}
+    """:func:`model_create` of elements a reader has checked as a whole model (``registry.read`` with the
+    catalog's controls: ids unique, references resolved, no boundary cycles, known controls), given as full native
+    dicts by collection (``ImportResult.element_dicts``), stored as they are (``create_whole_model``)."""
+    with gc_paused():  # the element dicts, rows and change log of a whole model: no cycles to collect
+        model, info_dict = _new_model(team, info, user)
+        elements = [
+            (kind, item)
+            for collection, kind in KIND_OF_COLLECTION.items()
+            for item in element_dicts.get(collection, [])
+        ]
+        create_whole_model(model=model, user=user, elements=elements, message=message, model_info=info_dict)
+        return model
+
+
+def _new_model(team: m.Team, model_info: ModelInfo, user: RequestUser | None) -> tuple[m.ThreatModel, dict[str, Any]]:
+    """The model's row (at revision 0, no elements yet) and its info as the change log holds it."""
+    name = _require_name(team, model_info.name)
+    info = {**info_to_dict(model_info), "name": name}
     try:
         with transaction.atomic():
             model = m.ThreatModel.objects.create(
@@ -359,25 +401,7 @@ def _model_create(
             )
     except IntegrityError:  # a concurrent create took the name between the check and the insert
         raise ModelValidationError([Issue("name", f"a model named {name!r} already exists in this team")]) from None
-    document = snapshot_to_document(snapshot, compact=False) if element_dicts is None else element_dicts
-    changes = list(
-        enumerate(
-            ElementChange("create", kind, item["id"], item)
-            for collection, kind in KIND_OF_COLLECTION.items()
-            for item in document.get(collection, [])
-        )
-    )
-    apply_changes(
-        model=model,
-        user=user,
-        changes=changes,
-        message=message,
-        bulk=True,
-        model_info_before=None,
-        model_info_after=info,
-        checked=checked,
-    )
-    return model
+    return model, info
 
 
 @transaction.atomic

@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from threatmodel.domain import Snapshot
+from threatmodel.domain import ModelInfo, Snapshot
 from threatmodel.interchange.schema import ID_PATTERN, MAX_NAME, MAX_TEXT
 from threatmodel.invariants import Issue, ModelValidationError
 from threatmodel.vocabulary import ComponentKind
@@ -62,19 +62,48 @@ class FileTriage:
 TRIAGE_STATUSES = ("open", "accepted", "mitigated", "false_positive")
 
 
-@dataclass(frozen=True)
 class ImportResult:
-    """One file read: the model, what was assumed, where each element is, and the file's own threats."""
+    """One file read: the model, what was assumed, where each element is, and the file's own threats.
 
-    format: str
-    snapshot: Snapshot
-    assumptions: tuple[Issue, ...] = ()
-    locations: Mapping[str, SourceLocation] = field(default_factory=dict)
-    threats: tuple[ForeignThreat, ...] = ()
-    triage: tuple[FileTriage, ...] = ()
-    #: the snapshot's elements as full native dicts by collection (``canonical_collections``), when the reader
-    #: has them at hand: a model created from the file stores these instead of writing the snapshot out again
-    element_dicts: Mapping[str, list[dict[str, Any]]] | None = None
+    ``snapshot`` may be given as the function that builds it, together with ``info`` (the model's own fields):
+    the native reader does so, since creating a model from the file takes only the info and ``element_dicts``,
+    and building 78,000 frozen elements of a large file for nothing was a tenth of its import."""
+
+    def __init__(
+        self,
+        format: str,
+        snapshot: Snapshot | Callable[[], Snapshot],
+        assumptions: tuple[Issue, ...] = (),
+        locations: Mapping[str, SourceLocation] | None = None,
+        threats: tuple[ForeignThreat, ...] = (),
+        triage: tuple[FileTriage, ...] = (),
+        element_dicts: Mapping[str, list[dict[str, Any]]] | None = None,
+        info: ModelInfo | None = None,
+    ) -> None:
+        self.format = format
+        self.assumptions = assumptions
+        self.locations: Mapping[str, SourceLocation] = locations if locations is not None else {}
+        self.threats = threats
+        self.triage = triage
+        #: the snapshot's elements as full native dicts by collection (``canonical_collections``), when the reader
+        #: has them at hand: a model created from the file stores these instead of writing the snapshot out again
+        self.element_dicts = element_dicts
+        if isinstance(snapshot, Snapshot):
+            self._snapshot: Snapshot | None = snapshot
+            self._build: Callable[[], Snapshot] | None = None
+            self.info: ModelInfo = snapshot.info
+        else:
+            if info is None:
+                raise TypeError("a snapshot given as a function needs its info")
+            self._snapshot, self._build, self.info = None, snapshot, info
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The model read (built on first use when the reader gave a function)."""
+        if self._snapshot is None:
+            assert self._build is not None
+            self._snapshot, self._build = self._build(), None
+        return self._snapshot
 
     def line_of(self, element_id: str) -> int | None:
         location = self.locations.get(element_id)
@@ -193,15 +222,23 @@ def line_index(text: str) -> dict[str, int]:
 class Locations(Mapping[str, SourceLocation]):
     """Element id -> its location, built on access (a 60,000-element file would else make 60,000 objects)."""
 
-    def __init__(self, filename: str, lines: Mapping[str, int], foreign_of: Mapping[str, str] | None, ids: Any):
+    def __init__(
+        self,
+        filename: str,
+        lines: Mapping[str, int] | Callable[[], Mapping[str, int]],
+        foreign_of: Mapping[str, str] | None,
+        ids: Any,
+    ):
         self._filename = filename
-        self._lines = lines
+        self._lines = lines  # or the function that finds them, called on first use (most imports never ask)
         self._foreign_of = foreign_of
         self._ids = ids
 
     def _line(self, element_id: str) -> int | None:
         if element_id not in self._ids:
             return None
+        if callable(self._lines):
+            self._lines = self._lines()
         foreign = self._foreign_of.get(element_id) if self._foreign_of is not None else element_id
         return self._lines.get(foreign) if foreign is not None else None
 
@@ -218,7 +255,12 @@ class Locations(Mapping[str, SourceLocation]):
         return sum(1 for _ in self)
 
 
-def locations_for(filename: str, lines: Mapping[str, int], foreign_of: Mapping[str, str] | None, ids: Any) -> Locations:
+def locations_for(
+    filename: str,
+    lines: Mapping[str, int] | Callable[[], Mapping[str, int]],
+    foreign_of: Mapping[str, str] | None,
+    ids: Any,
+) -> Locations:
     """Native element id (among ``ids``) -> its location, through the foreign id the file uses for it
     (``foreign_of`` None: the file uses the native ids)."""
     return Locations(filename, lines, foreign_of, ids)

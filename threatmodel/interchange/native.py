@@ -14,35 +14,23 @@ from enum import StrEnum
 from operator import attrgetter, itemgetter
 from typing import Any
 
-import jsonschema
-import jsonschema_rs
 import yaml
 
 from threatmodel import inputgate, vocabulary
-from threatmodel.domain import COLLECTIONS, KIND_OF_COLLECTION, ModelInfo, Position, Snapshot
+from threatmodel.domain import COLLECTIONS, ModelInfo, Position, Snapshot
 from threatmodel.interchange.base import ImportResult, line_index, locations_for, triage_from_attributes
-from threatmodel.interchange.schema import FORMAT_NAME, FORMAT_VERSION, MODEL_SCHEMA
-from threatmodel.invariants import (
-    Issue,
-    ModelIndex,
-    ModelValidationError,
-    boundary_cycle_issues,
-    reference_issues,
-)
+from threatmodel.interchange.native_checks import document_issues
+from threatmodel.interchange.schema import FORMAT_NAME, FORMAT_VERSION
+from threatmodel.invariants import Issue, ModelValidationError
 
 #: The largest model file any reader takes (page, API, ``tm_import``, the CLI), whatever its format. Above every
 #: export of a model at the supported scale (10,000 components / 50,000 flows: native JSON 21 MB, OTM 40 MB,
 #: Threat Dragon 101 MB, pinned by tests/interchange/test_size_limits.py), so what Trustmap writes it reads back.
 #: JSON API bodies (change sets) have their own, smaller limit: ``DATA_UPLOAD_MAX_MEMORY_SIZE``.
 MAX_FILE_BYTES = 128 * 1024 * 1024
-MAX_ELEMENTS = 250_000
 MAX_DEPTH = inputgate.MAX_DEPTH
 #: Fields shown to people as an element's name (a threat's is its title): the input gate's name rules apply.
 NAME_FIELDS: tuple[str, ...] = ("name", "title")
-
-_VALIDATOR = jsonschema.Draft202012Validator(MODEL_SCHEMA)
-#: Compiled (Rust) validator: the fast path for valid files; the Python one words the errors.
-_FAST_VALIDATOR = jsonschema_rs.validator_for(MODEL_SCHEMA)
 
 
 class _NoAliasSafeLoader(yaml.SafeLoader):
@@ -166,55 +154,6 @@ def _load_document(raw: bytes | str, filename: str) -> Any:
     except (RecursionError, MemoryError):
         raise ModelValidationError([Issue("", "document is nested too deeply")]) from None
     return inputgate.check_value(document, max_depth=MAX_DEPTH)
-
-
-def _json_path(path: Any) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def schema_issues(document: Any, *, gated: bool = False) -> list[Issue]:
-    """The schema's problems of a document. ``gated``: it comes from :func:`parse_document`, which has already
-    passed it through the input gate (a document built in code is checked here)."""
-    if not isinstance(document, dict):
-        return [Issue("", f"a model file must be a mapping at the top level, not {type(document).__name__}")]
-    gate = [] if gated else inputgate.value_issues(document, max_depth=MAX_DEPTH)  # the same rule as change sets
-    if gate:
-        return gate
-    total = sum(len(document.get(name) or []) for name in COLLECTIONS if isinstance(document.get(name), list))
-    if total > MAX_ELEMENTS:
-        return [Issue("", f"model has {total:,} elements; the limit is {MAX_ELEMENTS:,}")]
-    if _FAST_VALIDATOR.is_valid(document):
-        return []
-    issues = []
-    for error in sorted(_VALIDATOR.iter_errors(document), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
-        issues.append(Issue(_json_path(error.absolute_path), _schema_message(error)))
-    return issues
-
-
-def _schema_message(error: jsonschema.ValidationError) -> str:
-    if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        return "unknown field" + ("s " if len(extra) > 1 else " ") + ", ".join(repr(e) for e in extra)
-    if error.validator == "enum":
-        return f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
-    if error.validator == "const" and error.absolute_path and error.absolute_path[-1] == FORMAT_NAME:
-        return f"unsupported format version {error.instance!r}; this version reads {FORMAT_VERSION}"
-    if error.validator == "pattern":
-        return (
-            f"{error.instance!r} is not a valid id (letters, digits, '_', '.', ':', '-'; "
-            "starting with a letter or digit; at most 128 characters)"
-        )
-    if error.validator == "anyOf":
-        if error.absolute_path and error.absolute_path[-1] == "port":
-            return f"{error.instance!r} is not a valid port (an integer from 1 to 65535, or null)"
-        specific = [e for e in error.context or () if e.validator not in ("type", "const")]
-        if specific:
-            return _schema_message(specific[0])
-        return f"{error.instance!r} is not a valid value here"
-    return str(error.message)
 
 
 # -- element <-> dict --------------------------------------------------------------------------
@@ -474,80 +413,21 @@ def info_from_dict(data: Mapping[str, Any]) -> ModelInfo:
 # -- whole documents ---------------------------------------------------------------------------
 
 
-def index_document(document: Mapping[str, Any]) -> tuple[ModelIndex, list[Issue], dict[str, str]]:
-    """Index element ids of a schema-valid document; report duplicates."""
-    index = ModelIndex()
-    issues: list[Issue] = []
-    first_path: dict[str, str] = {}
-    for collection, kind in KIND_OF_COLLECTION.items():
-        for position, item in enumerate(document.get(collection) or []):
-            path = f"{collection}[{position}]"
-            element_id = item["id"]
-            if element_id == "*":
-                issues.append(Issue(f"{path}.id", "'*' is reserved for wildcard grant targets"))
-            if element_id in first_path:
-                issues.append(
-                    Issue(f"{path}.id", f"duplicate id {element_id!r} (already used by {first_path[element_id]})")
-                )
-                continue
-            first_path[element_id] = path
-            index.add(kind, element_id, item.get("parent") if kind == "boundary" else None)
-    return index, issues, first_path
-
-
-def document_issues(document: Any, *, known_controls: frozenset[str] | None = None, gated: bool = False) -> list[Issue]:
-    """Every problem of the document at once: its schema problems, and the reference problems too wherever the
-    document has the shape to look for them (a refused file lists all that is wrong, not only the first kind).
-    ``gated``: as for :func:`schema_issues`."""
-    issues = schema_issues(document, gated=gated)
-    if not issues:
-        return _reference_issues(document, known_controls)
-    if not _has_collections_shape(document):
-        return issues
-    try:
-        more = _reference_issues(document, known_controls)
-    except (KeyError, TypeError, AttributeError, ValueError):  # an element too broken to follow its references
-        return issues
-    seen = {issue.path for issue in issues}
-    return issues + [issue for issue in more if issue.path not in seen]
-
-
-def _has_collections_shape(document: Any) -> bool:
-    if not isinstance(document, dict):
-        return False
-    for collection in KIND_OF_COLLECTION:
-        items = document.get(collection)
-        if items is None:
-            continue
-        if not isinstance(items, list) or not all(
-            isinstance(item, dict) and isinstance(item.get("id"), str) for item in items
-        ):
-            return False
-    return True
-
-
-def _reference_issues(document: Any, known_controls: frozenset[str] | None) -> list[Issue]:
-    index, issues, first_path = index_document(document)
-    for collection, kind in KIND_OF_COLLECTION.items():
-        for position, item in enumerate(document.get(collection) or []):
-            path = f"{collection}[{position}]"
-            issues.extend(reference_issues(kind, item, index, path))
-            if kind == "control" and known_controls is not None and item["control"] not in known_controls:
-                issues.append(Issue(f"{path}.control", f"unknown catalog control {item['control']!r}"))
-    issues.extend(boundary_cycle_issues(index, first_path))
-    return issues
-
-
 def snapshot_from_document(
     document: Any, *, known_controls: frozenset[str] | None = None, revision: int = 0, gated: bool = False
 ) -> Snapshot:
     issues = document_issues(document, known_controls=known_controls, gated=gated)
     if issues:
         raise ModelValidationError(issues)
+    return _snapshot_of(document, info_from_dict(document["model"]), revision)
+
+
+def _snapshot_of(document: Mapping[str, Any], info: ModelInfo, revision: int = 0) -> Snapshot:
+    """The snapshot of a document :func:`document_issues` has nothing to say about."""
     collections = {
         name: [element_from_dict(kind, item) for item in document.get(name) or []] for name, kind in COLLECTIONS.items()
     }
-    return Snapshot.build(info_from_dict(document["model"]), revision=revision, **collections)
+    return Snapshot.build(info, revision=revision, **collections)
 
 
 def read_model(raw: bytes | str, filename: str = "", *, known_controls: frozenset[str] | None = None) -> Snapshot:
@@ -583,13 +463,20 @@ def sniff(document: Mapping[str, Any]) -> bool:
 
 
 def read_result(document: Any, text: str, filename: str, known_controls: frozenset[str] | None) -> ImportResult:
-    """A document from :func:`parse_document` -> ``ImportResult`` with the line of every element."""
-    snapshot = snapshot_from_document(document, known_controls=known_controls, gated=True)
-    lines = line_index(text)
+    """A document from :func:`parse_document` -> ``ImportResult`` with the line of every element. The snapshot
+    and the lines are found when first asked for: a model created from the file needs neither (it stores the
+    info and the element dicts), and the document has been checked in full here."""
+    issues = document_issues(document, known_controls=known_controls, gated=True)
+    if issues:
+        raise ModelValidationError(issues)
+    info = info_from_dict(document["model"])
+    element_dicts = canonical_collections(document)
+    ids = {item["id"]: None for items in element_dicts.values() for item in items}  # in the snapshot's order
     return ImportResult(
         format="native",
-        snapshot=snapshot,
-        locations=locations_for(filename, lines, None, snapshot.element_by_id),
-        triage=triage_from_attributes(snapshot.info.attributes, "model.attributes"),
-        element_dicts=canonical_collections(document),
+        snapshot=lambda: _snapshot_of(document, info),
+        info=info,
+        locations=locations_for(filename, lambda: line_index(text), None, ids),
+        triage=triage_from_attributes(info.attributes, "model.attributes"),
+        element_dicts=element_dicts,
     )
