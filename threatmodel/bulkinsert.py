@@ -4,8 +4,9 @@ instances (building tens of thousands of ORM objects costs more than the databas
 On SQLite one statement inserts as many rows as the connection's variable limit allows
 (``INSERT ... VALUES (...), (...), ...``): ``executemany`` of a one-row statement steps, binds and resets the
 statement once per row from Python, which made the element rows of a 10,000-component import cost about 1.5x as
-much (benchmarks/NOTES.md, "import_10k_s, 2026-12-04"). PostgreSQL keeps ``executemany`` (psycopg sends the rows
-pipelined, one round trip for many).
+much (benchmarks/NOTES.md, "import_10k_s, 2026-12-04"). The statements go to the SQLite connection itself
+(:func:`_sqlite_insert` says why), so they are not in ``connection.queries``. PostgreSQL keeps ``executemany``
+through Django's cursor (psycopg sends the rows pipelined, one round trip for many).
 """
 
 from __future__ import annotations
@@ -33,33 +34,49 @@ def json_text(value: Any) -> str:
     return json.dumps(value)
 
 
-def insert_rows(row_model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Insert ``rows`` (tuples of the ``columns``, attnames such as ``boundary_id``; JSON columns as Python values,
-    serialized here) into the table of ``row_model``. Answers the number of rows."""
+def insert_rows(
+    row_model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]], *, encoded: bool = False
+) -> int:
+    """Insert ``rows`` (tuples of the ``columns``, attnames such as ``boundary_id``) into the table of ``row_model``.
+    JSON columns are Python values, serialized here, or (``encoded``) their text already. Answers the number of
+    rows."""
     meta = row_model._meta
     fields = {f.attname: f for f in meta.concrete_fields if not f.primary_key}
     unknown = set(columns) - set(fields)
     if unknown:
         raise ValueError(f"{meta.label} has no columns {sorted(unknown)}")
-    json_at = [i for i, c in enumerate(columns) if isinstance(fields[c], models.JSONField)]
-    values = [_with_json_text(row, json_at) for row in rows] if json_at else list(rows)
+    json_at = [] if encoded else [i for i, c in enumerate(columns) if isinstance(fields[c], models.JSONField)]
+    values: list[Sequence[Any]] = [_with_json_text(row, json_at) for row in rows] if json_at else list(rows)
     if not values:
         return 0
     quote = connection.ops.quote_name
     # identifiers come from the model definition (never from input) and are quoted
     head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(fields[c].column or c) for c in columns)}) VALUES "  # noqa: S608
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    if connection.vendor == "sqlite":
+        _sqlite_insert(head, len(columns), values)
+        return len(values)
     with connection.cursor() as cursor:
-        if connection.vendor != "sqlite":
-            cursor.executemany(head + one, values)
-            return len(values)
-        per = max(1, _sqlite_variable_limit() // len(columns))
-        full = head + ", ".join([one] * per)
+        cursor.executemany(head + "(" + ", ".join(["%s"] * len(columns)) + ")", values)
+    return len(values)
+
+
+def _sqlite_insert(head: str, width: int, values: list[Sequence[Any]]) -> None:
+    """The rows in statements of as many rows as one may bind, on the connection's own SQLite connection: Django's
+    cursor rewrites each ``%s`` of a statement to ``?`` with a regular expression, which for a whole model's rows
+    (1.5 million values) cost a tenth of its import. The statements run in the transaction Django holds (the same
+    connection), after the same check that it is not broken, and errors come out as Django's."""
+    connection.ensure_connection()
+    connection.validate_no_broken_transaction()
+    raw = connection.connection
+    assert raw is not None
+    per = max(1, min(raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER), SQLITE_MAX_VARIABLES) // width)
+    one = "(" + ", ".join(["?"] * width) + ")"
+    full = head + ", ".join([one] * per)
+    with connection.wrap_database_errors:
         for start in range(0, len(values), per):
             batch = values[start : start + per]
             sql = full if len(batch) == per else head + ", ".join([one] * len(batch))
-            cursor.execute(sql, list(chain.from_iterable(batch)))
-    return len(values)
+            raw.execute(sql, list(chain.from_iterable(batch)))
 
 
 def insert_dicts(row_model: type[models.Model], rows: Iterable[Mapping[str, Any]]) -> int:
@@ -77,10 +94,3 @@ def _with_json_text(row: Sequence[Any], json_at: list[int]) -> list[Any]:
     for i in json_at:
         out[i] = json_text(out[i])
     return out
-
-
-def _sqlite_variable_limit() -> int:
-    connection.ensure_connection()
-    raw = connection.connection
-    limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if raw is not None else 999
-    return min(limit, SQLITE_MAX_VARIABLES)

@@ -16,6 +16,7 @@ from django.db.models.functions import Cast
 
 from threatmodel import models as m
 from threatmodel.bulkinsert import insert_dicts
+from threatmodel.bulkinsert import json_text as encode
 from threatmodel.gcpause import gc_paused
 from threatmodel.models.elements import Element
 
@@ -369,15 +370,34 @@ REFERENCE_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+def _scalar_order(kind: str) -> tuple[str, ...]:
+    """The scalars of a row, those stored as JSON last (a builder encodes them apart)."""
+    scalars = SCALARS[kind]
+    return (*(n for n in scalars if n not in JSON_COLUMNS), *(n for n in scalars if n in JSON_COLUMNS))
+
+
 def row_columns(kind: str) -> tuple[str, ...]:
     """The columns :func:`row_builder` answers values of, in order."""
-    return (*SCALARS[kind], *REFERENCE_COLUMNS[kind])
+    return (*_scalar_order(kind), *REFERENCE_COLUMNS[kind])
 
 
-def row_builder(kind: str, keymap: KeyMap) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+def row_builder(
+    kind: str, keymap: KeyMap, *, json_text: bool = False
+) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
     """Full native dict -> the values of :func:`row_columns` (references resolved to primary keys through
-    ``keymap``, which must know the rows referred to). Chosen once per kind: a bulk write calls it per element."""
-    scalars = itemgetter(*SCALARS[kind])
+    ``keymap``, which must know the rows referred to). Chosen once per kind: a bulk write calls it per element.
+    ``json_text``: the JSON columns as the text they are stored as (for ``insert_rows(..., encoded=True)``)."""
+    plain = itemgetter(*(n for n in SCALARS[kind] if n not in JSON_COLUMNS))
+    as_json = tuple(n for n in SCALARS[kind] if n in JSON_COLUMNS)
+    if json_text:
+
+        def scalars(data: Mapping[str, Any]) -> tuple[Any, ...]:
+            return (*plain(data), *[encode(data[name]) for name in as_json])
+    else:
+
+        def scalars(data: Mapping[str, Any]) -> tuple[Any, ...]:
+            return (*plain(data), *[data[name] for name in as_json])
+
     if kind == "boundary":
         return lambda data: (*scalars(data), *_xy(data.get("position")))
     if kind == "component":

@@ -422,9 +422,9 @@ def _write_kind(
     new = [(key, after) for key, after in items if before_of.get((kind, key)) is None]
     old = [(key, after) for key, after in items if before_of.get((kind, key)) is not None]
     if new:
-        build = row_builder(kind, keymap)
+        build = row_builder(kind, keymap, json_text=True)
         columns = ("model_id", "key", *row_columns(kind))
-        insert_rows(row_model, columns, ((model_id, key, *build(after)) for key, after in new))
+        insert_rows(row_model, columns, ((model_id, key, *build(after)) for key, after in new), encoded=True)
         keymap.learn(kind, {key for key, _ in new})
     for key, after in old:
         row_model.objects.filter(pk=keymap.pk(kind, key)).update(**row_values(kind, after, keymap))
