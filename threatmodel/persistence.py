@@ -451,29 +451,29 @@ def _xy(position: Mapping[str, float] | None) -> tuple[float | None, float | Non
 #: role each field's rows carry.
 LINK_FIELDS: dict[str, tuple[str, ...]] = {"component": ("data_stored", "data_processed"), "flow": ("data_assets",)}
 _COMPONENT_ROLES = {"data_stored": "stored", "data_processed": "processed"}
-#: The columns of the values :func:`link_rows` answers, per kind.
+#: The columns of the values :func:`link_builder` answers, per kind.
 LINK_COLUMNS: dict[str, tuple[str, ...]] = {
     "component": ("component_id", "data_asset_id", "role", "ordinal"),
     "flow": ("flow_id", "data_asset_id", "ordinal"),
 }
 
 
-def link_rows(kind: str, pk: int, data: Mapping[str, Any], keymap: KeyMap) -> list[tuple[Any, ...]]:
-    """Column values (:data:`LINK_COLUMNS`) of the M2M rows (data assets) of a component or flow."""
-    if kind not in LINK_COLUMNS:
-        return []
+def link_builder(kind: str, keymap: KeyMap) -> Callable[[int, Mapping[str, Any]], list[tuple[Any, ...]]]:
+    """(row's primary key, full native dict) -> the column values (:data:`LINK_COLUMNS`) of the M2M rows (data
+    assets) of a component or flow; chosen once per kind, as :func:`row_builder`."""
     assets = keymap.keys("data_asset")
     if kind == "component":
-        return [
-            (pk, assets[key], _COMPONENT_ROLES[name], i)
-            for name in LINK_FIELDS["component"]
-            for i, key in enumerate(data.get(name) or [])
+        roles = tuple((name, _COMPONENT_ROLES[name]) for name in LINK_FIELDS["component"])
+        return lambda pk, data: [
+            (pk, assets[key], role, i) for name, role in roles for i, key in enumerate(data.get(name) or [])
         ]
-    return [(pk, assets[key], i) for i, key in enumerate(data.get("data_assets") or [])]
+    if kind == "flow":
+        return lambda pk, data: [(pk, assets[key], i) for i, key in enumerate(data.get("data_assets") or [])]
+    return lambda pk, data: []
 
 
 def links_differ(kind: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> bool:
-    """Whether ``link_rows`` of ``after`` would hold other values than those of ``before``."""
+    """Whether the link rows of ``after`` would hold other values than those of ``before``."""
     before = before or {}
     return any((after.get(name) or []) != (before.get(name) or []) for name in LINK_FIELDS.get(kind, ()))
 

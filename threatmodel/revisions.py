@@ -40,7 +40,7 @@ from threatmodel.persistence import (
     ROW_MODEL,
     KeyMap,
     delete_links,
-    link_rows,
+    link_builder,
     links_differ,
     load_element_dicts,
     row_builder,
@@ -443,11 +443,9 @@ def _write_kind(
         if old_pks:
             delete_links(kind, old_pks)  # type: ignore[arg-type]
         link_model = m.ComponentData if kind == "component" else m.FlowData
-        pks = keymap.keys(kind)
+        pks, links = keymap.keys(kind), link_builder(kind, keymap)
         insert_rows(
-            link_model,
-            LINK_COLUMNS[kind],
-            (row for key, after in [*new, *relinked] for row in link_rows(kind, pks[key], after, keymap)),
+            link_model, LINK_COLUMNS[kind], (row for key, after in [*new, *relinked] for row in links(pks[key], after))
         )
 
 
