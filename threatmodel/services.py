@@ -212,12 +212,14 @@ def model_import_file(
     """:func:`model_import`, answering the reader's assumptions too."""
     result = _read_upload_result(raw, filename)
     renamed = name is not None and bool(name.strip())
-    if result.element_dicts is not None:  # the reader's checked element dicts: stored as they are, no snapshot
+    fmt, assumptions, element_dicts = result.format, result.assumptions, result.element_dicts
+    if element_dicts is not None:  # the reader's checked element dicts: stored as they are, no snapshot
         info = dataclasses.replace(result.info, name=name.strip()) if renamed and name else result.info
+        del result  # the parsed file it keeps for a snapshot nobody asks for: its memory serves the rows instead
         model = _model_create_checked(
             team=team,
             info=info,
-            element_dicts=result.element_dicts,
+            element_dicts=element_dicts,
             user=user,
             message=message or f"Imported {filename}".strip(),
         )
@@ -226,7 +228,7 @@ def model_import_file(
         model = model_create(
             team=team, snapshot=snapshot, user=user, message=message or f"Imported {filename}".strip(), checked=True
         )
-    return ImportOutcome(model=model, format=result.format, assumptions=result.assumptions)
+    return ImportOutcome(model=model, format=fmt, assumptions=assumptions)
 
 
 def model_start(
