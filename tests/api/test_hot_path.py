@@ -3,6 +3,7 @@ give, ``last_used_at`` is written at most once per minute per token, and a reque
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,11 +16,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
+from rest_framework.utils.encoders import JSONEncoder as DRFEncoder
 
 from assessments import selectors as assessment_selectors
 from assessments.models import AssessmentRun
 from threatmodel import models as m
 from threatmodel import selectors
+from threatmodel.api.serializers import ThreatModelSerializer, threat_model_data
 from threatmodel.services_tokens import (
     LAST_USED_RESOLUTION,
     api_token_authenticate,
@@ -114,6 +117,10 @@ def test_the_model_read_returns_what_the_orm_returns(team_setup: Any) -> None:
     for missing in (999_999, 2**63, -1, 0):
         with pytest.raises(selectors.NotFound):
             selectors.model_for_user(user=team_setup.viewer, model_id=missing)
+    for obj in (found, m.ThreatModel.objects.get(pk=model.pk), team_setup.model):  # archived and not
+        data = threat_model_data(obj)  # the model GET's body: the serializer's, its fields built once
+        assert data == ThreatModelSerializer(obj).data
+        assert json.dumps(data, cls=DRFEncoder) == json.dumps(ThreatModelSerializer(obj).data, cls=DRFEncoder)
     with pytest.raises(selectors.NotFound):  # another team's model is not found either
         selectors.model_for_user(user=team_setup.outsider, model_id=model.pk)
 
