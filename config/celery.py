@@ -20,7 +20,7 @@ def lower_cpu_priority(**_: Any) -> None:
     """A pool process runs its tasks (assessments: ~100 ms of CPU each, one per burst of edits) ``WORKER_NICE``
     steps below the web processes: where both share the cores, a request waits for an assessment no longer.
     Under load on the 2-core box the read p99 of ``bench_load`` fell from 0.6-0.9 s to ~0.2 s with it
-    (benchmarks/NOTES.md, "Background work below the web"); an idle host runs the tasks as fast as before."""
+    (benchmarks/NOTES.md, "The load's reads, 2026-12-04"); an idle host runs the tasks as fast as before."""
     from django.conf import settings
 
     if settings.WORKER_NICE > 0:

@@ -12,9 +12,9 @@ per cache location from the same settings (URL, socket timeouts) and kept; the k
 (``cache.make_key``). Any other cache backend (local memory without ``REDIS_URL``) counts through the cache API.
 Errors propagate: the caller falls back to counting locally.
 
-Leases (:class:`Leases`): even one round trip was ~0.25 ms of CPU per request in a gunicorn worker (redis-py's
-command machinery and the socket wake-up; ~10% of a read, benchmarks/NOTES.md, "Throttle leases"). So a process
-takes counts from the shared counter in blocks (``INCRBY``, same MULTI/EXEC, same expiry) and spends them
+Leases (:class:`Leases`): even one round trip was ~0.25 ms of CPU per request in situ (redis-py's command
+machinery and the socket wake-up; ~10% of a read, benchmarks/NOTES.md, "The load's reads, 2026-12-04"). So a
+process takes counts from the shared counter in blocks (``INCRBY``, same MULTI/EXEC, same expiry) and spends them
 locally. A block is counted in Redis before it is spent, so the rate is never exceeded across processes; it is
 at most :data:`LEASE_MAX` and at most 1/:data:`LEASE_SHARE` of what the window has left (one count at a time
 near the limit and for the first request of a window), so a token used from several processes may be refused
@@ -99,11 +99,6 @@ class Leases:
             self._left[key] = self._left.get(key, 0) + max(0, granted - 1)
             self._next[key] = max(1, min(LEASE_MAX, (limit - total) // LEASE_SHARE))
         return granted > 0
-
-    def clear(self) -> None:
-        with self._lock:
-            self._left.clear()
-            self._next.clear()
 
 
 LEASES = Leases()
