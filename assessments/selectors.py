@@ -24,7 +24,7 @@ from assessments.reporting.model import HistoryPoint, TriageDecision
 from threatmodel import hot_reads
 from threatmodel import models as tm
 from threatmodel.choices import Role
-from threatmodel.selectors import NotFound, User, require_role
+from threatmodel.selectors import NotFound, User, require_role, require_role_found
 
 #: Columns of a run that are cheap to load (the full engine result is deferred).
 HEAVY_RUN_FIELDS = ("result",)
@@ -103,9 +103,10 @@ SCORE_COLUMNS = (
 
 
 _SCORE = hot_reads.Columns(AssessmentRun, "r", SCORE_COLUMNS)
+_READER_ROLE = hot_reads.role_join('tm."team_id"')
 LATEST_SCORE_SQL = (
-    f'SELECT {_SCORE.sql}, tm."team_id" FROM {_SCORE.table} r '  # noqa: S608 - identifiers from the models
-    f'INNER JOIN "{tm.ThreatModel._meta.db_table}" tm ON tm."id" = r."model_id" '
+    f'SELECT {_SCORE.sql}, tm."team_id", mb."role" FROM {_SCORE.table} r '  # noqa: S608 - identifiers from models
+    f'INNER JOIN "{tm.ThreatModel._meta.db_table}" tm ON tm."id" = r."model_id" {_READER_ROLE} '
     f'WHERE r."model_id" = %s AND r."status" = %s {_SCORE.order_by(LATEST_FIRST)} LIMIT 1'
 )
 
@@ -113,24 +114,22 @@ LATEST_SCORE_SQL = (
 def latest_score_for_user(*, user: User, model_id: int) -> dict[str, Any]:
     """The latest successful run's score columns (a hot path: dashboards poll it; no ORM instances).
 
-    One query finds the run with its model's team; the access check is still ``require_role``.
+    One query finds the run with its model's team and the reader's role there; the access check is still
+    ``require_role`` (on that role).
     """
-    found = hot_reads.fetch_one(LATEST_SCORE_SQL, [int(model_id), JobStatus.SUCCEEDED])  # no queryset to compile
-    row = None
+    reader = user.pk if user.is_authenticated else None
+    found = hot_reads.fetch_one(LATEST_SCORE_SQL, [reader, int(model_id), JobStatus.SUCCEEDED])  # no queryset
     if found is not None:
         row = dict(zip(SCORE_COLUMNS, _SCORE.values(found), strict=True))
         row["model__team_id"] = found[_SCORE.width]
-    team_id = (
-        row["model__team_id"]
-        if row
-        else (tm.ThreatModel.objects.filter(pk=model_id).order_by().values_list("team_id", flat=True).first())
-    )
+        role = found[_SCORE.width + 1]
+        require_role_found(None if role is None else str(role), role=Role.VIEWER)
+        return row
+    team_id = tm.ThreatModel.objects.filter(pk=model_id).order_by().values_list("team_id", flat=True).first()
     if team_id is None:
         raise NotFound("model not found")
     require_role(user=user, team_id=team_id, role=Role.VIEWER)
-    if row is None:
-        raise NotFound("this model has no successful assessment yet")
-    return row
+    raise NotFound("this model has no successful assessment yet")
 
 
 def scored_runs_of_model(*, model: tm.ThreatModel) -> QuerySet[AssessmentRun]:

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("trustmap")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def lower_cpu_priority(**_: Any) -> None:
+    """A pool process runs its tasks (assessments: ~100 ms of CPU each, one per burst of edits) ``WORKER_NICE``
+    steps below the web processes: where both share the cores, a request waits for an assessment no longer.
+    Under load on the 2-core box the read p99 of ``bench_load`` fell from 0.6-0.9 s to ~0.2 s with it
+    (benchmarks/NOTES.md, "The load's reads, 2026-12-04"); an idle host runs the tasks as fast as before."""
+    from django.conf import settings
+
+    if settings.WORKER_NICE > 0:
+        os.nice(settings.WORKER_NICE)

@@ -172,6 +172,7 @@ class Env:
     job_sweep_interval: int
     job_coalesce_seconds: float
     job_drain_seconds: float
+    worker_nice: int
     proxy_hops: int
     invitation_days: int
     field_encryption_key: str
@@ -220,6 +221,7 @@ def load() -> Env:
         job_sweep_interval=_int("JOB_SWEEP_INTERVAL", 20),
         job_coalesce_seconds=_float("JOB_COALESCE_SECONDS", 1.0),
         job_drain_seconds=_float("JOB_DRAIN_SECONDS", 60.0),
+        worker_nice=_int("WORKER_NICE", 10),
         proxy_hops=_int("PROXY_HOPS", 0),
         invitation_days=_int("INVITATION_DAYS", 7),
         # Encrypts secrets stored in the database (a Kiali token); without it, a key derived from the secret key

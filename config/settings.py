@@ -251,6 +251,8 @@ JOB_SWEEP_INTERVAL = ENV.job_sweep_interval
 JOB_COALESCE_SECONDS = ENV.job_coalesce_seconds
 # A process of the embedded default that ends (a command, a stopping web worker) finishes its queued jobs first.
 JOB_DRAIN_SECONDS = ENV.job_drain_seconds
+#: CPU priority (nice increment) of a Celery worker's pool processes, below the web processes on a shared host.
+WORKER_NICE = ENV.worker_nice
 
 WEBHOOK_TIMEOUT = ENV.webhook_timeout
 #: Key material for secrets stored encrypted in the database (threatmodel/fieldcrypt.py).

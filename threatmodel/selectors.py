@@ -47,7 +47,11 @@ def has_role(*, user: User, team_id: int, role: str) -> bool:
 
 def require_role(*, user: User, team_id: int, role: str) -> str:
     """The user's role in the team, if it is at least ``role``. The one access check."""
-    actual = role_in_team(user=user, team_id=team_id)
+    return require_role_found(role_in_team(user=user, team_id=team_id), role=role)
+
+
+def require_role_found(actual: str | None, *, role: str) -> str:
+    """``require_role`` on a role already read (``hot_reads.role_join``: with the row, in the same query)."""
     if actual is None:
         raise NotFound("not found")
     if ROLE_RANK[Role(actual)] < ROLE_RANK[Role(role)]:
@@ -111,13 +115,15 @@ def last_revisions(*, models: list[m.ThreatModel]) -> dict[int, m.Revision]:
 
 
 def model_for_user(*, user: User, model_id: int | str, role: str = Role.VIEWER) -> m.ThreatModel:
-    try:
-        model = hot_reads.model_with_team(model_id=int(model_id))  # every model API request: no queryset
+    reader = user.pk if user.is_authenticated else None
+    try:  # every model API request: no queryset, the reader's role read with the model
+        found = hot_reads.model_with_team(model_id=int(model_id), user_id=reader)
     except (ValueError, TypeError):
         raise NotFound("model not found") from None
-    if model is None:
+    if found is None:
         raise NotFound("model not found")
-    require_role(user=user, team_id=model.team_id, role=role)
+    model, actual = found
+    require_role_found(actual, role=role)
     return model
 
 

@@ -3,23 +3,27 @@ give, ``last_used_at`` is written at most once per minute per token, and a reque
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
+from rest_framework.utils.encoders import JSONEncoder as DRFEncoder
 
 from assessments import selectors as assessment_selectors
 from assessments.models import AssessmentRun
+from threatmodel import hot_reads, selectors
 from threatmodel import models as m
-from threatmodel import selectors
+from threatmodel.api.serializers import ThreatModelSerializer, threat_model_data
 from threatmodel.services_tokens import (
     LAST_USED_RESOLUTION,
     api_token_authenticate,
@@ -114,8 +118,19 @@ def test_the_model_read_returns_what_the_orm_returns(team_setup: Any) -> None:
     for missing in (999_999, 2**63, -1, 0):
         with pytest.raises(selectors.NotFound):
             selectors.model_for_user(user=team_setup.viewer, model_id=missing)
+    for obj in (found, m.ThreatModel.objects.get(pk=model.pk), team_setup.model):  # archived and not
+        data = threat_model_data(obj)  # the model GET's body: the serializer's, its fields built once
+        assert data == ThreatModelSerializer(obj).data
+        assert json.dumps(data, cls=DRFEncoder) == json.dumps(ThreatModelSerializer(obj).data, cls=DRFEncoder)
     with pytest.raises(selectors.NotFound):  # another team's model is not found either
         selectors.model_for_user(user=team_setup.outsider, model_id=model.pk)
+    with pytest.raises(selectors.Forbidden):  # the role read with the model decides as require_role does
+        selectors.model_for_user(user=team_setup.viewer, model_id=model.pk, role="editor")
+    for user in (team_setup.viewer, team_setup.owner, team_setup.outsider):
+        found_with_role = hot_reads.model_with_team(model_id=model.pk, user_id=user.pk)
+        assert found_with_role is not None
+        assert found_with_role[1] == selectors.role_in_team(user=user, team_id=model.team_id)
+    assert hot_reads.model_with_team(model_id=model.pk, user_id=None) == (ANY, None)  # anonymous: no role
 
 
 def test_last_used_at_is_written_at_most_once_per_resolution(team_setup: Any) -> None:
@@ -136,8 +151,9 @@ def test_last_used_at_is_written_at_most_once_per_resolution(team_setup: Any) ->
     assert m.ApiToken.objects.get(pk=token.pk).last_used_at > first
 
 
-def test_latest_score_by_token_costs_four_queries_and_answers_the_stored_scores(team_setup: Any) -> None:
-    """Token, run, team role, and the counts with the triage in force (one query, selectors.run_counts)."""
+def test_latest_score_by_token_costs_three_queries_and_answers_the_stored_scores(team_setup: Any) -> None:
+    """Token, run with the reader's team role, and the counts with the triage in force (one query,
+    selectors.run_counts)."""
     from assessments.engine.counts import count_findings
     from assessments.models import RunFinding
 
@@ -152,7 +168,7 @@ def test_latest_score_by_token_costs_four_queries_and_answers_the_stored_scores(
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200
-    assert len(queries) == 4, [q["sql"] for q in queries.captured_queries]
+    assert len(queries) == 3, [q["sql"] for q in queries.captured_queries]
     assert response.json() == {
         "model": model.pk,
         "run": run.pk,

@@ -62,8 +62,32 @@ def test_shared_counters_count_in_redis_in_one_round_trip_and_expire() -> None:
             assert 0 < ttl <= 61
             server.stop()
             try:
-                assert [COUNTERS.count("throttle:t:1:10", 61) for _ in range(3)] == [1, 2, 3]
+                assert [COUNTERS.allow("throttle:t:1:10", 2, 61) for _ in range(3)] == [True, True, False]
                 assert COUNTERS.down_until > 0
             finally:
                 COUNTERS.down_until = 0.0
                 COUNTERS.local.clear()
+
+
+@pytest.mark.integration
+def test_leased_counts_never_exceed_the_rate_across_processes_and_save_round_trips(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two processes' leases (two ``Leases``) on one real Redis counter: together they allow at most the limit,
+    and are refused at most ``LEASE_MAX`` counts early each; far fewer round trips than requests."""
+    from testkit import servers
+    from threatmodel.api import shared_counters
+
+    with servers.redis_server() as server:
+        caches = {"default": {"BACKEND": shared_counters.REDIS_BACKEND, "LOCATION": server.url, "KEY_PREFIX": "t"}}
+        with override_settings(CACHES=caches):
+            trips = []
+            counted = shared_counters.count
+            monkeypatch.setattr(shared_counters, "count", lambda *a: trips.append(a) or counted(*a))
+            first, second = shared_counters.Leases(), shared_counters.Leases()
+            allowed = [lease.allow("throttle:t:7:1", 1000, 61) for _ in range(400) for lease in (first, second)]
+            assert allowed == [True] * 800 and len(trips) < 800 / 8  # far from the limit: blocks of LEASE_MAX
+            allowed += [lease.allow("throttle:t:7:1", 1000, 61) for _ in range(300) for lease in (first, second)]
+            assert 1000 - 2 * shared_counters.LEASE_MAX <= sum(allowed) <= 1000
+            assert allowed[:900] == [True] * 900 and not any(allowed[-10:])
+            assert int(cache.get("throttle:t:7:1")) >= sum(allowed)  # every count spent was counted in Redis first

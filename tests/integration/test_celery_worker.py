@@ -4,6 +4,7 @@ an analysis with a forked process and stores the same result as one that does no
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from collections.abc import Iterator
@@ -111,3 +112,31 @@ def test_worker_splits_the_analysis_and_stores_the_same_result(stack: dict[str, 
     assert "1 process(es)" in serial_log
     assert "2 process(es)" in split_log, split_log[-3000:]
     assert split == serial
+
+
+def test_the_worker_pool_runs_below_the_web_processes(stack: dict[str, Any]) -> None:
+    """``WORKER_NICE`` (10 by default): the pool process that runs the tasks is niced, the web process is not."""
+    worker = servers.start_worker(stack["env"], "nice", log=Path(stack["tmp"]) / "nice.log")
+    try:
+        deadline = time.monotonic() + 30
+        children: list[int] = []
+        while not children and time.monotonic() < deadline:
+            time.sleep(0.2)
+            children = [
+                pid for pid in _processes() if _parent(pid) == worker.pid and os.getpriority(os.PRIO_PROCESS, pid)
+            ]
+        assert children and all(os.getpriority(os.PRIO_PROCESS, pid) == 10 for pid in children)
+        assert os.getpriority(os.PRIO_PROCESS, worker.pid) == 0
+    finally:
+        servers.stop(worker)
+
+
+def _processes() -> list[int]:
+    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int((Path("/proc") / str(pid) / "stat").read_text().rpartition(")")[2].split()[1])
+    except OSError:
+        return -1

@@ -8,7 +8,8 @@
   requests per client address (the views open to them: the OpenAPI schema and its documentation pages).
   Rates come from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (``API_THROTTLE_*`` in config/env.py).
 
-The counters live in the shared cache (Redis when ``REDIS_URL`` is set). When it cannot be reached the
+The counters live in the shared cache (Redis when ``REDIS_URL`` is set; each process takes its counts there in
+small blocks, ``threatmodel.api.shared_counters.Leases``). When it cannot be reached the
 throttles count in this process instead (:class:`CounterStore`; the shared counting is
 ``threatmodel.api.shared_counters``) and retry the shared cache after
 :data:`SHARED_RETRY_SECONDS`: a Redis outage never fails a request, and the rates still hold per process.
@@ -104,16 +105,16 @@ class CounterStore:
         self.down_until = 0.0
         self.lock = threading.Lock()
 
-    def count(self, key: str, timeout: int) -> int:
-        """Add one to ``key`` (created with ``timeout``) and return its new value."""
+    def allow(self, key: str, limit: int, timeout: int) -> bool:
+        """Whether one more request on ``key`` (a counter created with ``timeout``) fits ``limit``."""
         if time.monotonic() >= self.down_until:
             try:
-                return shared_counters.count(key, timeout)
+                return shared_counters.allow(key, limit, timeout)
             except Exception as exc:  # any backend error: redis.ConnectionError, TimeoutError...
                 with self.lock:
                     self.down_until = time.monotonic() + SHARED_RETRY_SECONDS
                 log.warning("throttle counters: shared cache unavailable (%s); counting locally", exc)
-        return shared_counters.count_in(self.local, key, timeout)
+        return shared_counters.count_in(self.local, key, timeout) <= limit
 
 
 COUNTERS = CounterStore()
@@ -137,7 +138,7 @@ class FixedWindowThrottle(throttling.BaseThrottle):
         window = int(now // self.duration)
         self.reset_at = (window + 1) * self.duration
         key = f"throttle:{self.scope}:{ident}:{window}"
-        return COUNTERS.count(key, self.duration + 1) <= self.num_requests
+        return COUNTERS.allow(key, self.num_requests, self.duration + 1)
 
     def wait(self) -> float | None:
         return max(0.0, getattr(self, "reset_at", 0) - time.time())

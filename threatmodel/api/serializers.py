@@ -109,6 +109,19 @@ class ThreatModelSerializer(serializers.ModelSerializer[m.ThreatModel]):
         return model.archived_at is not None
 
 
+#: One ``ThreatModelSerializer`` whose fields are built once, for the model GET (a hot path, ``bench_load``): a
+#: ``ModelSerializer`` builds its fields from the model's introspection on every instantiation, ~1 ms of a
+#: ~2.6 ms request in process on the 2-core box (benchmarks/NOTES.md, "The load's reads, 2026-12-04"). Its
+#: fields are all read-only and need no context, so ``to_representation`` keeps no state: safe across threads.
+_MODEL_READER = ThreatModelSerializer()
+
+
+def threat_model_data(model: m.ThreatModel) -> dict[str, Any]:
+    """What ``ThreatModelSerializer(model).data`` gives, without rebuilding the serializer's fields."""
+    data: dict[str, Any] = _MODEL_READER.to_representation(model)
+    return data
+
+
 class ThreatModelCreateSerializer(serializers.Serializer[Any]):
     team = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     name = serializers.CharField(

@@ -1,4 +1,5 @@
-"""The throttles' shared counters: one Redis round trip on one client per process (speed trick, fenced here).
+"""The throttles' shared counters: Redis counts taken in leases, on one client per process (speed trick, fenced
+here).
 
 Why: every API request counts once against its token's rate. Through Django's Redis cache that is ``add``
 then ``incr`` (three commands, ``incr`` checks ``exists`` first), and each call builds a new ``redis.Redis``
@@ -10,6 +11,14 @@ then ``INCR key`` in one MULTI/EXEC (atomic, one round trip; the key always expi
 per cache location from the same settings (URL, socket timeouts) and kept; the key is the cache's own
 (``cache.make_key``). Any other cache backend (local memory without ``REDIS_URL``) counts through the cache API.
 Errors propagate: the caller falls back to counting locally.
+
+Leases (:class:`Leases`): even one round trip was ~0.25 ms of CPU per request in situ (redis-py's command
+machinery and the socket wake-up; ~10% of a read, benchmarks/NOTES.md, "The load's reads, 2026-12-04"). So a
+process takes counts from the shared counter in blocks (``INCRBY``, same MULTI/EXEC, same expiry) and spends them
+locally. A block is counted in Redis before it is spent, so the rate is never exceeded across processes; it is
+at most :data:`LEASE_MAX` and at most 1/:data:`LEASE_SHARE` of what the window has left (one count at a time
+near the limit and for the first request of a window), so a token used from several processes may be refused
+at most ``LEASE_MAX`` counts per other process before its limit (unspent counts of their current blocks).
 """
 
 from __future__ import annotations
@@ -45,24 +54,69 @@ def _client() -> redis.Redis | None:
     return client
 
 
-def count(key: str, timeout: int) -> int:
-    """Add one to the shared counter ``key`` (created to expire after ``timeout`` s); its new value."""
+def count(key: str, timeout: int, amount: int = 1) -> int:
+    """Add ``amount`` to the shared counter ``key`` (created to expire after ``timeout`` s); its new value."""
     client = _client()
     if client is None:
-        return count_in(cache, key, timeout)
+        return count_in(cache, key, timeout, amount)
     pipe = client.pipeline(transaction=True)
     full = cache.make_key(key)
     pipe.set(full, 0, ex=timeout, nx=True)
-    pipe.incr(full)
+    pipe.incrby(full, amount)
     return int(pipe.execute()[1])
 
 
-def count_in(store: Any, key: str, timeout: int) -> int:
+#: Largest block of counts a process takes at once, and the share of the window's headroom a block may take.
+LEASE_MAX = 16
+LEASE_SHARE = 16
+#: Keys held at most (old windows' keys are dropped with the rest when it is reached).
+LEASE_KEYS = 10_000
+
+
+class Leases:
+    """This process's unspent counts of the shared counters, by key (the key names the window)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._left: dict[str, int] = {}
+        self._next: dict[str, int] = {}  # the size of the key's next block
+
+    def allow(self, key: str, limit: int, timeout: int) -> bool:
+        """Whether one more request fits ``limit`` on ``key`` (one count spent, taking a block when none is
+        left). Errors of the shared counter propagate."""
+        with self._lock:
+            left = self._left.get(key, 0)
+            if left > 0:
+                self._left[key] = left - 1
+                return True
+            size = self._next.get(key, 1)
+        total = count(key, timeout, size)
+        granted = min(size, limit - (total - size))  # the block's counts that are within the limit
+        with self._lock:
+            if len(self._next) >= LEASE_KEYS:
+                self._left.clear()
+                self._next.clear()
+            self._left[key] = self._left.get(key, 0) + max(0, granted - 1)
+            self._next[key] = max(1, min(LEASE_MAX, (limit - total) // LEASE_SHARE))
+        return granted > 0
+
+
+LEASES = Leases()
+
+
+def allow(key: str, limit: int, timeout: int) -> bool:
+    """Whether one more request on ``key`` fits ``limit``: leased from Redis, or counted through the cache."""
+    if _client() is None:
+        return count_in(cache, key, timeout) <= limit
+    return LEASES.allow(key, limit, timeout)
+
+
+def count_in(store: Any, key: str, timeout: int, amount: int = 1) -> int:
     """The same through a Django cache's API (``add``, then ``incr``)."""
-    if store.add(key, 1, timeout):
-        return 1
+    if store.add(key, amount, timeout):
+        return amount
     try:
-        return int(store.incr(key))
+        return int(store.incr(key, amount))
     except ValueError:  # expired between add and incr
-        store.add(key, 1, timeout)
-        return 1
+        store.add(key, amount, timeout)
+        return amount

@@ -124,7 +124,7 @@ class ThreatModelViewSet(viewsets.GenericViewSet[m.ThreatModel]):
 
     def retrieve(self, request: Request, pk: str) -> Response:
         model = self._model(pk)
-        return Response(self.get_serializer(model).data, headers={"ETag": etag(model.revision)})
+        return Response(s.threat_model_data(model), headers={"ETag": etag(model.revision)})
 
     @extend_schema(
         request=s.ThreatModelUpdateSerializer,
