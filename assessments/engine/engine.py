@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -13,12 +14,14 @@ from assessments.engine.custom import CustomRuleSpec, make_check
 from assessments.engine.evaluate import (
     OPEN,
     Check,
+    ElementResult,
     EvalState,
     Evaluator,
     RuleSpec,
     all_element_ids,
     builtin_specs,
     evaluate_elements,
+    evaluate_full,
     finding_key,
     state_from_elements,
 )
@@ -135,6 +138,24 @@ def _plan_rows(evaluation: EvalState, max_candidates: int) -> tuple[list[tuple[A
     return [tuple(getattr(step, name) for name in PlanStep.__slots__) for step in plan], time.perf_counter() - start
 
 
+def _sorted_findings(evaluation: EvalState) -> tuple[tuple[Finding, ...], list[tuple[Finding, str, int]]]:
+    """Every finding in finding order, and the open ones as (finding, rule, weight) in the same order."""
+    rank = SEVERITY_RANK
+    # (finding_key, finding, rule, weight or None): sorted on the key alone (ids are unique, so keys never tie)
+    keyed = [
+        ((rank[f.severity], f.rule, f.id), f, c.rule, c.weight if c.state == OPEN else None)
+        for c in evaluation.checks()
+        if (f := c.finding) is not None
+    ]
+    keyed += [  # the manual threats' findings (engine.manual), weighted like rule checks
+        ((rank[f.severity], f.rule, f.id), f, f.rule, None if f.mitigated else weight_of(f.severity))
+        for f in evaluation.manual_findings
+    ]
+    keyed.sort(key=itemgetter(0))
+    findings = tuple([item[1] for item in keyed])
+    return findings, [(f, rule, weight) for _key, f, rule, weight in keyed if weight is not None]
+
+
 class Engine:
     """A configured rule set. ``assess`` runs everything; ``reassess`` re-checks an edited snapshot.
 
@@ -186,14 +207,21 @@ class Engine:
         ids = all_element_ids(snapshot, evaluator)
         graph: GraphResults | None = None
         workers = 1
+        model: list[dict[str, tuple[ElementResult, ...]]] = []
         if can_split(len(ids), self.workers, self.min_parallel_elements):
+            # the model-scope rules here while the worker starts on the side job and the chunks (their results
+            # and the memos they leave in ``ctx`` are needed here, by the score and the plan)
             elements, graph = evaluate_split(
-                ctx, evaluator, ids, side_job=(lambda: _graph_results(ctx)) if with_graph else None
+                ctx,
+                evaluator,
+                ids,
+                side_job=(lambda: _graph_results(ctx)) if with_graph else None,
+                own_job=lambda: model.append(evaluator.evaluate_model(ctx)),
             )
             workers = 2
         else:
             elements = evaluate_elements(ctx, evaluator, ids)
-        evaluation = state_from_elements(snapshot, ctx, evaluator, elements, len(ids))
+        evaluation = state_from_elements(snapshot, ctx, evaluator, elements, len(ids), model[0] if model else None)
         return AssessmentState(evaluation, self, {"rules": time.perf_counter() - start}, workers), graph
 
     def reassess(self, previous: AssessmentState, snapshot: Snapshot) -> AssessmentState:
@@ -208,37 +236,34 @@ class Engine:
     def assess(self, snapshot: Snapshot) -> AssessmentResult:
         with gc_paused():
             state, graph = self._evaluate(snapshot, with_graph=True)
-            return self._result(state, graph)
+            held = [state]
+            del state  # so that _result holds the only reference (see there)
+            return self._result(held, graph)
 
     def result(self, state: AssessmentState) -> AssessmentResult:
         with gc_paused():
-            return self._result(state)
+            return self._result([state])
 
-    def _result(self, state: AssessmentState, graph: GraphResults | None = None) -> AssessmentResult:
+    def _result(self, held: list[AssessmentState], graph: GraphResults | None = None) -> AssessmentResult:
+        """The result of the evaluated state in ``held`` (taken out of the list). When nothing else refers to the
+        state (``assess``), it is freed while this process waits for the forked plan worker, not after the wait:
+        freeing a large analysis takes a tenth of a second or more (benchmarks/NOTES.md). Should that worker
+        fail after the state is gone, the plan is built from a new evaluation."""
+        state = held.pop()
         evaluation = state.evaluation
+        snapshot = evaluation.snapshot
+        reevaluated = evaluation.reevaluated
+        workers = state.workers
         timings = dict(state.timings)
         start = time.perf_counter()
         # the plan (a few re-evaluations) in a forked worker while this process sorts the findings and explains
         # the score (parallel.py); leaving the block early kills the worker
-        split = can_split(evaluation.reevaluated, self.workers, self.min_parallel_elements)
+        split = can_split(reevaluated, self.workers, self.min_parallel_elements)
         forked_plan = (
             ForkedJob(lambda: _plan_rows(evaluation, self.max_plan_candidates)) if self.plan_enabled and split else None
         )
         with forked_plan or nullcontext():
-            rank = SEVERITY_RANK
-            # (finding_key, finding, check): sorted on the key alone (ids are unique, so keys never tie)
-            keyed = [
-                ((rank[f.severity], f.rule, f.id), f, c.rule, c.weight if c.state == OPEN else None)
-                for c in evaluation.checks()
-                if (f := c.finding) is not None
-            ]
-            keyed += [  # the manual threats' findings (engine.manual), weighted like rule checks
-                ((rank[f.severity], f.rule, f.id), f, f.rule, None if f.mitigated else weight_of(f.severity))
-                for f in evaluation.manual_findings
-            ]
-            keyed.sort(key=itemgetter(0))
-            findings = tuple([item[1] for item in keyed])
-            open_items = [(f, rule, weight) for _key, f, rule, weight in keyed if weight is not None]
+            findings, open_items = _sorted_findings(evaluation)
             scores = compute_scores(evaluation, open_items=open_items)
             timings["scores"] = time.perf_counter() - start
             start = time.perf_counter()
@@ -257,7 +282,13 @@ class Engine:
                 routes, rows, timings["attack_paths"], timings["blast_radius"] = graph
                 paths = paths_from_routes(routes, weaknesses)
                 radius = blast_radius_from_rows(rows)
-            planned = forked_plan.join() if forked_plan is not None else None
+            planned = None
+            if forked_plan is not None:
+                kept = weakref.ref(evaluation)  # the state again, if a caller still holds it
+                del state, evaluation, weaknesses  # (freed here when these were the last references)
+                planned = forked_plan.join()
+                if planned is None:  # the worker failed: the plan is built here, from a new state if need be
+                    evaluation = kept() or evaluate_full(snapshot, self.evaluator)
         if planned is not None:
             plan: tuple[PlanStep, ...] = tuple(PlanStep(*row) for row in planned[0])
             timings["plan"] = planned[1]
@@ -272,11 +303,10 @@ class Engine:
             "by_severity": by_severity,
             "findings": len(findings),
             "mitigated": len(findings) - len(open_items),
-            "elements_evaluated": evaluation.reevaluated,
-            "workers": state.workers,
+            "elements_evaluated": reevaluated,
+            "workers": workers,
             "elapsed": timings,
         }
-        snapshot = evaluation.snapshot
         return AssessmentResult(
             model=snapshot.info.name,
             revision=snapshot.revision,

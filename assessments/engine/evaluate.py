@@ -492,9 +492,15 @@ def evaluate_elements(ctx: ModelContext, evaluator: Evaluator, ids: Iterable[str
 
 
 def state_from_elements(
-    snapshot: Snapshot, ctx: ModelContext, evaluator: Evaluator, elements: dict[str, ElementResult], evaluated: int
+    snapshot: Snapshot,
+    ctx: ModelContext,
+    evaluator: Evaluator,
+    elements: dict[str, ElementResult],
+    evaluated: int,
+    model: dict[str, tuple[ElementResult, ...]] | None = None,
 ) -> EvalState:
-    """Add the model-scope rules and the totals to evaluated elements (``evaluate_elements``)."""
+    """Add the model-scope rules (``model``: their results when already evaluated, ``Evaluator.evaluate_model``)
+    and the totals to evaluated elements (``evaluate_elements``)."""
     applicability: Applicability = {}
     failures: Totals = {}
     for result in elements.values():
@@ -503,7 +509,8 @@ def state_from_elements(
         else:
             key = (result.applicable, result.factor)
             applicability[key] = applicability.get(key, 0) + 1
-    model = evaluator.evaluate_model(ctx)
+    if model is None:
+        model = evaluator.evaluate_model(ctx)
     for results in model.values():
         for result in results:
             account_result(applicability, failures, result, 1)

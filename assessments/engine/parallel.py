@@ -83,11 +83,17 @@ def single_threaded() -> bool:
 
 
 def evaluate_split(
-    ctx: ModelContext, evaluator: Evaluator, ids: Sequence[str], side_job: Callable[[], T] | None = None
+    ctx: ModelContext,
+    evaluator: Evaluator,
+    ids: Sequence[str],
+    side_job: Callable[[], T] | None = None,
+    own_job: Callable[[], None] | None = None,
 ) -> tuple[dict[str, ElementResult], T | None]:
     """Evaluate ``ids`` in this process and one forked worker. Returns the element results in ``ids`` order
     (as ``evaluate_elements`` would) and the worker's ``side_job`` result, ``None`` if the worker failed (run
-    the side job yourself). The side job's result must be plain data (``marshal``)."""
+    the side job yourself). The side job's result must be plain data (``marshal``). ``own_job`` runs in this
+    process once the worker is started, before this process takes chunks (work only this process can do: the
+    worker meanwhile takes more chunks, so it is shared out like the chunks are)."""
     size = max(CHUNK_ELEMENTS, -(-len(ids) // _MAX_CHUNKS))
     chunks = [ids[start : start + size] for start in range(0, len(ids), size)]
     queue = b"".join(number.to_bytes(_RECORD, "big") for number in range(len(chunks)))
@@ -102,6 +108,8 @@ def evaluate_split(
         write_fd = -1
         with _Child(lambda out_fd: _split_worker(ctx, evaluator, chunks, read_fd, side_job, out_fd)) as child:
             last: list[Any] = []  # the side result, once its frame has arrived
+            if own_job is not None:
+                own_job()
             if child.started:
                 for number in _take(read_fd):
                     done[number] = evaluate_elements(ctx, evaluator, chunks[number])
