@@ -18,6 +18,7 @@ from assessments.engine.evaluate import (
     EvalState,
     Evaluator,
     RuleSpec,
+    Tally,
     all_element_ids,
     builtin_specs,
     evaluate_elements,
@@ -208,20 +209,26 @@ class Engine:
         graph: GraphResults | None = None
         workers = 1
         model: list[dict[str, tuple[ElementResult, ...]]] = []
+        tallied: Tally | None = None
         if can_split(len(ids), self.workers, self.min_parallel_elements):
             # the model-scope rules here while the worker starts on the side job and the chunks (their results
-            # and the memos they leave in ``ctx`` are needed here, by the score and the plan)
+            # and the memos they leave in ``ctx`` are needed here, by the score and the plan); the totals counted
+            # chunk by chunk while the worker evaluates, not in one pass afterwards
+            tallied = Tally()
             elements, graph = evaluate_split(
                 ctx,
                 evaluator,
                 ids,
                 side_job=(lambda: _graph_results(ctx)) if with_graph else None,
                 own_job=lambda: model.append(evaluator.evaluate_model(ctx)),
+                on_chunk=tallied,
             )
             workers = 2
         else:
             elements = evaluate_elements(ctx, evaluator, ids)
-        evaluation = state_from_elements(snapshot, ctx, evaluator, elements, len(ids), model[0] if model else None)
+        evaluation = state_from_elements(
+            snapshot, ctx, evaluator, elements, len(ids), model[0] if model else None, tallied
+        )
         return AssessmentState(evaluation, self, {"rules": time.perf_counter() - start}, workers), graph
 
     def reassess(self, previous: AssessmentState, snapshot: Snapshot) -> AssessmentState:

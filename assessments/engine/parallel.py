@@ -88,12 +88,15 @@ def evaluate_split(
     ids: Sequence[str],
     side_job: Callable[[], T] | None = None,
     own_job: Callable[[], None] | None = None,
+    on_chunk: Callable[[dict[str, ElementResult]], None] | None = None,
 ) -> tuple[dict[str, ElementResult], T | None]:
     """Evaluate ``ids`` in this process and one forked worker. Returns the element results in ``ids`` order
     (as ``evaluate_elements`` would) and the worker's ``side_job`` result, ``None`` if the worker failed (run
     the side job yourself). The side job's result must be plain data (``marshal``). ``own_job`` runs in this
     process once the worker is started, before this process takes chunks (work only this process can do: the
-    worker meanwhile takes more chunks, so it is shared out like the chunks are)."""
+    worker meanwhile takes more chunks, so it is shared out like the chunks are). ``on_chunk`` is called here with
+    the results of every chunk once, in no particular order, as they become available (the worker's as they
+    arrive), so that per-chunk work done here overlaps the worker's evaluation."""
     size = max(CHUNK_ELEMENTS, -(-len(ids) // _MAX_CHUNKS))
     chunks = [ids[start : start + size] for start in range(0, len(ids), size)]
     queue = b"".join(number.to_bytes(_RECORD, "big") for number in range(len(chunks)))
@@ -112,10 +115,12 @@ def evaluate_split(
                 own_job()
             if child.started:
                 for number in _take(read_fd):
-                    done[number] = evaluate_elements(ctx, evaluator, chunks[number])
-                    child.frames.receive(done, last, evaluator)  # unpack what the worker has sent so far
+                    done[number] = own = evaluate_elements(ctx, evaluator, chunks[number])
+                    if on_chunk is not None:
+                        on_chunk(own)
+                    child.frames.receive(done, last, evaluator, on_chunk)  # unpack what the worker has sent so far
                 if child.wait():  # (a failed worker's complete chunk frames are still valid)
-                    child.frames.receive(done, last, evaluator)
+                    child.frames.receive(done, last, evaluator, on_chunk)
                     side = last[0] if last else None
     finally:
         os.close(read_fd)
@@ -124,7 +129,10 @@ def evaluate_split(
     missing = [number for number in range(len(chunks)) if number not in done]
     if missing:  # no worker, or it failed: its chunks are evaluated here (the same results, serially)
         side = None
-        done.update((number, evaluate_elements(ctx, evaluator, chunks[number])) for number in missing)
+        for number in missing:
+            done[number] = own = evaluate_elements(ctx, evaluator, chunks[number])
+            if on_chunk is not None:
+                on_chunk(own)
     elements: dict[str, ElementResult] = {}
     for number in range(len(chunks)):
         elements.update(done[number])
@@ -356,10 +364,19 @@ class _Frames:
             number, value = marshal.loads(data)  # noqa: S302 -- frames our own forked worker wrote to our memfd
             yield number, value
 
-    def receive(self, done: dict[int, dict[str, ElementResult]], last: list[Any], evaluator: Evaluator) -> None:
-        """Unpack the complete chunk frames into ``done``; the final frame's value goes into ``last``."""
+    def receive(
+        self,
+        done: dict[int, dict[str, ElementResult]],
+        last: list[Any],
+        evaluator: Evaluator,
+        on_chunk: Callable[[dict[str, ElementResult]], None] | None = None,
+    ) -> None:
+        """Unpack the complete chunk frames into ``done`` (and give each to ``on_chunk``); the final frame's value
+        goes into ``last``."""
         for number, value in self.complete():
             if number == _LAST:
                 last.append(value)
             else:
-                done[number] = _unpack(value, evaluator)
+                done[number] = chunk = _unpack(value, evaluator)
+                if on_chunk is not None:
+                    on_chunk(chunk)
