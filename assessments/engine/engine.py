@@ -13,11 +13,9 @@ from assessments.engine.custom import CustomRuleSpec, make_check
 from assessments.engine.evaluate import (
     OPEN,
     Check,
-    ElementResult,
     EvalState,
     Evaluator,
     RuleSpec,
-    Tally,
     all_element_ids,
     builtin_specs,
     evaluate_elements,
@@ -30,7 +28,7 @@ from assessments.engine.incremental import reevaluate
 from assessments.engine.manual import weight_of
 from assessments.engine.parallel import ForkedJob, can_split, default_workers, evaluate_split
 from assessments.engine.paths import Route, blast_radius, paths_from_routes, search_routes
-from assessments.engine.plan import MAX_CANDIDATES, OpenGroups, build_plan
+from assessments.engine.plan import MAX_CANDIDATES, build_plan
 from assessments.engine.results import AssessmentResult, BlastRadius, Finding, PlanStep, ScoreBreakdown, severity_counts
 from assessments.engine.scoring import compute_scores, overall_score
 from threatmodel.domain import Snapshot
@@ -130,65 +128,11 @@ def _radius_row(item: BlastRadius) -> tuple[Any, ...]:
     return (item.component, item.data_assets, item.components, item.reachable, item.truncated)
 
 
-def _plan_rows(
-    evaluation: EvalState, max_candidates: int, groups: OpenGroups | None = None
-) -> tuple[list[tuple[Any, ...]], float]:
+def _plan_rows(evaluation: EvalState, max_candidates: int) -> tuple[list[tuple[Any, ...]], float]:
     """The plan as plain rows (``PlanStep`` fields in order) and how long it took: the forked worker's job."""
     start = time.perf_counter()
-    plan = build_plan(evaluation, max_candidates=max_candidates, groups=groups)
+    plan = build_plan(evaluation, max_candidates=max_candidates)
     return [tuple(getattr(step, name) for name in PlanStep.__slots__) for step in plan], time.perf_counter() - start
-
-
-#: (finding_key, finding, rule, weight or None for a finding that costs nothing)
-KeyedFinding = tuple[tuple[int, str, str], Finding, str, int | None]
-
-
-def _keyed(checks: Iterable[Check]) -> list[KeyedFinding]:
-    rank = SEVERITY_RANK
-    return [
-        ((rank[f.severity], f.rule, f.id), f, c.rule, c.weight if c.state == OPEN else None)
-        for c in checks
-        if (f := c.finding) is not None
-    ]
-
-
-class _Collected:
-    """What a split analysis collects from each chunk of element results as it arrives (parallel.evaluate_split's
-    ``on_chunk``), while the worker is still evaluating: the rule totals, the findings with their sort keys and
-    the plan's groups. Done afterwards, each is a pass over every element result, and the plan's pass runs in
-    the forked plan worker, where reading the results writes their reference counts: copy-on-write faults on
-    most of the heap (benchmarks/NOTES.md)."""
-
-    def __init__(self, ctx: ModelContext, evaluator: Evaluator, plan: bool) -> None:
-        self.tally = Tally()
-        self.keyed: list[KeyedFinding] = []
-        self.groups = OpenGroups(ctx, evaluator.specs) if plan else None
-
-    def __call__(self, elements: dict[str, ElementResult]) -> None:
-        self.tally(elements)
-        self.keyed += _keyed([c for result in elements.values() for c in result.checks])
-        if self.groups is not None:
-            self.groups.add(elements)
-
-
-def _sorted_findings(
-    evaluation: EvalState, keyed: list[KeyedFinding] | None = None
-) -> tuple[tuple[Finding, ...], list[tuple[Finding, str, int]]]:
-    """Every finding in finding order, and the open ones as (finding, rule, weight) in the same order.
-    ``keyed``: the element results' findings already keyed (``_Collected``; the list is extended and sorted)."""
-    rank = SEVERITY_RANK
-    # sorted on the key alone (ids are unique, so keys never tie)
-    if keyed is None:
-        keyed = _keyed(evaluation.checks())
-    else:
-        keyed += _keyed([c for results in evaluation.model.values() for r in results for c in r.checks])
-    keyed += [  # the manual threats' findings (engine.manual), weighted like rule checks
-        ((rank[f.severity], f.rule, f.id), f, f.rule, None if f.mitigated else weight_of(f.severity))
-        for f in evaluation.manual_findings
-    ]
-    keyed.sort(key=itemgetter(0))
-    findings = tuple([item[1] for item in keyed])
-    return findings, [(f, rule, weight) for _key, f, rule, weight in keyed if weight is not None]
 
 
 class Engine:
@@ -230,50 +174,27 @@ class Engine:
 
     def evaluate(self, snapshot: Snapshot) -> AssessmentState:
         with gc_paused():
-            state, _, _ = self._evaluate(snapshot, with_graph=False)
+            state, _ = self._evaluate(snapshot, with_graph=False)
         return state
 
-    def _evaluate(
-        self, snapshot: Snapshot, *, with_graph: bool
-    ) -> tuple[AssessmentState, GraphResults | None, _Collected | None]:
+    def _evaluate(self, snapshot: Snapshot, *, with_graph: bool) -> tuple[AssessmentState, GraphResults | None]:
         """Every element-scope and model-scope rule; on a large model split with a forked worker, which also
-        computes the graph results when ``with_graph`` (else they are None), and what was collected from the
-        chunks for the result (with the graph only: ``assess``)."""
+        computes the graph results when ``with_graph`` (else they are None)."""
         start = time.perf_counter()
         ctx = ModelContext(snapshot)
         evaluator = self.evaluator
         ids = all_element_ids(snapshot, evaluator)
         graph: GraphResults | None = None
         workers = 1
-        model: list[dict[str, tuple[ElementResult, ...]]] = []
-        collected: _Collected | None = None
         if can_split(len(ids), self.workers, self.min_parallel_elements):
-            # the model-scope rules here while the worker starts on the side job and the chunks (their results
-            # and the memos they leave in ``ctx`` are needed here, by the score and the plan); the totals and
-            # the rest counted chunk by chunk while the worker evaluates, not in passes afterwards
-            collected = _Collected(ctx, evaluator, self.plan_enabled)
             elements, graph = evaluate_split(
-                ctx,
-                evaluator,
-                ids,
-                side_job=(lambda: _graph_results(ctx)) if with_graph else None,
-                own_job=lambda: model.append(evaluator.evaluate_model(ctx)),
-                on_chunk=collected if with_graph else collected.tally,
+                ctx, evaluator, ids, side_job=(lambda: _graph_results(ctx)) if with_graph else None
             )
             workers = 2
         else:
             elements = evaluate_elements(ctx, evaluator, ids)
-        evaluation = state_from_elements(
-            snapshot,
-            ctx,
-            evaluator,
-            elements,
-            len(ids),
-            model[0] if model else None,
-            collected.tally if collected is not None else None,
-        )
-        state = AssessmentState(evaluation, self, {"rules": time.perf_counter() - start}, workers)
-        return state, graph, collected if with_graph else None
+        evaluation = state_from_elements(snapshot, ctx, evaluator, elements, len(ids))
+        return AssessmentState(evaluation, self, {"rules": time.perf_counter() - start}, workers), graph
 
     def reassess(self, previous: AssessmentState, snapshot: Snapshot) -> AssessmentState:
         """Incremental re-check: only elements whose inputs changed are evaluated again (docs/scoring.md)."""
@@ -286,35 +207,38 @@ class Engine:
 
     def assess(self, snapshot: Snapshot) -> AssessmentResult:
         with gc_paused():
-            state, graph, collected = self._evaluate(snapshot, with_graph=True)
-            return self._result(state, graph, collected)
+            state, graph = self._evaluate(snapshot, with_graph=True)
+            return self._result(state, graph)
 
     def result(self, state: AssessmentState) -> AssessmentResult:
         with gc_paused():
             return self._result(state)
 
-    def _result(
-        self, state: AssessmentState, graph: GraphResults | None = None, collected: _Collected | None = None
-    ) -> AssessmentResult:
-        # (the state is freed by the caller, after the forked plan worker is gone: freed while it lives, every
-        # page written costs a copy-on-write fault, which made the free 2-4x dearer, benchmarks/NOTES.md)
+    def _result(self, state: AssessmentState, graph: GraphResults | None = None) -> AssessmentResult:
         evaluation = state.evaluation
-        snapshot = evaluation.snapshot
-        reevaluated = evaluation.reevaluated
-        workers = state.workers
         timings = dict(state.timings)
         start = time.perf_counter()
         # the plan (a few re-evaluations) in a forked worker while this process sorts the findings and explains
         # the score (parallel.py); leaving the block early kills the worker
-        split = can_split(reevaluated, self.workers, self.min_parallel_elements)
-        groups = collected.groups if collected is not None else None
+        split = can_split(evaluation.reevaluated, self.workers, self.min_parallel_elements)
         forked_plan = (
-            ForkedJob(lambda: _plan_rows(evaluation, self.max_plan_candidates, groups))
-            if self.plan_enabled and split
-            else None
+            ForkedJob(lambda: _plan_rows(evaluation, self.max_plan_candidates)) if self.plan_enabled and split else None
         )
         with forked_plan or nullcontext():
-            findings, open_items = _sorted_findings(evaluation, collected.keyed if collected is not None else None)
+            rank = SEVERITY_RANK
+            # (finding_key, finding, check): sorted on the key alone (ids are unique, so keys never tie)
+            keyed = [
+                ((rank[f.severity], f.rule, f.id), f, c.rule, c.weight if c.state == OPEN else None)
+                for c in evaluation.checks()
+                if (f := c.finding) is not None
+            ]
+            keyed += [  # the manual threats' findings (engine.manual), weighted like rule checks
+                ((rank[f.severity], f.rule, f.id), f, f.rule, None if f.mitigated else weight_of(f.severity))
+                for f in evaluation.manual_findings
+            ]
+            keyed.sort(key=itemgetter(0))
+            findings = tuple([item[1] for item in keyed])
+            open_items = [(f, rule, weight) for _key, f, rule, weight in keyed if weight is not None]
             scores = compute_scores(evaluation, open_items=open_items)
             timings["scores"] = time.perf_counter() - start
             start = time.perf_counter()
@@ -339,11 +263,7 @@ class Engine:
             timings["plan"] = planned[1]
         else:
             start = time.perf_counter()
-            plan = (
-                build_plan(evaluation, max_candidates=self.max_plan_candidates, groups=groups)
-                if self.plan_enabled
-                else ()
-            )
+            plan = build_plan(evaluation, max_candidates=self.max_plan_candidates) if self.plan_enabled else ()
             timings["plan"] = time.perf_counter() - start
         by_severity = severity_counts(())  # every severity at 0; open findings = the non-mitigated ones
         for finding, _rule, _weight in open_items:
@@ -352,10 +272,11 @@ class Engine:
             "by_severity": by_severity,
             "findings": len(findings),
             "mitigated": len(findings) - len(open_items),
-            "elements_evaluated": reevaluated,
-            "workers": workers,
+            "elements_evaluated": evaluation.reevaluated,
+            "workers": state.workers,
             "elapsed": timings,
         }
+        snapshot = evaluation.snapshot
         return AssessmentResult(
             model=snapshot.info.name,
             revision=snapshot.revision,

@@ -491,41 +491,19 @@ def evaluate_elements(ctx: ModelContext, evaluator: Evaluator, ids: Iterable[str
     return elements
 
 
-class Tally:
-    """The totals of element results counted so far; called with each batch of results (once per element)."""
-
-    def __init__(self) -> None:
-        self.applicability: Applicability = {}
-        self.failures: Totals = {}
-
-    def __call__(self, elements: dict[str, ElementResult]) -> None:
-        applicability, failures = self.applicability, self.failures
-        for result in elements.values():
-            if result.checks:
-                account_result(applicability, failures, result, 1)
-            else:
-                key = (result.applicable, result.factor)
-                applicability[key] = applicability.get(key, 0) + 1
-
-
 def state_from_elements(
-    snapshot: Snapshot,
-    ctx: ModelContext,
-    evaluator: Evaluator,
-    elements: dict[str, ElementResult],
-    evaluated: int,
-    model: dict[str, tuple[ElementResult, ...]] | None = None,
-    tallied: Tally | None = None,
+    snapshot: Snapshot, ctx: ModelContext, evaluator: Evaluator, elements: dict[str, ElementResult], evaluated: int
 ) -> EvalState:
-    """Add the model-scope rules (``model``: their results when already evaluated, ``Evaluator.evaluate_model``)
-    and the totals to evaluated elements (``evaluate_elements``; ``tallied``: their totals when already counted,
-    ``Tally``)."""
-    if tallied is None:
-        tallied = Tally()
-        tallied(elements)
-    applicability, failures = tallied.applicability, tallied.failures
-    if model is None:
-        model = evaluator.evaluate_model(ctx)
+    """Add the model-scope rules and the totals to evaluated elements (``evaluate_elements``)."""
+    applicability: Applicability = {}
+    failures: Totals = {}
+    for result in elements.values():
+        if result.checks:
+            account_result(applicability, failures, result, 1)
+        else:
+            key = (result.applicable, result.factor)
+            applicability[key] = applicability.get(key, 0) + 1
+    model = evaluator.evaluate_model(ctx)
     for results in model.values():
         for result in results:
             account_result(applicability, failures, result, 1)

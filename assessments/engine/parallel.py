@@ -83,20 +83,11 @@ def single_threaded() -> bool:
 
 
 def evaluate_split(
-    ctx: ModelContext,
-    evaluator: Evaluator,
-    ids: Sequence[str],
-    side_job: Callable[[], T] | None = None,
-    own_job: Callable[[], None] | None = None,
-    on_chunk: Callable[[dict[str, ElementResult]], None] | None = None,
+    ctx: ModelContext, evaluator: Evaluator, ids: Sequence[str], side_job: Callable[[], T] | None = None
 ) -> tuple[dict[str, ElementResult], T | None]:
     """Evaluate ``ids`` in this process and one forked worker. Returns the element results in ``ids`` order
     (as ``evaluate_elements`` would) and the worker's ``side_job`` result, ``None`` if the worker failed (run
-    the side job yourself). The side job's result must be plain data (``marshal``). ``own_job`` runs in this
-    process once the worker is started, before this process takes chunks (work only this process can do: the
-    worker meanwhile takes more chunks, so it is shared out like the chunks are). ``on_chunk`` is called here with
-    the results of every chunk once, in no particular order, as they become available (the worker's as they
-    arrive), so that per-chunk work done here overlaps the worker's evaluation."""
+    the side job yourself). The side job's result must be plain data (``marshal``)."""
     size = max(CHUNK_ELEMENTS, -(-len(ids) // _MAX_CHUNKS))
     chunks = [ids[start : start + size] for start in range(0, len(ids), size)]
     queue = b"".join(number.to_bytes(_RECORD, "big") for number in range(len(chunks)))
@@ -111,16 +102,12 @@ def evaluate_split(
         write_fd = -1
         with _Child(lambda out_fd: _split_worker(ctx, evaluator, chunks, read_fd, side_job, out_fd)) as child:
             last: list[Any] = []  # the side result, once its frame has arrived
-            if own_job is not None:
-                own_job()
             if child.started:
                 for number in _take(read_fd):
-                    done[number] = own = evaluate_elements(ctx, evaluator, chunks[number])
-                    if on_chunk is not None:
-                        on_chunk(own)
-                    child.frames.receive(done, last, evaluator, on_chunk)  # unpack what the worker has sent so far
+                    done[number] = evaluate_elements(ctx, evaluator, chunks[number])
+                    child.frames.receive(done, last, evaluator)  # unpack what the worker has sent so far
                 if child.wait():  # (a failed worker's complete chunk frames are still valid)
-                    child.frames.receive(done, last, evaluator, on_chunk)
+                    child.frames.receive(done, last, evaluator)
                     side = last[0] if last else None
     finally:
         os.close(read_fd)
@@ -129,10 +116,7 @@ def evaluate_split(
     missing = [number for number in range(len(chunks)) if number not in done]
     if missing:  # no worker, or it failed: its chunks are evaluated here (the same results, serially)
         side = None
-        for number in missing:
-            done[number] = own = evaluate_elements(ctx, evaluator, chunks[number])
-            if on_chunk is not None:
-                on_chunk(own)
+        done.update((number, evaluate_elements(ctx, evaluator, chunks[number])) for number in missing)
     elements: dict[str, ElementResult] = {}
     for number in range(len(chunks)):
         elements.update(done[number])
@@ -364,19 +348,10 @@ class _Frames:
             number, value = marshal.loads(data)  # noqa: S302 -- frames our own forked worker wrote to our memfd
             yield number, value
 
-    def receive(
-        self,
-        done: dict[int, dict[str, ElementResult]],
-        last: list[Any],
-        evaluator: Evaluator,
-        on_chunk: Callable[[dict[str, ElementResult]], None] | None = None,
-    ) -> None:
-        """Unpack the complete chunk frames into ``done`` (and give each to ``on_chunk``); the final frame's value
-        goes into ``last``."""
+    def receive(self, done: dict[int, dict[str, ElementResult]], last: list[Any], evaluator: Evaluator) -> None:
+        """Unpack the complete chunk frames into ``done``; the final frame's value goes into ``last``."""
         for number, value in self.complete():
             if number == _LAST:
                 last.append(value)
             else:
-                done[number] = chunk = _unpack(value, evaluator)
-                if on_chunk is not None:
-                    on_chunk(chunk)
+                done[number] = _unpack(value, evaluator)

@@ -8,10 +8,9 @@ do not raise the overall score are dropped. The transformations themselves are i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from assessments.engine.evaluate import OPEN, ElementResult, EvalState, RuleSpec
+from assessments.engine.evaluate import OPEN, EvalState
 from assessments.engine.fixes import all_of_action, known_context, resolve_fix
 from assessments.engine.graph import ModelContext
 from assessments.engine.incremental import reevaluated_totals
@@ -83,19 +82,12 @@ Collected = dict[tuple[str, str], list[Any]]
 Ranked = list[tuple[tuple[str, str], tuple[set[str], list[str], list[int]]]]
 
 
-def build_plan(
-    state: EvalState, *, max_candidates: int = MAX_CANDIDATES, groups: OpenGroups | None = None
-) -> tuple[PlanStep, ...]:
-    """The plan of ``state``. ``groups``: its element results already collected (``OpenGroups``), else collected
-    here."""
+def build_plan(state: EvalState, *, max_candidates: int = MAX_CANDIDATES) -> tuple[PlanStep, ...]:
     ctx = state.ctx
     specs = state.evaluator.specs
     parts = overall_parts(state.totals, specs)
     worst = parts[0].worst_severity if parts[0].worst_severity in SEVERITY_CAPS else None
-    if groups is None:
-        groups = OpenGroups(ctx, specs)
-        groups.add(state.elements)
-    collected, worst_ids = groups.finish(state, worst)
+    collected, worst_ids = _open_groups(state, worst)
     ranked = _ranked(collected, candidate_count(max_candidates, len(state.elements)))
     before = parts[1]
     steps: list[PlanStep] = []
@@ -109,66 +101,46 @@ def build_plan(
     return tuple(steps)
 
 
-class OpenGroups:
-    """The open findings of fixable rules by plan group, and the ids of the open findings by severity, collected
-    from element results batch by batch (a split analysis collects each chunk as it arrives, parallel.py; the
-    order of the batches does not matter: the plan only sums, sorts and makes sets of what is collected).
+def _open_groups(state: EvalState, worst: str | None) -> tuple[Collected, set[str]]:
+    """The open findings of fixable rules by plan group, and the ids of every open finding of severity ``worst``.
 
-    An element-scope finding's first element is its element (its group is looked up once per element, a flow's
-    once per source component); model-scope findings name theirs (added by ``finish``)."""
-
-    def __init__(self, ctx: ModelContext, specs: Mapping[str, RuleSpec]) -> None:
-        self.ctx = ctx
-        self.fixable = {rule_id for rule_id, spec in specs.items() if spec.meta.fix is not None}
-        # (rule, group) -> [summed weight, element ids (repeats), finding ids]: lists while collecting, sets only
-        # for the groups that are measured (see _ranked)
-        self.collected: Collected = {}
-        self.open_ids: dict[str, list[str]] = {}  # severity -> ids of the open findings
-        self._source_group: dict[str, str] = {}
-        self._finished = False
-
-    def add(self, elements: Mapping[str, ElementResult]) -> None:
-        ctx = self.ctx
-        fixable = self.fixable
-        collected = self.collected
-        open_ids = self.open_ids
-        flows = ctx.flows
-        source_group = self._source_group
-        for element_id, result in elements.items():
-            group: str | None = None
-            for rule_id, weight, check_state, finding in result.checks:  # (Check fields; hot: inlined)
-                if check_state != OPEN:
-                    continue
-                ids = open_ids.get(finding.severity)  # type: ignore[union-attr]  # open => finding
-                if ids is None:
-                    ids = open_ids[finding.severity] = []  # type: ignore[union-attr]
-                ids.append(finding.id)  # type: ignore[union-attr]
-                if rule_id in fixable:
-                    if group is None:
-                        flow = flows.get(element_id)
-                        if flow is None:
-                            group = _group(ctx, element_id)
-                        else:  # _group of a flow: its source's
-                            group = source_group.get(flow.source)
-                            if group is None:
-                                group = source_group[flow.source] = ctx.group_of(flow.source)
-                    key = (rule_id, group)
-                    entry = collected.get(key)
-                    if entry is None:
-                        entry = collected[key] = [0, [], []]
-                    entry[0] += weight
-                    entry[1].append(element_id)
-                    entry[2].append(finding.id)  # type: ignore[union-attr]
-
-    def finish(self, state: EvalState, worst: str | None) -> tuple[Collected, set[str]]:
-        """Add the model-scope results of ``state`` (once): the groups, and the ids of every open finding of
-        severity ``worst``."""
-        if self._finished:
-            raise RuntimeError("OpenGroups.finish called twice")
-        self._finished = True
-        worst_ids = set(self.open_ids.get(worst, ())) if worst is not None else set()
-        _model_groups(state, self.fixable, worst, self.collected, worst_ids)
-        return self.collected, worst_ids
+    One pass over the element results: an element-scope finding's first element is its element (its group is
+    looked up once per element, a flow's once per source component); model-scope findings name theirs."""
+    ctx = state.ctx
+    specs = state.evaluator.specs
+    fixable = {rule_id for rule_id, spec in specs.items() if spec.meta.fix is not None}
+    # (rule, group) -> [summed weight, element ids (repeats), finding ids]: lists while collecting, sets only
+    # for the groups that are measured (see _ranked)
+    collected: Collected = {}
+    worst_ids: set[str] = set()
+    add_worst = worst_ids.add
+    flows = ctx.flows
+    source_group: dict[str, str] = {}
+    for element_id, result in state.elements.items():
+        group: str | None = None
+        for rule_id, weight, check_state, finding in result.checks:  # (Check fields; hot: inlined)
+            if check_state != OPEN:
+                continue
+            if finding.severity == worst:  # type: ignore[union-attr]  # open => finding
+                add_worst(finding.id)  # type: ignore[union-attr]
+            if rule_id in fixable:
+                if group is None:
+                    flow = flows.get(element_id)
+                    if flow is None:
+                        group = _group(ctx, element_id)
+                    else:  # _group of a flow: its source's
+                        group = source_group.get(flow.source)
+                        if group is None:
+                            group = source_group[flow.source] = ctx.group_of(flow.source)
+                key = (rule_id, group)
+                entry = collected.get(key)
+                if entry is None:
+                    entry = collected[key] = [0, [], []]
+                entry[0] += weight
+                entry[1].append(element_id)
+                entry[2].append(finding.id)  # type: ignore[union-attr]
+    _model_groups(state, fixable, worst, collected, worst_ids)
+    return collected, worst_ids
 
 
 def _model_groups(
@@ -178,7 +150,7 @@ def _model_groups(
     collected: Collected,
     worst_ids: set[str],
 ) -> None:
-    """``OpenGroups`` of the model-scope results."""
+    """``_open_groups`` of the model-scope results."""
     for results in state.model.values():
         for result in results:
             for check in result.checks:
@@ -283,4 +255,4 @@ def _combined_worst_step(
     )
 
 
-__all__ = ["OpenGroups", "build_plan", "candidate_count"]
+__all__ = ["build_plan", "candidate_count"]
