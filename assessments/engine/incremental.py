@@ -279,6 +279,19 @@ def reevaluate(state: EvalState, snapshot: Snapshot) -> EvalState:
 
     Falls back to a full evaluation when boundaries, data assets or the model info changed.
     """
+    return _reevaluate(state, snapshot, keep_elements=True)
+
+
+def reevaluated_totals(state: EvalState, snapshot: Snapshot) -> Totals:
+    """``reevaluate(state, snapshot).totals`` without building the new state's index of element results (the plan
+    measures only scores; copying the index of a large model for each candidate is most of the memory it would
+    touch)."""
+    return _reevaluate(state, snapshot, keep_elements=False).totals
+
+
+def _reevaluate(state: EvalState, snapshot: Snapshot, *, keep_elements: bool) -> EvalState:
+    """``reevaluate``; without ``keep_elements`` the result has an empty element index (only its totals are
+    right)."""
     changes = diff_snapshots(state.snapshot, snapshot)
     if changes.empty:
         return EvalState(
@@ -296,16 +309,18 @@ def reevaluate(state: EvalState, snapshot: Snapshot) -> EvalState:
         return evaluate_full(snapshot, state.evaluator)
     ctx = state.ctx.derive(snapshot, changes)
     dirty = dirty_elements(state.ctx, ctx, changes)
-    elements = dict(state.elements)
+    elements = dict(state.elements) if keep_elements else {}
+    previous = state.elements
     applicability = dict(state.applicability)
     failures: Totals = {rule: list(row) for rule, row in state.failures.items()}
-    for element_id in dirty:
-        old = elements.pop(element_id, None)
+    for element_id in dirty:  # (a set: each element once)
+        old = elements.pop(element_id, None) if keep_elements else previous.get(element_id)
         if old is not None:
             account_result(applicability, failures, old, -1)
         new = state.evaluator.evaluate(ctx, element_id)
         if new is not None and (new.applicable or new.checks):
-            elements[element_id] = new
+            if keep_elements:
+                elements[element_id] = new
             account_result(applicability, failures, new, 1)
     if model_rules_unaffected(state.ctx, ctx, changes):
         model = state.model

@@ -13,7 +13,7 @@ from typing import Any
 from assessments.engine.evaluate import OPEN, EvalState
 from assessments.engine.fixes import all_of_action, known_context, resolve_fix
 from assessments.engine.graph import ModelContext
-from assessments.engine.incremental import reevaluate
+from assessments.engine.incremental import reevaluated_totals
 from assessments.engine.results import PlanStep
 from assessments.engine.rules.common import APP_KINDS, STORES
 from assessments.engine.scoring import SEVERITY_CAPS, overall_parts, raw_overall_score
@@ -190,8 +190,7 @@ def _measure(
         if transform is None:
             continue
         elements = tuple(sorted(entry[0]))
-        after_state = reevaluate(state, transform(state.snapshot, elements))
-        after = raw_overall_score(after_state.totals, specs)
+        after = raw_overall_score(reevaluated_totals(state, transform(state.snapshot, elements)), specs)
         gain = after - before
         if gain <= 1e-9:
             continue
@@ -239,7 +238,7 @@ def _combined_worst_step(
     transform = resolve_fix(action)
     assert transform is not None  # every part resolved above
     elements = tuple(sorted({e for _a, ids in parts for e in ids}))
-    after = raw_overall_score(reevaluate(state, transform(state.snapshot, elements)).totals, specs)
+    after = raw_overall_score(reevaluated_totals(state, transform(state.snapshot, elements)), specs)
     if after - before <= 1e-9:
         return None
     return PlanStep(
