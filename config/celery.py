@@ -17,10 +17,9 @@ app.autodiscover_tasks()
 
 @worker_process_init.connect
 def lower_cpu_priority(**_: Any) -> None:
-    """A pool process runs its tasks (assessments: ~100 ms of CPU each, one per burst of edits) ``WORKER_NICE``
-    steps below the web processes: where both share the cores, a request waits for an assessment no longer.
-    Under load on the 2-core box the read p99 of ``bench_load`` fell from 0.6-0.9 s to ~0.2 s with it
-    (benchmarks/NOTES.md, "The load's reads, 2026-12-04"); an idle host runs the tasks as fast as before."""
+    """A pool process runs its tasks (assessments, one per burst of edits) ``WORKER_NICE`` steps below the web
+    processes: where both share the cores, a request no longer waits for an assessment, and an idle host runs the
+    tasks as fast as before (measured in benchmarks/NOTES.md, "The load's reads, 2026-12-04")."""
     from django.conf import settings
 
     if settings.WORKER_NICE > 0:

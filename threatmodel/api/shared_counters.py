@@ -3,8 +3,8 @@ here).
 
 Why: every API request counts once against its token's rate. Through Django's Redis cache that is ``add``
 then ``incr`` (three commands, ``incr`` checks ``exists`` first), and each call builds a new ``redis.Redis``
-client, whose constructor fills its table of ~170 response callbacks: about 0.9 ms of CPU per request on the
-2-core box, against 0.2 ms here (benchmarks/NOTES.md, "The read path").
+client, whose constructor fills its table of response callbacks: several times the CPU of one round trip on a
+kept client (measured in benchmarks/NOTES.md, "The read path").
 
 How: when the default cache is Django's Redis cache, the counter of a window is ``SET key 0 EX timeout NX``
 then ``INCR key`` in one MULTI/EXEC (atomic, one round trip; the key always expires), on a client built once
@@ -12,8 +12,8 @@ per cache location from the same settings (URL, socket timeouts) and kept; the k
 (``cache.make_key``). Any other cache backend (local memory without ``REDIS_URL``) counts through the cache API.
 Errors propagate: the caller falls back to counting locally.
 
-Leases (:class:`Leases`): even one round trip was ~0.25 ms of CPU per request in situ (redis-py's command
-machinery and the socket wake-up; ~10% of a read, benchmarks/NOTES.md, "The load's reads, 2026-12-04"). So a
+Leases (:class:`Leases`): even one round trip was a tenth of a read's CPU (redis-py's command machinery and the
+socket wake-up; benchmarks/NOTES.md, "The load's reads, 2026-12-04"). So a
 process takes counts from the shared counter in blocks (``INCRBY``, same MULTI/EXEC, same expiry) and spends them
 locally. A block is counted in Redis before it is spent, so the rate is never exceeded across processes; it is
 at most :data:`LEASE_MAX` and at most 1/:data:`LEASE_SHARE` of what the window has left (one count at a time
