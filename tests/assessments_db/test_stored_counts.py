@@ -103,7 +103,7 @@ def test_older_runs_and_expired_acceptances_stay_right(team_setup: Any, engine: 
     assert new.triage_counts_until is None
 
 
-def test_the_score_api_serves_the_stored_counts_in_three_queries(team_setup: Any, engine: Any) -> None:
+def test_the_score_api_serves_the_stored_counts_in_two_queries(team_setup: Any, engine: Any) -> None:
     model, viewer = team_setup.model, team_setup.viewer
     run = run_now(model)
     row = RunFinding.objects.filter(run=run, mitigated_by=[]).order_by("ordinal").first()
@@ -116,7 +116,7 @@ def test_the_score_api_serves_the_stored_counts_in_three_queries(team_setup: Any
     with CaptureQueriesContext(connection) as queries:
         answer = client.get(f"/api/v1/models/{model.pk}/score/")
     assert answer.status_code == 200
-    assert len(queries.captured_queries) == 3  # token, latest run (with its model's team), membership
+    assert len(queries.captured_queries) == 2  # token, latest run (with its model's team and the membership role)
     expected = selectors.run_counts_recomputed(run_id=run.pk, model_id=model.pk)
     body = answer.json()["counts"]
     assert body.pop("attack_paths") == (run.counts or {})["attack_paths"]

@@ -115,7 +115,9 @@ def test_worker_splits_the_analysis_and_stores_the_same_result(stack: dict[str, 
 
 
 def test_the_worker_pool_runs_below_the_web_processes(stack: dict[str, Any]) -> None:
-    """``WORKER_NICE`` (10 by default): the pool process that runs the tasks is niced, the web process is not."""
+    """``WORKER_NICE`` (10 by default): the pool process that runs the tasks is niced 10 steps below the process
+    that started the worker (itself perhaps niced, as a CI job may be), the worker's main process is not."""
+    base = os.getpriority(os.PRIO_PROCESS, 0)
     worker = servers.start_worker(stack["env"], "nice", log=Path(stack["tmp"]) / "nice.log")
     try:
         deadline = time.monotonic() + 30
@@ -123,10 +125,12 @@ def test_the_worker_pool_runs_below_the_web_processes(stack: dict[str, Any]) -> 
         while not children and time.monotonic() < deadline:
             time.sleep(0.2)
             children = [
-                pid for pid in _processes() if _parent(pid) == worker.pid and os.getpriority(os.PRIO_PROCESS, pid)
+                pid
+                for pid in _processes()
+                if _parent(pid) == worker.pid and os.getpriority(os.PRIO_PROCESS, pid) != base
             ]
-        assert children and all(os.getpriority(os.PRIO_PROCESS, pid) == 10 for pid in children)
-        assert os.getpriority(os.PRIO_PROCESS, worker.pid) == 0
+        assert children and all(os.getpriority(os.PRIO_PROCESS, pid) == min(19, base + 10) for pid in children)
+        assert os.getpriority(os.PRIO_PROCESS, worker.pid) == base
     finally:
         servers.stop(worker)
 
