@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from itertools import chain
 from operator import itemgetter
 from typing import Any
@@ -23,6 +24,33 @@ from django.db import connection, models
 #: The most variables one SQLite statement takes here, whatever the library allows (SQLite's own default since
 #: 3.32; the statement's text and its compiled program grow with it).
 SQLITE_MAX_VARIABLES = 32_766
+
+
+#: The page cache (KiB) a whole model's write may use on SQLite: enough for the pages a 10,000-component import
+#: touches (about 45 MB of rows, indexes and its creation log), which SQLite's default cache (2 MB) would spill
+#: to the write-ahead log again and again while the transaction is still open.
+BULK_CACHE_KIB = 131_072
+
+
+@contextmanager
+def bulk_write_cache() -> Iterator[None]:
+    """On SQLite, let the connection's page cache hold a whole model's write (:data:`BULK_CACHE_KIB`) inside the
+    block, and give it back after: with the default cache the B-tree pages of the indexes, modified in random
+    order, were written to the log again and again before the commit (a 10,000-component import wrote 121 MB
+    instead of 106 MB; benchmarks/NOTES.md, "import_10k_s, 2026-12-04, cache"). ``cache_size`` is the
+    connection's setting, not part of the transaction or the database; PostgreSQL has nothing to set."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    assert raw is not None
+    (previous,) = raw.execute("PRAGMA cache_size").fetchone()
+    raw.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB:d}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA cache_size = {int(previous):d}")
 
 
 def json_text(value: Any) -> str:

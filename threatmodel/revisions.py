@@ -21,7 +21,7 @@ from django.utils import timezone
 from catalog.packs.controls import control_ids
 from threatmodel import models as m
 from threatmodel.accounts import RequestUser
-from threatmodel.bulkinsert import insert_rows
+from threatmodel.bulkinsert import bulk_write_cache, insert_rows
 from threatmodel.changelog import ChangeRow, log_delete, log_write, revision_rows
 from threatmodel.changes import MODEL_KEY, MODEL_KIND, ElementChange, normalize
 from threatmodel.domain import COLLECTION_OF_KIND, KIND_OF_COLLECTION
@@ -134,12 +134,13 @@ def create_whole_model(
     native dict)`` in dependency order, from a reader that has checked them as a whole model (ids unique across
     kinds, references resolved, no boundary cycles, the catalog's controls); stored as they are, not copied."""
     after: dict[Key, ElementDict | None] = {(kind, item["id"]): item for kind, item in elements}
-    _write_rows(model.pk, after, {}, KeyMap(model.pk))
-    records: list[ChangeRow] = [(MODEL_KIND, MODEL_KEY, "create", None, model_info)]
-    records.extend((kind, key, "create", None, item) for (kind, key), item in after.items())
-    if not message:
-        message = describe(records, _name_lookup(model.pk))
-    return _record_revision(model, user, message, records, model_info, whole_model=True)
+    with bulk_write_cache():
+        _write_rows(model.pk, after, {}, KeyMap(model.pk))
+        records: list[ChangeRow] = [(MODEL_KIND, MODEL_KEY, "create", None, model_info)]
+        records.extend((kind, key, "create", None, item) for (kind, key), item in after.items())
+        if not message:
+            message = describe(records, _name_lookup(model.pk))
+        return _record_revision(model, user, message, records, model_info, whole_model=True)
 
 
 def _name_lookup(model_id: int) -> Callable[[str], str]:
