@@ -141,6 +141,7 @@ def create_whole_model(
         for kind in DEPENDENCY_ORDER:  # every row is new: no state before, nothing to delete
             if by_kind.get(kind):
                 _write_kind(model.pk, kind, by_kind[kind], {}, keymap)
+        del by_kind, keymap  # before the creation log's text: its allocations reuse their memory (fewer page faults)
         records: list[ChangeRow] = [(MODEL_KIND, MODEL_KEY, "create", None, model_info)]
         records.extend((kind, item["id"], "create", None, item) for kind, item in elements)
         if not message:
