@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from itertools import chain
 from operator import itemgetter
 from typing import Any
@@ -23,6 +24,33 @@ from django.db import connection, models
 #: The most variables one SQLite statement takes here, whatever the library allows (SQLite's own default since
 #: 3.32; the statement's text and its compiled program grow with it).
 SQLITE_MAX_VARIABLES = 32_766
+
+
+#: The page cache (KiB) a whole model's write may use on SQLite: enough for the pages a 10,000-component import
+#: touches (about 45 MB of rows, indexes and its creation log), which SQLite's default cache (2 MB) would spill
+#: to the write-ahead log again and again while the transaction is still open.
+BULK_CACHE_KIB = 131_072
+
+
+@contextmanager
+def bulk_write_cache() -> Iterator[None]:
+    """On SQLite, let the connection's page cache hold a whole model's write (:data:`BULK_CACHE_KIB`) inside the
+    block, and give it back after: with the default cache the B-tree pages of the indexes, modified in random
+    order, were written to the log again and again before the commit (a 10,000-component import wrote 121 MB
+    instead of 106 MB; benchmarks/NOTES.md, "import_10k_s, 2026-12-04, cache"). ``cache_size`` is the
+    connection's setting, not part of the transaction or the database; PostgreSQL has nothing to set."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    assert raw is not None
+    (previous,) = raw.execute("PRAGMA cache_size").fetchone()
+    raw.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB:d}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA cache_size = {int(previous):d}")
 
 
 def json_text(value: Any) -> str:
@@ -77,6 +105,25 @@ def _sqlite_insert(head: str, width: int, values: list[Sequence[Any]]) -> None:
             batch = values[start : start + per]
             sql = full if len(batch) == per else head + ", ".join([one] * len(batch))
             raw.execute(sql, list(chain.from_iterable(batch)))
+
+
+def update_column(row_model: type[models.Model], column: str, values: Sequence[tuple[Any, int]]) -> int:
+    """Set ``column`` (an attname such as ``parent_id``) of many rows: ``values`` are ``(value, primary key)``,
+    one statement run for all (a queryset ``update`` per row costs Django's query building each time). A plain
+    UPDATE, as ``QuerySet.update`` does: no ``save``, no signals, no ``auto_now``. Answers the number of rows."""
+    if not values:
+        return 0
+    meta = row_model._meta
+    field = next((f for f in meta.concrete_fields if f.attname == column and not f.primary_key), None)
+    if field is None:
+        raise ValueError(f"{meta.label} has no column {column!r}")
+    quote = connection.ops.quote_name
+    # identifiers come from the model definition (never from input) and are quoted
+    table, target, pk = quote(meta.db_table), quote(field.column or column), quote(str(meta.pk.column))
+    sql = f"UPDATE {table} SET {target} = %s WHERE {pk} = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, list(values))
+    return len(values)
 
 
 def insert_dicts(row_model: type[models.Model], rows: Iterable[Mapping[str, Any]]) -> int:

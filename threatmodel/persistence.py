@@ -165,11 +165,13 @@ class KeyMap:
         self._load(kind)
         return self._pk[kind]
 
-    def learn(self, kind: str, keys: set[str]) -> None:
-        """The primary keys of the rows just inserted with ``keys`` (all of the kind's rows, if not yet loaded)."""
+    def learn(self, kind: str, new_keys: Iterable[str]) -> None:
+        """The primary keys of the rows just inserted with ``new_keys`` (all of the kind's rows, if not yet
+        loaded)."""
         if kind not in self._pk:
             self._load(kind)
             return
+        keys = set(new_keys)
         rows = ROW_MODEL[kind].objects.filter(model_id=self.model_id)
         if len(keys) <= 500:  # an editor's change set: the new rows only; a bulk write scans instead of a long IN list
             rows = rows.filter(key__in=keys)
@@ -389,10 +391,16 @@ def row_builder(
     ``json_text``: the JSON columns as the text they are stored as (for ``insert_rows(..., encoded=True)``)."""
     plain = itemgetter(*(n for n in SCALARS[kind] if n not in JSON_COLUMNS))
     as_json = tuple(n for n in SCALARS[kind] if n in JSON_COLUMNS)
-    if json_text:
+    if json_text and len(as_json) == 1:  # the JSON columns by one getter and ``map``, not a list per row
+        (only,) = as_json
 
         def scalars(data: Mapping[str, Any]) -> tuple[Any, ...]:
-            return (*plain(data), *[encode(data[name]) for name in as_json])
+            return (*plain(data), encode(data[only]))
+    elif json_text:
+        json_values = itemgetter(*as_json)
+
+        def scalars(data: Mapping[str, Any]) -> tuple[Any, ...]:
+            return (*plain(data), *map(encode, json_values(data)))
     else:
 
         def scalars(data: Mapping[str, Any]) -> tuple[Any, ...]:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from catalog.packs.controls import control_ids
 from threatmodel import models as m
 from threatmodel.accounts import RequestUser
-from threatmodel.bulkinsert import insert_rows
+from threatmodel.bulkinsert import bulk_write_cache, insert_rows, update_column
 from threatmodel.changelog import ChangeRow, log_delete, log_write, revision_rows
 from threatmodel.changes import MODEL_KEY, MODEL_KIND, ElementChange, normalize
 from threatmodel.domain import COLLECTION_OF_KIND, KIND_OF_COLLECTION
@@ -133,13 +133,20 @@ def create_whole_model(
     ``bulk``, without resolving one change per element or checking the model again. ``elements``: ``(kind, full
     native dict)`` in dependency order, from a reader that has checked them as a whole model (ids unique across
     kinds, references resolved, no boundary cycles, the catalog's controls); stored as they are, not copied."""
-    after: dict[Key, ElementDict | None] = {(kind, item["id"]): item for kind, item in elements}
-    _write_rows(model.pk, after, {}, KeyMap(model.pk))
-    records: list[ChangeRow] = [(MODEL_KIND, MODEL_KEY, "create", None, model_info)]
-    records.extend((kind, key, "create", None, item) for (kind, key), item in after.items())
-    if not message:
-        message = describe(records, _name_lookup(model.pk))
-    return _record_revision(model, user, message, records, model_info, whole_model=True)
+    by_kind: dict[str, list[tuple[str, ElementDict]]] = defaultdict(list)
+    for kind, item in elements:
+        by_kind[kind].append((item["id"], item))
+    keymap = KeyMap(model.pk)
+    with bulk_write_cache():
+        for kind in DEPENDENCY_ORDER:  # every row is new: no state before, nothing to delete
+            if by_kind.get(kind):
+                _write_kind(model.pk, kind, by_kind[kind], {}, keymap)
+        del by_kind, keymap  # before the creation log's text: its allocations reuse their memory (fewer page faults)
+        records: list[ChangeRow] = [(MODEL_KIND, MODEL_KEY, "create", None, model_info)]
+        records.extend((kind, item["id"], "create", None, item) for kind, item in elements)
+        if not message:
+            message = describe(records, _name_lookup(model.pk))
+        return _record_revision(model, user, message, records, model_info, whole_model=True)
 
 
 def _name_lookup(model_id: int) -> Callable[[str], str]:
@@ -419,23 +426,25 @@ def _write_kind(
 ) -> None:
     """Insert the new and update the existing elements of one kind, then their boundary parents and links."""
     row_model = ROW_MODEL[kind]
-    new = [(key, after) for key, after in items if before_of.get((kind, key)) is None]
-    old = [(key, after) for key, after in items if before_of.get((kind, key)) is not None]
+    if before_of:
+        new = [(key, after) for key, after in items if before_of.get((kind, key)) is None]
+        old = [(key, after) for key, after in items if before_of.get((kind, key)) is not None]
+    else:  # a whole new model: every element is new
+        new, old = items, []
     if new:
         build = row_builder(kind, keymap, json_text=True)
         columns = ("model_id", "key", *row_columns(kind))
         insert_rows(row_model, columns, ((model_id, key, *build(after)) for key, after in new), encoded=True)
-        keymap.learn(kind, {key for key, _ in new})
+        keymap.learn(kind, (key for key, _ in new))
     for key, after in old:
         row_model.objects.filter(pk=keymap.pk(kind, key)).update(**row_values(kind, after, keymap))
     if kind == "boundary":  # parents once every boundary of the change set exists
         parents = [
-            (key, after.get("parent"))
+            (keymap.pk(kind, after.get("parent")), keymap.pk(kind, key))
             for key, after in items
             if after.get("parent") or (before_of.get((kind, key)) or {}).get("parent")
         ]
-        for key, parent in parents:
-            m.TrustBoundary.objects.filter(pk=keymap.pk(kind, key)).update(parent_id=keymap.pk(kind, parent))
+        update_column(m.TrustBoundary, "parent_id", parents)
     if kind in ("component", "flow"):
         # an updated row whose data asset lists stay the same keeps its link rows (same columns either way)
         relinked = [(key, after) for key, after in old if links_differ(kind, before_of[(kind, key)], after)]

@@ -51,3 +51,34 @@ def test_an_integrity_error_is_djangos_and_the_transaction_keeps_nothing(team_a:
 def test_unknown_columns_are_refused(team_a: Any, alice: Any) -> None:
     with pytest.raises(ValueError, match="no columns"):
         bulkinsert.insert_rows(m.Identity, ("model_id", "nonsense"), [(1, 2)])
+
+
+def test_a_whole_model_write_gives_the_page_cache_back(team_a: Any, alice: Any) -> None:
+    from django.db import connection
+
+    def cache_size() -> Any:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return cursor.fetchone()[0]
+
+    if connection.vendor != "sqlite":
+        pytest.skip("a SQLite connection setting")
+    before = cache_size()
+    with transaction.atomic(), bulkinsert.bulk_write_cache():
+        assert cache_size() == -bulkinsert.BULK_CACHE_KIB
+    assert cache_size() == before
+    with pytest.raises(RuntimeError), bulkinsert.bulk_write_cache():
+        raise RuntimeError("a write that fails")
+    assert cache_size() == before
+
+
+def test_update_column_sets_one_column_of_many_rows(team_a: Any, alice: Any) -> None:
+    model = _model(team_a, alice)
+    bulkinsert.insert_rows(m.Identity, COLUMNS, _rows(model, 3))
+    pks = dict(m.Identity.objects.filter(model=model).values_list("key", "pk"))
+    assert bulkinsert.update_column(m.Identity, "name", [("first", pks["id-000"]), ("third", pks["id-002"])]) == 2
+    assert bulkinsert.update_column(m.Identity, "name", []) == 0
+    names = dict(m.Identity.objects.filter(model=model).values_list("key", "name"))
+    assert names == {"id-000": "first", "id-001": "Identity 1", "id-002": "third"}
+    with pytest.raises(ValueError, match="no column"):
+        bulkinsert.update_column(m.Identity, "nope", [(1, pks["id-000"])])
