@@ -67,9 +67,30 @@ def test_run_completes_in_worker_and_score_is_readable(stack: dict[str, Any]) ->
         servers.stop(worker)
 
 
+def _settle(stack: dict[str, Any]) -> None:
+    """Every run the stack has queued so far (the seeded model's first one included) finished by a plain worker,
+    so a test's own worker takes the test's run and nothing left over from the tests before it."""
+    worker = servers.start_worker(stack["env"], "settle", log=Path(stack["tmp"]) / "settle.log")
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            code, body, _ = servers.api(
+                stack["base"], stack["token"], "GET", f"/api/v1/models/{stack['model']}/assessments/"
+            )
+            assert code == 200, body
+            runs = body["results"] if isinstance(body, dict) else body
+            if all(run["status"] not in ("queued", "running") for run in runs):
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"runs still unfinished after 60 s: {runs}")
+    finally:
+        servers.stop(worker)
+
+
 def test_killed_worker_is_replaced_and_the_run_completes(stack: dict[str, Any]) -> None:
     """No short visibility timeout: the heartbeat goes silent, the sweeper (beat in the replacement) shows the
     run interrupted and re-queues it long before the broker would redeliver its message."""
+    _settle(stack)
     fast = {"JOB_HEARTBEAT_INTERVAL": "1", "JOB_HEARTBEAT_TIMEOUT": "5", "JOB_SWEEP_INTERVAL": "1"}
     env = {**stack["env"], **fast}
     doomed = servers.start_worker(env, "doomed", engine_delay=60, log=Path(stack["tmp"]) / "doomed.log")
