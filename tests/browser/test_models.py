@@ -17,6 +17,14 @@ def _rows(page: Any) -> list[str]:
     return page.locator("[data-testid=model-list] tbody tr").evaluate_all("rows => rows.map(r => r.dataset.name)")
 
 
+def _search(page: Any, text: str) -> None:
+    """Type into the list's search box and press Search, waiting for the page it loads (rows read before it
+    arrives would be the old page's, or none while it is loading)."""
+    page.fill("#id_q", text)
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Search").click()
+
+
 def _message(page: Any) -> str:
     return page.locator(".messages li").first.inner_text()
 
@@ -75,11 +83,9 @@ def test_model_lifecycle_from_an_empty_team(browser: Any, live_server: Any, brow
     row.get_by_role("button", name="Duplicate").click()
     assert _message(page) == "Duplicated Payments as Payments (copy)."
     assert _rows(page) == ["Payments", "Payments (copy)"]
-    page.fill("#id_q", "copy")
-    page.get_by_role("button", name="Search").click()
+    _search(page, "copy")
     assert _rows(page) == ["Payments (copy)"]
-    page.fill("#id_q", "")
-    page.get_by_role("button", name="Search").click()
+    _search(page, "")
 
     # archive: off the list and the dashboard, in Archived; restore brings it back
     page.locator(f"tr[data-model='{model_id}']").get_by_role("button", name="Archive").click()
