@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.conftest import PageErrors, open_editor, settle
 
@@ -89,8 +90,17 @@ class Person:
         settle(self.page)
 
     def click_node(self, id_: str) -> None:
-        self.page.mouse.click(*self.at(id_))
-        self.page.wait_for_function(f"document.querySelector('#properties form[data-id=\"{id_}\"]') !== null")
+        """Click the node; if its properties do not open (a re-assessment landing just then can reflow the side
+        panel and move the diagram under the pointer), look again where it is and click again, as a person does."""
+        opened = f"document.querySelector('#properties form[data-id=\"{id_}\"]') !== null"
+        for attempt in range(3):
+            self.page.mouse.click(*self.at(id_))
+            try:
+                self.page.wait_for_function(opened, timeout=5_000 if attempt < 2 else 30_000)
+                return
+            except PlaywrightTimeoutError:
+                if attempt == 2:
+                    raise
 
     def click_item(self, list_id: str, id_: str) -> None:
         self.page.locator(f"#{list_id} li[data-id='{id_}']").click()
