@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from threatmodel import models as m
-from threatmodel.persistence import fast_insert
+from threatmodel.bulkinsert import insert_dicts
 
 ChangeRow = tuple[str, str, str, Any, Any]  # (kind, key, action, before, after)
 
@@ -33,7 +33,7 @@ def log_write(*, model_id: int, revision: m.Revision, records: Sequence[ChangeRo
         )
         return
     number = revision.number
-    fast_insert(
+    insert_dicts(
         m.ChangeRecord,
         (
             {

@@ -15,7 +15,6 @@ from django.db import models
 from django.db.models.functions import Cast
 
 from threatmodel import models as m
-from threatmodel.bulkinsert import insert_dicts
 from threatmodel.bulkinsert import json_text as encode
 from threatmodel.gcpause import gc_paused
 from threatmodel.models.elements import Element
@@ -491,9 +490,3 @@ def delete_links(kind: str, pks: list[int]) -> None:
         m.ComponentData.objects.filter(component_id__in=pks).delete()
     elif kind == "flow":
         m.FlowData.objects.filter(flow_id__in=pks).delete()
-
-
-def fast_insert(row_model: type[models.Model], rows: Iterable[Mapping[str, Any]]) -> int:
-    """Insert plain column dicts (attnames such as ``boundary_id``; JSON columns as Python values), all with the
-    keys of the first, at once: ``threatmodel.bulkinsert``."""
-    return insert_dicts(row_model, rows)
