@@ -3,8 +3,8 @@ instances (building tens of thousands of ORM objects costs more than the databas
 
 On SQLite one statement inserts as many rows as the connection's variable limit allows
 (``INSERT ... VALUES (...), (...), ...``): ``executemany`` of a one-row statement steps, binds and resets the
-statement once per row from Python, which made the element rows of a 10,000-component import cost about 1.5x as
-much (benchmarks/NOTES.md, "import_10k_s, 2026-12-04"). The statements go to the SQLite connection itself
+statement once per row from Python, which made a large import's element rows cost markedly more (measured in
+benchmarks/NOTES.md, "import_10k_s, 2026-12-04"). The statements go to the SQLite connection itself
 (:func:`_sqlite_insert` says why), so they are not in ``connection.queries``. PostgreSQL keeps ``executemany``
 through Django's cursor (psycopg sends the rows pipelined, one round trip for many).
 """
@@ -36,9 +36,9 @@ BULK_CACHE_KIB = 131_072
 def bulk_write_cache() -> Iterator[None]:
     """On SQLite, let the connection's page cache hold a whole model's write (:data:`BULK_CACHE_KIB`) inside the
     block, and give it back after: with the default cache the B-tree pages of the indexes, modified in random
-    order, were written to the log again and again before the commit (a 10,000-component import wrote 121 MB
-    instead of 106 MB; benchmarks/NOTES.md, "import_10k_s, 2026-12-04, cache"). ``cache_size`` is the
-    connection's setting, not part of the transaction or the database; PostgreSQL has nothing to set."""
+    order, were written to the log again and again before the commit (measured in benchmarks/NOTES.md,
+    "import_10k_s, 2026-12-04, cache"). ``cache_size`` is the connection's setting, not part of the transaction
+    or the database; PostgreSQL has nothing to set."""
     if connection.vendor != "sqlite":
         yield
         return
@@ -91,8 +91,9 @@ def insert_rows(
 def _sqlite_insert(head: str, width: int, values: list[Sequence[Any]]) -> None:
     """The rows in statements of as many rows as one may bind, on the connection's own SQLite connection: Django's
     cursor rewrites each ``%s`` of a statement to ``?`` with a regular expression, which for a whole model's rows
-    (1.5 million values) cost a tenth of its import. The statements run in the transaction Django holds (the same
-    connection), after the same check that it is not broken, and errors come out as Django's."""
+    (millions of values) was a noticeable share of its import (benchmarks/NOTES.md). The statements run in the
+    transaction Django holds (the same connection), after the same check that it is not broken, and errors come
+    out as Django's."""
     connection.ensure_connection()
     connection.validate_no_broken_transaction()
     raw = connection.connection

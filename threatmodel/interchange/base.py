@@ -67,7 +67,8 @@ class ImportResult:
 
     ``snapshot`` may be given as the function that builds it, together with ``info`` (the model's own fields):
     the native reader does so, since creating a model from the file takes only the info and ``element_dicts``,
-    and building 78,000 frozen elements of a large file for nothing was a tenth of its import."""
+    and building every frozen element of a large file for nothing was a large share of its import
+    (benchmarks/NOTES.md)."""
 
     def __init__(
         self,
