@@ -24,7 +24,7 @@ from assessments.reporting.model import HistoryPoint, TriageDecision
 from threatmodel import hot_reads
 from threatmodel import models as tm
 from threatmodel.choices import Role
-from threatmodel.selectors import NotFound, User, require_role, require_role_found
+from threatmodel.selectors import NotFound, User, reader_id, require_role, require_role_found
 
 #: Columns of a run that are cheap to load (the full engine result is deferred).
 HEAVY_RUN_FIELDS = ("result",)
@@ -117,8 +117,7 @@ def latest_score_for_user(*, user: User, model_id: int) -> dict[str, Any]:
     One query finds the run with its model's team and the reader's role there; the access check is still
     ``require_role`` (on that role).
     """
-    reader = user.pk if user.is_authenticated else None
-    found = hot_reads.fetch_one(LATEST_SCORE_SQL, [reader, int(model_id), JobStatus.SUCCEEDED])  # no queryset
+    found = hot_reads.fetch_one(LATEST_SCORE_SQL, [reader_id(user), int(model_id), JobStatus.SUCCEEDED])  # no queryset
     if found is not None:
         row = dict(zip(SCORE_COLUMNS, _SCORE.values(found), strict=True))
         row["model__team_id"] = found[_SCORE.width]

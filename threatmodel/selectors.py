@@ -32,11 +32,17 @@ class Forbidden(Exception):
 User = RequestUser
 
 
+def reader_id(user: User) -> int | None:
+    """The user id whose memberships grant access (None for an anonymous user, who is a member of nothing)."""
+    return user.pk if user.is_authenticated else None
+
+
 def role_in_team(*, user: User, team_id: int) -> str | None:
     """The user's role in the team, or None for a non-member (runs on every API request: one indexed lookup)."""
-    if not user.is_authenticated:
+    reader = reader_id(user)
+    if reader is None:
         return None
-    return hot_reads.membership_role(team_id=int(team_id), user_id=user.pk)
+    return hot_reads.membership_role(team_id=int(team_id), user_id=reader)
 
 
 def has_role(*, user: User, team_id: int, role: str) -> bool:
@@ -115,9 +121,8 @@ def last_revisions(*, models: list[m.ThreatModel]) -> dict[int, m.Revision]:
 
 
 def model_for_user(*, user: User, model_id: int | str, role: str = Role.VIEWER) -> m.ThreatModel:
-    reader = user.pk if user.is_authenticated else None
     try:  # every model API request: no queryset, the reader's role read with the model
-        found = hot_reads.model_with_team(model_id=int(model_id), user_id=reader)
+        found = hot_reads.model_with_team(model_id=int(model_id), user_id=reader_id(user))
     except (ValueError, TypeError):
         raise NotFound("model not found") from None
     if found is None:

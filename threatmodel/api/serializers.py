@@ -110,8 +110,8 @@ class ThreatModelSerializer(serializers.ModelSerializer[m.ThreatModel]):
 
 
 #: One ``ThreatModelSerializer`` whose fields are built once, for the model GET (a hot path, ``bench_load``): a
-#: ``ModelSerializer`` builds its fields from the model's introspection on every instantiation, ~1 ms of a
-#: ~2.6 ms request in process on the 2-core box (benchmarks/NOTES.md, "The load's reads, 2026-12-04"). Its
+#: ``ModelSerializer`` builds its fields from the model's introspection on every instantiation, a large share of
+#: the request (measured in benchmarks/NOTES.md, "The load's reads, 2026-12-04"). Its
 #: fields are all read-only and need no context, so ``to_representation`` keeps no state: safe across threads.
 _MODEL_READER = ThreatModelSerializer()
 
