@@ -6,8 +6,9 @@ import os
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
+
+from testkit.servers import process_stats
 
 
 def report(name: str, value: float, unit: str) -> None:
@@ -75,15 +76,8 @@ def response_head(head: bytes) -> tuple[int, int, bool]:
 def server_cpu(master: int) -> float:
     """User + system CPU seconds used so far by the gunicorn master and its workers (Linux ``/proc``)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rpartition(")")[2].split()
-        except OSError:  # the process ended meanwhile
-            continue
-        # after the command name: state, ppid, ..., utime (11th), stime (12th)
-        if int(entry.name) == master or int(fields[1]) == master:
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+    return sum(
+        (int(fields[11]) + int(fields[12])) / ticks
+        for pid, fields in process_stats()
+        if pid == master or int(fields[1]) == master
+    )

@@ -281,6 +281,18 @@ def start_worker(
     )
 
 
+def process_stats() -> Iterator[tuple[int, list[str]]]:
+    """``(pid, fields)`` of every running process (Linux ``/proc``): the fields of its ``stat`` after the command
+    name (state, ppid, ..., utime at 11, stime at 12); a process that ends meanwhile is skipped."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            yield int(entry.name), (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+
+
 def start_gunicorn(env: dict[str, str], workers: int = 1, timeout: float = 30.0) -> tuple[subprocess.Popen[Any], str]:
     """gunicorn as deployed (``config/gunicorn.py``: gthread workers, the application frozen out of the garbage
     collector's reach) on a free loopback port, in its own session (``stop`` ends it); returns it and its URL."""

@@ -147,21 +147,10 @@ def test_the_worker_pool_runs_below_the_web_processes(stack: dict[str, Any]) -> 
             time.sleep(0.2)
             children = [
                 pid
-                for pid in _processes()
-                if _parent(pid) == worker.pid and os.getpriority(os.PRIO_PROCESS, pid) != base
+                for pid, fields in servers.process_stats()
+                if int(fields[1]) == worker.pid and os.getpriority(os.PRIO_PROCESS, pid) != base
             ]
         assert children and all(os.getpriority(os.PRIO_PROCESS, pid) == min(19, base + 10) for pid in children)
         assert os.getpriority(os.PRIO_PROCESS, worker.pid) == base
     finally:
         servers.stop(worker)
-
-
-def _processes() -> list[int]:
-    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
-
-
-def _parent(pid: int) -> int:
-    try:
-        return int((Path("/proc") / str(pid) / "stat").read_text().rpartition(")")[2].split()[1])
-    except OSError:
-        return -1
